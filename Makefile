@@ -1,0 +1,86 @@
+# gitdial build. ./build.sh drives this; `make` alone builds build/bin/.
+# SAN=1 builds an ASan+UBSan tree in build-san/ for the test suite.
+
+CC      ?= cc
+PKGS    := libgit2 libcjson libcurl libarchive libcrypto
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wvla -Wno-format-truncation
+CFLAGS  ?= -O2 -g
+ifeq ($(SAN),1)
+B       := build-san
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+B       := build
+endif
+CPPFLAGS += -D_GNU_SOURCE -Irunner/core -Ifunctions/common \
+            $(shell pkg-config --cflags $(PKGS))
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread
+
+CORE_SRC := $(wildcard runner/core/*.c)
+CMD_SRC  := runner/main.c $(wildcard runner/cmd/*.c)
+FNC_SRC  := $(wildcard functions/common/*.c)
+FN_DIRS  := $(filter-out common,$(notdir $(wildcard functions/*)))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+DATA     := gd_data_phone_zones=schemas/data/phone-zones.txt \
+            gd_data_nanp_regions=schemas/data/nanp-regions.txt \
+            gd_data_legal_windows=schemas/data/legal-windows.json \
+            gd_data_disclosure=schemas/data/disclosure.json
+CORE_OBJ := $(call obj,$(CORE_SRC)) $(B)/obj/gen/data.o
+FNC_OBJ  := $(call obj,$(FNC_SRC))
+BINS     := $(B)/bin/gitdial $(patsubst %,$(B)/bin/gitdial-%,$(FN_DIRS))
+UNITS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/tests/replay-%,$(FUZZ_SRC))
+
+all: $(BINS) $(UNITS) $(FUZZ_REPLAY)
+
+$(B)/obj/%.o: %.c $(wildcard runner/core/*.h functions/common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(B)/gen/data.c: tools/embed.sh $(foreach d,$(DATA),$(word 2,$(subst =, ,$(d))))
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh $@ $(DATA)
+
+$(B)/obj/gen/data.o: $(B)/gen/data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libgitdial.a: $(CORE_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/libfn.a: $(FNC_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/bin/gitdial: $(call obj,$(CMD_SRC)) $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+.SECONDEXPANSION:
+$(B)/bin/gitdial-%: $$(call obj,$$(wildcard functions/%/*.c)) $(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+# Each fuzz target is also linked with a replay main that runs its corpus.
+$(B)/tests/replay-%: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz_replay_main.o $(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/tests/fuzz_replay_main.o: tests/fuzz_replay_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all clean
+.SECONDARY:

@@ -1,0 +1,32 @@
+/* The subcommands (one file each, registered in main.c) and what they share. */
+#ifndef GD_CMD_H
+#define GD_CMD_H
+
+#include <stdio.h>
+
+#include "diag.h"
+
+int cmd_init(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_tick(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+enum out_format { FMT_TEXT, FMT_JSON, FMT_GITHUB, FMT_TABLE };
+
+/* Parses --format's value; -1 when it is not one of allowed ("text,json"). */
+int format_parse(const char *s, const char *allowed);
+/* Prints problems as text ("file:line: field: message") or GitHub annotations. */
+void diags_print(FILE *f, const struct diags *d, enum out_format fmt);
+/* Prints {"errors":[...],"warnings":[...]} */
+void diags_print_json(FILE *f, const struct diags *d);
+/* Usage error: prints "gitdial CMD: msg" and the usage line, returns 2. */
+int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Flushes stdout; 1 when writing failed (git's check at exit). */
+int finish_stdout(int rc);
+/* The directory the gitdial binary lives in (for finding gitdial-<provider>). */
+const char *self_dir(void);
+
+#endif

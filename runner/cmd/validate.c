@@ -1,0 +1,141 @@
+/*
+ * gitdial validate [--repo PATH] [--format text|github|json] [--strict] [PATH...]
+ * Checks the work tree's files as a pull request's CI sees them.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "dnc.h"
+#include "err.h"
+#include "repo.h"
+#include "util.h"
+#include "banned.h"
+
+static const char usage[] =
+	"gitdial validate [--repo PATH] [--format text|github|json] [--strict] [PATH...]";
+
+/* The campaign a changed path belongs to, "*" for everything, NULL for none. */
+static const char *path_campaign(const char *p, char *id, size_t n)
+{
+	const char *slash;
+
+	while (!strncmp(p, "./", 2))
+		p += 2;
+	if (!strncmp(p, "campaigns/", 10)) {
+		p += 10;
+		slash = strchr(p, '/');
+		snprintf(id, n, "%.*s", slash ? (int)(slash - p) : (int)strlen(p), p);
+		return id;
+	}
+	if (!strcmp(p, "gitdial.json") || !strncmp(p, "segments/", 9) ||
+	    !strncmp(p, "dnc/", 4) || !strcmp(p, ".") || !*p)
+		return "*";
+	return NULL;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repo", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *root = ".";
+	struct diags d = { 0 };
+	struct repo *r = NULL;
+	struct src s;
+	int fmt = FMT_TEXT, strict = 0, all = 1, c, i, rc = 0;
+	size_t campaigns = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': root = optarg; break;
+		case 'f':
+			if ((fmt = format_parse(optarg, "text,github,json")) < 0)
+				return usage_error("validate", usage,
+						   "unknown format '%s'", optarg);
+			break;
+		case 's': strict = 1; break;
+		case 'h': printf("usage: %s\n", usage); return 0;
+		default: return usage_error("validate", usage, "bad option");
+		}
+	}
+	src_init_dir(&s, root);
+	if (optind < argc) {
+		char id[256];
+		all = 0;
+		for (i = optind; i < argc; i++) {
+			const char *x = path_campaign(argv[i], id, sizeof(id));
+			if (x && !strcmp(x, "*"))
+				all = 1;
+		}
+	}
+	if (all) {
+		if (repo_load(&r, &s, NULL, REPO_AUDIENCE, &d) == GD_ERROR)
+			rc = 1;
+		campaigns = r ? r->n : 0;
+		if (r)
+			dnc_validate(&s, &d);
+	} else {
+		/* config once, then each named campaign */
+		if (repo_load(&r, &s, "\x01", 0, &d) == GD_EINVALID)
+			rc = 1;
+		repo_free(r);
+		r = NULL;
+		for (i = optind; i < argc && !rc; i++) {
+			char id[256];
+			struct repo *one = NULL;
+			struct diags tmp = { 0 };
+			const char *x = path_campaign(argv[i], id, sizeof(id));
+			int j, dup = 0;
+			if (!x)
+				continue;
+			for (j = optind; j < i; j++) {
+				char id2[256];
+				const char *y = path_campaign(argv[j], id2, sizeof(id2));
+				if (y && !strcmp(y, x))
+					dup = 1;
+			}
+			if (dup)
+				continue;
+			if (!id_valid(x)) {
+				diags_add(&d, DIAG_ERROR, argv[i], 0, NULL,
+					  "\"%s\" is not a valid campaign id", x);
+				continue;
+			}
+			if (repo_load(&one, &s, x, REPO_AUDIENCE, &tmp) == GD_ENOTFOUND &&
+			    !tmp.errors)
+				continue; /* deleted in this change: nothing to check */
+			campaigns++;
+			{
+				size_t k;
+				for (k = 0; k < tmp.n; k++)
+					diags_add(&d, tmp.v[k].level, tmp.v[k].file,
+						  tmp.v[k].line, tmp.v[k].field, "%s",
+						  tmp.v[k].msg);
+			}
+			repo_free(one);
+			diags_release(&tmp);
+		}
+	}
+	if (fmt == FMT_JSON)
+		diags_print_json(stdout, &d);
+	else
+		diags_print(stdout, &d, (enum out_format)fmt);
+	if (d.errors || (strict && d.warnings))
+		rc = 1;
+	if (fmt == FMT_TEXT)
+		fprintf(stderr, "%s: %zu campaign%s checked, %zu error%s, %zu warning%s\n",
+			rc ? "FAILED" : "ok", campaigns, campaigns == 1 ? "" : "s",
+			d.errors, d.errors == 1 ? "" : "s", d.warnings,
+			d.warnings == 1 ? "" : "s");
+	repo_free(r);
+	diags_release(&d);
+	return rc;
+}

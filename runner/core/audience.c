@@ -1,0 +1,684 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <csv.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audience.h"
+#include "buf.h"
+#include "err.h"
+#include "tz.h"
+#include "util.h"
+#include "banned.h"
+
+const char *const row_skip_names[] = {
+	"", "invalid", "duplicate", "no_consent"
+};
+
+struct cache_entry {
+	long key;
+	char tz[48];
+	uint32_t place;
+	int used;
+};
+
+struct reader {
+	struct audience *a;
+	const struct audience_opts *o;
+	const char *file;
+	struct diags *d;
+	struct csv_parser p;
+	unsigned long line;       /* physical line being fed */
+	unsigned long rec_line;   /* where the current record started */
+	int at_line_start;
+	char *fields[AUDIENCE_COLUMNS_MAX];
+	size_t flen[AUDIENCE_COLUMNS_MAX];
+	size_t foff[AUDIENCE_COLUMNS_MAX];
+	struct buf rec; /* libcsv reuses its field buffer: copies live here */
+	int nf;
+	int too_many;
+	int header_done;
+	int fatal;
+	int placeholder_col[PLACEHOLDER_MAX];
+	/* dedup: open addressing over phone keys */
+	uint64_t *seen;
+	size_t seen_cap, seen_n;
+	/* time zone names already checked */
+	char (*tzok)[48];
+	size_t n_tzok;
+	char (*tzbad)[48];
+	size_t n_tzbad;
+	struct cache_entry *cache;
+	size_t cache_cap;
+};
+
+int audience_file_supported(const char *name)
+{
+	static const char *const ends[] = {
+		".csv", ".csv.gz", ".csv.xz", ".csv.zst", ".zip", NULL
+	};
+	size_t n = strlen(name), i;
+
+	for (i = 0; ends[i]; i++) {
+		size_t e = strlen(ends[i]);
+		if (n > e && !strcmp(name + n - e, ends[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static void warn(struct reader *rd, unsigned long line, const char *field,
+		 const char *fmt, const char *a, const char *b)
+{
+	diags_add(rd->d, DIAG_WARNING, rd->file, line, field, fmt, a, b);
+}
+
+static int problem(struct reader *rd, enum row_skip why, const char *phone)
+{
+	struct audience *a = rd->a;
+	struct row_problem *p;
+
+	if (a->n_problems == a->problems_alloc) {
+		size_t n = a->problems_alloc ? a->problems_alloc * 2 : 64;
+		p = realloc(a->problems, n * sizeof(*p));
+		if (!p)
+			return -1;
+		a->problems = p;
+		a->problems_alloc = n;
+	}
+	p = &a->problems[a->n_problems++];
+	p->line = (uint32_t)rd->rec_line;
+	p->why = (uint8_t)why;
+	snprintf(p->phone, sizeof(p->phone), "%s", phone ? phone : "");
+	if (why == SKIP_INVALID)
+		a->n_invalid++;
+	else if (why == SKIP_DUPLICATE)
+		a->n_duplicate++;
+	else
+		a->n_no_consent++;
+	return 0;
+}
+
+/* Inserts key; returns 1 when it was there already. */
+static int seen_insert(struct reader *rd, uint64_t key)
+{
+	size_t i;
+
+	if (rd->seen_n * 2 >= rd->seen_cap) {
+		size_t cap = rd->seen_cap ? rd->seen_cap * 2 : 1024, j;
+		uint64_t *n = calloc(cap, sizeof(*n));
+		if (!n)
+			return 0;
+		for (j = 0; j < rd->seen_cap; j++) {
+			uint64_t k = rd->seen[j];
+			if (!k)
+				continue;
+			for (i = (k * 0x9E3779B97F4A7C15ULL) & (cap - 1); n[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			n[i] = k;
+		}
+		free(rd->seen);
+		rd->seen = n;
+		rd->seen_cap = cap;
+	}
+	for (i = (key * 0x9E3779B97F4A7C15ULL) & (rd->seen_cap - 1); rd->seen[i];
+	     i = (i + 1) & (rd->seen_cap - 1))
+		if (rd->seen[i] == key)
+			return 1;
+	rd->seen[i] = key;
+	rd->seen_n++;
+	return 0;
+}
+
+static int tz_known(struct reader *rd, const char *tz)
+{
+	size_t i;
+	void *n;
+
+	if (strlen(tz) >= 48)
+		return 0;
+	for (i = 0; i < rd->n_tzok; i++)
+		if (!strcmp(rd->tzok[i], tz))
+			return 1;
+	for (i = 0; i < rd->n_tzbad; i++)
+		if (!strcmp(rd->tzbad[i], tz))
+			return 0;
+	if (tz_valid(tz)) {
+		if ((n = realloc(rd->tzok, (rd->n_tzok + 1) * 48))) {
+			rd->tzok = n;
+			snprintf(rd->tzok[rd->n_tzok++], 48, "%s", tz);
+		}
+		return 1;
+	}
+	if (rd->n_tzbad < 1000 &&
+	    (n = realloc(rd->tzbad, (rd->n_tzbad + 1) * 48))) {
+		rd->tzbad = n;
+		snprintf(rd->tzbad[rd->n_tzbad++], 48, "%s", tz);
+	}
+	return 0;
+}
+
+/* The place index for a phone/tz pair, computing and caching it. */
+static int place_for(struct reader *rd, const char *phone, const char *tz,
+		     uint32_t *out)
+{
+	struct audience *a = rd->a;
+	long key = rules_place_key(rd->o->rules, phone);
+	size_t i, h;
+	struct place pl;
+
+	if (!rd->cache_cap) {
+		rd->cache_cap = 4096;
+		rd->cache = calloc(rd->cache_cap, sizeof(*rd->cache));
+		if (!rd->cache)
+			return -1;
+	}
+	h = (size_t)hash_fnv1a(tz, strlen(tz)) ^ (size_t)key * 31;
+	for (i = h & (rd->cache_cap - 1); rd->cache[i].used;
+	     i = (i + 1) & (rd->cache_cap - 1)) {
+		if (rd->cache[i].key == key && !strcmp(rd->cache[i].tz, tz)) {
+			*out = rd->cache[i].place;
+			return 0;
+		}
+	}
+	if (a->n_places * 2 >= rd->cache_cap)
+		return -1; /* more distinct places than we cache: give up */
+	if (rules_place(rd->o->rules, &pl, phone, tz))
+		return -1;
+	{
+		struct place *n = realloc(a->places, (a->n_places + 1) * sizeof(*n));
+		if (!n)
+			return -1;
+		a->places = n;
+		a->places[a->n_places] = pl;
+	}
+	rd->cache[i].used = 1;
+	rd->cache[i].key = key;
+	snprintf(rd->cache[i].tz, sizeof(rd->cache[i].tz), "%s", tz);
+	rd->cache[i].place = (uint32_t)a->n_places;
+	*out = (uint32_t)a->n_places++;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static void header(struct reader *rd)
+{
+	struct audience *a = rd->a;
+	const struct campaign *cp = rd->o->campaign;
+	int i, j;
+
+	rd->header_done = 1;
+	for (i = 0; i < rd->nf; i++) {
+		char *name = trim(rd->fields[i]), *p;
+		for (p = name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		a->columns[i] = strdup(name);
+		a->n_columns++;
+		if (!*name)
+			diags_add(rd->d, DIAG_ERROR, rd->file, 1, NULL,
+				  "column %d has an empty name", i + 1);
+		for (j = 0; j < i; j++)
+			if (!strcmp(a->columns[j], name) && *name)
+				diags_add(rd->d, DIAG_ERROR, rd->file, 1, name,
+					  "column \"%s\" appears twice", name);
+		if (!strcmp(name, "phone"))
+			a->col_phone = i;
+		else if (!strcmp(name, "timezone"))
+			a->col_tz = i;
+		else if (!strcmp(name, "language"))
+			a->col_lang = i;
+		else if (!strcmp(name, "consent"))
+			a->col_consent = i;
+	}
+	if (a->col_phone < 0) {
+		diags_add(rd->d, DIAG_ERROR, rd->file, 1, "phone",
+			  "no \"phone\" column in the header (expected a column "
+			  "named phone with E.164 numbers)");
+		rd->fatal = 1;
+	}
+	for (i = 0; cp && i < cp->n_placeholders; i++) {
+		rd->placeholder_col[i] = -1;
+		for (j = 0; j < a->n_columns; j++)
+			if (!strcmp(a->columns[j], cp->placeholders[i]))
+				rd->placeholder_col[i] = j;
+		if (rd->placeholder_col[i] < 0) {
+			diags_add(rd->d, DIAG_ERROR, rd->file, 1, cp->placeholders[i],
+				  "the script uses {{%s}} but the audience has no "
+				  "such column", cp->placeholders[i]);
+			rd->fatal = 1;
+		}
+	}
+	if (cp && cp->require_consent && a->col_consent < 0)
+		diags_add(rd->d, DIAG_WARNING, rd->file, 1, "consent",
+			  "require_consent is set but there is no consent column: "
+			  "no row will be dialed");
+}
+
+static int lang_index(struct audience *a, const char *lang)
+{
+	int i;
+
+	if (!*lang || strlen(lang) > 7)
+		return 0;
+	for (i = 0; i < a->n_langs; i++)
+		if (!strcmp(a->langs[i], lang))
+			return i;
+	if (a->n_langs == 32)
+		return 0;
+	snprintf(a->langs[a->n_langs], sizeof(a->langs[0]), "%s", lang);
+	return a->n_langs++;
+}
+
+static int keep_vars(struct audience *a, struct reader *rd, uint32_t *off)
+{
+	size_t need = 0;
+	int i;
+
+	for (i = 0; i < a->n_columns; i++)
+		need += (i < rd->nf ? rd->flen[i] : 0) + 1;
+	if (a->vars_len + need > UINT32_MAX)
+		return -1;
+	if (a->vars_len + need > a->vars_alloc) {
+		size_t n = a->vars_alloc ? a->vars_alloc : 1 << 16;
+		char *p;
+		while (n < a->vars_len + need)
+			n *= 2;
+		if (!(p = realloc(a->vars, n)))
+			return -1;
+		a->vars = p;
+		a->vars_alloc = n;
+	}
+	*off = (uint32_t)a->vars_len;
+	for (i = 0; i < a->n_columns; i++) {
+		size_t l = i < rd->nf ? rd->flen[i] : 0;
+		if (l)
+			memcpy(a->vars + a->vars_len, rd->fields[i], l);
+		a->vars[a->vars_len + l] = '\0';
+		a->vars_len += l + 1;
+	}
+	return 0;
+}
+
+static void row(struct reader *rd)
+{
+	struct audience *a = rd->a;
+	const struct campaign *cp = rd->o->campaign;
+	unsigned long line = rd->rec_line;
+	char phone[PHONE_MAX];
+	const char *why, *tz = "";
+	struct recipient *r;
+	uint64_t key;
+	int i;
+
+	a->rows++;
+	if (rd->nf != a->n_columns) {
+		char got[16], want[32];
+		snprintf(got, sizeof(got), "%d", rd->nf);
+		snprintf(want, sizeof(want), "%d", a->n_columns);
+		warn(rd, line, NULL, "row has %s fields, the header has %s", got, want);
+		problem(rd, SKIP_INVALID, NULL);
+		return;
+	}
+	if (phone_normalize(phone, rd->fields[a->col_phone],
+			    rd->flen[a->col_phone], &why)) {
+		warn(rd, line, "phone", "\"%.40s\" %s (expected E.164 such as "
+		     "+14155550123)", rd->fields[a->col_phone], why);
+		problem(rd, SKIP_INVALID, NULL);
+		return;
+	}
+	key = phone_key(phone);
+	if (a->col_tz >= 0) {
+		tz = trim(rd->fields[a->col_tz]);
+		if (*tz && !tz_known(rd, tz)) {
+			warn(rd, line, "timezone", "\"%.60s\" is not a time zone "
+			     "in the tz database (expected e.g. America/New_York)%s",
+			     tz, "");
+			problem(rd, SKIP_INVALID, phone);
+			return;
+		}
+	}
+	for (i = 0; cp && i < cp->n_placeholders; i++) {
+		int col = rd->placeholder_col[i];
+		if (col >= 0 && !*trim(rd->fields[col])) {
+			warn(rd, line, cp->placeholders[i], "empty value for "
+			     "{{%s}}, which the script uses%s", cp->placeholders[i], "");
+			problem(rd, SKIP_INVALID, phone);
+			return;
+		}
+	}
+	if (seen_insert(rd, key)) {
+		warn(rd, line, "phone", "%s is a duplicate; the first row with "
+		     "it wins%s", phone, "");
+		problem(rd, SKIP_DUPLICATE, phone);
+		return;
+	}
+	if (cp && cp->require_consent &&
+	    (a->col_consent < 0 || !*trim(rd->fields[a->col_consent]))) {
+		problem(rd, SKIP_NO_CONSENT, phone);
+		return;
+	}
+	if (a->n == a->alloc) {
+		size_t n = a->alloc ? a->alloc * 2 : 1024;
+		struct recipient *p = realloc(a->r, n * sizeof(*p));
+		if (!p) {
+			rd->fatal = 1;
+			return;
+		}
+		a->r = p;
+		a->alloc = n;
+	}
+	r = &a->r[a->n];
+	memset(r, 0, sizeof(*r));
+	r->key = key;
+	r->line = (uint32_t)line;
+	r->vars = UINT32_MAX;
+	if (a->col_lang >= 0)
+		r->lang = (uint8_t)lang_index(a, trim(rd->fields[a->col_lang]));
+	if (rd->o->rules && place_for(rd, phone, tz, &r->place)) {
+		warn(rd, line, "phone", "no time zone is known for %s; add a "
+		     "timezone column%s", phone, "");
+		problem(rd, SKIP_INVALID, phone);
+		return;
+	}
+	if (rd->o->keep_vars && keep_vars(a, rd, &r->vars)) {
+		rd->fatal = 1;
+		return;
+	}
+	a->n++;
+}
+
+static void cb_field(void *s, size_t len, void *ctx)
+{
+	struct reader *rd = ctx;
+	size_t bad;
+
+	if (rd->nf >= AUDIENCE_COLUMNS_MAX) {
+		rd->too_many = 1;
+		return;
+	}
+	if (len > AUDIENCE_FIELD_MAX) {
+		diags_add(rd->d, rd->header_done ? DIAG_WARNING : DIAG_ERROR,
+			  rd->file, rd->rec_line, NULL, "field %d is %zu bytes "
+			  "(at most %d)", rd->nf + 1, len, AUDIENCE_FIELD_MAX);
+		rd->too_many = 2;
+		len = 0;
+	}
+	if ((bad = utf8_check(s, len))) {
+		diags_add(rd->d, rd->header_done ? DIAG_WARNING : DIAG_ERROR,
+			  rd->file, rd->rec_line, NULL, "field %d has %s at byte "
+			  "%zu (expected UTF-8 text)", rd->nf + 1,
+			  ((char *)s)[bad - 1] ? "invalid UTF-8" : "a NUL byte", bad);
+		rd->too_many = 2;
+	}
+	rd->foff[rd->nf] = rd->rec.len;
+	rd->flen[rd->nf] = len;
+	if (buf_put(&rd->rec, s ? s : "", len) || buf_putc(&rd->rec, '\0')) {
+		rd->fatal = 1;
+		return;
+	}
+	rd->nf++;
+}
+
+static void cb_record(int c, void *ctx)
+{
+	struct reader *rd = ctx;
+	int i;
+
+	(void)c;
+	if (rd->fatal)
+		goto reset;
+	for (i = 0; i < rd->nf; i++)
+		rd->fields[i] = rd->rec.ptr + rd->foff[i];
+	if (rd->too_many == 1)
+		diags_add(rd->d, rd->header_done ? DIAG_WARNING : DIAG_ERROR,
+			  rd->file, rd->rec_line, NULL, "more than %d fields",
+			  AUDIENCE_COLUMNS_MAX);
+	if (!rd->header_done) {
+		if (rd->too_many) {
+			rd->fatal = 1;
+			goto reset;
+		}
+		/* libcsv leaves a UTF-8 BOM in the first field */
+		if (rd->nf && rd->flen[0] >= 3 &&
+		    !memcmp(rd->fields[0], "\xef\xbb\xbf", 3))
+			rd->fields[0] += 3;
+		header(rd);
+	} else if (rd->too_many) {
+		rd->a->rows++;
+		problem(rd, SKIP_INVALID, NULL);
+	} else {
+		row(rd);
+	}
+reset:
+	for (i = 0; i < rd->nf; i++)
+		rd->fields[i] = NULL;
+	rd->nf = 0;
+	rd->too_many = 0;
+	buf_reset(&rd->rec);
+}
+
+/*
+ * Feeds bytes to libcsv a physical line at a time, so that we know the
+ * line where each record starts: a record starts on the first line fed
+ * while the parser had no row begun.
+ */
+static int feed(struct reader *rd, const char *data, size_t len)
+{
+	while (len && !rd->fatal) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) + 1 : len;
+		if (rd->at_line_start && rd->p.pstate == 0)
+			rd->rec_line = rd->line;
+		if (csv_parse(&rd->p, data, n, cb_field, cb_record, rd) != n) {
+			diags_add(rd->d, DIAG_ERROR, rd->file, rd->rec_line, NULL,
+				  "malformed CSV: %s (a quote inside a quoted "
+				  "field must be doubled)",
+				  csv_strerror(csv_error(&rd->p)));
+			rd->fatal = 1;
+			return GD_EINVALID;
+		}
+		rd->at_line_start = nl != NULL;
+		if (nl)
+			rd->line++;
+		data += n;
+		len -= n;
+	}
+	return rd->fatal ? GD_EINVALID : 0;
+}
+
+static int is_compressed(const char *file)
+{
+	size_t n = strlen(file);
+
+	return !(n > 4 && !strcmp(file + n - 4, ".csv"));
+}
+
+static int feed_archive(struct reader *rd, const char *data, size_t len)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *e;
+	size_t n = strlen(rd->file);
+	int zip = n > 4 && !strcmp(rd->file + n - 4, ".zip");
+	char chunk[65536];
+	int rc = 0;
+	la_ssize_t got;
+
+	if (!ar)
+		return gd_error_set("out of memory");
+	archive_read_support_filter_all(ar);
+	if (zip)
+		archive_read_support_format_zip(ar);
+	else
+		archive_read_support_format_raw(ar);
+	if (archive_read_open_memory(ar, data, len) != ARCHIVE_OK) {
+		diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+			  "cannot read the compressed file: %s",
+			  archive_error_string(ar) ? archive_error_string(ar) : "unknown format");
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
+	for (;;) {
+		int r = archive_read_next_header(ar, &e);
+		const char *name;
+		if (r == ARCHIVE_EOF) {
+			diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+				  "the zip file has no .csv member");
+			rc = GD_EINVALID;
+			goto cleanup;
+		}
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+				  "corrupt compressed file: %s",
+				  archive_error_string(ar) ? archive_error_string(ar) : "bad header");
+			rc = GD_EINVALID;
+			goto cleanup;
+		}
+		if (!zip)
+			break;
+		name = archive_entry_pathname(e);
+		n = name ? strlen(name) : 0;
+		if (n > 4 && !strcasecmp(name + n - 4, ".csv"))
+			break;
+		archive_read_data_skip(ar);
+	}
+	if (!zip && archive_filter_count(ar) <= 1) {
+		diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+			  "not compressed data (expected what the file name says)");
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
+	while ((got = archive_read_data(ar, chunk, sizeof(chunk))) > 0)
+		if ((rc = feed(rd, chunk, (size_t)got)))
+			goto cleanup;
+	if (got < 0) {
+		diags_add(rd->d, DIAG_ERROR, rd->file, rd->line, NULL,
+			  "corrupt or truncated compressed data: %s",
+			  archive_error_string(ar) ? archive_error_string(ar) : "read error");
+		rc = GD_EINVALID;
+	}
+cleanup:
+	archive_read_free(ar);
+	return rc;
+}
+
+int audience_read(struct audience **out, const char *file, const char *data,
+		  size_t len, const struct audience_opts *opts, struct diags *d)
+{
+	static const struct audience_opts none;
+	struct reader rd;
+	struct audience *a;
+	size_t errors = d->errors;
+	int rc = 0;
+
+	*out = NULL;
+	if (!(a = calloc(1, sizeof(*a))))
+		return gd_error_set("out of memory");
+	a->col_phone = a->col_tz = a->col_lang = a->col_consent = -1;
+	a->n_langs = 1; /* index 0: no language given */
+	memset(&rd, 0, sizeof(rd));
+	rd.a = a;
+	rd.o = opts ? opts : &none;
+	rd.file = file;
+	rd.d = d;
+	rd.line = 1;
+	rd.rec_line = 1;
+	rd.at_line_start = 1;
+	buf_init(&rd.rec, (size_t)AUDIENCE_FIELD_MAX * (AUDIENCE_COLUMNS_MAX + 1));
+	*out = a;
+	if (csv_init(&rd.p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI)) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
+	if (len == 0) {
+		diags_add(d, DIAG_ERROR, file, 0, NULL,
+			  "file is empty (expected a header row with a phone column)");
+		rc = GD_EINVALID;
+		goto done;
+	}
+	rc = is_compressed(file) ? feed_archive(&rd, data, len)
+				 : feed(&rd, data, len);
+	if (!rc && !rd.fatal &&
+	    csv_fini(&rd.p, cb_field, cb_record, &rd) != 0) {
+		diags_add(d, DIAG_ERROR, file, rd.rec_line, NULL,
+			  "malformed CSV at the end: %s (an unterminated quote?)",
+			  csv_strerror(csv_error(&rd.p)));
+		rc = GD_EINVALID;
+	}
+	if (!rc && !rd.header_done && !rd.fatal) {
+		diags_add(d, DIAG_ERROR, file, 0, NULL,
+			  "no header row (expected a header with a phone column)");
+		rc = GD_EINVALID;
+	}
+done:
+	csv_free(&rd.p);
+cleanup:
+	if (!rc && (rd.fatal || d->errors > errors))
+		rc = GD_EINVALID;
+	buf_release(&rd.rec);
+	free(rd.seen);
+	free(rd.tzok);
+	free(rd.tzbad);
+	free(rd.cache);
+	return rc;
+}
+
+void audience_free(struct audience *a)
+{
+	int i;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->n_columns; i++)
+		free(a->columns[i]);
+	free(a->r);
+	free(a->places);
+	free(a->vars);
+	free(a->problems);
+	free(a->priv);
+	free(a);
+}
+
+void audience_phone(char out[PHONE_MAX], const struct recipient *r)
+{
+	snprintf(out, PHONE_MAX, "+%" PRIu64, r->key);
+}
+
+const char *audience_var(const struct audience *a, const struct recipient *r,
+			 int col)
+{
+	const char *p;
+	int i;
+
+	if (r->vars == UINT32_MAX || col < 0 || col >= a->n_columns)
+		return "";
+	p = a->vars + r->vars;
+	for (i = 0; i < col; i++)
+		p += strlen(p) + 1;
+	return p;
+}
+
+const struct recipient *audience_find(const struct audience *a, uint64_t key)
+{
+	size_t i;
+
+	/* a linear scan is fine for the few lookups made per tick */
+	for (i = 0; i < a->n; i++)
+		if (a->r[i].key == key)
+			return &a->r[i];
+	return NULL;
+}

@@ -1,0 +1,89 @@
+/*
+ * Audience CSVs (SPEC §3): RFC 4180 through libcsv, compressed ones
+ * through libarchive, streamed. Every problem carries the physical line
+ * where its record starts (header = line 1), so annotations land right
+ * even when quoted fields hold newlines.
+ *
+ * Row problems (bad phone, duplicate, unknown zone, empty placeholder
+ * value, missing consent) are warnings and the row is left out; problems
+ * with the file itself (unreadable, corrupt, no phone column, a
+ * placeholder without a column) are errors.
+ */
+#ifndef GD_AUDIENCE_H
+#define GD_AUDIENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "campaign.h"
+#include "diag.h"
+#include "phone.h"
+#include "rules.h"
+
+#define AUDIENCE_FIELD_MAX 65536  /* bytes in one field */
+#define AUDIENCE_COLUMNS_MAX 256
+
+/* Why a row is not dialed; the names are the `skipped` reasons. */
+enum row_skip { SKIP_INVALID = 1, SKIP_DUPLICATE, SKIP_NO_CONSENT };
+extern const char *const row_skip_names[];
+
+struct recipient {
+	uint64_t key;   /* phone digits as a number (phone_key) */
+	uint32_t line;  /* physical line where the row starts */
+	uint32_t place; /* index into audience.places (when rules given) */
+	uint32_t vars;  /* offset into audience.vars, UINT32_MAX if none */
+	uint8_t lang;   /* index into audience.langs */
+};
+
+struct row_problem {
+	uint32_t line;
+	uint8_t why;          /* enum row_skip */
+	char phone[PHONE_MAX]; /* normalised, or empty when it was invalid */
+};
+
+struct audience_opts {
+	const struct campaign *campaign; /* placeholders and consent, or NULL */
+	const struct rules *rules;       /* resolve places, or NULL */
+	int keep_vars;                   /* keep the other columns per row */
+};
+
+struct audience {
+	char *columns[AUDIENCE_COLUMNS_MAX]; /* trimmed, lower case */
+	int n_columns;
+	int col_phone, col_tz, col_lang, col_consent; /* -1 when absent */
+	struct recipient *r;
+	size_t n, alloc;
+	struct place *places;
+	size_t n_places;
+	char *vars; /* per kept row: values of the other columns, each NUL-ended */
+	size_t vars_len, vars_alloc;
+	char langs[32][8];
+	int n_langs;
+	size_t rows; /* data rows read */
+	size_t n_invalid, n_duplicate, n_no_consent;
+	struct row_problem *problems;
+	size_t n_problems, problems_alloc;
+	void *priv;
+};
+
+/*
+ * Reads an audience from data (len bytes, the file's raw contents; file
+ * names it, and its ending picks the decompression: .csv, .csv.gz,
+ * .csv.xz, .csv.zst, .zip). Returns 0 when the file is usable (row
+ * problems are only warnings in d), GD_EINVALID when it is not.
+ * *out is the caller's (audience_free), also on GD_EINVALID when non-NULL.
+ */
+int audience_read(struct audience **out, const char *file, const char *data,
+		  size_t len, const struct audience_opts *opts, struct diags *d);
+void audience_free(struct audience *a);
+/* Writes "+digits" for a recipient. */
+void audience_phone(char out[PHONE_MAX], const struct recipient *r);
+/* The value of column col for a row kept with keep_vars, or "". */
+const char *audience_var(const struct audience *a, const struct recipient *r,
+			 int col);
+/* Looks a recipient up by phone key; NULL when not in the audience. */
+const struct recipient *audience_find(const struct audience *a, uint64_t key);
+/* True when name is an audience file name we can read. */
+int audience_file_supported(const char *name);
+
+#endif

@@ -1,0 +1,52 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "banned.h"
+
+void diags_add(struct diags *d, enum diag_level level, const char *file,
+	       unsigned long line, const char *field, const char *fmt, ...)
+{
+	char msg[1024];
+	struct diag *x;
+	va_list ap;
+
+	if (level == DIAG_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+	if (d->n >= DIAG_KEEP)
+		return;
+	if (d->n == d->alloc) {
+		size_t n = d->alloc ? d->alloc * 2 : 16;
+		struct diag *v = realloc(d->v, n * sizeof(*v));
+		if (!v)
+			return;
+		d->v = v;
+		d->alloc = n;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x = &d->v[d->n++];
+	x->level = level;
+	x->file = strdup(file ? file : "");
+	x->line = line;
+	x->field = field ? strdup(field) : NULL;
+	x->msg = strdup(msg);
+}
+
+void diags_release(struct diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].field);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,56 @@
+/*
+ * cJSON with what validation needs on top: the physical line of a value
+ * given its path ("pacing.window.end", "accounts.main.caller_ids[0]"),
+ * duplicate-key detection, and typed getters that report problems with
+ * file, line and path.
+ */
+#ifndef GD_JSONX_H
+#define GD_JSONX_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+struct jctx {
+	const char *file;  /* repository-relative name, for messages */
+	const char *text;  /* the file's bytes */
+	size_t len;
+	struct diags *d;
+};
+
+/*
+ * Parses a whole JSON document. On failure returns GD_EINVALID and adds
+ * an error naming the line; NUL bytes, bad UTF-8 and duplicate keys are
+ * errors too. *out is the caller's (cJSON_Delete).
+ */
+int json_load(cJSON **out, struct jctx *c);
+/* Line (1-based) where the value at path starts; 0 if not found. */
+unsigned long json_line(const char *text, size_t len, const char *path);
+/* Adds an error at path's line. */
+void jctx_error(struct jctx *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Typed lookups of obj[key] reporting at "prefix.key". Each returns the
+ * item (or NULL when absent or wrong type, with an error added when it
+ * was present but wrong, or missing and required).
+ */
+const cJSON *jget_string(struct jctx *c, const cJSON *obj, const char *prefix,
+			 const char *key, int required);
+const cJSON *jget_object(struct jctx *c, const cJSON *obj, const char *prefix,
+			 const char *key, int required);
+const cJSON *jget_array(struct jctx *c, const cJSON *obj, const char *prefix,
+			const char *key, int required);
+/* Integer in [min, max]; *out untouched when absent. Returns 1 if set. */
+int jget_int(struct jctx *c, const cJSON *obj, const char *prefix,
+	     const char *key, long min, long max, long *out);
+int jget_bool(struct jctx *c, const cJSON *obj, const char *prefix,
+	      const char *key, int *out);
+/* Reports every member of obj whose name is not in allowed (NULL-ended). */
+void jcheck_keys(struct jctx *c, const cJSON *obj, const char *prefix,
+		 const char *const *allowed);
+/* Joins prefix and key into out ("a.b"); returns out. */
+const char *jpath(char *out, size_t n, const char *prefix, const char *key);
+
+#endif

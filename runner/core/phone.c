@@ -1,0 +1,83 @@
+#include <string.h>
+
+#include "phone.h"
+#include "banned.h"
+
+int phone_normalize(char out[PHONE_MAX], const char *in, size_t len,
+		    const char **why)
+{
+	size_t i = 0, n = 0;
+	int plus = 0;
+
+	while (i < len && (in[i] == ' ' || in[i] == '\t'))
+		i++;
+	while (len > i && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+		len--;
+	if (i == len) {
+		*why = "is empty";
+		return -1;
+	}
+	if (in[i] == '+') {
+		plus = 1;
+		i++;
+	} else if (len - i >= 2 && in[i] == '0' && in[i + 1] == '0') {
+		plus = 1;
+		i += 2;
+	}
+	if (!plus) {
+		*why = "has no country code (expected + or 00 first)";
+		return -1;
+	}
+	out[n++] = '+';
+	for (; i < len; i++) {
+		char c = in[i];
+		if (c >= '0' && c <= '9') {
+			if (n >= 16) {
+				*why = "has more than 15 digits";
+				return -1;
+			}
+			out[n++] = c;
+		} else if (c == ' ' || c == '-' || c == '.' || c == '(' ||
+			   c == ')' || c == '\t') {
+			continue;
+		} else {
+			*why = "has a character that is not a digit or separator";
+			return -1;
+		}
+	}
+	out[n] = '\0';
+	if (n - 1 < 8) {
+		*why = "has fewer than 8 digits";
+		return -1;
+	}
+	if (out[1] == '0') {
+		*why = "has a country code starting with 0";
+		return -1;
+	}
+	return 0;
+}
+
+int phone_is_e164(const char *s)
+{
+	size_t i, n;
+
+	if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return 0;
+	n = strlen(s) - 1;
+	if (n < 8 || n > 15)
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+uint64_t phone_key(const char *e164)
+{
+	uint64_t k = 0;
+	const char *p;
+
+	for (p = e164 + (*e164 == '+'); *p >= '0' && *p <= '9'; p++)
+		k = k * 10 + (uint64_t)(*p - '0');
+	return k;
+}

@@ -1,0 +1,23 @@
+/* Phone numbers: normalisation to E.164 and a compact numeric key. */
+#ifndef GD_PHONE_H
+#define GD_PHONE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PHONE_MAX 17 /* "+" + 15 digits + NUL */
+
+/*
+ * Normalises a phone number as people type it into E.164: spaces, dashes,
+ * dots and parentheses are dropped, a leading "00" becomes "+". The result
+ * must be "+" then 8-15 digits, the first not 0. Returns 0, or -1 with a
+ * static reason in *why.
+ */
+int phone_normalize(char out[PHONE_MAX], const char *in, size_t len,
+		    const char **why);
+/* True when s is already strict E.164. */
+int phone_is_e164(const char *s);
+/* The digits as an integer: unique per E.164 number (no leading zeros). */
+uint64_t phone_key(const char *e164);
+
+#endif

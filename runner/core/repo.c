@@ -1,0 +1,191 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "repo.h"
+#include "util.h"
+#include "banned.h"
+
+static int load_audience(struct repo *r, struct src *s, struct repo_campaign *rc,
+			 unsigned flags, struct diags *d)
+{
+	struct audience_opts o = { rc->c, NULL, 0 };
+	struct buf data = BUF_INIT(AUDIENCE_MAX);
+	int err;
+
+	if (rc->c->audience_csv) {
+		snprintf(rc->audience_path, sizeof(rc->audience_path),
+			 "campaigns/%s/%s", rc->id, rc->c->audience_csv);
+		if (!audience_file_supported(rc->c->audience_csv)) {
+			diags_add(d, DIAG_ERROR, rc->audience_path, 0, NULL,
+				  "unsupported audience file (expected .csv, "
+				  ".csv.gz, .csv.xz, .csv.zst or .zip)");
+			return GD_EINVALID;
+		}
+	} else {
+		static const char *const ends[] = {
+			".csv", ".csv.gz", ".csv.xz", ".csv.zst", ".zip", NULL
+		};
+		struct names n = { NULL, 0 };
+		size_t i, j;
+		snprintf(rc->audience_path, sizeof(rc->audience_path),
+			 "segments/%s.csv", rc->c->audience_segment);
+		if (!s->list(s, "segments", &n))
+			for (j = 0; ends[j]; j++)
+				for (i = 0; i < n.n; i++) {
+					char want[128];
+					snprintf(want, sizeof(want), "%s%s",
+						 rc->c->audience_segment, ends[j]);
+					if (!strcmp(n.v[i], want)) {
+						snprintf(rc->audience_path,
+							 sizeof(rc->audience_path),
+							 "segments/%s", want);
+						goto found;
+					}
+				}
+found:
+		names_release(&n);
+	}
+	if ((err = s->read(s, rc->audience_path, &data, AUDIENCE_MAX))) {
+		diags_add(d, DIAG_ERROR, rc->audience_path, 0, NULL, "%s",
+			  err == GD_ENOTFOUND ? "the audience file does not exist"
+					      : gd_error_last());
+		buf_release(&data);
+		return GD_EINVALID;
+	}
+	s->content_id(s, rc->audience_path, rc->audience_oid);
+	if (flags & REPO_PLACES)
+		o.rules = r->rules;
+	o.keep_vars = !!(flags & REPO_VARS);
+	err = audience_read(&rc->aud, rc->audience_path, data.ptr, data.len, &o, d);
+	buf_release(&data);
+	if (err) {
+		audience_free(rc->aud);
+		rc->aud = NULL;
+	}
+	return err;
+}
+
+static void load_campaign(struct repo *r, struct src *s, const char *id,
+			  unsigned flags, struct diags *d)
+{
+	struct buf text = BUF_INIT(CAMPAIGN_MAX);
+	struct repo_campaign *rc;
+	char path[256];
+	int err;
+
+	rc = &r->v[r->n++];
+	memset(rc, 0, sizeof(*rc));
+	snprintf(rc->id, sizeof(rc->id), "%s", id);
+	snprintf(path, sizeof(path), "campaigns/%s/campaign.json", id);
+	if ((err = s->read(s, path, &text, CAMPAIGN_MAX))) {
+		diags_add(d, DIAG_ERROR, path, 0, NULL, "%s",
+			  err == GD_ENOTFOUND ? "missing (every campaign folder "
+			  "needs a campaign.json)" : gd_error_last());
+		goto cleanup;
+	}
+	if (campaign_load(&rc->c, id, path, text.ptr, text.len, r->cfg, d))
+		goto cleanup;
+	if (flags & REPO_AUDIENCE)
+		load_audience(r, s, rc, flags, d);
+cleanup:
+	buf_release(&text);
+}
+
+int repo_load(struct repo **out, struct src *s, const char *only,
+	      unsigned flags, struct diags *d)
+{
+	struct buf text = BUF_INIT(CONFIG_MAX);
+	struct names n = { NULL, 0 };
+	struct repo *r;
+	size_t i;
+	int rc = 0, err;
+
+	*out = NULL;
+	if (!(r = calloc(1, sizeof(*r))))
+		return gd_error_set("out of memory");
+	if ((err = s->read(s, CONFIG_FILE, &text, CONFIG_MAX))) {
+		diags_add(d, DIAG_ERROR, CONFIG_FILE, 0, NULL, "%s",
+			  err == GD_ENOTFOUND ? "missing: a campaign repository "
+			  "needs gitdial.json at its top (gitdial init writes one)"
+					      : gd_error_last());
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
+	if (config_load(&r->cfg, CONFIG_FILE, text.ptr, text.len, d)) {
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
+	if ((flags & REPO_PLACES) && (rc = rules_load(&r->rules)))
+		goto cleanup;
+	err = s->list(s, "campaigns", &n);
+	if (err && err != GD_ENOTFOUND) {
+		rc = err;
+		goto cleanup;
+	}
+	if (!(r->v = calloc(n.n + 1, sizeof(*r->v)))) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n.n; i++) {
+		char id[256];
+		size_t l = strlen(n.v[i]);
+		if (l == 0 || n.v[i][l - 1] != '/') {
+			if (!only)
+				diags_add(d, DIAG_ERROR, "campaigns", 0, NULL,
+					  "\"%s\" is a file; campaigns/ holds one "
+					  "folder per campaign", n.v[i]);
+			continue;
+		}
+		snprintf(id, sizeof(id), "%.*s", (int)(l - 1), n.v[i]);
+		if (only && strcmp(only, id))
+			continue;
+		if (!id_valid(id)) {
+			diags_add(d, DIAG_ERROR, "campaigns", 0, NULL, "folder "
+				  "\"%s\" is not a valid campaign id (expected "
+				  "[a-z0-9][a-z0-9-]{0,63})", id);
+			continue;
+		}
+		load_campaign(r, s, id, flags, d);
+	}
+	if (only && !repo_find(r, only)) {
+		rc = gd_error_set("no campaign '%s' in campaigns/", only);
+		rc = GD_ENOTFOUND;
+	}
+cleanup:
+	names_release(&n);
+	buf_release(&text);
+	if (rc && rc != GD_ENOTFOUND) {
+		repo_free(r);
+		return rc;
+	}
+	*out = r;
+	return rc;
+}
+
+void repo_free(struct repo *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		campaign_free(r->v[i].c);
+		audience_free(r->v[i].aud);
+	}
+	free(r->v);
+	rules_free(r->rules);
+	config_free(r->cfg);
+	free(r);
+}
+
+struct repo_campaign *repo_find(struct repo *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->n; i++)
+		if (!strcmp(r->v[i].id, id))
+			return &r->v[i];
+	return NULL;
+}

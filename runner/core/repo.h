@@ -1,0 +1,51 @@
+/*
+ * The whole campaign repository loaded from a source: gitdial.json, every
+ * campaign under campaigns/ (or one), and optionally their audiences.
+ * Broken campaigns are reported and left out; the rest still load.
+ */
+#ifndef GD_REPO_H
+#define GD_REPO_H
+
+#include "audience.h"
+#include "campaign.h"
+#include "config.h"
+#include "diag.h"
+#include "rules.h"
+#include "store.h"
+
+#define CONFIG_MAX (1u << 20)
+#define CAMPAIGN_MAX (1u << 20)
+#define AUDIENCE_MAX (1024u << 20)
+
+enum {
+	REPO_AUDIENCE = 1, /* read audiences */
+	REPO_PLACES = 2,   /* resolve time zones and legal windows per row */
+	REPO_VARS = 4,     /* keep every row's columns (for dialing) */
+};
+
+struct repo_campaign {
+	char id[65];
+	struct campaign *c;   /* NULL when campaign.json is broken */
+	struct audience *aud; /* NULL unless REPO_AUDIENCE and readable */
+	char audience_path[256];
+	char audience_oid[41]; /* blob id of the audience, "" from a work tree */
+};
+
+struct repo {
+	struct config *cfg;
+	struct rules *rules;
+	struct repo_campaign *v;
+	size_t n;
+};
+
+/*
+ * Loads from s. only (NULL for all) limits it to one campaign id, which
+ * must exist (GD_ENOTFOUND otherwise). Returns 0 even when some campaign
+ * is broken (see d); GD_EINVALID only when gitdial.json itself is.
+ */
+int repo_load(struct repo **out, struct src *s, const char *only,
+	      unsigned flags, struct diags *d);
+void repo_free(struct repo *r);
+struct repo_campaign *repo_find(struct repo *r, const char *id);
+
+#endif

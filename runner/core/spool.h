@@ -1,0 +1,37 @@
+/*
+ * The spool: a directory where webhook functions (and the sim carrier)
+ * leave events for the next tick, one JSON file per event. Writers make
+ * the file under .tmp/, fsync it and rename it in (maildir style), so a
+ * reader never sees half an event. The tick removes files only after the
+ * commit that holds their events is published.
+ */
+#ifndef GD_SPOOL_H
+#define GD_SPOOL_H
+
+#include <stddef.h>
+
+#define SPOOL_EVENT_MAX (64u * 1024)
+
+/* Writes one event (a JSON text) into dir; 0 once it is durable. */
+int spool_write(const char *dir, const char *json, size_t len);
+
+struct spool_file {
+	char *name; /* file name inside the spool dir */
+	char *data; /* its contents, NUL-terminated */
+	size_t len;
+};
+
+struct spool_list {
+	struct spool_file *v;
+	size_t n;
+};
+
+/* Reads every event file in dir (sorted by name); a missing dir is empty. */
+int spool_read(struct spool_list *out, const char *dir);
+void spool_list_release(struct spool_list *l);
+/* Removes one event file (after its event is committed). */
+int spool_remove(const char *dir, const char *name);
+/* The default spool of a repository: <gitdir>/gitdial/spool. */
+int spool_default(char *out, size_t n, const char *gitdir);
+
+#endif

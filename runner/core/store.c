@@ -1,0 +1,628 @@
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store.h"
+#include "util.h"
+#include "banned.h"
+
+struct store {
+	git_repository *repo;
+	char branch[256];
+};
+
+static int git_fail(const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return gd_error_set("%s: %s", what, e && e->message ? e->message : "git error");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int names_push(struct names *n, const char *name, int dir)
+{
+	char **v = realloc(n->v, (n->n + 1) * sizeof(*v));
+	size_t l = strlen(name);
+
+	if (!v)
+		return gd_error_set("out of memory");
+	n->v = v;
+	if (!(v[n->n] = malloc(l + 2)))
+		return gd_error_set("out of memory");
+	memcpy(v[n->n], name, l);
+	v[n->n][l] = dir ? '/' : '\0';
+	v[n->n][l + 1] = '\0';
+	n->n++;
+	return 0;
+}
+
+void names_release(struct names *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++)
+		free(n->v[i]);
+	free(n->v);
+	n->v = NULL;
+	n->n = 0;
+}
+
+/* Repository-relative paths must not escape: no "..", no absolute. */
+static int path_safe(const char *p)
+{
+	return p && p[0] != '/' && !strstr(p, "..") && !strstr(p, "//");
+}
+
+static int dir_read(struct src *s, const char *path, struct buf *out, size_t max)
+{
+	char full[4096];
+	struct stat st;
+
+	if (!path_safe(path))
+		return gd_error_set("unsafe path '%s'", path), GD_EINVALID;
+	snprintf(full, sizeof(full), "%s/%s", (const char *)s->ctx, path);
+	if (stat(full, &st) == 0 && !S_ISREG(st.st_mode))
+		return gd_error_set("'%s' is not a regular file", path), GD_EINVALID;
+	out->max = max;
+	return file_read(out, full, max);
+}
+
+static int dir_list(struct src *s, const char *dir, struct names *out)
+{
+	char full[4096];
+	struct dirent *e;
+	DIR *d;
+
+	if (!path_safe(dir) && *dir)
+		return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
+	snprintf(full, sizeof(full), "%s/%s", (const char *)s->ctx, dir);
+	if (!(d = opendir(full)))
+		return errno == ENOENT || errno == ENOTDIR ? GD_ENOTFOUND
+			: gd_error_set("cannot list '%s': %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		char p[4096];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", full, e->d_name);
+		if (stat(p, &st))
+			continue;
+		if (names_push(out, e->d_name, S_ISDIR(st.st_mode))) {
+			closedir(d);
+			return GD_ERROR;
+		}
+	}
+	closedir(d);
+	qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return 0;
+}
+
+static void dir_content_id(struct src *s, const char *path, char out[41])
+{
+	(void)s;
+	(void)path;
+	out[0] = '\0';
+}
+
+void src_init_dir(struct src *s, const char *root)
+{
+	s->read = dir_read;
+	s->list = dir_list;
+	s->content_id = dir_content_id;
+	s->ctx = (void *)root;
+}
+
+struct tree_src {
+	git_repository *repo;
+	git_tree *tree;
+};
+
+static int tree_read(struct src *s, const char *path, struct buf *out, size_t max)
+{
+	struct tree_src *t = s->ctx;
+	git_tree_entry *e = NULL;
+	git_blob *b = NULL;
+	int rc;
+
+	if (!path_safe(path))
+		return gd_error_set("unsafe path '%s'", path), GD_EINVALID;
+	if (git_tree_entry_bypath(&e, t->tree, path))
+		return gd_error_set("'%s' does not exist", path), GD_ENOTFOUND;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		git_tree_entry_free(e);
+		return gd_error_set("'%s' is not a file", path), GD_EINVALID;
+	}
+	if (git_blob_lookup(&b, t->repo, git_tree_entry_id(e))) {
+		git_tree_entry_free(e);
+		return git_fail(path);
+	}
+	out->max = max;
+	rc = buf_put(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+	if (rc)
+		gd_error_set("'%s' is larger than %zu bytes", path, max);
+	git_blob_free(b);
+	git_tree_entry_free(e);
+	return rc;
+}
+
+static int tree_list(struct src *s, const char *dir, struct names *out)
+{
+	struct tree_src *t = s->ctx;
+	git_tree_entry *e = NULL;
+	git_tree *sub = NULL;
+	const git_tree *tree = t->tree;
+	size_t i, n;
+	int rc = 0;
+
+	if (*dir) {
+		char d[4096];
+		size_t l;
+		snprintf(d, sizeof(d), "%s", dir);
+		l = strlen(d);
+		if (l && d[l - 1] == '/')
+			d[l - 1] = '\0';
+		if (!path_safe(d))
+			return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
+		if (git_tree_entry_bypath(&e, t->tree, d))
+			return GD_ENOTFOUND;
+		if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+			git_tree_entry_free(e);
+			return GD_ENOTFOUND;
+		}
+		if (git_tree_lookup(&sub, t->repo, git_tree_entry_id(e))) {
+			git_tree_entry_free(e);
+			return git_fail(dir);
+		}
+		git_tree_entry_free(e);
+		tree = sub;
+	}
+	n = git_tree_entrycount(tree);
+	for (i = 0; i < n && !rc; i++) {
+		const git_tree_entry *x = git_tree_entry_byindex(tree, i);
+		rc = names_push(out, git_tree_entry_name(x),
+				git_tree_entry_type(x) == GIT_OBJECT_TREE);
+	}
+	git_tree_free(sub);
+	qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return rc;
+}
+
+static void tree_content_id(struct src *s, const char *path, char out[41])
+{
+	struct tree_src *t = s->ctx;
+	git_tree_entry *e = NULL;
+
+	out[0] = '\0';
+	if (path_safe(path) && !git_tree_entry_bypath(&e, t->tree, path)) {
+		git_oid_tostr(out, 41, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+	}
+}
+
+int src_init_tree(struct src *s, struct store *st, const git_oid *commit)
+{
+	struct tree_src *t = calloc(1, sizeof(*t));
+	git_commit *c = NULL;
+
+	if (!t)
+		return gd_error_set("out of memory");
+	t->repo = st->repo;
+	if (git_commit_lookup(&c, st->repo, commit) ||
+	    git_commit_tree(&t->tree, c)) {
+		git_commit_free(c);
+		free(t);
+		return git_fail("cannot read the commit");
+	}
+	git_commit_free(c);
+	s->read = tree_read;
+	s->list = tree_list;
+	s->content_id = tree_content_id;
+	s->ctx = t;
+	return 0;
+}
+
+void src_release_tree(struct src *s)
+{
+	struct tree_src *t = s->ctx;
+
+	if (t) {
+		git_tree_free(t->tree);
+		free(t);
+	}
+	s->ctx = NULL;
+}
+
+int store_open(struct store **out, const char *path)
+{
+	struct store *st;
+	git_reference *head = NULL;
+	int rc;
+
+	*out = NULL;
+	git_libgit2_init();
+	if (!(st = calloc(1, sizeof(*st))))
+		return gd_error_set("out of memory");
+	if (git_repository_open_ext(&st->repo, path, 0, NULL)) {
+		free(st);
+		return gd_error_set("'%s' is not a git repository", path),
+		       GD_ENOTFOUND;
+	}
+	rc = git_reference_lookup(&head, st->repo, "HEAD");
+	if (!rc && git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+	    !strncmp(git_reference_symbolic_target(head), "refs/heads/", 11))
+		snprintf(st->branch, sizeof(st->branch), "%s",
+			 git_reference_symbolic_target(head) + 11);
+	else
+		snprintf(st->branch, sizeof(st->branch), "main");
+	git_reference_free(head);
+	*out = st;
+	return 0;
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	git_repository_free(st->repo);
+	free(st);
+}
+
+git_repository *store_repo(struct store *st)
+{
+	return st->repo;
+}
+
+const char *store_branch(struct store *st)
+{
+	return st->branch;
+}
+
+int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
+{
+	char ref[512];
+	git_remote *r = NULL;
+
+	*found = 0;
+	if (remote) {
+		git_fetch_options fo;
+		char spec[600];
+		char *specs[1] = { spec };
+		git_strarray sa = { specs, 1 };
+		if (git_remote_lookup(&r, st->repo, remote))
+			return gd_error_set("no remote named '%s'", remote),
+			       GD_ENOTFOUND;
+		snprintf(spec, sizeof(spec), "+refs/heads/%s:refs/remotes/%s/%s",
+			 st->branch, remote, st->branch);
+		git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+		fo.update_fetchhead = 0;
+		if (git_remote_fetch(r, &sa, &fo, NULL)) {
+			git_remote_free(r);
+			return git_fail("fetch failed");
+		}
+		git_remote_free(r);
+		snprintf(ref, sizeof(ref), "refs/remotes/%s/%s", remote, st->branch);
+	} else {
+		snprintf(ref, sizeof(ref), "refs/heads/%s", st->branch);
+	}
+	if (git_reference_name_to_id(out, st->repo, ref) == 0)
+		*found = 1;
+	return 0;
+}
+
+int change_add(struct change *c, const char *path, const char *data, size_t len)
+{
+	if (c->n == c->alloc) {
+		size_t n = c->alloc ? c->alloc * 2 : 8;
+		void *v = realloc(c->v, n * sizeof(*c->v));
+		if (!v)
+			return gd_error_set("out of memory");
+		c->v = v;
+		c->alloc = n;
+	}
+	c->v[c->n].path = strdup(path);
+	c->v[c->n].data = malloc(len + 1);
+	if (!c->v[c->n].path || !c->v[c->n].data)
+		return gd_error_set("out of memory");
+	memcpy(c->v[c->n].data, data, len);
+	c->v[c->n].len = len;
+	c->v[c->n].remove = 0;
+	c->n++;
+	return 0;
+}
+
+int change_remove(struct change *c, const char *path)
+{
+	int rc = change_add(c, path, "", 0);
+
+	if (!rc)
+		c->v[c->n - 1].remove = 1;
+	return rc;
+}
+
+void change_release(struct change *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].path);
+		free(c->v[i].data);
+	}
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+int store_commit(struct store *st, git_oid *out, const git_oid *parent,
+		 const struct change *c, const char *message,
+		 const char *name, const char *email, time_t when)
+{
+	git_commit *pc = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_tree_update *up = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id;
+	const git_commit *parents[1];
+	size_t i;
+	int rc = 0;
+
+	if (parent && (git_commit_lookup(&pc, st->repo, parent) ||
+		       git_commit_tree(&base, pc))) {
+		rc = git_fail("cannot read the parent commit");
+		goto cleanup;
+	}
+	if (!(up = calloc(c->n + 1, sizeof(*up)))) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < c->n; i++) {
+		if (!path_safe(c->v[i].path)) {
+			rc = gd_error_set("unsafe path '%s'", c->v[i].path);
+			goto cleanup;
+		}
+		up[i].path = c->v[i].path;
+		if (c->v[i].remove) {
+			up[i].action = GIT_TREE_UPDATE_REMOVE;
+			continue;
+		}
+		up[i].action = GIT_TREE_UPDATE_UPSERT;
+		up[i].filemode = GIT_FILEMODE_BLOB;
+		if (git_blob_create_from_buffer(&up[i].id, st->repo, c->v[i].data,
+						c->v[i].len)) {
+			rc = git_fail("cannot write a blob");
+			goto cleanup;
+		}
+	}
+	if (base) {
+		if (git_tree_create_updated(&tree_id, st->repo, base, c->n, up)) {
+			rc = git_fail("cannot build the tree");
+			goto cleanup;
+		}
+	} else {
+		/* a root commit: build on the empty tree */
+		git_treebuilder *tb = NULL;
+		git_oid empty;
+		if (git_treebuilder_new(&tb, st->repo, NULL) ||
+		    git_treebuilder_write(&empty, tb)) {
+			git_treebuilder_free(tb);
+			rc = git_fail("cannot write the empty tree");
+			goto cleanup;
+		}
+		git_treebuilder_free(tb);
+		if (git_tree_lookup(&base, st->repo, &empty) ||
+		    git_tree_create_updated(&tree_id, st->repo, base, c->n, up)) {
+			rc = git_fail("cannot build the tree");
+			goto cleanup;
+		}
+	}
+	if (git_tree_lookup(&tree, st->repo, &tree_id) ||
+	    git_signature_new(&sig, name, email, (git_time_t)when, 0)) {
+		rc = git_fail("cannot prepare the commit");
+		goto cleanup;
+	}
+	parents[0] = pc;
+	if (git_commit_create(out, st->repo, NULL, sig, sig, "UTF-8", message,
+			      tree, pc ? 1 : 0, parents))
+		rc = git_fail("cannot write the commit");
+cleanup:
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(pc);
+	free(up);
+	return rc;
+}
+
+/* Moves a local ref from expected to commit, or fails with GD_ECONFLICT. */
+static int cas_ref(git_repository *repo, const char *name, const git_oid *commit,
+		   const git_oid *expected)
+{
+	git_reference *ref = NULL;
+	int e;
+
+	if (expected)
+		e = git_reference_create_matching(&ref, repo, name, commit, 1,
+						  expected, "gitdial");
+	else
+		e = git_reference_create(&ref, repo, name, commit, 0, "gitdial");
+	git_reference_free(ref);
+	if (e == GIT_EMODIFIED || e == GIT_EEXISTS || e == GIT_ELOCKED)
+		return gd_error_set("'%s' moved meanwhile", name), GD_ECONFLICT;
+	if (e)
+		return git_fail(name);
+	return 0;
+}
+
+struct push_ctx {
+	int rejected;
+	char msg[256];
+};
+
+static int on_push_ref(const char *ref, const char *status, void *data)
+{
+	struct push_ctx *p = data;
+
+	if (status) {
+		p->rejected = 1;
+		snprintf(p->msg, sizeof(p->msg), "%s: %s", ref, status);
+	}
+	return 0;
+}
+
+static int push_refspec(git_remote *r, const char *spec, struct push_ctx *pc)
+{
+	git_push_options po;
+	char *specs[1] = { (char *)spec };
+	git_strarray sa = { specs, 1 };
+	int e;
+
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	po.callbacks.push_update_reference = on_push_ref;
+	po.callbacks.payload = pc;
+	e = git_remote_push(r, &sa, &po);
+	if (e == GIT_ENONFASTFORWARD)
+		return gd_error_set("push rejected (not a fast-forward)"),
+		       GD_ECONFLICT;
+	if (e)
+		return git_fail("push failed");
+	if (pc->rejected)
+		return gd_error_set("push rejected: %s", pc->msg), GD_ECONFLICT;
+	return 0;
+}
+
+/* A remote URL that is a path on this machine, which we open directly. */
+static const char *local_path(const char *url)
+{
+	if (!strncmp(url, "file://", 7))
+		return url + 7;
+	if (strstr(url, "://") || (strchr(url, ':') && url[0] != '/' &&
+				   url[0] != '.'))
+		return NULL;
+	return url;
+}
+
+int store_publish(struct store *st, const char *remote, const git_oid *commit,
+		  const git_oid *expected)
+{
+	char ref[512], tmp[600], spec[1200], hex[41];
+	git_remote *r = NULL;
+	git_repository *rr = NULL;
+	struct push_ctx pc = { 0, "" };
+	const char *path;
+	int rc;
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", st->branch);
+	if (!remote) {
+		rc = cas_ref(st->repo, ref, commit, expected);
+		return rc;
+	}
+	if (git_remote_lookup(&r, st->repo, remote))
+		return gd_error_set("no remote named '%s'", remote), GD_ENOTFOUND;
+	git_oid_tostr(hex, sizeof(hex), commit);
+	path = local_path(git_remote_url(r));
+	if (path) {
+		/*
+		 * libgit2's local transport updates refs without checking
+		 * their old value, so for a remote on this machine the objects
+		 * travel under a private ref and the branch then moves with
+		 * the same compare-and-swap a server's receive-pack does.
+		 */
+		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s", hex);
+		if ((rc = cas_ref(st->repo, tmp, commit, NULL)) && rc != GD_ECONFLICT)
+			goto cleanup;
+		snprintf(spec, sizeof(spec), "+%s:%s", tmp, tmp);
+		rc = push_refspec(r, spec, &pc);
+		{
+			git_reference *t = NULL;
+			if (!git_reference_lookup(&t, st->repo, tmp))
+				git_reference_delete(t);
+			git_reference_free(t);
+		}
+		if (rc)
+			goto cleanup;
+		if (git_repository_open_bare(&rr, path) &&
+		    git_repository_open(&rr, path)) {
+			rc = git_fail("cannot open the remote repository");
+			goto cleanup;
+		}
+		rc = cas_ref(rr, ref, commit, expected);
+		{
+			git_reference *t = NULL;
+			if (!git_reference_lookup(&t, rr, tmp))
+				git_reference_delete(t);
+			git_reference_free(t);
+		}
+		if (rc)
+			goto cleanup;
+	} else {
+		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s", hex);
+		if ((rc = cas_ref(st->repo, tmp, commit, NULL)) && rc != GD_ECONFLICT)
+			goto cleanup;
+		snprintf(spec, sizeof(spec), "%s:%s", tmp, ref);
+		rc = push_refspec(r, spec, &pc);
+		{
+			git_reference *t = NULL;
+			if (!git_reference_lookup(&t, st->repo, tmp))
+				git_reference_delete(t);
+			git_reference_free(t);
+		}
+		if (rc)
+			goto cleanup;
+	}
+	/* the remote moved: follow it locally */
+	snprintf(tmp, sizeof(tmp), "refs/remotes/%s/%s", remote, st->branch);
+	{
+		git_reference *t = NULL;
+		git_reference_create(&t, st->repo, tmp, commit, 1, "gitdial push");
+		git_reference_free(t);
+	}
+	{
+		git_oid local;
+		if (git_reference_name_to_id(&local, st->repo, ref) != 0 ||
+		    (expected && git_oid_equal(&local, expected)) ||
+		    git_graph_descendant_of(st->repo, commit, &local) == 1) {
+			git_reference *t = NULL;
+			git_reference_create(&t, st->repo, ref, commit, 1,
+					     "gitdial push");
+			git_reference_free(t);
+		}
+	}
+cleanup:
+	git_repository_free(rr);
+	git_remote_free(r);
+	return rc;
+}
+
+int store_checkout_paths(struct store *st, const git_oid *commit,
+			 const struct change *c)
+{
+	git_checkout_options co;
+	git_commit *cm = NULL;
+	char **paths;
+	size_t i;
+	int rc = 0;
+
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	if (git_repository_is_bare(st->repo) || !c->n)
+		return 0;
+	if (!(paths = calloc(c->n, sizeof(*paths))))
+		return gd_error_set("out of memory");
+	for (i = 0; i < c->n; i++)
+		paths[i] = c->v[i].path;
+	co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	co.paths.strings = paths;
+	co.paths.count = c->n;
+	if (git_commit_lookup(&cm, st->repo, commit) ||
+	    git_checkout_tree(st->repo, (const git_object *)cm, &co))
+		rc = git_fail("cannot update the checkout");
+	git_commit_free(cm);
+	free(paths);
+	return rc;
+}

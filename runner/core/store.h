@@ -1,0 +1,99 @@
+/*
+ * The campaign repository through libgit2, and a read interface (struct
+ * src) that loaders use whether the files come from a commit's tree (the
+ * tick) or from the work tree (validate in a pull request's checkout).
+ *
+ * Writes never touch the work tree behind the user's back: new blobs and
+ * trees are built with git_tree_create_updated on top of a commit, and
+ * refs move by compare-and-swap (git_reference_create_matching), so two
+ * runners can never both win.
+ */
+#ifndef GD_STORE_H
+#define GD_STORE_H
+
+#include <git2.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+
+/* A sorted list of names in a directory; dirs end in '/'. */
+struct names {
+	char **v;
+	size_t n;
+};
+void names_release(struct names *n);
+
+struct src {
+	/* Reads a file (repository-relative path) into out, at most max. */
+	int (*read)(struct src *s, const char *path, struct buf *out, size_t max);
+	/* Lists a directory; GD_ENOTFOUND when it does not exist. */
+	int (*list)(struct src *s, const char *dir, struct names *out);
+	/* A stable id for a file's content (the blob id), or "" if unknown. */
+	void (*content_id)(struct src *s, const char *path, char out[41]);
+	void *ctx;
+};
+
+/* A source over a plain directory (a work tree). s->ctx is the caller's path. */
+void src_init_dir(struct src *s, const char *root);
+
+struct store;
+
+/* Opens the repository at path (or a parent of it). */
+int store_open(struct store **out, const char *path);
+void store_free(struct store *st);
+git_repository *store_repo(struct store *st);
+/* The branch HEAD points at ("main"), even when it has no commit yet. */
+const char *store_branch(struct store *st);
+
+/*
+ * Fetches remote (when not NULL) and resolves the commit the tick starts
+ * from: the remote's branch, else the local branch. *found is 0 for an
+ * empty repository.
+ */
+int store_sync(struct store *st, const char *remote, git_oid *out, int *found);
+
+/* A source reading the tree of commit. Free with src_release_tree. */
+int src_init_tree(struct src *s, struct store *st, const git_oid *commit);
+void src_release_tree(struct src *s);
+
+/* A change set: files to add or replace, paths to remove. */
+struct change {
+	struct {
+		char *path;
+		char *data;
+		size_t len;
+		int remove;
+	} *v;
+	size_t n, alloc;
+};
+int change_add(struct change *c, const char *path, const char *data, size_t len);
+int change_remove(struct change *c, const char *path);
+void change_release(struct change *c);
+
+/*
+ * Writes a commit with parent (NULL for a root commit) plus the change,
+ * by author name/email at time when. Does not move any ref.
+ */
+int store_commit(struct store *st, git_oid *out, const git_oid *parent,
+		 const struct change *c, const char *message,
+		 const char *name, const char *email, time_t when);
+
+/*
+ * Publishes commit as the new head of the branch, expecting it to be at
+ * expected now (NULL: the branch must not exist). With a remote, the
+ * remote's branch moves (server-side compare-and-swap) and then the
+ * local refs; without, the local branch. Returns GD_ECONFLICT when
+ * someone else moved the branch first; nothing then changed.
+ */
+int store_publish(struct store *st, const char *remote, const git_oid *commit,
+		  const git_oid *expected);
+
+/*
+ * Brings a non-bare checkout of the branch up to date with the files
+ * this commit added (safe checkout: modified files are left alone).
+ */
+int store_checkout_paths(struct store *st, const git_oid *commit,
+			 const struct change *c);
+
+#endif

@@ -1,0 +1,287 @@
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "util.h"
+#include "banned.h"
+
+int id_valid(const char *s)
+{
+	size_t i;
+
+	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 1; s[i]; i++) {
+		char c = s[i];
+		if (i >= 64)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int account_name_valid(const char *s)
+{
+	size_t i;
+
+	if (!s || !*s)
+		return 0;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+		if (i >= 64 || !(isalnum((unsigned char)c) || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int time_parse_rfc3339(time_t *out, const char *s)
+{
+	struct tm tm;
+	int Y, M, D, h, m, sec = 0, oh, om, sign;
+	const char *p;
+	time_t t;
+
+	if (!s || strlen(s) < 17)
+		return GD_EINVALID;
+	if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) ||
+	    s[7] != '-' || digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m))
+		return GD_EINVALID;
+	p = s + 16;
+	if (*p == ':') {
+		if (digits(p + 1, 2, &sec))
+			return GD_EINVALID;
+		p += 3;
+		if (*p == '.') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return GD_EINVALID;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+	}
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+		return GD_EINVALID;
+	if (*p == 'Z' || *p == 'z') {
+		oh = om = 0;
+		sign = 1;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) ||
+		    oh > 23 || om > 59)
+			return GD_EINVALID;
+		p += 6;
+	} else {
+		return GD_EINVALID;
+	}
+	if (*p)
+		return GD_EINVALID;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = Y - 1900;
+	tm.tm_mon = M - 1;
+	tm.tm_mday = D;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec > 59 ? 59 : sec;
+	t = timegm(&tm);
+	if (tm.tm_mday != D) /* Feb 30 normalised into March */
+		return GD_EINVALID;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+void time_format_utc(char out[21], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int time_parse_hhmm(const char *s, int allow_24)
+{
+	int h, m;
+
+	if (!s || strlen(s) != 5 || s[2] != ':' || digits(s, 2, &h) ||
+	    digits(s + 3, 2, &m) || m > 59)
+		return -1;
+	if (h == 24 && m == 0 && allow_24)
+		return 1440;
+	if (h > 23)
+		return -1;
+	return h * 60 + m;
+}
+
+int file_read(struct buf *out, const char *path, size_t max)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return gd_error_set("'%s' does not exist", path),
+			       GD_ENOTFOUND;
+		return gd_error_set("cannot open '%s': %s", path, strerror(errno));
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if ((rc = buf_put(out, chunk, (size_t)n))) {
+			gd_error_set("'%s' is larger than %zu bytes", path, max);
+			break;
+		}
+	}
+	if (n < 0 && !rc)
+		rc = gd_error_set("cannot read '%s': %s", path, strerror(errno));
+	close(fd);
+	if (!rc && !out->ptr)
+		rc = buf_put(out, "", 0);
+	return rc;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[4096], dir[4096];
+	const char *p = data;
+	int fd, dfd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return gd_error_set("path too long: '%s'", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return gd_error_set("cannot create '%s': %s", tmp, strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			unlink(tmp);
+			return gd_error_set("cannot write '%s': %s", tmp,
+					    strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) || close(fd)) {
+		unlink(tmp);
+		return gd_error_set("cannot sync '%s': %s", tmp, strerror(errno));
+	}
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		return gd_error_set("cannot rename to '%s': %s", path,
+				    strerror(errno));
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int dir_create(const char *path)
+{
+	char tmp[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return gd_error_set("path too long: '%s'", path);
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] == '/' || tmp[i] == '\0') {
+			char c = tmp[i];
+			tmp[i] = '\0';
+			if (mkdir(tmp, 0755) && errno != EEXIST)
+				return gd_error_set("cannot create directory '%s': %s",
+						    tmp, strerror(errno));
+			tmp[i] = c;
+		}
+	}
+	return 0;
+}
+
+uint64_t hash_fnv1a(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+size_t utf8_check(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n, k;
+		if (c == 0)
+			return i + 1;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return i + 1;
+		if (i + n >= len)
+			return i + 1;
+		for (k = 1; k <= n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i + 1;
+		if (n == 2 && ((c == 0xe0 && p[i + 1] < 0xa0) ||
+			       (c == 0xed && p[i + 1] > 0x9f)))
+			return i + 1;
+		if (n == 3 && ((c == 0xf0 && p[i + 1] < 0x90) ||
+			       (c == 0xf4 && p[i + 1] > 0x8f)))
+			return i + 1;
+		i += n + 1;
+	}
+	return 0;
+}
+
+size_t utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}

@@ -1,0 +1,43 @@
+/* Small helpers shared by every module: ids, times, files, hashing. */
+#ifndef GD_UTIL_H
+#define GD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+
+/* Campaign and segment ids: [a-z0-9][a-z0-9-]{0,63}. */
+int id_valid(const char *s);
+/* Account names: [A-Za-z0-9_-]{1,64}. */
+int account_name_valid(const char *s);
+
+/*
+ * Parses RFC 3339 with a mandatory offset ("Z" or "+03:00"); seconds and
+ * fractions optional. Returns 0 and the UTC instant, or GD_EINVALID.
+ */
+int time_parse_rfc3339(time_t *out, const char *s);
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL). */
+void time_format_utc(char out[21], time_t t);
+/* "HH:MM" (or "24:00" when allow_24) → minutes of the day, -1 if not. */
+int time_parse_hhmm(const char *s, int allow_24);
+
+/* Reads a whole file, at most max bytes (GD_EINVALID past it). */
+int file_read(struct buf *out, const char *path, size_t max);
+/*
+ * Writes a file atomically: temp file beside it, fsync, rename, fsync the
+ * directory (redis rdbSave).
+ */
+int file_write_atomic(const char *path, const void *data, size_t len);
+/* mkdir -p; 0 when it exists already. */
+int dir_create(const char *path);
+
+uint64_t hash_fnv1a(const void *data, size_t len);
+
+/* Number of characters (code points) in a UTF-8 string. */
+size_t utf8_len(const char *s);
+/* Checks that s is valid UTF-8 with no NUL; returns 0 or the byte offset+1 of the first bad byte. */
+size_t utf8_check(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * gitdial: outbound voice campaigns run from a git repository.
+ * One file per subcommand under cmd/, registered here (as git.c does).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "banned.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, "write a new campaign repository" },
+	{ "validate", cmd_validate, "check the repository's files" },
+	{ "plan", cmd_plan, "show what a campaign will do" },
+	{ "tick", cmd_tick, "place the next batch of calls" },
+	{ "list", cmd_list, "the campaigns table" },
+	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: gitdial <command> [options]   (gitdial <command> -h)\n\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return finish_stdout(commands[i].fn(argc - 1, argv + 1));
+	fprintf(stderr, "gitdial: '%s' is not a command\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
