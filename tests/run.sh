@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test: unit binaries, fuzz-corpus replays and end-to-end
+# scripts, all built with ASan+UBSan; ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+pass=0 fail=0 failed=()
+count() { # LOG: adds its "N passed, N failed" line, or one failure
+	local line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	if [ -n "$line" ]; then
+		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+		pass=$((pass + p)); fail=$((fail + f))
+		[ "$2" -ne 0 ] && [ "$f" -eq 0 ] && fail=$((fail + 1))
+	else
+		[ "$2" -eq 0 ] && pass=$((pass + 1)) || fail=$((fail + 1))
+	fi
+}
+run() { # NAME CMD...
+	local name=$1 log rc; shift
+	log=$(mktemp)
+	"$@" >"$log" 2>&1; rc=$?
+	count "$log" "$rc"
+	if [ "$rc" -ne 0 ]; then
+		failed+=("$name"); echo "FAIL $name (exit $rc)"; sed 's/^/    /' "$log" | tail -40
+	else
+		echo "pass $name ($(grep -E '^[0-9]+ passed' "$log" | tail -1 || echo ok))"
+	fi
+	rm -f "$log"
+}
+for t in build-san/tests/*; do
+	[ -x "$t" ] || continue
+	case $t in
+	*/replay-*) name=${t##*/replay-}; run "fuzz-replay $name" "$t" "tests/fuzz/corpus/$name" ;;
+	*) run "unit ${t##*/}" "$t" ;;
+	esac
+done
+for t in tests/e2e/t-*.sh; do
+	run "${t##*/}" bash "$t"
+done
+echo
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
