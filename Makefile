@@ -30,7 +30,9 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 DATA     := gd_data_phone_zones=schemas/data/phone-zones.txt \
             gd_data_nanp_regions=schemas/data/nanp-regions.txt \
             gd_data_legal_windows=schemas/data/legal-windows.json \
-            gd_data_disclosure=schemas/data/disclosure.json
+            gd_data_disclosure=schemas/data/disclosure.json \
+            gd_data_template=$(B)/gen/template.tar
+TEMPLATE := $(shell find campaigns -type f 2>/dev/null)
 CORE_OBJ := $(call obj,$(CORE_SRC)) $(B)/obj/gen/data.o
 FNC_OBJ  := $(call obj,$(FNC_SRC))
 BINS     := $(B)/bin/gitdial $(patsubst %,$(B)/bin/gitdial-%,$(FN_DIRS))
@@ -42,6 +44,11 @@ all: $(BINS) $(UNITS) $(FUZZ_REPLAY)
 $(B)/obj/%.o: %.c $(wildcard runner/core/*.h functions/common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(B)/gen/template.tar: $(TEMPLATE)
+	@mkdir -p $(dir $@)
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
+	    -cf $@ -C campaigns .
 
 $(B)/gen/data.c: tools/embed.sh $(foreach d,$(DATA),$(word 2,$(subst =, ,$(d))))
 	@mkdir -p $(dir $@)

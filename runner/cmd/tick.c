@@ -1,8 +1,1044 @@
+/*
+ * gitdial tick: one pass of the stateless runner (SPEC §4).
+ *
+ *   sync → ingest the spool → reconcile → derive state → select →
+ *   claim (commit + publish: a recipient is dialed only once its
+ *   `dispatched` line is on the branch) → place → commit outcomes.
+ *
+ * A claim that loses the race (someone else moved the branch) is thrown
+ * away whole and the tick starts over from the new head: nothing was
+ * dialed for it. The commit of `placed` lines is append-only, so when it
+ * races it is simply made again on the new head.
+ */
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "dnc.h"
+#include "err.h"
+#include "fnexec.h"
+#include "ledger.h"
+#include "render.h"
+#include "repo.h"
+#include "select.h"
+#include "spool.h"
+#include "state.h"
+#include "store.h"
+#include "util.h"
+#include "banned.h"
+
+static const char usage[] =
+	"gitdial tick [--repo PATH] [--remote NAME] [--now RFC3339] [--shard I/N]\n"
+	"             [--dry-run] [--spool DIR] [--max-seconds N] [--format text|json]";
+
+#define CLAIM_GRACE_S 120  /* a claim younger than this may still be placing */
+#define ROUNDS_MAX 20      /* claim attempts before giving up this tick */
+#define RUNNER_NAME "gitdial runner"
+#define RUNNER_EMAIL "runner@gitdial.invalid"
+
+struct opts {
+	const char *repo, *remote, *spool;
+	time_t now;
+	unsigned shard_i, shard_n;
+	int dry_run, json;
+	long max_seconds;
+};
+
+/* Per campaign work for one round. */
+struct camp {
+	struct repo_campaign *rc;
+	const struct account *acct;
+	struct cstate st;
+	int loaded;
+	enum status eff;
+	struct buf lines;   /* the claim commit's new lines */
+	struct buf placed;  /* the place commit's new lines */
+	uint32_t *pick;
+	size_t n_pick;
+	size_t ingested, dispatched, n_placed, n_failed, skipped, reconciled;
+	int failed_now;     /* a provider rejected the campaign */
+	char fail_reason[300];
+	size_t slots;
+};
+
+struct round {
+	struct opts *o;
+	struct store *st;
+	git_oid head;
+	struct src src;
+	int have_src;
+	struct repo *repo;
+	struct dnc *dnc;
+	struct camp *camps;
+	size_t n;
+	struct spool_list spool;
+	uint8_t *spool_done; /* per spool file: committed, remove after publish */
+	uint8_t *spool_bad;
+	struct buf dnc_lines;
+	char spool_dir[PATH_MAX];
+};
+
+static void crash_point(const char *name)
+{
+	const char *want = getenv("GITDIAL_TEST_CRASH");
+
+	if (want && !strcmp(want, name))
+		raise(SIGKILL);
+}
+
+static int in_shard(const struct opts *o, const char *id)
+{
+	if (o->shard_n <= 1)
+		return 1;
+	return hash_fnv1a(id, strlen(id)) % o->shard_n == o->shard_i;
+}
+
+static void round_release(struct round *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		state_release(&r->camps[i].st);
+		buf_release(&r->camps[i].lines);
+		buf_release(&r->camps[i].placed);
+		free(r->camps[i].pick);
+	}
+	free(r->camps);
+	r->camps = NULL;
+	r->n = 0;
+	repo_free(r->repo);
+	r->repo = NULL;
+	dnc_free(r->dnc);
+	r->dnc = NULL;
+	if (r->have_src)
+		src_release_tree(&r->src);
+	r->have_src = 0;
+	spool_list_release(&r->spool);
+	free(r->spool_done);
+	free(r->spool_bad);
+	r->spool_done = r->spool_bad = NULL;
+	buf_release(&r->dnc_lines);
+}
+
+static struct camp *camp_find(struct round *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < r->n; i++)
+		if (!strcmp(r->camps[i].rc->id, id))
+			return &r->camps[i];
+	return NULL;
+}
+
+/* Loads the repository at head and every campaign's state. */
+static int round_load(struct round *r, struct diags *d)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = src_init_tree(&r->src, r->st, &r->head)))
+		return rc;
+	r->have_src = 1;
+	rc = repo_load(&r->repo, &r->src, NULL,
+		       REPO_AUDIENCE | REPO_PLACES | REPO_VARS, d);
+	if (rc)
+		return rc == GD_EINVALID
+			? gd_error_set("gitdial.json is invalid; fix it first "
+				       "(gitdial validate)") : rc;
+	if ((rc = dnc_load(&r->dnc, &r->src, NULL)))
+		return rc;
+	if (!(r->camps = calloc(r->repo->n + 1, sizeof(*r->camps))))
+		return gd_error_set("out of memory");
+	for (i = 0; i < r->repo->n; i++) {
+		struct repo_campaign *rc2 = &r->repo->v[i];
+		struct camp *c;
+		if (!rc2->c || !rc2->aud || !in_shard(r->o, rc2->id))
+			continue;
+		c = &r->camps[r->n++];
+		c->rc = rc2;
+		c->acct = config_account(r->repo->cfg, rc2->c->account);
+		buf_init(&c->lines, LEDGER_FILE_MAX);
+		buf_init(&c->placed, LEDGER_FILE_MAX);
+		if ((rc = state_init(&c->st, rc2->aud)) ||
+		    (rc = ledger_replay(&c->st, &r->src, rc2->id)))
+			return rc;
+		c->loaded = 1;
+	}
+	return 0;
+}
+
+/* Appends a spooled event to its campaign's lines, once (SPEC §4 step 2). */
+static void ingest(struct round *r)
+{
+	size_t i;
+
+	if (spool_read(&r->spool, r->spool_dir))
+		return;
+	r->spool_done = calloc(r->spool.n + 1, 1);
+	r->spool_bad = calloc(r->spool.n + 1, 1);
+	if (!r->spool_done || !r->spool_bad)
+		return;
+	for (i = 0; i < r->spool.n; i++) {
+		cJSON *o = cJSON_Parse(r->spool.v[i].data);
+		const char *ev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "event"));
+		const char *ts_s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ts"));
+		const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "campaign"));
+		const char *aid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "attempt_id"));
+		const char *call = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "call_id"));
+		struct camp *c;
+		time_t ts;
+		uint64_t key;
+		int n;
+		long idx;
+		char *line;
+
+		if (!o || !ev || !ts_s || !cid || time_parse_rfc3339(&ts, ts_s) ||
+		    !id_valid(cid)) {
+			r->spool_bad[i] = 1;
+			goto next;
+		}
+		if (ts > r->o->now)
+			goto next; /* not yet: the clock has not reached it */
+		if (!(c = camp_find(r, cid))) {
+			/* another shard's, or a campaign this head does not have */
+			if (!repo_find(r->repo, cid))
+				r->spool_bad[i] = 1;
+			goto next;
+		}
+		if (!strcmp(ev, "outcome")) {
+			if (attempt_id_parse(aid, &key, &n) ||
+			    (idx = state_find(&c->st, key)) < 0) {
+				r->spool_bad[i] = 1;
+				goto next;
+			}
+			if (c->st.r[idx].done & (1u << n)) {
+				r->spool_done[i] = 1; /* a duplicate delivery */
+				goto next;
+			}
+		} else if (!strcmp(ev, "analysis")) {
+			if (!call) {
+				r->spool_bad[i] = 1;
+				goto next;
+			}
+			if (state_has_analysis(&c->st, call)) {
+				r->spool_done[i] = 1;
+				goto next;
+			}
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opt_out")) &&
+			    !attempt_id_parse(aid, &key, &n)) {
+				char phone[PHONE_MAX];
+				snprintf(phone, sizeof(phone), "+%" PRIu64, key);
+				dnc_entry(&r->dnc_lines, ts, phone, 1,
+					  "opted out during the call", cid);
+			}
+		} else {
+			/* progress and other events: nothing to record */
+			r->spool_done[i] = 1;
+			goto next;
+		}
+		if (!(line = cJSON_PrintUnformatted(o)))
+			goto next;
+		if (!buf_puts(&c->lines, line) && !buf_putc(&c->lines, '\n')) {
+			state_apply(&c->st, line, strlen(line));
+			r->spool_done[i] = 1;
+			c->ingested++;
+		}
+		cJSON_free(line);
+next:
+		cJSON_Delete(o);
+	}
+}
+
+/* The opt-outs just ingested count as DNC from this tick on. */
+static int dnc_merge_optouts(struct round *r)
+{
+	const char *p = r->dnc_lines.ptr;
+	size_t extra = 0;
+	uint64_t *k;
+
+	for (; p && (p = strstr(p, "\"phone\":\"+")); p++)
+		extra++;
+	if (!extra)
+		return 0;
+	k = realloc(r->dnc->keys, (r->dnc->n + extra) * sizeof(*k));
+	if (!k)
+		return gd_error_set("out of memory");
+	r->dnc->keys = k;
+	for (p = r->dnc_lines.ptr; (p = strstr(p, "\"phone\":\"+")); p++) {
+		uint64_t key = phone_key(p + 9);
+		size_t i = r->dnc->n;
+		/* keep it sorted */
+		while (i > 0 && k[i - 1] > key) {
+			k[i] = k[i - 1];
+			i--;
+		}
+		k[i] = key;
+		r->dnc->n++;
+	}
+	return 0;
+}
+
+static void apply_lines(struct cstate *st, const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n)
+			state_apply(st, p, n);
+		p += n + 1;
+	}
+}
+
+static const char *fn_binary(const struct account *a, char *out, size_t n)
+{
+	snprintf(out, n, "%s/gitdial-%s", self_dir(), a->provider);
+	return out;
+}
+
+static void fn_target_for(struct fn_target *t, struct round *r,
+			  const struct account *a, char *bin, size_t n,
+			  char *secret, size_t sn)
+{
+	memset(t, 0, sizeof(*t));
+	if (a->function) {
+		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(a->json,
+								    "function_secret");
+		const char *env;
+		t->url = a->function;
+		secret[0] = '\0';
+		if (cJSON_IsString(ref) && !strncmp(ref->valuestring, "env:", 4) &&
+		    (env = getenv(ref->valuestring + 4)))
+			snprintf(secret, sn, "%s", env);
+		else if (cJSON_IsString(ref) && !strncmp(ref->valuestring, "file:", 5)) {
+			struct buf b = BUF_INIT(4096);
+			if (!file_read(&b, ref->valuestring + 5, b.max)) {
+				while (b.len && b.ptr[b.len - 1] == '\n')
+					b.ptr[--b.len] = '\0';
+				snprintf(secret, sn, "%s", b.ptr);
+			}
+			buf_release(&b);
+		}
+		t->secret = secret[0] ? secret : NULL;
+	} else {
+		t->binary = fn_binary(a, bin, n);
+	}
+	t->spool = r->spool_dir;
+	t->repo = r->o->repo;
+}
+
+/*
+ * Reconcile (SPEC §4 step 3): attempts claimed but never placed, and
+ * calls that should have ended, are asked about; never redialed blindly.
+ */
+static void reconcile(struct round *r, struct camp *c)
+{
+	const struct campaign *cp = c->rc->c;
+	struct fn_call *calls = NULL;
+	uint32_t *who = NULL;
+	uint8_t *att = NULL;
+	size_t n = 0, i;
+	long overdue = cp->ring_timeout_s + cp->max_call_minutes * 60 + 60;
+	struct fn_target t;
+	char bin[PATH_MAX], secret[512];
+
+	if (!c->acct || !c->acct->provider)
+		return;
+	for (i = 0; i < c->st.n; i++) {
+		const struct rstate *rs = &c->st.r[i];
+		uint16_t fl = RS_INFLIGHT(rs);
+		int a;
+		if (!fl)
+			continue;
+		for (a = 1; a <= ATTEMPTS_MAX; a++) {
+			int unplaced;
+			if (!(fl & (1u << a)))
+				continue;
+			unplaced = !(rs->placed & (1u << a));
+			if (unplaced ? rs->dispatched_at + CLAIM_GRACE_S > r->o->now
+				     : rs->placed_at + overdue > r->o->now)
+				continue;
+			if (!(n & (n - 1))) {
+				size_t cap = n ? n * 2 : 8;
+				void *p1 = realloc(calls, cap * sizeof(*calls));
+				void *p2 = p1 ? realloc(who, cap * sizeof(*who)) : NULL;
+				void *p3 = p2 ? realloc(att, cap) : NULL;
+				if (p1) calls = p1;
+				if (p2) who = p2;
+				if (p3) att = p3;
+				if (!p3)
+					goto cleanup;
+			}
+			{
+				char aid[128], phone[PHONE_MAX], *call_id = NULL;
+				size_t k;
+				cJSON *req;
+				attempt_id_make(aid, sizeof(aid), cp->id,
+						c->rc->aud->r[i].key, a);
+				audience_phone(phone, &c->rc->aud->r[i]);
+				for (k = 0; k < c->st.nfl; k++)
+					if (c->st.fl[k].idx == i && c->st.fl[k].attempt == a)
+						call_id = c->st.fl[k].call_id;
+				req = render_status(r->repo->cfg, cp, aid, phone, call_id,
+						    (time_t)rs->dispatched_at, r->o->now);
+				calls[n].request = cJSON_PrintUnformatted(req);
+				cJSON_Delete(req);
+				who[n] = (uint32_t)i;
+				att[n] = (uint8_t)a;
+				n++;
+			}
+		}
+	}
+	if (!n)
+		goto cleanup;
+	fn_target_for(&t, r, c->acct, bin, sizeof(bin), secret, sizeof(secret));
+	fn_run(&t, "status", calls, n, 8, c->acct->cps * 4, 30);
+	for (i = 0; i < n; i++) {
+		cJSON *resp = calls[i].response ? cJSON_Parse(calls[i].response) : NULL;
+		const struct rstate *rs = &c->st.r[who[i]];
+		const cJSON *oc = cJSON_GetObjectItemCaseSensitive(resp, "outcome");
+		const char *call_id = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(resp, "call_id"));
+		size_t before = c->lines.len;
+		char aid[128];
+		attempt_id_make(aid, sizeof(aid), cp->id, c->rc->aud->r[who[i]].key,
+				att[i]);
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok"))) {
+			/* the provider could not say: ask again next tick */
+		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "found"))) {
+			if (!(rs->placed & (1u << att[i])))
+				ev_placed(&c->lines, r->o->now, cp->id, aid,
+					  call_id ? call_id : "");
+			if (cJSON_IsObject(oc)) {
+				cJSON *copy = cJSON_Duplicate(oc, 1);
+				char t21[21], *s;
+				time_t ts = r->o->now;
+				time_parse_rfc3339(&ts, cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(copy, "ts")));
+				if (ts > r->o->now)
+					ts = r->o->now;
+				time_format_utc(t21, ts);
+				cJSON_ReplaceItemInObjectCaseSensitive(copy, "ts",
+								       cJSON_CreateString(t21));
+				cJSON_ReplaceItemInObjectCaseSensitive(copy, "attempt_id",
+								       cJSON_CreateString(aid));
+				cJSON_ReplaceItemInObjectCaseSensitive(copy, "campaign",
+								       cJSON_CreateString(cp->id));
+				cJSON_ReplaceItemInObjectCaseSensitive(copy, "event",
+								       cJSON_CreateString("outcome"));
+				if ((s = cJSON_PrintUnformatted(copy))) {
+					buf_puts(&c->lines, s);
+					buf_putc(&c->lines, '\n');
+				}
+				cJSON_free(s);
+				cJSON_Delete(copy);
+			}
+		} else if (!(rs->placed & (1u << att[i]))) {
+			ev_failed(&c->lines, r->o->now, cp->id, aid, NULL, "not_placed",
+				  "claimed_not_placed", "claimed, but the provider has no "
+				  "such call (the runner stopped before placing it)");
+		} else {
+			ev_failed(&c->lines, r->o->now, cp->id, aid, call_id, "lost",
+				  "no_such_call", "the provider no longer knows this call");
+		}
+		if (c->lines.len > before) {
+			apply_lines(&c->st, c->lines.ptr + before, c->lines.len - before);
+			c->reconciled++;
+		}
+		cJSON_Delete(resp);
+		fn_call_release(&calls[i]);
+		free(calls[i].request);
+	}
+cleanup:
+	free(calls);
+	free(who);
+	free(att);
+}
+
+/* Status transitions, skips and the batch for one campaign (steps 4-6, 8). */
+static int plan_campaign(struct round *r, struct camp *c)
+{
+	const struct campaign *cp = c->rc->c;
+	const struct audience *a = c->rc->aud;
+	struct select_in in;
+	struct select_out out;
+	uint8_t *open = NULL;
+	size_t i, before, mark;
+	int rc = 0;
+	const char *caller = campaign_caller_id(cp, r->repo->cfg);
+
+	c->eff = state_effective(cp, &c->st, r->o->now);
+	if (c->eff == ST_COMPLETED || c->eff == ST_FAILED)
+		return 0;
+	if (c->eff != c->st.logged && c->eff != ST_DRAFT) {
+		const char *why = c->eff == ST_SCHEDULED ? "scheduled in campaign.json"
+			: c->eff == ST_PAUSED ? "paused in campaign.json"
+			: c->st.logged == ST_PAUSED ? "resumed in campaign.json"
+			: "start_at reached";
+		before = c->lines.len;
+		ev_status(&c->lines, r->o->now, cp->id, status_names[c->eff], why);
+		apply_lines(&c->st, c->lines.ptr + before, c->lines.len - before);
+	}
+	if (c->eff != ST_DIALING)
+		return 0;
+	/* rows that will never be dialed are accounted for once */
+	mark = c->lines.len;
+	for (i = 0; i < a->n_problems; i++) {
+		const struct row_problem *p = &a->problems[i];
+		if (p->line < c->st.skipped_line_max &&
+		    (c->st.skipped_line[p->line / 8] >> (p->line % 8)) & 1)
+			continue;
+		if ((rc = ev_skipped(&c->lines, r->o->now, cp->id, p->phone, p->line,
+				     row_skip_names[p->why])))
+			return rc;
+		c->skipped++;
+	}
+	if (!(open = calloc(a->n_places + 1, 1)))
+		return gd_error_set("out of memory");
+	for (i = 0; i < a->n_places; i++)
+		open[i] = (uint8_t)place_is_open(&a->places[i], &cp->window, r->o->now);
+	memset(&in, 0, sizeof(in));
+	in.c = cp;
+	in.a = a;
+	in.s = &c->st;
+	in.dnc = r->dnc;
+	in.place_open = open;
+	in.now = r->o->now;
+	in.slots = c->slots;
+	if ((rc = select_batch(&out, &in))) {
+		free(open);
+		return rc;
+	}
+	for (i = 0; !rc && i < out.n_dnc_skip; i++) {
+		char phone[PHONE_MAX];
+		const struct recipient *x = &a->r[out.dnc_skip[i]];
+		audience_phone(phone, x);
+		rc = ev_skipped(&c->lines, r->o->now, cp->id, phone, x->line, "dnc");
+		c->skipped++;
+	}
+	for (i = 0; !rc && i < out.n_expired; i++) {
+		char phone[PHONE_MAX];
+		const struct recipient *x = &a->r[out.expired[i]];
+		audience_phone(phone, x);
+		rc = ev_skipped(&c->lines, r->o->now, cp->id, phone, x->line, "expired");
+		c->skipped++;
+	}
+	for (i = 0; !rc && i < out.n_pick; i++) {
+		const struct recipient *x = &a->r[out.pick[i]];
+		const struct rstate *rs = &c->st.r[out.pick[i]];
+		char phone[PHONE_MAX], aid[128];
+		int next = 1, b;
+		for (b = 1; b <= ATTEMPTS_MAX; b++)
+			if (rs->dispatched & (1u << b))
+				next = b + 1;
+		audience_phone(phone, x);
+		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
+		rc = ev_dispatched(&c->lines, r->o->now, cp->id, aid, phone, x->line,
+				   next, cp->account, caller ? caller : "");
+	}
+	if (!rc && out.n_pick) {
+		c->pick = out.pick;
+		c->n_pick = out.n_pick;
+		out.pick = NULL;
+		c->dispatched = c->n_pick;
+	}
+	free(open);
+	select_release(&out);
+	if (rc)
+		return rc;
+	/* what this commit adds counts now; then see whether we are done */
+	apply_lines(&c->st, c->lines.ptr + mark, c->lines.len - mark);
+	if (!c->n_pick && state_all_terminal(cp, &c->st, r->o->now)) {
+		before = c->lines.len;
+		ev_status(&c->lines, r->o->now, cp->id, "completed",
+			  "every recipient is in a final state");
+		apply_lines(&c->st, c->lines.ptr + before, c->lines.len - before);
+	}
+	return 0;
+}
+
+/*
+ * Free slots per campaign: min(campaign concurrency, its fair share of
+ * the account's max_concurrency) minus what it has in flight. The share
+ * counts every campaign that may be dialing on the account, in any shard.
+ */
+static void compute_slots(struct round *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->n; i++) {
+		struct camp *c = &r->camps[i];
+		const struct campaign *cp = c->rc->c;
+		size_t active = 0, rank = 0, inflight = 0, share, cap;
+		if (!c->acct)
+			continue;
+		for (j = 0; j < r->repo->n; j++) {
+			const struct repo_campaign *o = &r->repo->v[j];
+			struct camp *oc;
+			if (!o->c || strcmp(o->c->account, cp->account))
+				continue;
+			oc = camp_find(r, o->id);
+			if (oc ? state_effective(o->c, &oc->st, r->o->now) != ST_DIALING
+			       : (o->c->desired != WANT_SCHEDULED || !o->c->start_at ||
+				  o->c->start_at > r->o->now))
+				continue;
+			if (strcmp(o->id, cp->id) < 0)
+				rank++;
+			active++;
+		}
+		if (!active)
+			active = 1;
+		share = (size_t)c->acct->max_concurrency / active +
+			(rank < (size_t)c->acct->max_concurrency % active ? 1 : 0);
+		cap = (size_t)cp->concurrency < share ? (size_t)cp->concurrency : share;
+		for (j = 0; j < c->st.n; j++)
+			if (RS_INFLIGHT(&c->st.r[j]))
+				inflight++;
+		c->slots = cap > inflight ? cap - inflight : 0;
+	}
+}
+
+/* Builds the change of this round's claim commit; *summary for the message. */
+static int build_change(struct round *r, struct change *ch, const char *tag,
+			struct buf *msg, int placing)
+{
+	size_t i, dialed = 0, outcomes = 0;
+	int rc = 0;
+
+	for (i = 0; !rc && i < r->n; i++) {
+		struct camp *c = &r->camps[i];
+		struct buf *b = placing ? &c->placed : &c->lines;
+		char path[512];
+		if (!b->len)
+			continue;
+		ledger_path(path, sizeof(path), c->rc->id, r->o->now, tag);
+		rc = change_add(ch, path, b->ptr, b->len);
+		if (!msg->len)
+			buf_puts(msg, placing ? "place:" : "tick:");
+		else
+			buf_putc(msg, ',');
+		if (placing)
+			buf_printf(msg, " %s %zu placed, %zu failed", c->rc->id,
+				   c->n_placed, c->n_failed);
+		else
+			buf_printf(msg, " %s +%zu dialed, %zu outcomes", c->rc->id,
+				   c->dispatched, c->ingested + c->reconciled);
+		dialed += c->dispatched;
+		outcomes += c->ingested;
+	}
+	if (!rc && !placing && r->dnc_lines.len) {
+		char path[256], t[21];
+		time_format_utc(t, r->o->now);
+		t[4] = t[7] = t[13] = t[16] = '-';
+		snprintf(path, sizeof(path), "dnc/optouts-%s-%s.jsonl", t, tag);
+		rc = change_add(ch, path, r->dnc_lines.ptr, r->dnc_lines.len);
+		buf_printf(msg, "%s dnc +opt-outs", msg->len ? "," : "tick:");
+	}
+	(void)dialed;
+	(void)outcomes;
+	return rc;
+}
+
+static int commit_and_publish(struct round *r, struct change *ch,
+			      const char *message, git_oid *out)
+{
+	int rc;
+
+	if ((rc = store_commit(r->st, out, &r->head, ch, message, RUNNER_NAME,
+			       RUNNER_EMAIL, r->o->now)))
+		return rc;
+	crash_point(ch->n && strstr(message, "place:") ? "place-committed"
+						       : "claim-committed");
+	if ((rc = store_publish(r->st, r->o->remote, out, &r->head)))
+		return rc;
+	store_checkout_paths(r->st, &r->head, out, ch);
+	r->head = *out;
+	return 0;
+}
+
+/* Places the claimed calls (step 7) and records what the providers said. */
+static void place_calls(struct round *r, struct camp *c, double deadline)
+{
+	const struct campaign *cp = c->rc->c;
+	const struct audience *a = c->rc->aud;
+	const char *caller = campaign_caller_id(cp, r->repo->cfg);
+	struct fn_call *calls;
+	struct fn_target t;
+	char bin[PATH_MAX], secret[512];
+	size_t i, n = c->n_pick, started;
+	int par;
+
+	if (!n || !c->acct)
+		return;
+	if (!(calls = calloc(n, sizeof(*calls))))
+		return;
+	for (i = 0; i < n; i++) {
+		const struct recipient *x = &a->r[c->pick[i]];
+		const struct rstate *rs = &c->st.r[c->pick[i]];
+		char aid[128];
+		int next = 1, b;
+		cJSON *req;
+		for (b = 1; b <= ATTEMPTS_MAX; b++)
+			if (rs->dispatched & (1u << b))
+				next = b; /* the claim made it the newest */
+		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
+		req = render_dial(r->repo->cfg, cp, a, x, aid, caller ? caller : "",
+				  r->o->now);
+		calls[i].request = cJSON_PrintUnformatted(req);
+		cJSON_Delete(req);
+	}
+	fn_target_for(&t, r, c->acct, bin, sizeof(bin), secret, sizeof(secret));
+	par = n < 32 ? (int)n : 32;
+	/* respect --max-seconds: only what can start in time is started */
+	started = n;
+	if (deadline > 0 && c->acct->cps > 0) {
+		double room = deadline;
+		size_t can = room <= 0 ? 0 : (size_t)(room * c->acct->cps) + 1;
+		if (can < n)
+			started = can;
+	}
+	crash_point("placing");
+	fn_run(&t, "dial", calls, started, par, c->acct->cps, 30);
+	for (i = 0; i < n; i++) {
+		const struct recipient *x = &a->r[c->pick[i]];
+		cJSON *resp = calls[i].response ? cJSON_Parse(calls[i].response) : NULL;
+		const cJSON *err = cJSON_GetObjectItemCaseSensitive(resp, "error");
+		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
+		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
+		char codebuf[64] = "", aid[128];
+		int next = 1, b;
+		for (b = 1; b <= ATTEMPTS_MAX; b++)
+			if (c->st.r[c->pick[i]].dispatched & (1u << b))
+				next = b;
+		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
+		if (cJSON_IsString(code))
+			snprintf(codebuf, sizeof(codebuf), "%s", code->valuestring);
+		else if (cJSON_IsNumber(code))
+			snprintf(codebuf, sizeof(codebuf), "%ld", (long)code->valuedouble);
+		if (i >= started) {
+			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, "transient",
+				  "not_started", "the tick ran out of time (--max-seconds) "
+				  "before this call could start");
+			c->n_failed++;
+		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok"))) {
+			const char *cid = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(resp, "call_id"));
+			ev_placed(&c->placed, r->o->now, cp->id, aid, cid ? cid : "");
+			c->n_placed++;
+		} else if (kind && (!strcmp(kind, "rejected") || !strcmp(kind, "auth"))) {
+			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
+				  msg ? msg : "");
+			c->n_failed++;
+			if (!c->failed_now) {
+				c->failed_now = 1;
+				snprintf(c->fail_reason, sizeof(c->fail_reason),
+					 "provider rejected the campaign (%s %s): %s", kind,
+					 codebuf, msg ? msg : "");
+			}
+		} else if (kind && (!strcmp(kind, "invalid_number") ||
+				    !strcmp(kind, "rate_limited") ||
+				    !strcmp(kind, "transient") ||
+				    !strcmp(kind, "no_call_permission"))) {
+			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
+				  msg ? msg : "");
+			c->n_failed++;
+		}
+		/* ambiguous, or no answer at all: left claimed; reconcile asks */
+		cJSON_Delete(resp);
+		fn_call_release(&calls[i]);
+		free(calls[i].request);
+		if (i == n / 2)
+			crash_point("placing-half");
+	}
+	if (c->failed_now)
+		ev_status(&c->placed, r->o->now, cp->id, "failed", c->fail_reason);
+	free(calls);
+}
+
+static void print_summary(struct round *r, int json, const git_oid *claim,
+			  const git_oid *place, int dry)
+{
+	cJSON *root = json ? cJSON_CreateObject() : NULL, *arr = NULL;
+	size_t i;
+
+	if (root) {
+		char hex[41];
+		arr = cJSON_AddArrayToObject(root, "campaigns");
+		cJSON_AddBoolToObject(root, "dry_run", dry);
+		git_oid_tostr(hex, sizeof(hex), claim);
+		cJSON_AddStringToObject(root, "claim_commit", claim && !git_oid_is_zero(claim) ? hex : "");
+		git_oid_tostr(hex, sizeof(hex), place);
+		cJSON_AddStringToObject(root, "place_commit", place && !git_oid_is_zero(place) ? hex : "");
+	}
+	for (i = 0; i < r->n; i++) {
+		struct camp *c = &r->camps[i];
+		enum status now_st = c->failed_now ? ST_FAILED
+			: state_effective(c->rc->c, &c->st, r->o->now);
+		size_t inflight = 0, j;
+		if (!c->lines.len && !c->placed.len && !dry)
+			continue;
+		for (j = 0; j < c->st.n; j++)
+			if (RS_INFLIGHT(&c->st.r[j]))
+				inflight++;
+		if (root) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "id", c->rc->id);
+			cJSON_AddStringToObject(o, "status", status_names[now_st]);
+			cJSON_AddNumberToObject(o, "dispatched", (double)c->dispatched);
+			cJSON_AddNumberToObject(o, "placed", (double)c->n_placed);
+			cJSON_AddNumberToObject(o, "failed", (double)c->n_failed);
+			cJSON_AddNumberToObject(o, "ingested", (double)c->ingested);
+			cJSON_AddNumberToObject(o, "reconciled", (double)c->reconciled);
+			cJSON_AddNumberToObject(o, "skipped", (double)c->skipped);
+			cJSON_AddNumberToObject(o, "in_flight", (double)inflight);
+			if (dry) {
+				cJSON *b = cJSON_AddArrayToObject(o, "batch");
+				for (j = 0; j < c->n_pick; j++) {
+					char phone[PHONE_MAX];
+					audience_phone(phone, &c->rc->aud->r[c->pick[j]]);
+					cJSON_AddItemToArray(b, cJSON_CreateString(phone));
+				}
+			}
+			cJSON_AddItemToArray(arr, o);
+			continue;
+		}
+		printf("%s: %s, %s%zu dialed, %zu placed, %zu failed, %zu outcomes in, "
+		       "%zu skipped, %zu in flight\n", c->rc->id, status_labels[now_st],
+		       dry ? "would dial " : "+", c->dispatched, c->n_placed,
+		       c->n_failed, c->ingested + c->reconciled, c->skipped, inflight);
+		if (dry)
+			for (j = 0; j < c->n_pick; j++) {
+				char phone[PHONE_MAX];
+				audience_phone(phone, &c->rc->aud->r[c->pick[j]]);
+				printf("  %s (line %u)\n", phone, c->rc->aud->r[c->pick[j]].line);
+			}
+	}
+	if (root) {
+		char *s = cJSON_PrintUnformatted(root);
+		if (s)
+			printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(root);
+	}
+}
+
+static int parse_opts(struct opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repo", required_argument, NULL, 'r' },
+		{ "remote", required_argument, NULL, 'R' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "shard", required_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'd' },
+		{ "spool", required_argument, NULL, 'S' },
+		{ "max-seconds", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, f;
+	char *end;
+
+	memset(o, 0, sizeof(o[0]));
+	o->repo = ".";
+	o->now = time(NULL);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->repo = optarg; break;
+		case 'R': o->remote = optarg; break;
+		case 'S': o->spool = optarg; break;
+		case 'd': o->dry_run = 1; break;
+		case 'n':
+			if (time_parse_rfc3339(&o->now, optarg))
+				return usage_error("tick", usage, "--now: \"%s\" is not "
+						   "an RFC 3339 time with an offset", optarg);
+			break;
+		case 's': {
+			unsigned long i = strtoul(optarg, &end, 10), n;
+			if (*end != '/' || (n = strtoul(end + 1, &end, 10)) == 0 ||
+			    *end || i >= n || n > 10000)
+				return usage_error("tick", usage, "--shard: expected I/N "
+						   "with 0 <= I < N, got \"%s\"", optarg);
+			o->shard_i = (unsigned)i;
+			o->shard_n = (unsigned)n;
+			break;
+		}
+		case 'm':
+			o->max_seconds = strtol(optarg, &end, 10);
+			if (*end || o->max_seconds < 1)
+				return usage_error("tick", usage, "--max-seconds: "
+						   "expected a whole number of seconds");
+			break;
+		case 'f':
+			if ((f = format_parse(optarg, "text,json")) < 0)
+				return usage_error("tick", usage, "unknown format '%s'", optarg);
+			o->json = f == FMT_JSON;
+			break;
+		case 'h': printf("usage: %s\n", usage); return -1;
+		default: return usage_error("tick", usage, "bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("tick", usage, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
 int cmd_tick(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	fprintf(stderr, "gitdial tick: not yet\n");
-	return 1;
+	struct opts o;
+	struct round r;
+	struct store *st = NULL;
+	struct diags d = { 0 };
+	git_oid claim, placed;
+	struct timespec t0;
+	int rc, round_no, found;
+	size_t i;
+
+	if ((rc = parse_opts(&o, argc, argv)))
+		return rc < 0 ? 0 : rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&r, 0, sizeof(r));
+	memset(&claim, 0, sizeof(claim));
+	memset(&placed, 0, sizeof(placed));
+	r.o = &o;
+	if (store_open(&st, o.repo)) {
+		fprintf(stderr, "gitdial tick: %s\n", gd_error_last());
+		return 1;
+	}
+	r.st = st;
+	if (o.spool)
+		snprintf(r.spool_dir, sizeof(r.spool_dir), "%s", o.spool);
+	else
+		spool_default(r.spool_dir, sizeof(r.spool_dir),
+			      git_repository_path(store_repo(st)));
+	if (r.spool_dir[0] != '/') {
+		char cwd[PATH_MAX], tmp[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd))) {
+			snprintf(tmp, sizeof(tmp), "%s/%s", cwd, r.spool_dir);
+			snprintf(r.spool_dir, sizeof(r.spool_dir), "%s", tmp);
+		}
+	}
+	for (round_no = 0; round_no < ROUNDS_MAX; round_no++) {
+		struct change ch = { 0 };
+		struct buf msg = BUF_INIT(64 * 1024);
+		char tag[32], hex[41];
+
+		round_release(&r);
+		diags_release(&d);
+		if ((rc = store_sync(st, o.remote, &r.head, &found)))
+			goto fail;
+		if (!found) {
+			gd_error_set("the branch '%s' has no commit yet", store_branch(st));
+			rc = GD_ERROR;
+			goto fail;
+		}
+		if ((rc = round_load(&r, &d)))
+			goto fail;
+		ingest(&r);
+		crash_point("ingest");
+		if ((rc = dnc_merge_optouts(&r)))
+			goto fail;
+		if (!o.dry_run)
+			for (i = 0; i < r.n; i++)
+				reconcile(&r, &r.camps[i]);
+		compute_slots(&r);
+		for (i = 0; i < r.n; i++)
+			if ((rc = plan_campaign(&r, &r.camps[i])))
+				goto fail;
+		if (o.dry_run) {
+			print_summary(&r, o.json, NULL, NULL, 1);
+			rc = 0;
+			goto done;
+		}
+		git_oid_tostr(hex, sizeof(hex), &r.head);
+		snprintf(tag, sizeof(tag), "%.12s", hex);
+		if ((rc = build_change(&r, &ch, tag, &msg, 0))) {
+			change_release(&ch);
+			buf_release(&msg);
+			goto fail;
+		}
+		if (!ch.n) {
+			change_release(&ch);
+			buf_release(&msg);
+			break; /* nothing to do this tick */
+		}
+		rc = commit_and_publish(&r, &ch, msg.ptr, &claim);
+		change_release(&ch);
+		buf_release(&msg);
+		if (rc == GD_ECONFLICT)
+			continue; /* someone else moved first: start over */
+		if (rc)
+			goto fail;
+		crash_point("claim-pushed");
+		for (i = 0; i < r.spool.n; i++)
+			if (r.spool_done[i])
+				spool_remove(r.spool_dir, r.spool.v[i].name);
+		break;
+	}
+	if (round_no == ROUNDS_MAX) {
+		fprintf(stderr, "gitdial tick: the branch kept moving; gave up after "
+			"%d tries (nothing was dialed)\n", ROUNDS_MAX);
+		rc = 1;
+		goto done;
+	}
+	/* place the claimed calls */
+	{
+		struct timespec t1;
+		double elapsed, left = 0;
+		size_t any = 0;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		elapsed = (double)(t1.tv_sec - t0.tv_sec) +
+			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (o.max_seconds)
+			left = (double)o.max_seconds - elapsed;
+		for (i = 0; i < r.n; i++) {
+			place_calls(&r, &r.camps[i], o.max_seconds ? (left > 0 ? left : 0.001) : 0);
+			any += r.camps[i].placed.len;
+		}
+		crash_point("before-outcome-commit");
+		if (any) {
+			char tag[32], hex[41];
+			git_oid_tostr(hex, sizeof(hex), &claim);
+			snprintf(tag, sizeof(tag), "%.12s-p", hex);
+			for (round_no = 0; round_no < ROUNDS_MAX; round_no++) {
+				struct change ch = { 0 };
+				struct buf msg = BUF_INIT(64 * 1024);
+				rc = build_change(&r, &ch, tag, &msg, 1);
+				if (!rc)
+					rc = commit_and_publish(&r, &ch, msg.ptr, &placed);
+				change_release(&ch);
+				buf_release(&msg);
+				if (rc != GD_ECONFLICT)
+					break;
+				/* append-only: the same new file on top of the new head */
+				if ((rc = store_sync(st, o.remote, &r.head, &found)))
+					break;
+			}
+			if (rc)
+				goto fail;
+		}
+	}
+	print_summary(&r, o.json, &claim, &placed, 0);
+	rc = 0;
+	goto done;
+fail:
+	fprintf(stderr, "gitdial tick: %s\n", gd_error_last());
+	diags_print(stderr, &d, FMT_TEXT);
+	rc = 1;
+done:
+	round_release(&r);
+	diags_release(&d);
+	store_free(st);
+	return rc;
 }

@@ -402,3 +402,35 @@ int rules_place(const struct rules *r, struct place *out, const char *e164,
 			out->disclosure = 1;
 	return 0;
 }
+
+int place_is_open(const struct place *p, const struct daywin *campaign, time_t now)
+{
+	int i;
+
+	if (!p->n_zones)
+		return 0;
+	for (i = 0; i < p->n_zones; i++) {
+		struct tm tm;
+		int m;
+		if (tz_local(&tm, p->zones[i], now))
+			return 0;
+		m = tm.tm_hour * 60 + tm.tm_min;
+		if (!daywin_contains(campaign, tm.tm_wday, m) ||
+		    !daywin_contains(&p->legal, tm.tm_wday, m))
+			return 0;
+	}
+	return 1;
+}
+
+time_t place_next_open(const struct place *p, const struct daywin *campaign,
+		       time_t now, long horizon)
+{
+	time_t t = now - now % 60;
+
+	if (place_is_open(p, campaign, now))
+		return now;
+	for (t += 60; t <= now + horizon; t += 60)
+		if (place_is_open(p, campaign, t))
+			return t;
+	return 0;
+}

@@ -8,6 +8,8 @@
 #ifndef GD_RULES_H
 #define GD_RULES_H
 
+#include <time.h>
+
 #include "window.h"
 
 #define PLACE_MAX_ZONES 48
@@ -53,3 +55,13 @@ long rules_place_key(const struct rules *r, const char *e164);
 size_t rules_count(const struct rules *r);
 
 #endif
+
+/*
+ * True when a call may start at now for a recipient at place: inside the
+ * campaign window and the legal window, in local time, in every one of
+ * the place's zones.
+ */
+int place_is_open(const struct place *p, const struct daywin *campaign, time_t now);
+/* The first minute at or after now when place_is_open; 0 if not within horizon seconds. */
+time_t place_next_open(const struct place *p, const struct daywin *campaign,
+		       time_t now, long horizon);

@@ -600,11 +600,13 @@ cleanup:
 	return rc;
 }
 
-int store_checkout_paths(struct store *st, const git_oid *commit,
-			 const struct change *c)
+int store_checkout_paths(struct store *st, const git_oid *parent,
+			 const git_oid *commit, const struct change *c)
 {
 	git_checkout_options co;
-	git_commit *cm = NULL;
+	git_commit *cm = NULL, *pc = NULL;
+	git_tree *base = NULL;
+	git_reference *head = NULL;
 	char **paths;
 	size_t i;
 	int rc = 0;
@@ -612,6 +614,14 @@ int store_checkout_paths(struct store *st, const git_oid *commit,
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	if (git_repository_is_bare(st->repo) || !c->n)
 		return 0;
+	/* only a checkout of the branch we committed to follows it */
+	if (git_repository_head(&head, st->repo) ||
+	    strcmp(git_reference_shorthand(head), st->branch) ||
+	    !git_oid_equal(git_reference_target(head), commit)) {
+		git_reference_free(head);
+		return 0;
+	}
+	git_reference_free(head);
 	if (!(paths = calloc(c->n, sizeof(*paths))))
 		return gd_error_set("out of memory");
 	for (i = 0; i < c->n; i++)
@@ -619,9 +629,13 @@ int store_checkout_paths(struct store *st, const git_oid *commit,
 	co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
 	co.paths.strings = paths;
 	co.paths.count = c->n;
+	if (!git_commit_lookup(&pc, st->repo, parent) && !git_commit_tree(&base, pc))
+		co.baseline = base;
 	if (git_commit_lookup(&cm, st->repo, commit) ||
 	    git_checkout_tree(st->repo, (const git_object *)cm, &co))
 		rc = git_fail("cannot update the checkout");
+	git_tree_free(base);
+	git_commit_free(pc);
 	git_commit_free(cm);
 	free(paths);
 	return rc;

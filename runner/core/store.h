@@ -93,7 +93,7 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
  * Brings a non-bare checkout of the branch up to date with the files
  * this commit added (safe checkout: modified files are left alone).
  */
-int store_checkout_paths(struct store *st, const git_oid *commit,
-			 const struct change *c);
+int store_checkout_paths(struct store *st, const git_oid *parent,
+			 const git_oid *commit, const struct change *c);
 
 #endif

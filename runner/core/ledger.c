@@ -1,0 +1,183 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "ledger.h"
+#include "util.h"
+#include "banned.h"
+
+static int collect(struct names *out, struct src *s, const char *dir, int depth)
+{
+	struct names n = { NULL, 0 };
+	size_t i;
+	int rc;
+
+	if (depth > 8)
+		return 0;
+	rc = s->list(s, dir, &n);
+	if (rc == GD_ENOTFOUND)
+		return 0;
+	for (i = 0; !rc && i < n.n; i++) {
+		char path[1024];
+		size_t l = strlen(n.v[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, n.v[i]);
+		if (l && n.v[i][l - 1] == '/') {
+			path[strlen(path) - 1] = '\0';
+			rc = collect(out, s, path, depth + 1);
+		} else if (l > 6 && !strcmp(n.v[i] + l - 6, ".jsonl")) {
+			char **v = realloc(out->v, (out->n + 1) * sizeof(*v));
+			if (!v || !(v[out->n] = strdup(path))) {
+				if (v)
+					out->v = v;
+				rc = gd_error_set("out of memory");
+				break;
+			}
+			out->v = v;
+			out->n++;
+		}
+	}
+	names_release(&n);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ledger_files(struct names *out, struct src *s, const char *id)
+{
+	char dir[128];
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	snprintf(dir, sizeof(dir), "outcomes/%s", id);
+	rc = collect(out, s, dir, 0);
+	if (!rc && out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return rc;
+}
+
+int ledger_replay(struct cstate *st, struct src *s, const char *id)
+{
+	struct names files;
+	struct buf b = BUF_INIT(LEDGER_FILE_MAX);
+	size_t i;
+	int rc = ledger_files(&files, s, id);
+
+	for (i = 0; !rc && i < files.n; i++) {
+		const char *p, *end;
+		buf_reset(&b);
+		if ((rc = s->read(s, files.v[i], &b, LEDGER_FILE_MAX)))
+			break;
+		for (p = b.ptr, end = b.ptr + b.len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			if (len)
+				state_apply(st, p, len);
+			p += len + 1;
+		}
+	}
+	buf_release(&b);
+	names_release(&files);
+	return rc;
+}
+
+void ledger_path(char *out, size_t n, const char *id, time_t now, const char *tag)
+{
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	snprintf(out, n, "outcomes/%s/%04d/%02d/%02d/T%02d%02d%02dZ-%s.jsonl", id,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, tag);
+}
+
+static int head(struct buf *out, time_t ts, const char *campaign, const char *ev)
+{
+	char t[21];
+
+	time_format_utc(t, ts);
+	return buf_printf(out, "{\"v\":1,\"ts\":\"%s\",\"campaign\":\"%s\","
+			  "\"event\":\"%s\"", t, campaign, ev);
+}
+
+static int field(struct buf *out, const char *key, const char *val)
+{
+	int rc = buf_printf(out, ",\"%s\":", key);
+
+	if (rc)
+		return rc;
+	return val ? buf_put_json_string(out, val) : buf_puts(out, "null");
+}
+
+int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
+		  const char *attempt_id, const char *phone, unsigned long row,
+		  int attempt, const char *account, const char *caller_id)
+{
+	int rc = head(out, ts, campaign, "dispatched");
+
+	rc = rc ? rc : field(out, "attempt_id", attempt_id);
+	rc = rc ? rc : field(out, "phone", phone);
+	rc = rc ? rc : buf_printf(out, ",\"row\":%lu,\"attempt\":%d", row, attempt);
+	rc = rc ? rc : field(out, "account", account);
+	rc = rc ? rc : field(out, "caller_id", caller_id);
+	return rc ? rc : buf_puts(out, "}\n");
+}
+
+int ev_placed(struct buf *out, time_t ts, const char *campaign,
+	      const char *attempt_id, const char *call_id)
+{
+	int rc = head(out, ts, campaign, "placed");
+
+	rc = rc ? rc : field(out, "attempt_id", attempt_id);
+	rc = rc ? rc : field(out, "call_id", call_id);
+	return rc ? rc : buf_puts(out, "}\n");
+}
+
+int ev_failed(struct buf *out, time_t ts, const char *campaign,
+	      const char *attempt_id, const char *call_id, const char *kind,
+	      const char *code, const char *message)
+{
+	int rc = head(out, ts, campaign, "outcome");
+
+	rc = rc ? rc : field(out, "attempt_id", attempt_id);
+	rc = rc ? rc : field(out, "call_id", call_id);
+	rc = rc ? rc : buf_puts(out, ",\"outcome\":\"failed\",\"duration_s\":0,"
+				"\"connected\":false,\"answered\":false,\"error\":{");
+	rc = rc ? rc : buf_puts(out, "\"kind\":");
+	rc = rc ? rc : buf_put_json_string(out, kind);
+	rc = rc ? rc : field(out, "code", code ? code : "");
+	rc = rc ? rc : field(out, "message", message ? message : "");
+	return rc ? rc : buf_puts(out, "}}\n");
+}
+
+int ev_skipped(struct buf *out, time_t ts, const char *campaign,
+	       const char *phone, unsigned long row, const char *reason)
+{
+	int rc = head(out, ts, campaign, "skipped");
+
+	rc = rc ? rc : field(out, "phone", phone && *phone ? phone : NULL);
+	rc = rc ? rc : buf_printf(out, ",\"row\":%lu", row);
+	rc = rc ? rc : field(out, "reason", reason);
+	return rc ? rc : buf_puts(out, "}\n");
+}
+
+int ev_status(struct buf *out, time_t ts, const char *campaign,
+	      const char *status, const char *reason)
+{
+	int rc = head(out, ts, campaign, "status");
+
+	rc = rc ? rc : field(out, "status", status);
+	rc = rc ? rc : field(out, "reason", reason ? reason : "");
+	return rc ? rc : buf_puts(out, "}\n");
+}
+
+void attempt_id_make(char *out, size_t n, const char *campaign, uint64_t key,
+		     int attempt)
+{
+	snprintf(out, n, "%s.%" PRIu64 ".%d", campaign, key, attempt);
+}

@@ -1,0 +1,45 @@
+/*
+ * The event log on disk (SPEC §5): outcomes/<id>/ (every .jsonl below), read in
+ * lexical path order, written as new files only, one per commit, so a
+ * commit costs the same on day 1 and day 300.
+ */
+#ifndef GD_LEDGER_H
+#define GD_LEDGER_H
+
+#include <time.h>
+
+#include "buf.h"
+#include "state.h"
+#include "store.h"
+
+#define LEDGER_FILE_MAX (512u << 20)
+
+/* Replays every log file of campaign id from s into st. */
+int ledger_replay(struct cstate *st, struct src *s, const char *id);
+/* Lists the log files of campaign id (repository paths, sorted). */
+int ledger_files(struct names *out, struct src *s, const char *id);
+/*
+ * The path of a new log file: outcomes/<id>/YYYY/MM/DD/THHMMSSZ-<tag>.jsonl;
+ * tag must make it unique (e.g. derived from the parent commit id).
+ */
+void ledger_path(char *out, size_t n, const char *id, time_t now, const char *tag);
+
+/* Appends one event line ("...}\n") to out; each returns 0 or an error. */
+int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
+		  const char *attempt_id, const char *phone, unsigned long row,
+		  int attempt, const char *account, const char *caller_id);
+int ev_placed(struct buf *out, time_t ts, const char *campaign,
+	      const char *attempt_id, const char *call_id);
+/* An outcome that the runner itself decides (failed dial, reconcile). */
+int ev_failed(struct buf *out, time_t ts, const char *campaign,
+	      const char *attempt_id, const char *call_id, const char *kind,
+	      const char *code, const char *message);
+int ev_skipped(struct buf *out, time_t ts, const char *campaign,
+	       const char *phone, unsigned long row, const char *reason);
+int ev_status(struct buf *out, time_t ts, const char *campaign,
+	      const char *status, const char *reason);
+/* Writes "<campaign>.<digits>.<n>". */
+void attempt_id_make(char *out, size_t n, const char *campaign, uint64_t key,
+		     int attempt);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * State derived from a campaign's event log (SPEC §4 step 4, §5): per
+ * recipient attempts, in-flight calls, last outcome and when it ended,
+ * and the campaign's logged status. Pure: it takes log lines and an
+ * audience, touches no file, and the order of an attempt's events does
+ * not matter (a webhook may be ingested before the `placed` line).
+ */
+#ifndef GD_STATE_H
+#define GD_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "audience.h"
+#include "campaign.h"
+
+#define ATTEMPTS_MAX 15 /* 1 + retries.max (10) fits */
+
+struct rstate {
+	uint16_t dispatched; /* bit n: attempt n was claimed */
+	uint16_t placed;     /* bit n: the provider accepted attempt n */
+	uint16_t done;       /* bit n: attempt n has an outcome */
+	uint16_t free;       /* bit n: attempt n did not count (rate limited) */
+	uint8_t last_outcome; /* enum outcome of the newest finished attempt */
+	uint8_t last_attempt;
+	uint8_t skipped;      /* a `skipped` event: never dialed again */
+	uint8_t dead;         /* the number can never be called (invalid) */
+	int64_t last_end;      /* ts of the newest attempt's outcome */
+	int64_t dispatched_at; /* ts of the newest claim */
+	int64_t placed_at;
+};
+
+/* Attempts in flight: claimed, and without an outcome. */
+#define RS_INFLIGHT(rs) ((rs)->dispatched & ~(rs)->done)
+
+enum status {
+	ST_NONE = 0, ST_DRAFT, ST_SCHEDULED, ST_DIALING, ST_PAUSED,
+	ST_COMPLETED, ST_FAILED,
+};
+extern const char *const status_names[];   /* "draft", ... (log values) */
+extern const char *const status_labels[];  /* "Draft", ... (for people) */
+enum status status_parse(const char *s);
+
+struct outcome_rec { /* for show/report: the newest outcomes */
+	uint64_t key;
+	uint8_t outcome;
+	uint8_t sentiment; /* 0 none, 1 positive, 2 neutral, 3 negative */
+	int32_t duration_s;
+	int64_t ts;
+	char call_id[48];
+};
+
+#define RECENT_MAX 50
+
+struct cstate {
+	const struct audience *aud;
+	struct rstate *r; /* parallel to aud->r */
+	size_t n;
+	/* phone key → recipient index, open addressing */
+	uint64_t *map_key;
+	uint32_t *map_idx;
+	size_t map_cap;
+	/* lines of audience rows already logged as skipped */
+	uint8_t *skipped_line; /* bitmap by physical line */
+	size_t skipped_line_max;
+	enum status logged;     /* the newest `status` event */
+	char logged_reason[256];
+	int64_t logged_ts;
+	int64_t first_ts, last_ts;
+	int ever_dialed;
+	/* call ids of placed attempts, for status queries */
+	struct flight { uint32_t idx; uint8_t attempt; char call_id[64]; } *fl;
+	size_t nfl, fl_alloc;
+	uint64_t *analysis; /* hashes of call ids with an analysis event */
+	size_t n_analysis, analysis_alloc;
+	/* counters for list/show */
+	size_t events, bad_lines, unknown;
+	size_t n_connected, n_answered, n_noanswer, n_failed_calls;
+	size_t n_outcomes, n_dispatched, n_skipped;
+	size_t n_provider_failed; /* outcomes with an error (provider or transport) */
+	struct outcome_rec recent[RECENT_MAX];
+	size_t n_recent; /* total seen; recent[] holds the newest RECENT_MAX */
+};
+
+/* Prepares state for an audience (may be NULL: no recipients). */
+int state_init(struct cstate *s, const struct audience *aud);
+void state_release(struct cstate *s);
+/*
+ * Applies one log line (a JSON object; len bytes, need not be
+ * NUL-terminated). A malformed line is counted in bad_lines and skipped.
+ */
+void state_apply(struct cstate *s, const char *line, size_t len);
+/* True when the log has an analysis event for call_id. */
+int state_has_analysis(const struct cstate *s, const char *call_id);
+/* Recipient index for a phone key, or -1. */
+long state_find(const struct cstate *s, uint64_t key);
+/* Parses "<campaign>.<digits>.<n>" into the key and n; -1 if malformed. */
+int attempt_id_parse(const char *id, uint64_t *key, int *attempt);
+/* Number of attempts that count against retries.max. */
+int rstate_attempts(const struct rstate *rs);
+
+enum elig { EL_NOW, EL_WAIT, EL_INFLIGHT, EL_TERMINAL };
+/*
+ * Whether recipient rs may be dialed at now by campaign c (ignoring
+ * windows, DNC and slots, which the caller checks): in flight, waiting
+ * for a cool-down (*when set to the earliest time), terminal, or now.
+ */
+enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,
+			  time_t now, time_t *when);
+
+/* The effective status of c at now given its logged state (SPEC §4). */
+enum status state_effective(const struct campaign *c, const struct cstate *s,
+			    time_t now);
+/* True when every recipient is terminal and nothing is in flight. */
+int state_all_terminal(const struct campaign *c, const struct cstate *s,
+		       time_t now);
+
+#endif
