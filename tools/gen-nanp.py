@@ -47,4 +47,4 @@ for line in open(src, encoding="utf-8"):
     line = line.strip()
     if not line or line.startswith("#") or "|" not in line: continue
     prefix, name = line.split("|", 1)
-    print("%s|%s" % (prefix[1:], codes(name)))
+    print("%s|%s" % (prefix, codes(name)))

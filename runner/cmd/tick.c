@@ -566,10 +566,19 @@ static int plan_campaign(struct round *r, struct camp *c)
 	return 0;
 }
 
+static int camp_dialing(void *ctx, const struct repo_campaign *rc)
+{
+	struct round *r = ctx;
+	struct camp *c = camp_find(r, rc->id);
+
+	if (!c)
+		return -1; /* another shard's: judge by campaign.json */
+	return state_effective(rc->c, &c->st, r->o->now) == ST_DIALING;
+}
+
 /*
  * Free slots per campaign: min(campaign concurrency, its fair share of
- * the account's max_concurrency) minus what it has in flight. The share
- * counts every campaign that may be dialing on the account, in any shard.
+ * the account's max_concurrency) minus what it has in flight.
  */
 static void compute_slots(struct round *r)
 {
@@ -577,29 +586,11 @@ static void compute_slots(struct round *r)
 
 	for (i = 0; i < r->n; i++) {
 		struct camp *c = &r->camps[i];
-		const struct campaign *cp = c->rc->c;
-		size_t active = 0, rank = 0, inflight = 0, share, cap;
-		if (!c->acct)
-			continue;
-		for (j = 0; j < r->repo->n; j++) {
-			const struct repo_campaign *o = &r->repo->v[j];
-			struct camp *oc;
-			if (!o->c || strcmp(o->c->account, cp->account))
-				continue;
-			oc = camp_find(r, o->id);
-			if (oc ? state_effective(o->c, &oc->st, r->o->now) != ST_DIALING
-			       : (o->c->desired != WANT_SCHEDULED || !o->c->start_at ||
-				  o->c->start_at > r->o->now))
-				continue;
-			if (strcmp(o->id, cp->id) < 0)
-				rank++;
-			active++;
-		}
-		if (!active)
-			active = 1;
-		share = (size_t)c->acct->max_concurrency / active +
-			(rank < (size_t)c->acct->max_concurrency % active ? 1 : 0);
-		cap = (size_t)cp->concurrency < share ? (size_t)cp->concurrency : share;
+		size_t share, cap, inflight = 0;
+		share = repo_account_share(r->repo, c->rc->id, r->o->now,
+					   camp_dialing, r, NULL);
+		cap = (size_t)c->rc->c->concurrency < share
+			? (size_t)c->rc->c->concurrency : share;
 		for (j = 0; j < c->st.n; j++)
 			if (RS_INFLIGHT(&c->st.r[j]))
 				inflight++;

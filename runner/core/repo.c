@@ -189,3 +189,38 @@ struct repo_campaign *repo_find(struct repo *r, const char *id)
 			return &r->v[i];
 	return NULL;
 }
+
+size_t repo_account_share(const struct repo *r, const char *id, time_t now,
+			  int (*dialing)(void *ctx, const struct repo_campaign *rc),
+			  void *ctx, size_t *active)
+{
+	const struct repo_campaign *me = NULL;
+	const struct account *a;
+	size_t i, n = 0, rank = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].id, id))
+			me = &r->v[i];
+	if (!me || !me->c || !(a = config_account(r->cfg, me->c->account)))
+		return 0;
+	for (i = 0; i < r->n; i++) {
+		const struct repo_campaign *o = &r->v[i];
+		int d = -1;
+		if (!o->c || strcmp(o->c->account, me->c->account))
+			continue;
+		if (dialing)
+			d = dialing(ctx, o);
+		if (d < 0)
+			d = o->c->desired == WANT_SCHEDULED && o->c->start_at &&
+			    o->c->start_at <= now;
+		if (!d && o != me)
+			continue;
+		if (strcmp(o->id, id) < 0)
+			rank++;
+		n++;
+	}
+	if (active)
+		*active = n;
+	return (size_t)a->max_concurrency / n +
+	       (rank < (size_t)a->max_concurrency % n ? 1 : 0);
+}

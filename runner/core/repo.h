@@ -48,4 +48,15 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 void repo_free(struct repo *r);
 struct repo_campaign *repo_find(struct repo *r, const char *id);
 
+/*
+ * The fair share of campaign id's account cap: max_concurrency split
+ * evenly across the campaigns that may be dialing on the account at now
+ * (the remainder goes to the first ids). dialing(ctx, rc) says whether a
+ * campaign is; NULL, or a -1 answer, means "judge by campaign.json":
+ * scheduled with start_at reached. *active gets how many share it.
+ */
+size_t repo_account_share(const struct repo *r, const char *id, time_t now,
+			  int (*dialing)(void *ctx, const struct repo_campaign *rc),
+			  void *ctx, size_t *active);
+
 #endif
