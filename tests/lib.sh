@@ -55,3 +55,63 @@ finish() {
 new_repo() {
 	"$GITDIAL" init "$1" >/dev/null
 }
+AUDIT="/usr/bin/python3 $TOP/tests/tools/audit.py"
+
+# git_commit_all REPO MSG: commit the work tree (tests may use git; the product does not).
+git_commit_all() {
+	git -C "$1" add -A && git -C "$1" commit -qm "$2"
+}
+
+# schedule REPO ID START: status scheduled with start_at START, committed.
+schedule() {
+	/usr/bin/python3 - "$1/campaigns/$2/campaign.json" "$3" <<'PY'
+import json, sys
+p, start = sys.argv[1], sys.argv[2]
+c = json.load(open(p))
+c["status"] = "scheduled"
+c["start_at"] = start
+json.dump(c, open(p, "w"), ensure_ascii=False, indent=2)
+PY
+	git_commit_all "$1" "schedule $2"
+}
+
+# set_status REPO ID STATUS: edit the desired status and commit.
+set_status() {
+	/usr/bin/python3 - "$1/campaigns/$2/campaign.json" "$3" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["status"] = sys.argv[2]
+json.dump(c, open(p, "w"), ensure_ascii=False, indent=2)
+PY
+	git_commit_all "$1" "$3 $2"
+}
+
+# add_campaign REPO ID N AREA [CONCURRENCY] [RETRIES]: a generated campaign of N
+# recipients with numbers +1 AREA 55x xxxx, all-day window, retries on
+# no_answer/busy/voicemail with a 10 minute cool-down.
+add_campaign() {
+	local repo=$1 id=$2 n=$3 area=$4 conc=${5:-10} retries=${6:-2}
+	mkdir -p "$repo/campaigns/$id"
+	/usr/bin/python3 - "$repo/campaigns/$id" "$n" "$area" "$conc" "$retries" <<'PY'
+import json, sys
+d, n, area, conc, retries = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+with open(d + "/audience.csv", "w") as f:
+    f.write("phone,name\n")
+    for i in range(n):
+        f.write("+1%s55%05d,Person %d\n" % (area, i, i))
+json.dump({"name": "Generated " + d.rsplit("/", 1)[1], "status": "draft", "account": "sim-main",
+           "script": {"mode": "override", "text": "Hello {{name}}."},
+           "audience": {"csv": "audience.csv"},
+           "pacing": {"concurrency": conc,
+                      "retries": {"max": retries, "cooldown_minutes": 10,
+                                  "on": ["no_answer", "busy", "voicemail"]}}},
+          open(d + "/campaign.json", "w"), indent=2)
+PY
+	git_commit_all "$repo" "add $id"
+}
+
+# minutes_after T0 N: RFC 3339 time N minutes after T0.
+minutes_after() {
+	date -u -d "$1 + $2 minutes" +%Y-%m-%dT%H:%M:%SZ
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""Audits a campaign's committed event log, reading only git and the data
+tables, the way an auditor would (independent of the C code).
+
+usage: audit.py REPO CAMPAIGN [--windows] [--complete] [--dnc PHONE...]
+
+Checks, failing with a message naming the event:
+  - every (attempt_id, event) of dispatched/placed/outcome appears once;
+  - attempts of a phone are numbered 1..k with k <= 1 + retries.max;
+  - attempt n+1 is dispatched only after attempt n's outcome (never two
+    in flight for one number);
+  - --windows: every dispatch is inside the campaign window and the legal
+    window of every zone the number may be in (schemas/data tables);
+  - --complete: the campaign logged `completed` and every audience row is
+    accounted for (a terminal outcome or a `skipped` event);
+  - --dnc PHONE: that number is never dispatched.
+Prints a one-line summary and exits 1 on the first violation.
+"""
+import csv, io, json, os, subprocess, sys
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", repo, *args], check=True,
+                          capture_output=True).stdout
+
+
+def fail(msg):
+    print("audit: FAIL: " + msg)
+    sys.exit(1)
+
+
+def ts(s):
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def load_prefixes(name):
+    rows = {}
+    for line in open(os.path.join(TOP, "schemas/data", name), encoding="utf-8"):
+        if line.startswith("#") or "|" not in line:
+            continue
+        p, v = line.strip().split("|", 1)
+        rows[p] = v.split("&")
+    return rows
+
+
+def longest(rows, digits):
+    for l in range(min(len(digits), 15), 0, -1):
+        if digits[:l] in rows:
+            return rows[digits[:l]], l
+    return None, 0
+
+
+def zone_country():
+    m = {}
+    for line in open("/usr/share/zoneinfo/zone.tab"):
+        if line.startswith("#"):
+            continue
+        f = line.split("\t")
+        m[f[2].strip()] = f[0]
+    return m
+
+
+class Rules:
+    def __init__(self):
+        self.zones = load_prefixes("phone-zones.txt")
+        self.regions = load_prefixes("nanp-regions.txt")
+        self.legal = json.load(open(os.path.join(TOP, "schemas/data/legal-windows.json")))["rules"]
+        self.zc = zone_country()
+
+    def country(self, zone):
+        if zone in self.zc:
+            return self.zc[zone]
+        real = os.path.realpath("/usr/share/zoneinfo/" + zone)
+        return self.zc.get(real.split("/usr/share/zoneinfo/", 1)[-1])
+
+    def place(self, phone, tz_col):
+        digits = phone.lstrip("+")
+        nz, _ = longest(self.zones, digits)
+        zones = [tz_col] if tz_col else (nz or [])
+        jur = set()
+        for z in (nz or []):
+            c = self.country(z)
+            if c:
+                jur.add(c)
+        if tz_col and self.country(tz_col):
+            jur.add(self.country(tz_col))
+        if digits.startswith("1"):
+            reg, l = longest(self.regions, digits)
+            if reg and l == 4:
+                for r in reg:
+                    jur.add(r)
+                    jur.add(r[:2])
+        rules = [r for r in self.legal if r["jurisdiction"] != "default"
+                 and r["jurisdiction"] in jur]
+        if not any("-" not in r["jurisdiction"] for r in rules):
+            rules += [r for r in self.legal if r["jurisdiction"] == "default"]
+        return zones, rules
+
+
+def hm(s):
+    h, m = s.split(":")
+    return int(h) * 60 + int(m)
+
+
+def rule_allows(rule, day, minute):
+    return any(day in h["days"] and hm(h["start"]) <= minute < hm(h["end"])
+               for h in rule["hours"])
+
+
+def main():
+    args = sys.argv[1:]
+    repo, cid = args[0], args[1]
+    want_windows = "--windows" in args
+    want_complete = "--complete" in args
+    dnc = set(args[args.index("--dnc") + 1:]) if "--dnc" in args else set()
+    camp = json.loads(git(repo, "show", "HEAD:campaigns/%s/campaign.json" % cid))
+    pacing = camp.get("pacing", {})
+    rmax = pacing.get("retries", {}).get("max", 0)
+    files = sorted(f for f in git(repo, "ls-tree", "-r", "--name-only", "HEAD",
+                                  "outcomes/%s" % cid).decode().split("\n") if f.endswith(".jsonl"))
+    events = []
+    for f in files:
+        for line in git(repo, "show", "HEAD:" + f).decode().splitlines():
+            if line.strip():
+                events.append(json.loads(line))
+    seen = set()
+    attempts = {}  # phone digits -> {n: {"d": ts, "o": ts}}
+    statuses = []
+    skipped_rows = set()
+    for e in events:
+        ev = e["event"]
+        if ev in ("dispatched", "placed", "outcome"):
+            key = (e["attempt_id"], ev)
+            if key in seen:
+                fail("%s of %s appears twice" % (ev, e["attempt_id"]))
+            seen.add(key)
+            _, digits, n = e["attempt_id"].rsplit(".", 2)
+            a = attempts.setdefault(digits, {}).setdefault(int(n), {})
+            a[ev[0]] = ts(e["ts"])
+            if ev == "outcome":
+                a["outcome"] = e
+            if ev == "dispatched":
+                a["row"] = e["row"]
+                if "+" + digits in dnc:
+                    fail("%s is on the DNC list but was dispatched at %s" % (digits, e["ts"]))
+        elif ev == "status":
+            statuses.append(e["status"])
+        elif ev == "skipped":
+            skipped_rows.add(e["row"])
+    dispatches = 0
+    for digits, by_n in attempts.items():
+        ns = sorted(by_n)
+        if ns != list(range(1, len(ns) + 1)):
+            fail("+%s has attempts %s (expected 1..k)" % (digits, ns))
+        if len(ns) > 1 + rmax:
+            fail("+%s was dialed %d times (max %d)" % (digits, len(ns), 1 + rmax))
+        for n in ns:
+            dispatches += 1
+            if "d" not in by_n[n]:
+                fail("attempt %d of +%s has no dispatched event" % (n, digits))
+            if n > 1:
+                prev = by_n[n - 1]
+                if "o" not in prev:
+                    fail("+%s attempt %d dispatched while attempt %d had no outcome" % (digits, n, n - 1))
+                if by_n[n]["d"] < prev["o"]:
+                    fail("+%s attempt %d dispatched at %s before attempt %d ended at %s"
+                         % (digits, n, by_n[n]["d"], n - 1, prev["o"]))
+    checked = 0
+    if want_windows:
+        rules = Rules()
+        aud = camp["audience"]["csv"]
+        text = git(repo, "show", "HEAD:campaigns/%s/%s" % (cid, aud)).decode("utf-8-sig")
+        tzcol = {}
+        for row in csv.DictReader(io.StringIO(text)):
+            row = {k.strip().lower(): v for k, v in row.items()}
+            p = "".join(ch for ch in row["phone"] if ch.isdigit() or ch == "+")
+            if p.startswith("00"):
+                p = "+" + p[2:]
+            tzcol[p.lstrip("+")] = (row.get("timezone") or "").strip()
+        w = pacing.get("window")
+        cdays = set(w.get("days", DAYS)) if w else set(DAYS)
+        cstart, cend = (hm(w["start"]), hm(w["end"])) if w else (0, 1440)
+        for digits, by_n in attempts.items():
+            zones, lrules = rules.place("+" + digits, tzcol.get(digits, ""))
+            if not zones:
+                fail("no zone for +%s" % digits)
+            for n, a in by_n.items():
+                for z in zones:
+                    local = a["d"].astimezone(ZoneInfo(z))
+                    day = DAYS[(local.weekday() + 1) % 7]
+                    minute = local.hour * 60 + local.minute
+                    if not (day in cdays and cstart <= minute < cend):
+                        fail("+%s attempt %d at %s is %s %02d:%02d in %s: outside the campaign window"
+                             % (digits, n, a["d"], day, local.hour, local.minute, z))
+                    for r in lrules:
+                        if not rule_allows(r, day, minute):
+                            fail("+%s attempt %d at %s is %s %02d:%02d in %s: outside legal rule %s"
+                                 % (digits, n, a["d"], day, local.hour, local.minute, z, r["id"]))
+                    checked += 1
+    if want_complete:
+        if "completed" not in statuses:
+            fail("no completed status (statuses: %s)" % statuses)
+        aud = camp["audience"]["csv"]
+        text = git(repo, "show", "HEAD:campaigns/%s/%s" % (cid, aud)).decode("utf-8-sig")
+        nrows = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
+        rows_done = set(skipped_rows)
+        for digits, by_n in attempts.items():
+            last = by_n[max(by_n)]
+            if "o" not in last:
+                fail("+%s attempt %d never ended" % (digits, max(by_n)))
+            rows_done.add(last["row"])
+        if len(rows_done) != nrows:
+            fail("%d of %d audience rows accounted for" % (len(rows_done), nrows))
+    print("audit: ok: %d events, %d numbers, %d dispatches, %d window checks, statuses %s"
+          % (len(events), len(attempts), dispatches, checked, ",".join(statuses) or "-"))
+
+
+main()
