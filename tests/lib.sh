@@ -14,7 +14,7 @@ export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.com
 export GIT_CONFIG_NOSYSTEM=1 HOME=${TMPDIR:-/tmp}
 T_N=0 T_PASS=0 T_FAIL=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gitdial-test.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+trap '[ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
 
 # ok_if DESC CMD...: passes when CMD exits 0.
 ok_if() {
@@ -111,7 +111,14 @@ PY
 	git_commit_all "$repo" "add $id"
 }
 
-# minutes_after T0 N: RFC 3339 time N minutes after T0.
+# minutes_after T0 N: RFC 3339 time N minutes after T0 (bash builtins only:
+# it runs once per tick in long simulations).
+declare -A _T0_EPOCH
 minutes_after() {
-	date -u -d "$1 + $2 minutes" +%Y-%m-%dT%H:%M:%SZ
+	local e=${_T0_EPOCH[$1]:-}
+	if [ -z "$e" ]; then
+		e=$(date -u -d "$1" +%s)
+		_T0_EPOCH[$1]=$e
+	fi
+	TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T\n' $((e + $2 * 60))
 }

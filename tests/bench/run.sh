@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# gitdial performance bench (issues 2 and 3, "Performance").
+#
+#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat]
+#
+# Uses build/bin/ (./build.sh bench builds it first). Prints one table:
+# figure | target | measured | ok. Nothing here is a test: a missed target
+# is reported, never a failure; the exit status is 0 unless the harness
+# itself breaks.
+#
+#   --quick  10x smaller inputs (100k rows, 200k events, 1,000 files):
+#            the targets are for the full sizes, so "ok" is only a hint
+#   --keep   keep the work directory (to profile by hand)
+#   --only   run one group of figures
+#
+# Times are wall-clock medians of several runs (date +%s%N around the
+# command); peak RSS is /usr/bin/time -f %M of the same runs, the largest.
+# "Cold" means no derived state of a previous tick (a fresh copy of the
+# repository); the OS page cache is warm in every run.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BIN=$ROOT/build/bin
+BB=$ROOT/build/bench
+
+QUICK=0 KEEP=0 ONLY=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) QUICK=1 ;;
+	--keep) KEEP=1 ;;
+	--only) ONLY=${2:-}; shift ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	*) echo "bench: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ -x "$BIN/gitdial" ] || die "no $BIN/gitdial (run ./build.sh bench, or make)"
+[ -x "$BIN/gitdial-sim" ] || die "no $BIN/gitdial-sim"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+command -v git >/dev/null || die "git is missing"
+command -v gzip >/dev/null || die "gzip is missing"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || die "python3 is missing"
+
+if [ "$QUICK" = 1 ]; then
+	ROWS=100000 EVENTS=200000 FILES=50 FLAT_FILES=1000 MORE=100
+	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=" (quick, 1/10)"
+else
+	ROWS=1000000 EVENTS=2000000 FILES=500 FLAT_FILES=10000 MORE=100
+	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=
+fi
+FLAT_ROWS=5000 FLAT_DIALED=4000 FLAT_FEW_DIALED=100 FLAT_FEW_FILES=10
+ID=nov-reminders
+NOW=2026-11-24T15:00:00Z   # a Tuesday, 10:00 in New York
+NEXT=2026-11-24T15:01:00Z
+
+mkdir -p "$BB"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gitdial-bench.XXXXXX") || die "mktemp"
+cleanup() { [ "$KEEP" = 1 ] && echo "bench: work directory kept: $WORK" >&2 || rm -rf "$WORK"; }
+trap cleanup EXIT
+log() { echo "bench: $*" >&2; }
+
+# ---- generators -------------------------------------------------------
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$BB/gen" tests/bench/gen.c ||
+	die "cannot build tests/bench/gen.c"
+cc -O2 -std=c11 -Wall -Wextra -o "$BB/csvfloor" tests/bench/csvfloor.c -lcsv ||
+	die "cannot build tests/bench/csvfloor.c (libcsv-dev?)"
+
+GIT=(git -c user.name=bench -c user.email=bench@example.invalid
+     -c commit.gpgsign=false -c core.autocrlf=false -c gc.auto=0)
+
+# ---- measuring --------------------------------------------------------
+# measure CMD...: runs it once; sets M_MS (wall ms), M_CPU (user+sys ms,
+# children included), M_KB (peak RSS), M_RC.
+measure() {
+	local t0 t1 last
+	t0=$(date +%s%N)
+	/usr/bin/time -f '%M %U %S' -o "$WORK/rss" "$@" >"$WORK/out" 2>"$WORK/err"
+	M_RC=$?
+	t1=$(date +%s%N)
+	M_MS=$(( (t1 - t0) / 1000000 ))
+	last=$(tail -n 1 "$WORK/rss" 2>/dev/null)
+	M_KB=$(echo "$last" | awk '{print $1 + 0}')
+	M_CPU=$(echo "$last" | awk '{printf "%d", ($2 + $3) * 1000}')
+	if [ "$M_RC" != 0 ]; then
+		log "exit $M_RC from: $*"
+		sed 's/^/    /' "$WORK/err" | tail -n 5 >&2
+	fi
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print 0}'; }
+maxof() { printf '%s\n' "$@" | sort -n | tail -n 1; }
+fmt_s() { awk -v ms="$1" 'BEGIN { if (ms >= 1000) printf "%.2f s", ms/1000; else printf "%d ms", ms }'; }
+fmt_mb() { awk -v kb="$1" 'BEGIN { printf "%.0f MB", kb/1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "-" }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }' && echo yes || echo no; }
+
+ROWS_OUT=()
+row() { ROWS_OUT+=("| $1 | $2 | $3 | $4 |"); }
+# err FIGURE TARGET: a figure whose command failed
+err() { row "$1" "$2" "error (exit $3)" "ERR"; }
+
+# run_n N CMD...: N runs into RUN_MS, RUN_CPU, RUN_KB; FAILED=exit status
+# of a failing run (0 when all ran).
+run_n() {
+	local n=$1 i; shift
+	RUN_MS=() RUN_CPU=() RUN_KB=() FAILED=0
+	for ((i = 0; i < n; i++)); do
+		measure "$@"
+		[ "$M_RC" = 0 ] || { FAILED=$M_RC; return; }
+		RUN_MS+=("$M_MS") RUN_CPU+=("$M_CPU") RUN_KB+=("$M_KB")
+	done
+}
+
+# "1.23 s (cpu 1.10 s)": the machine may be shared, CPU time says more then
+wall_cpu() { echo "$(fmt_s "$1") (cpu $(fmt_s "$2"))"; }
+
+set_json() { # set_json FILE PYTHON-STATEMENTS (c is the document)
+	"$PY" - "$1" "$2" <<'EOF' || die "cannot edit $1"
+import json, sys
+p, code = sys.argv[1], sys.argv[2]
+c = json.load(open(p, encoding="utf-8"))
+exec(code)
+open(p, "w", encoding="utf-8").write(json.dumps(c, indent=2, ensure_ascii=False) + "\n")
+EOF
+}
+
+init_repo() { # init_repo DIR
+	"$BIN/gitdial" init "$1" >/dev/null 2>"$WORK/init.err" ||
+		{ cat "$WORK/init.err" >&2; die "gitdial init $1 failed"; }
+}
+
+# ---- 1. validate ------------------------------------------------------
+bench_validate() {
+	local v=$WORK/validate vz=$WORK/validate-gz floor_ms ms kb
+	log "validate: generating $ROWS rows"
+	init_repo "$v"
+	"$BB/gen" audience "$v/campaigns/$ID/audience.csv" "$ROWS" 1 || die "gen audience"
+	log "validate: audience.csv is $(du -m "$v/campaigns/$ID/audience.csv" | cut -f1) MB; gzip"
+	init_repo "$vz"
+	rm -f "$vz/campaigns/$ID/audience.csv"
+	gzip -6 -c "$v/campaigns/$ID/audience.csv" >"$vz/campaigns/$ID/audience.csv.gz" || die gzip
+	set_json "$vz/campaigns/$ID/campaign.json" 'c["audience"] = {"csv": "audience.csv.gz"}'
+
+	run_n "$VRUNS" "$BB/csvfloor" "$v/campaigns/$ID/audience.csv"
+	[ "$FAILED" = 0 ] || die "csvfloor failed"
+	floor_ms=$(median "${RUN_MS[@]}")
+
+	local kind dir
+	for kind in csv csv.gz; do
+		[ "$kind" = csv ] && dir=$v || dir=$vz
+		log "validate: $kind, $VRUNS runs"
+		measure "$BIN/gitdial" validate --repo "$dir" # warm the page cache
+		run_n "$VRUNS" "$BIN/gitdial" validate --repo "$dir"
+		if [ "$FAILED" != 0 ]; then
+			err "validate $ROWS rows ($kind) median" "≤ 1.0 s" "$FAILED"
+			continue
+		fi
+		ms=$(median "${RUN_MS[@]}") kb=$(maxof "${RUN_KB[@]}")
+		row "validate $ROWS rows ($kind) median$SIZE" "≤ 1.0 s" \
+			"$(wall_cpu "$ms" "$(median "${RUN_CPU[@]}")")" "$(le "$ms" 1000)"
+		row "validate $ROWS rows ($kind) peak RSS" "≤ 150 MB" "$(fmt_mb "$kb")" "$(le "$kb" $((150 * 1024)))"
+		row "validate ($kind) / libcsv floor ($(fmt_s "$floor_ms"))" "report" "$(ratio "$ms" "$floor_ms")×" "-"
+	done
+	[ "$KEEP" = 1 ] || rm -rf "$v" "$vz"
+}
+
+# ---- 2. tick ------------------------------------------------------------
+# make_tick_repo DIR: gitdial init + the big campaign and its history, committed.
+make_tick_repo() {
+	local d=$1
+	init_repo "$d"
+	rm -f "$d/campaigns/$ID/audience.csv"
+	"$BB/gen" tick "$d" "$ROWS" "$EVENTS" "$FILES" "$ID" || die "gen tick"
+	set_json "$d/campaigns/$ID/campaign.json" \
+		'c["status"] = "scheduled"; c["start_at"] = "2026-11-02T09:00:00-05:00"; c["pacing"]["concurrency"] = 10'
+	(cd "$d" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: campaign history") ||
+		die "git commit of the history failed"
+	# what a runner's clone holds: one pack
+	(cd "$d" && "${GIT[@]}" repack -adq && "${GIT[@]}" prune) || die "git repack failed"
+}
+
+# blobs of the audience and the log, for the read-only floor
+tick_blobs() {
+	(cd "$1" && git ls-tree -r HEAD "campaigns/$ID/audience.csv" "outcomes/$ID" |
+		awk '{print $3}')
+}
+
+bench_tick() {
+	local t=$WORK/tick c=$WORK/tick-run i cold=() coldkb=() warm=() warmkb=()
+	local coldcpu=() warmcpu=()
+	local floor=() ms kb fms
+	log "tick: generating $ROWS recipients, $EVENTS events in $FILES files"
+	make_tick_repo "$t"
+	log "tick: repository: $(du -sm "$t/.git" | cut -f1) MB in .git"
+	tick_blobs "$t" >"$WORK/blobs"
+	for ((i = 0; i < TRUNS; i++)); do
+		measure sh -c 'git -C "$1" cat-file --batch <"$2" >/dev/null' sh "$t" "$WORK/blobs"
+		[ "$M_RC" = 0 ] && floor+=("$M_MS")
+	done
+	for ((i = 0; i < TRUNS; i++)); do
+		log "tick: run $((i + 1))/$TRUNS: cold tick, then a warm one"
+		rm -rf "$c"
+		cp -a "$t" "$c" || die "cp"
+		measure "$BIN/gitdial" tick --repo "$c" --now "$NOW"
+		if [ "$M_RC" != 0 ]; then
+			err "cold tick ($ROWS recipients, $EVENTS events) median" "≤ 2.0 s" "$M_RC"
+			rm -rf "$c"
+			return
+		fi
+		[ "$i" = 0 ] && log "tick: $(head -n 1 "$WORK/out")"
+		cold+=("$M_MS") coldkb+=("$M_KB") coldcpu+=("$M_CPU")
+		grep -q '+10 dialed, 10 placed' "$WORK/out" ||
+			log "tick: expected 10 calls placed, got: $(head -n 1 "$WORK/out")"
+		# a concurrent runner's commit: a few hundred new events
+		"$BB/gen" more "$c" "$ID" $((ROWS * 9 / 10 + i * 1000)) "$MORE" 2>/dev/null ||
+			die "gen more"
+		(cd "$c" && "${GIT[@]}" add -A "outcomes/$ID" &&
+			"${GIT[@]}" commit -qm "bench: another runner's events") || die "git commit (more)"
+		measure "$BIN/gitdial" tick --repo "$c" --now "$NEXT"
+		if [ "$M_RC" != 0 ]; then
+			err "warm tick median" "≤ 150 ms" "$M_RC"
+		else
+			warm+=("$M_MS") warmkb+=("$M_KB") warmcpu+=("$M_CPU")
+			[ "$i" = 0 ] && log "tick: $(head -n 1 "$WORK/out")"
+		fi
+		rm -rf "$c"
+	done
+	ms=$(median "${cold[@]}") kb=$(maxof "${coldkb[@]}")
+	row "cold tick, $ROWS recipients, $EVENTS events, median$SIZE" "≤ 2.0 s" \
+		"$(wall_cpu "$ms" "$(median "${coldcpu[@]}")")" "$(le "$ms" 2000)"
+	row "cold tick peak RSS" "≤ 300 MB" "$(fmt_mb "$kb")" "$(le "$kb" $((300 * 1024)))"
+	if [ ${#floor[@]} -gt 0 ]; then
+		fms=$(median "${floor[@]}")
+		row "cold tick / read floor (git cat-file of audience + log blobs: $(fmt_s "$fms"))" \
+			"report" "$(ratio "$ms" "$fms")×" "-"
+	fi
+	if [ ${#warm[@]} -gt 0 ]; then
+		ms=$(median "${warm[@]}") kb=$(maxof "${warmkb[@]}")
+		row "warm tick (next minute, +$MORE recipients' events) median" "≤ 150 ms" \
+			"$(wall_cpu "$ms" "$(median "${warmcpu[@]}")")" "$(le "$ms" 150)"
+		row "warm tick peak RSS" "report" "$(fmt_mb "$kb")" "-"
+	fi
+	[ "$KEEP" = 1 ] || rm -rf "$t"
+}
+
+# ---- 2b. flatness -----------------------------------------------------
+make_flat_repo() { # DIR DIALED FILES RETRIES
+	local d=$1
+	init_repo "$d"
+	rm -f "$d/campaigns/$ID/audience.csv"
+	"$BB/gen" flat "$d" "$FLAT_ROWS" "$2" "$3" "$ID" "$4" 2>/dev/null || die "gen flat"
+	set_json "$d/campaigns/$ID/campaign.json" \
+		'c["status"] = "scheduled"; c["start_at"] = "2026-11-02T09:00:00-05:00"; c["pacing"]["concurrency"] = 10'
+	(cd "$d" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: history" &&
+		"${GIT[@]}" repack -adq && "${GIT[@]}" prune) || die "git commit (flat)"
+}
+
+# flat_ticks DIR: FRUNS fresh copies; COLD/WARM medians in FL_COLD/FL_WARM
+flat_ticks() {
+	local d=$1 c=$WORK/flat-run i cold=() warm=() ccpu=() wcpu=()
+	FL_COLD=0 FL_WARM=0 FL_RC=0
+	for ((i = 0; i < FRUNS; i++)); do
+		rm -rf "$c"
+		cp -a "$d" "$c" || die cp
+		measure "$BIN/gitdial" tick --repo "$c" --now "$NOW"
+		[ "$M_RC" = 0 ] || { FL_RC=$M_RC; rm -rf "$c"; return; }
+		cold+=("$M_MS") ccpu+=("$M_CPU")
+		measure "$BIN/gitdial" tick --repo "$c" --now "$NEXT"
+		[ "$M_RC" = 0 ] || { FL_RC=$M_RC; rm -rf "$c"; return; }
+		warm+=("$M_MS") wcpu+=("$M_CPU")
+		rm -rf "$c"
+	done
+	FL_COLD=$(median "${cold[@]}") FL_WARM=$(median "${warm[@]}")
+	FL_CCPU=$(median "${ccpu[@]}") FL_WCPU=$(median "${wcpu[@]}")
+}
+
+bench_flat() {
+	local few=$WORK/flat-few many=$WORK/flat-many c10 w10 cN wN cc10 wc10
+	log "flatness: $FLAT_ROWS recipients, $FLAT_FEW_FILES vs $FLAT_FILES log files"
+	make_flat_repo "$few" "$FLAT_FEW_DIALED" "$FLAT_FEW_FILES" 0
+	make_flat_repo "$many" "$FLAT_DIALED" "$FLAT_FILES" 1
+	flat_ticks "$few"
+	[ "$FL_RC" = 0 ] || { err "tick $FLAT_FILES vs $FLAT_FEW_FILES" "≤ 1.25×" "$FL_RC"; return; }
+	c10=$FL_COLD w10=$FL_WARM cc10=$FL_CCPU wc10=$FL_WCPU
+	flat_ticks "$many"
+	[ "$FL_RC" = 0 ] || { err "tick $FLAT_FILES vs $FLAT_FEW_FILES" "≤ 1.25×" "$FL_RC"; return; }
+	cN=$FL_COLD wN=$FL_WARM
+	row "flatness: tick after $FLAT_FILES ticks / after $FLAT_FEW_FILES, $FLAT_ROWS recipients (next tick: $(fmt_s "$wN") vs $(fmt_s "$w10"))" \
+		"≤ 1.25×" "$(ratio "$wN" "$w10")× (cpu $(ratio "$FL_WCPU" "$wc10")×)" \
+		"$(le "$(ratio "$wN" "$w10")" 1.25)"
+	row "flatness, first tick of a fresh copy ($(fmt_s "$cN") vs $(fmt_s "$c10"))" \
+		"≤ 1.25×" "$(ratio "$cN" "$c10")× (cpu $(ratio "$FL_CCPU" "$cc10")×)" \
+		"$(le "$(ratio "$cN" "$c10")" 1.25)"
+	[ "$KEEP" = 1 ] || rm -rf "$few" "$many"
+}
+
+START=$(date +%s)
+case "$ONLY" in
+'') bench_validate; bench_tick; bench_flat ;;
+validate) bench_validate ;;
+tick) bench_tick ;;
+flat) bench_flat ;;
+*) die "--only validate|tick|flat" ;;
+esac
+
+echo
+echo "gitdial bench$SIZE: $(nproc) CPUs, $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%M:%SZ), $(( $(date +%s) - START )) s"
+echo
+echo "| figure | target | measured | ok |"
+echo "|---|---|---|---|"
+printf '%s\n' "${ROWS_OUT[@]}"
+exit 0

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# gitdial-twilio dial/status/hangup (the runner's stdin/stdout contract)
+# against the fake Twilio: the request on the wire, the error mapping,
+# every fault, and finding a call whose create drew no answer.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/fake/lib-web.sh"
+
+SID=AC0123456789abcdef0123456789abcdef
+TOKEN=tw-secret-token-5d1f
+export TW_SID=$SID TW_TOKEN=$TOKEN GITDIAL_SPOOL=$TMP/spool
+fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
+# callbacks go to a closed local port: this test is about the REST side
+fake_ctl "$TW_URL" /_control/config '{"caller_ids":["+14155550100"],
+	"deliver":{"https://hooks.example.com/gd":"http://127.0.0.1:'"$(free_port)"'"},
+	"fates":{"+14155550191":"rest:400:21214","+14155550192":"rest:400:21217"}}' >/dev/null
+
+# req ACTION FILE [k=JSON ...]: writes a request (defaults below, overridden).
+req() {
+	local action=$1 out=$2
+	shift 2
+	"$PY" - "$action" "$TW_URL" "$@" >"$out" <<'EOF'
+import json, sys
+action, api = sys.argv[1], sys.argv[2]
+r = {"v": 1, "action": action, "now": "2026-11-25T12:00:00Z",
+     "attempt_id": "nov-reminders.2.1", "campaign": "nov-reminders",
+     "to": "+14155550120", "from": "+14155550100",
+     "account": {"name": "tw-main", "provider": "twilio",
+                 "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"},
+                 "api_base": api},
+     "agent": {"stream_url": "wss://agent.example.com/voice"},
+     "webhook_url": "https://hooks.example.com/gd/twilio",
+     "script": {"mode": "override", "text": "Hi Ann, your payment of $40 is due <Friday> & more."},
+     "language": "en", "disclosure": "This call may be recorded.",
+     "voicemail": "leave_message", "ring_timeout_s": 25,
+     "variables": {"customer_name": "Ann", "due_date": "Friday"},
+     "dispatched_at": "2026-11-25T11:59:58Z"}
+for kv in sys.argv[3:]:
+    k, v = kv.split("=", 1)
+    v = json.loads(v)
+    if "." in k:
+        a, b = k.split(".", 1)
+        r[a][b] = v
+    elif v is None and k.startswith("-"):
+        r.pop(k[1:], None)
+    else:
+        r[k] = v
+print(json.dumps(r))
+EOF
+}
+tw() { # ACTION REQFILE OUTFILE
+	gitdial-twilio "$1" <"$2" >"$3" 2>>"$TMP/stderr"
+}
+creates() { fake_ctl "$TW_URL" /_control/requests | "$PY" -c \
+	'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["op"]=="create"))'; }
+last_create() { fake_ctl "$TW_URL" /_control/requests | "$PY" -c '
+import json, sys, urllib.parse
+r = [r for r in json.load(sys.stdin) if r["op"] == "create"][-1]
+print(json.dumps({"auth_ok": r["auth_ok"], "ct": r["content_type"],
+                  "form": urllib.parse.parse_qs(r["body"])}))'; }
+
+# --- a dial, and what went over the wire
+req dial "$TMP/d1.json"
+ok_if "dial exits 0" tw dial "$TMP/d1.json" "$TMP/o1.json"
+expect_grep "dial answers ok with a call sid" '^\{"ok":true,"call_id":"CA[0-9a-f]{32}"\}$' "$TMP/o1.json"
+ok_if "the response matches function-response.schema.json" \
+	json_schema_ok "$TOP/schemas/function-response.schema.json" "$TMP/o1.json"
+last_create >"$TMP/c1.json"
+expect_eq "Basic auth with the account sid and token" true "$(jv "$TMP/c1.json" 'd["auth_ok"]')"
+expect_eq "form-encoded" application/x-www-form-urlencoded "$(jv "$TMP/c1.json" 'd["ct"]')"
+expect_eq "To, From, Timeout" "+14155550120 +14155550100 25" \
+	"$(jv "$TMP/c1.json" '" ".join([d["form"]["To"][0], d["form"]["From"][0], d["form"]["Timeout"][0]])')"
+expect_eq "status callback to the webhook URL with account and attempt" \
+	"https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1" \
+	"$(jv "$TMP/c1.json" 'd["form"]["StatusCallback"][0]')"
+expect_eq "status callback events: initiated ringing answered completed" \
+	'["initiated", "ringing", "answered", "completed"]' \
+	"$(jv "$TMP/c1.json" 'd["form"]["StatusCallbackEvent"]')"
+expect_eq "leave_message: DetectMessageEnd, async, AMD callback with cb=amd" \
+	"DetectMessageEnd true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1&cb=amd&vm=leave_message" \
+	"$(jv "$TMP/c1.json" '" ".join([d["form"]["MachineDetection"][0], d["form"]["AsyncAmd"][0], d["form"]["AsyncAmdStatusCallback"][0]])')"
+jv "$TMP/c1.json" 'd["form"]["Twiml"][0]' >"$TMP/twiml1.xml"
+expect_grep "Twiml: the disclosure is said first, in the recipient's language" \
+	'^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say language="en-US">This call may be recorded.</Say><Connect><Stream url="wss://agent.example.com/voice">' \
+	"$TMP/twiml1.xml"
+expect_grep "Twiml: parameters carry campaign, attempt and the escaped script" \
+	'<Parameter name="campaign" value="nov-reminders"/><Parameter name="attempt_id" value="nov-reminders.2.1"/>.*<Parameter name="script" value="Hi Ann, your payment of \$40 is due &lt;Friday&gt; &amp; more."/>' \
+	"$TMP/twiml1.xml"
+expect_grep "Twiml: the recipient's variables are parameters" \
+	'<Parameter name="var_customer_name" value="Ann"/><Parameter name="var_due_date" value="Friday"/></Stream></Connect></Response>$' \
+	"$TMP/twiml1.xml"
+ok_if "Twiml is well-formed XML" "$PY" -c 'import sys,xml.dom.minidom as m; m.parse(sys.argv[1])' "$TMP/twiml1.xml"
+ok_if "leave_message keeps the message for the AMD webhook" \
+	grep -q 'Hi Ann, your payment' "$GITDIAL_SPOOL/.twilio/nov-reminders.2.1.vm"
+
+req dial "$TMP/d2.json" disclosure=null voicemail='"hang_up"' ring_timeout_s=900 \
+	attempt_id='"nov-reminders.3.1"'
+tw dial "$TMP/d2.json" "$TMP/o2.json"
+last_create >"$TMP/c2.json"
+expect_eq "no disclosure: the Twiml starts with the agent" "<Response><Connect>" \
+	"$(jv "$TMP/c2.json" 'd["form"]["Twiml"][0][38:57]')"
+expect_eq "hang_up: MachineDetection=Enable; ring timeout capped at 600" "Enable 600" \
+	"$(jv "$TMP/c2.json" 'd["form"]["MachineDetection"][0] + " " + d["form"]["Timeout"][0]')"
+
+req dial "$TMP/d3.json" webhook_url=null attempt_id='"nov-reminders.4.1"'
+tw dial "$TMP/d3.json" "$TMP/o3.json"
+last_create >"$TMP/c3.json"
+expect_eq "no webhook URL: no callbacks, no machine detection" "False False" \
+	"$(jv "$TMP/c3.json" 'str("StatusCallback" in d["form"]) + " " + str("MachineDetection" in d["form"])')"
+
+# --- the 4000-character inline Twiml cap, checked before calling
+n=$(creates)
+req dial "$TMP/d4.json" script.text="\"$(head -c 3900 /dev/zero | tr '\0' x)\""
+tw dial "$TMP/d4.json" "$TMP/o4.json"
+expect_eq "Twiml over 4000 characters: rejected before calling" "rejected twiml_too_long" \
+	"$(jv "$TMP/o4.json" 'd["error"]["kind"] + " " + d["error"]["code"]')"
+expect_grep "the message says how long and what to shorten" 'Twilio takes at most 4000: shorten the script' "$TMP/o4.json"
+expect_eq "nothing reached Twilio" "$n" "$(creates)"
+req dial "$TMP/d5.json" script.text="\"$(head -c 3400 /dev/zero | tr '\0' x)\"" attempt_id='"nov-reminders.5.1"'
+tw dial "$TMP/d5.json" "$TMP/o5.json"
+expect_eq "Twiml just under the cap is sent" true "$(jv "$TMP/o5.json" 'd["ok"]')"
+
+# --- error mapping
+kind() { jv "$1" 'd["error"]["kind"] + " " + str(d["error"]["code"])'; }
+TW_TOKEN=wrong gitdial-twilio dial <"$TMP/d1.json" >"$TMP/e1.json" 2>>"$TMP/stderr"
+expect_eq "wrong token: auth (20003)" "auth 20003" "$(kind "$TMP/e1.json")"
+req dial "$TMP/e2.json" from='"+14155550111"'
+tw dial "$TMP/e2.json" "$TMP/e2o.json"
+expect_eq "unverified caller ID: rejected (21210)" "rejected 21210" "$(kind "$TMP/e2o.json")"
+req dial "$TMP/e3.json" to='"+14155550191"'
+tw dial "$TMP/e3.json" "$TMP/e3o.json"
+expect_eq "unreachable number: invalid_number (21214)" "invalid_number 21214" "$(kind "$TMP/e3o.json")"
+req dial "$TMP/e4.json" to='"+14155550192"'
+tw dial "$TMP/e4.json" "$TMP/e4o.json"
+expect_eq "invalid number: invalid_number (21217)" "invalid_number 21217" "$(kind "$TMP/e4o.json")"
+req dial "$TMP/e5.json" to='"+1415"'
+tw dial "$TMP/e5.json" "$TMP/e5o.json"
+expect_eq "a 'to' that is not E.164 is refused before calling" "invalid_number bad_request" "$(kind "$TMP/e5o.json")"
+req dial "$TMP/e6.json" account.credentials='{"account_sid":"env:TW_SID","auth_token":"env:NOT_SET"}'
+tw dial "$TMP/e6.json" "$TMP/e6o.json"
+expect_eq "an unresolvable credential: auth" "auth credentials" "$(kind "$TMP/e6o.json")"
+
+fault() { fake_ctl "$TW_URL" /_control/faults "$1" >/dev/null; }
+fault '{"create":["429"]}'
+tw dial "$TMP/d1.json" "$TMP/f1.json"
+expect_eq "HTTP 429: rate_limited (20429)" "rate_limited 20429" "$(kind "$TMP/f1.json")"
+fault '{"create":["500"]}'
+tw dial "$TMP/d1.json" "$TMP/f2.json"
+expect_eq "HTTP 500: transient" "transient 20500" "$(kind "$TMP/f2.json")"
+req dial "$TMP/f3.json" account.api_base="\"http://127.0.0.1:$(free_port)\""
+tw dial "$TMP/f3.json" "$TMP/f3o.json"
+expect_eq "connection refused (nothing sent): transient" "transient connect" "$(kind "$TMP/f3o.json")"
+fault '{"latency_ms":300}'
+tw dial "$TMP/d1.json" "$TMP/f4.json"
+expect_eq "300 ms of latency: still placed" true "$(jv "$TMP/f4.json" 'd["ok"]')"
+fault '{"latency_ms":0}'
+
+# --- ambiguous creates, resolved by status without a call id
+n=$(creates)
+fault '{"create":["reset"]}'
+req dial "$TMP/a1.json" to='"+14155550131"' attempt_id='"nov-reminders.31.1"'
+tw dial "$TMP/a1.json" "$TMP/a1o.json"
+expect_eq "connection reset before any answer: ambiguous" "ambiguous no_response" "$(kind "$TMP/a1o.json")"
+req status "$TMP/s1.json" to='"+14155550131"' attempt_id='"nov-reminders.31.1"' call_id=null
+tw status "$TMP/s1.json" "$TMP/s1o.json"
+expect_eq "status finds no call: the attempt was never placed" '{"ok": true, "found": false}' "$(jv "$TMP/s1o.json" 'd')"
+
+fault '{"create":["reset_after_create"]}'
+req dial "$TMP/a2.json" to='"+14155550132"' attempt_id='"nov-reminders.32.1"'
+tw dial "$TMP/a2.json" "$TMP/a2o.json"
+expect_eq "reset after the call was created: ambiguous" "ambiguous no_response" "$(kind "$TMP/a2o.json")"
+req status "$TMP/s2.json" to='"+14155550132"' attempt_id='"nov-reminders.32.1"' call_id=null
+tw status "$TMP/s2.json" "$TMP/s2o.json"
+sid2=$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin) if c["to"]=="+14155550132"][0])')
+expect_eq "status finds the queued call Twilio made" "True $sid2 queued" \
+	"$(jv "$TMP/s2o.json" 'str(d["found"]) + " " + d["call_id"] + " " + d["state"]')"
+
+start=$(date +%s%N)
+fault '{"create":["timeout_after_create:4000"]}'
+req dial "$TMP/a3.json" to='"+14155550133"' attempt_id='"nov-reminders.33.1"'
+GITDIAL_HTTP_TIMEOUT_MS=700 gitdial-twilio dial <"$TMP/a3.json" >"$TMP/a3o.json" 2>>"$TMP/stderr"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_eq "timeout after the call was created: ambiguous" "ambiguous no_response" "$(kind "$TMP/a3o.json")"
+ok_if "the timeout is the configured one (${ms} ms)" test "$ms" -lt 3000
+expect_eq "ambiguous creates made exactly the calls Twilio reports" "$((n + 3))" "$(creates)"
+
+# --- status and hangup by call sid, after the call ends
+req dial "$TMP/h1.json" to='"+14155550144"' attempt_id='"nov-reminders.44.1"'
+tw dial "$TMP/h1.json" "$TMP/h1o.json"
+busy_sid=$(jv "$TMP/h1o.json" 'd["call_id"]')
+req dial "$TMP/h2.json" to='"+14155550147"' attempt_id='"nov-reminders.47.1"' webhook_url='"https://hooks.example.com/gd/twilio"'
+tw dial "$TMP/h2.json" "$TMP/h2o.json"
+vm_sid=$(jv "$TMP/h2o.json" 'd["call_id"]')
+req status "$TMP/s3.json" call_id="\"$busy_sid\""
+tw status "$TMP/s3.json" "$TMP/s3o.json"
+expect_eq "status of a queued call" "queued" "$(jv "$TMP/s3o.json" 'd["state"]')"
+fake_ctl "$TW_URL" /_control/flush '{}' >/dev/null  # callbacks go nowhere here
+tw status "$TMP/s3.json" "$TMP/s3o.json"
+expect_eq "status of a busy call: completed, busy" "completed busy False" \
+	"$(jv "$TMP/s3o.json" 'd["state"] + " " + d["outcome"]["outcome"] + " " + str(d["outcome"]["connected"])')"
+req status "$TMP/s4.json" call_id="\"$vm_sid\""
+tw status "$TMP/s4.json" "$TMP/s4o.json"
+expect_eq "status of a machine-answered call: voicemail" "voicemail machine_end_beep 25" \
+	"$(jv "$TMP/s4o.json" 'd["outcome"]["outcome"] + " " + d["outcome"]["answered_by"] + " " + str(d["outcome"]["duration_s"])')"
+ok_if "status responses match the schema" \
+	json_schema_ok "$TOP/schemas/function-response.schema.json" "$TMP/s1o.json" "$TMP/s2o.json" "$TMP/s3o.json" "$TMP/s4o.json"
+req status "$TMP/s5.json" call_id='"CA00000000000000000000000000000000"'
+tw status "$TMP/s5.json" "$TMP/s5o.json"
+expect_eq "status of an unknown sid is transient (the call exists: lag)" "transient 20404" "$(kind "$TMP/s5o.json")"
+
+req dial "$TMP/h3.json" to='"+14155550150"' attempt_id='"nov-reminders.50.1"'
+tw dial "$TMP/h3.json" "$TMP/h3o.json"
+req hangup "$TMP/hh.json" call_id="$(jv "$TMP/h3o.json" 'json.dumps(d["call_id"])')"
+tw hangup "$TMP/hh.json" "$TMP/hho.json"
+expect_eq "hangup of a live call" '{"ok": true}' "$(jv "$TMP/hho.json" 'd')"
+expect_eq "hangup sent Status=completed" "completed" "$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
+import json,sys; print([c for c in json.load(sys.stdin) if c["to"]=="+14155550150"][0]["updates"][0]["Status"])')"
+tw hangup "$TMP/hh.json" "$TMP/hho2.json"
+expect_eq "hangup of an ended call is fine" '{"ok": true}' "$(jv "$TMP/hho2.json" 'd')"
+
+# --- no secret anywhere
+ok_if "the auth token appears in no output" sh -c "! grep -rq '$TOKEN' '$TMP'/*.json '$TMP/stderr'"
+finish

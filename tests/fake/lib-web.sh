@@ -1,0 +1,169 @@
+# Sourced by the provider and webhook e2e tests after tests/lib.sh:
+# fake providers and lighttpd on 127.0.0.1, started and stopped by the
+# test itself. Everything started here is stopped by PID on exit.
+FAKE_DIR=$TOP/tests/fake
+PY=/usr/bin/python3
+WEB_PIDS=()
+# the sanitizers' reports from CGI processes land here (none expected)
+SAN_DIR=$TMP/san
+mkdir -p "$SAN_DIR"
+
+web_cleanup() {
+	local p
+	for p in "${WEB_PIDS[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	if [ -n "${KEEP_TMP:-}" ]; then
+		echo "# kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap web_cleanup EXIT
+
+# wait_for CMD...: retries CMD (a bounded number of times) until it succeeds.
+wait_for() {
+	local i
+	for i in $(seq 200); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.025
+	done
+	echo "gave up waiting for: $*" >&2
+	return 1
+}
+
+# fake_start NAME twilio|telnyx [ARGS...]: sets <NAME>_PORT and <NAME>_URL.
+fake_start() {
+	local name=$1 prov=$2 pf
+	shift 2
+	pf=$TMP/$name.port
+	"$PY" "$FAKE_DIR/fakeprov.py" --provider "$prov" --port-file "$pf" "$@" \
+		>"$TMP/$name.log" 2>&1 &
+	WEB_PIDS+=($!)
+	wait_for test -s "$pf" || return 1
+	printf -v "${name}_PORT" '%s' "$(cat "$pf")"
+	printf -v "${name}_URL" 'http://127.0.0.1:%s' "$(cat "$pf")"
+}
+
+# fake_ctl URL PATH [JSON]: a control request to a fake; prints the answer.
+fake_ctl() {
+	if [ $# -ge 3 ]; then
+		curl -sS -X POST -H 'Content-Type: application/json' --data "$3" "$1$2"
+	else
+		curl -sS "$1$2"
+	fi
+}
+
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# web_start ENV_NAME=VALUE...: lighttpd serving the function binaries as
+# CGI at /twilio, /telnyx and /agent, with only the given environment
+# (plus the sanitizers' options). Sets WEB_PORT and WEB_URL. Leak checks
+# cost ~150 ms a process: they are on only with WEB_LEAKS=1 (san_cgi
+# runs chosen requests with them instead).
+web_start() {
+	local conf=$TMP/lighttpd.conf env="" kv try
+	mkdir -p "$TMP/www"
+	for kv in "$@" "ASAN_OPTIONS=detect_leaks=${WEB_LEAKS:-0}:abort_on_error=1:log_path=$SAN_DIR/asan" \
+		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan"; do
+		env="$env \"${kv%%=*}\" => \"${kv#*=}\","
+	done
+	for try in 1 2 3; do
+		WEB_PORT=$(free_port)
+		cat >"$conf" <<EOF
+server.document-root = "$TMP/www"
+server.bind = "127.0.0.1"
+server.port = $WEB_PORT
+server.modules += ( "mod_alias", "mod_setenv", "mod_cgi" )
+server.errorlog = "$TMP/lighttpd.err"
+alias.url = ( "/twilio" => "$BIN/gitdial-twilio",
+              "/telnyx" => "$BIN/gitdial-telnyx",
+              "/agent" => "$BIN/gitdial-twilio" )
+cgi.assign = ( "" => "" )
+setenv.set-environment = ( $env )
+EOF
+		/usr/sbin/lighttpd -D -f "$conf" >>"$TMP/lighttpd.out" 2>&1 &
+		WEB_PIDS+=($!)
+		WEB_URL=http://127.0.0.1:$WEB_PORT
+		if wait_for curl -s -o /dev/null "$WEB_URL/"; then
+			return 0
+		fi
+	done
+	cat "$TMP/lighttpd.err" "$TMP/lighttpd.out" >&2
+	return 1
+}
+
+# post_hook PATH_AND_QUERY BODYFILE [HEADER...]: POSTs to lighttpd, prints the status.
+post_hook() {
+	local path=$1 body=$2 args=() h
+	shift 2
+	for h in "$@"; do args+=(-H "$h"); done
+	curl -sS -o "$TMP/.hook_body" -w '%{http_code}' -X POST \
+		--data-binary "@$body" "${args[@]}" "$WEB_URL$path"
+}
+
+# spool_count DIR: event files in a spool.
+spool_count() {
+	find "$1" -maxdepth 1 -name '*.json' -type f 2>/dev/null | wc -l
+}
+
+# json_schema_ok SCHEMA FILE...: every file validates against the schema.
+json_schema_ok() {
+	local schema=$1
+	shift
+	"$PY" - "$schema" "$@" <<'EOF'
+import json, sys
+from jsonschema import Draft202012Validator
+schema = json.load(open(sys.argv[1]))
+v = Draft202012Validator(schema)
+bad = 0
+for f in sys.argv[2:]:
+    for e in v.iter_errors(json.load(open(f))):
+        print("%s: %s" % (f, e.message)); bad += 1
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# san_clean: no sanitizer report was written by a CGI process.
+san_clean() {
+	if [ -n "$(ls -A "$SAN_DIR")" ]; then
+		cat "$SAN_DIR"/* | head -40
+		return 1
+	fi
+}
+
+# jv JSON_FILE PY_EXPR: prints a Python expression over the JSON in d
+# (strings bare, everything else as JSON), or "ERR" when it fails.
+jv() {
+	"$PY" - "$1" "$2" <<'EOF_PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    r = eval(sys.argv[2], {"d": d, "json": json})
+    print(r if isinstance(r, str) else json.dumps(r))
+except Exception as e:
+    print("ERR")
+EOF_PY
+}
+
+# san_cgi BINARY METHOD PATH QUERY BODYFILE [HEADER=VALUE...]: runs one
+# request through a function binary as CGI/1.1 directly, with leak
+# checks on; prints the reply's status. Headers are given as CGI
+# variables (HTTP_X_TWILIO_SIGNATURE=...). The environment for the
+# function comes from the caller (GITDIAL_REPO, GITDIAL_SPOOL, secrets).
+san_cgi() {
+	local bin=$1 method=$2 path=$3 query=$4 body=$5
+	shift 5
+	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$method" SCRIPT_NAME="$path" \
+		QUERY_STRING="$query" CONTENT_LENGTH="$(wc -c <"$body")" \
+		CONTENT_TYPE="${CGI_CONTENT_TYPE:-application/x-www-form-urlencoded}" \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$@" \
+		"$BIN/$bin" <"$body" >"$TMP/.cgi_out" 2>"$TMP/.cgi_err" || {
+		cat "$TMP/.cgi_err" >&2
+		echo crashed
+		return 1
+	}
+	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/.cgi_out"
+}

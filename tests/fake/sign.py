@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""Signs crafted webhook deliveries for the tests.
+
+  sign.py twilio TOKEN URL [name=value ...]   -> X-Twilio-Signature
+  sign.py telnyx SEED_HEX TIMESTAMP BODYFILE  -> telnyx-signature-ed25519
+  sign.py hmac SECRET BODYFILE                -> sha256=<hex>
+  sign.py pubkey SEED_HEX                     -> base64 Ed25519 public key
+  sign.py form OUTFILE [name=value ...]       writes the form-encoded body
+"""
+import base64
+import hashlib
+import hmac
+import sys
+
+
+def main(argv):
+    kind = argv[1]
+    if kind == "twilio":
+        token, url, pairs = argv[2], argv[3], [a.split("=", 1) for a in argv[4:]]
+        s = url
+        for n in sorted(set(k for k, _ in pairs)):
+            for v in sorted(set(v for k, v in pairs if k == n)):
+                s += n + v
+        mac = hmac.new(token.encode(), s.encode(), hashlib.sha1).digest()
+        print(base64.b64encode(mac).decode())
+    elif kind == "telnyx":
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(argv[2]))
+        with open(argv[4], "rb") as f:
+            body = f.read()
+        print(base64.b64encode(key.sign(argv[3].encode() + b"|" + body)).decode())
+    elif kind == "hmac":
+        with open(argv[3], "rb") as f:
+            body = f.read()
+        print("sha256=" + hmac.new(argv[2].encode(), body, hashlib.sha256).hexdigest())
+    elif kind == "pubkey":
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives import serialization
+        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(argv[2]))
+        raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                            serialization.PublicFormat.Raw)
+        print(base64.b64encode(raw).decode())
+    elif kind == "form":
+        import urllib.parse
+        with open(argv[2], "w") as f:
+            f.write(urllib.parse.urlencode([tuple(a.split("=", 1)) for a in argv[3:]]))
+    else:
+        sys.exit("unknown kind " + kind)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
