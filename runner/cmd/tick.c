@@ -893,7 +893,7 @@ int cmd_tick(int argc, char **argv)
 	struct diags d = { 0 };
 	git_oid claim, placed;
 	struct timespec t0;
-	int rc, round_no, found;
+	int rc, round_no, found, claim_rounds = 0;
 	size_t i;
 
 	if ((rc = parse_opts(&o, argc, argv)))
@@ -927,6 +927,7 @@ int cmd_tick(int argc, char **argv)
 
 		round_release(&r);
 		diags_release(&d);
+		claim_rounds++;
 		if ((rc = store_sync(st, o.remote, &r.head, &found)))
 			goto fail;
 		if (!found) {
@@ -967,7 +968,7 @@ int cmd_tick(int argc, char **argv)
 		rc = commit_and_publish(&r, &ch, msg.ptr, &claim);
 		change_release(&ch);
 		buf_release(&msg);
-		if (rc == GD_ECONFLICT)
+		if (rc == GD_ECONFLICT || rc == GD_ERETRY)
 			continue; /* someone else moved first: start over */
 		if (rc)
 			goto fail;
@@ -1010,7 +1011,7 @@ int cmd_tick(int argc, char **argv)
 					rc = commit_and_publish(&r, &ch, msg.ptr, &placed);
 				change_release(&ch);
 				buf_release(&msg);
-				if (rc != GD_ECONFLICT)
+				if (rc != GD_ECONFLICT && rc != GD_ERETRY)
 					break;
 				/* append-only: the same new file on top of the new head */
 				if ((rc = store_sync(st, o.remote, &r.head, &found)))
@@ -1021,6 +1022,10 @@ int cmd_tick(int argc, char **argv)
 		}
 	}
 	print_summary(&r, o.json, &claim, &placed, 0);
+	if (claim_rounds > 1 && !o.json)
+		printf("(the branch moved under this tick %d time%s; it re-planned "
+		       "from the new head each time)\n", claim_rounds - 1,
+		       claim_rounds == 2 ? "" : "s");
 	rc = 0;
 	goto done;
 fail:

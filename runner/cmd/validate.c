@@ -124,6 +124,7 @@ int cmd_validate(int argc, char **argv)
 			diags_release(&tmp);
 		}
 	}
+	diags_sort(&d);
 	if (fmt == FMT_JSON)
 		diags_print_json(stdout, &d);
 	else

@@ -44,8 +44,7 @@ struct reader {
 	int fatal;
 	int placeholder_col[PLACEHOLDER_MAX];
 	/* dedup: open addressing over phone keys */
-	uint64_t *seen;
-	size_t seen_cap, seen_n;
+	size_t size_hint; /* expected rows, from the data size */
 	/* time zone names already checked */
 	char (*tzok)[48];
 	size_t n_tzok;
@@ -102,35 +101,84 @@ static int problem(struct reader *rd, enum row_skip why, const char *phone)
 	return 0;
 }
 
-/* Inserts key; returns 1 when it was there already. */
-static int seen_insert(struct reader *rd, uint64_t key)
+/*
+ * Sorts recipient indexes by phone key, stable (LSD radix, 16 bits a
+ * pass): sequential passes instead of a million random probes.
+ */
+static uint32_t *sort_by_key(const struct recipient *r, size_t n)
 {
+	uint32_t *idx = malloc(n * sizeof(*idx)), *tmp = malloc(n * sizeof(*tmp));
+	size_t *count = malloc(65537 * sizeof(*count));
+	uint64_t maxkey = 0;
+	unsigned shift;
 	size_t i;
 
-	if (rd->seen_n * 2 >= rd->seen_cap) {
-		size_t cap = rd->seen_cap ? rd->seen_cap * 2 : 1024, j;
-		uint64_t *n = calloc(cap, sizeof(*n));
-		if (!n)
-			return 0;
-		for (j = 0; j < rd->seen_cap; j++) {
-			uint64_t k = rd->seen[j];
-			if (!k)
-				continue;
-			for (i = (k * 0x9E3779B97F4A7C15ULL) & (cap - 1); n[i];
-			     i = (i + 1) & (cap - 1))
-				;
-			n[i] = k;
-		}
-		free(rd->seen);
-		rd->seen = n;
-		rd->seen_cap = cap;
+	if (!idx || !tmp || !count) {
+		free(idx);
+		free(tmp);
+		free(count);
+		return NULL;
 	}
-	for (i = (key * 0x9E3779B97F4A7C15ULL) & (rd->seen_cap - 1); rd->seen[i];
-	     i = (i + 1) & (rd->seen_cap - 1))
-		if (rd->seen[i] == key)
-			return 1;
-	rd->seen[i] = key;
-	rd->seen_n++;
+	for (i = 0; i < n; i++) {
+		idx[i] = (uint32_t)i;
+		if (r[i].key > maxkey)
+			maxkey = r[i].key;
+	}
+	for (shift = 0; shift < 64 && (maxkey >> shift); shift += 16) {
+		uint32_t *t;
+		memset(count, 0, 65537 * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[((r[idx[i]].key >> shift) & 0xffff) + 1]++;
+		for (i = 1; i <= 65536; i++)
+			count[i] += count[i - 1];
+		for (i = 0; i < n; i++)
+			tmp[count[(r[idx[i]].key >> shift) & 0xffff]++] = idx[i];
+		t = idx;
+		idx = tmp;
+		tmp = t;
+	}
+	free(tmp);
+	free(count);
+	return idx;
+}
+
+/*
+ * The first row with a number wins: later rows with it are reported as
+ * duplicates, rows without consent are set aside, and the recipients
+ * are compacted in audience order.
+ */
+static int dedup(struct reader *rd)
+{
+	struct audience *a = rd->a;
+	uint32_t *idx;
+	size_t i, j;
+
+	if (!a->n)
+		return 0;
+	if (!(idx = sort_by_key(a->r, a->n)))
+		return gd_error_set("out of memory");
+	for (i = 1; i < a->n; i++)
+		if (a->r[idx[i]].key == a->r[idx[i - 1]].key)
+			a->r[idx[i]].flags |= RCP_DUPLICATE;
+	free(idx);
+	for (i = j = 0; i < a->n; i++) {
+		struct recipient *r = &a->r[i];
+		char phone[PHONE_MAX];
+		if (!r->flags) {
+			a->r[j++] = *r;
+			continue;
+		}
+		audience_phone(phone, r);
+		rd->rec_line = r->line;
+		if (r->flags & RCP_DUPLICATE) {
+			warn(rd, r->line, "phone", "%s is a duplicate; the first row "
+			     "with it wins%s", phone, "");
+			problem(rd, SKIP_DUPLICATE, phone);
+		} else {
+			problem(rd, SKIP_NO_CONSENT, phone);
+		}
+	}
+	a->n = j;
 	return 0;
 }
 
@@ -323,7 +371,7 @@ static void row(struct reader *rd)
 	const char *why, *tz = "";
 	struct recipient *r;
 	uint64_t key;
-	int i;
+	int i, no_consent;
 
 	a->rows++;
 	if (rd->nf != a->n_columns) {
@@ -361,17 +409,9 @@ static void row(struct reader *rd)
 			return;
 		}
 	}
-	if (seen_insert(rd, key)) {
-		warn(rd, line, "phone", "%s is a duplicate; the first row with "
-		     "it wins%s", phone, "");
-		problem(rd, SKIP_DUPLICATE, phone);
-		return;
-	}
-	if (cp && cp->require_consent &&
-	    (a->col_consent < 0 || !*trim(rd->fields[a->col_consent]))) {
-		problem(rd, SKIP_NO_CONSENT, phone);
-		return;
-	}
+	/* duplicates are found after the whole file is read (dedup()) */
+	no_consent = cp && cp->require_consent &&
+		(a->col_consent < 0 || !*trim(rd->fields[a->col_consent]));
 	if (a->n == a->alloc) {
 		size_t n = a->alloc ? a->alloc * 2 : 1024;
 		struct recipient *p = realloc(a->r, n * sizeof(*p));
@@ -387,6 +427,11 @@ static void row(struct reader *rd)
 	r->key = key;
 	r->line = (uint32_t)line;
 	r->vars = UINT32_MAX;
+	r->flags = no_consent ? RCP_NO_CONSENT : 0;
+	if (no_consent) {
+		a->n++;
+		return;
+	}
 	if (a->col_lang >= 0)
 		r->lang = (uint8_t)lang_index(a, trim(rd->fields[a->col_lang]));
 	if (rd->o->rules && place_for(rd, phone, tz, &r->place)) {
@@ -599,6 +644,12 @@ int audience_read(struct audience **out, const char *file, const char *data,
 	rd.rec_line = 1;
 	rd.at_line_start = 1;
 	buf_init(&rd.rec, (size_t)AUDIENCE_FIELD_MAX * (AUDIENCE_COLUMNS_MAX + 1));
+	/* about 40 bytes a row: size the tables once instead of growing them */
+	rd.size_hint = is_compressed(file) ? len / 8 : len / 40;
+	if (rd.size_hint > 1024) {
+		a->r = malloc(rd.size_hint * sizeof(*a->r));
+		a->alloc = a->r ? rd.size_hint : 0;
+	}
 	*out = a;
 	if (csv_init(&rd.p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI)) {
 		rc = gd_error_set("out of memory");
@@ -619,6 +670,8 @@ int audience_read(struct audience **out, const char *file, const char *data,
 			  csv_strerror(csv_error(&rd.p)));
 		rc = GD_EINVALID;
 	}
+	if (!rc && !rd.fatal && rd.header_done)
+		rc = dedup(&rd);
 	if (!rc && !rd.header_done && !rd.fatal) {
 		diags_add(d, DIAG_ERROR, file, 0, NULL,
 			  "no header row (expected a header with a phone column)");
@@ -630,7 +683,6 @@ cleanup:
 	if (!rc && (rd.fatal || d->errors > errors))
 		rc = GD_EINVALID;
 	buf_release(&rd.rec);
-	free(rd.seen);
 	free(rd.tzok);
 	free(rd.tzbad);
 	free(rd.cache);

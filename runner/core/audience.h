@@ -33,7 +33,11 @@ struct recipient {
 	uint32_t place; /* index into audience.places (when rules given) */
 	uint32_t vars;  /* offset into audience.vars, UINT32_MAX if none */
 	uint8_t lang;   /* index into audience.langs */
+	uint8_t flags;  /* while reading only: RCP_* */
 };
+
+#define RCP_DUPLICATE 1
+#define RCP_NO_CONSENT 2
 
 struct row_problem {
 	uint32_t line;

@@ -50,3 +50,37 @@ void diags_release(struct diags *d)
 	free(d->v);
 	memset(d, 0, sizeof(*d));
 }
+
+struct diag_seq {
+	struct diag d;
+	size_t seq;
+};
+
+static int cmp_diag_seq(const void *a, const void *b)
+{
+	const struct diag_seq *x = a, *y = b;
+	int c = strcmp(x->d.file, y->d.file);
+
+	if (c)
+		return c;
+	if (x->d.line != y->d.line)
+		return x->d.line < y->d.line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq; /* found first, first */
+}
+
+void diags_sort(struct diags *d)
+{
+	struct diag_seq *tmp;
+	size_t i;
+
+	if (d->n < 2 || !(tmp = malloc(d->n * sizeof(*tmp))))
+		return;
+	for (i = 0; i < d->n; i++) {
+		tmp[i].d = d->v[i];
+		tmp[i].seq = i;
+	}
+	qsort(tmp, d->n, sizeof(*tmp), cmp_diag_seq);
+	for (i = 0; i < d->n; i++)
+		d->v[i] = tmp[i].d;
+	free(tmp);
+}

@@ -30,6 +30,8 @@ struct diags {
 void diags_add(struct diags *d, enum diag_level level, const char *file,
 	       unsigned long line, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Orders the kept problems by file, then line (stable). */
+void diags_sort(struct diags *d);
 void diags_release(struct diags *d);
 
 #endif

@@ -27,7 +27,8 @@ enum status status_parse(const char *s)
 
 static size_t slot(uint64_t key, size_t cap)
 {
-	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+	/* Fibonacci hashing: the high bits of the product */
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - __builtin_ctzll(cap)));
 }
 
 int state_init(struct cstate *s, const struct audience *aud)
@@ -40,8 +41,8 @@ int state_init(struct cstate *s, const struct audience *aud)
 	while (cap < s->n * 2 + 2)
 		cap *= 2;
 	s->r = calloc(s->n + 1, sizeof(*s->r));
-	s->map_key = calloc(cap, sizeof(*s->map_key));
-	s->map_idx = calloc(cap, sizeof(*s->map_idx));
+	s->map_key = table_calloc(cap, sizeof(*s->map_key));
+	s->map_idx = table_calloc(cap, sizeof(*s->map_idx));
 	if (!s->r || !s->map_key || !s->map_idx) {
 		state_release(s);
 		return gd_error_set("out of memory");

@@ -534,11 +534,15 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 		 * travel under a private ref and the branch then moves with
 		 * the same compare-and-swap a server's receive-pack does.
 		 */
-		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s", hex);
+		/* unique per process: two runners may build the same commit */
+		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s-%ld-%lx", hex,
+			 (long)getpid(), (unsigned long)random());
 		if ((rc = cas_ref(st->repo, tmp, commit, NULL)) && rc != GD_ECONFLICT)
 			goto cleanup;
 		snprintf(spec, sizeof(spec), "+%s:%s", tmp, tmp);
 		rc = push_refspec(r, spec, &pc);
+		if (rc == GD_ERROR)
+			rc = GD_ERETRY; /* nothing moved on the remote: try again */
 		{
 			git_reference *t = NULL;
 			if (!git_reference_lookup(&t, st->repo, tmp))
@@ -562,7 +566,7 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 		if (rc)
 			goto cleanup;
 	} else {
-		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s", hex);
+		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s-%ld", hex, (long)getpid());
 		if ((rc = cas_ref(st->repo, tmp, commit, NULL)) && rc != GD_ECONFLICT)
 			goto cleanup;
 		snprintf(spec, sizeof(spec), "%s:%s", tmp, ref);

@@ -84,7 +84,8 @@ int store_commit(struct store *st, git_oid *out, const git_oid *parent,
  * expected now (NULL: the branch must not exist). With a remote, the
  * remote's branch moves (server-side compare-and-swap) and then the
  * local refs; without, the local branch. Returns GD_ECONFLICT when
- * someone else moved the branch first; nothing then changed.
+ * someone else moved the branch first, GD_ERETRY when the transfer
+ * failed before anything moved; in both cases nothing changed.
  */
 int store_publish(struct store *st, const char *remote, const git_oid *commit,
 		  const git_oid *expected);

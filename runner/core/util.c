@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,6 +142,24 @@ int file_read(struct buf *out, const char *path, size_t max)
 	int fd, rc = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct stat st;
+		/* size the buffer once; a file that is too large fails here */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+			if ((size_t)st.st_size > out->max) {
+				close(fd);
+				return gd_error_set("'%s' is larger than %zu bytes", path,
+						    out->max), GD_EINVALID;
+			}
+			if (buf_put(out, "", 0) == 0 && out->alloc < (size_t)st.st_size + 1) {
+				char *p = realloc(out->ptr, (size_t)st.st_size + 1);
+				if (p) {
+					out->ptr = p;
+					out->alloc = (size_t)st.st_size + 1;
+				}
+			}
+		}
+	}
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return gd_error_set("'%s' does not exist", path),
@@ -284,4 +303,23 @@ size_t utf8_len(const char *s)
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			n++;
 	return n;
+}
+
+void *table_calloc(size_t n, size_t size)
+{
+	const size_t huge = 2u << 20;
+	size_t bytes;
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	bytes = n * size;
+	if (bytes < huge)
+		return calloc(n ? n : 1, size ? size : 1);
+	bytes = (bytes + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, bytes))
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
 }

@@ -33,6 +33,13 @@ int file_write_atomic(const char *path, const void *data, size_t len);
 /* mkdir -p; 0 when it exists already. */
 int dir_create(const char *path);
 
+/*
+ * calloc for large tables probed at random (hash sets of a million
+ * numbers): 2 MiB aligned and backed by transparent huge pages where the
+ * kernel allows, which spares a TLB miss on most probes. Free with free().
+ */
+void *table_calloc(size_t n, size_t size);
+
 uint64_t hash_fnv1a(const void *data, size_t len);
 
 /* Number of characters (code points) in a UTF-8 string. */
