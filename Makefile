@@ -2,7 +2,7 @@
 # SAN=1 builds an ASan+UBSan tree in build-san/ for the test suite.
 
 CC      ?= cc
-PKGS    := libgit2 libcjson libcurl libarchive libcrypto
+PKGS    := libgit2 libcjson libcurl libarchive libcrypto zlib
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wno-format-truncation
 CFLAGS  ?= -O2 -g
@@ -16,7 +16,7 @@ B       := build
 endif
 CPPFLAGS += -D_GNU_SOURCE -Irunner/core -Ifunctions/common \
             $(shell pkg-config --cflags $(PKGS))
-LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lcsv -lz -lpthread
 
 CORE_SRC := $(wildcard runner/core/*.c)
 CMD_SRC  := runner/main.c $(wildcard runner/cmd/*.c)

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <zlib.h>
 #include <string.h>
 
 #include "audience.h"
@@ -41,6 +42,7 @@ struct reader {
 	int nf;
 	int too_many;
 	int header_done;
+	int started;
 	int fatal;
 	int placeholder_col[PLACEHOLDER_MAX];
 	/* dedup: open addressing over phone keys */
@@ -142,6 +144,13 @@ static uint32_t *sort_by_key(const struct recipient *r, size_t n)
 	return idx;
 }
 
+static int cmp_problem(const void *x, const void *y)
+{
+	const struct row_problem *p = x, *q = y;
+
+	return p->line < q->line ? -1 : p->line > q->line;
+}
+
 /*
  * The first row with a number wins: later rows with it are reported as
  * duplicates, rows without consent are set aside, and the recipients
@@ -179,6 +188,8 @@ static int dedup(struct reader *rd)
 		}
 	}
 	a->n = j;
+	if (a->n_problems > 1)
+		qsort(a->problems, a->n_problems, sizeof(*a->problems), cmp_problem);
 	return 0;
 }
 
@@ -338,7 +349,7 @@ static int keep_vars(struct audience *a, struct reader *rd, uint32_t *off)
 	int i;
 
 	for (i = 0; i < a->n_columns; i++)
-		need += (i < rd->nf ? rd->flen[i] : 0) + 1;
+		need += (i < rd->nf ? strlen(rd->fields[i]) : 0) + 1;
 	if (a->vars_len + need > UINT32_MAX)
 		return -1;
 	if (a->vars_len + need > a->vars_alloc) {
@@ -353,7 +364,8 @@ static int keep_vars(struct audience *a, struct reader *rd, uint32_t *off)
 	}
 	*off = (uint32_t)a->vars_len;
 	for (i = 0; i < a->n_columns; i++) {
-		size_t l = i < rd->nf ? rd->flen[i] : 0;
+		/* trim() may have ended a value early: the string is the value */
+		size_t l = i < rd->nf ? strlen(rd->fields[i]) : 0;
 		if (l)
 			memcpy(a->vars + a->vars_len, rd->fields[i], l);
 		a->vars[a->vars_len + l] = '\0';
@@ -384,8 +396,10 @@ static void row(struct reader *rd)
 	}
 	if (phone_normalize(phone, rd->fields[a->col_phone],
 			    rd->flen[a->col_phone], &why)) {
-		warn(rd, line, "phone", "\"%.40s\" %s (expected E.164 such as "
-		     "+14155550123)", rd->fields[a->col_phone], why);
+		char shown[48];
+		utf8_truncate(shown, sizeof(shown), rd->fields[a->col_phone]);
+		warn(rd, line, "phone", "\"%s\" %s (expected E.164 such as "
+		     "+14155550123)", shown, why);
 		problem(rd, SKIP_INVALID, NULL);
 		return;
 	}
@@ -393,9 +407,11 @@ static void row(struct reader *rd)
 	if (a->col_tz >= 0) {
 		tz = trim(rd->fields[a->col_tz]);
 		if (*tz && !tz_known(rd, tz)) {
-			warn(rd, line, "timezone", "\"%.60s\" is not a time zone "
+			char shown[64];
+			utf8_truncate(shown, sizeof(shown), tz);
+			warn(rd, line, "timezone", "\"%s\" is not a time zone "
 			     "in the tz database (expected e.g. America/New_York)%s",
-			     tz, "");
+			     shown, "");
 			problem(rd, SKIP_INVALID, phone);
 			return;
 		}
@@ -498,10 +514,6 @@ static void cb_record(int c, void *ctx)
 			rd->fatal = 1;
 			goto reset;
 		}
-		/* libcsv leaves a UTF-8 BOM in the first field */
-		if (rd->nf && rd->flen[0] >= 3 &&
-		    !memcmp(rd->fields[0], "\xef\xbb\xbf", 3))
-			rd->fields[0] += 3;
 		header(rd);
 	} else if (rd->too_many) {
 		rd->a->rows++;
@@ -524,6 +536,14 @@ reset:
  */
 static int feed(struct reader *rd, const char *data, size_t len)
 {
+	/* a UTF-8 BOM is not data: strip it before libcsv sees a quote */
+	if (!rd->started) {
+		rd->started = 1;
+		if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
+			data += 3;
+			len -= 3;
+		}
+	}
 	while (len && !rd->fatal) {
 		const char *nl = memchr(data, '\n', len);
 		size_t n = nl ? (size_t)(nl - data) + 1 : len;
@@ -562,6 +582,9 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 	char chunk[65536];
 	int rc = 0;
 	la_ssize_t got;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	int gzip = n > 3 && !strcmp(rd->file + n - 3, ".gz");
 
 	if (!ar)
 		return gd_error_set("out of memory");
@@ -607,14 +630,33 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 		rc = GD_EINVALID;
 		goto cleanup;
 	}
-	while ((got = archive_read_data(ar, chunk, sizeof(chunk))) > 0)
+	while ((got = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
+		crc = crc32(crc, (const Bytef *)chunk, (uInt)got);
+		total += (uint64_t)got;
 		if ((rc = feed(rd, chunk, (size_t)got)))
 			goto cleanup;
+	}
 	if (got < 0) {
 		diags_add(rd->d, DIAG_ERROR, rd->file, rd->line, NULL,
 			  "corrupt or truncated compressed data: %s",
 			  archive_error_string(ar) ? archive_error_string(ar) : "read error");
 		rc = GD_EINVALID;
+	} else if (gzip && len >= 18) {
+		/*
+		 * libarchive's gzip reader does not check the trailer; a
+		 * single-member file ends with the CRC-32 and size of its data
+		 */
+		const unsigned char *t = (const unsigned char *)data + len - 8;
+		uint32_t want_crc = (uint32_t)t[0] | (uint32_t)t[1] << 8 |
+				    (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+		uint32_t want_len = (uint32_t)t[4] | (uint32_t)t[5] << 8 |
+				    (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
+		if (want_crc != (uint32_t)crc || want_len != (uint32_t)total) {
+			diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+				  "corrupt gzip data: the checksum does not match "
+				  "(expected an intact .csv.gz)");
+			rc = GD_EINVALID;
+		}
 	}
 cleanup:
 	archive_read_free(ar);

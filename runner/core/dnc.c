@@ -65,16 +65,23 @@ int dnc_load(struct dnc **out, struct src *s, struct diags *d)
 			rc = 0;
 			continue;
 		}
-		for (line = b.ptr; line && *line; line = next) {
+		for (line = b.ptr; line && line < b.ptr + b.len; line = next) {
 			cJSON *o;
 			const char *ph, *act, *ts;
+			size_t ll;
 			time_t t;
-			next = strchr(line, '\n');
+			next = memchr(line, '\n', (size_t)(b.ptr + b.len - line));
+			ll = next ? (size_t)(next - line) : (size_t)(b.ptr + b.len - line);
 			if (next)
 				*next++ = '\0';
 			lno++;
-			if (!*line)
+			if (!ll)
 				continue;
+			/* a NUL byte is reported, but what stands before it still
+			 * counts: for a do-not-call list, honouring it is the safe side */
+			if (memchr(line, '\0', ll))
+				bad(d, path, lno, NULL, "a NUL byte in the line "
+				    "(expected one JSON object a line)");
 			o = cJSON_Parse(line);
 			ph = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "phone"));
 			act = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "action"));

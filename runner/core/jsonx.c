@@ -76,10 +76,15 @@ static size_t skip_value(const char *t, size_t n, size_t i, int depth)
 	return i;
 }
 
+static size_t bom(const char *t, size_t n)
+{
+	return n >= 3 && !memcmp(t, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
 /* Finds the offset of the value at path, or (size_t)-1. */
 static size_t locate(const char *t, size_t n, const char *path)
 {
-	size_t i = skip_ws(t, n, 0);
+	size_t i = skip_ws(t, n, bom(t, n));
 	const char *p = path;
 
 	while (*p) {
@@ -236,7 +241,8 @@ int json_load(cJSON **out, struct jctx *c)
 			  c->text[bad - 1] ? "invalid UTF-8" : "NUL byte", bad);
 		return GD_EINVALID;
 	}
-	root = cJSON_ParseWithLengthOpts(c->text, c->len, &end, 0);
+	root = cJSON_ParseWithLengthOpts(c->text + bom(c->text, c->len),
+					 c->len - bom(c->text, c->len), &end, 0);
 	if (!root) {
 		size_t off = end && end >= c->text ? (size_t)(end - c->text) : 0;
 		if (off > c->len)
@@ -247,7 +253,8 @@ int json_load(cJSON **out, struct jctx *c)
 	}
 	if (end && skip_ws(c->text, c->len, (size_t)(end - c->text)) < c->len) {
 		diags_add(c->d, DIAG_ERROR, c->file,
-			  line_at(c->text, (size_t)(end - c->text)), NULL,
+			  line_at(c->text, skip_ws(c->text, c->len,
+						   (size_t)(end - c->text))), NULL,
 			  "unexpected data after the JSON value");
 		cJSON_Delete(root);
 		return GD_EINVALID;

@@ -323,3 +323,19 @@ void *table_calloc(size_t n, size_t size)
 	memset(p, 0, bytes);
 	return p;
 }
+
+void utf8_truncate(char *out, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!n)
+		return;
+	if (len >= n) {
+		len = n - 1;
+		/* back off continuation bytes so no character is cut */
+		while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+}

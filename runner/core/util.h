@@ -42,6 +42,8 @@ void *table_calloc(size_t n, size_t size);
 
 uint64_t hash_fnv1a(const void *data, size_t len);
 
+/* Copies s into out (size n), cut at a character boundary. */
+void utf8_truncate(char *out, size_t n, const char *s);
 /* Number of characters (code points) in a UTF-8 string. */
 size_t utf8_len(const char *s);
 /* Checks that s is valid UTF-8 with no NUL; returns 0 or the byte offset+1 of the first bad byte. */
