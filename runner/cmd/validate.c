@@ -84,7 +84,7 @@ int cmd_validate(int argc, char **argv)
 			dnc_validate(&s, &d);
 	} else {
 		/* config once, then each named campaign */
-		if (repo_load(&r, &s, "\x01", 0, &d) == GD_EINVALID)
+		if (repo_load(&r, &s, NULL, REPO_CONFIG_ONLY, &d))
 			rc = 1;
 		repo_free(r);
 		r = NULL;

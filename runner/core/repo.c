@@ -119,6 +119,8 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 	}
 	if ((flags & REPO_PLACES) && (rc = rules_load(&r->rules)))
 		goto cleanup;
+	if (flags & REPO_CONFIG_ONLY)
+		goto cleanup;
 	err = s->list(s, "campaigns", &n);
 	if (err && err != GD_ENOTFOUND) {
 		rc = err;

@@ -21,6 +21,7 @@ enum {
 	REPO_AUDIENCE = 1, /* read audiences */
 	REPO_PLACES = 2,   /* resolve time zones and legal windows per row */
 	REPO_VARS = 4,     /* keep every row's columns (for dialing) */
+	REPO_CONFIG_ONLY = 8, /* gitdial.json only, no campaign */
 };
 
 struct repo_campaign {
