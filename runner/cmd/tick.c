@@ -1023,12 +1023,16 @@ int cmd_tick(int argc, char **argv)
 	}
 	print_summary(&r, o.json, &claim, &placed, 0);
 	/* broken campaigns do not stop the others, but people must hear of it */
-	for (i = 0; i < d.n; i++)
-		if (d.v[i].level == DIAG_ERROR)
-			fprintf(stderr, "gitdial tick: not run: %s%s%lu: %s%s%s\n",
-				d.v[i].file, d.v[i].line ? ":" : "", d.v[i].line,
-				d.v[i].field ? d.v[i].field : "", d.v[i].field ? ": " : "",
-				d.v[i].msg);
+	for (i = 0; i < d.n; i++) {
+		char where[32] = "";
+		if (d.v[i].level != DIAG_ERROR)
+			continue;
+		if (d.v[i].line)
+			snprintf(where, sizeof(where), ":%lu", d.v[i].line);
+		fprintf(stderr, "gitdial tick: not run: %s%s: %s%s%s\n", d.v[i].file,
+			where, d.v[i].field ? d.v[i].field : "",
+			d.v[i].field ? ": " : "", d.v[i].msg);
+	}
 	if (claim_rounds > 1 && !o.json)
 		printf("(the branch moved under this tick %d time%s; it re-planned "
 		       "from the new head each time)\n", claim_rounds - 1,
