@@ -16,12 +16,12 @@ B       := build
 endif
 CPPFLAGS += -D_GNU_SOURCE -Irunner/core -Ifunctions/common \
             $(shell pkg-config --cflags $(PKGS))
-LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lcsv -lz -lpthread
+LDLIBS  := -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lcsv -lz -lpthread
 
 CORE_SRC := $(wildcard runner/core/*.c)
 CMD_SRC  := runner/main.c $(wildcard runner/cmd/*.c)
 FNC_SRC  := $(wildcard functions/common/*.c)
-FN_DIRS  := $(filter-out common,$(notdir $(wildcard functions/*)))
+FN_DIRS  := $(filter-out common,$(notdir $(patsubst %/,%,$(wildcard functions/*/))))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 

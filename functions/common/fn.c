@@ -3,13 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
 #include "fn.h"
+#include "hook.h"
+#include "phone.h"
+#include "sig.h"
 #include "spool.h"
 #include "util.h"
+#include "web.h"
 #include "banned.h"
 
 cJSON *fn_ok(void)
@@ -111,22 +116,254 @@ static int respond(cJSON *resp)
 	return ok ? 0 : 1;
 }
 
-int fn_main(const struct fn_def *def, int argc, char **argv)
+static int is_rfc3339(const cJSON *v)
+{
+	time_t t;
+
+	return cJSON_IsString(v) && !time_parse_rfc3339(&t, v->valuestring);
+}
+
+static int is_str_or_null(const cJSON *v)
+{
+	return !v || cJSON_IsString(v) || cJSON_IsNull(v);
+}
+
+static int is_secret_ref(const char *s)
+{
+	return s && ((!strncmp(s, "env:", 4) && s[4]) ||
+		     (!strncmp(s, "file:", 5) && s[5]));
+}
+
+cJSON *fn_request_check(const cJSON *req, const char *provider,
+			const char *action)
+{
+	static const char *const providers_ok[] = { "twilio", "telnyx", "sip",
+		"whatsapp", "sim", NULL };
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "v");
+	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
+	const cJSON *x, *creds;
+	const char *s;
+	int dial = !strcmp(action, "dial"), status = !strcmp(action, "status");
+	size_t i;
+
+	if (v && !(cJSON_IsNumber(v) && v->valuedouble == 1))
+		return fn_fail("rejected", "bad_request", "request \"v\" must be 1");
+	if ((s = fn_str(req, "action")) && strcmp(s, action))
+		return fn_fail("rejected", "bad_request", "request action \"%s\" "
+			       "is not \"%s\"", s, action);
+	if (!cJSON_IsObject(acct))
+		return fn_fail("rejected", "bad_request", "request has no account");
+	if (!account_name_valid(fn_str(acct, "name")))
+		return fn_fail("rejected", "bad_request", "account.name is missing "
+			       "or not [A-Za-z0-9_-]{1,64}");
+	s = fn_str(acct, "provider");
+	for (i = 0; s && providers_ok[i] && strcmp(s, providers_ok[i]); i++)
+		;
+	if (!s || !providers_ok[i] || (provider && strcmp(s, provider)))
+		return fn_fail("rejected", "bad_request", "account \"%s\" is not a "
+			       "%s account", fn_str(acct, "name"), provider);
+	creds = cJSON_GetObjectItemCaseSensitive(acct, "credentials");
+	if (creds && !cJSON_IsObject(creds))
+		return fn_fail("rejected", "bad_request", "account.credentials "
+			       "must be an object");
+	cJSON_ArrayForEach(x, creds) {
+		int literal_ok = !strcmp(x->string, "connection_id") ||
+			!strcmp(x->string, "phone_number_id");
+		if (!cJSON_IsString(x) ||
+		    (!literal_ok && !is_secret_ref(x->valuestring)))
+			return fn_fail("rejected", "bad_request", "credentials.%s "
+				       "must be an env: or file: reference",
+				       x->string);
+	}
+	x = cJSON_GetObjectItemCaseSensitive(acct, "api_base");
+	if (x && !(cJSON_IsString(x) && (!strncmp(x->valuestring, "http://", 7) ||
+					 !strncmp(x->valuestring, "https://", 8))))
+		return fn_fail("rejected", "bad_request", "account.api_base must "
+			       "be an http(s) URL");
+	if ((dial || status) && !is_rfc3339(cJSON_GetObjectItemCaseSensitive(req, "now")))
+		return fn_fail("rejected", "bad_request", "request \"now\" must be "
+			       "an RFC 3339 time");
+	x = cJSON_GetObjectItemCaseSensitive(req, "attempt_id");
+	if ((dial || status || x) && !(cJSON_IsString(x) &&
+				       attempt_id_valid(x->valuestring)))
+		return fn_fail("rejected", "bad_request", "attempt_id is missing or "
+			       "not <campaign>.<row>.<attempt>");
+	x = cJSON_GetObjectItemCaseSensitive(req, "campaign");
+	if ((dial || x) && !(cJSON_IsString(x) && id_valid(x->valuestring)))
+		return fn_fail("rejected", "bad_request", "campaign is missing or "
+			       "not a campaign id");
+	x = cJSON_GetObjectItemCaseSensitive(req, "to");
+	if ((dial || x) && !(cJSON_IsString(x) && phone_is_e164(x->valuestring)))
+		return fn_fail("invalid_number", "bad_request", "\"to\" is not an "
+			       "E.164 number");
+	x = cJSON_GetObjectItemCaseSensitive(req, "from");
+	if ((dial || x) && !(cJSON_IsString(x) && phone_is_e164(x->valuestring)))
+		return fn_fail("rejected", "bad_request", "\"from\" is not an "
+			       "E.164 number");
+	x = cJSON_GetObjectItemCaseSensitive(req, "call_id");
+	if (!strcmp(action, "hangup") ? !(cJSON_IsString(x) && *x->valuestring)
+	    : !is_str_or_null(x))
+		return fn_fail("rejected", "bad_request", "call_id must be a string");
+	if (!is_str_or_null(cJSON_GetObjectItemCaseSensitive(req, "webhook_url")) ||
+	    !is_str_or_null(cJSON_GetObjectItemCaseSensitive(req, "disclosure")))
+		return fn_fail("rejected", "bad_request", "webhook_url and "
+			       "disclosure must be strings or null");
+	x = cJSON_GetObjectItemCaseSensitive(req, "dispatched_at");
+	if (x && !is_rfc3339(x))
+		return fn_fail("rejected", "bad_request", "dispatched_at must be an "
+			       "RFC 3339 time");
+	if ((s = fn_str(req, "voicemail")) && strcmp(s, "leave_message") &&
+	    strcmp(s, "hang_up"))
+		return fn_fail("rejected", "bad_request", "voicemail must be "
+			       "leave_message or hang_up");
+	x = cJSON_GetObjectItemCaseSensitive(req, "ring_timeout_s");
+	if (x && !(cJSON_IsNumber(x) && x->valuedouble >= 1 &&
+		   x->valuedouble == (double)(long)x->valuedouble))
+		return fn_fail("rejected", "bad_request", "ring_timeout_s must be "
+			       "a positive integer");
+	x = cJSON_GetObjectItemCaseSensitive(req, "script");
+	if (x && (!cJSON_IsObject(x) ||
+		  !is_str_or_null(cJSON_GetObjectItemCaseSensitive(x, "text"))))
+		return fn_fail("rejected", "bad_request", "script must be an object "
+			       "with a text string");
+	x = cJSON_GetObjectItemCaseSensitive(req, "variables");
+	if (x) {
+		const cJSON *y;
+		if (!cJSON_IsObject(x))
+			return fn_fail("rejected", "bad_request", "variables must "
+				       "be an object");
+		cJSON_ArrayForEach(y, x)
+			if (!cJSON_IsString(y))
+				return fn_fail("rejected", "bad_request",
+					       "variables.%s must be a string",
+					       y->string);
+	}
+	return NULL;
+}
+
+static cJSON *run_action(const struct fn_def *def, const char *action,
+			 const cJSON *req, int check)
+{
+	cJSON *bad = check ? fn_request_check(req, def->provider, action) : NULL;
+
+	if (bad)
+		return bad;
+	if (!strcmp(action, "dial"))
+		return def->dial(req);
+	if (!strcmp(action, "status"))
+		return def->status(req);
+	return def->hangup(req);
+}
+
+/* POST .../fn: an action over HTTP for a runner using a remote function. */
+static void serve_action(const struct fn_def *def, const struct web_request *r,
+			 struct web_reply *rep)
+{
+	const char *ref = getenv("GITDIAL_FUNCTION_SECRET");
+	const char *given = web_header(r, "X-Gitdial-Function-Secret");
+	const char *signed_hdr = web_header(r, "X-Gitdial-Signature");
+	char secret[HOOK_SECRET_MAX];
+	const char *action;
+	cJSON *req = NULL, *resp = NULL;
+
+	secret[0] = '\0';
+	if (strcmp(r->method, "POST")) {
+		web_reply_text(rep, 405, "POST the request JSON");
+		goto cleanup;
+	}
+	if (!is_secret_ref(ref) || fn_secret(secret, sizeof(secret), ref) ||
+	    !secret[0]) {
+		web_reply_text(rep, 403, "remote calls are not enabled: "
+			       "GITDIAL_FUNCTION_SECRET names no secret");
+		goto cleanup;
+	}
+	if (!given && !signed_hdr) {
+		web_reply_text(rep, 401, "no X-Gitdial-Function-Secret header");
+		goto cleanup;
+	}
+	if (given ? !ct_streq(secret, given)
+	    : sig_hmac_sha256_check(secret, r->body.ptr, r->body.len, signed_hdr)) {
+		web_reply_text(rep, 403, "wrong function secret");
+		goto cleanup;
+	}
+	req = cJSON_ParseWithLength(r->body.ptr ? r->body.ptr : "", r->body.len);
+	action = fn_str(req, "action");
+	if (!cJSON_IsObject(req) || !action ||
+	    (strcmp(action, "dial") && strcmp(action, "status") &&
+	     strcmp(action, "hangup"))) {
+		web_reply_text(rep, 400, "the body is not a request with an "
+			       "action dial, status or hangup");
+		goto cleanup;
+	}
+	resp = run_action(def, action, req, 1);
+	web_reply_json(rep, 200, resp);
+cleanup:
+	explicit_bzero(secret, sizeof(secret));
+	cJSON_Delete(req);
+	cJSON_Delete(resp);
+}
+
+static int serve_web(const struct fn_def *def, const struct fn_web *web,
+		     enum web_mode mode)
+{
+	struct web_request r;
+	struct web_reply rep;
+	char last[64], prev[64];
+	int st, code;
+
+	web_reply_init(&rep);
+	if ((st = web_request_read(&r, mode))) {
+		web_reply_text(&rep, st, st == 413 ? "body larger than %u bytes"
+			       : "cannot read the request body", FN_BODY_MAX);
+		goto send;
+	}
+	web_path_tail(&r, last, prev);
+	if (!strcmp(last, "fn")) {
+		if (*prev && strcmp(prev, def->provider))
+			web_reply_text(&rep, 404, "this is gitdial-%s, not %s",
+				       def->provider, prev);
+		else
+			serve_action(def, &r, &rep);
+	} else if (!strcmp(last, "agent")) {
+		agent_webhook(&r, &rep);
+	} else if (web && web->webhook) {
+		if (strcmp(last, def->provider) &&
+		    (!strcmp(last, "twilio") || !strcmp(last, "telnyx") ||
+		     !strcmp(last, "whatsapp") || !strcmp(last, "sip")))
+			web_reply_text(&rep, 404, "this is gitdial-%s, not %s",
+				       def->provider, last);
+		else
+			web->webhook(&r, &rep);
+	} else {
+		web_reply_text(&rep, 501, "gitdial-%s has no webhook handler",
+			       def->provider);
+	}
+send:
+	if (rep.status >= 400)
+		fprintf(stderr, "gitdial-%s: %s %s: %d %s", def->provider,
+			r.method ? r.method : "", r.path, rep.status,
+			rep.body.ptr ? rep.body.ptr : "\n");
+	code = web_reply_send(&rep, mode);
+	web_reply_release(&rep);
+	web_request_release(&r);
+	return code;
+}
+
+static int fn_run(const struct fn_def *def, const struct fn_web *web,
+		  int check, int argc, char **argv)
 {
 	struct buf in = BUF_INIT(FN_BODY_MAX);
 	const char *action, *want;
+	enum web_mode mode = web_mode_detect();
 	cJSON *req = NULL, *resp;
 	int rc;
 
-	if (getenv("GATEWAY_INTERFACE")) {
-		/* CGI: webhooks arrive with issue 4's providers */
-		printf("Status: 501 Not Implemented\r\nContent-Type: text/plain\r\n\r\n"
-		       "gitdial-%s has no webhook handler\n", def->provider);
-		return 0;
-	}
+	if (mode)
+		return serve_web(def, web, mode);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout,
-			"usage: gitdial-%s dial|status|hangup < request.json\n",
+			"usage: gitdial-%s dial|status|hangup < request.json\n"
+			"   or: run as CGI/1.1 (GATEWAY_INTERFACE set) for webhooks\n",
 			def->provider);
 		return argc < 2 ? 2 : 0;
 	}
@@ -159,12 +396,18 @@ int fn_main(const struct fn_def *def, int argc, char **argv)
 		cJSON_Delete(req);
 		return 2;
 	}
-	if (!strcmp(action, "dial"))
-		resp = def->dial(req);
-	else if (!strcmp(action, "status"))
-		resp = def->status(req);
-	else
-		resp = def->hangup(req);
+	resp = run_action(def, action, req, check);
 	cJSON_Delete(req);
 	return respond(resp);
+}
+
+int fn_main(const struct fn_def *def, int argc, char **argv)
+{
+	return fn_run(def, NULL, 0, argc, argv);
+}
+
+int fn_main_web(const struct fn_def *def, const struct fn_web *web, int argc,
+		char **argv)
+{
+	return fn_run(def, web, 1, argc, argv);
 }

@@ -21,8 +21,47 @@ struct fn_def {
 	cJSON *(*hangup)(const cJSON *req);
 };
 
-/* Runs the function; returns the process exit code. */
+struct web_request;
+struct web_reply;
+
+/* What a provider adds for the web: its webhook handler. */
+struct fn_web {
+	/*
+	 * Handles a delivery to /<provider>: verifies the signature before
+	 * anything else, spools the events, and sets the reply (2xx only
+	 * once every event is durable in the spool).
+	 */
+	void (*webhook)(const struct web_request *req, struct web_reply *rep);
+};
+
+/*
+ * Runs the function; returns the process exit code. Under CGI it serves
+ * POST /<provider>/fn and the agent's webhook (/agent); provider
+ * webhooks answer 501. Requests on stdin are passed on unchecked.
+ */
 int fn_main(const struct fn_def *def, int argc, char **argv);
+/*
+ * fn_main for the real providers: requests are checked against the
+ * function-request schema's rules before a handler sees them, and under
+ * CGI/a watchdog the routes are
+ *   POST .../fn      an action over HTTP (the request JSON in the body),
+ *                    allowed when $GITDIAL_FUNCTION_SECRET names a secret
+ *                    (env:/file:) and the request carries it in
+ *                    X-Gitdial-Function-Secret, or signs the body with
+ *                    it (X-Gitdial-Signature: sha256=<hex>);
+ *   .../agent        the voice agent's webhook (analysis events);
+ *   anything else    web->webhook.
+ */
+int fn_main_web(const struct fn_def *def, const struct fn_web *web, int argc,
+		char **argv);
+/*
+ * Checks a request for action against the function-request schema's
+ * rules (types, enums, patterns, what each action requires). Returns
+ * NULL when it passes, else a failure response for it (the caller's):
+ * invalid_number for a bad "to", rejected otherwise.
+ */
+cJSON *fn_request_check(const cJSON *req, const char *provider,
+			const char *action);
 
 /* {"ok":true} to add fields to. */
 cJSON *fn_ok(void);
@@ -38,5 +77,8 @@ const char *fn_str(const cJSON *obj, const char *key);
 int fn_secret(char *out, size_t n, const char *ref);
 /* Appends an event to the spool named by $GITDIAL_SPOOL. */
 int fn_spool(const cJSON *event);
+
+/* The agent's webhook (routed by fn_main): HMAC-checked analysis events. */
+void agent_webhook(const struct web_request *req, struct web_reply *rep);
 
 #endif

@@ -8,81 +8,58 @@
 #include "util.h"
 #include "banned.h"
 
-static int collect(struct names *out, struct src *s, const char *dir, int depth)
-{
-	struct names n = { NULL, 0 };
-	size_t i;
-	int rc;
-
-	if (depth > 8)
-		return 0;
-	rc = s->list(s, dir, &n);
-	if (rc == GD_ENOTFOUND)
-		return 0;
-	for (i = 0; !rc && i < n.n; i++) {
-		char path[1024];
-		size_t l = strlen(n.v[i]);
-		snprintf(path, sizeof(path), "%s/%s", dir, n.v[i]);
-		if (l && n.v[i][l - 1] == '/') {
-			path[strlen(path) - 1] = '\0';
-			rc = collect(out, s, path, depth + 1);
-		} else if (l > 6 && !strcmp(n.v[i] + l - 6, ".jsonl")) {
-			char **v = realloc(out->v, (out->n + 1) * sizeof(*v));
-			if (!v || !(v[out->n] = strdup(path))) {
-				if (v)
-					out->v = v;
-				rc = gd_error_set("out of memory");
-				break;
-			}
-			out->v = v;
-			out->n++;
-		}
-	}
-	names_release(&n);
-	return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int ledger_files(struct names *out, struct src *s, const char *id)
+int ledger_files(struct src_files *out, struct src *s, const char *id)
 {
 	char dir[128];
-	int rc;
 
-	out->v = NULL;
-	out->n = 0;
 	snprintf(dir, sizeof(dir), "outcomes/%s", id);
-	rc = collect(out, s, dir, 0);
-	if (!rc && out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return s->files(s, dir, ".jsonl", out);
+}
+
+int ledger_apply(struct cstate *st, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n)
+			state_apply(st, p, n);
+		p += n + 1;
+	}
+	return 0;
+}
+
+int ledger_replay_files(struct cstate *st, struct src *s,
+			const struct src_files *files, size_t from)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = from; !rc && i < files->n; i++) {
+		const char *data;
+		size_t len;
+		void *token = NULL;
+		if ((rc = s->map(s, &files->v[i], &data, &len, &token)))
+			break;
+		if (len > LEDGER_FILE_MAX)
+			rc = gd_error_set("'%s' is larger than %u bytes",
+					  files->v[i].path, LEDGER_FILE_MAX);
+		else
+			ledger_apply(st, data, len);
+		s->unmap(s, token);
+	}
 	return rc;
 }
 
 int ledger_replay(struct cstate *st, struct src *s, const char *id)
 {
-	struct names files;
-	struct buf b = BUF_INIT(LEDGER_FILE_MAX);
-	size_t i;
+	struct src_files files;
 	int rc = ledger_files(&files, s, id);
 
-	for (i = 0; !rc && i < files.n; i++) {
-		const char *p, *end;
-		buf_reset(&b);
-		if ((rc = s->read(s, files.v[i], &b, LEDGER_FILE_MAX)))
-			break;
-		for (p = b.ptr, end = b.ptr + b.len; p < end;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			if (len)
-				state_apply(st, p, len);
-			p += len + 1;
-		}
-	}
-	buf_release(&b);
-	names_release(&files);
+	if (!rc)
+		rc = ledger_replay_files(st, s, &files, 0);
+	src_files_release(&files);
 	return rc;
 }
 

@@ -17,7 +17,12 @@
 /* Replays every log file of campaign id from s into st. */
 int ledger_replay(struct cstate *st, struct src *s, const char *id);
 /* Lists the log files of campaign id (repository paths, sorted). */
-int ledger_files(struct names *out, struct src *s, const char *id);
+int ledger_files(struct src_files *out, struct src *s, const char *id);
+/* Replays files->v[from..] into st. */
+int ledger_replay_files(struct cstate *st, struct src *s,
+			const struct src_files *files, size_t from);
+/* Applies every line of data (len bytes) to st. */
+int ledger_apply(struct cstate *st, const char *data, size_t len);
 /*
  * The path of a new log file: outcomes/<id>/YYYY/MM/DD/THHMMSSZ-<tag>.jsonl;
  * tag must make it unique (e.g. derived from the parent commit id).

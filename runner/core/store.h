@@ -24,6 +24,18 @@ struct names {
 };
 void names_release(struct names *n);
 
+/* A file found by src->files: its path and content id. */
+struct src_file {
+	char *path;
+	char id[41]; /* blob id; "" in a work tree */
+};
+
+struct src_files {
+	struct src_file *v;
+	size_t n;
+};
+void src_files_release(struct src_files *f);
+
 struct src {
 	/* Reads a file (repository-relative path) into out, at most max. */
 	int (*read)(struct src *s, const char *path, struct buf *out, size_t max);
@@ -31,6 +43,20 @@ struct src {
 	int (*list)(struct src *s, const char *dir, struct names *out);
 	/* A stable id for a file's content (the blob id), or "" if unknown. */
 	void (*content_id)(struct src *s, const char *path, char out[41]);
+	/*
+	 * Every file under dir whose name ends in suffix, recursively, in
+	 * lexical path order; a missing dir is empty. One walk of the tree,
+	 * however many files: read them with map.
+	 */
+	int (*files)(struct src *s, const char *dir, const char *suffix,
+		     struct src_files *out);
+	/*
+	 * The bytes of a file listed by files, without a copy where the
+	 * source allows; release with unmap(token).
+	 */
+	int (*map)(struct src *s, const struct src_file *f, const char **data,
+		   size_t *len, void **token);
+	void (*unmap)(struct src *s, void *token);
 	void *ctx;
 };
 

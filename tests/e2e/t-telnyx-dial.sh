@@ -12,37 +12,34 @@ fake_start TX telnyx --api-key "$KEY" --connection-id 1494404757140276705 || exi
 fake_ctl "$TX_URL" /_control/config '{"fates":{"+14155550191":"rest:422:10002"},
 	"deliver":{"https://hooks.example.com/gd":"http://127.0.0.1:'"$(free_port)"'"}}' >/dev/null
 
+# req ACTION FILE [k=JSON ...]: writes a request (defaults below; k may
+# be account.X), without starting a process.
 req() {
-	local action=$1 out=$2
+	local action=$1 out=$2 kv k
 	shift 2
-	"$PY" - "$action" "$TX_URL" "$@" >"$out" <<'EOF'
-import json, sys
-action, api = sys.argv[1], sys.argv[2]
-r = {"v": 1, "action": action, "now": "2026-11-25T12:00:00Z",
-     "attempt_id": "nov.2.1", "campaign": "nov",
-     "to": "+14155550120", "from": "+14155550100",
-     "account": {"name": "tx-main", "provider": "telnyx",
-                 "credentials": {"api_key": "env:TX_KEY", "public_key": "env:TX_PUB",
-                                 "connection_id": "1494404757140276705"},
-                 "api_base": api},
-     "agent": {"stream_url": "wss://agent.example.com/voice"},
-     "webhook_url": "https://hooks.example.com/gd/telnyx",
-     "script": {"mode": "override", "text": "Your payment is due Friday."},
-     "language": "ar", "disclosure": None, "voicemail": "hang_up",
-     "ring_timeout_s": 2, "dispatched_at": "2026-11-25T11:59:58Z"}
-for kv in sys.argv[3:]:
-    k, v = kv.split("=", 1)
-    v = json.loads(v)
-    if "." in k:
-        a, b = k.split(".", 1)
-        r[a][b] = v
-    else:
-        r[k] = v
-print(json.dumps(r))
-EOF
+	local -A top=([v]=1 [action]="\"$action\"" [now]='"2026-11-25T12:00:00Z"'
+		[attempt_id]='"nov.2.1"' [campaign]='"nov"'
+		[to]='"+14155550120"' [from]='"+14155550100"'
+		[agent]='{"stream_url":"wss://agent.example.com/voice"}'
+		[webhook_url]='"https://hooks.example.com/gd/telnyx"'
+		[script]='{"mode":"override","text":"Your payment is due Friday."}'
+		[language]='"ar"' [disclosure]=null [voicemail]='"hang_up"'
+		[ring_timeout_s]=2 [dispatched_at]='"2026-11-25T11:59:58Z"')
+	local -A acct=([name]='"tx-main"' [provider]='"telnyx"' [api_base]="\"$TX_URL\""
+		[credentials]='{"api_key":"env:TX_KEY","public_key":"env:TX_PUB","connection_id":"1494404757140276705"}')
+	for kv in "$@"; do
+		k=${kv%%=*}
+		case $k in
+		account.*) acct[${k#account.}]=${kv#*=} ;;
+		*) top[$k]=${kv#*=} ;;
+		esac
+	done
+	json_obj "top[account]" acct
+	json_obj kv top
+	printf '%s\n' "$kv" >"$out"
 }
 tx() { gitdial-telnyx "$1" <"$2" >"$3" 2>>"$TMP/stderr"; }
-kind() { jv "$1" 'd["error"]["kind"] + " " + str(d["error"]["code"])'; }
+kind() { err_kind "$1"; }
 fault() { fake_ctl "$TX_URL" /_control/faults "$1" >/dev/null; }
 reqs() { fake_ctl "$TX_URL" /_control/requests >"$TMP/reqs.json"; }
 calls_to() { fake_ctl "$TX_URL" /_control/calls | "$PY" -c \

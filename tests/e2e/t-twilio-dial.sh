@@ -14,38 +14,35 @@ fake_ctl "$TW_URL" /_control/config '{"caller_ids":["+14155550100"],
 	"deliver":{"https://hooks.example.com/gd":"http://127.0.0.1:'"$(free_port)"'"},
 	"fates":{"+14155550191":"rest:400:21214","+14155550192":"rest:400:21217"}}' >/dev/null
 
-# req ACTION FILE [k=JSON ...]: writes a request (defaults below, overridden).
+# req ACTION FILE [k=JSON ...]: writes a request (defaults below; k may
+# be account.X or script.X), without starting a process.
 req() {
-	local action=$1 out=$2
+	local action=$1 out=$2 kv k
 	shift 2
-	"$PY" - "$action" "$TW_URL" "$@" >"$out" <<'EOF'
-import json, sys
-action, api = sys.argv[1], sys.argv[2]
-r = {"v": 1, "action": action, "now": "2026-11-25T12:00:00Z",
-     "attempt_id": "nov-reminders.2.1", "campaign": "nov-reminders",
-     "to": "+14155550120", "from": "+14155550100",
-     "account": {"name": "tw-main", "provider": "twilio",
-                 "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"},
-                 "api_base": api},
-     "agent": {"stream_url": "wss://agent.example.com/voice"},
-     "webhook_url": "https://hooks.example.com/gd/twilio",
-     "script": {"mode": "override", "text": "Hi Ann, your payment of $40 is due <Friday> & more."},
-     "language": "en", "disclosure": "This call may be recorded.",
-     "voicemail": "leave_message", "ring_timeout_s": 25,
-     "variables": {"customer_name": "Ann", "due_date": "Friday"},
-     "dispatched_at": "2026-11-25T11:59:58Z"}
-for kv in sys.argv[3:]:
-    k, v = kv.split("=", 1)
-    v = json.loads(v)
-    if "." in k:
-        a, b = k.split(".", 1)
-        r[a][b] = v
-    elif v is None and k.startswith("-"):
-        r.pop(k[1:], None)
-    else:
-        r[k] = v
-print(json.dumps(r))
-EOF
+	local -A top=([v]=1 [action]="\"$action\"" [now]='"2026-11-25T12:00:00Z"'
+		[attempt_id]='"nov-reminders.2.1"' [campaign]='"nov-reminders"'
+		[to]='"+14155550120"' [from]='"+14155550100"'
+		[agent]='{"stream_url":"wss://agent.example.com/voice"}'
+		[webhook_url]='"https://hooks.example.com/gd/twilio"' [language]='"en"'
+		[disclosure]='"This call may be recorded."' [voicemail]='"leave_message"'
+		[ring_timeout_s]=25 [dispatched_at]='"2026-11-25T11:59:58Z"'
+		[variables]='{"customer_name":"Ann","due_date":"Friday"}')
+	local -A acct=([name]='"tw-main"' [provider]='"twilio"' [api_base]="\"$TW_URL\""
+		[credentials]='{"account_sid":"env:TW_SID","auth_token":"env:TW_TOKEN"}')
+	local -A script=([mode]='"override"'
+		[text]='"Hi Ann, your payment of $40 is due <Friday> & more."')
+	for kv in "$@"; do
+		k=${kv%%=*}
+		case $k in
+		account.*) acct[${k#account.}]=${kv#*=} ;;
+		script.*) script[${k#script.}]=${kv#*=} ;;
+		*) top[$k]=${kv#*=} ;;
+		esac
+	done
+	json_obj "top[account]" acct
+	json_obj "top[script]" script
+	json_obj kv top
+	printf '%s\n' "$kv" >"$out"
 }
 tw() { # ACTION REQFILE OUTFILE
 	gitdial-twilio "$1" <"$2" >"$3" 2>>"$TMP/stderr"
@@ -120,7 +117,7 @@ tw dial "$TMP/d5.json" "$TMP/o5.json"
 expect_eq "Twiml just under the cap is sent" true "$(jv "$TMP/o5.json" 'd["ok"]')"
 
 # --- error mapping
-kind() { jv "$1" 'd["error"]["kind"] + " " + str(d["error"]["code"])'; }
+kind() { err_kind "$1"; }
 TW_TOKEN=wrong gitdial-twilio dial <"$TMP/d1.json" >"$TMP/e1.json" 2>>"$TMP/stderr"
 expect_eq "wrong token: auth (20003)" "auth 20003" "$(kind "$TMP/e1.json")"
 req dial "$TMP/e2.json" from='"+14155550111"'

@@ -115,6 +115,22 @@ expect_eq "without GITDIAL_FUNCTION_SECRET remote calls are off: 403" 403 \
 		"$TMP/dial.json" HTTP_X_GITDIAL_FUNCTION_SECRET="$FN_SECRET")"
 expect_eq "gitdial-sim serves /agent too (shared runtime)" 401 \
 	"$(GITDIAL_REPO=$TMP/repo CGI_CONTENT_TYPE=application/json san_cgi gitdial-sim POST /agent "" "$TMP/a1.json")"
+# --- the same handler under an OpenFaaS-style watchdog (Http_* variables)
+watchdog() { # BODYFILE [VAR=VALUE...]: runs /agent as a watchdog would
+	local body=$1
+	shift
+	env -i PATH="$PATH" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 GITDIAL_REPO="$TMP/repo" \
+		GITDIAL_SPOOL="$SPOOL" Http_Method=POST Http_Path=/agent "$@" \
+		"$BIN/gitdial-twilio" <"$body" >"$TMP/wd.out" 2>"$TMP/wd.err"
+}
+printf '{"call_id":"CA77","attempt_id":"nov.77.1","sentiment":"neutral"}' >"$TMP/wd.json"
+ok_if "watchdog: a signed analysis exits 0" \
+	watchdog "$TMP/wd.json" Http_X_Gitdial_Signature="$(hmac "$AGENT_SECRET" "$TMP/wd.json")"
+expect_eq "... and answers the body only" '{"ok":true}' "$(cat "$TMP/wd.out")"
+expect_eq "... spooled" 1 "$(grep -l '"CA77"' "$SPOOL"/*.json | wc -l)"
+watchdog "$TMP/wd.json"
+expect_eq "watchdog: unsigned exits 1 with the reason" "1 no X-Gitdial-Signature header" \
+	"$? $(cat "$TMP/wd.out")"
 ok_if "no sanitizer report (leak checks on)" san_clean
 ok_if "no secret in any reply or log" sh -c "! grep -rqE '$AGENT_SECRET|$FN_SECRET|$TOKEN' '$TMP/.hook_body' '$TMP/lighttpd.err' '$TMP'/fn1.json"
 finish

@@ -110,13 +110,18 @@ expect_eq "stamped with occurred_at; the call id is the call_control_id" \
 	"$(jv "$ev" 'd["ts"] + " " + d["call_id"]')"
 ok_if "the call's plan is dropped after the hang-up" test ! -e "$SPOOL/.telnyx/nov.1.1.plan"
 
-dial 8 +14155550120 hang_up ""
-fake_ctl "$TX_URL" /_control/flush '{"duplicate":true,"shuffle":true,"seed":7}' >"$TMP/flush4.json"
-expect_eq "duplicated, shuffled deliveries: accepted" 200 "$(statuses <"$TMP/flush4.json")"
+dial 8 +14155550120 hang_up "Recorded."
+fake_ctl "$TX_URL" /_control/flush '{"duplicate":true}' >"$TMP/flush4.json"
+expect_eq "duplicated deliveries: accepted" 200 "$(statuses <"$TMP/flush4.json")"
+expect_eq "... a repeated call.answered speaks the disclosure once" "speak(Recorded.)" \
+	"$(updates +14155550120)"
+dial 9 +14155550121 hang_up ""
+fake_ctl "$TX_URL" /_control/flush '{"duplicate":true,"shuffle":true,"seed":7}' >"$TMP/flush5.json"
+expect_eq "duplicated, shuffled deliveries: accepted" 200 "$(statuses <"$TMP/flush5.json")"
 # the hang-up may come before call.answered: the outcome still says connected
 # (its duration then counts from the call's start, as no answer time is known)
-expect_eq "... two identical copies of a connected outcome" "2 1 nov.8.1 connected" \
-	"$(grep -l '"nov.8.1"' "$SPOOL"/*.json | wc -l) $(outcomes | grep -c '^nov.8.1') $(outcomes | grep '^nov.8.1' | cut -d' ' -f1,2)"
+expect_eq "... two identical copies of a connected outcome" "2 1 nov.9.1 connected" \
+	"$(grep -l '"nov.9.1"' "$SPOOL"/*.json | wc -l) $(outcomes | grep -c '^nov.9.1') $(outcomes | grep '^nov.9.1' | cut -d' ' -f1,2)"
 
 # --- crafted deliveries
 n0=$(spool_count "$SPOOL")

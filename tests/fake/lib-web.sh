@@ -167,3 +167,20 @@ san_cgi() {
 	}
 	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TMP/.cgi_out"
 }
+
+# json_obj OUT ARRAY: sets variable OUT to a JSON object made from the
+# associative ARRAY, whose values are raw JSON (no process is started).
+json_obj() {
+	local -n _m=$2
+	local _s="{" _k _sep=""
+	for _k in "${!_m[@]}"; do
+		_s+="$_sep\"$_k\":${_m[$_k]}"
+		_sep=","
+	done
+	printf -v "$1" '%s}' "$_s"
+}
+
+# err_kind FILE: "kind code" of a function's failure response.
+err_kind() {
+	sed -n 's/.*"error":{"kind":"\([a-z_]*\)","code":"\([^"]*\)".*/\1 \2/p' "$1"
+}

@@ -61,10 +61,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *cut = memchr(data, 0xff, size);
 	struct mem m;
-	struct src s = { mem_read, mem_list, mem_id, &m };
+	struct src s;
 	struct diags d = { 0 };
 	struct dnc *l = NULL;
 	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	s.read = mem_read;
+	s.list = mem_list;
+	s.content_id = mem_id;
+	s.ctx = &m;
 
 	m.a = (const char *)data;
 	m.alen = cut ? (size_t)(cut - data) : size;

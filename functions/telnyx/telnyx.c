@@ -1,0 +1,459 @@
+/*
+ * gitdial-telnyx: Telnyx Call Control (Voice API v2).
+ *
+ * dial   POST /v2/calls (Bearer) with connection_id, timeout_secs,
+ *        answering_machine_detection, client_state = base64(attempt id)
+ *        and command_id = attempt id: Telnyx ignores a second dial with
+ *        the same command_id, so a dial that drew no answer is re-sent
+ *        once at once, safely. The agent's stream starts with the call,
+ *        or, when a disclosure must be played first, after the webhook
+ *        has spoken it (the plan is kept beside the spool).
+ * status GET /v2/calls/{call_control_id}; with no id, the id the
+ *        webhook learnt from call.initiated.
+ * hangup POST /v2/calls/{id}/actions/hangup.
+ *
+ * The webhook side (CGI) is telnyx_hook.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "err.h"
+#include "fn.h"
+#include "form.h"
+#include "hook.h"
+#include "httpc.h"
+#include "sig.h"
+#include "telnyx.h"
+#include "util.h"
+#include "banned.h"
+
+#define TELNYX_FIND_WINDOW 600 /* s after the claim a call.initiated must have come */
+
+int telnyx_account_load(struct telnyx_account *a, const cJSON *account,
+			const char *name, int need_connection)
+{
+	const char *base = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(account, "api_base"));
+	size_t n;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
+	if (hook_credential(a->api_key, sizeof(a->api_key), account, "api_key") ||
+	    (need_connection && hook_credential(a->connection_id,
+						sizeof(a->connection_id),
+						account, "connection_id"))) {
+		gd_error_prefix("account '%s'", a->name);
+		telnyx_account_wipe(a);
+		return GD_ERROR;
+	}
+	snprintf(a->base, sizeof(a->base), "%s", base ? base : TELNYX_API);
+	n = strlen(a->base);
+	while (n && a->base[n - 1] == '/')
+		a->base[--n] = '\0';
+	return 0;
+}
+
+void telnyx_account_wipe(struct telnyx_account *a)
+{
+	explicit_bzero(a->api_key, sizeof(a->api_key));
+}
+
+int telnyx_rest(struct httpc_response *res, const struct telnyx_account *a,
+		const char *method, const char *path, const cJSON *body)
+{
+	struct buf url = BUF_INIT(8192);
+	struct httpc_request rq;
+	char *json = NULL;
+	int rc;
+
+	memset(&rq, 0, sizeof(rq));
+	if (buf_printf(&url, "%s/v2%s", a->base, path) ||
+	    (body && !(json = cJSON_PrintUnformatted(body)))) {
+		memset(res, 0, sizeof(*res));
+		buf_init(&res->body, HTTPC_BODY_MAX);
+		res->fate = HTTPC_NOT_SENT;
+		snprintf(res->error, sizeof(res->error), "request too large");
+		buf_release(&url);
+		return GD_ERROR;
+	}
+	rq.method = method;
+	rq.url = url.ptr;
+	rq.bearer = a->api_key;
+	if (json) {
+		rq.content_type = "application/json";
+		rq.body = json;
+		rq.len = strlen(json);
+	}
+	rc = httpc_perform(res, &rq);
+	cJSON_free(json);
+	buf_release(&url);
+	return rc;
+}
+
+/* True when the response's first error has this code. */
+static int error_is(const struct httpc_response *res, const char *code)
+{
+	cJSON *j = cJSON_ParseWithLength(res->body.ptr ? res->body.ptr : "",
+					 res->body.len);
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j,
+					    "errors"), 0);
+	const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code"));
+	int is = c && !strcmp(c, code);
+
+	cJSON_Delete(j);
+	return is;
+}
+
+int telnyx_command(const struct telnyx_account *a, const char *call_id,
+		   const char *action, const cJSON *body)
+{
+	struct buf path = BUF_INIT(2048);
+	struct httpc_response res;
+	int rc = GD_ERROR;
+
+	if (buf_puts(&path, "/calls/") || url_escape(&path, call_id) ||
+	    buf_printf(&path, "/actions/%s", action))
+		goto cleanup;
+	if (!telnyx_rest(&res, a, "POST", path.ptr, body) &&
+	    ((res.status >= 200 && res.status < 300) || res.status == 404 ||
+	     (res.status == 422 && error_is(&res, "90018"))))
+		rc = 0; /* done, or the call is gone: nothing left to do */
+	else
+		gd_error_set("telnyx %s: %s (HTTP %ld)", action,
+			     res.fate ? res.error : "refused", res.status);
+	httpc_response_release(&res);
+cleanup:
+	buf_release(&path);
+	return rc;
+}
+
+/* The first error's code, title/detail and source pointer. */
+static const char *error_of(const struct httpc_response *res, char *code,
+			    size_t n, char *msg, size_t m, char *ptr, size_t p)
+{
+	cJSON *j = cJSON_ParseWithLength(res->body.ptr ? res->body.ptr : "",
+					 res->body.len);
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j,
+					    "errors"), 0);
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+	const char *t = fn_str(e, "detail"), *ti = fn_str(e, "title");
+	const char *pt = fn_str(cJSON_GetObjectItemCaseSensitive(e, "source"),
+				"pointer");
+
+	code[0] = msg[0] = ptr[0] = '\0';
+	if (cJSON_IsString(c))
+		snprintf(code, n, "%s", c->valuestring);
+	else if (cJSON_IsNumber(c))
+		snprintf(code, n, "%ld", (long)c->valuedouble);
+	snprintf(msg, m, "%s%s%s", ti ? ti : "", ti && t ? ": " : "", t ? t : "");
+	snprintf(ptr, p, "%s", pt ? pt : "");
+	cJSON_Delete(j);
+	return code;
+}
+
+cJSON *telnyx_fail(const struct httpc_response *res, int creating)
+{
+	char code[32], msg[400], ptr[64], code_s[40];
+
+	if (res->fate == HTTPC_NOT_SENT)
+		return fn_fail("transient", "connect", "cannot reach Telnyx: %s",
+			       res->error);
+	if (res->fate == HTTPC_NO_RESPONSE)
+		return creating
+			? fn_fail("ambiguous", "no_response", "no response from "
+				  "Telnyx (%s): the call may exist", res->error)
+			: fn_fail("transient", "no_response", "no response from "
+				  "Telnyx: %s", res->error);
+	error_of(res, code, sizeof(code), msg, sizeof(msg), ptr, sizeof(ptr));
+	snprintf(code_s, sizeof(code_s), "%s", code[0] ? code : "");
+	if (!code[0])
+		snprintf(code_s, sizeof(code_s), "http_%ld", res->status);
+	if (!msg[0])
+		snprintf(msg, sizeof(msg), "HTTP %ld", res->status);
+	if (res->status == 429 || !strcmp(code, "10011") || !strcmp(code, "90103"))
+		return fn_fail("rate_limited", code_s, "Telnyx: %s", msg);
+	if (res->status == 401 || res->status == 403 || !strcmp(code, "10009") ||
+	    !strcmp(code, "10010"))
+		return fn_fail("auth", code_s, "Telnyx refused the credentials: %s",
+			       msg);
+	if ((!strcmp(code, "10002") || !strcmp(code, "10016")) &&
+	    strcmp(ptr, "/from"))
+		return fn_fail("invalid_number", code_s, "Telnyx: %s", msg);
+	if (res->status >= 500)
+		return fn_fail("transient", code_s, "Telnyx: %s", msg);
+	if (res->status >= 200 && res->status < 300)
+		return creating
+			? fn_fail("ambiguous", "bad_response", "Telnyx answered %ld "
+				  "without a call_control_id", res->status)
+			: fn_fail("transient", "bad_response", "Telnyx answered %ld "
+				  "with an unreadable body", res->status);
+	return fn_fail("rejected", code_s, "Telnyx: %s", msg);
+}
+
+/* The webhook URL with our query parameters added. */
+static int webhook_url(struct buf *out, const char *hook, const char *account)
+{
+	return buf_puts(out, hook) ||
+	       buf_putc(out, strchr(hook, '?') ? '&' : '?') ||
+	       buf_puts(out, "account=") || url_escape(out, account);
+}
+
+/* What the webhook does once the call is answered (telnyx_hook.c). */
+static int keep_plan(const cJSON *req, const char *stream, int leave)
+{
+	const cJSON *script = cJSON_GetObjectItemCaseSensitive(req, "script");
+	const char *disclosure = fn_str(req, "disclosure");
+	const char *lang = fn_str(req, "language");
+	cJSON *plan = cJSON_CreateObject();
+	char *s;
+	int rc;
+
+	if (disclosure && *disclosure)
+		cJSON_AddStringToObject(plan, "disclosure", disclosure);
+	if (lang)
+		cJSON_AddStringToObject(plan, "language", lang);
+	if (stream)
+		cJSON_AddStringToObject(plan, "stream_url", stream);
+	cJSON_AddStringToObject(plan, "voicemail", leave ? "leave_message"
+				: "hang_up");
+	if (leave)
+		cJSON_AddStringToObject(plan, "message", fn_str(script, "text"));
+	s = cJSON_PrintUnformatted(plan);
+	cJSON_Delete(plan);
+	rc = s ? hook_state_put("telnyx", fn_str(req, "attempt_id"), "plan", s)
+		: GD_ERROR;
+	cJSON_free(s);
+	return rc;
+}
+
+static cJSON *telnyx_dial(const cJSON *req)
+{
+	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
+	const cJSON *agent = cJSON_GetObjectItemCaseSensitive(req, "agent");
+	const cJSON *script = cJSON_GetObjectItemCaseSensitive(req, "script");
+	const cJSON *rt = cJSON_GetObjectItemCaseSensitive(req, "ring_timeout_s");
+	const char *aid = fn_str(req, "attempt_id"), *hook = fn_str(req, "webhook_url");
+	const char *stream = fn_str(agent, "stream_url"), *vm = fn_str(req, "voicemail");
+	const char *disclosure = fn_str(req, "disclosure");
+	const char *text = fn_str(script, "text"), *mode = fn_str(script, "mode");
+	struct telnyx_account a;
+	struct httpc_response res;
+	struct buf url = BUF_INIT(8192);
+	char state[256];
+	cJSON *body = NULL, *out = NULL, *got = NULL;
+	const char *id;
+	long ring = cJSON_IsNumber(rt) ? (long)rt->valuedouble : 30;
+	int leave = vm && !strcmp(vm, "leave_message") && text && *text &&
+		(!mode || !strcmp(mode, "override"));
+	int disclose = disclosure && *disclosure, tries, maybe_created = 0;
+
+	memset(&res, 0, sizeof(res));
+	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), 1))
+		return fn_fail("auth", "credentials", "%s", gd_error_last());
+	if (!stream || !*stream) {
+		out = fn_fail("rejected", "no_agent", "agent.stream_url is not set: "
+			      "there is no agent to connect the call to");
+		goto cleanup;
+	}
+	if (disclose && (!hook || !*hook)) {
+		out = fn_fail("rejected", "no_webhook", "a disclosure must be played "
+			      "but no webhook_base_url is configured to play it");
+		goto cleanup;
+	}
+	ring = ring < 5 ? 5 : ring > 600 ? 600 : ring;
+	b64_encode(state, sizeof(state), aid, strlen(aid));
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "connection_id", a.connection_id);
+	cJSON_AddStringToObject(body, "to", fn_str(req, "to"));
+	cJSON_AddStringToObject(body, "from", fn_str(req, "from"));
+	cJSON_AddNumberToObject(body, "timeout_secs", (double)ring);
+	cJSON_AddStringToObject(body, "client_state", state);
+	cJSON_AddStringToObject(body, "command_id", aid);
+	if (hook && *hook) {
+		if (webhook_url(&url, hook, a.name)) {
+			out = fn_fail("rejected", "request", "webhook URL too long");
+			goto cleanup;
+		}
+		cJSON_AddStringToObject(body, "webhook_url", url.ptr);
+		cJSON_AddStringToObject(body, "webhook_url_method", "POST");
+		cJSON_AddStringToObject(body, "answering_machine_detection",
+					leave ? "detect_beep" : "detect");
+		if (keep_plan(req, stream, leave)) {
+			out = fn_fail("transient", "state", "cannot keep the call's "
+				      "plan: %s", gd_error_last());
+			goto cleanup;
+		}
+	} else {
+		cJSON_AddStringToObject(body, "answering_machine_detection",
+					"disabled");
+	}
+	if (!disclose) {
+		cJSON_AddStringToObject(body, "stream_url", stream);
+		cJSON_AddStringToObject(body, "stream_track", "inbound_track");
+		cJSON_AddStringToObject(body, "stream_bidirectional_mode", "rtp");
+	}
+	/* a retry with the same command_id cannot make a second call */
+	for (tries = 0; tries < 2; tries++) {
+		httpc_response_release(&res);
+		telnyx_rest(&res, &a, "POST", "/calls", body);
+		if (res.fate == HTTPC_NO_RESPONSE)
+			maybe_created = 1;
+		if (!(res.fate == HTTPC_NO_RESPONSE ||
+		      (res.fate == HTTPC_ANSWERED && res.status >= 500)))
+			break;
+	}
+	if (res.fate != HTTPC_ANSWERED || res.status < 200 || res.status >= 300) {
+		out = telnyx_fail(&res, 1);
+		if (maybe_created && res.fate == HTTPC_ANSWERED && res.status >= 500) {
+			cJSON_Delete(out);
+			out = fn_fail("ambiguous", "no_response", "no response from "
+				      "Telnyx, then HTTP %ld: the call may exist",
+				      res.status);
+		}
+		goto cleanup;
+	}
+	got = cJSON_ParseWithLength(res.body.ptr, res.body.len);
+	id = fn_str(cJSON_GetObjectItemCaseSensitive(got, "data"), "call_control_id");
+	if (!id || !*id) {
+		out = telnyx_fail(&res, 1);
+		goto cleanup;
+	}
+	hook_state_put("telnyx", aid, "call", id);
+	out = fn_ok();
+	cJSON_AddStringToObject(out, "call_id", id);
+cleanup:
+	cJSON_Delete(got);
+	cJSON_Delete(body);
+	httpc_response_release(&res);
+	buf_release(&url);
+	telnyx_account_wipe(&a);
+	return out;
+}
+
+static cJSON *telnyx_status(const cJSON *req)
+{
+	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
+	const char *id = fn_str(req, "call_id"), *aid = fn_str(req, "attempt_id");
+	const char *disp = fn_str(req, "dispatched_at");
+	struct buf known = BUF_INIT(512), path = BUF_INIT(2048), ans = BUF_INIT(64);
+	struct telnyx_account a;
+	struct httpc_response res;
+	cJSON *out = NULL, *got = NULL, *oc;
+	const cJSON *d, *dur;
+	time_t now = 0, since;
+	long secs;
+
+	memset(&res, 0, sizeof(res));
+	time_parse_rfc3339(&now, fn_str(req, "now"));
+	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), 0))
+		return fn_fail("auth", "credentials", "%s", gd_error_last());
+	if ((!id || !*id) && !hook_state_get(&known, "telnyx", aid, "call"))
+		id = known.ptr;
+	if (!id || !*id) {
+		if (!disp || time_parse_rfc3339(&since, disp))
+			since = now - TELNYX_FIND_WINDOW - 1;
+		if (now - since <= TELNYX_FIND_WINDOW) {
+			out = fn_fail("transient", "not_yet", "no webhook has named "
+				      "this attempt's call yet; ask again later");
+		} else {
+			out = fn_ok();
+			cJSON_AddBoolToObject(out, "found", 0);
+		}
+		goto cleanup;
+	}
+	if (buf_puts(&path, "/calls/") || url_escape(&path, id)) {
+		out = fn_fail("transient", "request", "call id too long");
+		goto cleanup;
+	}
+	if (telnyx_rest(&res, &a, "GET", path.ptr, NULL) || res.status != 200) {
+		if (res.fate == HTTPC_ANSWERED && res.status == 404) {
+			/* Telnyx forgets ended calls: the webhook has the outcome */
+			out = fn_ok();
+			cJSON_AddBoolToObject(out, "found", 1);
+			cJSON_AddStringToObject(out, "call_id", id);
+			cJSON_AddStringToObject(out, "state", "unknown");
+		} else {
+			out = telnyx_fail(&res, 0);
+		}
+		goto cleanup;
+	}
+	got = cJSON_ParseWithLength(res.body.ptr, res.body.len);
+	d = cJSON_GetObjectItemCaseSensitive(got, "data");
+	if (!cJSON_IsObject(d)) {
+		out = telnyx_fail(&res, 0);
+		goto cleanup;
+	}
+	out = fn_ok();
+	cJSON_AddBoolToObject(out, "found", 1);
+	cJSON_AddStringToObject(out, "call_id", id);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "is_alive"))) {
+		int answered = aid && !hook_state_get(&ans, "telnyx", aid, "answered");
+		cJSON_AddStringToObject(out, "state", answered ? "in_progress"
+					: "ringing");
+		goto cleanup;
+	}
+	dur = cJSON_GetObjectItemCaseSensitive(d, "call_duration");
+	secs = cJSON_IsNumber(dur) ? (long)dur->valuedouble : 0;
+	oc = cJSON_CreateObject();
+	/* the status API has no cause: the webhook's outcome is richer */
+	hook_outcome(oc, secs > 0 ? (secs < TELNYX_HANGUP_S ? "hangup" : "connected")
+		     : "no_answer", secs, secs > 0, NULL, 0,
+		     "from the call's status (no hangup cause)");
+	cJSON_AddStringToObject(out, "state", "completed");
+	cJSON_AddItemToObject(out, "outcome", oc);
+cleanup:
+	cJSON_Delete(got);
+	httpc_response_release(&res);
+	buf_release(&known);
+	buf_release(&path);
+	buf_release(&ans);
+	telnyx_account_wipe(&a);
+	return out;
+}
+
+static cJSON *telnyx_hangup(const cJSON *req)
+{
+	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
+	const char *id = fn_str(req, "call_id");
+	struct buf path = BUF_INIT(2048);
+	struct telnyx_account a;
+	struct httpc_response res;
+	cJSON *out = NULL;
+	char code[32], msg[256], ptr[64];
+
+	memset(&res, 0, sizeof(res));
+	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), 0))
+		return fn_fail("auth", "credentials", "%s", gd_error_last());
+	if (buf_puts(&path, "/calls/") || url_escape(&path, id) ||
+	    buf_puts(&path, "/actions/hangup")) {
+		out = fn_fail("rejected", "bad_request", "call id too long");
+		goto cleanup;
+	}
+	if (telnyx_rest(&res, &a, "POST", path.ptr, NULL)) {
+		out = telnyx_fail(&res, 0);
+	} else if ((res.status >= 200 && res.status < 300) || res.status == 404 ||
+		   !strcmp(error_of(&res, code, sizeof(code), msg, sizeof(msg),
+				    ptr, sizeof(ptr)), "90018")) {
+		out = fn_ok(); /* ended already: nothing to hang up */
+	} else {
+		out = telnyx_fail(&res, 0);
+	}
+cleanup:
+	httpc_response_release(&res);
+	buf_release(&path);
+	telnyx_account_wipe(&a);
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct fn_def def = {
+		"telnyx", telnyx_dial, telnyx_status, telnyx_hangup
+	};
+	static const struct fn_web web = { telnyx_webhook };
+
+	return fn_main_web(&def, &web, argc, argv);
+}

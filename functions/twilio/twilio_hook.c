@@ -1,0 +1,223 @@
+/*
+ * Twilio's webhooks (CGI): status callbacks and async AMD results, POSTed
+ * to webhook_base_url + "/twilio?account=<name>&attempt_id=<id>[&cb=amd]".
+ *
+ * The signature is checked first, against the public URL built from
+ * gitdial.json (never the Host header) and with the account's auth
+ * token. Then only a final CallStatus becomes an "outcome" event; the
+ * intermediate ones (initiated, ringing, in-progress) are acknowledged
+ * and dropped. An AMD result is remembered for the outcome, and acted on:
+ * a machine gets the voicemail message (leave_message) or a hang-up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "err.h"
+#include "fn.h"
+#include "form.h"
+#include "hook.h"
+#include "sig.h"
+#include "twilio.h"
+#include "web.h"
+#include "banned.h"
+
+/*
+ * Verifies the delivery with the named account, or with each Twilio
+ * account when the URL names none. On success *acct is the account.
+ */
+static int verify(const cJSON *cfg, const char *name, const char *url,
+		  const struct form *params, const struct web_request *req,
+		  struct twilio_account *acct, int *status)
+{
+	const char *sig = web_header(req, "X-Twilio-Signature");
+	const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(cfg, "accounts");
+	const cJSON *a;
+	int tried = 0;
+
+	if (!sig || !*sig) {
+		*status = 401;
+		return gd_error_set("no X-Twilio-Signature header");
+	}
+	cJSON_ArrayForEach(a, accounts) {
+		const char *prov = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(a, "provider"));
+		if (!prov || strcmp(prov, "twilio") || (name && strcmp(a->string, name)))
+			continue;
+		tried++;
+		if (twilio_account_load(acct, a, a->string)) {
+			*status = 500;
+			return GD_ERROR;
+		}
+		if (!sig_twilio_check(acct->token, url, params, req->body.ptr,
+				      req->body.len, sig))
+			return 0;
+		twilio_account_wipe(acct);
+	}
+	*status = tried ? 403 : 404;
+	if (!tried)
+		return gd_error_set("no Twilio account%s%s in gitdial.json",
+				    name ? " named " : "", name ? name : "");
+	return gd_error_set("X-Twilio-Signature does not match");
+}
+
+/* Makes Twilio act on a machine: the voicemail message, or a hang-up. */
+static void amd_act(const struct twilio_account *a, const char *call_sid,
+		    const char *attempt_id, const char *vm)
+{
+	struct buf path = BUF_INIT(1024), form = BUF_INIT(64 * 1024);
+	struct buf state = BUF_INIT(64 * 1024), twiml = BUF_INIT(64 * 1024);
+	struct httpc_response res;
+	cJSON *msg = NULL;
+	const char *text = NULL, *lang = NULL;
+
+	memset(&res, 0, sizeof(res));
+	if (vm && !strcmp(vm, "leave_message") &&
+	    !hook_state_get(&state, "twilio", attempt_id, "vm")) {
+		msg = cJSON_Parse(state.ptr);
+		text = fn_str(msg, "message");
+		lang = fn_str(msg, "language");
+	}
+	if (buf_puts(&path, "/Calls/") || url_escape(&path, call_sid) ||
+	    buf_puts(&path, ".json"))
+		goto cleanup;
+	if (text && *text) {
+		if (buf_puts(&twiml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+			     "<Response>") || twiml_say(&twiml, lang, text) ||
+		    buf_puts(&twiml, "<Hangup/></Response>") ||
+		    form_put(&form, "Twiml", twiml.ptr))
+			goto cleanup;
+	} else if (form_put(&form, "Status", "completed")) {
+		goto cleanup;
+	}
+	if (twilio_rest(&res, a, "POST", path.ptr, form.ptr) ||
+	    res.status < 200 || res.status >= 300)
+		fprintf(stderr, "gitdial-twilio: %s: cannot %s the machine-answered "
+			"call: %s (HTTP %ld)\n", attempt_id,
+			text ? "leave the message on" : "hang up",
+			res.fate ? res.error : "refused", res.status);
+	httpc_response_release(&res);
+cleanup:
+	cJSON_Delete(msg);
+	buf_release(&path);
+	buf_release(&form);
+	buf_release(&state);
+	buf_release(&twiml);
+}
+
+static long num_param(const struct form *f, const char *name)
+{
+	const char *v = form_get(f, name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	n = strtol(v, &end, 10);
+	return *end || n < 0 ? 0 : n;
+}
+
+void twilio_webhook(const struct web_request *req, struct web_reply *rep)
+{
+	struct form q = FORM_INIT, p = FORM_INIT;
+	struct buf url = BUF_INIT(16384), amd = BUF_INIT(256);
+	struct twilio_account acct;
+	const char *attempt_id, *call_sid, *status, *answered_by, *cb, *ts_s;
+	char campaign[72];
+	cJSON *cfg = NULL, *ev = NULL;
+	int st = 400, json_body;
+	time_t ts;
+
+	memset(&acct, 0, sizeof(acct));
+	if (strcmp(req->method, "POST")) {
+		web_reply_text(rep, 405, "POST only");
+		goto cleanup;
+	}
+	if (form_parse(&q, req->query, strlen(req->query))) {
+		web_reply_text(rep, 400, "malformed query string");
+		goto cleanup;
+	}
+	json_body = form_get(&q, "bodySHA256") != NULL;
+	if (!json_body && strncasecmp(req->content_type,
+				      "application/x-www-form-urlencoded", 33)) {
+		web_reply_text(rep, 415, "expected a form-encoded body");
+		goto cleanup;
+	}
+	if (!json_body && form_parse(&p, req->body.ptr ? req->body.ptr : "",
+				     req->body.len)) {
+		web_reply_text(rep, 400, "malformed form body");
+		goto cleanup;
+	}
+	if (hook_config_load(&cfg) ||
+	    hook_public_url(&url, cfg, "twilio", req->query)) {
+		web_reply_text(rep, 500, "%s", gd_error_last());
+		goto cleanup;
+	}
+	if (verify(cfg, form_get(&q, "account"), url.ptr, &p, req, &acct, &st)) {
+		web_reply_text(rep, st, "%s", gd_error_last());
+		goto cleanup;
+	}
+	/* authentic from here on */
+	if (form_get(&p, "AccountSid") &&
+	    strcmp(form_get(&p, "AccountSid"), acct.sid)) {
+		web_reply_text(rep, 403, "AccountSid is not the account's");
+		goto cleanup;
+	}
+	attempt_id = form_get(&q, "attempt_id");
+	if (attempt_campaign(campaign, sizeof(campaign), attempt_id)) {
+		web_reply_text(rep, 400, "the URL carries no gitdial attempt_id");
+		goto cleanup;
+	}
+	call_sid = form_get(&p, "CallSid");
+	status = form_get(&p, "CallStatus");
+	answered_by = form_get(&p, "AnsweredBy");
+	cb = form_get(&q, "cb");
+	if (!call_sid || !*call_sid) {
+		web_reply_text(rep, 400, "no CallSid");
+		goto cleanup;
+	}
+	if (cb && !strcmp(cb, "amd")) {
+		if (answered_by && *answered_by &&
+		    (hook_state_put("twilio", attempt_id, "amd", answered_by))) {
+			web_reply_text(rep, 500, "cannot keep the AMD result: %s",
+				       gd_error_last());
+			goto cleanup;
+		}
+		if (twilio_is_machine(answered_by))
+			amd_act(&acct, call_sid, attempt_id, form_get(&q, "vm"));
+		web_reply_text(rep, 204, "ok");
+		goto cleanup;
+	}
+	if (!answered_by && !hook_state_get(&amd, "twilio", attempt_id, "amd"))
+		answered_by = amd.ptr;
+	ts_s = form_get(&p, "Timestamp");
+	if (!ts_s || time_parse_rfc2822(&ts, ts_s))
+		ts = hook_now();
+	ev = hook_event("outcome", ts, campaign, attempt_id, call_sid);
+	if (twilio_outcome(ev, status, num_param(&p, "CallDuration"), answered_by,
+			   (int)num_param(&p, "SipResponseCode"))) {
+		/* initiated, ringing, in-progress: the outcome comes later */
+		web_reply_text(rep, 204, "ok");
+		goto cleanup;
+	}
+	if (form_get(&p, "RecordingUrl") && *form_get(&p, "RecordingUrl"))
+		cJSON_AddStringToObject(ev, "recording_url",
+					form_get(&p, "RecordingUrl"));
+	if (fn_spool(ev)) {
+		web_reply_text(rep, 500, "cannot spool the event: %s", gd_error_last());
+		goto cleanup;
+	}
+	hook_state_drop("twilio", attempt_id, "vm");
+	web_reply_text(rep, 204, "ok");
+cleanup:
+	twilio_account_wipe(&acct);
+	cJSON_Delete(ev);
+	cJSON_Delete(cfg);
+	form_release(&q);
+	form_release(&p);
+	buf_release(&url);
+	buf_release(&amd);
+}
