@@ -379,15 +379,13 @@ static void reconcile(struct round *r, struct camp *c)
 					goto cleanup;
 			}
 			{
-				char aid[128], phone[PHONE_MAX], *call_id = NULL;
-				size_t k;
+				char aid[128], phone[PHONE_MAX];
+				const char *call_id;
 				cJSON *req;
 				attempt_id_make(aid, sizeof(aid), cp->id,
 						c->rc->aud->r[i].key, a);
 				audience_phone(phone, &c->rc->aud->r[i]);
-				for (k = 0; k < c->st.nfl; k++)
-					if (c->st.fl[k].idx == i && c->st.fl[k].attempt == a)
-						call_id = c->st.fl[k].call_id;
+				call_id = state_call_id(&c->st, (uint32_t)i, a);
 				req = render_status(r->repo->cfg, cp, aid, phone, call_id,
 						    (time_t)rs->dispatched_at, r->o->now);
 				calls[n].request = cJSON_PrintUnformatted(req);

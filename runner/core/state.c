@@ -152,16 +152,29 @@ int state_has_analysis(const struct cstate *s, const char *call_id)
 	return 0;
 }
 
+/*
+ * Placed attempts' call ids, for status queries: appended as the log is
+ * read, and compacted (attempts with an outcome dropped) only when the
+ * array is full, so replaying millions of events stays linear.
+ */
+static void flight_compact(struct cstate *s)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < s->nfl; i++) {
+		const struct flight *f = &s->fl[i];
+		if (!(s->r[f->idx].done & (1u << f->attempt)))
+			s->fl[j++] = *f;
+	}
+	s->nfl = j;
+}
+
 static void flight_set(struct cstate *s, uint32_t idx, int attempt,
 		       const char *call_id)
 {
-	size_t i;
-
-	for (i = 0; i < s->nfl; i++)
-		if (s->fl[i].idx == idx && s->fl[i].attempt == attempt)
-			break;
-	if (i == s->nfl) {
-		if (s->nfl == s->fl_alloc) {
+	if (s->nfl == s->fl_alloc) {
+		flight_compact(s);
+		if (s->nfl == s->fl_alloc || s->nfl * 2 > s->fl_alloc) {
 			size_t na = s->fl_alloc ? s->fl_alloc * 2 : 64;
 			struct flight *p = realloc(s->fl, na * sizeof(*p));
 			if (!p)
@@ -169,23 +182,23 @@ static void flight_set(struct cstate *s, uint32_t idx, int attempt,
 			s->fl = p;
 			s->fl_alloc = na;
 		}
-		s->nfl++;
 	}
-	s->fl[i].idx = idx;
-	s->fl[i].attempt = (uint8_t)attempt;
-	snprintf(s->fl[i].call_id, sizeof(s->fl[i].call_id), "%s",
+	s->fl[s->nfl].idx = idx;
+	s->fl[s->nfl].attempt = (uint8_t)attempt;
+	snprintf(s->fl[s->nfl].call_id, sizeof(s->fl[s->nfl].call_id), "%s",
 		 call_id ? call_id : "");
+	s->nfl++;
 }
 
-static void flight_drop(struct cstate *s, uint32_t idx, int attempt)
+const char *state_call_id(const struct cstate *s, uint32_t idx, int attempt)
 {
 	size_t i;
 
-	for (i = 0; i < s->nfl; i++)
-		if (s->fl[i].idx == idx && s->fl[i].attempt == attempt) {
-			s->fl[i] = s->fl[--s->nfl];
-			return;
-		}
+	/* the newest entry wins */
+	for (i = s->nfl; i-- > 0;)
+		if (s->fl[i].idx == idx && s->fl[i].attempt == attempt)
+			return s->fl[i].call_id;
+	return NULL;
 }
 
 static void note_recent(struct cstate *s, uint64_t key, enum outcome o,
@@ -254,7 +267,6 @@ static void apply_attempt(struct cstate *s, const char *ev, const cJSON *o,
 			return; /* the first outcome of an attempt stands */
 		rs->done |= bit;
 		rs->dispatched |= bit;
-		flight_drop(s, (uint32_t)idx, n);
 		if (oc == OUT_NONE)
 			oc = OUT_FAILED;
 		if (kind && (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient")))

@@ -69,7 +69,7 @@ struct cstate {
 	int64_t logged_ts;
 	int64_t first_ts, last_ts;
 	int ever_dialed;
-	/* call ids of placed attempts, for status queries */
+	/* call ids of placed attempts, for status queries (state_call_id) */
 	struct flight { uint32_t idx; uint8_t attempt; char call_id[64]; } *fl;
 	size_t nfl, fl_alloc;
 	uint64_t *analysis; /* hashes of call ids with an analysis event */
@@ -91,6 +91,8 @@ void state_release(struct cstate *s);
  * NUL-terminated). A malformed line is counted in bad_lines and skipped.
  */
 void state_apply(struct cstate *s, const char *line, size_t len);
+/* The call id of placed attempt (idx, attempt), or NULL. */
+const char *state_call_id(const struct cstate *s, uint32_t idx, int attempt);
 /* True when the log has an analysis event for call_id. */
 int state_has_analysis(const struct cstate *s, const char *call_id);
 /* Recipient index for a phone key, or -1. */
