@@ -12,6 +12,9 @@ static int load_audience(struct repo *r, struct src *s, struct repo_campaign *rc
 {
 	struct audience_opts o = { rc->c, NULL, 0 };
 	struct buf data = BUF_INIT(AUDIENCE_MAX);
+	const char *mapped;
+	size_t mapped_len;
+	void *token = NULL;
 	int err;
 
 	if (rc->c->audience_csv) {
@@ -47,6 +50,25 @@ static int load_audience(struct repo *r, struct src *s, struct repo_campaign *rc
 found:
 		names_release(&n);
 	}
+	/* map the blob where we can: a million-row file is not copied */
+	s->content_id(s, rc->audience_path, rc->audience_oid);
+	if (rc->audience_oid[0]) {
+		struct src_file f;
+		f.path = rc->audience_path;
+		snprintf(f.id, sizeof(f.id), "%s", rc->audience_oid);
+		if (!s->map(s, &f, &mapped, &mapped_len, &token)) {
+			if (flags & REPO_PLACES)
+				o.rules = r->rules;
+			o.keep_vars = !!(flags & REPO_VARS);
+			err = mapped_len > AUDIENCE_MAX
+				? (diags_add(d, DIAG_ERROR, rc->audience_path, 0, NULL,
+					     "larger than %u bytes", AUDIENCE_MAX), GD_EINVALID)
+				: audience_read(&rc->aud, rc->audience_path, mapped,
+						mapped_len, &o, d);
+			s->unmap(s, token);
+			goto done;
+		}
+	}
 	if ((err = s->read(s, rc->audience_path, &data, AUDIENCE_MAX))) {
 		diags_add(d, DIAG_ERROR, rc->audience_path, 0, NULL, "%s",
 			  err == GD_ENOTFOUND ? "the audience file does not exist"
@@ -54,12 +76,12 @@ found:
 		buf_release(&data);
 		return GD_EINVALID;
 	}
-	s->content_id(s, rc->audience_path, rc->audience_oid);
 	if (flags & REPO_PLACES)
 		o.rules = r->rules;
 	o.keep_vars = !!(flags & REPO_VARS);
 	err = audience_read(&rc->aud, rc->audience_path, data.ptr, data.len, &o, d);
 	buf_release(&data);
+done:
 	if (err) {
 		audience_free(rc->aud);
 		rc->aud = NULL;

@@ -127,26 +127,49 @@ static void set_skipped_line(struct cstate *s, size_t line)
 	s->skipped_line[line / 8] |= (uint8_t)(1u << (line % 8));
 }
 
-static int push_u64(uint64_t **v, size_t *n, size_t *alloc, uint64_t x)
+/* Call ids with an analysis event: a set of their hashes (open addressing). */
+static void analysis_add(struct cstate *s, uint64_t h)
 {
-	if (*n == *alloc) {
-		size_t na = *alloc ? *alloc * 2 : 64;
-		uint64_t *p = realloc(*v, na * sizeof(*p));
-		if (!p)
-			return -1;
-		*v = p;
-		*alloc = na;
+	size_t i, mask;
+
+	if (!h)
+		h = 1;
+	if ((s->n_analysis + 1) * 2 > s->analysis_alloc) {
+		size_t cap = s->analysis_alloc ? s->analysis_alloc * 2 : 1024, j;
+		uint64_t *n = calloc(cap, sizeof(*n));
+		if (!n)
+			return;
+		for (j = 0; j < s->analysis_alloc; j++) {
+			uint64_t x = s->analysis[j];
+			if (!x)
+				continue;
+			for (i = x & (cap - 1); n[i]; i = (i + 1) & (cap - 1))
+				;
+			n[i] = x;
+		}
+		free(s->analysis);
+		s->analysis = n;
+		s->analysis_alloc = cap;
 	}
-	(*v)[(*n)++] = x;
-	return 0;
+	mask = s->analysis_alloc - 1;
+	for (i = h & mask; s->analysis[i]; i = (i + 1) & mask)
+		if (s->analysis[i] == h)
+			return;
+	s->analysis[i] = h;
+	s->n_analysis++;
 }
 
 int state_has_analysis(const struct cstate *s, const char *call_id)
 {
 	uint64_t h = hash_fnv1a(call_id, strlen(call_id));
-	size_t i;
+	size_t i, mask;
 
-	for (i = 0; i < s->n_analysis; i++)
+	if (!h)
+		h = 1;
+	if (!s->analysis_alloc)
+		return 0;
+	mask = s->analysis_alloc - 1;
+	for (i = h & mask; s->analysis[i]; i = (i + 1) & mask)
 		if (s->analysis[i] == h)
 			return 1;
 	return 0;
@@ -226,54 +249,120 @@ static void note_sentiment(struct cstate *s, const char *call_id, const char *se
 				: !strcmp(sent, "negative") ? 3 : 0;
 }
 
-static void apply_attempt(struct cstate *s, const char *ev, const cJSON *o,
-			  int64_t ts)
+/* The fields of one log line, found in a single pass over its members. */
+struct line {
+	const char *ev, *ts, *aid, *call_id, *outcome, *status, *reason;
+	const char *phone, *sentiment, *kind;
+	const cJSON *row, *duration, *answered;
+};
+
+static void line_fields(struct line *l, const cJSON *o)
 {
-	const char *aid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "attempt_id"));
-	const char *call_id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "call_id"));
+	const cJSON *c;
+
+	memset(l, 0, sizeof(*l));
+	for (c = o ? o->child : NULL; c; c = c->next) {
+		const char *k = c->string, *v = cJSON_IsString(c) ? c->valuestring : NULL;
+		if (!k)
+			continue;
+		switch (k[0]) {
+		case 'a':
+			if (!strcmp(k, "attempt_id")) l->aid = v;
+			else if (!strcmp(k, "answered")) l->answered = c;
+			break;
+		case 'c':
+			if (!strcmp(k, "call_id")) l->call_id = v;
+			break;
+		case 'd':
+			if (!strcmp(k, "duration_s")) l->duration = c;
+			break;
+		case 'e':
+			if (!strcmp(k, "event")) l->ev = v;
+			else if (!strcmp(k, "error"))
+				l->kind = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(c, "kind"));
+			break;
+		case 'o':
+			if (!strcmp(k, "outcome")) l->outcome = v;
+			break;
+		case 'p':
+			if (!strcmp(k, "phone")) l->phone = v;
+			break;
+		case 'r':
+			if (!strcmp(k, "row")) l->row = c;
+			else if (!strcmp(k, "reason")) l->reason = v;
+			break;
+		case 's':
+			if (!strcmp(k, "status")) l->status = v;
+			else if (!strcmp(k, "sentiment")) l->sentiment = v;
+			break;
+		case 't':
+			if (!strcmp(k, "ts")) l->ts = v;
+			break;
+		}
+	}
+}
+
+enum ev_kind { EV_OTHER, EV_DISPATCHED, EV_PLACED, EV_OUTCOME, EV_SKIPPED,
+	       EV_STATUS, EV_ANALYSIS };
+
+static enum ev_kind ev_kind(const char *ev)
+{
+	switch (ev[0]) {
+	case 'd': return !strcmp(ev, "dispatched") ? EV_DISPATCHED : EV_OTHER;
+	case 'p': return !strcmp(ev, "placed") ? EV_PLACED : EV_OTHER;
+	case 'o': return !strcmp(ev, "outcome") ? EV_OUTCOME : EV_OTHER;
+	case 's': return !strcmp(ev, "skipped") ? EV_SKIPPED
+		: !strcmp(ev, "status") ? EV_STATUS : EV_OTHER;
+	case 'a': return !strcmp(ev, "analysis") ? EV_ANALYSIS : EV_OTHER;
+	}
+	return EV_OTHER;
+}
+
+static void apply_attempt(struct cstate *s, enum ev_kind ev,
+			  const struct line *l, int64_t ts)
+{
 	uint64_t key;
 	int n;
 	long idx;
 	struct rstate *rs;
 	uint16_t bit;
 
-	if (attempt_id_parse(aid, &key, &n) || (idx = state_find(s, key)) < 0) {
+	if (attempt_id_parse(l->aid, &key, &n) || (idx = state_find(s, key)) < 0) {
 		s->unknown++;
 		return;
 	}
 	rs = &s->r[idx];
 	bit = (uint16_t)(1u << n);
-	if (!strcmp(ev, "dispatched")) {
+	if (ev == EV_DISPATCHED) {
 		rs->dispatched |= bit;
 		if (ts >= rs->dispatched_at)
 			rs->dispatched_at = ts;
 		s->n_dispatched++;
 		s->ever_dialed = 1;
-	} else if (!strcmp(ev, "placed")) {
+	} else if (ev == EV_PLACED) {
 		rs->placed |= bit;
 		rs->dispatched |= bit;
 		if (ts >= rs->placed_at)
 			rs->placed_at = ts;
 		if (!(rs->done & bit))
-			flight_set(s, (uint32_t)idx, n, call_id);
+			flight_set(s, (uint32_t)idx, n, l->call_id);
 	} else { /* outcome */
-		const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
-		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
-		enum outcome oc = outcome_parse(cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(o, "outcome")));
-		const cJSON *dur = cJSON_GetObjectItemCaseSensitive(o, "duration_s");
-		int d = cJSON_IsNumber(dur) ? (int)dur->valuedouble : 0;
+		enum outcome oc = outcome_parse(l->outcome);
+		int d = cJSON_IsNumber(l->duration) ? (int)l->duration->valuedouble : 0;
 		if (rs->done & bit)
 			return; /* the first outcome of an attempt stands */
 		rs->done |= bit;
 		rs->dispatched |= bit;
 		if (oc == OUT_NONE)
 			oc = OUT_FAILED;
-		if (kind && (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient")))
+		if (l->kind && (!strcmp(l->kind, "rate_limited") ||
+				!strcmp(l->kind, "transient")))
 			rs->free |= bit;
-		if (kind && (!strcmp(kind, "invalid_number") || !strcmp(kind, "rejected")))
+		if (l->kind && (!strcmp(l->kind, "invalid_number") ||
+				!strcmp(l->kind, "rejected")))
 			rs->dead = 1;
-		if (kind)
+		if (l->kind)
 			s->n_provider_failed++;
 		if (n >= rs->last_attempt) {
 			rs->last_attempt = (uint8_t)n;
@@ -283,26 +372,26 @@ static void apply_attempt(struct cstate *s, const char *ev, const cJSON *o,
 		s->n_outcomes++;
 		if (oc == OUT_CONNECTED || oc == OUT_HANGUP)
 			s->n_connected++;
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "answered")))
+		if (cJSON_IsTrue(l->answered))
 			s->n_answered++;
 		if (oc == OUT_NO_ANSWER || oc == OUT_BUSY || oc == OUT_VOICEMAIL)
 			s->n_noanswer++;
 		if (oc == OUT_FAILED)
 			s->n_failed_calls++;
-		note_recent(s, key, oc, d, ts, call_id);
+		note_recent(s, key, oc, d, ts, l->call_id);
 	}
 }
 
 void state_apply(struct cstate *s, const char *line, size_t len)
 {
 	cJSON *o = cJSON_ParseWithLength(line, len);
-	const char *ev, *ts_s;
+	struct line l;
+	enum ev_kind ev;
 	time_t ts = 0;
 
 	s->events++;
-	ev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "event"));
-	ts_s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ts"));
-	if (!ev || !ts_s || time_parse_rfc3339(&ts, ts_s)) {
+	line_fields(&l, o);
+	if (!l.ev || !l.ts || time_parse_rfc3339(&ts, l.ts)) {
 		s->bad_lines++;
 		goto done;
 	}
@@ -310,41 +399,41 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 		s->first_ts = ts;
 	if (ts > s->last_ts)
 		s->last_ts = ts;
-	if (!strcmp(ev, "dispatched") || !strcmp(ev, "placed") ||
-	    !strcmp(ev, "outcome")) {
-		apply_attempt(s, ev, o, ts);
-	} else if (!strcmp(ev, "skipped")) {
-		const cJSON *row = cJSON_GetObjectItemCaseSensitive(o, "row");
-		const char *ph = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "phone"));
-		long idx = ph ? state_find(s, phone_key(ph)) : -1;
-		if (cJSON_IsNumber(row) && row->valuedouble >= 1 &&
-		    row->valuedouble < 1e9)
-			set_skipped_line(s, (size_t)row->valuedouble);
-		if (idx >= 0 && cJSON_IsNumber(row) &&
-		    s->aud->r[idx].line == (uint32_t)row->valuedouble)
+	switch ((ev = ev_kind(l.ev))) {
+	case EV_DISPATCHED:
+	case EV_PLACED:
+	case EV_OUTCOME:
+		apply_attempt(s, ev, &l, ts);
+		break;
+	case EV_SKIPPED: {
+		long idx = l.phone ? state_find(s, phone_key(l.phone)) : -1;
+		if (cJSON_IsNumber(l.row) && l.row->valuedouble >= 1 &&
+		    l.row->valuedouble < 1e9)
+			set_skipped_line(s, (size_t)l.row->valuedouble);
+		if (idx >= 0 && cJSON_IsNumber(l.row) &&
+		    s->aud->r[idx].line == (uint32_t)l.row->valuedouble)
 			s->r[idx].skipped = 1;
 		s->n_skipped++;
-	} else if (!strcmp(ev, "status")) {
-		enum status st = status_parse(cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(o, "status")));
-		const char *why = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(o, "reason"));
+		break;
+	}
+	case EV_STATUS: {
+		enum status st = status_parse(l.status);
 		if (st != ST_NONE && ts >= s->logged_ts) {
 			s->logged = st;
 			s->logged_ts = ts;
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",
-				 why ? why : "");
+				 l.reason ? l.reason : "");
 		}
-	} else if (!strcmp(ev, "analysis")) {
-		const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "call_id"));
-		const char *sent = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "sentiment"));
-		if (cid) {
-			push_u64(&s->analysis, &s->n_analysis, &s->analysis_alloc,
-				 hash_fnv1a(cid, strlen(cid)));
-			if (sent)
-				note_sentiment(s, cid, sent);
+		break;
+	}
+	case EV_ANALYSIS:
+		if (l.call_id) {
+			analysis_add(s, hash_fnv1a(l.call_id, strlen(l.call_id)));
+			if (l.sentiment)
+				note_sentiment(s, l.call_id, l.sentiment);
 		}
-	} else {
+		break;
+	default:
 		s->unknown++;
 	}
 done:
