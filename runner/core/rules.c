@@ -23,6 +23,17 @@ struct prefix_row {
 	char *value; /* zones "A&B" or regions "US-NJ&..." */
 };
 
+/*
+ * A prefix table's index: open addressing on (digits as a number, length),
+ * so a longest-prefix match is at most one probe per length.
+ */
+struct prefix_index {
+	uint64_t *key; /* value * 16 + length, 0 = empty */
+	uint32_t *row;
+	size_t cap;
+	size_t max_len;
+};
+
 struct legal_rule {
 	char id[48];
 	char jurisdiction[12];
@@ -32,8 +43,10 @@ struct legal_rule {
 struct rules {
 	struct prefix_row *zones;
 	size_t n_zones;
+	struct prefix_index zones_ix;
 	struct prefix_row *regions;
 	size_t n_regions;
+	struct prefix_index regions_ix;
 	struct legal_rule *legal;
 	size_t n_legal;
 	char (*disclosure)[12];
@@ -84,22 +97,57 @@ static int load_prefixes(struct prefix_row **out, size_t *n, const char *text,
 	return 0;
 }
 
+static size_t ix_slot(uint64_t key, size_t cap)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & (cap - 1);
+}
+
+static int index_build(struct prefix_index *ix, const struct prefix_row *rows,
+		       size_t n)
+{
+	size_t i, cap = 64;
+
+	while (cap < n * 2 + 2)
+		cap *= 2;
+	ix->key = calloc(cap, sizeof(*ix->key));
+	ix->row = calloc(cap, sizeof(*ix->row));
+	if (!ix->key || !ix->row)
+		return gd_error_set("out of memory");
+	ix->cap = cap;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(rows[i].prefix), j;
+		uint64_t v = 0, key;
+		for (j = 0; j < len; j++)
+			v = v * 10 + (uint64_t)(rows[i].prefix[j] - '0');
+		key = v * 16 + len;
+		if (len > ix->max_len)
+			ix->max_len = len;
+		for (j = ix_slot(key, cap); ix->key[j]; j = (j + 1) & (cap - 1))
+			;
+		ix->key[j] = key;
+		ix->row[j] = (uint32_t)i;
+	}
+	return 0;
+}
+
 /* Longest prefix of digits found in rows; *plen gets its length. */
 static const struct prefix_row *longest(const struct prefix_row *rows,
-					size_t n, const char *digits,
-					size_t *plen)
+					const struct prefix_index *ix,
+					const char *digits, size_t *plen)
 {
-	size_t len = strlen(digits), l;
+	uint64_t pv[16];
+	size_t len, l;
 
-	for (l = len < 15 ? len : 15; l > 0; l--) {
-		struct prefix_row key, *hit;
-		memcpy(key.prefix, digits, l);
-		key.prefix[l] = '\0';
-		hit = bsearch(&key, rows, n, sizeof(*rows), cmp_prefix);
-		if (hit) {
-			*plen = l;
-			return hit;
-		}
+	for (len = 0; len < 15 && digits[len] >= '0' && digits[len] <= '9'; len++)
+		pv[len + 1] = (len ? pv[len] : 0) * 10 + (uint64_t)(digits[len] - '0');
+	for (l = len < ix->max_len ? len : ix->max_len; l > 0; l--) {
+		uint64_t key = pv[l] * 16 + l;
+		size_t j;
+		for (j = ix_slot(key, ix->cap); ix->key[j]; j = (j + 1) & (ix->cap - 1))
+			if (ix->key[j] == key) {
+				*plen = l;
+				return &rows[ix->row[j]];
+			}
 	}
 	return NULL;
 }
@@ -213,6 +261,8 @@ int rules_load(struct rules **out)
 				"phone-zones.txt")) ||
 	    (rc = load_prefixes(&r->regions, &r->n_regions, gd_data_nanp_regions,
 				"nanp-regions.txt")) ||
+	    (rc = index_build(&r->zones_ix, r->zones, r->n_zones)) ||
+	    (rc = index_build(&r->regions_ix, r->regions, r->n_regions)) ||
 	    (rc = load_legal(r)) || (rc = load_disclosure(r))) {
 		rules_free(r);
 		return rc;
@@ -235,6 +285,10 @@ void rules_free(struct rules *r)
 		free(r->zone_names[i]);
 	free(r->zones);
 	free(r->regions);
+	free(r->zones_ix.key);
+	free(r->zones_ix.row);
+	free(r->regions_ix.key);
+	free(r->regions_ix.row);
 	free(r->legal);
 	free(r->disclosure);
 	free(r->zone_names);
@@ -248,10 +302,10 @@ long rules_place_key(const struct rules *r, const char *e164)
 	size_t plen = 0;
 	long zi, gi = -1;
 
-	z = longest(r->zones, r->n_zones, digits, &plen);
+	z = longest(r->zones, &r->zones_ix, digits, &plen);
 	zi = z ? (long)(z - r->zones) : -1;
 	if (digits[0] == '1' &&
-	    (g = longest(r->regions, r->n_regions, digits, &plen)) && plen == 4)
+	    (g = longest(r->regions, &r->regions_ix, digits, &plen)) && plen == 4)
 		gi = (long)(g - r->regions);
 	return (zi + 1) * ((long)r->n_regions + 2) + gi + 1;
 }
@@ -327,7 +381,7 @@ int rules_place(const struct rules *r, struct place *out, const char *e164,
 						    strlen(tz_column));
 		out->source = ZSRC_COLUMN;
 	}
-	row = longest(r->zones, r->n_zones, digits, &plen);
+	row = longest(r->zones, &r->zones_ix, digits, &plen);
 	if (!out->n_zones) {
 		if (!row) {
 			out->source = ZSRC_UNKNOWN;
@@ -366,7 +420,7 @@ int rules_place(const struct rules *r, struct place *out, const char *e164,
 	}
 	/* ... and the NANP state or province of the area code */
 	if (digits[0] == '1' &&
-	    (row = longest(r->regions, r->n_regions, digits, &plen)) && plen == 4) {
+	    (row = longest(r->regions, &r->regions_ix, digits, &plen)) && plen == 4) {
 		for (p = row->value; *p;) {
 			const char *amp = strchr(p, '&');
 			size_t len = amp ? (size_t)(amp - p) : strlen(p);
