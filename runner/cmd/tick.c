@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cmd.h"
 #include "dnc.h"
 #include "err.h"
@@ -167,21 +168,53 @@ static int round_load(struct round *r, struct diags *d)
 		c->acct = config_account(r->repo->cfg, rc2->c->account);
 		buf_init(&c->lines, LEDGER_FILE_MAX);
 		buf_init(&c->placed, LEDGER_FILE_MAX);
-		if ((rc = state_init(&c->st, rc2->aud)) ||
-		    (rc = ledger_replay(&c->st, &r->src, rc2->id)))
-			return rc;
+		{
+			char cpath[PATH_MAX], key[128], cj[41], cjpath[128];
+			size_t replayed;
+			snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc2->id);
+			r->src.content_id(&r->src, cjpath, cj);
+			snprintf(key, sizeof(key), "%.40s:%.40s:%zu", rc2->audience_oid,
+				 cj, rules_count(r->repo->rules));
+			snprintf(cpath, sizeof(cpath), "%s/gitdial/cache/%s.state",
+				 git_repository_path(store_repo(r->st)), rc2->id);
+			if ((rc = state_init(&c->st, rc2->aud)) ||
+			    (rc = cache_replay(&c->st, &r->src, rc2->id,
+					       getenv("GITDIAL_NO_CACHE") ? NULL : cpath,
+					       key, &replayed)))
+				return rc;
+		}
 		c->loaded = 1;
 	}
 	return 0;
 }
 
 /* Appends a spooled event to its campaign's lines, once (SPEC §4 step 2). */
+/*
+ * Spool files are named by arrival; events are appended in the order of
+ * their content (time, then the whole text), so two runners given the
+ * same events write the same bytes whatever order the webhooks came in.
+ */
+static int cmp_spool_event(const void *a, const void *b)
+{
+	const struct spool_file *x = a, *y = b;
+	const char *tx = strstr(x->data, "\"ts\":\""), *ty = strstr(y->data, "\"ts\":\"");
+	int c;
+
+	if (tx && ty && (c = strncmp(tx, ty, 26)))
+		return c;
+	if ((c = strcmp(x->data, y->data)))
+		return c;
+	return strcmp(x->name, y->name);
+}
+
 static void ingest(struct round *r)
 {
 	size_t i;
 
 	if (spool_read(&r->spool, r->spool_dir))
 		return;
+	if (r->spool.n > 1)
+		qsort(r->spool.v, r->spool.n, sizeof(*r->spool.v), cmp_spool_event);
 	r->spool_done = calloc(r->spool.n + 1, 1);
 	r->spool_bad = calloc(r->spool.n + 1, 1);
 	if (!r->spool_done || !r->spool_bad)

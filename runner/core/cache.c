@@ -1,0 +1,215 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "err.h"
+#include "ledger.h"
+#include "util.h"
+#include "banned.h"
+
+#define CACHE_MAGIC "GDSTATE2"
+
+struct head {
+	char magic[8];
+	uint32_t sizeof_state, sizeof_rstate, sizeof_flight;
+	char key[128];
+	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, 40);
+}
+
+/* Reads the cache into st; returns the sorted file ids it covers, or NULL. */
+static char *load(struct cstate *st, const char *path, const char *key,
+		  size_t *nfiles)
+{
+	struct buf b = BUF_INIT((size_t)4096 << 20);
+	struct head h;
+	const char *p;
+	char *ids = NULL;
+	struct cstate keep = *st;
+	size_t need;
+
+	if (file_read(&b, path, b.max) || b.len < sizeof(h))
+		goto fail;
+	memcpy(&h, b.ptr, sizeof(h));
+	if (memcmp(h.magic, CACHE_MAGIC, 8) || h.sizeof_state != sizeof(*st) ||
+	    h.sizeof_rstate != sizeof(struct rstate) ||
+	    h.sizeof_flight != sizeof(struct flight) ||
+	    strncmp(h.key, key, sizeof(h.key)) || h.n != st->n)
+		goto fail;
+	need = sizeof(h) + sizeof(*st) + h.n * sizeof(struct rstate) +
+	       h.skipped_bytes + h.nfl * sizeof(struct flight) +
+	       h.analysis_alloc * sizeof(uint64_t) + h.nfiles * 40;
+	if (b.len != need)
+		goto fail;
+	p = b.ptr + sizeof(h);
+	memcpy(st, p, sizeof(*st));
+	p += sizeof(*st);
+	/* the pointers and the map are this process's own */
+	st->aud = keep.aud;
+	st->r = keep.r;
+	st->map_key = keep.map_key;
+	st->map_idx = keep.map_idx;
+	st->map_cap = keep.map_cap;
+	st->skipped_line = NULL;
+	st->fl = NULL;
+	st->analysis = NULL;
+	memcpy(st->r, p, h.n * sizeof(struct rstate));
+	p += h.n * sizeof(struct rstate);
+	if (h.skipped_bytes) {
+		if (!(st->skipped_line = malloc(h.skipped_bytes)))
+			goto fail_state;
+		memcpy(st->skipped_line, p, h.skipped_bytes);
+		p += h.skipped_bytes;
+	}
+	st->fl_alloc = st->nfl = h.nfl;
+	if (h.nfl) {
+		if (!(st->fl = malloc(h.nfl * sizeof(struct flight))))
+			goto fail_state;
+		memcpy(st->fl, p, h.nfl * sizeof(struct flight));
+		p += h.nfl * sizeof(struct flight);
+	}
+	st->analysis_alloc = h.analysis_alloc;
+	if (h.analysis_alloc) {
+		if (!(st->analysis = malloc(h.analysis_alloc * sizeof(uint64_t))))
+			goto fail_state;
+		memcpy(st->analysis, p, h.analysis_alloc * sizeof(uint64_t));
+		p += h.analysis_alloc * sizeof(uint64_t);
+	}
+	if (!(ids = malloc(h.nfiles * 40 + 1)))
+		goto fail_state;
+	memcpy(ids, p, h.nfiles * 40);
+	*nfiles = h.nfiles;
+	buf_release(&b);
+	return ids;
+fail_state:
+	free(st->skipped_line);
+	free(st->fl);
+	free(st->analysis);
+	*st = keep;
+	memset(st->r, 0, st->n * sizeof(*st->r));
+fail:
+	buf_release(&b);
+	return NULL;
+}
+
+static int save(const struct cstate *st, const char *path, const char *key,
+		const struct src_files *files)
+{
+	struct buf b = BUF_INIT((size_t)4096 << 20);
+	struct head h;
+	char *ids = NULL;
+	size_t i;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, CACHE_MAGIC, 8);
+	h.sizeof_state = sizeof(*st);
+	h.sizeof_rstate = sizeof(struct rstate);
+	h.sizeof_flight = sizeof(struct flight);
+	snprintf(h.key, sizeof(h.key), "%s", key);
+	h.n = st->n;
+	h.nfiles = files->n;
+	h.skipped_bytes = st->skipped_line ? st->skipped_line_max / 8 + 1 : 0;
+	h.nfl = st->nfl;
+	h.analysis_alloc = st->analysis_alloc;
+	if (!(ids = malloc(files->n * 40 + 1)))
+		return gd_error_set("out of memory");
+	for (i = 0; i < files->n; i++)
+		memcpy(ids + i * 40, files->v[i].id, 40);
+	qsort(ids, files->n, 40, cmp_id);
+	rc = buf_put(&b, &h, sizeof(h));
+	rc = rc ? rc : buf_put(&b, st, sizeof(*st));
+	rc = rc ? rc : buf_put(&b, st->r, st->n * sizeof(*st->r));
+	rc = rc ? rc : buf_put(&b, st->skipped_line, h.skipped_bytes);
+	rc = rc ? rc : buf_put(&b, st->fl, st->nfl * sizeof(*st->fl));
+	rc = rc ? rc : buf_put(&b, st->analysis, st->analysis_alloc * sizeof(uint64_t));
+	rc = rc ? rc : buf_put(&b, ids, files->n * 40);
+	free(ids);
+	if (!rc) {
+		char dir[4096], *slash;
+		snprintf(dir, sizeof(dir), "%s", path);
+		if ((slash = strrchr(dir, '/'))) {
+			*slash = '\0';
+			dir_create(dir);
+		}
+		rc = file_write_atomic(path, b.ptr, b.len);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+int cache_replay(struct cstate *st, struct src *s, const char *id,
+		 const char *path, const char *key, size_t *replayed)
+{
+	struct src_files files, fresh = { NULL, 0 };
+	char *ids = NULL;
+	size_t nids = 0, i;
+	int rc, all_there = 1;
+
+	*replayed = 0;
+	if ((rc = ledger_files(&files, s, id)))
+		return rc;
+	/* the cache only helps when every file has a blob id */
+	for (i = 0; i < files.n; i++)
+		if (strlen(files.v[i].id) != 40)
+			path = NULL;
+	if (path)
+		ids = load(st, path, key, &nids);
+	if (ids) {
+		/* every file the cache saw must still be here */
+		char *now = malloc(files.n * 40 + 1);
+		if (!now) {
+			rc = gd_error_set("out of memory");
+			goto cleanup;
+		}
+		for (i = 0; i < files.n; i++)
+			memcpy(now + i * 40, files.v[i].id, 40);
+		qsort(now, files.n, 40, cmp_id);
+		for (i = 0; i < nids && all_there; i++)
+			all_there = bsearch(ids + i * 40, now, files.n, 40, cmp_id) != NULL;
+		free(now);
+	}
+	if (ids && all_there) {
+		/* replay only what the cache has not seen, in path order */
+		fresh.v = calloc(files.n + 1, sizeof(*fresh.v));
+		for (i = 0; fresh.v && i < files.n; i++)
+			if (!bsearch(files.v[i].id, ids, nids, 40, cmp_id))
+				fresh.v[fresh.n++] = files.v[i];
+		rc = ledger_replay_files(st, s, &fresh, 0);
+		*replayed = fresh.n;
+		free(fresh.v); /* the entries are files' own */
+	} else {
+		if (ids) {
+			/* stale: start from nothing */
+			free(st->skipped_line);
+			free(st->fl);
+			free(st->analysis);
+			{
+				struct cstate keep = *st;
+				memset(st, 0, sizeof(*st));
+				st->aud = keep.aud;
+				st->r = keep.r;
+				st->n = keep.n;
+				st->map_key = keep.map_key;
+				st->map_idx = keep.map_idx;
+				st->map_cap = keep.map_cap;
+				memset(st->r, 0, st->n * sizeof(*st->r));
+			}
+		}
+		rc = ledger_replay_files(st, s, &files, 0);
+		*replayed = files.n;
+	}
+	if (!rc && path && *replayed)
+		save(st, path, key, &files); /* a cache that cannot be written is no error */
+cleanup:
+	free(ids);
+	src_files_release(&files);
+	return rc;
+}

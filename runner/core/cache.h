@@ -1,0 +1,24 @@
+/*
+ * A derived cache of a campaign's log state, outside the repository
+ * (<gitdir>/gitdial/cache/<id>.state), so a tick replays only the log
+ * files added since the last one. Keyed by the audience and campaign.json
+ * blob ids and the set of log blob ids it has seen: when anything it saw
+ * is gone, or the key differs, it is ignored and rebuilt. Deleting it
+ * changes no result, only the time a tick takes.
+ */
+#ifndef GD_CACHE_H
+#define GD_CACHE_H
+
+#include "state.h"
+#include "store.h"
+
+/*
+ * Brings st (fresh from state_init) up to the log of campaign id in s,
+ * using and then refreshing the cache file at path (NULL: no cache).
+ * key identifies the inputs that shape the recipient list. *replayed
+ * gets how many log files had to be read.
+ */
+int cache_replay(struct cstate *st, struct src *s, const char *id,
+		 const char *path, const char *key, size_t *replayed);
+
+#endif

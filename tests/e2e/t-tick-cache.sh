@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The derived state cache (.git/gitdial/cache) changes no result: the same
+# ticks with and without it make the very same commits, and a corrupt or
+# stale cache is ignored.
+. "$(dirname "$0")/../lib.sh"
+
+T0=2026-11-24T14:00:00Z
+new_repo "$TMP/seed" >/dev/null
+schedule "$TMP/seed" nov-reminders 2026-11-24T09:00:00-05:00
+schedule "$TMP/seed" ramadan-survey 2026-11-24T09:00:00Z
+git clone -q "$TMP/seed" "$TMP/cached"
+git clone -q "$TMP/seed" "$TMP/plain"
+run() { # DIR N: one tick at T0 + N*3 minutes
+	"$GITDIAL" tick --repo "$1" --now "$(minutes_after $T0 $(($2 * 3)))" >/dev/null
+}
+for i in $(seq 0 39); do
+	run "$TMP/cached" $i
+	GITDIAL_NO_CACHE=1 run "$TMP/plain" $i
+	# halfway, break the cache in two ways: it must be rebuilt, not trusted
+	if [ $i -eq 15 ]; then
+		for f in "$TMP"/cached/.git/gitdial/cache/*.state; do
+			printf 'garbage' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+		done
+	fi
+	if [ $i -eq 25 ]; then
+		cp -r "$TMP/cached/.git/gitdial/cache" "$TMP/cache-25"
+	fi
+done
+ok_if "the cache was used" test -s "$TMP/cached/.git/gitdial/cache/nov-reminders.state"
+expect_eq "with and without the cache, the same commits" \
+	"$(git -C "$TMP/plain" rev-parse HEAD)" "$(git -C "$TMP/cached" rev-parse HEAD)"
+expect_eq "and the same history length" \
+	"$(git -C "$TMP/plain" rev-list --count HEAD)" "$(git -C "$TMP/cached" rev-list --count HEAD)"
+
+# a cache from a later point of a history that was rewound must not be trusted
+git clone -q "$TMP/seed" "$TMP/rewound"
+for i in $(seq 0 9); do run "$TMP/rewound" $i; done
+mkdir -p "$TMP/rewound/.git/gitdial"
+cp -r "$TMP/cache-25" "$TMP/rewound/.git/gitdial/cache"
+git clone -q "$TMP/seed" "$TMP/ref"
+for i in $(seq 0 9); do GITDIAL_NO_CACHE=1 run "$TMP/ref" $i; done
+run "$TMP/rewound" 10
+GITDIAL_NO_CACHE=1 run "$TMP/ref" 10
+expect_eq "a cache that saw files the branch no longer has is rebuilt" \
+	"$(git -C "$TMP/ref" rev-parse HEAD)" "$(git -C "$TMP/rewound" rev-parse HEAD)"
+finish
