@@ -20,7 +20,7 @@
  * Real fuzzing with clang 14's libFuzzer (from the top of the tree, after
  * `make` has generated build/gen/data.c), e.g. for the audience target:
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Irunner/core $(pkg-config --cflags libgit2 libcjson libarchive) tests/fuzz/audience.c runner/core/[a-z]*.c build/gen/data.c -o build/fuzz-audience $(pkg-config --libs libgit2 libcjson libcurl libarchive libcrypto) -lcsv -lpthread
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Irunner/core $(pkg-config --cflags libgit2 libcjson libarchive) tests/fuzz/audience.c runner/core/[a-z]*.c build/gen/data.c -o build/fuzz-audience $(pkg-config --libs libgit2 libcjson libcurl libarchive libcrypto zlib) -lcsv -lpthread
  *   mkdir -p /tmp/new && build/fuzz-audience -max_total_time=60 -timeout=10 -rss_limit_mb=2048 /tmp/new tests/fuzz/corpus/audience
  *
  * (the library is compiled into the fuzzer, not taken from libgitdial.a,

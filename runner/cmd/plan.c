@@ -133,7 +133,17 @@ int cmd_plan(int argc, char **argv)
 	have_state = 1;
 	ledger_replay(&st, &s, id);
 	eff = state_effective(rc_->c, &st, now);
-	share = repo_account_share(r, id, now, NULL, NULL, &active);
+	/* the account's cap is shared with every campaign on it: load them all */
+	{
+		struct repo *all = NULL;
+		struct diags quiet = { 0 };
+		if (!repo_load(&all, &s, NULL, 0, &quiet) && all)
+			share = repo_account_share(all, id, now, NULL, NULL, &active);
+		else
+			share = repo_account_share(r, id, now, NULL, NULL, &active);
+		repo_free(all);
+		diags_release(&quiet);
+	}
 	cap = (size_t)rc_->c->concurrency < share ? (size_t)rc_->c->concurrency : share;
 	/* recipients per zone set, and when each opens */
 	if (!(open = calloc(rc_->aud->n_places + 1, 1)) ||
@@ -144,8 +154,10 @@ int cmd_plan(int argc, char **argv)
 	for (i = 0; i < rc_->aud->n; i++) {
 		const struct place *p = &rc_->aud->places[rc_->aud->r[i].place];
 		char z[256];
-		if (dnc_contains(dnc, rc_->aud->r[i].key))
-			dnc_n++;
+		if (dnc_contains(dnc, rc_->aud->r[i].key)) {
+			dnc_n++; /* excluded: not in the per-zone counts either */
+			continue;
+		}
 		per_src[p->source]++;
 		zones_text(z, sizeof(z), p);
 		for (j = 0; j < nzr; j++)

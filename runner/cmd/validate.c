@@ -110,8 +110,12 @@ int cmd_validate(int argc, char **argv)
 				continue;
 			}
 			if (repo_load(&one, &s, x, REPO_AUDIENCE, &tmp) == GD_ENOTFOUND &&
-			    !tmp.errors)
-				continue; /* deleted in this change: nothing to check */
+			    !tmp.errors) {
+				/* deleted in this change: nothing to check */
+				repo_free(one);
+				diags_release(&tmp);
+				continue;
+			}
 			campaigns++;
 			{
 				size_t k;

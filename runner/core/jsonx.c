@@ -21,10 +21,10 @@ static unsigned long line_at(const char *text, size_t off)
 	return line;
 }
 
+/* Whitespace as cJSON skips it: every byte up to and including space. */
 static size_t skip_ws(const char *t, size_t n, size_t i)
 {
-	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' ||
-			 t[i] == '\r'))
+	while (i < n && (unsigned char)t[i] <= ' ')
 		i++;
 	return i;
 }
@@ -61,17 +61,22 @@ static size_t skip_value(const char *t, size_t n, size_t i, int depth)
 				i++;
 				continue;
 			}
-			if (close == '}') {
-				i = skip_string(t, n, i);
-				i = skip_ws(t, n, i);
-				if (i < n && t[i] == ':')
-					i++;
+			{
+				size_t before = i;
+				if (close == '}') {
+					i = skip_string(t, n, i);
+					i = skip_ws(t, n, i);
+					if (i < n && t[i] == ':')
+						i++;
+				}
+				i = skip_value(t, n, i, depth + 1);
+				if (i == before)
+					i++; /* malformed: always make progress */
 			}
-			i = skip_value(t, n, i, depth + 1);
 		}
 	}
 	while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' &&
-	       t[i] != ' ' && t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
+	       (unsigned char)t[i] > ' ')
 		i++;
 	return i;
 }
@@ -107,7 +112,12 @@ static size_t locate(const char *t, size_t n, const char *path)
 					return (size_t)-1;
 				if (k == idx)
 					break;
-				i = skip_value(t, n, i, 0);
+				{
+					size_t before = i;
+					i = skip_value(t, n, i, 0);
+					if (i == before)
+						i++;
+				}
 				i = skip_ws(t, n, i);
 				if (i < n && t[i] == ',')
 					i++;
@@ -141,7 +151,12 @@ static size_t locate(const char *t, size_t n, const char *path)
 			i = skip_ws(t, n, i);
 			if (ke - ks == sl && !memcmp(t + ks, seg, sl))
 				break;
-			i = skip_value(t, n, i, 0);
+			{
+				size_t before = i;
+				i = skip_value(t, n, i, 0);
+				if (i == before)
+					i++;
+			}
 		}
 	}
 	return i;

@@ -1,7 +1,7 @@
 /*
- * Fuzz target: event-log lines (the .jsonl files under outcomes/<id>/, one JSON object a
- * line) through state_apply for a fixed audience and campaign, then the
- * eligibility, selection and status that are derived from them.
+ * Fuzz target: event-log lines (the .jsonl files under outcomes/<id>/,
+ * one JSON object a line) through state_apply for a fixed audience and
+ * campaign, then the eligibility, selection and status derived from them.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -191,10 +191,10 @@ static void test_state(void)
 	for (i = 0; i < s.n; i++)
 		inflight += RS_INFLIGHT(&s.r[i]) != 0;
 	CHECK(inflight == 1 && RS_INFLIGHT(&s.r[0]), "one call in flight (%zu)", inflight);
-	CHECK(s.nfl == 1 && s.fl[0].idx == 0 && s.fl[0].attempt == 1 &&
-	      !strcmp(s.fl[0].call_id, "CA0"),
-	      "the in-flight list holds only the placed call without an outcome (%zu)",
-	      s.nfl);
+	CHECK(state_call_id(&s, 0, 1) && !strcmp(state_call_id(&s, 0, 1), "CA0"),
+	      "the call id of the placed attempt in flight");
+	CHECK(!state_call_id(&s, 0, 2) && !state_call_id(&s, 9, 1) &&
+	      !state_call_id(&s, 3, 1), "no call id for attempts never placed");
 	CHECK(s.bad_lines == 0 && s.unknown == 0, "no bad lines");
 	CHECK(s.n_outcomes == 6 && s.n_dispatched == 7 && s.n_skipped == 2,
 	      "counters: %zu outcomes, %zu dispatched, %zu skipped", s.n_outcomes,
