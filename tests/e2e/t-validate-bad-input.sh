@@ -178,6 +178,19 @@ if [ -x "$REL" ]; then
 	v --bin "$REL" campaigns/big
 	rc_is "a 50 MB header field is an error" 1
 	out_has "50 MB header field: file:1" "^campaigns/big/audience\.csv:1: error: field 1 is 50000000 bytes"
+	# 200 MB in one field from under 1 MB of .csv.gz: libcsv buffers the
+	# whole field (no cap), so 150 MB of address space is not enough
+	# (reported); it should still be one row warning.
+	printf '{"name": "Big", "account": "sim-main", "audience": {"csv": "audience.csv.gz"}}\n' \
+		>"$R/campaigns/big/campaign.json"
+	rm -f "$R/campaigns/big/audience.csv"
+	{ printf 'phone,note\n+12125550100,"'; head -c 200000000 /dev/zero | tr '\0' a
+	  printf '"\n+12125550101,ok\n'; } | gzip -1 >"$R/campaigns/big/audience.csv.gz"
+	(cd "$R" && ulimit -v 150000 && timeout 20 "$REL" validate campaigns/big) \
+		>"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	todo "a 200 MB field in 1 MB of .csv.gz: a row warning within 150 MB" \
+		grep -q "^campaigns/big/audience\.csv\.gz:2: warning: field 2 is 200000000 bytes" "$TMP/out"
 else
 	skip "a 50 MB field" "no release build at $REL"
 fi
@@ -285,12 +298,13 @@ rc_is "no gitdial.json" 1
 out_has "no gitdial.json: says so" "^gitdial\.json: error: missing"
 
 # A control character as whitespace (cJSON accepts it) before an object in
-# an array sent json_line into an endless loop (reported).
+# an array once sent json_line into an endless loop.
 reset
 printf '{"name": "x", "account": "sim-main", "audience": {"csv": "audience.csv"},\n "pacing": {"window": {"start": "09:00", "end": "20:00", "days": [\f{"a": 1}]}},\n "bogus": 1}\n' \
 	>"$R/$A/campaign.json"
-v --t 3
-todo "a form feed before an object in an array does not hang validate" test "$RC" = 1
+v
+rc_is "a form feed before an object in an array (no hang)" 1
+out_has "form feed: the later error keeps its line" "^$A/campaign\.json:3: error: bogus: unknown field"
 
 # --- campaign folders and ids ----------------------------------------------
 for bad in "Promo" "my camp" "bad..id" "-lead" "x_y"; do
@@ -325,11 +339,8 @@ v gitdial.json
 rc_is "PATH: gitdial.json checks everything" 1
 v ./campaigns/nov-reminders/
 rc_is "PATH: ./ and a trailing slash" 1
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 v campaigns/gone/campaign.json
-rc_is "PATH: a deleted campaign is nothing to check" 0
-# cmd_validate's `continue` after GD_ENOTFOUND skips repo_free(one) (reported)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 v campaigns/gone/campaign.json
-todo "PATH: a deleted campaign leaks nothing (LSan)" test "$RC" = 0
+rc_is "PATH: a deleted campaign is nothing to check (and leaks nothing)" 0
 v "campaigns/../gitdial.json"
 rc_is "PATH: campaigns/.. is not a campaign" 1
 out_has "PATH: the bad id is named" '^campaigns/\.\./gitdial\.json: error: "\.\." is not a valid campaign id'
