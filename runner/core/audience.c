@@ -43,6 +43,7 @@ struct reader {
 	int too_many;
 	int header_done;
 	int started;
+	int skip_to_eol; /* dropping the rest of a line after a too-long field */
 	int fatal;
 	int placeholder_col[PLACEHOLDER_MAX];
 	/* dedup: open addressing over phone keys */
@@ -529,6 +530,62 @@ reset:
 	buf_reset(&rd->rec);
 }
 
+static void *capped_realloc(void *p, size_t n)
+{
+	if (n > (size_t)AUDIENCE_FIELD_MAX * 2 + 32 * 1024)
+		return NULL;
+	return realloc(p, n);
+}
+
+/*
+ * Feeds bytes to libcsv a physical line at a time, so that we know the
+ * line where each record starts: a record starts on the first line fed
+ * while the parser had no row begun.
+ */
+static int parser_init(struct reader *rd)
+{
+	if (csv_init(&rd->p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI))
+		return gd_error_set("out of memory");
+	/*
+	 * libcsv buffers a whole field before our callback sees it, growing
+	 * by 128 bytes a step: grow in 16 KiB steps and refuse past twice the
+	 * field limit, so a 500 MB field costs neither memory nor time.
+	 */
+	csv_set_blk_size(&rd->p, 16 * 1024);
+	csv_set_realloc_func(&rd->p, capped_realloc);
+	return 0;
+}
+
+/*
+ * A field outgrew the cap: the row is reported and left out, the rest of
+ * its physical line is dropped, and parsing starts afresh on the next
+ * line (a quoted field with newlines in it may then yield a few more
+ * row problems, never a crash).
+ */
+static int drop_long_field(struct reader *rd)
+{
+	int field = rd->nf + 1;
+
+	if (!rd->header_done) {
+		diags_add(rd->d, DIAG_ERROR, rd->file, rd->rec_line, NULL,
+			  "field %d is longer than %d bytes (at most %d)", field,
+			  AUDIENCE_FIELD_MAX * 2, AUDIENCE_FIELD_MAX);
+		rd->fatal = 1;
+		return GD_EINVALID;
+	}
+	diags_add(rd->d, DIAG_WARNING, rd->file, rd->rec_line, NULL,
+		  "field %d is longer than %d bytes (at most %d); the row is "
+		  "left out", field, AUDIENCE_FIELD_MAX * 2, AUDIENCE_FIELD_MAX);
+	rd->a->rows++;
+	problem(rd, SKIP_INVALID, NULL);
+	csv_free(&rd->p);
+	rd->nf = 0;
+	rd->too_many = 0;
+	buf_reset(&rd->rec);
+	rd->skip_to_eol = 1;
+	return parser_init(rd);
+}
+
 /*
  * Feeds bytes to libcsv a physical line at a time, so that we know the
  * line where each record starts: a record starts on the first line fed
@@ -547,9 +604,24 @@ static int feed(struct reader *rd, const char *data, size_t len)
 	while (len && !rd->fatal) {
 		const char *nl = memchr(data, '\n', len);
 		size_t n = nl ? (size_t)(nl - data) + 1 : len;
+		if (rd->skip_to_eol) {
+			if (nl) {
+				rd->skip_to_eol = 0;
+				rd->line++;
+				rd->at_line_start = 1;
+			}
+			data += n;
+			len -= n;
+			continue;
+		}
 		if (rd->at_line_start && rd->p.pstate == 0)
 			rd->rec_line = rd->line;
 		if (csv_parse(&rd->p, data, n, cb_field, cb_record, rd) != n) {
+			if (csv_error(&rd->p) == CSV_ENOMEM) {
+				if (drop_long_field(rd))
+					return GD_EINVALID;
+				continue; /* the same bytes, now skipped to the newline */
+			}
 			diags_add(rd->d, DIAG_ERROR, rd->file, rd->rec_line, NULL,
 				  "malformed CSV: %s (a quote inside a quoted "
 				  "field must be doubled)",
@@ -693,10 +765,8 @@ int audience_read(struct audience **out, const char *file, const char *data,
 		a->alloc = a->r ? rd.size_hint : 0;
 	}
 	*out = a;
-	if (csv_init(&rd.p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI)) {
-		rc = gd_error_set("out of memory");
+	if ((rc = parser_init(&rd)))
 		goto cleanup;
-	}
 	if (len == 0) {
 		diags_add(d, DIAG_ERROR, file, 0, NULL,
 			  "file is empty (expected a header row with a phone column)");

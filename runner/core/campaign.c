@@ -146,8 +146,9 @@ static void load_retries(struct jctx *c, struct campaign *cp, const cJSON *r)
 		cJSON_ArrayForEach(x, cd) {
 			char p[80];
 			snprintf(p, sizeof(p), "pacing.retries.cooldown_minutes[%d]", i);
-			if (!cJSON_IsNumber(x) || x->valuedouble != (double)(long)x->valuedouble ||
-			    x->valuedouble < 1 || x->valuedouble > 10080)
+			if (!cJSON_IsNumber(x) || x->valuedouble < 1 ||
+			    x->valuedouble > 10080 ||
+			    x->valuedouble != (double)(long)x->valuedouble)
 				jctx_error(c, p, "expected whole minutes, 1-10080");
 			else if (i < RETRY_LADDER_MAX)
 				cp->cooldown[cp->n_cooldown++] = (long)x->valuedouble;

@@ -350,13 +350,14 @@ int jget_int(struct jctx *c, const cJSON *obj, const char *prefix,
 		return 0;
 	d = v->valuedouble;
 	jpath(path, sizeof(path), prefix, key);
-	if (d != (double)(long)d) {
-		jctx_error(c, path, "%g is not an integer", d);
+	/* range first: casting a huge double to long is undefined */
+	if (d < (double)min || d > (double)max) {
+		jctx_error(c, path, "%g is out of range (expected %ld-%ld)",
+			   d, min, max);
 		return 0;
 	}
-	if (d < (double)min || d > (double)max) {
-		jctx_error(c, path, "%ld is out of range (expected %ld-%ld)",
-			   (long)d, min, max);
+	if (d != (double)(long)d) {
+		jctx_error(c, path, "%g is not an integer", d);
 		return 0;
 	}
 	*out = (long)d;

@@ -349,7 +349,9 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 			flight_set(s, (uint32_t)idx, n, l->call_id);
 	} else { /* outcome */
 		enum outcome oc = outcome_parse(l->outcome);
-		int d = cJSON_IsNumber(l->duration) ? (int)l->duration->valuedouble : 0;
+		/* clamp before casting: a log line is outside input */
+		int d = cJSON_IsNumber(l->duration) && l->duration->valuedouble >= 0 &&
+			l->duration->valuedouble < 1e7 ? (int)l->duration->valuedouble : 0;
 		if (rs->done & bit)
 			return; /* the first outcome of an attempt stands */
 		rs->done |= bit;
@@ -410,7 +412,8 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 		if (cJSON_IsNumber(l.row) && l.row->valuedouble >= 1 &&
 		    l.row->valuedouble < 1e9)
 			set_skipped_line(s, (size_t)l.row->valuedouble);
-		if (idx >= 0 && cJSON_IsNumber(l.row) &&
+		if (idx >= 0 && cJSON_IsNumber(l.row) && l.row->valuedouble >= 1 &&
+		    l.row->valuedouble < 4e9 &&
 		    s->aud->r[idx].line == (uint32_t)l.row->valuedouble)
 			s->r[idx].skipped = 1;
 		s->n_skipped++;
