@@ -148,6 +148,12 @@ static int round_load(struct round *r, struct diags *d)
 	if ((rc = src_init_tree(&r->src, r->st, &r->head)))
 		return rc;
 	r->have_src = 1;
+	if (!getenv("GITDIAL_NO_CACHE")) {
+		static char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s/gitdial/cache",
+			 git_repository_path(store_repo(r->st)));
+		repo_set_cache_dir(dir);
+	}
 	rc = repo_load(&r->repo, &r->src, NULL,
 		       REPO_AUDIENCE | REPO_PLACES | REPO_VARS, d);
 	if (rc)

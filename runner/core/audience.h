@@ -87,6 +87,16 @@ const char *audience_var(const struct audience *a, const struct recipient *r,
 			 int col);
 /* Looks a recipient up by phone key; NULL when not in the audience. */
 const struct recipient *audience_find(const struct audience *a, uint64_t key);
+/*
+ * A parsed audience saved to and read back from a file (the tick's
+ * derived cache; see cache.h). key must name everything the parse
+ * depended on. audience_load returns GD_ENOTFOUND when the file is
+ * missing, stale or damaged; zone names are re-interned through rules.
+ */
+int audience_save(const struct audience *a, const char *path, const char *key);
+int audience_load(struct audience **out, const char *path, const char *key,
+		  const struct rules *rules);
+
 /* True when name is an audience file name we can read. */
 int audience_file_supported(const char *name);
 

@@ -7,9 +7,17 @@
 #include "util.h"
 #include "banned.h"
 
+static const char *cache_dir;
+
+void repo_set_cache_dir(const char *dir)
+{
+	cache_dir = dir;
+}
+
 static int load_audience(struct repo *r, struct src *s, struct repo_campaign *rc,
 			 unsigned flags, struct diags *d)
 {
+	char cache_path[4096] = "", cache_key[192] = "";
 	struct audience_opts o = { rc->c, NULL, 0 };
 	struct buf data = BUF_INIT(AUDIENCE_MAX);
 	const char *mapped;
@@ -52,6 +60,18 @@ found:
 	}
 	/* map the blob where we can: a million-row file is not copied */
 	s->content_id(s, rc->audience_path, rc->audience_oid);
+	if (rc->audience_oid[0] && cache_dir) {
+		char cj[41], cjpath[128];
+		snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc->id);
+		s->content_id(s, cjpath, cj);
+		snprintf(cache_key, sizeof(cache_key), "%.40s:%.40s:%u:%zu",
+			 rc->audience_oid, cj, flags & (REPO_PLACES | REPO_VARS),
+			 r->rules ? rules_count(r->rules) : 0);
+		snprintf(cache_path, sizeof(cache_path), "%s/%s.audience",
+			 cache_dir, rc->id);
+		if (!audience_load(&rc->aud, cache_path, cache_key, r->rules))
+			return 0;
+	}
 	if (rc->audience_oid[0]) {
 		struct src_file f;
 		f.path = rc->audience_path;
@@ -85,6 +105,8 @@ done:
 	if (err) {
 		audience_free(rc->aud);
 		rc->aud = NULL;
+	} else if (cache_path[0]) {
+		audience_save(rc->aud, cache_path, cache_key); /* best effort */
 	}
 	return err;
 }

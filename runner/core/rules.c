@@ -335,6 +335,11 @@ static const char *intern(const struct rules *cr, const char *z, size_t len)
 	return n[r->n_zone_names++];
 }
 
+const char *rules_zone(const struct rules *r, const char *name)
+{
+	return intern(r, name, strlen(name));
+}
+
 static int has_token(const char *list, const char *tok)
 {
 	size_t n = strlen(tok);

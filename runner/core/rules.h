@@ -51,6 +51,9 @@ int rules_place(const struct rules *r, struct place *out, const char *e164,
  */
 long rules_place_key(const struct rules *r, const char *e164);
 
+/* The interned copy of a zone name (for places read back from a cache). */
+const char *rules_zone(const struct rules *r, const char *name);
+
 /* Number of legal rules and the i-th rule's id/jurisdiction/source, for plan. */
 size_t rules_count(const struct rules *r);
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # gitdial performance bench (issues 2 and 3, "Performance").
 #
-#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat]
+#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|webhooks]
 #
 # Uses build/bin/ (./build.sh bench builds it first). Prints one table:
 # figure | target | measured | ok. Nothing here is a test: a missed target
 # is reported, never a failure; the exit status is 0 unless the harness
 # itself breaks.
 #
-#   --quick  10x smaller inputs (100k rows, 200k events, 1,000 files):
-#            the targets are for the full sizes, so "ok" is only a hint
+#   --quick  10x smaller inputs (100k rows, 200k events, 1,000 files,
+#            500 webhook deliveries): the targets are for the full sizes,
+#            so "ok" is only a hint
 #   --keep   keep the work directory (to profile by hand)
 #   --only   run one group of figures
 #
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--keep) KEEP=1 ;;
 	--only) ONLY=${2:-}; shift ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -46,10 +47,10 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || die "python3 is missing"
 
 if [ "$QUICK" = 1 ]; then
-	ROWS=100000 EVENTS=200000 FILES=50 FLAT_FILES=1000 MORE=100
+	ROWS=100000 EVENTS=200000 FILES=50 FLAT_FILES=1000 MORE=100 HOOKS=500 HOOK_RUNS=3
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=" (quick, 1/10)"
 else
-	ROWS=1000000 EVENTS=2000000 FILES=500 FLAT_FILES=10000 MORE=100
+	ROWS=1000000 EVENTS=2000000 FILES=500 FLAT_FILES=10000 MORE=100 HOOKS=5000 HOOK_RUNS=1
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=
 fi
 FLAT_ROWS=5000 FLAT_DIALED=4000 FLAT_FEW_DIALED=100 FLAT_FEW_FILES=10
@@ -59,7 +60,11 @@ NEXT=2026-11-24T15:01:00Z
 
 mkdir -p "$BB"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gitdial-bench.XXXXXX") || die "mktemp"
-cleanup() { [ "$KEEP" = 1 ] && echo "bench: work directory kept: $WORK" >&2 || rm -rf "$WORK"; }
+BG_PIDS=() # servers started here (the fake Twilio, lighttpd), stopped by PID
+cleanup() {
+	local p
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	[ "$KEEP" = 1 ] && echo "bench: work directory kept: $WORK" >&2 || rm -rf "$WORK"; }
 trap cleanup EXIT
 log() { echo "bench: $*" >&2; }
 
@@ -308,13 +313,216 @@ bench_flat() {
 	[ "$KEEP" = 1 ] || rm -rf "$few" "$many"
 }
 
+# ---- 3. webhooks and dials ----------------------------------------------
+# Twilio's status callbacks through lighttpd running gitdial-twilio as CGI
+# (as tests/fake/lib-web.sh sets it up), then one tick ingesting them; and
+# 200 gitdial-twilio dial processes, 50 at once, against the fake Twilio
+# answering every request after 150 ms. Both servers on 127.0.0.1.
+WH_SID=AC0123456789abcdef0123456789abcdef
+WH_TOKEN=tw-bench-token-9c2e
+WH_PUB=https://hooks.example.com/gd
+WH_ID=hooks
+WH_NOW=2026-11-24T03:00:00Z # 22:00 in New York: the window is closed, no dials
+DIALS=200 DIAL_P=50 DIAL_LAT=150
+
+wh_wait() { # wh_wait CMD...: until it succeeds (5 s at most)
+	local i
+	for i in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.025; done
+	return 1
+}
+wh_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wh_stop() { # wh_stop PID: one server started here
+	kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+}
+
+# wh_lighttpd DIR REPO SPOOL: sets WH_URL, WH_LPID
+wh_lighttpd() {
+	local d=$1 try port
+	mkdir -p "$d/www"
+	for try in 1 2 3; do
+		port=$(wh_port)
+		cat >"$d/lighttpd.conf" <<EOF
+server.document-root = "$d/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.modules += ( "mod_alias", "mod_setenv", "mod_cgi" )
+server.errorlog = "$d/lighttpd.err"
+server.max-keep-alive-requests = 10000
+alias.url = ( "/twilio" => "$BIN/gitdial-twilio" )
+cgi.assign = ( "" => "" )
+setenv.set-environment = ( "GITDIAL_REPO" => "$2", "GITDIAL_SPOOL" => "$3",
+                           "TW_SID" => "$WH_SID", "TW_TOKEN" => "$WH_TOKEN" )
+EOF
+		/usr/sbin/lighttpd -D -f "$d/lighttpd.conf" >>"$d/lighttpd.out" 2>&1 &
+		WH_LPID=$!
+		BG_PIDS+=("$WH_LPID")
+		WH_URL=http://127.0.0.1:$port
+		wh_wait curl -s -o /dev/null "$WH_URL/" && return 0
+		wh_stop "$WH_LPID"
+	done
+	cat "$d/lighttpd.err" "$d/lighttpd.out" >&2 2>/dev/null
+	return 1
+}
+
+# wh_fake DIR: the fake Twilio; sets WH_API, WH_FPID
+wh_fake() {
+	rm -f "$1/fake.port"
+	"$PY" "$ROOT/tests/fake/fakeprov.py" --provider twilio --port-file "$1/fake.port" \
+		--account-sid "$WH_SID" --auth-token "$WH_TOKEN" >"$1/fake.log" 2>&1 &
+	WH_FPID=$!
+	BG_PIDS+=("$WH_FPID")
+	wh_wait test -s "$1/fake.port" || return 1
+	WH_API=http://127.0.0.1:$(cat "$1/fake.port")
+}
+wh_ctl() { curl -sS -X POST -H 'Content-Type: application/json' --data "$3" "$1$2"; }
+wh_creates() {
+	curl -sS "$WH_API/_control/requests" | "$PY" -c \
+		'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["op"]=="create"))'
+}
+
+bench_hooks() {
+	local d=$WORK/hooks repo spool i res sent ok wall rate p50 p99 seen n rates=() p99s=()
+	local lost=0 badrun="" f1="$(num "$HOOKS") signed Twilio callbacks via lighttpd CGI, 8 clients"
+	repo=$d/repo spool=$d/repo/.git/gitdial/spool
+	mkdir -p "$d" || return
+	log "webhooks: a campaign of $HOOKS placed calls, lighttpd + gitdial-twilio as CGI"
+	if ! "$PY" "$ROOT/tests/bench/webhooks.py" repo "$repo" "$WH_ID" "$HOOKS" "$WH_SID" \
+		"http://127.0.0.1:9" "$WH_PUB/" ||
+		! (cd "$repo" && "${GIT[@]}" init -q && "${GIT[@]}" add -A &&
+		   "${GIT[@]}" commit -qm "bench: $HOOKS calls placed"); then
+		err "$f1" "≥ 500/s" 1; return
+	fi
+	mkdir -p "$spool"
+	if ! wh_lighttpd "$d" "$repo" "$spool"; then
+		err "$f1" "≥ 500/s" "lighttpd"; return
+	fi
+	for i in $(seq 20); do curl -s -o /dev/null "$WH_URL/twilio"; done # warm: 405s
+	# 5,000 CGI processes take minutes on a slow machine: one run at full
+	# size (the figure), three with --quick
+	for ((i = 1; i <= HOOK_RUNS; i++)); do
+		# a fresh spool each run; the last one is left for the tick
+		[ "$i" = 1 ] || { rm -rf "$spool" && mkdir -p "$spool"; }
+		log "webhooks: run $i/$HOOK_RUNS: $HOOKS deliveries"
+		"$PY" "$ROOT/tests/bench/webhooks.py" load "$WH_URL" "$WH_TOKEN" "$WH_PUB" "$WH_SID" \
+			"$repo/.bench-calls.tsv" 8 "$d/load.$i" || { err "$f1" "≥ 500/s" "client"; break; }
+		read -r sent ok wall rate p50 p99 seen <"$d/load.$i"
+		n=$(find "$spool" -maxdepth 1 -name '*.json' -type f | wc -l)
+		log "webhooks: run $i: $ok/$sent 2xx in $wall ms ($rate/s), p50 $p50 ms, p99 $p99 ms, statuses $seen, $n in the spool"
+		rates+=("$rate") p99s+=("$p99")
+		[ "$ok" = "$HOOKS" ] && [ "$n" = "$HOOKS" ] ||
+			{ lost=1; badrun="$badrun run $i: $ok of $sent 2xx ($seen), $n spooled;"; }
+	done
+	wh_stop "$WH_LPID"
+	if [ ${#rates[@]} -gt 0 ]; then
+		rate=$(median "${rates[@]}")
+		row "$f1, accepted/s, median of ${#rates[@]}$SIZE" "≥ 500/s" \
+			"$(printf '%.0f/s' "$rate") (runs: $(printf '%.0f ' "${rates[@]}" | sed 's/ $//'))" \
+			"$(le 500 "$rate")"
+		row "webhook p99 latency (median of ${#p99s[@]})" "report" \
+			"$(printf '%.0f ms' "$(median "${p99s[@]}")") (p50 $(printf '%.0f' "$p50") ms, last run)" "-"
+		if [ "$lost" = 0 ]; then
+			row "webhooks lost: every one 2xx and in the spool ($(num "$HOOKS") files, each run)" "0" "0" "yes"
+		else
+			row "webhooks lost: every one 2xx and in the spool" "0" "${badrun% ;}" "no"
+		fi
+	fi
+	if grep -qiE 'sanitizer|signal|abort' "$d/lighttpd.err" 2>/dev/null; then
+		log "webhooks: lighttpd logged a CGI crash:"; tail -n 5 "$d/lighttpd.err" >&2
+	fi
+
+	# one tick ingests the last run's spool
+	log "webhooks: one tick over $(find "$spool" -maxdepth 1 -name '*.json' | wc -l) spooled events"
+	TW_SID=$WH_SID TW_TOKEN=$WH_TOKEN measure "$BIN/gitdial" tick --repo "$repo" --now "$WH_NOW"
+	if [ "$M_RC" != 0 ]; then
+		err "lost or doubled after one tick" "0" "$M_RC"
+	else
+		log "webhooks: tick: $(head -n 1 "$WORK/out")"
+		res=$("$PY" "$ROOT/tests/bench/webhooks.py" check "$repo" "$WH_ID" "$repo/.bench-calls.tsv")
+		read -r lost n <<<"$res"
+		if [ -z "$n" ]; then
+			row "lost or doubled after one tick" "0" "check failed" "ERR"
+		else
+			row "lost or doubled after one tick ($(num "$HOOKS") outcomes in the log; the tick: $(wall_cpu "$M_MS" "$M_CPU"))" \
+				"0" "$lost lost, $n doubled" "$([ "$lost" = 0 ] && [ "$n" = 0 ] && echo yes || echo no)"
+		fi
+	fi
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
+bench_dials() {
+	local d=$WORK/dials i c0 c1 ms=() cr=() bad=0 good
+	local f2="$DIALS dials, $DIAL_P at once, fake Twilio at $DIAL_LAT ms a request"
+	mkdir -p "$d/spool" || return
+	log "dials: $DIALS gitdial-twilio dial processes, $DIAL_P at once, $DIAL_LAT ms a request"
+	wh_fake "$d" || { err "$f2" "≤ 1.5 s" "fake"; return; }
+	wh_ctl "$WH_API" /_control/config '{"caller_ids":["+14155550100"],
+		"deliver":{"https://hooks.example.com/gd":"http://127.0.0.1:9"}}' >/dev/null &&
+	wh_ctl "$WH_API" /_control/faults '{"latency_ms":'"$DIAL_LAT"'}' >/dev/null ||
+		{ err "$f2" "≤ 1.5 s" "fake"; wh_stop "$WH_FPID"; return; }
+	for i in 1 2 3; do
+		"$PY" "$ROOT/tests/bench/webhooks.py" dialreqs "$d/req.$i" "$DIALS" "$WH_API" "$i" ||
+			{ err "$f2" "≤ 1.5 s" "requests"; wh_stop "$WH_FPID"; return; }
+	done
+	for i in 1 2 3; do
+		c0=$(wh_creates)
+		# the wall time of the 200 processes, taken by the launcher itself
+		# (no shell per dial); the CPU time is the launcher's and theirs
+		measure env TW_SID="$WH_SID" TW_TOKEN="$WH_TOKEN" GITDIAL_SPOOL="$d/spool" \
+			"$PY" "$ROOT/tests/bench/webhooks.py" dialrun "$BIN/gitdial-twilio" \
+			"$d/req.$i" "$DIAL_P" "$d/wall.$i"
+		[ "$M_RC" = 0 ] && read -r M_MS _ <"$d/wall.$i"
+		c1=$(wh_creates)
+		good=$(cat "$d/req.$i"/*.out 2>/dev/null | grep -c '"ok":true')
+		log "dials: run $i: $(fmt_s "$M_MS") (cpu $(fmt_s "$M_CPU")), $good ok, $((c1 - c0)) calls created"
+		ms+=("$M_MS") cr+=("$((c1 - c0))")
+		[ "$M_RC" = 0 ] && [ "$good" = "$DIALS" ] || bad=1
+	done
+	wh_stop "$WH_FPID"
+	if [ "$bad" != 0 ]; then
+		row "$f2, wall median of 3" "≤ 1.5 s" "$(fmt_s "$(median "${ms[@]}")"); not every dial ok" "ERR"
+	else
+		row "$f2, wall median of 3" "≤ 1.5 s" \
+			"$(fmt_s "$(median "${ms[@]}")") (runs: $(for i in "${ms[@]}"; do printf '%s ' "$(fmt_s "$i")"; done | sed 's/ $//'))" \
+			"$(le "$(median "${ms[@]}")" 1500)"
+	fi
+	row "calls the fake Twilio created per run of $DIALS dials" "$DIALS" "${cr[*]}" \
+		"$([ "${cr[0]}" = "$DIALS" ] && [ "${cr[1]}" = "$DIALS" ] && [ "${cr[2]}" = "$DIALS" ] && echo yes || echo no)"
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
+bench_webhooks() {
+	[ -x "$BIN/gitdial-twilio" ] || { err "webhooks" "-" "no $BIN/gitdial-twilio"; return; }
+	[ -x /usr/sbin/lighttpd ] || { err "webhooks" "-" "no /usr/sbin/lighttpd"; return; }
+	command -v curl >/dev/null || { err "webhooks" "-" "no curl"; return; }
+	bench_exec_floor
+	bench_hooks
+	bench_dials
+}
+
+# What every CGI request and every dial pays before any work: starting
+# gitdial-twilio (exec, the dynamic loader with libcurl's libraries, exit),
+# against /bin/true, 50 sequential runs each.
+bench_exec_floor() {
+	local b t0 t1 i per=()
+	for b in /bin/true "$BIN/gitdial-twilio"; do
+		"$b" </dev/null >/dev/null 2>&1
+		t0=$(date +%s%N)
+		for ((i = 0; i < 50; i++)); do "$b" </dev/null >/dev/null 2>&1; done
+		t1=$(date +%s%N)
+		per+=("$(( (t1 - t0) / 50000 ))")
+	done
+	row "start + exit of gitdial-twilio, no request (the floor of a CGI request or a dial; /bin/true: $(awk -v u="${per[0]}" 'BEGIN{printf "%.1f", u/1000}') ms)" \
+		"report" "$(awk -v u="${per[1]}" 'BEGIN{printf "%.1f ms", u/1000}')" "-"
+}
+
 START=$(date +%s)
 case "$ONLY" in
-'') bench_validate; bench_tick; bench_flat ;;
+'') bench_validate; bench_tick; bench_flat; bench_webhooks ;;
 validate) bench_validate ;;
 tick) bench_tick ;;
 flat) bench_flat ;;
-*) die "--only validate|tick|flat" ;;
+webhooks) bench_webhooks ;;
+*) die "--only validate|tick|flat|webhooks" ;;
 esac
 
 echo

@@ -18,15 +18,29 @@ for i in $(seq 0 39); do
 	GITDIAL_NO_CACHE=1 run "$TMP/plain" $i
 	# halfway, break the cache in two ways: it must be rebuilt, not trusted
 	if [ $i -eq 15 ]; then
-		for f in "$TMP"/cached/.git/gitdial/cache/*.state; do
+		for f in "$TMP"/cached/.git/gitdial/cache/*.state \
+			 "$TMP"/cached/.git/gitdial/cache/*.audience; do
 			printf 'garbage' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+		done
+	fi
+	# an edited audience must be read again, not taken from the cache
+	if [ $i -eq 20 ]; then
+		for d in cached plain; do
+			printf '+1 212 555 0177,Late Addition,$10.00,2026-12-24,en,\n' \
+				>> "$TMP/$d/campaigns/nov-reminders/audience.csv"
+			# the same commit in both clones: a fixed date, not the wall clock
+			GIT_AUTHOR_DATE=2026-11-24T15:00:00Z GIT_COMMITTER_DATE=2026-11-24T15:00:00Z \
+				git_commit_all "$TMP/$d" "one more recipient"
 		done
 	fi
 	if [ $i -eq 25 ]; then
 		cp -r "$TMP/cached/.git/gitdial/cache" "$TMP/cache-25"
 	fi
 done
-ok_if "the cache was used" test -s "$TMP/cached/.git/gitdial/cache/nov-reminders.state"
+ok_if "the caches were used" test -s "$TMP/cached/.git/gitdial/cache/nov-reminders.state" \
+	-a -s "$TMP/cached/.git/gitdial/cache/nov-reminders.audience"
+expect_grep "the added recipient was dialed in both" '"phone":"\+12125550177"' \
+	<(git -C "$TMP/cached" grep -h '"dispatched"' HEAD -- outcomes)
 expect_eq "with and without the cache, the same commits" \
 	"$(git -C "$TMP/plain" rev-parse HEAD)" "$(git -C "$TMP/cached" rev-parse HEAD)"
 expect_eq "and the same history length" \

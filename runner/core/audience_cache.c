@@ -1,0 +1,212 @@
+/*
+ * The parsed audience as a flat file, so that a tick does not parse a
+ * million-row CSV again when neither it nor campaign.json changed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audience.h"
+#include "buf.h"
+#include "err.h"
+#include "util.h"
+#include "banned.h"
+
+#define AUD_MAGIC "GDAUD002"
+
+struct aud_head {
+	char magic[8];
+	uint32_t sizeof_recipient, sizeof_problem, sizeof_daywin;
+	char key[192];
+	uint64_t n, n_places, vars_len, n_problems, rows;
+	uint64_t n_invalid, n_duplicate, n_no_consent;
+	int32_t n_columns, n_langs, col_phone, col_tz, col_lang, col_consent;
+};
+
+struct place_disk {
+	int32_t n_zones, source, disclosure, pad;
+	char jurisdictions[160];
+	char rule_ids[160];
+	struct daywin legal;
+};
+
+int audience_save(const struct audience *a, const char *path, const char *key)
+{
+	struct buf b = BUF_INIT((size_t)4096 << 20);
+	struct aud_head h;
+	size_t i;
+	int k, rc;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, AUD_MAGIC, 8);
+	h.sizeof_recipient = sizeof(struct recipient);
+	h.sizeof_problem = sizeof(struct row_problem);
+	h.sizeof_daywin = sizeof(struct daywin);
+	snprintf(h.key, sizeof(h.key), "%s", key);
+	h.n = a->n;
+	h.n_places = a->n_places;
+	h.vars_len = a->vars_len;
+	h.n_problems = a->n_problems;
+	h.rows = a->rows;
+	h.n_invalid = a->n_invalid;
+	h.n_duplicate = a->n_duplicate;
+	h.n_no_consent = a->n_no_consent;
+	h.n_columns = a->n_columns;
+	h.n_langs = a->n_langs;
+	h.col_phone = a->col_phone;
+	h.col_tz = a->col_tz;
+	h.col_lang = a->col_lang;
+	h.col_consent = a->col_consent;
+	rc = buf_put(&b, &h, sizeof(h));
+	for (k = 0; !rc && k < a->n_columns; k++)
+		rc = buf_put(&b, a->columns[k], strlen(a->columns[k]) + 1);
+	rc = rc ? rc : buf_put(&b, a->langs, sizeof(a->langs));
+	rc = rc ? rc : buf_put(&b, a->r, a->n * sizeof(*a->r));
+	rc = rc ? rc : buf_put(&b, a->vars, a->vars_len);
+	rc = rc ? rc : buf_put(&b, a->problems, a->n_problems * sizeof(*a->problems));
+	for (i = 0; !rc && i < a->n_places; i++) {
+		const struct place *p = &a->places[i];
+		struct place_disk pd;
+		memset(&pd, 0, sizeof(pd));
+		pd.n_zones = p->n_zones;
+		pd.source = p->source;
+		pd.disclosure = p->disclosure;
+		memcpy(pd.jurisdictions, p->jurisdictions, sizeof(pd.jurisdictions));
+		memcpy(pd.rule_ids, p->rule_ids, sizeof(pd.rule_ids));
+		pd.legal = p->legal;
+		rc = buf_put(&b, &pd, sizeof(pd));
+		for (k = 0; !rc && k < p->n_zones; k++)
+			rc = buf_put(&b, p->zones[k], strlen(p->zones[k]) + 1);
+	}
+	if (!rc) {
+		char dir[4096], *slash;
+		snprintf(dir, sizeof(dir), "%s", path);
+		if ((slash = strrchr(dir, '/'))) {
+			*slash = '\0';
+			dir_create(dir);
+		}
+		rc = file_write_atomic(path, b.ptr, b.len);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+/* Takes len bytes from *p (within end); NULL when the file is short. */
+static const char *take(const char **p, const char *end, size_t len)
+{
+	const char *at = *p;
+
+	if ((size_t)(end - at) < len)
+		return NULL;
+	*p += len;
+	return at;
+}
+
+static const char *take_str(const char **p, const char *end)
+{
+	const char *nul = memchr(*p, '\0', (size_t)(end - *p));
+
+	return nul ? take(p, end, (size_t)(nul - *p) + 1) : NULL;
+}
+
+int audience_load(struct audience **out, const char *path, const char *key,
+		  const struct rules *rules)
+{
+	struct buf b = BUF_INIT((size_t)4096 << 20);
+	struct audience *a = NULL;
+	struct aud_head h;
+	const char *p, *end, *x;
+	size_t i;
+	int k, rc = GD_ENOTFOUND;
+
+	*out = NULL;
+	if (file_read(&b, path, b.max) || b.len < sizeof(h))
+		goto cleanup;
+	memcpy(&h, b.ptr, sizeof(h));
+	if (memcmp(h.magic, AUD_MAGIC, 8) ||
+	    h.sizeof_recipient != sizeof(struct recipient) ||
+	    h.sizeof_problem != sizeof(struct row_problem) ||
+	    h.sizeof_daywin != sizeof(struct daywin) ||
+	    strncmp(h.key, key, sizeof(h.key)) || h.n_columns < 0 ||
+	    h.n_columns > AUDIENCE_COLUMNS_MAX || h.n_langs < 0 || h.n_langs > 32 ||
+	    h.n > b.len || h.n_places > b.len || h.n_problems > b.len)
+		goto cleanup;
+	if (!(a = calloc(1, sizeof(*a))))
+		goto cleanup;
+	p = b.ptr + sizeof(h);
+	end = b.ptr + b.len;
+	for (k = 0; k < h.n_columns; k++) {
+		if (!(x = take_str(&p, end)) || !(a->columns[k] = strdup(x)))
+			goto bad;
+		a->n_columns++;
+	}
+	if (!(x = take(&p, end, sizeof(a->langs))))
+		goto bad;
+	memcpy(a->langs, x, sizeof(a->langs));
+	a->n_langs = h.n_langs;
+	a->col_phone = h.col_phone;
+	a->col_tz = h.col_tz;
+	a->col_lang = h.col_lang;
+	a->col_consent = h.col_consent;
+	a->rows = h.rows;
+	a->n_invalid = h.n_invalid;
+	a->n_duplicate = h.n_duplicate;
+	a->n_no_consent = h.n_no_consent;
+	if (!(x = take(&p, end, h.n * sizeof(*a->r))) ||
+	    !(a->r = malloc(h.n * sizeof(*a->r) + 1)))
+		goto bad;
+	memcpy(a->r, x, h.n * sizeof(*a->r));
+	a->n = a->alloc = h.n;
+	if (!(x = take(&p, end, h.vars_len)) || !(a->vars = malloc(h.vars_len + 1)))
+		goto bad;
+	memcpy(a->vars, x, h.vars_len);
+	a->vars_len = a->vars_alloc = h.vars_len;
+	if (!(x = take(&p, end, h.n_problems * sizeof(*a->problems))) ||
+	    !(a->problems = malloc(h.n_problems * sizeof(*a->problems) + 1)))
+		goto bad;
+	memcpy(a->problems, x, h.n_problems * sizeof(*a->problems));
+	a->n_problems = a->problems_alloc = h.n_problems;
+	if (!(a->places = calloc(h.n_places + 1, sizeof(*a->places))))
+		goto bad;
+	for (i = 0; i < h.n_places; i++) {
+		struct place *pl = &a->places[i];
+		struct place_disk pd;
+		if (!(x = take(&p, end, sizeof(pd))))
+			goto bad;
+		memcpy(&pd, x, sizeof(pd));
+		if (pd.n_zones < 0 || pd.n_zones > PLACE_MAX_ZONES || pd.source < 0 ||
+		    pd.source > ZSRC_UNKNOWN)
+			goto bad;
+		pl->n_zones = pd.n_zones;
+		pl->source = (enum zone_source)pd.source;
+		pl->disclosure = pd.disclosure;
+		memcpy(pl->jurisdictions, pd.jurisdictions, sizeof(pl->jurisdictions));
+		pl->jurisdictions[sizeof(pl->jurisdictions) - 1] = '\0';
+		memcpy(pl->rule_ids, pd.rule_ids, sizeof(pl->rule_ids));
+		pl->rule_ids[sizeof(pl->rule_ids) - 1] = '\0';
+		pl->legal = pd.legal;
+		for (k = 0; k < pd.n_zones; k++)
+			if (!(x = take_str(&p, end)) ||
+			    !(pl->zones[k] = rules_zone(rules, x)))
+				goto bad;
+	}
+	a->n_places = h.n_places;
+	if (p != end)
+		goto bad;
+	/* every recipient must point at a place and inside vars */
+	for (i = 0; i < a->n; i++)
+		if ((a->n_places && a->r[i].place >= a->n_places) ||
+		    (a->r[i].vars != UINT32_MAX && a->r[i].vars >= a->vars_len) ||
+		    a->r[i].lang >= 32)
+			goto bad;
+	*out = a;
+	a = NULL;
+	rc = 0;
+	goto cleanup;
+bad:
+	rc = GD_ENOTFOUND;
+cleanup:
+	audience_free(a);
+	buf_release(&b);
+	return rc;
+}
