@@ -8,6 +8,7 @@
 
 #include "audience.h"
 #include "buf.h"
+#include "cache.h"
 #include "err.h"
 #include "util.h"
 #include "banned.h"
@@ -78,15 +79,8 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 		for (k = 0; !rc && k < p->n_zones; k++)
 			rc = buf_put(&b, p->zones[k], strlen(p->zones[k]) + 1);
 	}
-	if (!rc) {
-		char dir[4096], *slash;
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((slash = strrchr(dir, '/'))) {
-			*slash = '\0';
-			dir_create(dir);
-		}
-		rc = file_write_atomic(path, b.ptr, b.len);
-	}
+	if (!rc)
+		rc = cache_file_write(path, b.ptr, b.len);
 	buf_release(&b);
 	return rc;
 }

@@ -19,6 +19,18 @@ struct head {
 	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc;
 };
 
+int cache_file_write(const char *path, const void *data, size_t len)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/'))) {
+		*slash = '\0';
+		dir_create(dir);
+	}
+	return file_write_atomic(path, data, len);
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	return memcmp(a, b, 40);
@@ -132,15 +144,8 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	rc = rc ? rc : buf_put(&b, st->analysis, st->analysis_alloc * sizeof(uint64_t));
 	rc = rc ? rc : buf_put(&b, ids, files->n * 40);
 	free(ids);
-	if (!rc) {
-		char dir[4096], *slash;
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((slash = strrchr(dir, '/'))) {
-			*slash = '\0';
-			dir_create(dir);
-		}
-		rc = file_write_atomic(path, b.ptr, b.len);
-	}
+	if (!rc)
+		rc = cache_file_write(path, b.ptr, b.len);
 	buf_release(&b);
 	return rc;
 }

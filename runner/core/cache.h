@@ -21,4 +21,10 @@
 int cache_replay(struct cstate *st, struct src *s, const char *id,
 		 const char *path, const char *key, size_t *replayed);
 
+/*
+ * Writes a cache file: its directory is made when missing, and the file
+ * replaced atomically (a reader sees the old one or the new one).
+ */
+int cache_file_write(const char *path, const void *data, size_t len);
+
 #endif

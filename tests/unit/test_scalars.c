@@ -12,35 +12,7 @@
 #include "util.h"
 #include "window.h"
 
-/* --- a TAP harness (each test file carries its own copy) ---------------- */
-static int t_n, t_fail, t_todo;
-
-static void __attribute__((format(printf, 4, 5)))
-check_(int ok, const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	t_n++;
-	printf("%s %d - ", ok ? "ok" : "not ok", t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok) {
-		t_fail++;
-		printf("#   at %s:%d\n", file, line);
-	}
-}
-#define CHECK(cond, ...) check_(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
-
-static int finish(void)
-{
-	if (t_todo)
-		printf("# %d known-bug TODO test(s) not counted\n", t_todo);
-	printf("%d passed, %d failed\n", t_n - t_fail - t_todo, t_fail);
-	return t_fail ? 1 : 0;
-}
-/* ------------------------------------------------------------------------ */
+#include "tap.h"
 
 static void phone_ok(const char *in, const char *want)
 {
