@@ -46,6 +46,7 @@ struct reader {
 	int skip_to_eol; /* dropping the rest of a line after a too-long field */
 	int fatal;
 	int placeholder_col[PLACEHOLDER_MAX];
+	uint8_t keep_col[AUDIENCE_COLUMNS_MAX]; /* columns row() or keep_vars read */
 	/* dedup: open addressing over phone keys */
 	size_t size_hint; /* expected rows, from the data size */
 	/* time zone names already checked */
@@ -108,41 +109,52 @@ static int problem(struct reader *rd, enum row_skip why, const char *phone)
  * Sorts recipient indexes by phone key, stable (LSD radix, 16 bits a
  * pass): sequential passes instead of a million random probes.
  */
-static uint32_t *sort_by_key(const struct recipient *r, size_t n)
+struct keyed {
+	uint64_t key;
+	uint32_t idx;
+};
+
+/*
+ * Sorts recipient indexes by phone key, stable (LSD radix on (key, index)
+ * pairs, 16 bits a pass): sequential passes instead of a million random
+ * probes. Returns the pairs (the caller's) or NULL.
+ */
+static struct keyed *sort_by_key(const struct recipient *r, size_t n)
 {
-	uint32_t *idx = malloc(n * sizeof(*idx)), *tmp = malloc(n * sizeof(*tmp));
+	struct keyed *v = malloc(n * sizeof(*v)), *tmp = malloc(n * sizeof(*tmp));
 	size_t *count = malloc(65537 * sizeof(*count));
 	uint64_t maxkey = 0;
 	unsigned shift;
 	size_t i;
 
-	if (!idx || !tmp || !count) {
-		free(idx);
+	if (!v || !tmp || !count) {
+		free(v);
 		free(tmp);
 		free(count);
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		idx[i] = (uint32_t)i;
+		v[i].key = r[i].key;
+		v[i].idx = (uint32_t)i;
 		if (r[i].key > maxkey)
 			maxkey = r[i].key;
 	}
 	for (shift = 0; shift < 64 && (maxkey >> shift); shift += 16) {
-		uint32_t *t;
+		struct keyed *t;
 		memset(count, 0, 65537 * sizeof(*count));
 		for (i = 0; i < n; i++)
-			count[((r[idx[i]].key >> shift) & 0xffff) + 1]++;
+			count[((v[i].key >> shift) & 0xffff) + 1]++;
 		for (i = 1; i <= 65536; i++)
 			count[i] += count[i - 1];
 		for (i = 0; i < n; i++)
-			tmp[count[(r[idx[i]].key >> shift) & 0xffff]++] = idx[i];
-		t = idx;
-		idx = tmp;
+			tmp[count[(v[i].key >> shift) & 0xffff]++] = v[i];
+		t = v;
+		v = tmp;
 		tmp = t;
 	}
 	free(tmp);
 	free(count);
-	return idx;
+	return v;
 }
 
 static int cmp_problem(const void *x, const void *y)
@@ -160,17 +172,17 @@ static int cmp_problem(const void *x, const void *y)
 static int dedup(struct reader *rd)
 {
 	struct audience *a = rd->a;
-	uint32_t *idx;
+	struct keyed *v;
 	size_t i, j;
 
 	if (!a->n)
 		return 0;
-	if (!(idx = sort_by_key(a->r, a->n)))
+	if (!(v = sort_by_key(a->r, a->n)))
 		return gd_error_set("out of memory");
 	for (i = 1; i < a->n; i++)
-		if (a->r[idx[i]].key == a->r[idx[i - 1]].key)
-			a->r[idx[i]].flags |= RCP_DUPLICATE;
-	free(idx);
+		if (v[i].key == v[i - 1].key)
+			a->r[v[i].idx].flags |= RCP_DUPLICATE;
+	free(v);
 	for (i = j = 0; i < a->n; i++) {
 		struct recipient *r = &a->r[i];
 		char phone[PHONE_MAX];
@@ -323,6 +335,13 @@ static void header(struct reader *rd)
 			rd->fatal = 1;
 		}
 	}
+	for (i = 0; i < a->n_columns; i++)
+		rd->keep_col[i] = rd->o->keep_vars || i == a->col_phone ||
+				  i == a->col_tz || i == a->col_lang ||
+				  i == a->col_consent;
+	for (i = 0; cp && i < cp->n_placeholders; i++)
+		if (rd->placeholder_col[i] >= 0)
+			rd->keep_col[rd->placeholder_col[i]] = 1;
 	if (cp && cp->require_consent && a->col_consent < 0)
 		diags_add(rd->d, DIAG_WARNING, rd->file, 1, "consent",
 			  "require_consent is set but there is no consent column: "
@@ -489,6 +508,9 @@ static void cb_field(void *s, size_t len, void *ctx)
 	}
 	rd->foff[rd->nf] = rd->rec.len;
 	rd->flen[rd->nf] = len;
+	/* a column nobody reads is checked, not copied */
+	if (rd->header_done && rd->nf < rd->a->n_columns && !rd->keep_col[rd->nf])
+		len = 0;
 	if (buf_put(&rd->rec, s ? s : "", len) || buf_putc(&rd->rec, '\0')) {
 		rd->fatal = 1;
 		return;
