@@ -3,6 +3,7 @@
 #include <csv.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -667,13 +668,122 @@ static int is_compressed(const char *file)
 	return !(n > 4 && !strcmp(file + n - 4, ".csv"));
 }
 
+/*
+ * Decompression runs on a second thread while this one parses: on two
+ * cores a .csv.gz then takes about as long as the plain .csv. The
+ * threads hand each other PIPE_BUFS buffers; only the producer touches
+ * the archive.
+ */
+#define PIPE_BUFS 4
+#define PIPE_CHUNK (1u << 20)
+
+struct pipe_state {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct archive *ar;
+	char *buf[PIPE_BUFS];
+	size_t len[PIPE_BUFS];
+	int full[PIPE_BUFS];
+	int done, stop;
+	la_ssize_t last; /* archive_read_data's final answer */
+	uLong crc;
+	uint64_t total;
+};
+
+static void *inflate_thread(void *arg)
+{
+	struct pipe_state *ps = arg;
+	int head = 0;
+
+	for (;;) {
+		la_ssize_t got;
+		pthread_mutex_lock(&ps->mu);
+		while (ps->full[head] && !ps->stop)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		if (ps->stop) {
+			pthread_mutex_unlock(&ps->mu);
+			break;
+		}
+		pthread_mutex_unlock(&ps->mu);
+		got = archive_read_data(ps->ar, ps->buf[head], PIPE_CHUNK);
+		pthread_mutex_lock(&ps->mu);
+		if (got <= 0) {
+			ps->last = got;
+			ps->done = 1;
+			pthread_cond_broadcast(&ps->cv);
+			pthread_mutex_unlock(&ps->mu);
+			break;
+		}
+		ps->crc = crc32(ps->crc, (const Bytef *)ps->buf[head], (uInt)got);
+		ps->total += (uint64_t)got;
+		ps->len[head] = (size_t)got;
+		ps->full[head] = 1;
+		pthread_cond_broadcast(&ps->cv);
+		pthread_mutex_unlock(&ps->mu);
+		head = (head + 1) % PIPE_BUFS;
+	}
+	return NULL;
+}
+
+/* Feeds the whole member to the parser; returns archive_read_data's last answer. */
+static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
+				   uLong *crc, uint64_t *total, int *rc)
+{
+	struct pipe_state ps;
+	pthread_t th;
+	int tail = 0, i;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.ar = ar;
+	ps.crc = *crc;
+	pthread_mutex_init(&ps.mu, NULL);
+	pthread_cond_init(&ps.cv, NULL);
+	for (i = 0; i < PIPE_BUFS; i++)
+		if (!(ps.buf[i] = malloc(PIPE_CHUNK)))
+			*rc = gd_error_set("out of memory");
+	if (!*rc && pthread_create(&th, NULL, inflate_thread, &ps))
+		*rc = gd_error_set("cannot start a thread");
+	if (*rc) {
+		for (i = 0; i < PIPE_BUFS; i++)
+			free(ps.buf[i]);
+		return 0;
+	}
+	for (;;) {
+		pthread_mutex_lock(&ps.mu);
+		while (!ps.full[tail] && !ps.done)
+			pthread_cond_wait(&ps.cv, &ps.mu);
+		if (!ps.full[tail]) { /* done, and nothing left */
+			pthread_mutex_unlock(&ps.mu);
+			break;
+		}
+		pthread_mutex_unlock(&ps.mu);
+		*rc = feed(rd, ps.buf[tail], ps.len[tail]);
+		pthread_mutex_lock(&ps.mu);
+		ps.full[tail] = 0;
+		if (*rc)
+			ps.stop = 1;
+		pthread_cond_broadcast(&ps.cv);
+		pthread_mutex_unlock(&ps.mu);
+		if (*rc)
+			break;
+		tail = (tail + 1) % PIPE_BUFS;
+	}
+	pthread_join(th, NULL);
+	*crc = ps.crc;
+	*total = ps.total;
+	for (i = 0; i < PIPE_BUFS; i++)
+		free(ps.buf[i]);
+	pthread_cond_destroy(&ps.cv);
+	pthread_mutex_destroy(&ps.mu);
+	return ps.last;
+}
+
 static int feed_archive(struct reader *rd, const char *data, size_t len)
 {
 	struct archive *ar = archive_read_new();
 	struct archive_entry *e;
 	size_t n = strlen(rd->file);
 	int zip = n > 4 && !strcmp(rd->file + n - 4, ".zip");
-	char chunk[65536];
 	int rc = 0;
 	la_ssize_t got;
 	uLong crc = crc32(0L, Z_NULL, 0);
@@ -724,12 +834,9 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 		rc = GD_EINVALID;
 		goto cleanup;
 	}
-	while ((got = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
-		crc = crc32(crc, (const Bytef *)chunk, (uInt)got);
-		total += (uint64_t)got;
-		if ((rc = feed(rd, chunk, (size_t)got)))
-			goto cleanup;
-	}
+	got = inflate_and_feed(rd, ar, &crc, &total, &rc);
+	if (rc)
+		goto cleanup;
 	if (got < 0) {
 		diags_add(rd->d, DIAG_ERROR, rd->file, rd->line, NULL,
 			  "corrupt or truncated compressed data: %s",
