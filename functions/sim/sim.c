@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "fn.h"
+#include "hook.h"
 #include "util.h"
 #include "banned.h"
 
@@ -113,22 +114,6 @@ static int state_path(char *out, size_t n, const char *attempt_id)
 	return 0;
 }
 
-static cJSON *event_base(const char *event, time_t ts, const char *campaign,
-			 const char *attempt_id, const char *call_id)
-{
-	cJSON *e = cJSON_CreateObject();
-	char t[21];
-
-	time_format_utc(t, ts);
-	cJSON_AddNumberToObject(e, "v", 1);
-	cJSON_AddStringToObject(e, "ts", t);
-	cJSON_AddStringToObject(e, "campaign", campaign);
-	cJSON_AddStringToObject(e, "event", event);
-	cJSON_AddStringToObject(e, "attempt_id", attempt_id);
-	cJSON_AddStringToObject(e, "call_id", call_id);
-	return e;
-}
-
 static cJSON *sim_dial(const cJSON *req)
 {
 	const char *to = fn_str(req, "to"), *from = fn_str(req, "from");
@@ -169,7 +154,7 @@ static cJSON *sim_dial(const cJSON *req)
 		 hash_fnv1a(aid, strlen(aid)));
 	end = now + c.ring_s + c.talk_s;
 
-	ev = event_base("outcome", end, campaign, aid, call_id);
+	ev = hook_event("outcome", end, campaign, aid, call_id);
 	cJSON_AddStringToObject(ev, "outcome", c.outcome);
 	cJSON_AddNumberToObject(ev, "duration_s", (double)c.talk_s);
 	cJSON_AddBoolToObject(ev, "connected", c.connected);
@@ -202,7 +187,7 @@ static cJSON *sim_dial(const cJSON *req)
 	}
 	cJSON_Delete(ev);
 	if (c.connected && c.talk_s >= 5) {
-		ev = event_base("analysis", end + 5, campaign, aid, call_id);
+		ev = hook_event("analysis", end + 5, campaign, aid, call_id);
 		cJSON_AddStringToObject(ev, "sentiment", c.sentiment);
 		cJSON_AddStringToObject(ev, "summary", c.opt_out
 					? "Asked not to be called again."
