@@ -49,29 +49,7 @@ const char *fn_str(const cJSON *obj, const char *key)
 
 int fn_secret(char *out, size_t n, const char *ref)
 {
-	struct buf b = BUF_INIT(64 * 1024);
-	const char *v;
-
-	if (!ref || !n)
-		return -1;
-	if (!strncmp(ref, "env:", 4)) {
-		if (!(v = getenv(ref + 4)) || strlen(v) >= n)
-			return -1;
-		snprintf(out, n, "%s", v);
-		return 0;
-	}
-	if (!strncmp(ref, "file:", 5)) {
-		if (file_read(&b, ref + 5, b.max) || b.len >= n) {
-			buf_release(&b);
-			return -1;
-		}
-		while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
-			b.ptr[--b.len] = '\0';
-		snprintf(out, n, "%s", b.ptr);
-		buf_release(&b);
-		return 0;
-	}
-	return -1;
+	return secret_resolve(out, n, ref);
 }
 
 int fn_spool(const cJSON *event)

@@ -182,10 +182,7 @@ int cmd_plan(int argc, char **argv)
 	in.place_open = open;
 	in.now = now;
 	{
-		size_t inflight = 0;
-		for (i = 0; i < st.n; i++)
-			if (RS_INFLIGHT(&st.r[i]))
-				inflight++;
+		size_t inflight = state_in_flight(&st);
 		in.slots = eff == ST_DIALING || eff == ST_SCHEDULED
 			? (cap > inflight ? cap - inflight : 0) : 0;
 	}

@@ -325,19 +325,6 @@ static int dnc_merge_optouts(struct round *r)
 	return 0;
 }
 
-static void apply_lines(struct cstate *st, const char *p, size_t len)
-{
-	const char *end = p + len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (n)
-			state_apply(st, p, n);
-		p += n + 1;
-	}
-}
-
 static const char *fn_binary(const struct account *a, char *out, size_t n)
 {
 	snprintf(out, n, "%s/gitdial-%s", self_dir(), a->provider);
@@ -352,21 +339,9 @@ static void fn_target_for(struct fn_target *t, struct round *r,
 	if (a->function) {
 		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(a->json,
 								    "function_secret");
-		const char *env;
 		t->url = a->function;
-		secret[0] = '\0';
-		if (cJSON_IsString(ref) && !strncmp(ref->valuestring, "env:", 4) &&
-		    (env = getenv(ref->valuestring + 4)))
-			snprintf(secret, sn, "%s", env);
-		else if (cJSON_IsString(ref) && !strncmp(ref->valuestring, "file:", 5)) {
-			struct buf b = BUF_INIT(4096);
-			if (!file_read(&b, ref->valuestring + 5, b.max)) {
-				while (b.len && b.ptr[b.len - 1] == '\n')
-					b.ptr[--b.len] = '\0';
-				snprintf(secret, sn, "%s", b.ptr);
-			}
-			buf_release(&b);
-		}
+		if (secret_resolve(secret, sn, cJSON_GetStringValue(ref)))
+			secret[0] = '\0';
 		t->secret = secret[0] ? secret : NULL;
 	} else {
 		t->binary = fn_binary(a, bin, n);
@@ -488,7 +463,7 @@ static void reconcile(struct round *r, struct camp *c)
 				  "no_such_call", "the provider no longer knows this call");
 		}
 		if (c->lines.len > before) {
-			apply_lines(&c->st, c->lines.ptr + before, c->lines.len - before);
+			ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 			c->reconciled++;
 		}
 		cJSON_Delete(resp);
@@ -523,7 +498,7 @@ static int plan_campaign(struct round *r, struct camp *c)
 			: "start_at reached";
 		before = c->lines.len;
 		ev_status(&c->lines, r->o->now, cp->id, status_names[c->eff], why);
-		apply_lines(&c->st, c->lines.ptr + before, c->lines.len - before);
+		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 	}
 	if (c->eff != ST_DIALING)
 		return 0;
@@ -573,10 +548,7 @@ static int plan_campaign(struct round *r, struct camp *c)
 		const struct recipient *x = &a->r[out.pick[i]];
 		const struct rstate *rs = &c->st.r[out.pick[i]];
 		char phone[PHONE_MAX], aid[128];
-		int next = 1, b;
-		for (b = 1; b <= ATTEMPTS_MAX; b++)
-			if (rs->dispatched & (1u << b))
-				next = b + 1;
+		int next = rstate_newest(rs) + 1;
 		audience_phone(phone, x);
 		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
 		rc = ev_dispatched(&c->lines, r->o->now, cp->id, aid, phone, x->line,
@@ -593,12 +565,12 @@ static int plan_campaign(struct round *r, struct camp *c)
 	if (rc)
 		return rc;
 	/* what this commit adds counts now; then see whether we are done */
-	apply_lines(&c->st, c->lines.ptr + mark, c->lines.len - mark);
+	ledger_apply(&c->st, c->lines.ptr + mark, c->lines.len - mark);
 	if (!c->n_pick && state_all_terminal(cp, &c->st, r->o->now)) {
 		before = c->lines.len;
 		ev_status(&c->lines, r->o->now, cp->id, "completed",
 			  "every recipient is in a final state");
-		apply_lines(&c->st, c->lines.ptr + before, c->lines.len - before);
+		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 	}
 	return 0;
 }
@@ -619,18 +591,15 @@ static int camp_dialing(void *ctx, const struct repo_campaign *rc)
  */
 static void compute_slots(struct round *r)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < r->n; i++) {
 		struct camp *c = &r->camps[i];
-		size_t share, cap, inflight = 0;
+		size_t share, cap, inflight = state_in_flight(&c->st);
 		share = repo_account_share(r->repo, c->rc->id, r->o->now,
 					   camp_dialing, r, NULL);
 		cap = (size_t)c->rc->c->concurrency < share
 			? (size_t)c->rc->c->concurrency : share;
-		for (j = 0; j < c->st.n; j++)
-			if (RS_INFLIGHT(&c->st.r[j]))
-				inflight++;
 		c->slots = cap > inflight ? cap - inflight : 0;
 	}
 }
@@ -713,11 +682,8 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 		const struct recipient *x = &a->r[c->pick[i]];
 		const struct rstate *rs = &c->st.r[c->pick[i]];
 		char aid[128];
-		int next = 1, b;
+		int next = rstate_newest(rs); /* the claim made it the newest */
 		cJSON *req;
-		for (b = 1; b <= ATTEMPTS_MAX; b++)
-			if (rs->dispatched & (1u << b))
-				next = b; /* the claim made it the newest */
 		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
 		req = render_dial(r->repo->cfg, cp, a, x, aid, caller ? caller : "",
 				  r->o->now);
@@ -744,10 +710,7 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
 		char codebuf[64] = "", aid[128];
-		int next = 1, b;
-		for (b = 1; b <= ATTEMPTS_MAX; b++)
-			if (c->st.r[c->pick[i]].dispatched & (1u << b))
-				next = b;
+		int next = rstate_newest(&c->st.r[c->pick[i]]);
 		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
 		if (cJSON_IsString(code))
 			snprintf(codebuf, sizeof(codebuf), "%s", code->valuestring);
@@ -812,12 +775,10 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 		struct camp *c = &r->camps[i];
 		enum status now_st = c->failed_now ? ST_FAILED
 			: state_effective(c->rc->c, &c->st, r->o->now);
-		size_t inflight = 0, j;
+		size_t inflight, j;
 		if (!c->lines.len && !c->placed.len && !dry)
 			continue;
-		for (j = 0; j < c->st.n; j++)
-			if (RS_INFLIGHT(&c->st.r[j]))
-				inflight++;
+		inflight = state_in_flight(&c->st);
 		if (root) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "id", c->rc->id);

@@ -101,11 +101,7 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	buf_release(&b);
 	return ids;
 fail_state:
-	free(st->skipped_line);
-	free(st->fl);
-	free(st->analysis);
-	*st = keep;
-	memset(st->r, 0, st->n * sizeof(*st->r));
+	state_forget(st);
 fail:
 	buf_release(&b);
 	return NULL;
@@ -191,23 +187,8 @@ int cache_replay(struct cstate *st, struct src *s, const char *id,
 		*replayed = fresh.n;
 		free(fresh.v); /* the entries are files' own */
 	} else {
-		if (ids) {
-			/* stale: start from nothing */
-			free(st->skipped_line);
-			free(st->fl);
-			free(st->analysis);
-			{
-				struct cstate keep = *st;
-				memset(st, 0, sizeof(*st));
-				st->aud = keep.aud;
-				st->r = keep.r;
-				st->n = keep.n;
-				st->map_key = keep.map_key;
-				st->map_idx = keep.map_idx;
-				st->map_cap = keep.map_cap;
-				memset(st->r, 0, st->n * sizeof(*st->r));
-			}
-		}
+		if (ids)
+			state_forget(st); /* stale: start from nothing */
 		rc = ledger_replay_files(st, s, &files, 0);
 		*replayed = files.n;
 	}

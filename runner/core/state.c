@@ -105,6 +105,38 @@ int attempt_id_parse(const char *id, uint64_t *key, int *attempt)
 	return 0;
 }
 
+int rstate_newest(const struct rstate *rs)
+{
+	return rs->dispatched ? 31 - __builtin_clz((unsigned)rs->dispatched) : 0;
+}
+
+size_t state_in_flight(const struct cstate *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (RS_INFLIGHT(&s->r[i]))
+			n++;
+	return n;
+}
+
+void state_forget(struct cstate *s)
+{
+	struct cstate keep = *s;
+
+	free(s->skipped_line);
+	free(s->fl);
+	free(s->analysis);
+	memset(s, 0, sizeof(*s));
+	s->aud = keep.aud;
+	s->r = keep.r;
+	s->n = keep.n;
+	s->map_key = keep.map_key;
+	s->map_idx = keep.map_idx;
+	s->map_cap = keep.map_cap;
+	memset(s->r, 0, s->n * sizeof(*s->r));
+}
+
 int rstate_attempts(const struct rstate *rs)
 {
 	return __builtin_popcount((unsigned)(rs->dispatched & ~rs->free));

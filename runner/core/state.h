@@ -99,6 +99,15 @@ int state_has_analysis(const struct cstate *s, const char *call_id);
 long state_find(const struct cstate *s, uint64_t key);
 /* Parses "<campaign>.<digits>.<n>" into the key and n; -1 if malformed. */
 int attempt_id_parse(const char *id, uint64_t *key, int *attempt);
+/* The newest attempt number claimed for a recipient, 0 if none. */
+int rstate_newest(const struct rstate *rs);
+/* How many recipients have an attempt in flight. */
+size_t state_in_flight(const struct cstate *s);
+/*
+ * Forgets everything derived from the log, keeping the recipients and the
+ * phone map (for a cache that turned out stale).
+ */
+void state_forget(struct cstate *s);
 /* Number of attempts that count against retries.max. */
 int rstate_attempts(const struct rstate *rs);
 

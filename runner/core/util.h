@@ -40,6 +40,13 @@ int dir_create(const char *path);
  */
 void *table_calloc(size_t n, size_t size);
 
+/*
+ * Resolves a secret reference into out: env:NAME reads the environment,
+ * file:PATH the file (a trailing newline dropped). Never logs the value.
+ * Returns 0, or -1 when it is missing, unreadable or does not fit.
+ */
+int secret_resolve(char *out, size_t n, const char *ref);
+
 uint64_t hash_fnv1a(const void *data, size_t len);
 
 /* Copies s into out (size n), cut at a character boundary. */
