@@ -145,6 +145,7 @@ static int round_load(struct round *r, struct diags *d)
 	size_t i;
 	int rc;
 
+	buf_init(&r->dnc_lines, LEDGER_FILE_MAX);
 	if ((rc = src_init_tree(&r->src, r->st, &r->head)))
 		return rc;
 	r->have_src = 1;
@@ -277,6 +278,8 @@ static void ingest(struct round *r)
 				snprintf(phone, sizeof(phone), "+%" PRIu64, key);
 				dnc_entry(&r->dnc_lines, ts, phone, 1,
 					  "opted out during the call", cid);
+				/* blocked from this tick on, not only the next */
+				dnc_block(r->dnc, key);
 			}
 		} else {
 			/* progress and other events: nothing to record */
@@ -294,35 +297,6 @@ static void ingest(struct round *r)
 next:
 		cJSON_Delete(o);
 	}
-}
-
-/* The opt-outs just ingested count as DNC from this tick on. */
-static int dnc_merge_optouts(struct round *r)
-{
-	const char *p = r->dnc_lines.ptr;
-	size_t extra = 0;
-	uint64_t *k;
-
-	for (; p && (p = strstr(p, "\"phone\":\"+")); p++)
-		extra++;
-	if (!extra)
-		return 0;
-	k = realloc(r->dnc->keys, (r->dnc->n + extra) * sizeof(*k));
-	if (!k)
-		return gd_error_set("out of memory");
-	r->dnc->keys = k;
-	for (p = r->dnc_lines.ptr; (p = strstr(p, "\"phone\":\"+")); p++) {
-		uint64_t key = phone_key(p + 9);
-		size_t i = r->dnc->n;
-		/* keep it sorted */
-		while (i > 0 && k[i - 1] > key) {
-			k[i] = k[i - 1];
-			i--;
-		}
-		k[i] = key;
-		r->dnc->n++;
-	}
-	return 0;
 }
 
 static const char *fn_binary(const struct account *a, char *out, size_t n)
@@ -937,8 +911,6 @@ int cmd_tick(int argc, char **argv)
 			goto fail;
 		ingest(&r);
 		crash_point("ingest");
-		if ((rc = dnc_merge_optouts(&r)))
-			goto fail;
 		if (!o.dry_run)
 			for (i = 0; i < r.n; i++)
 				reconcile(&r, &r.camps[i]);

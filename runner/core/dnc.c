@@ -150,6 +150,24 @@ int dnc_contains(const struct dnc *l, uint64_t key)
 	return 0;
 }
 
+int dnc_block(struct dnc *l, uint64_t key)
+{
+	uint64_t *k;
+	size_t i;
+
+	if (dnc_contains(l, key))
+		return 0;
+	if (!(k = realloc(l->keys, (l->n + 1) * sizeof(*k))))
+		return gd_error_set("out of memory");
+	l->keys = k;
+	/* keep it sorted for dnc_contains */
+	for (i = l->n; i > 0 && k[i - 1] > key; i--)
+		k[i] = k[i - 1];
+	k[i] = key;
+	l->n++;
+	return 0;
+}
+
 void dnc_free(struct dnc *l)
 {
 	if (!l)

@@ -23,6 +23,8 @@ struct dnc {
 /* Loads every .jsonl file under dnc/ of s; bad lines are reported to d (when given) and skipped. */
 int dnc_load(struct dnc **out, struct src *s, struct diags *d);
 int dnc_contains(const struct dnc *l, uint64_t key);
+/* Blocks a number in the loaded list (an opt-out not yet committed). */
+int dnc_block(struct dnc *l, uint64_t key);
 void dnc_free(struct dnc *l);
 /* Checks the DNC files only (for validate). */
 void dnc_validate(struct src *s, struct diags *d);
