@@ -20,6 +20,13 @@ static const struct command commands[] = {
 	{ "plan", cmd_plan, "show what a campaign will do" },
 	{ "tick", cmd_tick, "place the next batch of calls" },
 	{ "list", cmd_list, "the campaigns table" },
+	{ "show", cmd_show, "one campaign in detail" },
+	{ "pause", cmd_pause, "pause Dialing campaigns" },
+	{ "resume", cmd_resume, "resume Paused campaigns" },
+	{ "archive", cmd_archive, "move campaigns to archived/" },
+	{ "delete", cmd_delete, "move campaigns to deleted/ (30 days)" },
+	{ "restore", cmd_restore, "bring back deleted or archived campaigns" },
+	{ "duplicate", cmd_duplicate, "copy campaigns as new Drafts" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
 };
 

@@ -12,6 +12,13 @@ int cmd_plan(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_duplicate(int argc, char **argv);
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_GITHUB, FMT_TABLE };
 

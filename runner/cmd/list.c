@@ -23,7 +23,7 @@
 
 static const char usage[] =
 	"gitdial list [--repo PATH] [--search TEXT] [--provider P,...] [--status S,...]\n"
-	"             [--now RFC3339] [--format table|json]";
+	"             [--archived|--deleted] [--now RFC3339] [--format table|json]";
 
 /* Display columns of a UTF-8 string (Arabic letters are one column each). */
 static int display_width(const char *s)
@@ -78,6 +78,8 @@ int cmd_list(int argc, char **argv)
 		{ "status", required_argument, NULL, 'S' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "archived", no_argument, NULL, 'A' },
+		{ "deleted", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -95,6 +97,7 @@ int cmd_list(int argc, char **argv)
 	time_t now = time(NULL);
 	size_t i, n = 0;
 	int fmt = FMT_TABLE, c, rc = 1, found, have_src = 0, color;
+	unsigned tab = 0;
 	int w[8];
 
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -118,6 +121,13 @@ int cmd_list(int argc, char **argv)
 			if ((fmt = format_parse(optarg, "table,json")) < 0)
 				return usage_error("list", usage, "unknown format '%s'", optarg);
 			break;
+		case 'A':
+		case 'D':
+			if (tab)
+				return usage_error("list", usage, "--archived and "
+						   "--deleted are two tabs: pick one");
+			tab = c == 'A' ? REPO_ARCHIVED : REPO_DELETED;
+			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return usage_error("list", usage, "bad option");
 		}
@@ -128,7 +138,7 @@ int cmd_list(int argc, char **argv)
 		goto cleanup;
 	}
 	have_src = 1;
-	if (repo_load(&r, &s, NULL, REPO_AUDIENCE, &d)) {
+	if (repo_load(&r, &s, NULL, REPO_AUDIENCE | tab, &d)) {
 		fprintf(stderr, "gitdial list: gitdial.json is invalid (gitdial validate)\n");
 		goto cleanup;
 	}

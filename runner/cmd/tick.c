@@ -26,6 +26,7 @@
 #include "dnc.h"
 #include "err.h"
 #include "fnexec.h"
+#include "folder.h"
 #include "ledger.h"
 #include "render.h"
 #include "repo.h"
@@ -248,9 +249,25 @@ static void ingest(struct round *r)
 		if (ts > r->o->now)
 			goto next; /* not yet: the clock has not reached it */
 		if (!(c = camp_find(r, cid))) {
-			/* another shard's, or a campaign this head does not have */
-			if (!repo_find(r->repo, cid))
+			/*
+			 * Another shard's, or a campaign this head does not have
+			 * (archived or deleted since): its events wait in the
+			 * spool, but an opt-out cannot wait: the number is
+			 * blocked for every campaign now.
+			 */
+			if (!repo_find(r->repo, cid)) {
 				r->spool_bad[i] = 1;
+				if (ev && !strcmp(ev, "analysis") &&
+				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opt_out")) &&
+				    !attempt_id_parse(aid, &key, &n) &&
+				    !dnc_contains(r->dnc, key)) {
+					char phone[PHONE_MAX];
+					snprintf(phone, sizeof(phone), "+%" PRIu64, key);
+					dnc_entry(&r->dnc_lines, ts, phone, 1,
+						  "opted out during the call", cid);
+					dnc_block(r->dnc, key);
+				}
+			}
 			goto next;
 		}
 		if (!strcmp(ev, "outcome")) {
@@ -613,6 +630,15 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 		snprintf(path, sizeof(path), "dnc/optouts-%s-%s.jsonl", t, tag);
 		rc = change_add(ch, path, r->dnc_lines.ptr, r->dnc_lines.len);
 		buf_printf(msg, "%s dnc +opt-outs", msg->len ? "," : "tick:");
+	}
+	/* deleted campaigns past their 30 days leave the tree (logs stay) */
+	if (!rc && !placing && r->o->shard_i == 0) {
+		struct buf ids = BUF_INIT(64 * 1024);
+		rc = folder_purge_deleted(&r->src, r->o->now, ch, &ids);
+		if (!rc && ids.len)
+			buf_printf(msg, "%s purged deleted/ %s", msg->len ? "," : "tick:",
+				   ids.ptr);
+		buf_release(&ids);
 	}
 	(void)dialed;
 	(void)outcomes;

@@ -391,3 +391,38 @@ void jcheck_keys(struct jctx *c, const cJSON *obj, const char *prefix,
 				   "unknown field (check the spelling; see schemas/)");
 	}
 }
+
+int json_set_member(struct buf *out, const char *text, size_t len,
+		    const char *key, const char *value)
+{
+	cJSON *doc = cJSON_ParseWithLength(text, len);
+	size_t at, end, first;
+	int top_object = doc && cJSON_IsObject(doc), rc = 0;
+
+	cJSON_Delete(doc);
+	if (!top_object)
+		return gd_error_set("not a JSON object");
+	if (strchr(key, '.') || strchr(key, '[') || strchr(key, '"'))
+		return gd_error_set("'%s' is not a plain member name", key);
+	at = locate(text, len, key);
+	if (at != (size_t)-1) {
+		end = skip_value(text, len, at, 0);
+		if (buf_put(out, text, at) || buf_puts(out, value) ||
+		    buf_put(out, text + end, len - end))
+			rc = gd_error_set("out of memory");
+		return rc;
+	}
+	/* a new member goes first, indented like the one it precedes */
+	at = skip_ws(text, len, bom(text, len)) + 1; /* after '{' */
+	first = skip_ws(text, len, at);
+	if (buf_put(out, text, at))
+		return gd_error_set("out of memory");
+	if (text[first] == '}')
+		rc = buf_printf(out, "\"%s\": %s", key, value);
+	else
+		rc = buf_put(out, text + at, first - at) ||
+		     buf_printf(out, "\"%s\": %s,", key, value);
+	if (rc || buf_put(out, text + at, len - at))
+		return gd_error_set("out of memory");
+	return 0;
+}

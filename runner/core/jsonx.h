@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "diag.h"
 
 struct jctx {
@@ -52,5 +53,15 @@ void jcheck_keys(struct jctx *c, const cJSON *obj, const char *prefix,
 		 const char *const *allowed);
 /* Joins prefix and key into out ("a.b"); returns out. */
 const char *jpath(char *out, size_t n, const char *prefix, const char *key);
+
+/*
+ * Writes text (a JSON object) to out with its top-level member key set to
+ * value (JSON text, e.g. "\"paused\""), keeping every other byte as it
+ * was, so the commit's diff is the one line that changed. A missing
+ * member is added first, indented like the member after it. Returns 0,
+ * or GD_EINVALID when text is not a JSON object.
+ */
+int json_set_member(struct buf *out, const char *text, size_t len,
+		    const char *key, const char *value);
 
 #endif

@@ -27,7 +27,7 @@ static int load_audience(struct repo *r, struct src *s, struct repo_campaign *rc
 
 	if (rc->c->audience_csv) {
 		snprintf(rc->audience_path, sizeof(rc->audience_path),
-			 "campaigns/%s/%s", rc->id, rc->c->audience_csv);
+			 "%s/%s/%s", rc->top, rc->id, rc->c->audience_csv);
 		if (!audience_file_supported(rc->c->audience_csv)) {
 			diags_add(d, DIAG_ERROR, rc->audience_path, 0, NULL,
 				  "unsupported audience file (expected .csv, "
@@ -62,7 +62,8 @@ found:
 	s->content_id(s, rc->audience_path, rc->audience_oid);
 	if (rc->audience_oid[0] && cache_dir) {
 		char cj[41], cjpath[128];
-		snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc->id);
+		snprintf(cjpath, sizeof(cjpath), "%s/%s/campaign.json", rc->top,
+			 rc->id);
 		s->content_id(s, cjpath, cj);
 		snprintf(cache_key, sizeof(cache_key), "%.40s:%.40s:%u:%zu",
 			 rc->audience_oid, cj, flags & (REPO_PLACES | REPO_VARS),
@@ -111,8 +112,8 @@ done:
 	return err;
 }
 
-static void load_campaign(struct repo *r, struct src *s, const char *id,
-			  unsigned flags, struct diags *d)
+static void load_campaign(struct repo *r, struct src *s, const char *top,
+			  const char *id, unsigned flags, struct diags *d)
 {
 	struct buf text = BUF_INIT(CAMPAIGN_MAX);
 	struct repo_campaign *rc;
@@ -122,7 +123,8 @@ static void load_campaign(struct repo *r, struct src *s, const char *id,
 	rc = &r->v[r->n++];
 	memset(rc, 0, sizeof(*rc));
 	snprintf(rc->id, sizeof(rc->id), "%s", id);
-	snprintf(path, sizeof(path), "campaigns/%s/campaign.json", id);
+	rc->top = top;
+	snprintf(path, sizeof(path), "%s/%s/campaign.json", top, id);
 	if ((err = s->read(s, path, &text, CAMPAIGN_MAX))) {
 		diags_add(d, DIAG_ERROR, path, 0, NULL, "%s",
 			  err == GD_ENOTFOUND ? "missing (every campaign folder "
@@ -143,6 +145,7 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 	struct buf text = BUF_INIT(CONFIG_MAX);
 	struct names n = { NULL, 0 };
 	struct repo *r;
+	const char *top;
 	size_t i;
 	int rc = 0, err;
 
@@ -165,7 +168,9 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 		goto cleanup;
 	if (flags & REPO_CONFIG_ONLY)
 		goto cleanup;
-	err = s->list(s, "campaigns", &n);
+	top = flags & REPO_ARCHIVED ? "archived"
+	    : flags & REPO_DELETED ? "deleted" : "campaigns";
+	err = s->list(s, top, &n);
 	if (err && err != GD_ENOTFOUND) {
 		rc = err;
 		goto cleanup;
@@ -179,24 +184,24 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 		size_t l = strlen(n.v[i]);
 		if (l == 0 || n.v[i][l - 1] != '/') {
 			if (!only)
-				diags_add(d, DIAG_ERROR, "campaigns", 0, NULL,
-					  "\"%s\" is a file; campaigns/ holds one "
-					  "folder per campaign", n.v[i]);
+				diags_add(d, DIAG_ERROR, top, 0, NULL,
+					  "\"%s\" is a file; %s/ holds one "
+					  "folder per campaign", n.v[i], top);
 			continue;
 		}
 		snprintf(id, sizeof(id), "%.*s", (int)(l - 1), n.v[i]);
 		if (only && strcmp(only, id))
 			continue;
 		if (!id_valid(id)) {
-			diags_add(d, DIAG_ERROR, "campaigns", 0, NULL, "folder "
+			diags_add(d, DIAG_ERROR, top, 0, NULL, "folder "
 				  "\"%s\" is not a valid campaign id (expected "
 				  "[a-z0-9][a-z0-9-]{0,63})", id);
 			continue;
 		}
-		load_campaign(r, s, id, flags, d);
+		load_campaign(r, s, top, id, flags, d);
 	}
 	if (only && !repo_find(r, only)) {
-		rc = gd_error_set("no campaign '%s' in campaigns/", only);
+		rc = gd_error_set("no campaign '%s' in %s/", only, top);
 		rc = GD_ENOTFOUND;
 	}
 cleanup:

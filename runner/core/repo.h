@@ -22,10 +22,13 @@ enum {
 	REPO_PLACES = 2,   /* resolve time zones and legal windows per row */
 	REPO_VARS = 4,     /* keep every row's columns (for dialing) */
 	REPO_CONFIG_ONLY = 8, /* gitdial.json only, no campaign */
+	REPO_ARCHIVED = 16,   /* the campaigns under archived/ instead */
+	REPO_DELETED = 32,    /* the campaigns under deleted/ instead */
 };
 
 struct repo_campaign {
 	char id[65];
+	const char *top;      /* "campaigns", "archived" or "deleted" */
 	struct campaign *c;   /* NULL when campaign.json is broken */
 	struct audience *aud; /* NULL unless REPO_AUDIENCE and readable */
 	char audience_path[256];

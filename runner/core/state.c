@@ -257,7 +257,8 @@ const char *state_call_id(const struct cstate *s, uint32_t idx, int attempt)
 }
 
 static void note_recent(struct cstate *s, uint64_t key, enum outcome o,
-			int duration, int64_t ts, const char *call_id)
+			int duration, int64_t ts, const char *call_id,
+			const char *recording)
 {
 	struct outcome_rec *r = &s->recent[s->n_recent % RECENT_MAX];
 
@@ -267,6 +268,11 @@ static void note_recent(struct cstate *s, uint64_t key, enum outcome o,
 	r->duration_s = duration;
 	r->ts = ts;
 	snprintf(r->call_id, sizeof(r->call_id), "%s", call_id ? call_id : "");
+	/* a link that does not fit is left out rather than cut */
+	if (recording && strlen(recording) < sizeof(r->recording))
+		snprintf(r->recording, sizeof(r->recording), "%s", recording);
+	else
+		r->recording[0] = '\0';
 	s->n_recent++;
 }
 
@@ -284,7 +290,7 @@ static void note_sentiment(struct cstate *s, const char *call_id, const char *se
 /* The fields of one log line, found in a single pass over its members. */
 struct line {
 	const char *ev, *ts, *aid, *call_id, *outcome, *status, *reason;
-	const char *phone, *sentiment, *kind;
+	const char *phone, *sentiment, *kind, *recording;
 	const cJSON *row, *duration, *answered;
 };
 
@@ -323,6 +329,7 @@ static void line_fields(struct line *l, const cJSON *o)
 		case 'r':
 			if (!strcmp(k, "row")) l->row = c;
 			else if (!strcmp(k, "reason")) l->reason = v;
+			else if (!strcmp(k, "recording_url")) l->recording = v;
 			break;
 		case 's':
 			if (!strcmp(k, "status")) l->status = v;
@@ -412,7 +419,7 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 			s->n_noanswer++;
 		if (oc == OUT_FAILED)
 			s->n_failed_calls++;
-		note_recent(s, key, oc, d, ts, l->call_id);
+		note_recent(s, key, oc, d, ts, l->call_id, l->recording);
 	}
 }
 

@@ -49,6 +49,7 @@ struct outcome_rec { /* for show/report: the newest outcomes */
 	int32_t duration_s;
 	int64_t ts;
 	char call_id[48];
+	char recording[200]; /* recording_url, "" when none */
 };
 
 #define RECENT_MAX 50

@@ -690,12 +690,52 @@ static void test_campaign(void)
 	      outcome_parse(NULL) == OUT_NONE, "outcome_parse");
 }
 
+/* json_set_member: one member changes, every other byte stays. */
+static void test_json_set_member(void)
+{
+	static const struct { const char *in, *key, *val, *want; } t[] = {
+		{ "{\n  \"name\": \"x\",\n  \"status\": \"scheduled\",\n  \"a\": 1\n}\n",
+		  "status", "\"paused\"",
+		  "{\n  \"name\": \"x\",\n  \"status\": \"paused\",\n  \"a\": 1\n}\n" },
+		{ "{\n\t\"name\": \"x\"\n}", "status", "\"draft\"",
+		  "{\n\t\"status\": \"draft\",\n\t\"name\": \"x\"\n}" },
+		{ "{}", "status", "\"draft\"", "{\"status\": \"draft\"}" },
+		/* a nested "status" is not the top-level one */
+		{ "{\"p\": {\"status\": 1}, \"status\": \"a\"}", "status", "\"b\"",
+		  "{\"p\": {\"status\": 1}, \"status\": \"b\"}" },
+		{ "{\"p\": {\"status\": 1}}", "status", "\"b\"",
+		  "{\"status\": \"b\",\"p\": {\"status\": 1}}" },
+		/* a string value holding braces and quotes is skipped whole */
+		{ "{\"n\": \"a}\\\"b\", \"status\": [1, {\"x\": \"]\"}]}", "status",
+		  "\"ok\"", "{\"n\": \"a}\\\"b\", \"status\": \"ok\"}" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct buf out = BUF_INIT(4096);
+		int rc = json_set_member(&out, t[i].in, strlen(t[i].in), t[i].key,
+					 t[i].val);
+		CHECK(!rc && out.ptr && !strcmp(out.ptr, t[i].want),
+		      "json_set_member case %zu gives %s", i, out.ptr ? out.ptr : "(null)");
+		buf_release(&out);
+	}
+	{
+		struct buf out = BUF_INIT(4096);
+		CHECK(json_set_member(&out, "[1]", 3, "status", "1") != 0,
+		      "json_set_member refuses a document that is not an object");
+		CHECK(json_set_member(&out, "{\"a\":", 5, "status", "1") != 0,
+		      "json_set_member refuses malformed JSON");
+		buf_release(&out);
+	}
+}
+
 int main(void)
 {
 	struct diags d = { 0 };
 
 	test_json_line();
 	test_json_load();
+	test_json_set_member();
 	test_config();
 	if (config_load(&the_cfg, "gitdial.json", good_config,
 			strlen(good_config), &d)) {

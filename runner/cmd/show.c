@@ -1,0 +1,445 @@
+/*
+ * gitdial show ID: one campaign in detail (SPEC §8), from the branch
+ * head and the same derived state the tick uses: the header, live
+ * progress, the last 50 outcomes, and plain explanations of why it
+ * failed, why it dials below its concurrency, and when the next window
+ * opens.
+ */
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "dnc.h"
+#include "err.h"
+#include "ledger.h"
+#include "repo.h"
+#include "select.h"
+#include "state.h"
+#include "util.h"
+#include "banned.h"
+
+static const char usage[] =
+	"gitdial show ID [--repo PATH] [--now RFC3339] [--archived|--deleted]\n"
+	"            [--format text|json]";
+
+#define WEEK (7L * 24 * 3600)
+
+struct view {
+	const struct repo_campaign *rc;
+	const struct account *acct;
+	enum status eff;
+	size_t in_flight, queued, completed, failed, skipped;
+	size_t cap, share, active, concurrency;
+	time_t next_open;    /* next window opening for someone waiting, 0 none */
+	time_t next_retry;   /* earliest cool-down end, 0 none */
+	size_t waiting_window, eligible;
+	char hint[512];      /* what to do about a failure */
+};
+
+/* What an operator can do about a campaign that failed for reason. */
+static void failure_hint(char *out, size_t n, const char *reason)
+{
+	static const struct { const char *needle, *hint; } hints[] = {
+		{ "21210", "the caller ID is not a verified number of the account: "
+		  "verify it with the provider or pick another of the account's "
+		  "caller_ids" },
+		{ "21212", "the caller ID is not a valid number for the account: "
+		  "pick one of the account's caller_ids" },
+		{ "caller", "the provider refused the caller ID: verify it with the "
+		  "provider or pick another of the account's caller_ids" },
+		{ "20003", "the provider refused the credentials: check the "
+		  "account's env:/file: references in gitdial.json" },
+		{ "auth", "the provider refused the credentials: check the "
+		  "account's env:/file: references in gitdial.json" },
+		{ "credential", "the provider refused the credentials: check the "
+		  "account's env:/file: references in gitdial.json" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(reason, hints[i].needle)) {
+			snprintf(out, n, "%s; Failed is final, so then `gitdial "
+				 "duplicate` it and schedule the copy", hints[i].hint);
+			return;
+		}
+	snprintf(out, n, "fix the cause the provider gave; Failed is final, so "
+		 "then `gitdial duplicate` it and schedule the copy");
+}
+
+/* Fills the progress, capacity and window figures of v. */
+static int view_fill(struct view *v, const struct repo *r,
+		     const struct cstate *st, const struct dnc *dnc, time_t now)
+{
+	const struct campaign *c = v->rc->c;
+	const struct audience *a = v->rc->aud;
+	struct select_in in;
+	struct select_out out;
+	uint8_t *open = NULL;
+	time_t *next = NULL;
+	size_t i;
+	int rc = 0;
+
+	v->eff = state_effective(c, st, now);
+	v->in_flight = state_in_flight(st);
+	for (i = 0; i < st->n; i++) {
+		const struct rstate *rs = &st->r[i];
+		time_t when;
+		enum elig e = rstate_eligible(c, rs, now, &when);
+		if (e == EL_INFLIGHT)
+			continue;
+		if (e != EL_TERMINAL)
+			v->queued++;
+		else if (rs->skipped)
+			v->skipped++;
+		else if (rs->dead || rs->last_outcome == OUT_FAILED)
+			v->failed++;
+		else
+			v->completed++;
+	}
+	v->concurrency = (size_t)c->concurrency;
+	v->share = repo_account_share(r, v->rc->id, now, NULL, NULL, &v->active);
+	v->cap = v->concurrency < v->share ? v->concurrency : v->share;
+	if (!a || !a->n_places)
+		return 0;
+	if (!(open = calloc(a->n_places, 1)) ||
+	    !(next = calloc(a->n_places, sizeof(*next)))) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < a->n_places; i++)
+		open[i] = (uint8_t)place_is_open(&a->places[i], &c->window, now);
+	memset(&in, 0, sizeof(in));
+	in.c = c;
+	in.a = a;
+	in.s = st;
+	in.dnc = dnc;
+	in.place_open = open;
+	in.now = now;
+	in.slots = 0;
+	if ((rc = select_batch(&out, &in)))
+		goto cleanup;
+	v->waiting_window = out.waiting_window;
+	v->eligible = out.eligible;
+	v->next_retry = out.next_cooldown;
+	select_release(&out);
+	/* the earliest opening among places where someone waits for one */
+	for (i = 0; i < a->n && i < st->n; i++) {
+		uint32_t p = a->r[i].place;
+		time_t when;
+		if (open[p] || rstate_eligible(c, &st->r[i], now, &when) != EL_NOW)
+			continue;
+		if (!next[p])
+			next[p] = place_next_open(&a->places[p], &c->window, now, WEEK);
+		if (next[p] && (!v->next_open || next[p] < v->next_open))
+			v->next_open = next[p];
+	}
+cleanup:
+	free(open);
+	free(next);
+	return rc;
+}
+
+static void mmss(char *out, size_t n, int s)
+{
+	snprintf(out, n, "%d:%02d", s / 60, s % 60);
+}
+
+static const char *const sentiments[] = { "", "positive", "neutral", "negative" };
+
+static void print_json(const struct view *v, const struct cstate *st,
+		       const struct config *cfg, time_t now)
+{
+	const struct campaign *c = v->rc->c;
+	cJSON *o = cJSON_CreateObject(), *p, *arr;
+	char t[21], *txt;
+	size_t i, n = st->n_recent < RECENT_MAX ? st->n_recent : RECENT_MAX;
+
+	cJSON_AddStringToObject(o, "id", v->rc->id);
+	cJSON_AddStringToObject(o, "folder", v->rc->top);
+	cJSON_AddStringToObject(o, "name", c->name);
+	cJSON_AddStringToObject(o, "status", status_labels[v->eff]);
+	cJSON_AddStringToObject(o, "account", c->account);
+	cJSON_AddStringToObject(o, "provider", v->acct && v->acct->provider
+				? v->acct->provider : "");
+	cJSON_AddStringToObject(o, "caller_id", campaign_caller_id(c, cfg));
+	if (c->created)
+		cJSON_AddStringToObject(o, "created", c->created);
+	else if (st->first_ts) {
+		time_format_utc(t, (time_t)st->first_ts);
+		cJSON_AddStringToObject(o, "created", t);
+	} else
+		cJSON_AddNullToObject(o, "created");
+	if (st->last_ts) {
+		time_format_utc(t, (time_t)st->last_ts);
+		cJSON_AddStringToObject(o, "updated", t);
+	} else
+		cJSON_AddNullToObject(o, "updated");
+	time_format_utc(t, now);
+	cJSON_AddStringToObject(o, "now", t);
+	p = cJSON_AddObjectToObject(o, "progress");
+	cJSON_AddNumberToObject(p, "audience", (double)st->n);
+	cJSON_AddNumberToObject(p, "in_flight", (double)v->in_flight);
+	cJSON_AddNumberToObject(p, "queued", (double)v->queued);
+	cJSON_AddNumberToObject(p, "completed", (double)v->completed);
+	cJSON_AddNumberToObject(p, "failed", (double)v->failed);
+	cJSON_AddNumberToObject(p, "skipped", (double)v->skipped);
+	cJSON_AddNumberToObject(p, "connected", (double)st->n_connected);
+	cJSON_AddNumberToObject(p, "answered", (double)st->n_answered);
+	cJSON_AddNumberToObject(p, "no_answer", (double)st->n_noanswer);
+	p = cJSON_AddObjectToObject(o, "concurrency");
+	cJSON_AddNumberToObject(p, "set", (double)v->concurrency);
+	cJSON_AddNumberToObject(p, "effective", (double)v->cap);
+	cJSON_AddNumberToObject(p, "account_share", (double)v->share);
+	cJSON_AddNumberToObject(p, "sharing_campaigns", (double)v->active);
+	if (v->next_open) {
+		time_format_utc(t, v->next_open);
+		cJSON_AddStringToObject(o, "next_window", t);
+	} else
+		cJSON_AddNullToObject(o, "next_window");
+	if (v->eff == ST_FAILED || v->eff == ST_PAUSED) {
+		cJSON_AddStringToObject(o, "reason", st->logged_reason);
+		if (v->eff == ST_FAILED)
+			cJSON_AddStringToObject(o, "what_to_do", v->hint);
+	}
+	arr = cJSON_AddArrayToObject(o, "recent");
+	for (i = 0; i < n; i++) {
+		const struct outcome_rec *x =
+			&st->recent[(st->n_recent - 1 - i) % RECENT_MAX];
+		struct recipient rcp;
+		char phone[PHONE_MAX];
+		cJSON *e = cJSON_CreateObject();
+		memset(&rcp, 0, sizeof(rcp));
+		rcp.key = x->key;
+		audience_phone(phone, &rcp);
+		time_format_utc(t, (time_t)x->ts);
+		cJSON_AddStringToObject(e, "ts", t);
+		cJSON_AddStringToObject(e, "phone", phone);
+		cJSON_AddStringToObject(e, "outcome", outcome_names[x->outcome]);
+		cJSON_AddNumberToObject(e, "duration_s", x->duration_s);
+		if (x->sentiment)
+			cJSON_AddStringToObject(e, "sentiment", sentiments[x->sentiment]);
+		if (x->recording[0])
+			cJSON_AddStringToObject(e, "recording_url", x->recording);
+		cJSON_AddItemToArray(arr, e);
+	}
+	txt = cJSON_PrintUnformatted(o);
+	if (txt)
+		printf("%s\n", txt);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+static void print_text(const struct view *v, const struct cstate *st,
+		       const struct config *cfg, time_t now)
+{
+	const struct campaign *c = v->rc->c;
+	char t[21], u[21];
+	size_t i, n = st->n_recent < RECENT_MAX ? st->n_recent : RECENT_MAX;
+
+	printf("%s (%s%s%s)\n", c->name, strcmp(v->rc->top, "campaigns")
+	       ? v->rc->top : "", strcmp(v->rc->top, "campaigns") ? "/" : "",
+	       v->rc->id);
+	printf("  Status       %s%s%s\n", status_labels[v->eff],
+	       v->eff == ST_PAUSED && st->logged_reason[0] ? " — " : "",
+	       v->eff == ST_PAUSED ? st->logged_reason : "");
+	printf("  Provider     %s (account %s), caller ID %s\n",
+	       v->acct && v->acct->provider ? v->acct->provider : "?", c->account,
+	       campaign_caller_id(c, cfg));
+	if (c->created)
+		snprintf(t, sizeof(t), "%s", c->created);
+	else if (st->first_ts)
+		time_format_utc(t, (time_t)st->first_ts);
+	else
+		snprintf(t, sizeof(t), "-");
+	if (st->last_ts)
+		time_format_utc(u, (time_t)st->last_ts);
+	else
+		snprintf(u, sizeof(u), "-");
+	printf("  Created      %s\n  Updated      %s\n", t, u);
+	printf("  Audience     %s: %zu recipients\n",
+	       c->audience_csv ? c->audience_csv : c->audience_segment, st->n);
+	printf("  Progress     %zu in flight, %zu queued, %zu completed, "
+	       "%zu failed, %zu skipped\n", v->in_flight, v->queued, v->completed,
+	       v->failed, v->skipped);
+	printf("  Outcomes     %zu connected, %zu answered (30 s+), "
+	       "%zu no answer\n", st->n_connected, st->n_answered, st->n_noanswer);
+	printf("  Concurrency  %zu", v->cap);
+	if (v->cap < v->concurrency)
+		printf(" of %zu set: account %s's max_concurrency %ld is shared "
+		       "by %zu campaign%s, %zu each", v->concurrency, c->account,
+		       v->acct ? v->acct->max_concurrency : 0L, v->active,
+		       v->active == 1 ? "" : "s", v->share);
+	printf("\n  Window       %s (recipient's local time, within the legal "
+	       "hours of their jurisdiction)\n", c->window_text);
+	if (v->eff == ST_DIALING || v->eff == ST_SCHEDULED) {
+		if (v->eff == ST_SCHEDULED && c->start_at > now) {
+			time_format_utc(t, c->start_at);
+			printf("  Starts       %s\n", t);
+		} else if (v->eligible)
+			printf("  Next         %zu recipient%s can be called now\n",
+			       v->eligible, v->eligible == 1 ? "" : "s");
+		else if (v->next_open) {
+			time_format_utc(t, v->next_open);
+			printf("  Next         the window opens at %s for %zu waiting "
+			       "recipient%s\n", t, v->waiting_window,
+			       v->waiting_window == 1 ? "" : "s");
+		}
+		if (v->next_retry && !v->eligible) {
+			time_format_utc(t, v->next_retry);
+			printf("  Retries      the next cool-down ends at %s\n", t);
+		}
+	}
+	if (v->eff == ST_FAILED) {
+		printf("  Failed       %s\n", st->logged_reason);
+		printf("  What to do   %s\n", v->hint);
+	}
+	printf("\nLast %zu outcome%s (newest first)\n", n, n == 1 ? "" : "s");
+	if (!n) {
+		printf("  none yet\n");
+		return;
+	}
+	printf("  %-20s  %-16s  %-9s  %8s  %-9s  %s\n", "Time", "Phone",
+	       "Outcome", "Duration", "Sentiment", "Recording");
+	for (i = 0; i < n; i++) {
+		const struct outcome_rec *x =
+			&st->recent[(st->n_recent - 1 - i) % RECENT_MAX];
+		struct recipient rcp;
+		char phone[PHONE_MAX], d[16];
+		memset(&rcp, 0, sizeof(rcp));
+		rcp.key = x->key;
+		audience_phone(phone, &rcp);
+		time_format_utc(t, (time_t)x->ts);
+		mmss(d, sizeof(d), x->duration_s);
+		printf("  %-20s  %-16s  %-9s  %8s  %-9s  %s\n", t, phone,
+		       outcome_names[x->outcome], d,
+		       x->sentiment ? sentiments[x->sentiment] : "-",
+		       x->recording[0] ? x->recording : "-");
+	}
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repo", required_argument, NULL, 'r' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "archived", no_argument, NULL, 'A' },
+		{ "deleted", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *root = ".", *id;
+	struct store *st = NULL;
+	struct repo *r = NULL;
+	struct dnc *dnc = NULL;
+	struct diags d = { 0 };
+	struct cstate cs;
+	struct view v;
+	struct src s;
+	git_oid head;
+	time_t now = time(NULL);
+	unsigned top = 0;
+	int fmt = FMT_TEXT, c, rc = 1, found, have_src = 0, have_state = 0, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': root = optarg; break;
+		case 'n':
+			if (time_parse_rfc3339(&now, optarg))
+				return usage_error("show", usage, "--now: bad time '%s'",
+						   optarg);
+			break;
+		case 'f':
+			if ((fmt = format_parse(optarg, "text,json")) < 0)
+				return usage_error("show", usage, "unknown format '%s'",
+						   optarg);
+			break;
+		case 'A': top = REPO_ARCHIVED; break;
+		case 'D': top = REPO_DELETED; break;
+		case 'h': printf("usage: %s\n", usage); return 0;
+		default: return usage_error("show", usage, "bad option");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("show", usage, "give one campaign id");
+	id = argv[optind];
+	if (!id_valid(id))
+		return usage_error("show", usage, "'%s' is not a campaign id "
+				   "(expected [a-z0-9][a-z0-9-]{0,63})", id);
+	memset(&v, 0, sizeof(v));
+	if (store_open(&st, root) || store_sync(st, NULL, &head, &found)) {
+		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+		goto cleanup;
+	}
+	if (!found) {
+		fprintf(stderr, "gitdial show: the branch '%s' has no commit yet\n",
+			store_branch(st));
+		goto cleanup;
+	}
+	if (src_init_tree(&s, st, &head)) {
+		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+		goto cleanup;
+	}
+	have_src = 1;
+	{
+		static char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/gitdial/cache",
+			 git_repository_path(store_repo(st)));
+		repo_set_cache_dir(dir);
+	}
+	/* every campaign of the tab: the account's cap is shared among them */
+	err = repo_load(&r, &s, NULL, REPO_AUDIENCE | REPO_PLACES | top, &d);
+	if (err) {
+		fprintf(stderr, "gitdial show: gitdial.json is invalid (gitdial "
+			"validate)\n");
+		goto cleanup;
+	}
+	if (!(v.rc = repo_find(r, id))) {
+		fprintf(stderr, "gitdial show: no campaign '%s' in %s/\n", id,
+			top == REPO_ARCHIVED ? "archived"
+			: top == REPO_DELETED ? "deleted" : "campaigns");
+		goto cleanup;
+	}
+	if (!v.rc->c) {
+		fprintf(stderr, "gitdial show: %s/%s/campaign.json is invalid:\n",
+			v.rc->top, id);
+		diags_print(stderr, &d, FMT_TEXT);
+		goto cleanup;
+	}
+	if (dnc_load(&dnc, &s, NULL) || state_init(&cs, v.rc->aud)) {
+		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+		goto cleanup;
+	}
+	have_state = 1;
+	if (ledger_replay(&cs, &s, id)) {
+		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+		goto cleanup;
+	}
+	v.acct = config_account(r->cfg, v.rc->c->account);
+	if (view_fill(&v, r, &cs, dnc, now)) {
+		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+		goto cleanup;
+	}
+	if (v.eff == ST_FAILED)
+		failure_hint(v.hint, sizeof(v.hint), cs.logged_reason);
+	if (fmt == FMT_JSON)
+		print_json(&v, &cs, r->cfg, now);
+	else
+		print_text(&v, &cs, r->cfg, now);
+	rc = 0;
+cleanup:
+	if (have_state)
+		state_release(&cs);
+	dnc_free(dnc);
+	repo_free(r);
+	if (have_src)
+		src_release_tree(&s);
+	store_free(st);
+	diags_release(&d);
+	return rc;
+}
