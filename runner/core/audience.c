@@ -938,10 +938,14 @@ void audience_free(struct audience *a)
 		return;
 	for (i = 0; i < a->n_columns; i++)
 		free(a->columns[i]);
-	free(a->r);
+	if (a->map) {
+		file_unmap(a->map); /* r, vars and problems were in it */
+	} else {
+		free(a->r);
+		free(a->vars);
+		free(a->problems);
+	}
 	free(a->places);
-	free(a->vars);
-	free(a->problems);
 	free(a->priv);
 	free(a);
 }

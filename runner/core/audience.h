@@ -68,6 +68,7 @@ struct audience {
 	struct row_problem *problems;
 	size_t n_problems, problems_alloc;
 	void *priv;
+	void *map; /* the cache file r, vars and problems live in, or NULL */
 };
 
 /*

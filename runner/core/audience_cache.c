@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "audience.h"
 #include "buf.h"
@@ -13,7 +14,8 @@
 #include "util.h"
 #include "banned.h"
 
-#define AUD_MAGIC "GDAUD002"
+#define AUD_MAGIC "GDAUD003"
+#define AUD_ALIGN 16 /* the arrays start aligned: they are used in place */
 
 struct aud_head {
 	char magic[8];
@@ -33,7 +35,7 @@ struct place_disk {
 
 int audience_save(const struct audience *a, const char *path, const char *key)
 {
-	struct buf b = BUF_INIT((size_t)4096 << 20);
+	struct buf b = BUF_INIT((size_t)1 << 20), pl = BUF_INIT((size_t)1 << 30);
 	struct aud_head h;
 	size_t i;
 	int k, rc;
@@ -62,9 +64,9 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 	for (k = 0; !rc && k < a->n_columns; k++)
 		rc = buf_put(&b, a->columns[k], strlen(a->columns[k]) + 1);
 	rc = rc ? rc : buf_put(&b, a->langs, sizeof(a->langs));
-	rc = rc ? rc : buf_put(&b, a->r, a->n * sizeof(*a->r));
-	rc = rc ? rc : buf_put(&b, a->vars, a->vars_len);
-	rc = rc ? rc : buf_put(&b, a->problems, a->n_problems * sizeof(*a->problems));
+	while (!rc && b.len % AUD_ALIGN)
+		rc = buf_putc(&b, '\0');
+	/* the large arrays go out as they are, between the small parts */
 	for (i = 0; !rc && i < a->n_places; i++) {
 		const struct place *p = &a->places[i];
 		struct place_disk pd;
@@ -75,13 +77,31 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 		memcpy(pd.jurisdictions, p->jurisdictions, sizeof(pd.jurisdictions));
 		memcpy(pd.rule_ids, p->rule_ids, sizeof(pd.rule_ids));
 		pd.legal = p->legal;
-		rc = buf_put(&b, &pd, sizeof(pd));
+		rc = buf_put(&pl, &pd, sizeof(pd));
 		for (k = 0; !rc && k < p->n_zones; k++)
-			rc = buf_put(&b, p->zones[k], strlen(p->zones[k]) + 1);
+			rc = buf_put(&pl, p->zones[k], strlen(p->zones[k]) + 1);
 	}
-	if (!rc)
-		rc = cache_file_write(path, b.ptr, b.len);
+	if (!rc) {
+		static const char zeros[AUD_ALIGN];
+		size_t r_len = a->n * sizeof(*a->r), v_len = a->vars_len;
+		struct iovec v[7];
+		v[0].iov_base = b.ptr;
+		v[0].iov_len = b.len;
+		v[1].iov_base = a->r;
+		v[1].iov_len = r_len;
+		v[2].iov_base = a->vars;
+		v[2].iov_len = v_len;
+		/* pad so that problems starts aligned too */
+		v[3].iov_base = (void *)zeros;
+		v[3].iov_len = (AUD_ALIGN - (b.len + r_len + v_len) % AUD_ALIGN) % AUD_ALIGN;
+		v[4].iov_base = a->problems;
+		v[4].iov_len = a->n_problems * sizeof(*a->problems);
+		v[5].iov_base = pl.ptr;
+		v[5].iov_len = pl.len;
+		rc = cache_file_write(path, v, 6);
+	}
 	buf_release(&b);
+	buf_release(&pl);
 	return rc;
 }
 
@@ -96,6 +116,14 @@ static const char *take(const char **p, const char *end, size_t len)
 	return at;
 }
 
+/* Steps over the padding to the next AUD_ALIGN boundary; 0 when short. */
+static int aligned(const char **p, const char *end)
+{
+	size_t pad = (AUD_ALIGN - (uintptr_t)*p % AUD_ALIGN) % AUD_ALIGN;
+
+	return take(p, end, pad) != NULL;
+}
+
 static const char *take_str(const char **p, const char *end)
 {
 	const char *nul = memchr(*p, '\0', (size_t)(end - *p));
@@ -106,29 +134,29 @@ static const char *take_str(const char **p, const char *end)
 int audience_load(struct audience **out, const char *path, const char *key,
 		  const struct rules *rules)
 {
-	struct buf b = BUF_INIT((size_t)4096 << 20);
 	struct audience *a = NULL;
 	struct aud_head h;
-	const char *p, *end, *x;
-	size_t i;
+	const char *p, *end, *x, *data;
+	size_t i, len;
+	void *token = NULL;
 	int k, rc = GD_ENOTFOUND;
 
 	*out = NULL;
-	if (file_read(&b, path, b.max) || b.len < sizeof(h))
+	if (file_map(path, &data, &len, &token) || len < sizeof(h))
 		goto cleanup;
-	memcpy(&h, b.ptr, sizeof(h));
+	memcpy(&h, data, sizeof(h));
 	if (memcmp(h.magic, AUD_MAGIC, 8) ||
 	    h.sizeof_recipient != sizeof(struct recipient) ||
 	    h.sizeof_problem != sizeof(struct row_problem) ||
 	    h.sizeof_daywin != sizeof(struct daywin) ||
 	    strncmp(h.key, key, sizeof(h.key)) || h.n_columns < 0 ||
 	    h.n_columns > AUDIENCE_COLUMNS_MAX || h.n_langs < 0 || h.n_langs > 32 ||
-	    h.n > b.len || h.n_places > b.len || h.n_problems > b.len)
+	    h.n > len || h.n_places > len || h.n_problems > len)
 		goto cleanup;
 	if (!(a = calloc(1, sizeof(*a))))
 		goto cleanup;
-	p = b.ptr + sizeof(h);
-	end = b.ptr + b.len;
+	p = data + sizeof(h);
+	end = data + len;
 	for (k = 0; k < h.n_columns; k++) {
 		if (!(x = take_str(&p, end)) || !(a->columns[k] = strdup(x)))
 			goto bad;
@@ -146,19 +174,21 @@ int audience_load(struct audience **out, const char *path, const char *key,
 	a->n_invalid = h.n_invalid;
 	a->n_duplicate = h.n_duplicate;
 	a->n_no_consent = h.n_no_consent;
-	if (!(x = take(&p, end, h.n * sizeof(*a->r))) ||
-	    !(a->r = malloc(h.n * sizeof(*a->r) + 1)))
+	/* the arrays are used where they lie in the (private) mapping */
+	if (!aligned(&p, end) || !(x = take(&p, end, h.n * sizeof(*a->r))))
 		goto bad;
-	memcpy(a->r, x, h.n * sizeof(*a->r));
+	a->map = token;
+	token = NULL;
+	a->r = (struct recipient *)x;
 	a->n = a->alloc = h.n;
-	if (!(x = take(&p, end, h.vars_len)) || !(a->vars = malloc(h.vars_len + 1)))
+	if (!(x = take(&p, end, h.vars_len)))
 		goto bad;
-	memcpy(a->vars, x, h.vars_len);
+	a->vars = (char *)x;
 	a->vars_len = a->vars_alloc = h.vars_len;
-	if (!(x = take(&p, end, h.n_problems * sizeof(*a->problems))) ||
-	    !(a->problems = malloc(h.n_problems * sizeof(*a->problems) + 1)))
+	if (!aligned(&p, end) ||
+	    !(x = take(&p, end, h.n_problems * sizeof(*a->problems))))
 		goto bad;
-	memcpy(a->problems, x, h.n_problems * sizeof(*a->problems));
+	a->problems = (struct row_problem *)x;
 	a->n_problems = a->problems_alloc = h.n_problems;
 	if (!(a->places = calloc(h.n_places + 1, sizeof(*a->places))))
 		goto bad;
@@ -201,6 +231,6 @@ bad:
 	rc = GD_ENOTFOUND;
 cleanup:
 	audience_free(a);
-	buf_release(&b);
+	file_unmap(token);
 	return rc;
 }

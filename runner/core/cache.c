@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "cache.h"
@@ -10,7 +11,9 @@
 #include "util.h"
 #include "banned.h"
 
-#define CACHE_MAGIC "GDSTATE2"
+#define CACHE_MAGIC "GDSTATE3"
+#define CACHE_ALIGN 64 /* the recipients' array starts aligned: it is used in place */
+#define CACHE_SAVE_FILES 48 /* new log files replayed before the cache is rewritten */
 
 struct head {
 	char magic[8];
@@ -19,7 +22,7 @@ struct head {
 	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc;
 };
 
-int cache_file_write(const char *path, const void *data, size_t len)
+int cache_file_write(const char *path, const struct iovec *v, int n)
 {
 	char dir[4096], *slash;
 
@@ -28,7 +31,12 @@ int cache_file_write(const char *path, const void *data, size_t len)
 		*slash = '\0';
 		dir_create(dir);
 	}
-	return file_write_atomic(path, data, len);
+	return file_write_atomic_iov(path, v, n);
+}
+
+static size_t pad_to(size_t off)
+{
+	return (off + CACHE_ALIGN - 1) / CACHE_ALIGN * CACHE_ALIGN;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -40,39 +48,47 @@ static int cmp_id(const void *a, const void *b)
 static char *load(struct cstate *st, const char *path, const char *key,
 		  size_t *nfiles)
 {
-	struct buf b = BUF_INIT((size_t)4096 << 20);
 	struct head h;
-	const char *p;
+	const char *p, *data;
 	char *ids = NULL;
 	struct cstate keep = *st;
-	size_t need;
+	size_t need, len;
+	void *token = NULL;
 
-	if (file_read(&b, path, b.max) || b.len < sizeof(h))
+	if (file_map(path, &data, &len, &token) || len < sizeof(h))
 		goto fail;
-	memcpy(&h, b.ptr, sizeof(h));
+	memcpy(&h, data, sizeof(h));
 	if (memcmp(h.magic, CACHE_MAGIC, 8) || h.sizeof_state != sizeof(*st) ||
 	    h.sizeof_rstate != sizeof(struct rstate) ||
 	    h.sizeof_flight != sizeof(struct flight) ||
 	    strncmp(h.key, key, sizeof(h.key)) || h.n != st->n)
 		goto fail;
-	need = sizeof(h) + sizeof(*st) + h.n * sizeof(struct rstate) +
+	need = pad_to(sizeof(h) + sizeof(*st)) + h.n * sizeof(struct rstate) +
 	       h.skipped_bytes + h.nfl * sizeof(struct flight) +
 	       h.analysis_alloc * sizeof(uint64_t) + h.nfiles * 40;
-	if (b.len != need)
+	if (len != need)
 		goto fail;
-	p = b.ptr + sizeof(h);
+	p = data + sizeof(h);
 	memcpy(st, p, sizeof(*st));
-	p += sizeof(*st);
+	p = data + pad_to(sizeof(h) + sizeof(*st));
 	/* the pointers and the map are this process's own */
 	st->aud = keep.aud;
 	st->r = keep.r;
+	st->r_map = keep.r_map;
 	st->map_key = keep.map_key;
 	st->map_idx = keep.map_idx;
 	st->map_cap = keep.map_cap;
 	st->skipped_line = NULL;
 	st->fl = NULL;
 	st->analysis = NULL;
-	memcpy(st->r, p, h.n * sizeof(struct rstate));
+	/* the recipients' state is used where it lies (a private mapping) */
+	if (!keep.r_map)
+		free(keep.r);
+	else
+		file_unmap(keep.r_map);
+	st->r = (struct rstate *)p;
+	st->r_map = token;
+	token = NULL;
 	p += h.n * sizeof(struct rstate);
 	if (h.skipped_bytes) {
 		if (!(st->skipped_line = malloc(h.skipped_bytes)))
@@ -98,19 +114,20 @@ static char *load(struct cstate *st, const char *path, const char *key,
 		goto fail_state;
 	memcpy(ids, p, h.nfiles * 40);
 	*nfiles = h.nfiles;
-	buf_release(&b);
+	file_unmap(token);
 	return ids;
 fail_state:
 	state_forget(st);
 fail:
-	buf_release(&b);
+	file_unmap(token);
 	return NULL;
 }
 
 static int save(const struct cstate *st, const char *path, const char *key,
 		const struct src_files *files)
 {
-	struct buf b = BUF_INIT((size_t)4096 << 20);
+	static const char zeros[CACHE_ALIGN];
+	struct iovec v[8];
 	struct head h;
 	char *ids = NULL;
 	size_t i;
@@ -132,17 +149,28 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	for (i = 0; i < files->n; i++)
 		memcpy(ids + i * 40, files->v[i].id, 40);
 	qsort(ids, files->n, 40, cmp_id);
-	rc = buf_put(&b, &h, sizeof(h));
-	rc = rc ? rc : buf_put(&b, st, sizeof(*st));
-	rc = rc ? rc : buf_put(&b, st->r, st->n * sizeof(*st->r));
-	rc = rc ? rc : buf_put(&b, st->skipped_line, h.skipped_bytes);
-	rc = rc ? rc : buf_put(&b, st->fl, st->nfl * sizeof(*st->fl));
-	rc = rc ? rc : buf_put(&b, st->analysis, st->analysis_alloc * sizeof(uint64_t));
-	rc = rc ? rc : buf_put(&b, ids, files->n * 40);
+	v[0].iov_base = &h;
+	v[0].iov_len = sizeof(h);
+	v[1].iov_base = (void *)st;
+	v[1].iov_len = sizeof(*st);
+	v[7].iov_base = (void *)zeros;
+	v[7].iov_len = pad_to(sizeof(h) + sizeof(*st)) - sizeof(h) - sizeof(*st);
+	v[2].iov_base = st->r;
+	v[2].iov_len = st->n * sizeof(*st->r);
+	v[3].iov_base = st->skipped_line;
+	v[3].iov_len = h.skipped_bytes;
+	v[4].iov_base = st->fl;
+	v[4].iov_len = st->nfl * sizeof(*st->fl);
+	v[5].iov_base = st->analysis;
+	v[5].iov_len = st->analysis_alloc * sizeof(uint64_t);
+	v[6].iov_base = ids;
+	v[6].iov_len = files->n * 40;
+	{
+		/* the padding goes between the state and the array */
+		struct iovec w[8] = { v[0], v[1], v[7], v[2], v[3], v[4], v[5], v[6] };
+		rc = cache_file_write(path, w, 8);
+	}
 	free(ids);
-	if (!rc)
-		rc = cache_file_write(path, b.ptr, b.len);
-	buf_release(&b);
 	return rc;
 }
 
@@ -192,7 +220,13 @@ int cache_replay(struct cstate *st, struct src *s, const char *id,
 		rc = ledger_replay_files(st, s, &files, 0);
 		*replayed = files.n;
 	}
-	if (!rc && path && *replayed)
+	/*
+	 * Writing the whole state costs more than replaying a few small files
+	 * again, so a warm tick leaves the cache as it is until enough new
+	 * files have piled up (they are replayed from git meanwhile).
+	 */
+	if (!rc && path && *replayed &&
+	    (!ids || !all_there || *replayed >= CACHE_SAVE_FILES))
 		save(st, path, key, &files); /* a cache that cannot be written is no error */
 cleanup:
 	free(ids);

@@ -25,6 +25,7 @@ int cache_replay(struct cstate *st, struct src *s, const char *id,
  * Writes a cache file: its directory is made when missing, and the file
  * replaced atomically (a reader sees the old one or the new one).
  */
-int cache_file_write(const char *path, const void *data, size_t len);
+struct iovec;
+int cache_file_write(const char *path, const struct iovec *v, int n);
 
 #endif

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,9 +46,48 @@ static void sleep_s(double s)
 		;
 }
 
+extern char **environ;
+
+/*
+ * The child's environment: ours, with GITDIAL_SPOOL and GITDIAL_REPO set
+ * to the target's (vars holds their "NAME=value" texts). NULL when out of
+ * memory; the caller frees the array, not the strings.
+ */
+static char **child_env(const struct fn_target *t, char vars[2][4200])
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	if (!(env = calloc(n + 3, sizeof(*env))))
+		return NULL;
+	for (n = 0; environ[n]; n++)
+		if ((!t->spool || strncmp(environ[n], "GITDIAL_SPOOL=", 14)) &&
+		    (!t->repo || strncmp(environ[n], "GITDIAL_REPO=", 13)))
+			env[k++] = environ[n];
+	if (t->spool) {
+		snprintf(vars[0], sizeof(vars[0]), "GITDIAL_SPOOL=%s", t->spool);
+		env[k++] = vars[0];
+	}
+	if (t->repo) {
+		snprintf(vars[1], sizeof(vars[1]), "GITDIAL_REPO=%s", t->repo);
+		env[k++] = vars[1];
+	}
+	return env;
+}
+
+/*
+ * Starts the function with posix_spawn, not fork: the runner may hold
+ * hundreds of megabytes of mapped caches, and fork would copy their page
+ * tables for every call only to throw them away at exec.
+ */
 static int spawn(struct child *ch, const struct fn_target *t, const char *action)
 {
-	int in[2], out[2];
+	posix_spawn_file_actions_t fa;
+	char vars[2][4200], **env = NULL;
+	char *argv[3];
+	int in[2], out[2], err;
 	pid_t pid;
 
 	if (pipe2(in, O_CLOEXEC))
@@ -57,20 +97,26 @@ static int spawn(struct child *ch, const struct fn_target *t, const char *action
 		close(in[1]);
 		return gd_error_set("pipe: %s", strerror(errno));
 	}
-	pid = fork();
-	if (pid < 0) {
+	argv[0] = (char *)t->binary;
+	argv[1] = (char *)action;
+	argv[2] = NULL;
+	if (!(env = child_env(t, vars)) || posix_spawn_file_actions_init(&fa)) {
+		free(env);
 		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-		return gd_error_set("fork: %s", strerror(errno));
+		return gd_error_set("out of memory");
 	}
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (t->spool)
-			setenv("GITDIAL_SPOOL", t->spool, 1);
-		if (t->repo)
-			setenv("GITDIAL_REPO", t->repo, 1);
-		execl(t->binary, t->binary, action, (char *)NULL);
-		_exit(127);
+	err = posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	if (!err)
+		err = posix_spawn(&pid, t->binary, &fa, NULL, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	if (err) {
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		gd_error_set("cannot run '%s': %s", t->binary, strerror(err));
+		/* as a fork+exec child would: it ran, exited 127, said nothing */
+		return err == ENOENT || err == EACCES || err == ENOEXEC ? 1 : GD_ERROR;
 	}
 	close(in[0]);
 	close(out[1]);
@@ -157,7 +203,7 @@ int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 	struct pollfd *pf;
 	size_t next = 0, done = 0, i;
 	double gap = cps > 0 ? 1.0 / cps : 0, last_start = -1e9;
-	int rc = 0;
+	int rc = 0, err;
 
 	for (i = 0; i < n; i++) {
 		calls[i].response = NULL;
@@ -195,9 +241,10 @@ int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 				timeout = (int)((last_start + gap - tnow) * 1000) + 1;
 				break;
 			}
-			if (spawn(&ch[k], t, action)) {
-				rc = GD_ERROR;
-				calls[next++].exit_code = -1;
+			if ((err = spawn(&ch[k], t, action))) {
+				if (err < 0)
+					rc = GD_ERROR;
+				calls[next++].exit_code = err < 0 ? -1 : 127;
 				done++;
 				continue;
 			}

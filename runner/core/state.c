@@ -60,7 +60,10 @@ int state_init(struct cstate *s, const struct audience *aud)
 
 void state_release(struct cstate *s)
 {
-	free(s->r);
+	if (s->r_map)
+		file_unmap(s->r_map);
+	else
+		free(s->r);
 	free(s->map_key);
 	free(s->map_idx);
 	free(s->skipped_line);
@@ -134,6 +137,7 @@ void state_forget(struct cstate *s)
 	s->map_key = keep.map_key;
 	s->map_idx = keep.map_idx;
 	s->map_cap = keep.map_cap;
+	s->r_map = keep.r_map;
 	memset(s->r, 0, s->n * sizeof(*s->r));
 }
 

@@ -57,6 +57,7 @@ struct outcome_rec { /* for show/report: the newest outcomes */
 struct cstate {
 	const struct audience *aud;
 	struct rstate *r; /* parallel to aud->r */
+	void *r_map;      /* the cache file r lives in (file_map), or NULL */
 	size_t n;
 	/* phone key → recipient index, open addressing */
 	uint64_t *map_key;

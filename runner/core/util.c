@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -180,21 +181,96 @@ int file_read(struct buf *out, const char *path, size_t max)
 	return rc;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len)
+struct file_mapping {
+	void *addr;
+	size_t len;
+};
+
+int file_map(const char *path, const char **data, size_t *len, void **token)
+{
+	struct file_mapping *m = NULL;
+	struct stat st;
+	int fd, rc = 0;
+
+	*data = NULL;
+	*len = 0;
+	*token = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT
+			? (gd_error_set("'%s' does not exist", path), GD_ENOTFOUND)
+			: gd_error_set("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		rc = gd_error_set("'%s' is not a regular file", path);
+		goto cleanup;
+	}
+	if (!(m = calloc(1, sizeof(*m)))) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
+	m->len = (size_t)st.st_size;
+	if (m->len) {
+		/*
+		 * Populated in one go (a fault per page costs more), read-only
+		 * while populating (a writable private mapping would be copied
+		 * page by page), then writable: what a caller changes in place
+		 * is its own copy of that page, the file never sees it.
+		 */
+		m->addr = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+			       fd, 0);
+		if (m->addr != MAP_FAILED &&
+		    mprotect(m->addr, m->len, PROT_READ | PROT_WRITE)) {
+			munmap(m->addr, m->len);
+			m->addr = MAP_FAILED;
+		}
+		if (m->addr == MAP_FAILED) {
+			rc = gd_error_set("cannot map '%s': %s", path, strerror(errno));
+			free(m);
+			m = NULL;
+			goto cleanup;
+		}
+	}
+	*data = m->len ? m->addr : "";
+	*len = m->len;
+	*token = m;
+cleanup:
+	close(fd);
+	return rc;
+}
+
+void file_unmap(void *token)
+{
+	struct file_mapping *m = token;
+
+	if (!m)
+		return;
+	if (m->len)
+		munmap(m->addr, m->len);
+	free(m);
+}
+
+int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
 {
 	char tmp[4096], dir[4096];
-	const char *p = data;
-	int fd, dfd;
+	struct iovec left[64];
+	int fd, dfd, k;
 
+	if (n < 0 || n > 64)
+		return gd_error_set("too many pieces for '%s'", path);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
 		return gd_error_set("path too long: '%s'", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return gd_error_set("cannot create '%s': %s", tmp, strerror(errno));
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
+	memcpy(left, v, (size_t)n * sizeof(*v));
+	for (k = 0; k < n;) {
+		ssize_t w;
+		if (!left[k].iov_len) {
+			k++;
+			continue;
+		}
+		w = writev(fd, left + k, n - k);
+		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			close(fd);
@@ -202,8 +278,15 @@ int file_write_atomic(const char *path, const void *data, size_t len)
 			return gd_error_set("cannot write '%s': %s", tmp,
 					    strerror(errno));
 		}
-		p += n;
-		len -= (size_t)n;
+		/* a short write: step over what went out */
+		while (k < n && (size_t)w >= left[k].iov_len) {
+			w -= (ssize_t)left[k].iov_len;
+			k++;
+		}
+		if (k < n) {
+			left[k].iov_base = (char *)left[k].iov_base + w;
+			left[k].iov_len -= (size_t)w;
+		}
 	}
 	if (fsync(fd) || close(fd)) {
 		unlink(tmp);
@@ -221,6 +304,15 @@ int file_write_atomic(const char *path, const void *data, size_t len)
 		close(dfd);
 	}
 	return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len)
+{
+	struct iovec v;
+
+	v.iov_base = (void *)data;
+	v.iov_len = len;
+	return file_write_atomic_iov(path, &v, 1);
 }
 
 int dir_create(const char *path)

@@ -30,6 +30,17 @@ int file_read(struct buf *out, const char *path, size_t max);
  * directory (redis rdbSave).
  */
 int file_write_atomic(const char *path, const void *data, size_t len);
+struct iovec;
+/* file_write_atomic of the n pieces of v (at most 64), without a copy. */
+int file_write_atomic_iov(const char *path, const struct iovec *v, int n);
+/*
+ * Maps a whole file (for caches: no copy through a buffer). The memory
+ * is private: writes to it are the process's own and never reach the
+ * file. *data stays valid until file_unmap(*token). GD_ENOTFOUND when
+ * the file is missing.
+ */
+int file_map(const char *path, const char **data, size_t *len, void **token);
+void file_unmap(void *token);
 /* mkdir -p; 0 when it exists already. */
 int dir_create(const char *path);
 
