@@ -182,24 +182,24 @@ void wa_terminate_outcome(cJSON *ev, const cJSON *call)
 	if (d < 0 && !wa_time_field(&start, call, "start_time"))
 		d = !wa_time_field(&end, call, "end_time") && end > start
 			? (long)(end - start) : 0;
-	if (d >= 0) {
-		hook_outcome(ev, d < WA_HANGUP_S ? "hangup" : "connected", d, 1,
-			     NULL, 0, reason);
-		return;
-	}
-	if (cJSON_IsObject(e0)) {
+	if (cJSON_IsObject(e0) && (!st || strcmp(st, "COMPLETED"))) {
 		const char *m = fn_str(e0, "message");
 		char msg[300];
 		cJSON *e;
 		code = num_of(cJSON_GetObjectItemCaseSensitive(e0, "code"));
-		hook_outcome(ev, "failed", 0, 0, NULL, 0, reason);
+		hook_outcome(ev, "failed", d > 0 ? d : 0, d >= 0, NULL, 0, reason);
 		snprintf(code_s, sizeof(code_s), "%ld", code);
+		snprintf(msg, sizeof(msg), "%s", m ? m : "the call failed");
 		e = cJSON_AddObjectToObject(ev, "error");
 		cJSON_AddStringToObject(e, "kind", code == 138001 ? "invalid_number"
 					: "failed");
 		cJSON_AddStringToObject(e, "code", code_s);
-		snprintf(msg, sizeof(msg), "%s", m ? m : "the call failed");
 		cJSON_AddStringToObject(e, "message", msg);
+		return;
+	}
+	if (d >= 0) {
+		hook_outcome(ev, d < WA_HANGUP_S ? "hangup" : "connected", d, 1,
+			     NULL, 0, reason);
 		return;
 	}
 	hook_outcome(ev, "no_answer", 0, 0, NULL, 0, reason);

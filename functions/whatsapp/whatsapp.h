@@ -92,10 +92,11 @@ int wa_permission_parse(struct wa_permission *p, const char *body, size_t len);
 
 /*
  * Adds the §5 outcome fields for a terminate webhook's call object to
- * ev: picked up (duration or start_time present) → connected, or hangup
- * under WA_HANGUP_S; not picked up with errors → failed, with
- * error.kind invalid_number for 138001 and "failed" otherwise; not
- * picked up without errors (unanswered, declined) → no_answer. Depends
+ * ev: errors[] on a call that did not end COMPLETED → failed (connected
+ * when it was picked up; error.kind invalid_number for 138001, "failed"
+ * otherwise: setup, relay and media failures 138019-138023); else
+ * picked up (duration or start_time present) → connected, or hangup
+ * under WA_HANGUP_S; else (unanswered, declined) → no_answer. Depends
  * on the object alone, so duplicate deliveries give identical events.
  */
 void wa_terminate_outcome(cJSON *ev, const cJSON *call);
