@@ -178,7 +178,7 @@ void wa_terminate_outcome(cJSON *ev, const cJSON *call)
 		if (reason[i] >= 'A' && reason[i] <= 'Z')
 			reason[i] = (char)(reason[i] - 'A' + 'a');
 	if (dur && (cJSON_IsNumber(dur) || cJSON_IsString(dur)))
-		d = num_of(dur);
+		d = num_of(dur) < 0 ? 0 : num_of(dur);
 	if (d < 0 && !wa_time_field(&start, call, "start_time"))
 		d = !wa_time_field(&end, call, "end_time") && end > start
 			? (long)(end - start) : 0;
