@@ -84,6 +84,13 @@ $(B)/tests/test_whatsapp: $(B)/obj/tests/unit/test_whatsapp.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
+$(B)/obj/tests/fuzz/whatsapp.o: CPPFLAGS += -Ifunctions/whatsapp
+$(B)/tests/replay-whatsapp: $(B)/obj/tests/fuzz/whatsapp.o \
+		$(B)/obj/tests/fuzz_replay_main.o $(B)/obj/functions/whatsapp/wa_map.o \
+		$(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
 # Each fuzz target is also linked with a replay main that runs its corpus.
 $(B)/tests/replay-%: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz_replay_main.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)

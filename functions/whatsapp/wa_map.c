@@ -17,8 +17,9 @@ static long num_of(const cJSON *v)
 	char *end;
 	long l;
 
-	if (cJSON_IsNumber(v))
-		return (long)v->valuedouble;
+	if (cJSON_IsNumber(v)) /* in range before the cast: outside input */
+		return v->valuedouble > -1e12 && v->valuedouble < 1e12
+			? (long)v->valuedouble : 0;
 	if (cJSON_IsString(v) && v->valuestring[0]) {
 		l = strtol(v->valuestring, &end, 10);
 		return *end ? 0 : l;

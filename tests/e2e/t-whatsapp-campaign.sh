@@ -184,5 +184,17 @@ for r in json.load(sys.stdin):
 '"
 expect_eq "the spool is drained" 0 "$(spool_count "$SPOOL")"
 ok_if "git fsck is clean" git -C "$R" fsck --strict
+# the whatsapp block belongs to WhatsApp accounts: on a sim campaign it is an error
+cp -r "$R" "$TMP/r2"
+"$PY" - "$TMP/r2/campaigns/nov-reminders/campaign.json" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["whatsapp"] = {"request_permission": True}
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+EOF
+"$GITDIAL" validate --repo "$TMP/r2" >"$TMP/v2.out" 2>&1
+expect_eq "validate: a whatsapp block on a sim campaign fails (exit 1)" 1 "$?"
+expect_grep "... naming the file, line and field" \
+	'^campaigns/nov-reminders/campaign.json:[0-9]+: error: whatsapp: is only for a whatsapp account' "$TMP/v2.out"
 ok_if "lighttpd logged no CGI failure" sh -c "! grep -i 'cgi.*died\|aborted' '$TMP/lighttpd.err'"
 finish
