@@ -133,10 +133,12 @@ static int verify(const cJSON *cfg, const struct web_request *req,
 		return gd_error_set("no X-Hub-Signature-256 header");
 	}
 	while ((a = next_account(cfg, a))) {
-		int rc;
+		int rc = hook_credential(secret, sizeof(secret), a, "app_secret");
+		if (rc == GD_ENOTFOUND)
+			continue; /* an account that takes no webhooks */
 		tried++;
-		if (hook_credential(secret, sizeof(secret), a, "app_secret") ||
-		    hook_credential(pnid, sizeof(pnid), a, "phone_number_id")) {
+		if (rc || hook_credential(pnid, sizeof(pnid), a, "phone_number_id")) {
+			explicit_bzero(secret, sizeof(secret));
 			*status = 500;
 			gd_error_prefix("account '%s'", a->string);
 			return GD_ERROR;
@@ -151,7 +153,8 @@ static int verify(const cJSON *cfg, const struct web_request *req,
 		return 0;
 	*status = tried ? 403 : 404;
 	return gd_error_set(tried ? "X-Hub-Signature-256 does not match"
-			    : "no WhatsApp account in gitdial.json");
+			    : "no WhatsApp account with an app_secret in "
+			    "gitdial.json");
 }
 
 static int verified_has(const struct verified *v, const char *pnid)

@@ -67,7 +67,9 @@ for i in $(seq 0 40); do
 	out=$(GITDIAL_HTTP_TIMEOUT_MS=2000 "$GITDIAL" tick --repo "$R" --now "$now" \
 		--format json 2>>"$TMP/tick.err") || {
 		echo "# tick $i failed"; tail -5 "$TMP/tick.err"; break; }
-	fake_ctl "$WA_URL" /_control/flush '{}' >>"$TMP/deliveries.json"
+	# every delivery twice, and every other tick each call's in reverse
+	fake_ctl "$WA_URL" /_control/flush "{\"duplicate\":true,\"reverse\":$([ $((i % 2)) = 1 ] &&
+		echo true || echo false)}" >>"$TMP/deliveries.json"
 	echo >>"$TMP/deliveries.json"
 	case $out in *'"status":"completed"'*) done_at=$i; break ;; esac
 done
@@ -98,13 +100,11 @@ import json, subprocess, sys
 r, camp, phone = sys.argv[1:4]
 out = subprocess.run(["git", "-C", r, "grep", "-h", "", "HEAD", "--", "outcomes/" + camp],
                      capture_output=True, text=True).stdout
-att = {}
-for line in out.splitlines():
-    e = json.loads(line)
-    if e["event"] == "dispatched" and e["phone"] == phone:
-        att[e["attempt_id"]] = None
-    elif e["event"] == "outcome" and e.get("attempt_id") in att and \
-            att[e["attempt_id"]] is None:
+evs = [json.loads(line) for line in out.splitlines()]
+# files are read in path order, which is not time order within a minute
+att = {e["attempt_id"]: None for e in evs if e["event"] == "dispatched" and e["phone"] == phone}
+for e in sorted(evs, key=lambda e: e["ts"]):
+    if e["event"] == "outcome" and e.get("attempt_id") in att and att[e["attempt_id"]] is None:
         att[e["attempt_id"]] = e
 ends = [att[a] for a in sorted(att, key=lambda a: int(a.rsplit(".", 1)[1])) if att[a]]
 e = ends[-1]
@@ -150,14 +150,21 @@ calls = json.load(open(sys.argv[1]))
 print(len([c for c in calls if c["opaque"] not in placed]))' "$TMP/calls.json")"
 ok_if "the refused connect (500) and the rate-limited permission check were retried, not counted" \
 	sh -c "git -C '$R' grep -h '\"outcome\"' HEAD -- 'outcomes/$CAMP' | grep -c '\"kind\":\"transient\"\\|\"kind\":\"rate_limited\"' | grep -qx 2"
-agent=$(fake_ctl "$WA_URL" /_control/agent | "$PY" -c '
-import collections, json, sys
-c = collections.Counter(d["event"] for d in json.load(sys.stdin)); print(c["whatsapp.offer"], c["whatsapp.answer"])')
-expect_eq "the agent gave an offer for every connect tried, and got the 3 answers" \
-	"$(fake_ctl "$WA_URL" /_control/requests | "$PY" -c '
+answered=$("$PY" -c '
 import json, sys
-print(len([r for r in json.load(sys.stdin) if r["op"] == "calls" and "\"connect\"" in r["body"]]))') 3" \
-	"$agent"
+print(len([c for c in json.load(open(sys.argv[1])) if c["fate"] in ("human", "short")]))' "$TMP/calls.json")
+connects=$(fake_ctl "$WA_URL" /_control/requests | "$PY" -c '
+import json, sys
+print(len([r for r in json.load(sys.stdin) if r["op"] == "calls" and "\"connect\"" in r["body"]]))')
+ok_if "the agent gave an offer for each of the $connects connects, and got at most one answer per picked-up call ($answered)" \
+	sh -c "curl -sS '$WA_URL/_control/agent' | '$PY' -c '
+import collections, json, sys
+a = json.load(sys.stdin)
+offers = [d for d in a if d[\"event\"] == \"whatsapp.offer\"]
+answers = collections.Counter(d[\"attempt_id\"] for d in a if d[\"event\"] == \"whatsapp.answer\")
+assert len(offers) == $connects, len(offers)
+assert answers and max(answers.values()) == 1 and len(answers) <= $answered, answers
+'"
 ok_if "every connect sent the agent's SDP offer and the attempt id as biz_opaque_callback_data" \
 	sh -c "curl -sS '$WA_URL/_control/requests' | '$PY' -c '
 import json, sys
