@@ -242,7 +242,8 @@ static int on_status(const cJSON *s, const char *aid)
 	struct buf b = BUF_INIT(64);
 	int rank = wa_status_rank(st), rc = 0;
 
-	if (rank && (hook_state_get(&b, "whatsapp", aid, "status") ||
+	if (rank && !ended(aid) &&
+	    (hook_state_get(&b, "whatsapp", aid, "status") ||
 		     wa_status_rank(b.ptr) < rank))
 		rc = hook_state_put("whatsapp", aid, "status", st);
 	buf_release(&b);
@@ -275,6 +276,11 @@ static int on_terminate(const cJSON *call, const char *aid,
 		rc = hook_state_put("whatsapp", aid, "end", s);
 	cJSON_free(s);
 	cJSON_Delete(oc);
+	if (!rc) {
+		/* what only a live call needs; "call" and "end" stay */
+		hook_state_drop("whatsapp", aid, "status");
+		hook_state_drop("whatsapp", aid, "answer");
+	}
 	return rc;
 }
 

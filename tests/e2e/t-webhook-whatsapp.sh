@@ -147,6 +147,11 @@ ok_if "the spooled events match the spool-event schema" \
 	json_schema_ok "$TOP/schemas/spool-event.schema.json" "$SPOOL"/*.json
 expect_eq "ended: the status action reports the outcome" "completed connected 45" \
 	"$(state 1 +14155550110)"
+expect_eq "the late RINGING once more, after the terminate: accepted" 200 \
+	"$(post_hook /whatsapp "$TMP/late.json" "Content-Type: application/json" \
+	"X-Hub-Signature-256: $(sig "$APP_SECRET" "$TMP/late.json")")"
+expect_eq "... the call stays ended, nothing more spooled" "completed connected 45 3" \
+	"$(state 1 +14155550110) $(spool_count "$SPOOL")"
 expect_eq "hangup of an ended call: ok" true "$(req hangup 1 +14155550110 "$CID1" |
 	gitdial-whatsapp hangup | "$PY" -c 'import json,sys; print(str(json.load(sys.stdin)["ok"]).lower())')"
 expect_eq "... and no terminate was sent to Meta for it" 0 \
