@@ -284,13 +284,62 @@ static int on_terminate(const cJSON *call, const char *aid,
 	return rc;
 }
 
+/* What one delivery did. */
+struct tally {
+	const cJSON *cfg;
+	struct verified v;
+	int mine;        /* items of gitdial's calls */
+	int failed;      /* items that could not be made durable */
+	int bad_gateway; /* the agent's endpoint failed */
+};
+
+/*
+ * One change of a delivery: only the "calls" field of a verified
+ * account's number, and only items carrying a gitdial attempt id.
+ */
+static void on_change(struct tally *t, const cJSON *val, const char *field)
+{
+	const char *pnid = fn_str(cJSON_GetObjectItemCaseSensitive(val,
+				  "metadata"), "phone_number_id");
+	char aid[WA_OPAQUE_MAX + 1], campaign[72];
+	const cJSON *item;
+
+	if (!field || strcmp(field, "calls") || !verified_has(&t->v, pnid))
+		return; /* messages, or another app's number */
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(val, "calls")) {
+		const char *ev = fn_str(item, "event");
+		if (!ev || attempt_of(aid, sizeof(aid), campaign,
+				      sizeof(campaign), item))
+			continue;
+		t->mine++;
+		if (keep_call(aid, fn_str(item, "id")))
+			t->failed++;
+		else if (!strcmp(ev, "connect"))
+			t->failed += !!on_connect(t->cfg, item, aid, campaign,
+						  &t->bad_gateway);
+		else if (!strcmp(ev, "terminate"))
+			t->failed += !!on_terminate(item, aid, campaign);
+	}
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(val,
+								  "statuses")) {
+		const char *type = fn_str(item, "type");
+		if (!type || strcmp(type, "call") ||
+		    attempt_of(aid, sizeof(aid), campaign, sizeof(campaign), item))
+			continue;
+		t->mine++;
+		if (keep_call(aid, fn_str(item, "id")) || on_status(item, aid))
+			t->failed++;
+	}
+}
+
 void wa_webhook(const struct web_request *req, struct web_reply *rep)
 {
-	struct verified v;
-	const cJSON *entry, *change, *item;
+	struct tally t;
+	const cJSON *entry, *change;
 	cJSON *cfg = NULL, *body = NULL;
-	char aid[WA_OPAQUE_MAX + 1], campaign[72];
-	int st = 400, bad_gateway = 0, failed = 0, mine = 0;
+	int st = 400;
+
+	memset(&t, 0, sizeof(t));
 
 	if (strcmp(req->method, "GET") && strcmp(req->method, "POST")) {
 		web_reply_text(rep, 405, "GET (verification) or POST only");
@@ -300,11 +349,12 @@ void wa_webhook(const struct web_request *req, struct web_reply *rep)
 		web_reply_text(rep, 500, "%s", gd_error_last());
 		goto cleanup;
 	}
+	t.cfg = cfg;
 	if (!strcmp(req->method, "GET")) {
 		handshake(cfg, req, rep);
 		goto cleanup;
 	}
-	if (verify(cfg, req, &v, &st)) {
+	if (verify(cfg, req, &t.v, &st)) {
 		web_reply_text(rep, st, "%s", gd_error_last());
 		goto cleanup;
 	}
@@ -318,53 +368,20 @@ void wa_webhook(const struct web_request *req, struct web_reply *rep)
 			       "notification");
 		goto cleanup;
 	}
-	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(body, "entry")) {
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(body, "entry"))
 		cJSON_ArrayForEach(change, cJSON_GetObjectItemCaseSensitive(entry,
-								      "changes")) {
-			const cJSON *val = cJSON_GetObjectItemCaseSensitive(change,
-									    "value");
-			const char *field = fn_str(change, "field");
-			const char *pnid = fn_str(cJSON_GetObjectItemCaseSensitive(
-				val, "metadata"), "phone_number_id");
-			if (!field || strcmp(field, "calls") || !verified_has(&v, pnid))
-				continue; /* messages, or another app's number */
-			cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(val,
-										  "calls")) {
-				const char *ev = fn_str(item, "event");
-				if (!ev || attempt_of(aid, sizeof(aid), campaign,
-						      sizeof(campaign), item))
-					continue;
-				mine++;
-				if (keep_call(aid, fn_str(item, "id")))
-					failed++;
-				else if (!strcmp(ev, "connect"))
-					failed += !!on_connect(cfg, item, aid, campaign,
-							       &bad_gateway);
-				else if (!strcmp(ev, "terminate"))
-					failed += !!on_terminate(item, aid, campaign);
-			}
-			cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(val,
-										  "statuses")) {
-				const char *type = fn_str(item, "type");
-				if (!type || strcmp(type, "call") ||
-				    attempt_of(aid, sizeof(aid), campaign,
-					       sizeof(campaign), item))
-					continue;
-				mine++;
-				if (keep_call(aid, fn_str(item, "id")) ||
-				    on_status(item, aid))
-					failed++;
-			}
-		}
-	}
-	if (failed) {
+								      "changes"))
+			on_change(&t, cJSON_GetObjectItemCaseSensitive(change,
+								       "value"),
+				  fn_str(change, "field"));
+	if (t.failed) {
 		/* a non-2xx makes Meta deliver again; done parts are kept once */
-		web_reply_text(rep, bad_gateway ? 502 : 500, "%s",
+		web_reply_text(rep, t.bad_gateway ? 502 : 500, "%s",
 			       gd_error_last());
 		goto cleanup;
 	}
-	web_reply_text(rep, 200, "ok (%d call event%s)", mine, mine == 1 ? ""
-		       : "s");
+	web_reply_text(rep, 200, "ok (%d call event%s)", t.mine,
+		       t.mine == 1 ? "" : "s");
 cleanup:
 	cJSON_Delete(body);
 	cJSON_Delete(cfg);
