@@ -194,6 +194,13 @@ expect_eq "Meta made each of those calls once" "1 1" \
 import json, sys
 c = json.load(sys.stdin)
 print(len([x for x in c if x["to"] == "14155550119"]), len([x for x in c if x["to"] == "14155550129"]))')"
+expect_eq "a call placed but never reported by a webhook: asked 5 h on" "True completed failed" \
+	"$(dial +14155550149 >/dev/null; st "$(last_n)" 2026-11-25T17:00:00Z)"
+expect_eq "... it was terminated at Meta (and reported lost)" "$(sed -n 's/.*"call_id":"\([^"]*\)".*/\1/p' "$TMP/r.$(last_n).json")" \
+	"$(fake_ctl "$WA_URL" /_control/requests | "$PY" -c '
+import json, sys
+t = [json.loads(r["body"]) for r in json.load(sys.stdin) if r["op"] == "calls" and "terminate" in r["body"]]
+print(" ".join(x["call_id"] for x in t))')"
 ok_if "no secret in any output or log" sh -c "! grep -rq -e '$TOKEN' -e '$APP_SECRET' -e '$AGENT_SECRET' \
 	'$TMP'/r.*.json '$TMP/stderr' '$TMP/lighttpd.err' '$SPOOL'"
 ok_if "no sanitizer report" san_clean
