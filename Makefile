@@ -77,6 +77,20 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
+# The WhatsApp unit test holds the function's pure mappings to providers.md.
+$(B)/obj/tests/unit/test_whatsapp.o: CPPFLAGS += -Ifunctions/whatsapp
+$(B)/tests/test_whatsapp: $(B)/obj/tests/unit/test_whatsapp.o \
+		$(B)/obj/functions/whatsapp/wa_map.o $(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/tests/fuzz/whatsapp.o: CPPFLAGS += -Ifunctions/whatsapp
+$(B)/tests/replay-whatsapp: $(B)/obj/tests/fuzz/whatsapp.o \
+		$(B)/obj/tests/fuzz_replay_main.o $(B)/obj/functions/whatsapp/wa_map.o \
+		$(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
 # Each fuzz target is also linked with a replay main that runs its corpus.
 $(B)/tests/replay-%: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz_replay_main.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)

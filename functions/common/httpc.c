@@ -92,6 +92,9 @@ int httpc_perform(struct httpc_response *res, const struct httpc_request *req)
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", req->bearer);
 		hdrs = curl_slist_append(hdrs, line);
 	}
+	if (req->header && !strchr(req->header, '\n') &&
+	    !strchr(req->header, '\r'))
+		hdrs = curl_slist_append(hdrs, req->header);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	if (req->body) {

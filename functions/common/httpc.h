@@ -30,6 +30,7 @@ struct httpc_request {
 	const char *body;         /* or NULL */
 	size_t len;
 	long timeout_ms;          /* 0: $GITDIAL_HTTP_TIMEOUT_MS or HTTPC_TIMEOUT_MS */
+	const char *header;       /* one more "Name: value" line, or NULL */
 };
 
 struct httpc_response {

@@ -62,7 +62,23 @@ static int run_self(char *const args[], struct buf *out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Sets every sample campaign to scheduled at start, in one commit. */
+/*
+ * True when the campaign's account is a sim account in cfg (the template's
+ * gitdial.json): the demo runs only what needs no real provider.
+ */
+static int on_sim(const cJSON *cfg, const cJSON *campaign)
+{
+	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cfg, "accounts"),
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(campaign,
+								      "account")));
+	const char *p = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(acct, "provider"));
+
+	return p && !strcmp(p, "sim");
+}
+
+/* Sets every sample campaign on the sim carrier to scheduled at start, in one commit. */
 static int schedule_all(const char *dir, time_t start)
 {
 	struct store *st = NULL;
@@ -73,12 +89,19 @@ static int schedule_all(const char *dir, time_t start)
 	char t[21];
 	size_t i;
 	int rc, found, have = 0;
+	cJSON *cfg = NULL;
 
 	time_format_utc(t, start);
 	if ((rc = store_open(&st, dir)) || (rc = store_sync(st, NULL, &head, &found)) ||
 	    (rc = src_init_tree(&s, st, &head)))
 		goto cleanup;
 	have = 1;
+	{
+		struct buf b = BUF_INIT(1 << 20);
+		if (!s.read(&s, "gitdial.json", &b, b.max))
+			cfg = cJSON_ParseWithLength(b.ptr, b.len);
+		buf_release(&b);
+	}
 	if ((rc = s.list(&s, "campaigns", &n)))
 		goto cleanup;
 	for (i = 0; i < n.n; i++) {
@@ -88,6 +111,11 @@ static int schedule_all(const char *dir, time_t start)
 		snprintf(path, sizeof(path), "campaigns/%.*s/campaign.json",
 			 (int)strlen(n.v[i]) - 1, n.v[i]);
 		if (s.read(&s, path, &b, b.max) || !(o = cJSON_Parse(b.ptr))) {
+			buf_release(&b);
+			continue;
+		}
+		if (!on_sim(cfg, o)) {
+			cJSON_Delete(o);
 			buf_release(&b);
 			continue;
 		}
@@ -113,6 +141,7 @@ static int schedule_all(const char *dir, time_t start)
 		goto cleanup;
 	rc = store_checkout_paths(st, &head, &out, &ch);
 cleanup:
+	cJSON_Delete(cfg);
 	if (have)
 		src_release_tree(&s);
 	names_release(&n);

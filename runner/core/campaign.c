@@ -218,6 +218,30 @@ static void load_time(struct jctx *c, const cJSON *root, const char *key,
 			   "(e.g. 2026-11-24T09:00:00+03:00)", v->valuestring);
 }
 
+/* "whatsapp": options only a WhatsApp account has a use for. */
+static void load_whatsapp(struct jctx *c, struct campaign *cp, const cJSON *o,
+			  const struct config *cfg)
+{
+	static const char *const keys[] = { "request_permission",
+		"permission_text", NULL };
+	const struct account *a = cfg ? config_account(cfg, cp->account) : NULL;
+	const cJSON *v;
+
+	jcheck_keys(c, o, "whatsapp", keys);
+	jget_bool(c, o, "whatsapp", "request_permission",
+		  &cp->wa_request_permission);
+	if ((v = jget_string(c, o, "whatsapp", "permission_text", 0))) {
+		size_t n = utf8_len(v->valuestring);
+		if (n == 0 || n > 1024)
+			jctx_error(c, "whatsapp.permission_text", "expected 1-1024 "
+				   "characters");
+		cp->wa_permission_text = v->valuestring;
+	}
+	if (a && a->provider && strcmp(a->provider, "whatsapp"))
+		jctx_error(c, "whatsapp", "is only for a whatsapp account "
+			   "(account \"%s\" is %s)", a->name, a->provider);
+}
+
 int campaign_load(struct campaign **out, const char *id, const char *file,
 		  const char *text, size_t len, const struct config *cfg,
 		  struct diags *d)
@@ -225,7 +249,7 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 	static const char *const keys[] = {
 		"$schema", "name", "status", "start_at", "end_at", "account",
 		"caller_id", "script", "audience", "pacing", "require_consent",
-		"created", NULL
+		"created", "whatsapp", NULL
 	};
 	struct jctx c = { file, text, len, d };
 	size_t errors = d->errors;
@@ -335,6 +359,8 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 	if ((o = jget_object(&c, root, "", "pacing", 0)))
 		load_pacing(&c, cp, o);
 	jget_bool(&c, root, "", "require_consent", &cp->require_consent);
+	if ((o = jget_object(&c, root, "", "whatsapp", 0)))
+		load_whatsapp(&c, cp, o, cfg);
 	if ((v = jget_string(&c, root, "", "created", 0))) {
 		time_t t;
 		if (time_parse_rfc3339(&t, v->valuestring))

@@ -55,6 +55,8 @@ struct campaign {
 	long ring_timeout_s;   /* default 30 */
 	long max_call_minutes; /* default 15 */
 	int require_consent;
+	int wa_request_permission;  /* whatsapp.request_permission */
+	const char *wa_permission_text; /* whatsapp.permission_text, or NULL */
 	const char *created;
 	char *placeholders[PLACEHOLDER_MAX]; /* lower-case column names */
 	int n_placeholders;

@@ -99,6 +99,14 @@ cJSON *render_dial(const struct config *cfg, const struct campaign *c,
 	cJSON_AddStringToObject(req, "voicemail",
 				c->voicemail == VM_LEAVE_MESSAGE ? "leave_message" : "hang_up");
 	cJSON_AddNumberToObject(req, "ring_timeout_s", (double)c->ring_timeout_s);
+	if (c->wa_request_permission || c->wa_permission_text) {
+		cJSON *wa = cJSON_AddObjectToObject(req, "whatsapp");
+		cJSON_AddBoolToObject(wa, "request_permission",
+				      c->wa_request_permission);
+		if (c->wa_permission_text)
+			cJSON_AddStringToObject(wa, "permission_text",
+						c->wa_permission_text);
+	}
 	vars = cJSON_AddObjectToObject(req, "variables");
 	for (col = 0; col < a->n_columns; col++) {
 		if (col == a->col_phone || col == a->col_tz || col == a->col_lang ||

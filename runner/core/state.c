@@ -405,7 +405,8 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 				!strcmp(l->kind, "transient")))
 			rs->free |= bit;
 		if (l->kind && (!strcmp(l->kind, "invalid_number") ||
-				!strcmp(l->kind, "rejected")))
+				!strcmp(l->kind, "rejected") ||
+				!strcmp(l->kind, "no_call_permission")))
 			rs->dead = 1;
 		if (l->kind)
 			s->n_provider_failed++;

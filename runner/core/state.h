@@ -25,7 +25,7 @@ struct rstate {
 	uint8_t last_outcome; /* enum outcome of the newest finished attempt */
 	uint8_t last_attempt;
 	uint8_t skipped;      /* a `skipped` event: never dialed again */
-	uint8_t dead;         /* the number can never be called (invalid) */
+	uint8_t dead;         /* never called again (invalid number, rejected, no WhatsApp call permission) */
 	int64_t last_end;      /* ts of the newest attempt's outcome */
 	int64_t dispatched_at; /* ts of the newest claim */
 	int64_t placed_at;

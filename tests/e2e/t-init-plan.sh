@@ -56,7 +56,8 @@ RC=$?
 rc_is "gitdial init" 0
 for f in gitdial.json campaigns/nov-reminders/campaign.json \
 	campaigns/nov-reminders/audience.csv campaigns/ramadan-survey/campaign.json \
-	campaigns/ramadan-survey/audience.csv .github/workflows/validate.yml \
+	campaigns/ramadan-survey/audience.csv campaigns/whatsapp-followup/campaign.json \
+	campaigns/whatsapp-followup/audience.csv .github/workflows/validate.yml \
 	.github/workflows/tick.yml; do
 	ok_if "init wrote $f" test -s "$R/$f"
 done
@@ -72,8 +73,8 @@ rc_is "init without a directory" 2
 # --- validate ----------------------------------------------------------------
 g validate
 rc_is "validate on the new repository" 0
-expect_grep "validate: 2 campaigns, 0 errors, 0 warnings" \
-	"^ok: 2 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
+expect_grep "validate: 3 campaigns (2 sim, 1 WhatsApp draft), 0 errors, 0 warnings" \
+	"^ok: 3 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
 expect_eq "validate: nothing on stdout" "" "$(cat "$TMP/out")"
 g validate --format json
 rc_is "validate --format json" 0

@@ -107,7 +107,10 @@ EOF
 # --- 3. the loader's verdict, and the comparison ------------------------------
 fixed_config='{
   "accounts": {
-    "sim-main": {"provider": "sim", "caller_ids": ["+14155550100"]}
+    "sim-main": {"provider": "sim", "caller_ids": ["+14155550100"]},
+    "wa-main": {"provider": "whatsapp", "caller_ids": ["+14155550101"],
+                "credentials": {"access_token": "env:WA_TOKEN", "app_secret": "env:WA_SECRET",
+                                "verify_token": "env:WA_VERIFY", "phone_number_id": "106540352242922"}}
   }
 }'
 fixed_campaign='{

@@ -32,13 +32,18 @@ wait_for() {
 	return 1
 }
 
-# fake_start NAME twilio|telnyx [ARGS...]: sets <NAME>_PORT and <NAME>_URL.
+# fake_start NAME twilio|telnyx|whatsapp [ARGS...]: sets <NAME>_PORT and
+# <NAME>_URL. WhatsApp's fake Graph API is fakewa.py.
 fake_start() {
 	local name=$1 prov=$2 pf
 	shift 2
 	pf=$TMP/$name.port
-	"$PY" "$FAKE_DIR/fakeprov.py" --provider "$prov" --port-file "$pf" "$@" \
-		>"$TMP/$name.log" 2>&1 &
+	if [ "$prov" = whatsapp ]; then
+		"$PY" "$FAKE_DIR/fakewa.py" --port-file "$pf" "$@" >"$TMP/$name.log" 2>&1 &
+	else
+		"$PY" "$FAKE_DIR/fakeprov.py" --provider "$prov" --port-file "$pf" "$@" \
+			>"$TMP/$name.log" 2>&1 &
+	fi
 	WEB_PIDS+=($!)
 	wait_for test -s "$pf" || return 1
 	printf -v "${name}_PORT" '%s' "$(cat "$pf")"
@@ -59,7 +64,7 @@ free_port() {
 }
 
 # web_start ENV_NAME=VALUE...: lighttpd serving the function binaries as
-# CGI at /twilio, /telnyx and /agent, with only the given environment
+# CGI at /twilio, /telnyx, /whatsapp and /agent, with only the given environment
 # (plus the sanitizers' options). Sets WEB_PORT and WEB_URL. Leak checks
 # cost ~150 ms a process: they are on only with WEB_LEAKS=1 (san_cgi
 # runs chosen requests with them instead).
@@ -80,6 +85,7 @@ server.modules += ( "mod_alias", "mod_setenv", "mod_cgi" )
 server.errorlog = "$TMP/lighttpd.err"
 alias.url = ( "/twilio" => "$BIN/gitdial-twilio",
               "/telnyx" => "$BIN/gitdial-telnyx",
+              "/whatsapp" => "$BIN/gitdial-whatsapp",
               "/agent" => "$BIN/gitdial-twilio" )
 cgi.assign = ( "" => "" )
 setenv.set-environment = ( $env )
