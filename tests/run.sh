@@ -37,9 +37,41 @@ for t in build-san/tests/*; do
 	*) run "unit ${t##*/}" "$t" ;;
 	esac
 done
-for t in tests/e2e/t-*.sh; do
-	run "${t##*/}" bash "$t"
+# The end-to-end scripts are independent (own temp dirs, free ports), so
+# they run $GITDIAL_TEST_JOBS at a time (default 2, the cores we have),
+# the slowest first; their reports are printed in name order.
+jobs_max=${GITDIAL_TEST_JOBS:-2}
+logs=$(mktemp -d)
+slow_first() {
+	local t
+	for t in t-tick-optout t-tick-concurrent t-tick-week t-operator; do
+		[ -f "tests/e2e/$t.sh" ] && echo "tests/e2e/$t.sh"
+	done
+	for t in tests/e2e/t-*.sh; do
+		case " t-tick-optout t-tick-concurrent t-tick-week t-operator " in
+		*" $(basename "$t" .sh) "*) ;;
+		*) echo "$t" ;;
+		esac
+	done
+}
+for t in $(slow_first); do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+	n=${t##*/}
+	( start=$(date +%s); bash "$t" >"$logs/$n.log" 2>&1; rc=$?
+	  echo "$rc $(( $(date +%s) - start ))" >"$logs/$n.rc" ) &
 done
+wait
+for t in tests/e2e/t-*.sh; do
+	n=${t##*/}
+	read -r rc secs <"$logs/$n.rc"
+	count "$logs/$n.log" "$rc"
+	if [ "$rc" -ne 0 ]; then
+		failed+=("$n"); echo "FAIL $n (exit $rc, ${secs}s)"; sed 's/^/    /' "$logs/$n.log" | grep -v '^    ok ' | tail -40
+	else
+		echo "pass $n ($(grep -E '^[0-9]+ passed' "$logs/$n.log" | tail -1 || echo ok), ${secs}s)"
+	fi
+done
+rm -rf "$logs"
 echo
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
 echo "$pass passed, $fail failed"
