@@ -939,11 +939,13 @@ void audience_free(struct audience *a)
 	for (i = 0; i < a->n_columns; i++)
 		free(a->columns[i]);
 	if (a->map) {
-		file_unmap(a->map); /* r, vars and problems were in it */
+		file_unmap(a->map); /* r, vars, problems and the index were in it */
 	} else {
 		free(a->r);
 		free(a->vars);
 		free(a->problems);
+		free(a->idx_key);
+		free(a->idx_pos);
 	}
 	free(a->places);
 	free(a->priv);
@@ -969,10 +971,51 @@ const char *audience_var(const struct audience *a, const struct recipient *r,
 	return p;
 }
 
+size_t audience_slot(uint64_t key, size_t cap)
+{
+	/* Fibonacci hashing: the high bits of the product */
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - __builtin_ctzll(cap)));
+}
+
+int audience_index(struct audience *a)
+{
+	size_t i, cap = 16;
+
+	if (a->idx_cap)
+		return 0;
+	while (cap < a->n * 2 + 2)
+		cap *= 2;
+	a->idx_key = table_calloc(cap, sizeof(*a->idx_key));
+	a->idx_pos = table_calloc(cap, sizeof(*a->idx_pos));
+	if (!a->idx_key || !a->idx_pos) {
+		free(a->idx_key);
+		free(a->idx_pos);
+		a->idx_key = NULL;
+		a->idx_pos = NULL;
+		return gd_error_set("out of memory");
+	}
+	a->idx_cap = cap;
+	for (i = 0; i < a->n; i++) {
+		size_t j = audience_slot(a->r[i].key, cap);
+		while (a->idx_key[j])
+			j = (j + 1) & (cap - 1);
+		a->idx_key[j] = a->r[i].key;
+		a->idx_pos[j] = (uint32_t)i;
+	}
+	return 0;
+}
+
 const struct recipient *audience_find(const struct audience *a, uint64_t key)
 {
 	size_t i;
 
+	if (a->idx_cap && key) {
+		for (i = audience_slot(key, a->idx_cap); a->idx_key[i];
+		     i = (i + 1) & (a->idx_cap - 1))
+			if (a->idx_key[i] == key)
+				return &a->r[a->idx_pos[i]];
+		return NULL;
+	}
 	/* a linear scan is fine for the few lookups made per tick */
 	for (i = 0; i < a->n; i++)
 		if (a->r[i].key == key)

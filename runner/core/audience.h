@@ -69,6 +69,10 @@ struct audience {
 	size_t n_problems, problems_alloc;
 	void *priv;
 	void *map; /* the cache file r, vars and problems live in, or NULL */
+	/* phone key → index in r (open addressing), once audience_index ran */
+	uint64_t *idx_key;
+	uint32_t *idx_pos;
+	size_t idx_cap; /* a power of two; 0 when not built */
 };
 
 /*
@@ -86,6 +90,13 @@ void audience_phone(char out[PHONE_MAX], const struct recipient *r);
 /* The value of column col for a row kept with keep_vars, or "". */
 const char *audience_var(const struct audience *a, const struct recipient *r,
 			 int col);
+/*
+ * Builds the phone index (idx_*) once; audience_save keeps it in the
+ * cache, so a tick that loads the cache need not build it again.
+ */
+int audience_index(struct audience *a);
+/* Slot of key in an index of capacity cap (a power of two). */
+size_t audience_slot(uint64_t key, size_t cap);
 /* Looks a recipient up by phone key; NULL when not in the audience. */
 const struct recipient *audience_find(const struct audience *a, uint64_t key);
 /*

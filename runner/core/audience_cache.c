@@ -14,7 +14,7 @@
 #include "util.h"
 #include "banned.h"
 
-#define AUD_MAGIC "GDAUD003"
+#define AUD_MAGIC "GDAUD004"
 #define AUD_ALIGN 16 /* the arrays start aligned: they are used in place */
 
 struct aud_head {
@@ -23,6 +23,7 @@ struct aud_head {
 	char key[192];
 	uint64_t n, n_places, vars_len, n_problems, rows;
 	uint64_t n_invalid, n_duplicate, n_no_consent;
+	uint64_t idx_cap; /* the phone index's capacity, 0 when not saved */
 	int32_t n_columns, n_langs, col_phone, col_tz, col_lang, col_consent;
 };
 
@@ -54,6 +55,7 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 	h.n_invalid = a->n_invalid;
 	h.n_duplicate = a->n_duplicate;
 	h.n_no_consent = a->n_no_consent;
+	h.idx_cap = a->idx_cap;
 	h.n_columns = a->n_columns;
 	h.n_langs = a->n_langs;
 	h.col_phone = a->col_phone;
@@ -84,7 +86,7 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 	if (!rc) {
 		static const char zeros[AUD_ALIGN];
 		size_t r_len = a->n * sizeof(*a->r), v_len = a->vars_len;
-		struct iovec v[7];
+		struct iovec v[9];
 		v[0].iov_base = b.ptr;
 		v[0].iov_len = b.len;
 		v[1].iov_base = a->r;
@@ -98,7 +100,15 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 		v[4].iov_len = a->n_problems * sizeof(*a->problems);
 		v[5].iov_base = pl.ptr;
 		v[5].iov_len = pl.len;
-		rc = cache_file_write(path, v, 6);
+		/* then the phone index, aligned */
+		v[6].iov_base = (void *)zeros;
+		v[6].iov_len = (AUD_ALIGN - (b.len + r_len + v_len + v[3].iov_len +
+					      v[4].iov_len + pl.len) % AUD_ALIGN) % AUD_ALIGN;
+		v[7].iov_base = a->idx_key;
+		v[7].iov_len = a->idx_cap * sizeof(*a->idx_key);
+		v[8].iov_base = a->idx_pos;
+		v[8].iov_len = a->idx_cap * sizeof(*a->idx_pos);
+		rc = cache_file_write(path, v, 9);
 	}
 	buf_release(&b);
 	buf_release(&pl);
@@ -215,9 +225,23 @@ int audience_load(struct audience **out, const char *path, const char *key,
 				goto bad;
 	}
 	a->n_places = h.n_places;
+	if (h.idx_cap) {
+		if ((h.idx_cap & (h.idx_cap - 1)) || h.idx_cap < a->n * 2 ||
+		    h.idx_cap > len || !aligned(&p, end) ||
+		    !(x = take(&p, end, h.idx_cap * sizeof(*a->idx_key))))
+			goto bad;
+		a->idx_key = (uint64_t *)x;
+		if (!(x = take(&p, end, h.idx_cap * sizeof(*a->idx_pos))))
+			goto bad;
+		a->idx_pos = (uint32_t *)x;
+		a->idx_cap = h.idx_cap;
+	}
 	if (p != end)
 		goto bad;
 	/* every recipient must point at a place and inside vars */
+	for (i = 0; i < a->idx_cap; i++)
+		if (a->idx_key[i] && a->idx_pos[i] >= a->n)
+			goto bad;
 	for (i = 0; i < a->n; i++)
 		if ((a->n_places && a->r[i].place >= a->n_places) ||
 		    (a->r[i].vars != UINT32_MAX && a->r[i].vars >= a->vars_len) ||

@@ -78,6 +78,7 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	st->map_key = keep.map_key;
 	st->map_idx = keep.map_idx;
 	st->map_cap = keep.map_cap;
+	st->map_borrowed = keep.map_borrowed;
 	st->skipped_line = NULL;
 	st->fl = NULL;
 	st->analysis = NULL;

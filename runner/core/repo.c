@@ -107,7 +107,9 @@ done:
 		audience_free(rc->aud);
 		rc->aud = NULL;
 	} else if (cache_path[0]) {
-		audience_save(rc->aud, cache_path, cache_key); /* best effort */
+		/* the index goes into the cache: the next load need not build it */
+		if (!audience_index(rc->aud))
+			audience_save(rc->aud, cache_path, cache_key); /* best effort */
 	}
 	return err;
 }

@@ -27,8 +27,7 @@ enum status status_parse(const char *s)
 
 static size_t slot(uint64_t key, size_t cap)
 {
-	/* Fibonacci hashing: the high bits of the product */
-	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - __builtin_ctzll(cap)));
+	return audience_slot(key, cap);
 }
 
 int state_init(struct cstate *s, const struct audience *aud)
@@ -38,12 +37,22 @@ int state_init(struct cstate *s, const struct audience *aud)
 	memset(s, 0, sizeof(*s));
 	s->aud = aud;
 	s->n = aud ? aud->n : 0;
+	s->r = calloc(s->n + 1, sizeof(*s->r));
+	if (!s->r)
+		return gd_error_set("out of memory");
+	if (aud && aud->idx_cap) {
+		/* the audience's own index (loaded with its cache) serves */
+		s->map_key = aud->idx_key;
+		s->map_idx = aud->idx_pos;
+		s->map_cap = aud->idx_cap;
+		s->map_borrowed = 1;
+		return 0;
+	}
 	while (cap < s->n * 2 + 2)
 		cap *= 2;
-	s->r = calloc(s->n + 1, sizeof(*s->r));
 	s->map_key = table_calloc(cap, sizeof(*s->map_key));
 	s->map_idx = table_calloc(cap, sizeof(*s->map_idx));
-	if (!s->r || !s->map_key || !s->map_idx) {
+	if (!s->map_key || !s->map_idx) {
 		state_release(s);
 		return gd_error_set("out of memory");
 	}
@@ -64,8 +73,10 @@ void state_release(struct cstate *s)
 		file_unmap(s->r_map);
 	else
 		free(s->r);
-	free(s->map_key);
-	free(s->map_idx);
+	if (!s->map_borrowed) {
+		free(s->map_key);
+		free(s->map_idx);
+	}
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
@@ -137,6 +148,7 @@ void state_forget(struct cstate *s)
 	s->map_key = keep.map_key;
 	s->map_idx = keep.map_idx;
 	s->map_cap = keep.map_cap;
+	s->map_borrowed = keep.map_borrowed;
 	s->r_map = keep.r_map;
 	memset(s->r, 0, s->n * sizeof(*s->r));
 }

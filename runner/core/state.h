@@ -63,6 +63,7 @@ struct cstate {
 	uint64_t *map_key;
 	uint32_t *map_idx;
 	size_t map_cap;
+	int map_borrowed; /* the map is the audience's index (not ours to free) */
 	/* lines of audience rows already logged as skipped */
 	uint8_t *skipped_line; /* bitmap by physical line */
 	size_t skipped_line_max;
