@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "plan", cmd_plan, "show what a campaign will do" },
 	{ "tick", cmd_tick, "place the next batch of calls" },
 	{ "list", cmd_list, "the campaigns table" },
+	{ "report", cmd_report, "write the static HTML dashboard" },
+	{ "export", cmd_export, "write a campaign's audit bundle" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
 };
 
