@@ -168,7 +168,7 @@ struct report {
 	const char *out;
 	time_t now;
 	char commit[41], branch[64];
-	char csp[160];
+	char csp[320];
 	struct buf panel[NTABS];
 	size_t rows[NTABS], broken[NTABS];
 	char providers[32][32];
@@ -536,6 +536,10 @@ static int campaign_page(struct report *rp, const struct tab *t,
 		}
 		buf_puts(&b, "</div>\n");
 	}
+	if (!rc->aud)
+		buf_puts(&b, "<p class=\"note\" id=\"audience-note\">The audience "
+			 "could not be read, so no recipient is counted (run "
+			 "<code>gitdial validate</code>).</p>\n");
 	buf_puts(&b, "<dl class=\"facts\">\n");
 	fact(&b, "ID", rc->id);
 	fact(&b, "Provider", sum->provider);
