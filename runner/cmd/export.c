@@ -168,32 +168,85 @@ static int cmp_path(const void *a, const void *b)
 		      (*(const struct entry *const *)b)->path);
 }
 
+/* The log entries of a bundle, sorted by path, and how many lack a commit. */
+struct seg_index {
+	struct entry **v;
+	size_t n, left;
+};
+
+/*
+ * Records commit (at time when) for the files under tree nt (at path
+ * dir) that tree ot (NULL: none) does not have. Only subtrees whose ids
+ * differ are entered, so a commit that adds one segment costs a few
+ * lookups however long the log is.
+ */
+static int tree_added(git_repository *repo, const git_tree *ot,
+		      const git_tree *nt, const char *dir, struct seg_index *ix,
+		      const git_oid *commit, git_time_t when, int depth)
+{
+	size_t i, n = git_tree_entrycount(nt);
+	int rc = 0;
+
+	if (depth > 32)
+		return 0;
+	for (i = 0; !rc && i < n && ix->left; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(nt, i);
+		const git_tree_entry *o = ot ? git_tree_entry_byname(ot, git_tree_entry_name(e)) : NULL;
+		char path[4096];
+		if (o && !git_oid_cmp(git_tree_entry_id(o), git_tree_entry_id(e)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, git_tree_entry_name(e));
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+			git_tree *sub = NULL, *osub = NULL;
+			if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) ||
+			    (o && git_tree_entry_type(o) == GIT_OBJECT_TREE &&
+			     git_tree_lookup(&osub, repo, git_tree_entry_id(o))))
+				rc = gd_error_set("cannot read tree '%s'", path);
+			else
+				rc = tree_added(repo, osub, sub, path, ix, commit, when,
+						depth + 1);
+			git_tree_free(sub);
+			git_tree_free(osub);
+		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+			struct entry key, *kp = &key, **hit;
+			key.path = path;
+			hit = bsearch(&kp, ix->v, ix->n, sizeof(*ix->v), cmp_path);
+			if (hit && !(*hit)->has_commit) {
+				(*hit)->has_commit = 1;
+				git_oid_cpy(&(*hit)->commit, commit);
+				(*hit)->commit_time = when;
+				ix->left--;
+			}
+		}
+	}
+	return rc;
+}
+
 /*
  * For every log entry (kind "log") of the bundle, the oldest commit
  * reachable from head that added its path: one walk of the history,
  * oldest first, comparing the outcomes/<id> subtree of each commit with
- * its first parent's and diffing only where it changed; the walk stops
- * once every segment has its commit. A segment is never rewritten (§5),
- * so the first commit that has it is the one that added it.
+ * its first parent's and descending only where ids differ; the walk
+ * stops once every segment has its commit. A segment is never rewritten
+ * (§5), so the first commit that has it is the one that added it.
  */
 static int find_commits(git_repository *repo, const git_oid *head,
 			struct bundle *b, const char *logdir)
 {
-	struct entry **logs = NULL;
+	struct seg_index ix = { NULL, 0, 0 };
 	git_revwalk *walk = NULL;
 	git_oid oid;
-	size_t i, n = 0, left;
-	size_t dl = strlen(logdir);
-	int rc = 0, err;
+	size_t i;
+	int rc = 0;
 
-	if (!(logs = calloc(b->n + 1, sizeof(*logs))))
+	if (!(ix.v = calloc(b->n + 1, sizeof(*ix.v))))
 		return gd_error_set("out of memory");
 	for (i = 0; i < b->n; i++)
 		if (!strcmp(b->v[i].kind, "log"))
-			logs[n++] = &b->v[i];
-	qsort(logs, n, sizeof(*logs), cmp_path);
-	left = n;
-	if (!n)
+			ix.v[ix.n++] = &b->v[i];
+	qsort(ix.v, ix.n, sizeof(*ix.v), cmp_path);
+	ix.left = ix.n;
+	if (!ix.n)
 		goto cleanup;
 	if (git_revwalk_new(&walk, repo) ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) ||
@@ -202,17 +255,16 @@ static int find_commits(git_repository *repo, const git_oid *head,
 				  git_error_last() ? git_error_last()->message : "?");
 		goto cleanup;
 	}
-	while (left && !(err = git_revwalk_next(&oid, walk))) {
+	while (!rc && ix.left && !git_revwalk_next(&oid, walk)) {
 		git_commit *c = NULL, *parent = NULL;
 		git_tree *t = NULL, *pt = NULL, *sub = NULL, *psub = NULL;
 		git_tree_entry *e = NULL, *pe = NULL;
-		git_diff *diff = NULL;
-		size_t d;
 		if (git_commit_lookup(&c, repo, &oid) || git_commit_tree(&t, c)) {
 			rc = gd_error_set("cannot read commit %s", git_oid_tostr_s(&oid));
 			goto next;
 		}
-		if (git_tree_entry_bypath(&e, t, logdir))
+		if (git_tree_entry_bypath(&e, t, logdir) ||
+		    git_tree_entry_type(e) != GIT_OBJECT_TREE)
 			goto next; /* no log in this commit */
 		if (git_commit_parentcount(c) && !git_commit_parent(&parent, c, 0) &&
 		    !git_commit_tree(&pt, parent) &&
@@ -220,33 +272,15 @@ static int find_commits(git_repository *repo, const git_oid *head,
 		    !git_oid_cmp(git_tree_entry_id(pe), git_tree_entry_id(e)))
 			goto next; /* the log did not change here */
 		if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) ||
-		    (pe && git_tree_lookup(&psub, repo, git_tree_entry_id(pe))) ||
-		    git_diff_tree_to_tree(&diff, repo, psub, sub, NULL)) {
-			rc = gd_error_set("cannot diff commit %s: %s",
-					  git_oid_tostr_s(&oid), git_error_last()
-					  ? git_error_last()->message : "?");
+		    (pe && git_tree_entry_type(pe) == GIT_OBJECT_TREE &&
+		     git_tree_lookup(&psub, repo, git_tree_entry_id(pe)))) {
+			rc = gd_error_set("cannot read the log tree of %s",
+					  git_oid_tostr_s(&oid));
 			goto next;
 		}
-		for (d = 0; d < git_diff_num_deltas(diff); d++) {
-			const git_diff_delta *dd = git_diff_get_delta(diff, d);
-			char full[4096];
-			struct entry key, *kp = &key, **hit;
-			if (dd->status != GIT_DELTA_ADDED &&
-			    dd->status != GIT_DELTA_MODIFIED)
-				continue;
-			snprintf(full, sizeof(full), "%.*s/%s", (int)dl, logdir,
-				 dd->new_file.path);
-			key.path = full;
-			hit = bsearch(&kp, logs, n, sizeof(*logs), cmp_path);
-			if (hit && !(*hit)->has_commit) {
-				(*hit)->has_commit = 1;
-				git_oid_cpy(&(*hit)->commit, &oid);
-				(*hit)->commit_time = git_commit_time(c);
-				left--;
-			}
-		}
+		rc = tree_added(repo, psub, sub, logdir, &ix, &oid,
+				git_commit_time(c), 0);
 next:
-		git_diff_free(diff);
 		git_tree_free(sub);
 		git_tree_free(psub);
 		git_tree_entry_free(e);
@@ -255,12 +289,10 @@ next:
 		git_tree_free(pt);
 		git_commit_free(parent);
 		git_commit_free(c);
-		if (rc)
-			goto cleanup;
 	}
 cleanup:
 	git_revwalk_free(walk);
-	free(logs);
+	free(ix.v);
 	return rc;
 }
 
