@@ -18,7 +18,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <cjson/cJSON.h>
-#include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,6 +32,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "csvout.h"
 #include "err.h"
 #include "ledger.h"
 #include "repo.h"
@@ -43,7 +43,7 @@
 
 static const char usage[] =
 	"gitdial export ID --out FILE.tar.gz|FILE.tgz|FILE.zip [--repo PATH] "
-	"[--now RFC3339]";
+	"[--now RFC3339] [--format text|json]";
 
 #define GENERATED_MAX (256u << 20)
 
@@ -296,42 +296,12 @@ cleanup:
 	return rc;
 }
 
-/*
- * Appends one CSV field. A value a spreadsheet would take for a formula
- * (starting with = + - @ tab or CR) gets a leading apostrophe, which
- * spreadsheets show as "this is text" and do not display; then libcsv
- * quotes it (RFC 4180).
- */
+/* One field of outcomes.csv and its separator (csvout.h: formula-safe). */
 static int csv_field(struct buf *b, const char *v, int last)
 {
-	char stack[512], *tmp = stack, *heap = NULL, *dst;
-	size_t len = strlen(v), need, n = len;
-	int rc = 0;
+	int rc = csvout_field(b, v);
 
-	if (len && strchr("=+-@\t\r", v[0]))
-		n = len + 1;
-	if (n + 1 > sizeof(stack)) {
-		if (!(heap = malloc(n + 1)))
-			return gd_error_set("out of memory");
-		tmp = heap;
-	}
-	if (n > len) {
-		tmp[0] = '\'';
-		memcpy(tmp + 1, v, len);
-	} else
-		memcpy(tmp, v, len);
-	need = csv_write(NULL, 0, tmp, n);
-	if (!(dst = malloc(need + 1))) {
-		free(heap);
-		return gd_error_set("out of memory");
-	}
-	csv_write(dst, need, tmp, n);
-	rc = buf_put(b, dst, need);
-	if (!rc)
-		rc = buf_puts(b, last ? "\r\n" : ",");
-	free(dst);
-	free(heap);
-	return rc;
+	return rc ? rc : buf_puts(b, last ? "\r\n" : ",");
 }
 
 /* outcomes.csv: one row per recipient of the audience, in audience order. */
@@ -566,6 +536,7 @@ int cmd_export(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "repo", required_argument, NULL, 'r' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -588,6 +559,7 @@ int cmd_export(int argc, char **argv)
 	time_t now = time(NULL), committed;
 	size_t i, nlog;
 	int c, ret = 1, found, have_src = 0, have_state = 0, zip, fd = -1, err;
+	int fmt = FMT_TEXT;
 
 	memset(&cs, 0, sizeof(cs));
 	optind = 1;
@@ -598,6 +570,11 @@ int cmd_export(int argc, char **argv)
 		case 'n':
 			if (time_parse_rfc3339(&now, optarg))
 				return usage_error("export", usage, "--now: bad time '%s'",
+						   optarg);
+			break;
+		case 'f':
+			if ((fmt = format_parse(optarg, "text,json")) < 0)
+				return usage_error("export", usage, "unknown format '%s'",
 						   optarg);
 			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
@@ -732,8 +709,21 @@ int cmd_export(int argc, char **argv)
 		goto fail_tmp;
 	}
 	fd = -1;
-	printf("export: %s (%zu files: campaign %zu, log %zu segments)\n", out,
-	       bu.n, cf.n, nlog);
+	if (fmt == FMT_JSON) {
+		struct buf j = BUF_INIT(1 << 16);
+		buf_puts(&j, "{\"out\":");
+		buf_put_json_string(&j, out);
+		buf_puts(&j, ",\"campaign\":");
+		buf_put_json_string(&j, id);
+		buf_puts(&j, ",\"folder\":");
+		buf_put_json_string(&j, folder);
+		buf_printf(&j, ",\"commit\":\"%s\",\"files\":%zu,\"segments\":%zu}",
+			   commit, bu.n, nlog);
+		printf("%s\n", j.ptr);
+		buf_release(&j);
+	} else
+		printf("export: %s (%zu files: campaign %zu, log %zu segments)\n",
+		       out, bu.n, cf.n, nlog);
 	ret = 0;
 	goto cleanup;
 fail_tmp:

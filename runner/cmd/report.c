@@ -32,7 +32,7 @@
 #include "banned.h"
 
 static const char usage[] =
-	"gitdial report --out DIR [--repo PATH] [--now RFC3339]";
+	"gitdial report --out DIR [--repo PATH] [--now RFC3339] [--format text|json]";
 
 #define PAGE_MAX (64u << 20)
 
@@ -794,6 +794,7 @@ int cmd_report(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "repo", required_argument, NULL, 'r' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -804,7 +805,7 @@ int cmd_report(int argc, char **argv)
 	const char *root = ".";
 	char dir[4096];
 	size_t i;
-	int c, rc = 1, found, have_src = 0;
+	int c, rc = 1, found, have_src = 0, fmt = FMT_TEXT;
 
 	memset(&rp, 0, sizeof(rp));
 	rp.now = time(NULL);
@@ -816,6 +817,11 @@ int cmd_report(int argc, char **argv)
 		case 'n':
 			if (time_parse_rfc3339(&rp.now, optarg))
 				return usage_error("report", usage, "--now: bad time '%s'",
+						   optarg);
+			break;
+		case 'f':
+			if ((fmt = format_parse(optarg, "text,json")) < 0)
+				return usage_error("report", usage, "unknown format '%s'",
 						   optarg);
 			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
@@ -852,8 +858,21 @@ int cmd_report(int argc, char **argv)
 			goto fail;
 	if (index_page(&rp))
 		goto fail;
-	printf("report: %s/index.html (%zu campaign page%s)\n", rp.out, rp.pages,
-	       rp.pages == 1 ? "" : "s");
+	if (fmt == FMT_JSON) {
+		struct buf j = BUF_INIT(1 << 16);
+		char idx[4200];
+		snprintf(idx, sizeof(idx), "%s/index.html", rp.out);
+		buf_puts(&j, "{\"index\":");
+		buf_put_json_string(&j, idx);
+		buf_printf(&j, ",\"commit\":\"%s\",\"pages\":%zu,\"active\":%zu,"
+			   "\"archived\":%zu,\"deleted\":%zu,\"unreadable\":%zu}",
+			   rp.commit, rp.pages, rp.rows[0], rp.rows[1], rp.rows[2],
+			   rp.broken[0] + rp.broken[1] + rp.broken[2]);
+		printf("%s\n", j.ptr);
+		buf_release(&j);
+	} else
+		printf("report: %s/index.html (%zu campaign page%s)\n", rp.out,
+		       rp.pages, rp.pages == 1 ? "" : "s");
 	rc = 0;
 	goto cleanup;
 fail:

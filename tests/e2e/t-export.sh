@@ -102,6 +102,10 @@ expect_grep "README counts the recipients" "^Recipients: 5: " "$X/README.txt"
 ok_if "the same repository and --now give the same bytes" sh -c \
 	"'$GITDIAL' export audit-me --repo '$R' --out $TMP/b.tar.gz --now $NOW && cmp $TMP/a.tar.gz $TMP/b.tar.gz"
 
+"$GITDIAL" export audit-me --repo "$R" --out $TMP/j.tgz --now $NOW --format json > $TMP/ej.json
+expect_eq "--format json says what was written" "audit-me campaigns/audit-me $n_log" \
+	"$(/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["campaign"], j["folder"], j["segments"])' $TMP/ej.json)"
+
 # zip
 ok_if "export writes a zip" "$GITDIAL" export audit-me --repo "$R" --out $TMP/a.zip --now $NOW
 expect_eq "unzip -l lists the same files" "$want" \

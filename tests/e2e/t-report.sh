@@ -70,7 +70,8 @@ ev 2026-11-24T15:02:30Z '"event":"analysis","call_id":"CA1","sentiment":"positiv
 ev 2026-11-24T15:00:00Z '"event":"dispatched","attempt_id":"recorded.14155550002.1","phone":"+14155550002","row":3,"attempt":1,"account":"sim-main","caller_id":"+12125550100"'
 ev 2026-11-24T15:00:01Z '"event":"placed","attempt_id":"recorded.14155550002.1","call_id":"CA2"'
 ev 2026-11-24T15:05:00Z '"event":"outcome","attempt_id":"recorded.14155550002.1","call_id":"CA2","outcome":"failed","duration_s":0,"connected":false,"answered":false,"recording_url":"javascript:alert(2)","error":{"kind":"invalid_number","code":"21211","message":"bad"}}'
-git_commit_all "$R" "archived, deleted, a hand-written log"
+mkdir -p "$R/campaigns/broken" && echo '{"name": ' > "$R/campaigns/broken/campaign.json"
+git_commit_all "$R" "archived, deleted, a hand-written log, a broken campaign"
 
 NOW=2026-11-24T15:08:00Z
 "$GITDIAL" list --repo "$R" --now $NOW --format json > $TMP/list.json
@@ -79,6 +80,11 @@ expect_grep "it says where" "^report: $TMP/out/index.html \(8 campaign pages\)" 
 for f in index.html active/xss-test.html active/nov-reminders.html archived/old-promo.html deleted/spring-survey.html; do
 	expect_eq "$f written" 1 "$([ -s $TMP/out/$f ] && echo 1)"
 done
+expect_grep "a campaign folder that cannot be read is noted, not hidden" \
+	'1 campaign folder under campaigns/ could not be read' $TMP/out/index.html
+"$GITDIAL" report --repo "$R" --out $TMP/outj --now $NOW --format json > $TMP/rj.json
+expect_eq "--format json says what was written" "8 6 1 1 1" \
+	"$(/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["pages"], j["active"], j["archived"], j["deleted"], j["unreadable"])' $TMP/rj.json)"
 ok_if "the same repository and --now give the same bytes" sh -c \
 	"'$GITDIAL' report --repo '$R' --out $TMP/out2 --now $NOW && diff -r $TMP/out $TMP/out2"
 expect_eq "no external URL in any page (nothing to fetch)" "" \
