@@ -101,6 +101,29 @@ static struct entry *bundle_add(struct bundle *b, const char *path,
 	return e;
 }
 
+/*
+ * True when path is relative and names no "." or ".." component, so it
+ * cannot leave the bundle's folder when extracted (git's trees can hold
+ * such names even though git itself refuses to write them).
+ */
+static int path_inside(const char *path)
+{
+	const char *p = path;
+
+	if (!*p || *p == '/')
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.') ||
+		    n == 0)
+			return 0;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 1;
+}
+
 /* Adds the repository's files f (their own paths) as entries of kind. */
 static int bundle_add_files(struct bundle *b, const struct src_files *f,
 			    const char *kind)
@@ -108,7 +131,11 @@ static int bundle_add_files(struct bundle *b, const struct src_files *f,
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
-		struct entry *e = bundle_add(b, f->v[i].path, kind);
+		struct entry *e;
+		if (!path_inside(f->v[i].path))
+			return gd_error_set("unsafe path '%s' in the repository",
+					    f->v[i].path);
+		e = bundle_add(b, f->v[i].path, kind);
 		if (!e || !(e->src.path = strdup(f->v[i].path)))
 			return gd_error_set("out of memory");
 		memcpy(e->src.id, f->v[i].id, sizeof(e->src.id));

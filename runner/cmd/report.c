@@ -669,7 +669,12 @@ static int run_tab(struct report *rp, size_t ti, struct src *base)
 		names_release(&n);
 		if (err == GD_ENOTFOUND)
 			return 0;
-		if (err || (err = src_init_moved(&view, base, t->top)))
+		if (err) { /* e.g. a file named archived: the tab stays empty */
+			fprintf(stderr, "gitdial report: %s/ skipped: %s\n", t->top,
+				gd_error_last());
+			return 0;
+		}
+		if ((err = src_init_moved(&view, base, t->top)))
 			return err;
 		s = &view;
 		moved = 1;
