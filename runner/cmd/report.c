@@ -359,7 +359,8 @@ static void hour_label(char out[16], time_t t)
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	snprintf(out, 16, "%02d-%02d %02d:00", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+	snprintf(out, 16, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min);
 }
 
 /* How many of the sorted v[0..n) are before t. */
@@ -379,8 +380,9 @@ static size_t count_before(const int64_t *v, size_t n, int64_t t)
 
 /*
  * An inline SVG of two cumulative series (calls ended, recipients
- * finished) sampled at the end of each bucket: an hour, or several when
- * the campaign ran for more than 72 hours. Sorts both arrays.
+ * finished) sampled at the end of each bucket: ten minutes for a run
+ * shorter than six hours, else an hour, or several hours when it ran for
+ * more than 72 (at most 72 buckets). Sorts both arrays.
  */
 static void chart_svg(struct buf *b, int64_t *ends, size_t n_ends,
 		      int64_t *fins, size_t n_fins)
@@ -392,7 +394,7 @@ static void chart_svg(struct buf *b, int64_t *ends, size_t n_ends,
 	};
 	int64_t t0, t1, hours, k, nb, j, step;
 	size_t ymax, s;
-	char lab[16];
+	char lab[16], per[32];
 
 	if (!n_ends && !n_fins) {
 		buf_puts(b, "<p class=\"empty\">No calls have ended yet.</p>\n");
@@ -406,17 +408,27 @@ static void chart_svg(struct buf *b, int64_t *ends, size_t n_ends,
 	t1 = n_ends ? ends[n_ends - 1] : fins[n_fins - 1];
 	if (n_fins && fins[n_fins - 1] > t1)
 		t1 = fins[n_fins - 1];
-	t0 -= ((t0 % 3600) + 3600) % 3600;
-	hours = (t1 - t0) / 3600 + 1;
-	k = (hours + 71) / 72;
-	nb = (hours + k - 1) / k;
-	step = k * 3600;
+	if (t1 - t0 < 6 * 3600) { /* a short run: 10-minute buckets */
+		step = 600;
+		t0 -= ((t0 % step) + step) % step;
+		nb = (t1 - t0) / step + 1;
+		k = 0;
+	} else {
+		t0 -= ((t0 % 3600) + 3600) % 3600;
+		hours = (t1 - t0) / 3600 + 1;
+		k = (hours + 71) / 72;
+		nb = (hours + k - 1) / k;
+		step = k * 3600;
+	}
 	ymax = n_ends > n_fins ? n_ends : n_fins;
+	if (k > 1)
+		snprintf(per, sizeof(per), "%" PRId64 " hours", k);
+	else
+		snprintf(per, sizeof(per), "%s", k ? "hour" : "10 minutes");
 	buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
 		   "aria-labelledby=\"chart-title\" xmlns=\"http://www.w3.org/2000/svg\">"
 		   "<title id=\"chart-title\">Cumulative calls ended and recipients "
-		   "finished, per %" PRId64 " hour%s (UTC)</title>\n", W, H, k,
-		   k > 1 ? "s" : "");
+		   "finished, per %s (UTC)</title>\n", W, H, per);
 	/* axes and grid */
 	for (j = 0; j <= 2; j++) {
 		size_t v = ymax * (size_t)j / 2;
@@ -441,8 +453,9 @@ static void chart_svg(struct buf *b, int64_t *ends, size_t n_ends,
 	}
 	for (s = 0; s < 2; s++) {
 		buf_printf(b, "<polyline class=\"series\" data-series=\"%s\" "
-			   "fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
-			   ser[s].name, ser[s].color);
+			   "fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"",
+			   ser[s].name, ser[s].color,
+			   s ? " stroke-dasharray=\"6 4\"" : "");
 		for (j = 0; j <= nb; j++) {
 			size_t v = count_before(ser[s].v, ser[s].n, t0 + j * step);
 			double x = L + (double)j * (W - L - R) / (double)nb;
