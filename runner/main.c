@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{ "delete", cmd_delete, "move campaigns to deleted/ (30 days)" },
 	{ "restore", cmd_restore, "bring back deleted or archived campaigns" },
 	{ "duplicate", cmd_duplicate, "copy campaigns as new Drafts" },
+	{ "report", cmd_report, "write the static HTML dashboard" },
+	{ "export", cmd_export, "write a campaign's audit bundle" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
 };
 

@@ -19,6 +19,8 @@ int cmd_archive(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_duplicate(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_GITHUB, FMT_TABLE };
 

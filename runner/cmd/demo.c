@@ -4,6 +4,7 @@
  * would, on a simulated clock: one minute per tick while calls are
  * happening, fast-forwarding 15 minutes while nothing can be dialed
  * (outside every calling window, or waiting for retry cool-downs).
+ * At the end it writes the HTML report into <dir>/report/.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -277,9 +278,23 @@ int cmd_demo(int argc, char **argv)
 	printf("\n%ld ticks, %ld simulated minutes, %.1f s of wall time\n", ticks,
 	       minutes, (double)(w1.tv_sec - w0.tv_sec) +
 	       (double)(w1.tv_nsec - w0.tv_nsec) / 1e9);
-	printf("repository: %s\nevent log:  %s/outcomes/\n"
-	       "try: git -C %s log --oneline | head; gitdial list --repo %s\n",
-	       dir, dir, dir, dir);
+	printf("repository: %s\nevent log:  %s/outcomes/\n", dir, dir);
+	{
+		/* the dashboard of the finished run (SPEC §8 demo) */
+		char t[21], rdir[PATH_MAX];
+		char *args[] = { "gitdial", "report", "--repo", dir, "--out", rdir,
+				 "--now", t, NULL };
+		struct buf out = BUF_INIT(1 << 16);
+		time_format_utc(t, now);
+		snprintf(rdir, sizeof(rdir), "%s/report", dir);
+		if (run_self(args, &out))
+			fprintf(stderr, "gitdial demo: the report could not be written\n");
+		else
+			printf("report:     %s/index.html\n", rdir);
+		buf_release(&out);
+	}
+	printf("try: git -C %s log --oneline | head; gitdial list --repo %s\n",
+	       dir, dir);
 	rc = total && done == total ? 0 : 1;
 	if (rc)
 		fprintf(stderr, "gitdial demo: campaigns did not complete within %ld ticks\n",

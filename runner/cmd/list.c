@@ -18,6 +18,7 @@
 #include "ledger.h"
 #include "repo.h"
 #include "state.h"
+#include "summary.h"
 #include "util.h"
 #include "banned.h"
 
@@ -62,13 +63,6 @@ static int in_list(const char *list, const char *v)
 	return 0;
 }
 
-struct row {
-	char name[256], provider[32], audience[300], status[16], created[24];
-	size_t connected, answered, noanswer, count;
-	const char *id;
-	enum status st;
-};
-
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -91,7 +85,7 @@ int cmd_list(int argc, char **argv)
 	struct store *st = NULL;
 	struct repo *r = NULL;
 	struct diags d = { 0 };
-	struct row *rows = NULL;
+	struct csummary *rows = NULL;
 	struct src s;
 	git_oid head;
 	time_t now = time(NULL);
@@ -145,44 +139,19 @@ int cmd_list(int argc, char **argv)
 	rows = calloc(r->n + 1, sizeof(*rows));
 	for (i = 0; rows && i < r->n; i++) {
 		struct repo_campaign *rc2 = &r->v[i];
-		const struct account *a;
 		struct cstate cs;
-		struct row *x = &rows[n];
+		struct csummary *x = &rows[n];
 		if (!rc2->c)
 			continue;
 		if (search && !strcasestr(rc2->c->name, search))
 			continue;
-		a = config_account(r->cfg, rc2->c->account);
-		snprintf(x->provider, sizeof(x->provider), "%s",
-			 a && a->provider ? a->provider : "?");
-		if (!in_list(prov, x->provider))
-			continue;
-		if (state_init(&cs, rc2->aud))
-			continue;
-		ledger_replay(&cs, &s, rc2->id);
-		x->st = state_effective(rc2->c, &cs, now);
-		snprintf(x->status, sizeof(x->status), "%s", status_labels[x->st]);
-		if (!in_list(stat, x->status)) {
+		/* the row is derived with report's code (summary.c) */
+		if (summary_fill(x, &cs, r, rc2, &s, now) ||
+		    !in_list(prov, x->provider) ||
+		    !in_list(stat, status_labels[x->st])) {
 			state_release(&cs);
 			continue;
 		}
-		x->id = rc2->id;
-		snprintf(x->name, sizeof(x->name), "%s", rc2->c->name);
-		x->count = rc2->aud ? rc2->aud->rows : 0;
-		snprintf(x->audience, sizeof(x->audience), "%s (%zu)",
-			 rc2->c->audience_csv ? rc2->c->audience_csv
-					      : rc2->c->audience_segment, x->count);
-		x->connected = cs.n_connected;
-		x->answered = cs.n_answered;
-		x->noanswer = cs.n_noanswer;
-		if (rc2->c->created)
-			snprintf(x->created, sizeof(x->created), "%.10s", rc2->c->created);
-		else if (cs.first_ts) {
-			char t[21];
-			time_format_utc(t, (time_t)cs.first_ts);
-			snprintf(x->created, sizeof(x->created), "%.10s", t);
-		} else
-			snprintf(x->created, sizeof(x->created), "-");
 		state_release(&cs);
 		n++;
 	}
@@ -196,7 +165,7 @@ int cmd_list(int argc, char **argv)
 			cJSON_AddStringToObject(o, "provider", rows[i].provider);
 			cJSON_AddStringToObject(o, "audience", rows[i].audience);
 			cJSON_AddNumberToObject(o, "audience_count", (double)rows[i].count);
-			cJSON_AddStringToObject(o, "status", rows[i].status);
+			cJSON_AddStringToObject(o, "status", status_labels[rows[i].st]);
 			cJSON_AddNumberToObject(o, "connected", (double)rows[i].connected);
 			cJSON_AddNumberToObject(o, "answered", (double)rows[i].answered);
 			cJSON_AddNumberToObject(o, "no_answer", (double)rows[i].noanswer);
@@ -221,7 +190,7 @@ int cmd_list(int argc, char **argv)
 		snprintf(num[1], sizeof(num[1]), "%zu", rows[i].answered);
 		snprintf(num[2], sizeof(num[2]), "%zu", rows[i].noanswer);
 		v[0] = rows[i].name; v[1] = rows[i].provider; v[2] = rows[i].audience;
-		v[3] = rows[i].status; v[4] = num[0]; v[5] = num[1]; v[6] = num[2];
+		v[3] = status_labels[rows[i].st]; v[4] = num[0]; v[5] = num[1]; v[6] = num[2];
 		v[7] = rows[i].created;
 		for (c = 0; c < 8; c++)
 			if (display_width(v[c]) > w[c])
@@ -245,7 +214,7 @@ int cmd_list(int argc, char **argv)
 		cell(rows[i].audience, w[2], 0); printf("  ");
 		if (color)
 			printf("%s", col[rows[i].st]);
-		cell(rows[i].status, w[3], 0);
+		cell(status_labels[rows[i].st], w[3], 0);
 		if (color)
 			printf("\033[0m");
 		printf("  ");

@@ -19,6 +19,7 @@
 #include "repo.h"
 #include "select.h"
 #include "state.h"
+#include "summary.h"
 #include "util.h"
 #include "banned.h"
 
@@ -84,21 +85,14 @@ static int view_fill(struct view *v, const struct repo *r,
 	int rc = 0;
 
 	v->eff = state_effective(c, st, now);
-	v->in_flight = state_in_flight(st);
-	for (i = 0; i < st->n; i++) {
-		const struct rstate *rs = &st->r[i];
-		time_t when;
-		enum elig e = rstate_eligible(c, rs, now, &when);
-		if (e == EL_INFLIGHT)
-			continue;
-		if (e != EL_TERMINAL)
-			v->queued++;
-		else if (rs->skipped)
-			v->skipped++;
-		else if (rs->dead || rs->last_outcome == OUT_FAILED)
-			v->failed++;
-		else
-			v->completed++;
+	{
+		struct progress p;
+		summary_progress(&p, c, st, now);
+		v->in_flight = p.in_flight;
+		v->queued = p.queued;
+		v->completed = p.completed;
+		v->failed = p.failed;
+		v->skipped = p.skipped;
 	}
 	v->concurrency = (size_t)c->concurrency;
 	v->share = repo_account_share(r, v->rc->id, now, NULL, NULL, &v->active);

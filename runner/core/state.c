@@ -477,7 +477,15 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 	}
 	case EV_STATUS: {
 		enum status st = status_parse(l.status);
-		if (st != ST_NONE && ts >= s->logged_ts) {
+		/*
+		 * Newest wins. Log files of one second sort by their tags
+		 * (commit ids), so a tie is in no meaningful order: then a
+		 * final status (completed, failed) beats one that is not.
+		 */
+		int fin_old = s->logged == ST_COMPLETED || s->logged == ST_FAILED;
+		int fin_new = st == ST_COMPLETED || st == ST_FAILED;
+		if (st != ST_NONE && (ts > s->logged_ts ||
+				      (ts == s->logged_ts && (fin_new || !fin_old)))) {
 			s->logged = st;
 			s->logged_ts = ts;
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",

@@ -307,6 +307,16 @@ static void test_status(void)
 	CHECK(status_parse("failed") == ST_FAILED && status_parse("x") == ST_NONE &&
 	      status_parse(NULL) == ST_NONE, "status_parse");
 	state_release(&s);
+	/* two files of the same second replay in the order of their tags */
+	state_init(&s, A);
+	ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T15:00:00Z\",\"event\":\"status\","
+	   "\"status\":\"failed\",\"reason\":\"provider rejected the campaign\"}");
+	ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T15:00:00Z\",\"event\":\"status\","
+	   "\"status\":\"dialing\",\"reason\":\"start_at reached\"}");
+	CHECK(s.logged == ST_FAILED &&
+	      !strcmp(s.logged_reason, "provider rejected the campaign"),
+	      "in the same second, failed beats dialing logged after it");
+	state_release(&s);
 }
 
 static void test_select(void)
