@@ -260,7 +260,7 @@ static int leg_invite(struct leg *l, const char *ctype, const uint8_t *body,
 	buf_release(&auth);
 	err = sip_drequestf(&l->req, l->call->sip, true, "INVITE", l->dlg, 0,
 			    NULL, invite_send_h,
-			    l == &l->call->rcp ? rcp_resp_h : agt_resp_h, l->call,
+			    l == &l->call->rcp ? rcp_resp_h : agt_resp_h, l,
 			    "%s%s%s%s%s"
 			    "Content-Length: %zu\r\n"
 			    "\r\n"
@@ -367,7 +367,7 @@ static const uint8_t *sdp_body(const struct sip_msg *msg, size_t *len)
 {
 	*len = 0;
 	if (!msg->mb || !mbuf_get_left(msg->mb) ||
-	    msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
+	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
 		return NULL;
 	*len = mbuf_get_left(msg->mb);
 	return mbuf_buf(msg->mb);
@@ -493,8 +493,8 @@ static int leg_auth(struct leg *l, const struct sip_msg *msg)
 
 static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
-	struct call *c = arg;
-	struct leg *l = &c->rcp;
+	struct leg *l = arg;
+	struct call *c = l->call;
 	struct sip_fate f;
 	char code[16], text[200];
 	int scode;
@@ -536,8 +536,8 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 
 static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
-	struct call *c = arg;
-	struct leg *l = &c->agt;
+	struct leg *l = arg;
+	struct call *c = l->call;
 	const uint8_t *answer;
 	size_t len;
 	char code[24], text[200];
