@@ -306,9 +306,16 @@ static cJSON *sip_status(const cJSON *req)
 	cJSON_AddBoolToObject(resp, "found", state && strcmp(state, "queued"));
 	cJSON_AddStringToObject(resp, "call_id", call_id);
 	if (state && !strcmp(state, "completed")) {
+		static const char *const drop[] = { "v", "ts", "campaign",
+			"event", "attempt_id", "call_id", NULL };
+		cJSON *oc = cJSON_Duplicate(
+			cJSON_GetObjectItemCaseSensitive(st, "outcome"), 1);
+		size_t i;
+		/* the response carries the outcome's fields, not the event */
+		for (i = 0; drop[i]; i++)
+			cJSON_DeleteItemFromObjectCaseSensitive(oc, drop[i]);
 		cJSON_AddStringToObject(resp, "state", "completed");
-		cJSON_AddItemToObject(resp, "outcome", cJSON_Duplicate(
-			cJSON_GetObjectItemCaseSensitive(st, "outcome"), 1));
+		cJSON_AddItemToObject(resp, "outcome", oc);
 	} else if ((fd = ctl_connect(spool, call_id)) >= 0) {
 		close(fd);
 		cJSON_AddStringToObject(resp, "state",

@@ -75,7 +75,7 @@ struct call {
 	struct tmr ring, maxt, linger;
 	uint64_t t0, t_answer;
 	int report_fd, ctl_fd;
-	int decided, bridged, finished;
+	int decided, bridged, finished, hangup;
 	char callid[80];
 	char json_path[4300];
 	const char *state;
@@ -523,6 +523,8 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	}
 	scode = err ? (err == ETIMEDOUT ? 408 : 503) : msg->scode;
 	sip_fate_of(&f, scode, l->canceled);
+	if (scode == 487 && c->hangup)
+		f.reason = "hangup_requested";
 	snprintf(code, sizeof(code), "%d", scode);
 	if (err)
 		snprintf(text, sizeof(text), "%s", err == ETIMEDOUT
@@ -686,6 +688,7 @@ static void call_hangup(struct call *c)
 		decide_answered(c, "hangup_requested");
 		return;
 	}
+	c->hangup = 1;
 	c->rcp.canceled = 1;
 	sip_request_cancel(c->rcp.req);
 }
