@@ -62,12 +62,16 @@ static int run_self(char *const args[], struct buf *out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Sets every sample campaign to scheduled at start, in one commit. */
+/*
+ * Sets every sample campaign on a sim account to scheduled at start, in
+ * one commit (the template's SIP sample stays a draft: it needs a trunk).
+ */
 static int schedule_all(const char *dir, time_t start)
 {
 	struct store *st = NULL;
 	struct change ch = { 0 };
 	struct names n = { NULL, 0 };
+	cJSON *cfg = NULL;
 	struct src s;
 	git_oid head, out;
 	char t[21];
@@ -81,13 +85,29 @@ static int schedule_all(const char *dir, time_t start)
 	have = 1;
 	if ((rc = s.list(&s, "campaigns", &n)))
 		goto cleanup;
+	{
+		struct buf b = BUF_INIT(1 << 20);
+		if (!s.read(&s, "gitdial.json", &b, b.max))
+			cfg = cJSON_Parse(b.ptr);
+		buf_release(&b);
+	}
 	for (i = 0; i < n.n; i++) {
 		struct buf b = BUF_INIT(1 << 20);
 		char path[512], *txt;
+		const char *acct, *prov;
 		cJSON *o;
 		snprintf(path, sizeof(path), "campaigns/%.*s/campaign.json",
 			 (int)strlen(n.v[i]) - 1, n.v[i]);
 		if (s.read(&s, path, &b, b.max) || !(o = cJSON_Parse(b.ptr))) {
+			buf_release(&b);
+			continue;
+		}
+		acct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "account"));
+		prov = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+				cfg, "accounts"), acct ? acct : ""), "provider"));
+		if (prov && strcmp(prov, "sim")) {
+			cJSON_Delete(o);
 			buf_release(&b);
 			continue;
 		}
@@ -115,6 +135,7 @@ static int schedule_all(const char *dir, time_t start)
 cleanup:
 	if (have)
 		src_release_tree(&s);
+	cJSON_Delete(cfg);
 	names_release(&n);
 	change_release(&ch);
 	store_free(st);

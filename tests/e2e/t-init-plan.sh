@@ -72,8 +72,8 @@ rc_is "init without a directory" 2
 # --- validate ----------------------------------------------------------------
 g validate
 rc_is "validate on the new repository" 0
-expect_grep "validate: 2 campaigns, 0 errors, 0 warnings" \
-	"^ok: 2 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
+expect_grep "validate: 3 campaigns (2 sim, 1 SIP), 0 errors, 0 warnings" \
+	"^ok: 3 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
 expect_eq "validate: nothing on stdout" "" "$(cat "$TMP/out")"
 g validate --format json
 rc_is "validate --format json" 0
