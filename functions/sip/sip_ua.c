@@ -76,6 +76,7 @@ struct call {
 	uint64_t t0, t_answer;
 	int report_fd, ctl_fd;
 	int decided, bridged, finished, hangup;
+	int in_invite;               /* inside the first, synchronous send */
 	char callid[80];
 	char json_path[4300];
 	const char *state;
@@ -83,7 +84,7 @@ struct call {
 	struct mbuf *offer;          /* the recipient's offer, held for the agent */
 };
 
-static struct call *the_call; /* for the signal handler */
+static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
 
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
@@ -199,7 +200,9 @@ static int invite_send_h(enum sip_transp tp, const struct sa *src,
 		l->sent = 1;
 		if (l == &c->rcp) {
 			state_write(c, "trying");
-			report(c, NULL, NULL, NULL);
+			/* sent later, after DNS: say so now */
+			if (!c->in_invite)
+				report(c, NULL, NULL, NULL);
 		}
 	}
 	return mbuf_printf(mb, "%H", sip_contact_print, &contact);
@@ -693,11 +696,25 @@ static void call_hangup(struct call *c)
 	sip_request_cancel(c->rcp.req);
 }
 
+/*
+ * libre calls this from the signal handler itself: only a write to the
+ * self-pipe here, the hangup runs in the loop (sig_h).
+ */
 static void signal_h(int sig)
 {
-	(void)sig;
-	if (the_call)
-		call_hangup(the_call);
+	char b = (char)sig;
+
+	if (sig_pipe[1] >= 0)
+		(void)!write(sig_pipe[1], &b, 1);
+}
+
+static void sig_h(int flags, void *arg)
+{
+	char b[16];
+	(void)flags;
+
+	(void)!read(sig_pipe[0], b, sizeof(b));
+	call_hangup(arg);
 }
 
 static void ctl_h(int flags, void *arg)
@@ -891,9 +908,15 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	if (ctl_open(&c))
 		fprintf(stderr, "gitdial-sip: no control socket: %s\n",
 			strerror(errno));
+	if (!pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
+		(void)fd_listen(sig_pipe[0], FD_READ, sig_h, &c);
 	c.t0 = tmr_jiffies();
-	the_call = &c;
-	if ((err = leg_invite(&c.rcp, NULL, NULL, 0))) {
+	c.in_invite = 1;
+	err = leg_invite(&c.rcp, NULL, NULL, 0);
+	c.in_invite = 0;
+	if (!err && c.rcp.sent)
+		report(&c, NULL, NULL, NULL);
+	if (err) {
 		snprintf(msg, sizeof(msg), "cannot send the INVITE: %s",
 			 strerror(err));
 		report(&c, "transient", "send_failed", msg);
@@ -916,7 +939,12 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	}
 	rc = 0;
 cleanup:
-	the_call = NULL;
+	if (sig_pipe[0] >= 0) {
+		fd_close(sig_pipe[0]);
+		close(sig_pipe[0]);
+		close(sig_pipe[1]);
+		sig_pipe[0] = sig_pipe[1] = -1;
+	}
 	snprintf(link, sizeof(link), "%s.sock", c.callid);
 	if (c.ctl_fd >= 0) {
 		fd_close(c.ctl_fd);
