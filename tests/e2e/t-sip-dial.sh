@@ -193,6 +193,22 @@ expect_eq "hangup of an ended call is fine" "true" "$(jget "$r" ok)"
 r=$(echo '{"v":1,"action":"hangup","call_id":"../../x","account":{"name":"sip-trunk","provider":"sip"}}' | GITDIAL_SPOOL=$SPOOL "$SIP" hangup)
 expect_eq "hangup of a Call-ID that is not ours: refused" "false bad_call_id" "$(jget "$r" ok error.code)"
 
+# --- hangup of a connected call: BYE to both legs -------------------------------
+call_start hangup2 "$SIPDIR/rcp-answer.xml" "$SIPDIR/agent-answer.xml" "" ""
+cid=$(jget "$(cat "$TMP/hangup2/dial")" call_id)
+SPOOL=$TMP/hangup2/spool
+in_progress() {
+	[ "$(jget "$(echo "{\"v\":1,\"action\":\"status\",\"now\":\"2026-11-24T15:00:01Z\",\"attempt_id\":\"sipcamp.15551230001.1\",\"call_id\":\"$cid\",\"account\":{\"name\":\"sip-trunk\",\"provider\":\"sip\"}}" |
+		GITDIAL_SPOOL=$SPOOL "$SIP" status)" state)" = in_progress ]
+}
+ok_if "status says in_progress once answered" poll 10 in_progress
+r=$(echo "{\"v\":1,\"action\":\"hangup\",\"call_id\":\"$cid\",\"account\":{\"name\":\"sip-trunk\",\"provider\":\"sip\"}}" | GITDIAL_SPOOL=$SPOOL "$SIP" hangup)
+call_end hangup2
+expect_eq "hangup of a connected call: BYE to both, outcome says why" "true hangup true hangup_requested" \
+	"$(jget "$r" ok) $(jget "$OUT" outcome connected reason)"
+expect_eq "both sipp peers got their BYE" "0 0 BYE BYE" \
+	"$RCP_RC $AGT_RC $(grep -c '^BYE ' "$TMP/hangup2_rcp.msg" | sed 's/1/BYE/') $(grep -c '^BYE ' "$TMP/hangup2_agent.msg" | sed 's/1/BYE/')"
+
 # --- digest: 401 MD5 (sipp verifies), wrong password, 407 SHA-256 -------------
 call_end md5
 expect_eq "401 MD5: answered after the digest (sipp's verifyauth accepted it)" "0 0 hangup" \
