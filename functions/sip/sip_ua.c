@@ -89,6 +89,7 @@ static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
 
+/* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
 static long elapsed_s(uint64_t since)
 {
 	return (long)((tmr_jiffies() - since) / 1000);
@@ -113,6 +114,10 @@ static void report(struct call *c, const char *kind, const char *code,
 	c->report_fd = -1;
 }
 
+/*
+ * Replaces <call-id>.json beside the spool (atomically): what status
+ * answers, and the process id the tests wait on.
+ */
 static void state_write(struct call *c, const char *state)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -182,11 +187,16 @@ static void decide_answered(struct call *c, const char *reason)
 	decide(c, sip_answered_outcome(d), d, 1, 200, reason, NULL, NULL, NULL);
 }
 
+/* trunk.max_call_s passed on a connected call: end it. */
 static void max_call_h(void *arg)
 {
 	decide_answered(arg, "max_call");
 }
 
+/*
+ * libre's send handler of our INVITEs: adds the Contact; the first send
+ * of the recipient's INVITE is what dial waits for.
+ */
 static int invite_send_h(enum sip_transp tp, const struct sa *src,
 			 const struct sa *dst, struct mbuf *mb, void *arg)
 {
@@ -208,6 +218,7 @@ static int invite_send_h(enum sip_transp tp, const struct sa *src,
 	return mbuf_printf(mb, "%H", sip_contact_print, &contact);
 }
 
+/* Keeps the ACK of a 2xx to send again when the 2xx is retransmitted. */
 static int ack_send_h(enum sip_transp tp, const struct sa *src,
 		      const struct sa *dst, struct mbuf *mb, void *arg)
 {
@@ -221,6 +232,7 @@ static int ack_send_h(enum sip_transp tp, const struct sa *src,
 	return 0;
 }
 
+/* Adds our Contact to an in-dialog request (BYE). */
 static int contact_send_h(enum sip_transp tp, const struct sa *src,
 			  const struct sa *dst, struct mbuf *mb, void *arg)
 {
@@ -293,6 +305,7 @@ static int leg_ack(struct leg *l, uint32_t cseq, const uint8_t *sdp, size_t len)
 	return err;
 }
 
+/* The answer to our BYE (or its failure) ends the leg. */
 static void bye_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
 	struct leg *l = arg;
@@ -304,6 +317,7 @@ static void bye_resp_h(int err, const struct sip_msg *msg, void *arg)
 	check_done(l->call);
 }
 
+/* BYE once on an established leg; a leg whose BYE cannot go is ended. */
 static void leg_bye(struct leg *l)
 {
 	struct buf auth = BUF_INIT(2048);
@@ -341,6 +355,7 @@ static void leg_end(struct leg *l)
 		leg_bye(l);
 }
 
+/* After the outcome, legs that do not end in time are left behind. */
 static void linger_h(void *arg)
 {
 	struct call *c = arg;
@@ -350,6 +365,7 @@ static void linger_h(void *arg)
 	re_cancel();
 }
 
+/* Ends both legs (after the outcome) and bounds how long that may take. */
 static void wind_down(struct call *c)
 {
 	leg_end(&c->rcp);
@@ -358,6 +374,7 @@ static void wind_down(struct call *c)
 	check_done(c);
 }
 
+/* Leaves the loop once the outcome is written and both legs have ended. */
 static void check_done(struct call *c)
 {
 	if (c->decided && c->rcp.ended && c->agt.ended && !c->finished) {
@@ -366,6 +383,7 @@ static void check_done(struct call *c)
 	}
 }
 
+/* The message's body when it is application/sdp, else NULL. */
 static const uint8_t *sdp_body(const struct sip_msg *msg, size_t *len)
 {
 	*len = 0;
@@ -391,6 +409,10 @@ static void rcp_decline(struct call *c, const struct sip_msg *msg)
 	leg_bye(&c->rcp);
 }
 
+/*
+ * The agent's leg: an INVITE with the recipient's offer to agent.sip_uri,
+ * From the recipient's number, with the attempt in X-Gitdial-* headers.
+ */
 static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 {
 	const struct sip_plan *p = c->p;
@@ -415,6 +437,10 @@ static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 	return leg_invite(&c->agt, "application/sdp", offer, len);
 }
 
+/*
+ * The recipient answered with its offer: hold the 2xx unacknowledged
+ * and offer it to the agent (the ACK waits for the agent's answer).
+ */
 static void rcp_answered(struct call *c, const struct sip_msg *msg)
 {
 	struct leg *l = &c->rcp;
@@ -438,8 +464,9 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	if (c->decided || l->canceled) {
 		rcp_decline(c, msg);
 		if (!c->decided)
-			decide(c, "no_answer", 0, 0, msg->scode, "ring_timeout",
-			       NULL, NULL, NULL);
+			decide(c, "no_answer", 0, 0, msg->scode, c->hangup
+			       ? "hangup_requested" : "ring_timeout", NULL, NULL,
+			       NULL);
 		return;
 	}
 	state_write(c, "in_progress");
@@ -494,6 +521,7 @@ static int leg_auth(struct leg *l, const struct sip_msg *msg)
 	return leg_invite(l, NULL, NULL, 0) ? GD_ERROR : 0;
 }
 
+/* Responses to the recipient's INVITE. */
 static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
 	struct leg *l = arg;
@@ -539,6 +567,10 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	       f.kind ? code : NULL, f.kind ? text : NULL);
 }
 
+/*
+ * Responses to the agent's INVITE: its answer completes the recipient's
+ * ACK; a refusal ends the recipient's leg (declined offer, then BYE).
+ */
 static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
 	struct leg *l = arg;
@@ -605,7 +637,7 @@ refused:
 static bool req_h(const struct sip_msg *msg, void *arg)
 {
 	struct call *c = arg;
-	struct leg *l = NULL, *other;
+	struct leg *l = NULL;
 
 	if (c->rcp.dlg && sip_dialog_established(c->rcp.dlg) &&
 	    sip_dialog_cmp(c->rcp.dlg, msg))
@@ -615,7 +647,6 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 		l = &c->agt;
 	if (!l)
 		return false;
-	other = l == &c->rcp ? &c->agt : &c->rcp;
 	if (!pl_strcmp(&msg->met, "ACK"))
 		return true;
 	if (!pl_strcmp(&msg->met, "BYE")) {
@@ -629,7 +660,6 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 		else if (!c->decided)
 			decide_answered(c, l == &c->rcp ? "recipient_hangup"
 					: "agent_hangup");
-		(void)other;
 		wind_down(c);
 		check_done(c);
 		return true;
@@ -671,6 +701,7 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 	return false;
 }
 
+/* No answer in ring_timeout_s: CANCEL (libre waits for a 1xx first). */
 static void ring_timeout(void *arg)
 {
 	struct call *c = arg;
@@ -717,6 +748,7 @@ static void sig_h(int flags, void *arg)
 	call_hangup(arg);
 }
 
+/* A connection on the control socket: "hangup\n" -> "ok\n". */
 static void ctl_h(int flags, void *arg)
 {
 	struct call *c = arg;
@@ -798,6 +830,7 @@ static int local_addr(struct sa *out, const struct sip_trunk *t)
 	return rc;
 }
 
+/* UDP and TCP on the local address; TLS too when the trunk uses it. */
 static int transports(struct call *c, const struct sa *laddr)
 {
 	int err;
@@ -814,6 +847,11 @@ static int transports(struct call *c, const struct sa *laddr)
 	return err;
 }
 
+/*
+ * The recipient's dialog: sip:+to@domain, From sip:+from@domain, through
+ * the proxy (a Route when the domain is not the proxy), the caller-ID
+ * header if configured.
+ */
 static int rcp_start(struct call *c)
 {
 	const struct sip_plan *p = c->p;
