@@ -209,6 +209,22 @@ expect_eq "hangup of a connected call: BYE to both, outcome says why" "true hang
 expect_eq "both sipp peers got their BYE" "0 0 BYE BYE" \
 	"$RCP_RC $AGT_RC $(grep -c '^BYE ' "$TMP/hangup2_rcp.msg" | sed 's/1/BYE/') $(grep -c '^BYE ' "$TMP/hangup2_agent.msg" | sed 's/1/BYE/')"
 
+# --- the call's process dies mid-call: status says lost, never "ringing" forever ----
+call_start killed "$SIPDIR/rcp-answer.xml" "$SIPDIR/agent-answer.xml" "" ""
+cid=$(jget "$(cat "$TMP/killed/dial")" call_id)
+SPOOL=$TMP/killed/spool
+ok_if "status says in_progress once answered" poll 10 in_progress
+pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$SPOOL/.sip/$cid.json")
+kill -9 "$pid"
+poll 10 sip_procs_gone "$SPOOL"
+st=$(echo "{\"v\":1,\"action\":\"status\",\"now\":\"2026-11-24T16:00:00Z\",\"attempt_id\":\"sipcamp.15551230001.1\",\"call_id\":\"$cid\",\"account\":{\"name\":\"sip-trunk\",\"provider\":\"sip\"}}" |
+	GITDIAL_SPOOL=$SPOOL "$SIP" status)
+expect_eq "status after kill -9: completed, failed, error kind lost" "true completed failed lost" \
+	"$(jget "$st" found state outcome.outcome outcome.error.kind)"
+kill "$SIPP_PID_killed_rcp" "$SIPP_PID_killed_agent" 2>/dev/null
+wait "$SIPP_PID_killed_rcp" "$SIPP_PID_killed_agent" 2>/dev/null
+SIPP_PID_killed_rcp= SIPP_PID_killed_agent=
+
 # --- digest: 401 MD5 (sipp verifies), wrong password, 407 SHA-256 -------------
 call_end md5
 expect_eq "401 MD5: answered after the digest (sipp's verifyauth accepted it)" "0 0 hangup" \
