@@ -108,6 +108,7 @@ call_start md5 "$TMP/auth-md5.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start md5wrong "$TMP/auth-md5.xml" - "" "" account.credentials.password='"env:SIP_WRONG"'
 call_start sha "$SIPDIR/rcp-auth-sha256.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start refuse "$SIPDIR/rcp-answer-declined.xml" "$SIPDIR/agent-refuse.xml" "" ""
+call_start slow "$SIPDIR/rcp-answer-bye.xml" "$SIPDIR/agent-slow.xml" "-d 300" ""
 
 # --- answered, the recipient hangs up after 5.2 s: connected -------------
 call_end answer
@@ -264,6 +265,13 @@ expect_eq "agent 486: failed, transient, agent_486" "failed transient agent_486 
 expect_eq "sipp both passed (the recipient's ACK declined the offer: m=audio 0)" "0 0" "$RCP_RC $AGT_RC"
 expect_eq "recipient: 200 ACKed, then BYE" "INVITE 200 ACK BYE 200 " "$(msgs refuse_rcp)"
 expect_eq "agent: INVITE, 486, ACK" "INVITE 486 ACK " "$(msgs refuse_agent)"
+
+# --- a slow agent: the recipient's 200 is retransmitted, the ACK waits ----------
+call_end slow
+expect_eq "slow agent: bridged, then ended by the recipient" "0 0 hangup recipient_hangup" \
+	"$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+ok_if "the recipient's 200 was retransmitted before the one ACK (held for the agent's answer)" \
+	awk '/^SIP\/2.0 200 OK/ && !ack {n++} /^ACK /{ack++} END{exit !(n >= 2 && ack == 1)}' "$TMP/slow_rcp.msg"
 
 # --- TCP transport ------------------------------------------------------------
 N=$((N + 1))
