@@ -111,6 +111,10 @@ assert {k: len(v) for k, v in calls.items()} == {"+12125550181": 1, "+1212555018
 assert set().union(*calls.values()) == set(placed.values()), (calls, placed)
 assert [e["status"] for e in by["status"]][-1] == "completed", by["status"]
 EOF
+ok_if "the trunk INVITEs present the caller ID in From and P-Asserted-Identity (the template's caller_id_header)" \
+	sh -c 'test "$(grep -c "^From: <sip:+12125550150@" "$1")" -ge 4 && test "$(grep -c "^P-Asserted-Identity: <sip:+12125550150@" "$1")" -eq 4' sh "$TMP/trunk.msg"
+ok_if "the agent's INVITEs carry the attempt and the recipient" \
+	grep -q "^X-Gitdial-Attempt-Id: sip-callback.12125550181.1" "$TMP/agent.msg"
 ok_if "the auditor accepts the log (complete, no double dial)" $AUDIT "$R" "$ID" --complete
 ok_if "the spool is empty after ingestion" \
 	test -z "$(find "$SPOOL" -maxdepth 1 -name '*.json' -print -quit)"
