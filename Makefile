@@ -68,6 +68,23 @@ $(B)/bin/gitdial: $(call obj,$(CMD_SRC)) $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
+# libre (SIP) only for what needs it: gitdial-sip and its unit test.
+# The defines are the ones libre itself is built with (/usr/share/re/re.mk).
+RE_CPPFLAGS := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
+               $(shell pkg-config --cflags libre)
+RE_LIBS     := $(shell pkg-config --libs libre)
+$(B)/obj/functions/sip/%.o $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: CPPFLAGS += $(RE_CPPFLAGS)
+$(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: CPPFLAGS += -Ifunctions/sip
+$(B)/bin/gitdial-sip: LDLIBS += $(RE_LIBS)
+$(patsubst %.c,$(B)/obj/%.o,$(wildcard functions/sip/*.c)) $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: functions/sip/sip.h
+
+$(B)/tests/test_sip: $(B)/obj/tests/unit/test_sip.o $(B)/obj/functions/sip/sip_logic.o $(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(RE_LIBS)
+$(B)/tests/replay-sip: $(B)/obj/tests/fuzz/sip.o $(B)/obj/tests/fuzz_replay_main.o $(B)/obj/functions/sip/sip_logic.o $(B)/libfn.a $(B)/libgitdial.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(RE_LIBS)
+
 .SECONDEXPANSION:
 $(B)/bin/gitdial-%: $$(call obj,$$(wildcard functions/%/*.c)) $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)

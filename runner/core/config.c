@@ -52,6 +52,78 @@ static void check_secret(struct jctx *c, const cJSON *v, const char *path)
 			   "repository (expected env:NAME or file:PATH)");
 }
 
+/* host[:port] (a name, an IPv4 address or a bracketed IPv6 one). */
+static int hostport_valid(const char *s)
+{
+	const char *p = s;
+
+	if (*p == '[') {
+		for (p++; *p && *p != ']'; p++)
+			if (!strchr("0123456789abcdefABCDEF:.", *p))
+				return 0;
+		if (*p++ != ']' || p - s < 3)
+			return 0;
+	} else {
+		for (; *p && *p != ':'; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+				return 0;
+		if (p == s)
+			return 0;
+	}
+	if (!*p)
+		return 1;
+	if (*p != ':' || !p[1] || strlen(p + 1) > 5)
+		return 0;
+	for (p++; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * A sip account's "trunk": the outbound proxy (sip:host[:port]), the
+ * transport, the domain of request URIs, an optional caller-ID header and
+ * the longest call (gitdial-sip's sip_trunk_parse checks the same).
+ */
+static void load_trunk(struct jctx *c, const cJSON *t, const char *path)
+{
+	static const char *const keys[] = {
+		"proxy", "transport", "domain", "caller_id_header", "max_call_s",
+		NULL
+	};
+	const cJSON *v;
+	char p[600];
+	long l;
+
+	jcheck_keys(c, t, path, keys);
+	if ((v = jget_string(c, t, path, "proxy", 1)) &&
+	    (strncmp(v->valuestring, "sip:", 4) ||
+	     !hostport_valid(v->valuestring + 4)))
+		jctx_error(c, jpath(p, sizeof(p), path, "proxy"),
+			   "\"%s\" is not a SIP proxy URI (expected "
+			   "sip:host or sip:host:port)", v->valuestring);
+	if ((v = jget_string(c, t, path, "transport", 0)) &&
+	    strcmp(v->valuestring, "udp") && strcmp(v->valuestring, "tcp") &&
+	    strcmp(v->valuestring, "tls"))
+		jctx_error(c, jpath(p, sizeof(p), path, "transport"),
+			   "\"%s\" is not a transport (expected udp, tcp or "
+			   "tls)", v->valuestring);
+	if ((v = jget_string(c, t, path, "domain", 0)) &&
+	    !hostport_valid(v->valuestring))
+		jctx_error(c, jpath(p, sizeof(p), path, "domain"),
+			   "\"%s\" is not host or host:port", v->valuestring);
+	if ((v = jget_string(c, t, path, "caller_id_header", 0)) &&
+	    strcmp(v->valuestring, "P-Asserted-Identity") &&
+	    strcmp(v->valuestring, "P-Preferred-Identity") &&
+	    strcmp(v->valuestring, "Remote-Party-ID"))
+		jctx_error(c, jpath(p, sizeof(p), path, "caller_id_header"),
+			   "\"%s\" is not a caller-ID header (expected "
+			   "P-Asserted-Identity, P-Preferred-Identity or "
+			   "Remote-Party-ID)", v->valuestring);
+	jget_int(c, t, path, "max_call_s", 60, 86400, &l);
+}
+
 static void load_account(struct jctx *c, struct account *a, const cJSON *obj,
 			 const char *path)
 {
@@ -167,7 +239,14 @@ static void load_account(struct jctx *c, struct account *a, const cJSON *obj,
 				jctx_error(c, jpath(p, sizeof(p), path, sim_only[i]),
 					   "is only for the sim provider");
 	}
-	jget_object(c, obj, path, "trunk", 0);
+	if ((v = jget_object(c, obj, path, "trunk",
+			     a->provider && !strcmp(a->provider, "sip")))) {
+		if (a->provider && strcmp(a->provider, "sip"))
+			jctx_error(c, jpath(p, sizeof(p), path, "trunk"),
+				   "is only for the sip provider");
+		else
+			load_trunk(c, v, jpath(p, sizeof(p), path, "trunk"));
+	}
 }
 
 static void load_agent(struct jctx *c, const cJSON *agent)

@@ -73,8 +73,8 @@ rc_is "init without a directory" 2
 # --- validate ----------------------------------------------------------------
 g validate
 rc_is "validate on the new repository" 0
-expect_grep "validate: 3 campaigns (2 sim, 1 WhatsApp draft), 0 errors, 0 warnings" \
-	"^ok: 3 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
+expect_grep "validate: 4 campaigns (2 sim, a WhatsApp and a SIP draft), 0 errors, 0 warnings" \
+	"^ok: 4 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
 expect_eq "validate: nothing on stdout" "" "$(cat "$TMP/out")"
 g validate --format json
 rc_is "validate --format json" 0

@@ -56,7 +56,7 @@ EOF
 # --- the template passes ---------------------------------------------------
 v
 rc_is "init repository validates" 0
-expect_grep "init repository: 0 errors" "ok: 3 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
+expect_grep "init repository: 0 errors" "ok: 4 campaigns checked, 0 errors, 0 warnings" "$TMP/err"
 
 # --- compressed audiences ----------------------------------------------------
 gz_audience() { # gz_audience PYTHON-EXPR-FOR-BYTES(d = gzip data)

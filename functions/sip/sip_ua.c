@@ -1,0 +1,1016 @@
+/*
+ * The detached process that holds one call's two dialogs, on libre's SIP
+ * stack (transactions, dialogs, transports, DNS):
+ *
+ *   recipient (trunk)            gitdial-sip                 agent
+ *   INVITE (no SDP)      <------
+ *   1xx ... 200 (offer)  ------>
+ *                                ------>  INVITE (offer)
+ *                                <------  200 (answer)
+ *                                ------>  ACK
+ *   ACK (answer)         <------
+ *   ... media flows directly between the recipient and the agent ...
+ *   BYE from either side: 200, and BYE to the other.
+ *
+ * RFC 3725 flow I. The recipient's 2xx is ACKed only once the agent has
+ * answered (its retransmissions are held until then); if the agent
+ * refuses, the recipient's offer is declined in the ACK (RFC 3264 port 0)
+ * and the recipient leg is ended with a BYE.
+ *
+ * Digest authentication is ours (sip_logic.c): libre 1.1.0's sip_auth
+ * answers MD5 only and gives up on any other algorithm.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <re.h>
+
+#include "buf.h"
+#include "err.h"
+#include "fn.h"
+#include "hook.h"
+#include "sip.h"
+#include "util.h"
+#include "banned.h"
+
+#define LINGER_MS 6000   /* after the outcome, the most we wait for legs to end */
+#define CHALL_MAX 8
+
+struct call;
+
+struct leg {
+	struct call *call;
+	const char *name;            /* "recipient", "agent" */
+	struct sip_dialog *dlg;
+	struct sip_request *req;     /* the INVITE while it is pending */
+	struct sip_request *bye;
+	struct mbuf *ack_mb;         /* the ACK of our 2xx, for retransmits */
+	struct sa ack_dst;
+	enum sip_transp ack_tp;
+	struct sip_chall chall;
+	int have_chall, auth_tries;
+	unsigned nc;
+	char auth[1024];             /* the credentials line of the INVITE */
+	char hdrs[1024];             /* extra INVITE headers */
+	char uri[SIP_URI_MAX + 64];  /* the request URI (digest uri) */
+	int sent, provisional, answered, acked, canceled, ended, bye_sent;
+	uint32_t inv_cseq;           /* the CSeq our ACK of the 2xx takes */
+};
+
+struct call {
+	const struct sip_plan *p;
+	struct sip *sip;
+	struct dnsc *dnsc;
+	struct tls *tls;
+	struct sip_lsnr *lreq, *lresp;
+	struct leg rcp, agt;
+	struct tmr ring, maxt, linger;
+	uint64_t t0, t_answer;
+	int report_fd, ctl_fd;
+	int decided, bridged, finished, hangup;
+	int in_invite;               /* inside the first, synchronous send */
+	char callid[80];
+	char json_path[4300];
+	const char *state;
+	cJSON *outcome;              /* the outcome fields, once decided */
+	struct mbuf *offer;          /* the recipient's offer, held for the agent */
+};
+
+static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
+
+static void check_done(struct call *c);
+static void wind_down(struct call *c);
+
+/* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
+static long elapsed_s(uint64_t since)
+{
+	return (long)((tmr_jiffies() - since) / 1000);
+}
+
+/* "ok <call-id>" or "err <kind> <code> <message>" to the dial process. */
+static void report(struct call *c, const char *kind, const char *code,
+		   const char *msg)
+{
+	char line[600];
+	int n;
+
+	if (c->report_fd < 0)
+		return;
+	if (!kind)
+		n = snprintf(line, sizeof(line), "ok %s\n", c->callid);
+	else
+		n = snprintf(line, sizeof(line), "err %s %s %s\n", kind, code, msg);
+	if (n > 0 && write(c->report_fd, line, (size_t)n) < 0)
+		fprintf(stderr, "gitdial-sip: report: %s\n", strerror(errno));
+	close(c->report_fd);
+	c->report_fd = -1;
+}
+
+/*
+ * Replaces <call-id>.json beside the spool (atomically): what status
+ * answers, and the process id the tests wait on.
+ */
+static void state_write(struct call *c, const char *state)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	c->state = state;
+	cJSON_AddStringToObject(o, "call_id", c->callid);
+	cJSON_AddStringToObject(o, "attempt_id", c->p->attempt_id);
+	cJSON_AddStringToObject(o, "campaign", c->p->campaign);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddStringToObject(o, "state", state);
+	if (c->outcome)
+		cJSON_AddItemToObject(o, "outcome", cJSON_Duplicate(c->outcome, 1));
+	if ((s = cJSON_PrintUnformatted(o))) {
+		if (file_write_atomic(c->json_path, s, strlen(s)))
+			fprintf(stderr, "gitdial-sip: %s\n", gd_error_last());
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+}
+
+/*
+ * Records how the call ended (the first decision stands), spools the
+ * §5 outcome event and winds the legs down.
+ */
+static void decide(struct call *c, const char *outcome, long duration,
+		   int connected, int sip_code, const char *reason,
+		   const char *kind, const char *code, const char *msg)
+{
+	time_t ts = c->p->now + elapsed_s(c->t0);
+	cJSON *ev;
+	char t[21];
+
+	if (c->decided)
+		return;
+	c->decided = 1;
+	tmr_cancel(&c->ring);
+	tmr_cancel(&c->maxt);
+	ev = hook_event("outcome", ts, c->p->campaign, c->p->attempt_id,
+			c->callid);
+	hook_outcome(ev, outcome, duration, connected, NULL, sip_code, reason);
+	if (kind) {
+		cJSON *e = cJSON_AddObjectToObject(ev, "error");
+		cJSON_AddStringToObject(e, "kind", kind);
+		cJSON_AddStringToObject(e, "code", code ? code : "");
+		cJSON_AddStringToObject(e, "message", msg ? msg : "");
+	}
+	if (fn_spool(ev))
+		fprintf(stderr, "gitdial-sip: cannot spool the outcome: %s\n",
+			gd_error_last());
+	c->outcome = cJSON_Duplicate(ev, 1);
+	time_format_utc(t, ts);
+	cJSON_ReplaceItemInObjectCaseSensitive(c->outcome, "ts",
+					       cJSON_CreateString(t));
+	cJSON_Delete(ev);
+	state_write(c, "completed");
+	fprintf(stderr, "gitdial-sip: %s: %s (%s)\n", c->callid, outcome,
+		reason ? reason : "");
+	wind_down(c);
+}
+
+/* An answered call ended (by a BYE, a hangup or the time limit). */
+static void decide_answered(struct call *c, const char *reason)
+{
+	long d = elapsed_s(c->t_answer);
+
+	decide(c, sip_answered_outcome(d), d, 1, 200, reason, NULL, NULL, NULL);
+}
+
+/* trunk.max_call_s passed on a connected call: end it. */
+static void max_call_h(void *arg)
+{
+	decide_answered(arg, "max_call");
+}
+
+/*
+ * libre's send handler of our INVITEs: adds the Contact; the first send
+ * of the recipient's INVITE is what dial waits for.
+ */
+static int invite_send_h(enum sip_transp tp, const struct sa *src,
+			 const struct sa *dst, struct mbuf *mb, void *arg)
+{
+	struct leg *l = arg;
+	struct call *c = l->call;
+	struct sip_contact contact;
+	(void)dst;
+
+	sip_contact_set(&contact, "gitdial", src, tp);
+	if (!l->sent) {
+		l->sent = 1;
+		if (l == &c->rcp) {
+			state_write(c, "trying");
+			/* sent later, after DNS: say so now */
+			if (!c->in_invite)
+				report(c, NULL, NULL, NULL);
+		}
+	}
+	return mbuf_printf(mb, "%H", sip_contact_print, &contact);
+}
+
+/* Keeps the ACK of a 2xx to send again when the 2xx is retransmitted. */
+static int ack_send_h(enum sip_transp tp, const struct sa *src,
+		      const struct sa *dst, struct mbuf *mb, void *arg)
+{
+	struct leg *l = arg;
+	(void)src;
+
+	mem_deref(l->ack_mb);
+	l->ack_mb = mem_ref(mb);
+	l->ack_dst = *dst;
+	l->ack_tp = tp;
+	return 0;
+}
+
+/* Adds our Contact to an in-dialog request (BYE). */
+static int contact_send_h(enum sip_transp tp, const struct sa *src,
+			  const struct sa *dst, struct mbuf *mb, void *arg)
+{
+	struct sip_contact contact;
+	(void)dst;
+	(void)arg;
+
+	sip_contact_set(&contact, "gitdial", src, tp);
+	return mbuf_printf(mb, "%H", sip_contact_print, &contact);
+}
+
+/* Fresh credentials for a request in l's dialog (none before a challenge). */
+static int leg_credentials(struct leg *l, struct buf *out, const char *method)
+{
+	const struct sip_plan *p = l->call->p;
+	char cnonce[17];
+
+	if (!l->have_chall)
+		return 0;
+	rand_str(cnonce, sizeof(cnonce));
+	return sip_auth_header(out, &l->chall, p->user, p->password, method,
+			       l->uri, ++l->nc, cnonce);
+}
+
+static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg);
+static void agt_resp_h(int err, const struct sip_msg *msg, void *arg);
+
+/* Sends (or re-sends, after a challenge) l's INVITE, with body if any. */
+static int leg_invite(struct leg *l, const char *ctype, const uint8_t *body,
+		      size_t len)
+{
+	struct buf auth = BUF_INIT(2048);
+	int err;
+
+	if (leg_credentials(l, &auth, "INVITE")) {
+		buf_release(&auth);
+		return EINVAL;
+	}
+	snprintf(l->auth, sizeof(l->auth), "%s", auth.ptr ? auth.ptr : "");
+	buf_release(&auth);
+	err = sip_drequestf(&l->req, l->call->sip, true, "INVITE", l->dlg, 0,
+			    NULL, invite_send_h,
+			    l == &l->call->rcp ? rcp_resp_h : agt_resp_h, l,
+			    "%s%s%s%s%s"
+			    "Content-Length: %zu\r\n"
+			    "\r\n"
+			    "%b",
+			    l->hdrs, l->auth,
+			    body ? "Content-Type: " : "", body ? ctype : "",
+			    body ? "\r\n" : "", body ? len : (size_t)0,
+			    body, body ? len : (size_t)0);
+	return err;
+}
+
+/* The ACK of l's 2xx (CSeq cseq), with an SDP body when given. */
+static int leg_ack(struct leg *l, uint32_t cseq, const uint8_t *sdp, size_t len)
+{
+	int err;
+
+	err = sip_drequestf(NULL, l->call->sip, false, "ACK", l->dlg, cseq,
+			    NULL, ack_send_h, NULL, l,
+			    "%s%s"
+			    "Content-Length: %zu\r\n"
+			    "\r\n"
+			    "%b",
+			    l->auth, sdp ? "Content-Type: application/sdp\r\n" : "",
+			    sdp ? len : (size_t)0, sdp, sdp ? len : (size_t)0);
+	if (!err)
+		l->acked = 1;
+	return err;
+}
+
+/* The answer to our BYE (or its failure) ends the leg. */
+static void bye_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+	(void)err;
+
+	if (msg && msg->scode < 200)
+		return;
+	l->ended = 1;
+	check_done(l->call);
+}
+
+/* BYE once on an established leg; a leg whose BYE cannot go is ended. */
+static void leg_bye(struct leg *l)
+{
+	struct buf auth = BUF_INIT(2048);
+
+	if (l->bye_sent || l->ended)
+		return;
+	l->bye_sent = 1;
+	if (leg_credentials(l, &auth, "BYE") ||
+	    sip_drequestf(&l->bye, l->call->sip, true, "BYE", l->dlg, 0, NULL,
+			  contact_send_h, bye_resp_h, l,
+			  "%sContent-Length: 0\r\n\r\n", auth.ptr ? auth.ptr : ""))
+		l->ended = 1;
+	buf_release(&auth);
+}
+
+/*
+ * Ends a leg whatever state it is in: CANCEL while ringing (libre sends
+ * it only after a provisional response, RFC 3261 §9.1), ACK an answered
+ * but unacknowledged leg (declining the recipient's offer), BYE.
+ */
+static void leg_end(struct leg *l)
+{
+	if (l->ended)
+		return;
+	if (!l->sent && !l->req) {
+		l->ended = 1;
+		return;
+	}
+	if (l->req && !l->answered) {
+		l->canceled = 1;
+		sip_request_cancel(l->req);
+		return;
+	}
+	if (l->answered)
+		leg_bye(l);
+}
+
+/* After the outcome, legs that do not end in time are left behind. */
+static void linger_h(void *arg)
+{
+	struct call *c = arg;
+
+	fprintf(stderr, "gitdial-sip: %s: legs still open after %d ms; "
+		"leaving\n", c->callid, LINGER_MS);
+	re_cancel();
+}
+
+/* Ends both legs (after the outcome) and bounds how long that may take. */
+static void wind_down(struct call *c)
+{
+	leg_end(&c->rcp);
+	leg_end(&c->agt);
+	tmr_start(&c->linger, LINGER_MS, linger_h, c);
+	check_done(c);
+}
+
+/* Leaves the loop once the outcome is written and both legs have ended. */
+static void check_done(struct call *c)
+{
+	if (c->decided && c->rcp.ended && c->agt.ended && !c->finished) {
+		c->finished = 1;
+		re_cancel();
+	}
+}
+
+/* The message's body when it is application/sdp, else NULL. */
+static const uint8_t *sdp_body(const struct sip_msg *msg, size_t *len)
+{
+	*len = 0;
+	if (!msg->mb || !mbuf_get_left(msg->mb) ||
+	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
+		return NULL;
+	*len = mbuf_get_left(msg->mb);
+	return mbuf_buf(msg->mb);
+}
+
+/* ACK the recipient's 2xx declining its offer, then BYE. */
+static void rcp_decline(struct call *c, const struct sip_msg *msg)
+{
+	struct buf sdp = BUF_INIT(16384);
+	size_t len;
+	const uint8_t *offer = sdp_body(msg, &len);
+
+	if (offer && !sip_sdp_decline(&sdp, (const char *)offer, len))
+		leg_ack(&c->rcp, msg->cseq.num, (const uint8_t *)sdp.ptr, sdp.len);
+	else
+		leg_ack(&c->rcp, msg->cseq.num, NULL, 0);
+	buf_release(&sdp);
+	leg_bye(&c->rcp);
+}
+
+/*
+ * The agent's leg: an INVITE with the recipient's offer to agent.sip_uri,
+ * From the recipient's number, with the attempt in X-Gitdial-* headers.
+ */
+static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
+{
+	const struct sip_plan *p = c->p;
+	char from[SIP_URI_MAX + 64];
+	int err;
+
+	snprintf(from, sizeof(from), "sip:%s@%s", p->to, p->trunk.domain);
+	snprintf(c->agt.uri, sizeof(c->agt.uri), "%s", p->agent_uri);
+	err = sip_dialog_alloc(&c->agt.dlg, p->agent_uri, p->agent_uri, NULL,
+			       from, NULL, 0);
+	if (err)
+		return err;
+	snprintf(c->agt.hdrs, sizeof(c->agt.hdrs),
+		 "X-Gitdial-Attempt-Id: %s\r\n"
+		 "X-Gitdial-Campaign: %s\r\n"
+		 "X-Gitdial-Recipient: %s\r\n"
+		 "X-Gitdial-Language: %s\r\n"
+		 "X-Gitdial-Disclosure: %s\r\n"
+		 "X-Gitdial-Trunk-Call-Id: %s\r\n",
+		 p->attempt_id, p->campaign, p->to, p->language,
+		 p->disclosure ? "required" : "none", c->callid);
+	return leg_invite(&c->agt, "application/sdp", offer, len);
+}
+
+/*
+ * The recipient answered with its offer: hold the 2xx unacknowledged
+ * and offer it to the agent (the ACK waits for the agent's answer).
+ */
+static void rcp_answered(struct call *c, const struct sip_msg *msg)
+{
+	struct leg *l = &c->rcp;
+	const uint8_t *offer;
+	size_t len;
+	int err;
+
+	if (l->answered)
+		return; /* a second fork's 2xx: ignored */
+	if (sip_dialog_create(l->dlg, msg)) {
+		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
+		l->ended = 1;
+		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
+		       "bad_2xx", "the recipient's 200 OK has no usable Contact");
+		return;
+	}
+	l->answered = 1;
+	l->inv_cseq = msg->cseq.num;
+	c->t_answer = tmr_jiffies();
+	tmr_cancel(&c->ring);
+	if (c->decided || l->canceled) {
+		rcp_decline(c, msg);
+		if (!c->decided)
+			decide(c, "no_answer", 0, 0, msg->scode, c->hangup
+			       ? "hangup_requested" : "ring_timeout", NULL, NULL,
+			       NULL);
+		return;
+	}
+	state_write(c, "in_progress");
+	offer = sdp_body(msg, &len);
+	if (!offer) {
+		leg_ack(l, msg->cseq.num, NULL, 0);
+		leg_bye(l);
+		decide(c, "failed", 0, 1, msg->scode, "no_offer", "failed",
+		       "no_offer", "the recipient's 200 OK to an offerless "
+		       "INVITE carries no SDP offer");
+		return;
+	}
+	c->offer = mbuf_alloc(len + 1);
+	if (c->offer)
+		(void)mbuf_write_mem(c->offer, offer, len);
+	err = agent_invite(c, offer, len);
+	if (err) {
+		rcp_decline(c, msg);
+		c->agt.ended = 1;
+		decide(c, "failed", 0, 1, msg->scode, "agent_unreachable",
+		       "transient", "agent_unreachable", "cannot send the INVITE "
+		       "to the agent");
+	}
+}
+
+/* Answers a 401/407 once: the challenge, then the INVITE again. */
+static int leg_auth(struct leg *l, const struct sip_msg *msg)
+{
+	const struct sip_plan *p = l->call->p;
+	enum sip_hdrid id = msg->scode == 407 ? SIP_HDR_PROXY_AUTHENTICATE
+		: SIP_HDR_WWW_AUTHENTICATE;
+	char vals[CHALL_MAX][1024];
+	const char *vp[CHALL_MAX];
+	struct le *le;
+	size_t n = 0;
+
+	if (l->auth_tries++ || !p->user[0])
+		return GD_ERROR;
+	for (le = list_head(&msg->hdrl); le && n < CHALL_MAX; le = le->next) {
+		const struct sip_hdr *h = le->data;
+		if (h->id != id || h->val.l >= sizeof(vals[0]))
+			continue;
+		memcpy(vals[n], h->val.p, h->val.l);
+		vals[n][h->val.l] = '\0';
+		vp[n] = vals[n];
+		n++;
+	}
+	if (sip_chall_choose(&l->chall, vp, n, msg->scode == 407))
+		return GD_ERROR;
+	l->have_chall = 1;
+	l->nc = 0;
+	return leg_invite(l, NULL, NULL, 0) ? GD_ERROR : 0;
+}
+
+/* Responses to the recipient's INVITE. */
+static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+	struct call *c = l->call;
+	struct sip_fate f;
+	char code[16], text[200];
+	int scode;
+
+	if (!err && msg && msg->scode < 200) {
+		if (!l->provisional && msg->scode > 100)
+			state_write(c, "ringing");
+		l->provisional = 1;
+		return;
+	}
+	if (!err && msg && msg->scode < 300) {
+		rcp_answered(c, msg);
+		return;
+	}
+	if (!err && msg && (msg->scode == 401 || msg->scode == 407) &&
+	    !c->decided && !l->canceled && !leg_auth(l, msg))
+		return;
+	l->ended = 1;
+	if (!l->sent || c->report_fd >= 0) {
+		/* never sent (DNS, connection): the dial fails, no outcome */
+		report(c, "transient", "send_failed", err ? strerror(err)
+		       : "no response");
+		c->decided = c->finished = 1;
+		re_cancel();
+		return;
+	}
+	scode = err ? (err == ETIMEDOUT ? 408 : 503) : msg->scode;
+	sip_fate_of(&f, scode, l->canceled);
+	if (scode == 487 && c->hangup)
+		f.reason = "hangup_requested";
+	snprintf(code, sizeof(code), "%d", scode);
+	if (err)
+		snprintf(text, sizeof(text), "%s", err == ETIMEDOUT
+			 ? "no final response (Timer B)" : strerror(err));
+	else
+		snprintf(text, sizeof(text), "%d %.*s", msg->scode,
+			 (int)msg->reason.l, msg->reason.p);
+	decide(c, f.outcome, 0, 0, err ? 0 : scode, f.reason, f.kind,
+	       f.kind ? code : NULL, f.kind ? text : NULL);
+}
+
+/*
+ * Responses to the agent's INVITE: its answer completes the recipient's
+ * ACK; a refusal ends the recipient's leg (declined offer, then BYE).
+ */
+static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+	struct call *c = l->call;
+	const uint8_t *answer;
+	size_t len;
+	char code[24], text[200];
+
+	if (!err && msg && msg->scode < 200)
+		return;
+	if (!err && msg && msg->scode < 300) {
+		if (l->answered)
+			return;
+		if (sip_dialog_create(l->dlg, msg)) {
+			l->ended = 1;
+			goto refused;
+		}
+		l->answered = 1;
+		leg_ack(l, msg->cseq.num, NULL, 0);
+		answer = sdp_body(msg, &len);
+		if (c->decided || !answer) {
+			leg_bye(l);
+			if (c->decided)
+				return;
+			goto refused;
+		}
+		leg_ack(&c->rcp, c->rcp.inv_cseq, answer, len);
+		c->bridged = 1;
+		tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
+			  max_call_h, c);
+		fprintf(stderr, "gitdial-sip: %s: bridged\n", c->callid);
+		return;
+	}
+	l->ended = 1;
+	if (c->decided) {
+		check_done(c);
+		return;
+	}
+refused:
+	snprintf(code, sizeof(code), "agent_%d", err ? 503 : msg->scode);
+	if (err)
+		snprintf(text, sizeof(text), "the agent did not answer: %s",
+			 strerror(err));
+	else
+		snprintf(text, sizeof(text), "the agent refused the call: %d %.*s",
+			 msg->scode, (int)msg->reason.l, msg->reason.p);
+	/* the recipient's 2xx still waits for its ACK: decline, then BYE */
+	if (!c->rcp.acked && c->offer) {
+		struct buf sdp = BUF_INIT(16384);
+		if (!sip_sdp_decline(&sdp, (const char *)c->offer->buf,
+				     c->offer->end))
+			leg_ack(&c->rcp, c->rcp.inv_cseq,
+				(const uint8_t *)sdp.ptr, sdp.len);
+		else
+			leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
+		buf_release(&sdp);
+	}
+	leg_bye(&c->rcp);
+	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "agent_refused",
+	       "transient", code, text);
+}
+
+/* In-dialog requests: BYE from either side, anything else politely. */
+static bool req_h(const struct sip_msg *msg, void *arg)
+{
+	struct call *c = arg;
+	struct leg *l = NULL;
+
+	if (c->rcp.dlg && sip_dialog_established(c->rcp.dlg) &&
+	    sip_dialog_cmp(c->rcp.dlg, msg))
+		l = &c->rcp;
+	else if (c->agt.dlg && sip_dialog_established(c->agt.dlg) &&
+		 sip_dialog_cmp(c->agt.dlg, msg))
+		l = &c->agt;
+	if (!l)
+		return false;
+	if (!pl_strcmp(&msg->met, "ACK"))
+		return true;
+	if (!pl_strcmp(&msg->met, "BYE")) {
+		(void)sip_treply(NULL, c->sip, msg, 200, "OK");
+		l->ended = 1;
+		fprintf(stderr, "gitdial-sip: %s: BYE from the %s\n", c->callid,
+			l->name);
+		if (!c->decided && l == &c->rcp && !c->bridged)
+			/* before the agent answered: it will be canceled */
+			decide_answered(c, "recipient_hangup");
+		else if (!c->decided)
+			decide_answered(c, l == &c->rcp ? "recipient_hangup"
+					: "agent_hangup");
+		wind_down(c);
+		check_done(c);
+		return true;
+	}
+	if (!pl_strcmp(&msg->met, "OPTIONS") || !pl_strcmp(&msg->met, "INFO")) {
+		(void)sip_treply(NULL, c->sip, msg, 200, "OK");
+		return true;
+	}
+	/* re-INVITE / UPDATE: relaying a new offer is not supported */
+	(void)sip_treply(NULL, c->sip, msg,
+			 !pl_strcmp(&msg->met, "INVITE") ||
+			 !pl_strcmp(&msg->met, "UPDATE") ? 488 : 501,
+			 !pl_strcmp(&msg->met, "INVITE") ||
+			 !pl_strcmp(&msg->met, "UPDATE") ? "Not Acceptable Here"
+			 : "Not Implemented");
+	return true;
+}
+
+/* Retransmitted 2xx to an INVITE we have ACKed: the same ACK again. */
+static bool resp_h(const struct sip_msg *msg, void *arg)
+{
+	struct call *c = arg;
+	struct leg *legs[2] = { &c->rcp, &c->agt };
+	int i;
+
+	if (msg->scode < 200 || msg->scode >= 300 ||
+	    pl_strcmp(&msg->cseq.met, "INVITE"))
+		return false;
+	for (i = 0; i < 2; i++) {
+		struct leg *l = legs[i];
+		if (!l->dlg || !sip_dialog_established(l->dlg) ||
+		    !sip_dialog_cmp(l->dlg, msg))
+			continue;
+		if (l->ack_mb)
+			(void)sip_send(c->sip, NULL, l->ack_tp, &l->ack_dst,
+				       l->ack_mb);
+		return true;
+	}
+	return false;
+}
+
+/* No answer in ring_timeout_s: CANCEL (libre waits for a 1xx first). */
+static void ring_timeout(void *arg)
+{
+	struct call *c = arg;
+
+	if (c->rcp.answered || c->decided)
+		return;
+	fprintf(stderr, "gitdial-sip: %s: ring timeout, CANCEL\n", c->callid);
+	c->rcp.canceled = 1;
+	sip_request_cancel(c->rcp.req);
+}
+
+/* A hangup (control socket, SIGTERM): CANCEL while ringing, else BYEs. */
+static void call_hangup(struct call *c)
+{
+	if (c->decided)
+		return;
+	if (c->rcp.answered) {
+		decide_answered(c, "hangup_requested");
+		return;
+	}
+	c->hangup = 1;
+	c->rcp.canceled = 1;
+	sip_request_cancel(c->rcp.req);
+}
+
+/*
+ * libre calls this from the signal handler itself: only a write to the
+ * self-pipe here, the hangup runs in the loop (sig_h).
+ */
+static void signal_h(int sig)
+{
+	char b = (char)sig;
+
+	if (sig_pipe[1] >= 0)
+		(void)!write(sig_pipe[1], &b, 1);
+}
+
+static void sig_h(int flags, void *arg)
+{
+	char b[16];
+	(void)flags;
+
+	(void)!read(sig_pipe[0], b, sizeof(b));
+	call_hangup(arg);
+}
+
+/* A connection on the control socket: "hangup\n" -> "ok\n". */
+static void ctl_h(int flags, void *arg)
+{
+	struct call *c = arg;
+	struct timeval tv = { 1, 0 };
+	char line[32];
+	ssize_t n;
+	int fd;
+	(void)flags;
+
+	fd = accept4(c->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = read(fd, line, sizeof(line) - 1);
+	if (n > 0) {
+		line[n] = '\0';
+		if (!strncmp(line, "hangup", 6)) {
+			call_hangup(c);
+			(void)!write(fd, "ok\n", 3);
+		} else {
+			(void)!write(fd, "?\n", 2);
+		}
+	}
+	close(fd);
+}
+
+/* The control socket, relative to the .sip directory we run in. */
+static int ctl_open(struct call *c)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.sock",
+			     c->callid) >= sizeof(sun.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	unlink(sun.sun_path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 4)) {
+		close(fd);
+		return -1;
+	}
+	c->ctl_fd = fd;
+	return fd_listen(fd, FD_READ, ctl_h, c);
+}
+
+/* The local address that routes to the trunk's proxy. */
+static int local_addr(struct sa *out, const struct sip_trunk *t)
+{
+	struct addrinfo hints, *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[SIP_HOST_MAX];
+	size_t n = strlen(t->host);
+	int fd, rc = -1;
+
+	snprintf(host, sizeof(host), "%s", t->host);
+	if (host[0] == '[' && n > 2) { /* [v6] */
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(host, "5060", &hints, &res) || !res)
+		return -1;
+	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !connect(fd, res->ai_addr, res->ai_addrlen) &&
+	    !getsockname(fd, (struct sockaddr *)&ss, &sl) &&
+	    !sa_set_sa(out, (struct sockaddr *)&ss)) {
+		sa_set_port(out, 0);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(res);
+	return rc;
+}
+
+/* UDP and TCP on the local address; TLS too when the trunk uses it. */
+static int transports(struct call *c, const struct sa *laddr)
+{
+	int err;
+
+	err = sip_transp_add(c->sip, SIP_TRANSP_UDP, laddr);
+	err = err ? err : sip_transp_add(c->sip, SIP_TRANSP_TCP, laddr);
+	if (!err && c->p->trunk.transport == SIP_TP_TLS) {
+		err = tls_alloc(&c->tls, TLS_METHOD_SSLV23, NULL, NULL);
+		if (!err)
+			(void)tls_add_ca(c->tls, "/etc/ssl/certs/ca-certificates.crt");
+		err = err ? err : sip_transp_add(c->sip, SIP_TRANSP_TLS, laddr,
+						 c->tls);
+	}
+	return err;
+}
+
+/*
+ * The recipient's dialog: sip:+to@domain, From sip:+from@domain, through
+ * the proxy (a Route when the domain is not the proxy), the caller-ID
+ * header if configured.
+ */
+static int rcp_start(struct call *c)
+{
+	const struct sip_plan *p = c->p;
+	const struct sip_trunk *t = &p->trunk;
+	static const char *const tpname[] = { "udp", "tcp", "tls" };
+	char ruri[SIP_URI_MAX + 64], from[SIP_URI_MAX + 64];
+	char route[SIP_URI_MAX + 32];
+	const char *routev[1];
+	int need_route = strcmp(t->domain, t->proxy + 4) != 0;
+	int err;
+
+	snprintf(ruri, sizeof(ruri), "sip:%s@%s%s%s", p->to, t->domain,
+		 !need_route && t->transport != SIP_TP_UDP ? ";transport=" : "",
+		 !need_route && t->transport != SIP_TP_UDP ? tpname[t->transport] : "");
+	snprintf(from, sizeof(from), "sip:%s@%s", p->from, t->domain);
+	snprintf(route, sizeof(route), "%s%s%s", t->proxy,
+		 t->transport != SIP_TP_UDP ? ";transport=" : "",
+		 t->transport != SIP_TP_UDP ? tpname[t->transport] : "");
+	routev[0] = route;
+	snprintf(c->rcp.uri, sizeof(c->rcp.uri), "%s", ruri);
+	err = sip_dialog_alloc(&c->rcp.dlg, ruri, ruri, NULL, from, routev,
+			       need_route ? 1 : 0);
+	if (err)
+		return err;
+	snprintf(c->callid, sizeof(c->callid), "%s", sip_dialog_callid(c->rcp.dlg));
+	if (!t->cid_header[0])
+		c->rcp.hdrs[0] = '\0';
+	else if (!strcmp(t->cid_header, "Remote-Party-ID"))
+		snprintf(c->rcp.hdrs, sizeof(c->rcp.hdrs),
+			 "Remote-Party-ID: <%s>;party=calling;screen=yes;"
+			 "privacy=off\r\n", from);
+	else
+		snprintf(c->rcp.hdrs, sizeof(c->rcp.hdrs), "%s: <%s>\r\n",
+			 t->cid_header, from);
+	snprintf(c->rcp.hdrs + strlen(c->rcp.hdrs),
+		 sizeof(c->rcp.hdrs) - strlen(c->rcp.hdrs),
+		 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n");
+	return 0;
+}
+
+int sip_ua_run(const struct sip_plan *p, int report_fd)
+{
+	struct call c;
+	struct sa laddr, nsv[4];
+	uint32_t nsn = 4;
+	char dom[64], msg[200], link[4200];
+	int err, rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.report_fd = report_fd;
+	c.ctl_fd = -1;
+	c.rcp.call = c.agt.call = &c;
+	c.rcp.name = "recipient";
+	c.agt.name = "agent";
+	tmr_init(&c.ring);
+	tmr_init(&c.maxt);
+	tmr_init(&c.linger);
+	if ((err = libre_init())) {
+		report(&c, "transient", "libre", "cannot start libre");
+		return 1;
+	}
+	if (local_addr(&laddr, &p->trunk)) {
+		snprintf(msg, sizeof(msg), "cannot resolve or route to the trunk "
+			 "proxy '%s'", p->trunk.host);
+		report(&c, "transient", "no_route", msg);
+		goto cleanup;
+	}
+	if (dns_srv_get(dom, sizeof(dom), nsv, &nsn))
+		nsn = 0;
+	err = dnsc_alloc(&c.dnsc, NULL, nsv, nsn);
+	err = err ? err : sip_alloc(&c.sip, c.dnsc, 32, 32, 32, "gitdial-sip",
+				    NULL, NULL);
+	err = err ? err : transports(&c, &laddr);
+	err = err ? err : sip_listen(&c.lreq, c.sip, true, req_h, &c);
+	err = err ? err : sip_listen(&c.lresp, c.sip, false, resp_h, &c);
+	err = err ? err : rcp_start(&c);
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot set up the SIP stack: %s",
+			 strerror(err));
+		report(&c, "transient", "sip_setup", msg);
+		goto cleanup;
+	}
+	if (sip_call_path(c.json_path, sizeof(c.json_path), p->spool, c.callid,
+			  "json") ||
+	    hook_state_put("sip", p->attempt_id, "call", c.callid)) {
+		report(&c, "transient", "spool", "cannot write the call's state "
+		       "beside the spool");
+		goto cleanup;
+	}
+	state_write(&c, "queued");
+	if (ctl_open(&c))
+		fprintf(stderr, "gitdial-sip: no control socket: %s\n",
+			strerror(errno));
+	if (!pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
+		(void)fd_listen(sig_pipe[0], FD_READ, sig_h, &c);
+	c.t0 = tmr_jiffies();
+	c.in_invite = 1;
+	err = leg_invite(&c.rcp, NULL, NULL, 0);
+	c.in_invite = 0;
+	if (!err && c.rcp.sent)
+		report(&c, NULL, NULL, NULL);
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot send the INVITE: %s",
+			 strerror(err));
+		report(&c, "transient", "send_failed", msg);
+		unlink(c.json_path);
+		hook_state_drop("sip", p->attempt_id, "call");
+		goto cleanup;
+	}
+	tmr_start(&c.ring, (uint64_t)p->ring_timeout_s * 1000, ring_timeout, &c);
+	fprintf(stderr, "gitdial-sip: %s: INVITE for %s (attempt %s)\n",
+		c.callid, p->to, p->attempt_id);
+	err = re_main(signal_h);
+	if (c.report_fd >= 0) /* left the loop without having sent it */
+		report(&c, "transient", "send_failed", "the INVITE was never sent");
+	if (!c.decided && c.rcp.sent)
+		decide(&c, "failed", 0, 0, 0, "internal", "failed", "internal",
+		       "the call's process stopped early");
+	if (c.state && strcmp(c.state, "completed") && !c.rcp.sent) {
+		unlink(c.json_path);
+		hook_state_drop("sip", p->attempt_id, "call");
+	}
+	rc = 0;
+cleanup:
+	if (sig_pipe[0] >= 0) {
+		fd_close(sig_pipe[0]);
+		close(sig_pipe[0]);
+		close(sig_pipe[1]);
+		sig_pipe[0] = sig_pipe[1] = -1;
+	}
+	snprintf(link, sizeof(link), "%s.sock", c.callid);
+	if (c.ctl_fd >= 0) {
+		fd_close(c.ctl_fd);
+		close(c.ctl_fd);
+		unlink(link);
+	}
+	tmr_cancel(&c.ring);
+	tmr_cancel(&c.maxt);
+	tmr_cancel(&c.linger);
+	mem_deref(c.rcp.req);
+	mem_deref(c.agt.req);
+	mem_deref(c.rcp.bye);
+	mem_deref(c.agt.bye);
+	mem_deref(c.rcp.ack_mb);
+	mem_deref(c.agt.ack_mb);
+	mem_deref(c.lreq);
+	mem_deref(c.lresp);
+	if (c.sip)
+		sip_close(c.sip, true);
+	mem_deref(c.sip);
+	mem_deref(c.rcp.dlg);
+	mem_deref(c.agt.dlg);
+	mem_deref(c.tls);
+	mem_deref(c.dnsc);
+	mem_deref(c.offer);
+	cJSON_Delete(c.outcome);
+	libre_close();
+	if (report_fd >= 0 && c.report_fd >= 0)
+		report(&c, "transient", "internal", "stopped before sending");
+	return rc;
+}

@@ -1,0 +1,197 @@
+/*
+ * gitdial-sip's pure logic: digest vectors (RFC 2617 §3.5, RFC 7616
+ * §3.9.1 MD5 and SHA-256, from ../shared/providers.md §4.1), challenge
+ * choice with several headers (RFC 8898), the final-response table
+ * (providers.md §4.2), trunk settings and the declining SDP answer.
+ */
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+#include "sip.h"
+#include "tap.h"
+#include "banned.h"
+
+static void digest_vectors(void)
+{
+	char out[65];
+
+	CHECK(!sip_digest_response(out, SIP_DIGEST_MD5, "Mufasa",
+				   "testrealm@host.com", "Circle Of Life", "GET",
+				   "/dir/index.html",
+				   "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001",
+				   "0a4f113b", "auth") &&
+	      !strcmp(out, "6629fae49393a05397450978507c4ef1"),
+	      "RFC 2617 3.5 MD5 qop=auth: %s", out);
+	CHECK(!sip_digest_response(out, SIP_DIGEST_MD5, "Mufasa",
+				   "http-auth@example.org", "Circle of Life",
+				   "GET", "/dir/index.html",
+				   "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+				   "00000001",
+				   "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+				   "auth") &&
+	      !strcmp(out, "8ca523f5e9506fed4657c9700eebdbec"),
+	      "RFC 7616 3.9.1 MD5: %s", out);
+	CHECK(!sip_digest_response(out, SIP_DIGEST_SHA256, "Mufasa",
+				   "http-auth@example.org", "Circle of Life",
+				   "GET", "/dir/index.html",
+				   "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+				   "00000001",
+				   "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+				   "auth") &&
+	      !strcmp(out, "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
+	      "RFC 7616 3.9.1 SHA-256: %s", out);
+}
+
+static void challenges(void)
+{
+	const char *both[] = {
+		"Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", "
+		"algorithm=MD5, nonce=\"n-md5\", opaque=\"op\"",
+		"Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", "
+		"algorithm=SHA-256, nonce=\"n-sha\", opaque=\"op\"",
+	};
+	const char *odd[] = {
+		"Digest realm=\"r\", algorithm=SHA-512-256, nonce=\"x\"",
+		"Digest realm=\"r\", qop=\"auth-int\", nonce=\"y\"",
+	};
+	const char *plain[] = { "Digest realm=\"sipp\", nonce=\"abc\"" };
+	const char *evil[] = { "Digest realm=\"a\r\nX: y\", nonce=\"abc\"" };
+	struct sip_chall c;
+	struct buf b = BUF_INIT(4096);
+	int rc;
+
+	CHECK(!sip_chall_choose(&c, both, 2, 0) && c.alg == SIP_DIGEST_SHA256 &&
+	      !strcmp(c.nonce, "n-sha") && c.qop_auth && !strcmp(c.opaque, "op"),
+	      "SHA-256 is chosen over MD5 when both are offered");
+	CHECK(!sip_chall_choose(&c, both, 1, 1) && c.alg == SIP_DIGEST_MD5 &&
+	      c.proxy, "MD5 alone is answered (proxy challenge)");
+	CHECK(sip_chall_choose(&c, odd, 2, 0) == GD_EINVALID,
+	      "SHA-512-256 and auth-int-only challenges are not answered");
+	CHECK(!sip_chall_choose(&c, plain, 1, 0) && !c.qop_auth &&
+	      c.alg == SIP_DIGEST_MD5, "no qop, no algorithm: RFC 2069 MD5");
+	CHECK(sip_chall_choose(&c, evil, 1, 0) == GD_EINVALID,
+	      "a realm with CR LF is refused");
+	rc = sip_chall_choose(&c, plain, 1, 0) ||
+	     sip_auth_header(&b, &c, "alice", "secret", "INVITE",
+			     "sip:+15551230000@127.0.0.1", 1, "c0ffee");
+	CHECK(!rc && !strncmp(b.ptr, "Authorization: Digest username=\"alice\", "
+		       "realm=\"sipp\", nonce=\"abc\", uri=\"sip:+15551230000@"
+		       "127.0.0.1\", response=\"", 99) &&
+	      strstr(b.ptr, "algorithm=MD5\r\n") && !strstr(b.ptr, "qop"),
+	      "the header line: %s", b.ptr ? b.ptr : "");
+	buf_reset(&b);
+	rc = sip_chall_choose(&c, both, 2, 1) ||
+	     sip_auth_header(&b, &c, "alice", "secret", "INVITE", "sip:x@y", 2,
+			     "c0ffee");
+	CHECK(!rc && !strncmp(b.ptr, "Proxy-Authorization: Digest ", 28) &&
+	      strstr(b.ptr, "algorithm=SHA-256, opaque=\"op\", qop=auth, "
+		     "nc=00000002, cnonce=\"c0ffee\"\r\n"),
+	      "proxy header with qop, nc and opaque: %s", b.ptr ? b.ptr : "");
+	buf_reset(&b);
+	CHECK(sip_auth_header(&b, &c, "al\"ice", "s", "INVITE", "sip:x@y", 1,
+			      "c") == GD_EINVALID, "a user name with a quote is refused");
+	buf_release(&b);
+}
+
+static void fates(void)
+{
+	static const struct { int code, canceled; const char *outcome, *kind; } t[] = {
+		{ 486, 0, "busy", NULL }, { 600, 0, "busy", NULL },
+		{ 480, 0, "no_answer", NULL }, { 408, 0, "no_answer", NULL },
+		{ 487, 1, "no_answer", NULL }, { 603, 0, "no_answer", NULL },
+		{ 404, 0, "failed", "invalid_number" },
+		{ 484, 0, "failed", "invalid_number" },
+		{ 604, 0, "failed", "invalid_number" },
+		{ 410, 0, "failed", "invalid_number" },
+		{ 403, 0, "failed", "rejected" }, { 401, 0, "failed", "rejected" },
+		{ 407, 0, "failed", "rejected" }, { 503, 0, "failed", "transient" },
+		{ 500, 0, "failed", "transient" }, { 504, 0, "failed", "transient" },
+		{ 488, 0, "failed", "media" }, { 415, 0, "failed", "failed" },
+	};
+	struct sip_fate f;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sip_fate_of(&f, t[i].code, t[i].canceled);
+		CHECK(!strcmp(f.outcome, t[i].outcome) &&
+		      (t[i].kind ? f.kind && !strcmp(f.kind, t[i].kind) : !f.kind),
+		      "%d -> %s/%s", t[i].code, f.outcome, f.kind ? f.kind : "-");
+	}
+	sip_fate_of(&f, 487, 1);
+	CHECK(!strcmp(f.reason, "ring_timeout"), "487 after our CANCEL: ring_timeout");
+	CHECK(!strcmp(sip_answered_outcome(4), "hangup") &&
+	      !strcmp(sip_answered_outcome(5), "connected"),
+	      "answered: < 5 s hangup, else connected");
+}
+
+static void trunks(void)
+{
+	static const struct { const char *json; int ok; const char *why; } t[] = {
+		{ "{\"proxy\":\"sip:127.0.0.1:5070\"}", 1, "ip and port" },
+		{ "{\"proxy\":\"sip:sip.example.com\",\"transport\":\"tls\","
+		  "\"domain\":\"example.com\",\"caller_id_header\":"
+		  "\"P-Asserted-Identity\",\"max_call_s\":600}", 1, "everything" },
+		{ "{\"proxy\":\"sip:[::1]:5060\",\"transport\":\"tcp\"}", 1, "ipv6" },
+		{ "{}", 0, "no proxy" },
+		{ "{\"proxy\":\"http://x\"}", 0, "not sip:" },
+		{ "{\"proxy\":\"sip:a b\"}", 0, "space in host" },
+		{ "{\"proxy\":\"sip:x;transport=tcp\"}", 0, "params" },
+		{ "{\"proxy\":\"sip:x\",\"transport\":\"sctp\"}", 0, "transport" },
+		{ "{\"proxy\":\"sip:x\",\"caller_id_header\":\"X-Foo\"}", 0, "cid header" },
+		{ "{\"proxy\":\"sip:x\",\"max_call_s\":5}", 0, "max_call_s" },
+		{ "{\"proxy\":\"sip:x\",\"host\":\"y\"}", 0, "unknown key" },
+		{ "\"sip:x\"", 0, "not an object" },
+	};
+	struct sip_trunk tr;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		cJSON *j = cJSON_Parse(t[i].json);
+		int rc = sip_trunk_parse(&tr, j);
+		CHECK(t[i].ok ? rc == 0 : rc == GD_EINVALID, "trunk %s: %s%s%s",
+		      t[i].why, rc ? "refused" : "accepted", rc ? ": " : "",
+		      rc ? gd_error_last() : "");
+		cJSON_Delete(j);
+	}
+	{
+		cJSON *j = cJSON_Parse("{\"proxy\":\"sip:127.0.0.1:5070\"}");
+		sip_trunk_parse(&tr, j);
+		CHECK(!strcmp(tr.host, "127.0.0.1") && tr.port == 5070 &&
+		      tr.transport == SIP_TP_UDP && !strcmp(tr.domain, "127.0.0.1:5070") &&
+		      tr.max_call_s == SIP_MAX_CALL_DEFAULT, "defaults");
+		cJSON_Delete(j);
+	}
+	CHECK(sip_callid_valid("0123456789abcdef") && !sip_callid_valid("../x") &&
+	      !sip_callid_valid(".x") && !sip_callid_valid("") &&
+	      !sip_callid_valid("a/b"), "call ids");
+}
+
+static void sdp(void)
+{
+	const char *offer = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\n"
+		"s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n"
+		"m=video 6002 RTP/AVP 96\n";
+	struct buf b = BUF_INIT(4096);
+
+	CHECK(!sip_sdp_decline(&b, offer, strlen(offer)) &&
+	      strstr(b.ptr, "m=audio 0 RTP/AVP 0\r\nm=video 0 RTP/AVP 96\r\n") &&
+	      !strstr(b.ptr, "6000"), "every stream declined, in order");
+	buf_reset(&b);
+	CHECK(sip_sdp_decline(&b, "v=0\r\n", 5) == GD_EINVALID,
+	      "an offer without m= lines");
+	buf_release(&b);
+}
+
+int main(void)
+{
+	digest_vectors();
+	challenges();
+	fates();
+	trunks();
+	sdp();
+	return finish();
+}
