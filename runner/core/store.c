@@ -482,6 +482,11 @@ const char *store_branch(struct store *st)
 	return st->branch;
 }
 
+void store_set_branch(struct store *st, const char *branch)
+{
+	snprintf(st->branch, sizeof(st->branch), "%s", branch);
+}
+
 int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
 {
 	char ref[512];

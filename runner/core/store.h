@@ -71,6 +71,11 @@ void store_free(struct store *st);
 git_repository *store_repo(struct store *st);
 /* The branch HEAD points at ("main"), even when it has no commit yet. */
 const char *store_branch(struct store *st);
+/*
+ * Makes store_sync and store_publish work on another branch (gitdial new
+ * publishes campaign/<id>); HEAD and the work tree are not touched.
+ */
+void store_set_branch(struct store *st, const char *branch);
 
 /*
  * Fetches remote (when not NULL) and resolves the commit the tick starts
