@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "plan", cmd_plan, "show what a campaign will do" },
 	{ "tick", cmd_tick, "place the next batch of calls" },
 	{ "list", cmd_list, "the campaigns table" },
+	{ "new", cmd_new, "create a campaign (a wizard, or flags)" },
 	{ "dnc", cmd_dnc, "the do-not-call list: add, remove, list, check" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
 };
