@@ -294,8 +294,10 @@ static size_t build_entries(struct buf *lines, struct buf *msg,
 	}
 	if (n > 3)
 		buf_printf(msg, " and %zu more", n - 3);
-	buf_printf(msg, "\n\nreason: %s\nsource: %s\n", o->reason ? o->reason : "",
-		   source);
+	buf_puts(msg, "\n\n");
+	if (o->reason && *o->reason)
+		buf_printf(msg, "reason: %s\n", o->reason);
+	buf_printf(msg, "source: %s\n", source);
 	return n;
 }
 
