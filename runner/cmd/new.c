@@ -113,8 +113,12 @@ static int answer(struct wiz *w, const char *flag, const char *preset,
 
 	why[0] = '\0';
 	if (preset && !w->revisit) {
-		if (!(rc = check(w, preset, why, sizeof(why))))
+		if (!(rc = check(w, preset, why, sizeof(why)))) {
+			if (w->interactive)
+				fprintf(w->out, "  %s: %s (--%s)\n", question, preset,
+					flag);
 			return 0;
+		}
 		if (!w->interactive)
 			return gd_error_set("--%s: %s", flag, why);
 		fprintf(w->out, "  --%s: %s\n", flag, why);
@@ -611,6 +615,9 @@ static int check_audience(struct wiz *w, const char *v, char *why, size_t n)
 		snprintf(why, n, "an audience is needed: a CSV file, or segment:NAME");
 		return -1;
 	}
+	/* the default next time, even when it fails: "back" and fix the script */
+	if (v != w->aud_answer)
+		snprintf(w->aud_answer, sizeof(w->aud_answer), "%s", v);
 	if (!strncmp(v, "segment:", 8) ? read_segment(w, v + 8, why, n)
 				       : read_file(w, v, why, n))
 		return -1;
@@ -652,7 +659,6 @@ static int check_audience(struct wiz *w, const char *v, char *why, size_t n)
 		folder_name(w->nc.audience_file, v);
 		w->nc.segment[0] = '\0';
 	}
-	snprintf(w->aud_answer, sizeof(w->aud_answer), "%s", v);
 	diags_sort(&d);
 	show_audience(w, &d);
 	rc = 0;

@@ -276,16 +276,20 @@ void newcamp_window_text(char *out, size_t n, const struct newcamp *nc)
 		 nc->win_start % 60, nc->win_end / 60, nc->win_end % 60, days);
 }
 
+/* The retryable outcomes in the order people name them. */
+static const enum outcome retry_order[] = {
+	OUT_NO_ANSWER, OUT_BUSY, OUT_VOICEMAIL, OUT_FAILED, OUT_HANGUP
+};
+
 void newcamp_outcomes_text(char *out, size_t n, unsigned mask)
 {
-	size_t len = 0;
-	int i;
+	size_t len = 0, i;
 
 	out[0] = '\0';
-	for (i = OUT_VOICEMAIL; outcome_names[i]; i++)
-		if (mask & (1u << i)) {
+	for (i = 0; i < sizeof(retry_order) / sizeof(retry_order[0]); i++)
+		if (mask & (1u << retry_order[i])) {
 			snprintf(out + len, n - len, "%s%s", len ? "," : "",
-				 outcome_names[i]);
+				 outcome_names[retry_order[i]]);
 			len = strlen(out);
 		}
 }
@@ -374,10 +378,10 @@ int newcamp_json(struct buf *b, const struct newcamp *nc)
 			rc |= buf_puts(b, "]");
 		}
 		rc |= buf_puts(b, ", \"on\": [");
-		for (i = OUT_VOICEMAIL, first = 1; outcome_names[i]; i++)
-			if (nc->retry_on & (1u << i)) {
+		for (i = 0, first = 1; i < 5; i++)
+			if (nc->retry_on & (1u << retry_order[i])) {
 				rc |= buf_printf(b, "%s\"%s\"", first ? "" : ", ",
-						 outcome_names[i]);
+						 outcome_names[retry_order[i]]);
 				first = 0;
 			}
 		rc |= buf_puts(b, "]}");
