@@ -133,8 +133,10 @@ static int answer(struct wiz *w, const char *flag, const char *preset,
 		else
 			fprintf(w->out, "  %s: ", question);
 		fflush(w->out);
-		if (!fgets(line, sizeof(line), stdin))
+		if (!fgets(line, sizeof(line), stdin)) {
+			fputc('\n', w->out); /* the prompt's line stays open */
 			return gd_error_set("the input ended; nothing was written");
+		}
 		if (!strchr(line, '\n') && !feof(stdin)) {
 			int c;
 			while ((c = getchar()) != EOF && c != '\n')
@@ -934,8 +936,10 @@ static int confirm(struct wiz *w)
 		fprintf(w->out, "\nCreate branch campaign/%s with this campaign? "
 			"[Y]es, [n]o, or 1-5 to change a step: ", w->nc.id);
 		fflush(w->out);
-		if (!fgets(line, sizeof(line), stdin))
+		if (!fgets(line, sizeof(line), stdin)) {
+			fputc('\n', w->out); /* the prompt's line stays open */
 			return gd_error_set("the input ended; nothing was written");
+		}
 		trim_line(line);
 		if (!*line || !strcmp(line, "y") || !strcmp(line, "yes") ||
 		    !strcmp(line, "Y"))
