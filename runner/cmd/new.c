@@ -60,6 +60,7 @@ struct wiz {
 	FILE *out;   /* the conversation: stdout, or stderr with --format json */
 	struct store *st;
 	git_oid base;
+	char base_name[256]; /* the branch the campaign branch starts from */
 	struct src src;
 	struct repo *repo; /* gitdial.json of the base */
 	struct dnc *dnc;
@@ -1141,6 +1142,7 @@ static int wiz_open(struct wiz *w, struct diags *d)
 		return rc;
 	if (w->f->base)
 		store_set_branch(w->st, w->f->base);
+	snprintf(w->base_name, sizeof(w->base_name), "%s", store_branch(w->st));
 	if ((rc = store_sync(w->st, w->f->remote, &w->base, &found)))
 		return rc;
 	if (!found)
@@ -1174,16 +1176,16 @@ static void wiz_release(struct wiz *w)
 
 static void print_result(struct wiz *w, const git_oid *commit)
 {
-	char hex[41], base[256];
+	char hex[41];
 
 	git_oid_tostr(hex, sizeof(hex), commit);
-	snprintf(base, sizeof(base), "%s", w->f->base ? w->f->base : "main");
 	if (w->f->json) {
 		cJSON *o = cJSON_CreateObject();
 		char *s;
 		cJSON_AddStringToObject(o, "id", w->nc.id);
 		cJSON_AddStringToObject(o, "branch", store_branch(w->st));
 		cJSON_AddStringToObject(o, "commit", hex);
+		cJSON_AddStringToObject(o, "base", w->base_name);
 		cJSON_AddBoolToObject(o, "pushed", w->f->remote != NULL);
 		cJSON_AddStringToObject(o, "status", w->nc.start_at[0] ? "scheduled"
 					: "draft");
@@ -1202,14 +1204,13 @@ static void print_result(struct wiz *w, const git_oid *commit)
 		printf(" and campaigns/%s/%s", w->nc.id, w->nc.audience_file);
 	printf("\n");
 	if (w->f->remote)
-		printf("Pushed to %s. Next: open a pull request from %s; its checks "
-		       "run gitdial validate and plan.\n", w->f->remote,
-		       store_branch(w->st));
+		printf("Pushed to %s. Next: open a pull request from %s into %s; "
+		       "its checks run gitdial validate and plan.\n", w->f->remote,
+		       store_branch(w->st), w->base_name);
 	else
 		printf("Next: git push -u origin %s, then open a pull request from "
-		       "it; its checks run gitdial validate and plan.\n",
-		       store_branch(w->st));
-	(void)base;
+		       "it into %s; its checks run gitdial validate and plan.\n",
+		       store_branch(w->st), w->base_name);
 }
 
 int cmd_new(int argc, char **argv)

@@ -169,7 +169,7 @@ seen "the summary follows the change" '^  4 pacing     6 at once, window 09:00-2
 ask "$P_CONFIRM" "y"
 seen "the wizard exits 0" '^EXIT=0$'
 seen "it names the branch and the files" '^Created branch campaign/spring-renewals \(commit [0-9a-f]{12}\) with campaigns/spring-renewals/campaign.json and campaigns/spring-renewals/renewals.csv$'
-seen "and the next step" '^Next: git push -u origin campaign/spring-renewals, then open a pull request'
+seen "and the next step" '^Next: git push -u origin campaign/spring-renewals, then open a pull request from it into main'
 $TM kill-server 2>/dev/null
 
 B=campaign/spring-renewals
@@ -328,6 +328,7 @@ ok_if "--format json says what was made" /usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["id"] == "vip-thanks" and d["branch"] == "campaign/vip-thanks" and d["pushed"], d
+assert d["base"] == "main", d
 assert d["status"] == "scheduled" and d["rows"] == 2 and d["to_call"] == 2, d
 assert len(d["commit"]) == 40
 ' $TMP/out
@@ -359,5 +360,11 @@ run --id plain --name "Plain draft" $A --yes
 expect_eq "--yes takes every default (draft, agent, any time)" 0 "$(cat $TMP/rc)"
 expect_grep "the summary is printed" '^  5 schedule   draft' $TMP/out
 expect_eq "a draft has no start_at" "draft|None" "$(git -C "$R" show campaign/plain:campaigns/plain/campaign.json | /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["status"] + "|" + str(c.get("start_at")))')"
+refused "a --base branch that does not exist" 1 "the branch 'nope' has no commit yet" --id b1 --name B $A --base nope
+git -C "$R" branch -q staging main~1
+run --id staged --name "From staging" $A --base staging
+expect_eq "--base BRANCH: the campaign branch starts from it" "$(git -C "$R" rev-parse staging)" \
+	"$(git -C "$R" rev-parse campaign/staged~1 2>&1)"
+expect_grep "and the next step names it" 'open a pull request from it into staging' $TMP/out
 expect_eq "the work tree stayed clean throughout" "" "$(git -C "$R" status --porcelain)"
 finish
