@@ -23,8 +23,8 @@
 #include "banned.h"
 
 static const char usage[] =
-	"gitdial dnc add PHONE... [--reason TEXT] [--source TEXT]\n"
-	"       gitdial dnc remove PHONE... --reason TEXT [--source TEXT]\n"
+	"gitdial dnc add PHONE... [--reason TEXT] [--source TEXT] [--format text|json]\n"
+	"       gitdial dnc remove PHONE... --reason TEXT [--source TEXT] [--format text|json]\n"
 	"       gitdial dnc list [--all] [--format text|json]\n"
 	"       gitdial dnc check PHONE... [--format text|json]\n"
 	"  common: [--repo PATH] [--remote NAME] [--now RFC3339]"
@@ -301,6 +301,54 @@ static size_t build_entries(struct buf *lines, struct buf *msg,
 	return n;
 }
 
+/*
+ * What add/remove did: the numbers written (from the entries in lines)
+ * and the commit; with --format json also the numbers left as they were.
+ * hex is NULL when nothing was written.
+ */
+static void print_change(const struct opts *o, const struct buf *lines,
+			 const char *hex, const char *branch, const char *path)
+{
+	cJSON *root = NULL, *done = NULL, *same = NULL;
+	size_t i, k;
+
+	if (o->json) {
+		root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "action", o->sub == SUB_ADD ? "add"
+					: "remove");
+		if (hex) {
+			cJSON_AddStringToObject(root, "commit", hex);
+			cJSON_AddStringToObject(root, "file", path);
+		} else {
+			cJSON_AddNullToObject(root, "commit");
+			cJSON_AddNullToObject(root, "file");
+		}
+		cJSON_AddStringToObject(root, "branch", branch);
+		cJSON_AddBoolToObject(root, "pushed", hex && o->remote);
+		done = cJSON_AddArrayToObject(root, "written");
+		same = cJSON_AddArrayToObject(root, "unchanged");
+	}
+	for (k = 0; k < o->n_phones; k++) {
+		char key[PHONE_MAX + 12];
+		snprintf(key, sizeof(key), "\"phone\":\"%s\"", o->phones[k]);
+		i = hex && lines->len && strstr(lines->ptr, key);
+		if (o->json)
+			cJSON_AddItemToArray(i ? done : same,
+					     cJSON_CreateString(o->phones[k]));
+		else if (i)
+			printf("%s %s\n", o->sub == SUB_ADD ? "added" : "removed",
+			       o->phones[k]);
+	}
+	if (o->json) {
+		print_json(root);
+		return;
+	}
+	if (hex)
+		printf("committed %.12s on %s%s%s (%s)\n", hex, branch,
+		       o->remote ? ", pushed to " : "", o->remote ? o->remote : "",
+		       path);
+}
+
 static int run_change(struct store *st, const struct opts *o)
 {
 	const char *verb = o->sub == SUB_ADD ? "add" : "remove";
@@ -309,7 +357,7 @@ static int run_change(struct store *st, const struct opts *o)
 	char source[300];
 	git_oid head, out;
 	int round, rc = 0, have;
-	size_t n = 0, i;
+	size_t n = 0;
 
 	if ((rc = author_resolve(&a, store_repo(st), o->author)))
 		goto fail;
@@ -340,8 +388,10 @@ static int run_change(struct store *st, const struct opts *o)
 		dnc_log_release(&l);
 		if (rc)
 			goto fail;
-		if (!n)
+		if (!n) {
+			print_change(o, &lines, NULL, store_branch(st), NULL);
 			goto done;
+		}
 		/* one new file per call, as the tick writes its opt-outs */
 		time_format_utc(t, o->now);
 		t[4] = t[7] = t[13] = t[16] = '-';
@@ -361,14 +411,7 @@ static int run_change(struct store *st, const struct opts *o)
 		if (rc)
 			goto fail;
 		git_oid_tostr(hex, sizeof(hex), &out);
-		for (i = 0; i < lines.len; i += strcspn(lines.ptr + i, "\n") + 1) {
-			const char *p = strstr(lines.ptr + i, "\"phone\":\"");
-			printf("%s %.*s\n", o->sub == SUB_ADD ? "added" : "removed",
-			       (int)strcspn(p + 9, "\""), p + 9);
-		}
-		printf("committed %.12s on %s%s%s (%s)\n", hex, store_branch(st),
-		       o->remote ? ", pushed to " : "", o->remote ? o->remote : "",
-		       path);
+		print_change(o, &lines, hex, store_branch(st), path);
 		goto done;
 	}
 	rc = gd_error_set("the branch kept moving; gave up after %d tries "
@@ -457,9 +500,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	if (o->sub == SUB_REMOVE && (!o->reason || !*o->reason))
 		return usage_error("dnc", usage, "remove: --reason is required (a "
 				   "number taken off the do-not-call list is audited)");
-	if (o->all || (o->json && o->sub != SUB_CHECK))
-		return usage_error("dnc", usage, "--all and --format are for list "
-				   "and check");
+	if (o->all)
+		return usage_error("dnc", usage, "--all is for list");
 	if (!(o->phones = calloc((size_t)(argc - optind), sizeof(*o->phones))))
 		return usage_error("dnc", usage, "out of memory");
 	for (i = optind; i < argc; i++) {

@@ -65,17 +65,28 @@ expect_grep "adding a blocked number again changes nothing, and says so" \
 	'^\+12125500001: already blocked since 2026-11-24T13:00:00Z' $TMP/e
 expect_eq "(no commit)" 1 "$(git -C "$R" rev-list --count $head..HEAD)"
 
+"$GITDIAL" dnc add --repo "$R" --author "$OP" --now 2026-11-24T13:10:00Z --format json \
+	$X +12125500003 >$TMP/add.json 2>/dev/null
+ok_if "add --format json: what was written, what was left as it was" /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["action"] == "add" and len(d["commit"]) == 40 and d["file"].startswith("dnc/add-"), d
+assert d["written"] == ["+12125500003"] and d["unchanged"] == ["+12125500001"], d
+' $TMP/add.json
+"$GITDIAL" dnc remove --repo "$R" --author "$OP" --reason "test of json" \
+	--now 2026-11-24T13:11:00Z +12125500003 >/dev/null 2>&1
+
 # --- list and check ---
 "$GITDIAL" dnc list --repo "$R" >$TMP/list 2>$TMP/list.err
 expect_grep "list shows the number with when, why, source and entry" \
 	'^\+12125500001 +added +2026-11-24T13:00:00Z +asked on the phone +ticket 7 +dnc/add-' $TMP/list
 expect_grep "list shows the template's entry too" '^\+12125550107 +added' $TMP/list
-expect_grep "and counts on stderr" '^3 numbers blocked \(3 entries for 3 numbers\)' $TMP/list.err
+expect_grep "and counts on stderr" '^3 numbers blocked \(5 entries for 4 numbers\)' $TMP/list.err
 "$GITDIAL" dnc list --repo "$R" --format json >$TMP/list.json
 ok_if "list --format json" /usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["blocked_count"] == 3 and d["entry_count"] == 3, d
+assert d["blocked_count"] == 3 and d["number_count"] == 4 and d["entry_count"] == 5, d
 e = [x for x in d["numbers"] if x["phone"] == "+12125500001"][0]
 assert e["blocked"] and e["reason"] == "asked on the phone" and e["line"] == 1, e
 ' $TMP/list.json
@@ -111,7 +122,7 @@ expect_eq "the add entry is still there, unchanged" \
 	"$(git -C "$R" show "$before:$add_file")" \
 	"$(git -C "$R" show "HEAD:$add_file")"
 expect_eq "git log shows both changes of dnc/" "dnc: remove +12125500001|dnc: add +12125500001, +12125500002" \
-	"$(git -C "$R" log --format=%s -- dnc | grep '^dnc:' | paste -sd'|')"
+	"$(git -C "$R" log --format=%s -- dnc | grep '^dnc: .*+12125500001' | paste -sd'|')"
 "$GITDIAL" dnc check --repo "$R" $X >$TMP/check
 expect_eq "check: not blocked any more (exit 0)" 0 $?
 expect_grep "and why" '^\+12125500001 not blocked: removed 2026-11-24T14:30:00Z \(added in error; Dana Operator <dana@example.com>\)' $TMP/check
