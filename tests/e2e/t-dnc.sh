@@ -159,4 +159,18 @@ expect_eq "both entries are on the remote" 2 \
 	"$(git -C "$B" log --format=%s main | grep -c '^dnc: add +12125500[12]00$')"
 "$GITDIAL" dnc check --repo "$R" --remote origin +12125500100 +12125500200 >/dev/null
 expect_eq "check --remote sees both blocked" 1 $?
+
+# four operators at once on four clones of one remote: every entry lands,
+# each in its own commit (a lost compare-and-swap is re-applied on the new head)
+for i in 1 2 3 4; do git clone -q "$B" "$TMP/c$i"; done
+for i in 1 2 3 4; do
+	"$GITDIAL" dnc add --repo "$TMP/c$i" --remote origin --author "Op $i <op$i@example.com>" \
+		--now 2026-11-24T18:00:00Z +1212550030$i >$TMP/c$i.out 2>&1 &
+done
+wait
+expect_eq "four concurrent adds: four commits on the remote" 4 \
+	"$(git -C "$B" log --format=%s main | grep -c '^dnc: add +1212550030[1-4]$')"
+"$GITDIAL" dnc check --repo "$R" --remote origin +12125500301 +12125500302 +12125500303 +12125500304 >$TMP/check
+expect_eq "and all four are blocked" 4 "$(grep -c ' blocked: added' $TMP/check)"
+ok_if "the remote passes git fsck" git -C "$B" fsck --no-progress
 finish

@@ -361,6 +361,13 @@ expect_eq "--yes takes every default (draft, agent, any time)" 0 "$(cat $TMP/rc)
 expect_grep "the summary is printed" '^  5 schedule   draft' $TMP/out
 expect_eq "a draft has no start_at" "draft|None" "$(git -C "$R" show campaign/plain:campaigns/plain/campaign.json | /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["status"] + "|" + str(c.get("start_at")))')"
 refused "a --base branch that does not exist" 1 "the branch 'nope' has no commit yet" --id b1 --name B $A --base nope
+git -C "$R" checkout -q -b broken
+printf '{"accounts": {"x": {"provider": "nope"}}}\n' >"$R/gitdial.json"
+git_commit_all "$R" "a broken gitdial.json"
+git -C "$R" checkout -q main
+refused "a base whose gitdial.json is broken, with its problems" 1 "gitdial.json on 'broken' has errors; fix them first" \
+	--id b1 --name B $A --base broken
+grep -qE '^gitdial.json(:[0-9]+)?: error: ' $TMP/err; expect_eq "(each problem by file and line)" 0 $?
 git -C "$R" branch -q staging main~1
 run --id staged --name "From staging" $A --base staging
 expect_eq "--base BRANCH: the campaign branch starts from it" "$(git -C "$R" rev-parse staging)" \
