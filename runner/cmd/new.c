@@ -75,6 +75,12 @@ struct wiz {
 	char text_file_data[NEWCAMP_TEXT_MAX];
 };
 
+/*
+ * Checks one answer (the check_* functions below): applies it to w and
+ * returns 0, or leaves w as it was and returns -1 with the reason in why
+ * (n bytes), phrased to be shown as it is under the question. A check may
+ * print notes (an audience's counts) to w->out.
+ */
 typedef int (*check_fn)(struct wiz *w, const char *in, char *why, size_t n);
 
 static void columns_release(struct wiz *w)
