@@ -493,7 +493,8 @@ static int step_script(struct wiz *w)
 
 /* ---- step 3: audience ---- */
 
-static int read_segment(struct wiz *w, const char *name, char *why, size_t n)
+static int read_segment(struct wiz *w, const char *name, struct buf *data,
+			char label[4096], char *why, size_t n)
 {
 	static const char *const ends[] = {
 		".csv", ".csv.gz", ".csv.xz", ".csv.zst", ".zip", NULL
@@ -511,11 +512,9 @@ static int read_segment(struct wiz *w, const char *name, char *why, size_t n)
 			snprintf(want, sizeof(want), "%s%s", name, ends[j]);
 			if (strcmp(w->segments.v[i], want))
 				continue;
-			snprintf(w->aud_label, sizeof(w->aud_label), "segments/%s", want);
-			buf_reset(&w->aud_data);
-			if (w->src.read(&w->src, w->aud_label, &w->aud_data,
-					AUDIENCE_MAX)) {
-				snprintf(why, n, "%s: %s", w->aud_label, gd_error_last());
+			snprintf(label, 4096, "segments/%s", want);
+			if (w->src.read(&w->src, label, data, AUDIENCE_MAX)) {
+				snprintf(why, n, "%s: %s", label, gd_error_last());
 				return -1;
 			}
 			return 0;
@@ -563,7 +562,8 @@ static void folder_name(char out[129], const char *path)
 	snprintf(out, 129, "audience.csv");
 }
 
-static int read_file(struct wiz *w, const char *path, char *why, size_t n)
+static int read_file(const char *path, struct buf *data, char label[4096],
+		     char *why, size_t n)
 {
 	struct stat sb;
 
@@ -580,12 +580,11 @@ static int read_file(struct wiz *w, const char *path, char *why, size_t n)
 			 ".csv.gz, .csv.xz, .csv.zst or .zip)", path);
 		return -1;
 	}
-	buf_reset(&w->aud_data);
-	if (file_read(&w->aud_data, path, AUDIENCE_MAX)) {
+	if (file_read(data, path, AUDIENCE_MAX)) {
 		snprintf(why, n, "cannot read \"%s\": %s", path, gd_error_last());
 		return -1;
 	}
-	snprintf(w->aud_label, sizeof(w->aud_label), "%s", path);
+	snprintf(label, 4096, "%s", path);
 	return 0;
 }
 
@@ -615,6 +614,8 @@ static int check_audience(struct wiz *w, const char *v, char *why, size_t n)
 	struct audience *a = NULL;
 	struct campaign *c = NULL;
 	struct diags d = { 0 }, pd = { 0 };
+	struct buf data = BUF_INIT(AUDIENCE_MAX);
+	char *label = NULL;
 	int rc = -1, i;
 	size_t k, len;
 
@@ -627,15 +628,18 @@ static int check_audience(struct wiz *w, const char *v, char *why, size_t n)
 	/* the default next time, even when it fails: "back" and fix the script */
 	if (v != w->aud_answer)
 		snprintf(w->aud_answer, sizeof(w->aud_answer), "%s", v);
-	if (!strncmp(v, "segment:", 8) ? read_segment(w, v + 8, why, n)
-				       : read_file(w, v, why, n))
+	if (!(label = calloc(1, 4096))) {
+		snprintf(why, n, "out of memory");
 		return -1;
+	}
+	if (!strncmp(v, "segment:", 8) ? read_segment(w, v + 8, &data, label, why, n)
+				       : read_file(v, &data, label, why, n))
+		goto cleanup;
 	probe(w, &c, &pd);
 	o.campaign = c;
-	if (audience_read(&a, w->aud_label, w->aud_data.ptr, w->aud_data.len, &o,
-			  &d)) {
+	if (audience_read(&a, label, data.ptr, data.len, &o, &d)) {
 		/* the file is unusable: say why, all errors (they are few) */
-		len = (size_t)snprintf(why, n, "%s cannot be used:", w->aud_label);
+		len = (size_t)snprintf(why, n, "%s cannot be used:", label);
 		for (k = 0; k < d.n && len < n; k++)
 			if (d.v[k].level == DIAG_ERROR) {
 				snprintf(why + len, n - len, "\n    line %lu: %s%s%s",
@@ -648,6 +652,11 @@ static int check_audience(struct wiz *w, const char *v, char *why, size_t n)
 				 "'back' to change the script)");
 		goto cleanup;
 	}
+	/* usable: it becomes the audience */
+	buf_release(&w->aud_data);
+	w->aud_data = data;
+	buf_init(&data, AUDIENCE_MAX);
+	snprintf(w->aud_label, sizeof(w->aud_label), "%s", label);
 	columns_release(w);
 	for (i = 0; i < a->n_columns; i++)
 		if ((w->columns[w->n_columns] = strdup(a->columns[i])))
@@ -676,6 +685,8 @@ cleanup:
 	campaign_free(c);
 	diags_release(&d);
 	diags_release(&pd);
+	buf_release(&data);
+	free(label);
 	return rc;
 }
 

@@ -54,6 +54,7 @@ int newcamp_parse_window(int *start, int *end, const char *s, char *why,
 {
 	char a[16], b[16];
 	const char *dash = strchr(s, '-');
+	int x, y;
 
 	if (is_blank(s) || !strcmp(s, "none")) {
 		*start = *end = -1;
@@ -66,19 +67,18 @@ int newcamp_parse_window(int *start, int *end, const char *s, char *why,
 	}
 	snprintf(a, sizeof(a), "%.*s", (int)(dash - s), s);
 	snprintf(b, sizeof(b), "%s", dash + 1);
-	if ((*start = time_parse_hhmm(a, 0)) < 0 ||
-	    (*end = time_parse_hhmm(b, 1)) < 0) {
+	if ((x = time_parse_hhmm(a, 0)) < 0 || (y = time_parse_hhmm(b, 1)) < 0) {
 		snprintf(why, n, "\"%s\" is not a window (expected HH:MM-HH:MM "
 			 "with times 00:00-24:00, e.g. 09:00-20:00)", s);
-		*start = *end = -1;
 		return -1;
 	}
-	if (*start >= *end) {
+	if (x >= y) {
 		snprintf(why, n, "the window %s ends before it starts (windows may "
 			 "not cross midnight)", s);
-		*start = *end = -1;
 		return -1;
 	}
+	*start = x;
+	*end = y;
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * "30,120") and writing campaign.json. No file, terminal or repository:
  * the command does the asking and the checking with the real loaders.
  *
- * Every parser returns 0, or -1 with a reason (what was expected) in why.
+ * Every parser returns 0, or -1 with a reason (what was expected) in why
+ * and its outputs untouched.
  */
 #ifndef GD_NEWCAMP_H
 #define GD_NEWCAMP_H

@@ -47,8 +47,10 @@ static void test_parsers(void)
 	      b == 1440, "window up to 24:00");
 	CHECK(!newcamp_parse_window(&a, &b, "none", why, sizeof(why)) && a == -1,
 	      "none clears the window");
+	newcamp_parse_window(&a, &b, "09:00-20:00", why, sizeof(why));
 	CHECK(newcamp_parse_window(&a, &b, "20:00-09:00", why, sizeof(why)) &&
 	      strstr(why, "ends before it starts"), "crossing midnight: %s", why);
+	CHECK(a == 540 && b == 1200, "a refused window leaves the last one as it was");
 	CHECK(newcamp_parse_window(&a, &b, "9-17", why, sizeof(why)) &&
 	      strstr(why, "HH:MM-HH:MM"), "not a window: %s", why);
 	CHECK(newcamp_parse_window(&a, &b, "09:00-25:00", why, sizeof(why)),
