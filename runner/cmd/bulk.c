@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "author.h"
 #include "cmd.h"
 #include "err.h"
 #include "folder.h"
@@ -478,8 +479,8 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	return rc;
 }
 
-static int bulk_build(void *ctx, struct src *s, struct change *ch,
-		      struct buf *msg)
+static int bulk_build(void *ctx, struct src *s, const git_oid *head,
+		      struct change *ch, struct buf *msg)
 {
 	static int (*const fns[])(struct bulk *, struct src *, struct change *,
 				  struct result *) = {
@@ -490,6 +491,7 @@ static int bulk_build(void *ctx, struct src *s, struct change *ch,
 	size_t i, done = 0;
 	int rc = 0;
 
+	(void)head;
 	for (i = 0; !rc && i < b->n; i++) {
 		struct result *x = &b->res[i];
 		memset(x, 0, sizeof(*x));
@@ -531,7 +533,8 @@ static int bulk_run(enum act act, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char usage[256], who[600], name[256], email[256], hex[41];
+	char usage[256], who[600], hex[41];
+	struct author au;
 	const char *root = ".", *remote = NULL, *author = NULL;
 	struct store *st = NULL;
 	struct bulk b;
@@ -592,14 +595,14 @@ static int bulk_run(enum act act, int argc, char **argv)
 		return 1;
 	}
 	if ((rc = store_open(&st, root)) ||
-	    (rc = store_author(st, author, name, email))) {
+	    (rc = author_resolve(&au, store_repo(st), author))) {
 		fprintf(stderr, "gitdial %s: %s\n", act_names[act], gd_error_last());
 		rc = rc == GD_EINVALID && st ? 2 : 1;
 		goto cleanup;
 	}
-	snprintf(who, sizeof(who), "%s <%s>", name, email);
+	snprintf(who, sizeof(who), "%s <%s>", au.name, au.email);
 	b.who = who;
-	if ((rc = store_edit(st, remote, bulk_build, &b, name, email, b.now,
+	if ((rc = store_edit(st, remote, bulk_build, &b, au.name, au.email, b.now,
 			     &commit, &retries))) {
 		fprintf(stderr, "gitdial %s: %s\n", act_names[act], gd_error_last());
 		rc = 1;

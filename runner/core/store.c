@@ -482,6 +482,11 @@ const char *store_branch(struct store *st)
 	return st->branch;
 }
 
+void store_set_branch(struct store *st, const char *branch)
+{
+	snprintf(st->branch, sizeof(st->branch), "%s", branch);
+}
+
 int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
 {
 	char ref[512];
@@ -864,7 +869,7 @@ int store_edit(struct store *st, const char *remote, store_build_fn build,
 					    st->branch);
 		if ((rc = src_init_tree(&s, st, &head)))
 			return rc;
-		rc = build(ctx, &s, &ch, &msg);
+		rc = build(ctx, &s, &head, &ch, &msg);
 		src_release_tree(&s);
 		if (!rc && ch.n) {
 			rc = store_commit(st, &commit, &head, &ch, msg.ptr, name,
@@ -883,42 +888,4 @@ int store_edit(struct store *st, const char *remote, store_build_fn build,
 	}
 	return gd_error_set("the branch kept moving; gave up after %d tries "
 			    "(nothing was changed)", EDIT_ROUNDS);
-}
-
-int store_author(struct store *st, const char *given, char *name, char *email)
-{
-	git_signature *sig = NULL;
-	const char *lt, *gt;
-
-	if (given) {
-		lt = strchr(given, '<');
-		gt = lt ? strchr(lt, '>') : NULL;
-		if (!lt || !gt || gt[1] || lt == given || gt == lt + 1 ||
-		    (size_t)(lt - given) > 255 || (size_t)(gt - lt) > 255)
-			return gd_error_set("--author '%s': expected \"Name "
-					    "<email>\"", given), GD_EINVALID;
-		snprintf(name, 256, "%.*s", (int)(lt - given), given);
-		while (*name && name[strlen(name) - 1] == ' ')
-			name[strlen(name) - 1] = '\0';
-		snprintf(email, 256, "%.*s", (int)(gt - lt - 1), lt + 1);
-		if (!*name)
-			return gd_error_set("--author '%s': the name is empty",
-					    given), GD_EINVALID;
-		return 0;
-	}
-	/* as git does: the environment first, then the configuration */
-	if (getenv("GIT_AUTHOR_NAME") && *getenv("GIT_AUTHOR_NAME") &&
-	    getenv("GIT_AUTHOR_EMAIL") && *getenv("GIT_AUTHOR_EMAIL")) {
-		snprintf(name, 256, "%s", getenv("GIT_AUTHOR_NAME"));
-		snprintf(email, 256, "%s", getenv("GIT_AUTHOR_EMAIL"));
-		return 0;
-	}
-	if (git_signature_default(&sig, st->repo))
-		return gd_error_set("who is this change by? set user.name and "
-				    "user.email in git config, or pass --author "
-				    "\"Name <email>\""), GD_EINVALID;
-	snprintf(name, 256, "%s", sig->name);
-	snprintf(email, 256, "%s", sig->email);
-	git_signature_free(sig);
-	return 0;
 }

@@ -71,6 +71,11 @@ void store_free(struct store *st);
 git_repository *store_repo(struct store *st);
 /* The branch HEAD points at ("main"), even when it has no commit yet. */
 const char *store_branch(struct store *st);
+/*
+ * Makes store_sync and store_publish work on another branch (gitdial new
+ * publishes campaign/<id>); HEAD and the work tree are not touched.
+ */
+void store_set_branch(struct store *st, const char *branch);
 
 /*
  * Fetches remote (when not NULL) and resolves the commit the tick starts
@@ -126,7 +131,7 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
 /*
  * One edit by a person (an operator command) as a compare-and-swap loop:
  * syncs (fetching remote when named), calls build with a source over the
- * head to fill the change and the commit message, commits as name/email
+ * head (and its id) to fill the change and the commit message, commits as name/email
  * at when, and publishes. When another writer (a tick, another operator)
  * moved the branch first, it starts over from the new head, so build runs
  * again and may decide differently; neither commit is lost. build returns
@@ -134,18 +139,11 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
  * edit. *out gets the commit, or stays zero when nothing was committed;
  * *retries (may be NULL) how many times the branch moved under it.
  */
-typedef int (*store_build_fn)(void *ctx, struct src *s, struct change *ch,
-			      struct buf *msg);
+typedef int (*store_build_fn)(void *ctx, struct src *s, const git_oid *head,
+			      struct change *ch, struct buf *msg);
 int store_edit(struct store *st, const char *remote, store_build_fn build,
 	       void *ctx, const char *name, const char *email, time_t when,
 	       git_oid *out, int *retries);
 
-/*
- * The person an edit is by: "Name <email>" when given, else user.name
- * and user.email of the repository's git configuration. name and email
- * are 256 bytes each. Returns 0, or GD_EINVALID with a message saying
- * what to set.
- */
-int store_author(struct store *st, const char *given, char *name, char *email);
 
 #endif
