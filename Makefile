@@ -68,21 +68,10 @@ $(B)/bin/gitdial: $(call obj,$(CMD_SRC)) $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-# A function starts once per webhook delivery (CGI) and once per dial, so
-# what it costs to start is its throughput: functions link libcrypto
-# statically (relocating the shared one costs ≈ 2.5 ms of CPU an exec
-# here) and load libcurl only when they make a request (httpc.c). Not for
-# a function whose other libraries use OpenSSL themselves (libre): two
-# copies of libcrypto in a process must not share objects.
-FN_SHARED_CRYPTO ?= sip
-comma := ,
-fn_libs = $(if $(filter $(1),$(FN_SHARED_CRYPTO)),$(LDLIBS),\
-          $(patsubst -lcrypto,-Wl$(comma)-Bstatic -lcrypto -Wl$(comma)-Bdynamic,$(LDLIBS)))
-
 .SECONDEXPANSION:
 $(B)/bin/gitdial-%: $$(call obj,$$(wildcard functions/%/*.c)) $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(call fn_libs,$*)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
