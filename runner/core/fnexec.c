@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,58 +34,68 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_s(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 extern char **environ;
 
-/*
- * The child's environment: ours, with GITDIAL_SPOOL and GITDIAL_REPO set
- * to the target's (vars holds their "NAME=value" texts). NULL when out of
- * memory; the caller frees the array, not the strings.
- */
-static char **child_env(const struct fn_target *t, char vars[2][4200])
-{
-	size_t n = 0, k = 0;
-	char **env;
+/* The children's environment (posix_spawn takes it whole). */
+struct child_env {
+	char **v;       /* NULL-terminated; entries are environ's or made[] */
+	char *made[2];  /* GITDIAL_SPOOL=..., GITDIAL_REPO=... */
+};
 
-	while (environ[n])
+/*
+ * Builds the runner's environment with GITDIAL_SPOOL and GITDIAL_REPO set
+ * from t (when given), once per fn_run: nothing is set between fork and
+ * exec. e is the caller's (env_release) whether or not this fails.
+ */
+static int env_build(struct child_env *e, const struct fn_target *t)
+{
+	const char *names[2] = { "GITDIAL_SPOOL=", "GITDIAL_REPO=" };
+	const char *vals[2] = { t->spool, t->repo };
+	size_t n = 0, k = 0, i, j, len;
+
+	memset(e, 0, sizeof(*e));
+	while (environ && environ[n])
 		n++;
-	if (!(env = calloc(n + 3, sizeof(*env))))
-		return NULL;
-	for (n = 0; environ[n]; n++)
-		if ((!t->spool || strncmp(environ[n], "GITDIAL_SPOOL=", 14)) &&
-		    (!t->repo || strncmp(environ[n], "GITDIAL_REPO=", 13)))
-			env[k++] = environ[n];
-	if (t->spool) {
-		snprintf(vars[0], sizeof(vars[0]), "GITDIAL_SPOOL=%s", t->spool);
-		env[k++] = vars[0];
+	if (!(e->v = calloc(n + 3, sizeof(*e->v))))
+		return gd_error_set("out of memory");
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 2; j++)
+			if (vals[j] && !strncmp(environ[i], names[j], strlen(names[j])))
+				break;
+		if (j == 2)
+			e->v[k++] = environ[i];
 	}
-	if (t->repo) {
-		snprintf(vars[1], sizeof(vars[1]), "GITDIAL_REPO=%s", t->repo);
-		env[k++] = vars[1];
+	for (j = 0; j < 2; j++) {
+		if (!vals[j])
+			continue;
+		len = strlen(names[j]) + strlen(vals[j]) + 1;
+		if (!(e->made[j] = malloc(len)))
+			return gd_error_set("out of memory");
+		snprintf(e->made[j], len, "%s%s", names[j], vals[j]);
+		e->v[k++] = e->made[j];
 	}
-	return env;
+	e->v[k] = NULL;
+	return 0;
+}
+
+/* Frees what env_build made; e is then empty. */
+static void env_release(struct child_env *e)
+{
+	free(e->v);
+	free(e->made[0]);
+	free(e->made[1]);
+	memset(e, 0, sizeof(*e));
 }
 
 /*
- * Starts the function with posix_spawn, not fork: the runner may hold
- * hundreds of megabytes of mapped caches, and fork would copy their page
- * tables for every call only to throw them away at exec.
+ * Starts one child: posix_spawn (a vfork, so a runner holding a few
+ * hundred MB of state does not copy its page tables for every call),
+ * stdin and stdout on pipes, env the whole environment.
  */
-static int spawn(struct child *ch, const struct fn_target *t, const char *action)
+static int spawn(struct child *ch, const struct fn_target *t, const char *action,
+		 char **env)
 {
 	posix_spawn_file_actions_t fa;
-	char vars[2][4200], **env = NULL;
 	char *argv[3];
 	int in[2], out[2], err;
 	pid_t pid;
@@ -100,23 +110,15 @@ static int spawn(struct child *ch, const struct fn_target *t, const char *action
 	argv[0] = (char *)t->binary;
 	argv[1] = (char *)action;
 	argv[2] = NULL;
-	if (!(env = child_env(t, vars)) || posix_spawn_file_actions_init(&fa)) {
-		free(env);
-		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-		return gd_error_set("out of memory");
+	if ((err = posix_spawn_file_actions_init(&fa)) == 0) {
+		if (!(err = posix_spawn_file_actions_adddup2(&fa, in[0], 0)) &&
+		    !(err = posix_spawn_file_actions_adddup2(&fa, out[1], 1)))
+			err = posix_spawn(&pid, t->binary, &fa, NULL, argv, env);
+		posix_spawn_file_actions_destroy(&fa);
 	}
-	err = posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	if (!err)
-		err = posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (!err)
-		err = posix_spawn(&pid, t->binary, &fa, NULL, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	free(env);
 	if (err) {
 		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-		gd_error_set("cannot run '%s': %s", t->binary, strerror(err));
-		/* as a fork+exec child would: it ran, exited 127, said nothing */
-		return err == ENOENT || err == EACCES || err == ENOEXEC ? 1 : GD_ERROR;
+		return gd_error_set("cannot start '%s': %s", t->binary, strerror(err));
 	}
 	close(in[0]);
 	close(out[1]);
@@ -156,54 +158,155 @@ static size_t on_body(char *p, size_t size, size_t n, void *data)
 	return buf_put(b, p, size * n) ? 0 : size * n;
 }
 
-static void run_url(const struct fn_target *t, const char *action,
-		    struct fn_call *c, int timeout_s)
-{
-	struct buf resp = BUF_INIT(FN_RESPONSE_MAX);
-	struct curl_slist *h = NULL;
-	char hdr[600], url[2048];
-	CURL *curl = curl_easy_init();
-	CURLcode rc;
-	long code = 0;
+/* One HTTP call to a remote function, in flight in a curl multi handle. */
+struct xfer {
+	CURL *h;
+	struct curl_slist *hdrs;
+	struct buf resp;
+	size_t call;
+	int active;
+};
 
-	c->exit_code = -1;
-	if (!curl)
-		return;
+/*
+ * Sets up x for the call: POST of its request to the function URL with
+ * ?action= and the shared secret. Returns 0, or -1 when libcurl could
+ * not make a handle (x is then inactive and holds nothing).
+ */
+static int xfer_start(struct xfer *x, const struct fn_target *t,
+		      const char *action, const struct fn_call *c, int timeout_s)
+{
+	char hdr[600], url[2048];
+
+	memset(x, 0, sizeof(*x));
+	if (!(x->h = curl_easy_init()))
+		return -1;
+	buf_init(&x->resp, FN_RESPONSE_MAX);
 	snprintf(url, sizeof(url), "%s%s%s", t->url,
 		 strchr(t->url, '?') ? "&action=" : "?action=", action);
-	h = curl_slist_append(h, "Content-Type: application/json");
+	x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
 	if (t->secret) {
 		snprintf(hdr, sizeof(hdr), "X-Gitdial-Function-Secret: %s", t->secret);
-		h = curl_slist_append(h, hdr);
+		x->hdrs = curl_slist_append(x->hdrs, hdr);
+		explicit_bzero(hdr, sizeof(hdr));
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, c->request);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)timeout_s);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
+	curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, c->request);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->resp);
+	curl_easy_setopt(x->h, CURLOPT_TIMEOUT, (long)timeout_s);
+	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->h, CURLOPT_PRIVATE, (void *)x);
+	x->active = 1;
+	return 0;
+}
+
+/* Fills c from x's finished transfer (rc) and frees what x holds. */
+static void xfer_finish(struct xfer *x, struct fn_call *c, CURLcode rc)
+{
+	long code = 0;
+
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc == CURLE_OK && code == 200) {
 		c->exit_code = 0;
-		c->response = buf_detach(&resp);
+		c->response = buf_detach(&x->resp);
 	}
 	c->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-	buf_release(&resp);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(curl);
+	buf_release(&x->resp);
+	curl_slist_free_all(x->hdrs);
+	curl_easy_cleanup(x->h);
+	x->hdrs = NULL;
+	x->h = NULL;
+	x->active = 0;
+}
+
+/*
+ * fn_run for a remote function: the calls as HTTP POSTs side by side in
+ * one curl multi handle (at most parallel at once, starts cps apart),
+ * where a local binary would be parallel processes. Connections to the
+ * function are reused from one call to the next.
+ */
+static int run_urls(const struct fn_target *t, const char *action,
+		    struct fn_call *calls, size_t n, int parallel, double cps,
+		    int timeout_s)
+{
+	double gap = cps > 0 ? 1.0 / cps : 0, last_start = -1e9, tnow;
+	size_t next = 0, done = 0;
+	struct xfer *x;
+	CURLM *m;
+	int k, running, rc = 0;
+
+	if (parallel < 1)
+		parallel = 1;
+	x = calloc((size_t)parallel, sizeof(*x));
+	m = curl_multi_init();
+	if (!x || !m) {
+		free(x);
+		if (m)
+			curl_multi_cleanup(m);
+		return gd_error_set("out of memory");
+	}
+	while (done < n) {
+		CURLMsg *msg;
+		int left, wait_ms = 1000;
+		tnow = now_s();
+		for (k = 0; k < parallel && next < n; k++) {
+			if (x[k].active)
+				continue;
+			if (tnow < last_start + gap) {
+				wait_ms = (int)((last_start + gap - tnow) * 1000) + 1;
+				break;
+			}
+			if (xfer_start(&x[k], t, action, &calls[next], timeout_s) ||
+			    curl_multi_add_handle(m, x[k].h) != CURLM_OK) {
+				if (x[k].active)
+					xfer_finish(&x[k], &calls[next], CURLE_FAILED_INIT);
+				calls[next++].exit_code = -1;
+				done++;
+				rc = GD_ERROR;
+				continue;
+			}
+			x[k].call = next++;
+			last_start = tnow;
+		}
+		if (curl_multi_perform(m, &running) != CURLM_OK) {
+			rc = gd_error_set("curl_multi_perform failed");
+			break;
+		}
+		while ((msg = curl_multi_info_read(m, &left))) {
+			struct xfer *d = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+			curl_multi_remove_handle(m, d->h);
+			xfer_finish(d, &calls[d->call], msg->data.result);
+			done++;
+		}
+		if (done < n && curl_multi_poll(m, NULL, 0, wait_ms, NULL) != CURLM_OK) {
+			rc = gd_error_set("curl_multi_poll failed");
+			break;
+		}
+	}
+	for (k = 0; k < parallel; k++)
+		if (x[k].active) {
+			curl_multi_remove_handle(m, x[k].h);
+			xfer_finish(&x[k], &calls[x[k].call], CURLE_ABORTED_BY_CALLBACK);
+		}
+	curl_multi_cleanup(m);
+	free(x);
+	return rc;
 }
 
 int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 	   size_t n, int parallel, double cps, int timeout_s)
 {
+	struct child_env env;
 	struct child *ch;
 	struct pollfd *pf;
 	size_t next = 0, done = 0, i;
 	double gap = cps > 0 ? 1.0 / cps : 0, last_start = -1e9;
-	int rc = 0, err;
+	int rc = 0;
 
 	for (i = 0; i < n; i++) {
 		calls[i].response = NULL;
@@ -212,21 +315,20 @@ int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 	}
 	if (!n)
 		return 0;
-	if (t->url) {
-		for (i = 0; i < n; i++) {
-			sleep_s(last_start + gap - now_s());
-			last_start = now_s();
-			run_url(t, action, &calls[i], timeout_s);
-		}
-		return 0;
-	}
+	if (t->url)
+		return run_urls(t, action, calls, n, parallel, cps, timeout_s);
 	if (parallel < 1)
 		parallel = 1;
+	if (env_build(&env, t)) {
+		env_release(&env);
+		return GD_ERROR;
+	}
 	ch = calloc((size_t)parallel, sizeof(*ch));
 	pf = calloc((size_t)parallel * 2, sizeof(*pf));
 	if (!ch || !pf) {
 		free(ch);
 		free(pf);
+		env_release(&env);
 		return gd_error_set("out of memory");
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -241,10 +343,9 @@ int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 				timeout = (int)((last_start + gap - tnow) * 1000) + 1;
 				break;
 			}
-			if ((err = spawn(&ch[k], t, action))) {
-				if (err < 0)
-					rc = GD_ERROR;
-				calls[next++].exit_code = err < 0 ? -1 : 127;
+			if (spawn(&ch[k], t, action, env.v)) {
+				rc = GD_ERROR;
+				calls[next++].exit_code = -1;
 				done++;
 				continue;
 			}
@@ -306,6 +407,7 @@ int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 			reap(&ch[i], &calls[ch[i].call], 1);
 	free(ch);
 	free(pf);
+	env_release(&env);
 	return rc;
 }
 

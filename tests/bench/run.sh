@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitdial performance bench (issues 2 and 3, "Performance").
 #
-#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|webhooks]
+#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|webhooks|hooks|dials]
 #
 # Uses build/bin/ (./build.sh bench builds it first). Prints one table:
 # figure | target | measured | ok. Nothing here is a test: a missed target
@@ -12,7 +12,8 @@
 #            500 webhook deliveries): the targets are for the full sizes,
 #            so "ok" is only a hint
 #   --keep   keep the work directory (to profile by hand)
-#   --only   run one group of figures
+#   --only   run one group of figures (hooks and dials: the two halves
+#            of webhooks)
 #
 # Times are wall-clock medians of several runs (date +%s%N around the
 # command); peak RSS is /usr/bin/time -f %M of the same runs, the largest.
@@ -522,7 +523,9 @@ validate) bench_validate ;;
 tick) bench_tick ;;
 flat) bench_flat ;;
 webhooks) bench_webhooks ;;
-*) die "--only validate|tick|flat|webhooks" ;;
+hooks) bench_exec_floor; bench_hooks ;;
+dials) bench_exec_floor; bench_dials ;;
+*) die "--only validate|tick|flat|webhooks|hooks|dials" ;;
 esac
 
 echo

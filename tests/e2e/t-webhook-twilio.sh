@@ -186,7 +186,8 @@ A=(CallSid=$csid AccountSid=$SID AnsweredBy=machine_end_beep MachineDetectionDur
 "$PY" "$FAKE_DIR/sign.py" form "$TMP/amd.form" "${A[@]}"
 amd=$("$PY" "$FAKE_DIR/sign.py" twilio "$TOKEN" "$PUB/twilio?$QA" "${A[@]}")
 expect_eq "leak-checked: an AMD verdict, acted on" 204 \
-	"$(san_cgi gitdial-twilio POST /twilio "$QA" "$TMP/amd.form" HTTP_X_TWILIO_SIGNATURE="$amd")"
+	"$(san_cgi gitdial-twilio POST /twilio "$QA" "$TMP/amd.form" HTTP_X_TWILIO_SIGNATURE="$amd" \
+		LD_DEBUG=libs LD_DEBUG_OUTPUT="$TMP/ld-amd")"
 expect_eq "... the message went to Twilio" 1 "$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
 import json,sys; print(len([c for c in json.load(sys.stdin) if c["to"]=="+14155550157"][0].get("updates",[])))')"
 Q3="account=tw-main&attempt_id=nov.30.1"
@@ -194,7 +195,13 @@ C=(CallSid=$csid AccountSid=$SID CallStatus=completed CallDuration=31 SipRespons
 "$PY" "$FAKE_DIR/sign.py" form "$TMP/done.form" "${C[@]}"
 done_sig=$("$PY" "$FAKE_DIR/sign.py" twilio "$TOKEN" "$PUB/twilio?$Q3" "${C[@]}")
 expect_eq "leak-checked: the final status" 204 \
-	"$(san_cgi gitdial-twilio POST /twilio "$Q3" "$TMP/done.form" HTTP_X_TWILIO_SIGNATURE="$done_sig")"
+	"$(san_cgi gitdial-twilio POST /twilio "$Q3" "$TMP/done.form" HTTP_X_TWILIO_SIGNATURE="$done_sig" \
+		LD_DEBUG=libs LD_DEBUG_OUTPUT="$TMP/ld-final")"
+# libcurl (and its 30 libraries) is loaded by the first request a function
+# makes, not at exec: a delivery that makes none does not pay for it
+ok_if "a final status never loads libcurl" sh -c "! cat '$TMP'/ld-final.* | grep -q 'calling init: .*libcurl'"
+ok_if "... acting on a machine does (it asks Twilio to hang up)" \
+	sh -c "cat '$TMP'/ld-amd.* | grep -q 'calling init: .*libcurl'"
 expect_eq "... a voicemail, from the remembered AMD verdict" "nov.30.1 voicemail 31 false false machine_end_beep 200" \
 	"$(outcomes | grep '^nov.30.1')"
 expect_eq "leak-checked: a bad signature" 403 \
