@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "tick", cmd_tick, "place the next batch of calls" },
 	{ "list", cmd_list, "the campaigns table" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
+	{ "rules", cmd_rules, "the compliance rules pack, by jurisdiction or number" },
 };
 
 static void usage(FILE *f)

@@ -12,6 +12,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_GITHUB, FMT_TABLE };
 

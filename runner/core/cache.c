@@ -10,13 +10,13 @@
 #include "util.h"
 #include "banned.h"
 
-#define CACHE_MAGIC "GDSTATE2"
+#define CACHE_MAGIC "GDSTATE3"
 
 struct head {
 	char magic[8];
 	uint32_t sizeof_state, sizeof_rstate, sizeof_flight;
 	char key[128];
-	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc;
+	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc, ndl;
 };
 
 int cache_file_write(const char *path, const void *data, size_t len)
@@ -57,7 +57,8 @@ static char *load(struct cstate *st, const char *path, const char *key,
 		goto fail;
 	need = sizeof(h) + sizeof(*st) + h.n * sizeof(struct rstate) +
 	       h.skipped_bytes + h.nfl * sizeof(struct flight) +
-	       h.analysis_alloc * sizeof(uint64_t) + h.nfiles * 40;
+	       h.analysis_alloc * sizeof(uint64_t) + h.ndl * sizeof(struct dlog) +
+	       h.nfiles * 40;
 	if (b.len != need)
 		goto fail;
 	p = b.ptr + sizeof(h);
@@ -72,6 +73,7 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	st->skipped_line = NULL;
 	st->fl = NULL;
 	st->analysis = NULL;
+	st->dl = NULL;
 	memcpy(st->r, p, h.n * sizeof(struct rstate));
 	p += h.n * sizeof(struct rstate);
 	if (h.skipped_bytes) {
@@ -93,6 +95,13 @@ static char *load(struct cstate *st, const char *path, const char *key,
 			goto fail_state;
 		memcpy(st->analysis, p, h.analysis_alloc * sizeof(uint64_t));
 		p += h.analysis_alloc * sizeof(uint64_t);
+	}
+	st->dl_alloc = st->ndl = h.ndl;
+	if (h.ndl) {
+		if (!(st->dl = malloc(h.ndl * sizeof(struct dlog))))
+			goto fail_state;
+		memcpy(st->dl, p, h.ndl * sizeof(struct dlog));
+		p += h.ndl * sizeof(struct dlog);
 	}
 	if (!(ids = malloc(h.nfiles * 40 + 1)))
 		goto fail_state;
@@ -127,6 +136,7 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	h.skipped_bytes = st->skipped_line ? st->skipped_line_max / 8 + 1 : 0;
 	h.nfl = st->nfl;
 	h.analysis_alloc = st->analysis_alloc;
+	h.ndl = st->ndl;
 	if (!(ids = malloc(files->n * 40 + 1)))
 		return gd_error_set("out of memory");
 	for (i = 0; i < files->n; i++)
@@ -138,6 +148,7 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	rc = rc ? rc : buf_put(&b, st->skipped_line, h.skipped_bytes);
 	rc = rc ? rc : buf_put(&b, st->fl, st->nfl * sizeof(*st->fl));
 	rc = rc ? rc : buf_put(&b, st->analysis, st->analysis_alloc * sizeof(uint64_t));
+	rc = rc ? rc : buf_put(&b, st->dl, st->ndl * sizeof(*st->dl));
 	rc = rc ? rc : buf_put(&b, ids, files->n * 40);
 	free(ids);
 	if (!rc)

@@ -66,6 +66,7 @@ void state_release(struct cstate *s)
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
+	free(s->dl);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -127,6 +128,7 @@ void state_forget(struct cstate *s)
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
+	free(s->dl);
 	memset(s, 0, sizeof(*s));
 	s->aud = keep.aud;
 	s->r = keep.r;
@@ -367,6 +369,18 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 	rs = &s->r[idx];
 	bit = (uint16_t)(1u << n);
 	if (ev == EV_DISPATCHED) {
+		if (s->ndl == s->dl_alloc) {
+			size_t na = s->dl_alloc ? s->dl_alloc * 2 : 64;
+			struct dlog *v = realloc(s->dl, na * sizeof(*v));
+			if (v) {
+				s->dl = v;
+				s->dl_alloc = na;
+			}
+		}
+		if (s->ndl < s->dl_alloc && ts > 0 && ts < 4294967296LL) {
+			s->dl[s->ndl].idx = (uint32_t)idx;
+			s->dl[s->ndl++].ts = (uint32_t)ts;
+		}
 		rs->dispatched |= bit;
 		if (ts >= rs->dispatched_at)
 			rs->dispatched_at = ts;
@@ -398,6 +412,13 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 			rs->dead = 1;
 		if (l->kind)
 			s->n_provider_failed++;
+		/* the breaker counts failures of the provider or the transport:
+		 * an error other than the number's own, or a failed call */
+		s->brk_ring <<= 1;
+		if ((l->kind && strcmp(l->kind, "invalid_number")) ||
+		    (!l->kind && oc == OUT_FAILED))
+			s->brk_ring |= 1;
+		s->brk_seen++;
 		if (n >= rs->last_attempt) {
 			rs->last_attempt = (uint8_t)n;
 			rs->last_outcome = (uint8_t)oc;
@@ -458,6 +479,11 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 			s->logged_ts = ts;
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",
 				 l.reason ? l.reason : "");
+			/* a status change (resume, pause) starts the breaker afresh */
+			if (!state_breaker_paused(s)) {
+				s->brk_ring = 0;
+				s->brk_seen = 0;
+			}
 		}
 		break;
 	}
@@ -504,6 +530,21 @@ enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,
 	return now >= at ? EL_NOW : EL_WAIT;
 }
 
+int state_breaker(const struct cstate *s, int *failed, int *of)
+{
+	uint32_t last = s->brk_ring & ((1u << BREAKER_WINDOW) - 1);
+
+	*failed = __builtin_popcount(last);
+	*of = BREAKER_WINDOW;
+	return s->brk_seen >= BREAKER_WINDOW && *failed >= BREAKER_FAILED;
+}
+
+int state_breaker_paused(const struct cstate *s)
+{
+	return s->logged == ST_PAUSED &&
+	       !strncmp(s->logged_reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX));
+}
+
 int state_all_terminal(const struct campaign *c, const struct cstate *s,
 		       time_t now)
 {
@@ -526,7 +567,7 @@ enum status state_effective(const struct campaign *c, const struct cstate *s,
 	if (c->desired == WANT_PAUSED)
 		return ST_PAUSED;
 	/* a pause the runner made itself (circuit breaker) holds until resumed */
-	if (s->logged == ST_PAUSED && !strncmp(s->logged_reason, "breaker:", 8))
+	if (state_breaker_paused(s))
 		return ST_PAUSED;
 	if (!c->start_at || now < c->start_at)
 		return ST_SCHEDULED;

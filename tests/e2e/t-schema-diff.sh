@@ -3,7 +3,7 @@
 # (`gitdial validate`). Every case in tests/schema-corpus/{config,campaign}/
 # {valid,invalid}/*.json is judged by both; they must agree with each other and
 # with the directory the case is in. Also checks that every schema is a valid
-# draft 2020-12 schema and that the data tables in schemas/data/ match theirs.
+# draft 2020-12 schema and that the rules pack (schemas/rules/) matches its schema.
 #
 #   GITDIAL=path/to/gitdial   the binary under test (default build/bin/gitdial)
 #   SCHEMA_ONLY=1             judge the corpus by the schemas alone (no binary)
@@ -50,19 +50,20 @@ def load(p):
     with open(p, encoding="utf-8") as f:
         return json.load(f)
 for p in sorted(glob.glob(os.path.join(root, "*.schema.json")) +
-                glob.glob(os.path.join(root, "data", "*.schema.json"))):
+                glob.glob(os.path.join(root, "data", "*.schema.json")) +
+                glob.glob(os.path.join(root, "rules", "*.schema.json"))):
     name = "schema " + os.path.relpath(p, os.path.dirname(root))
     try:
         jsonschema.Draft202012Validator.check_schema(load(p))
         print("ok\t" + name)
     except Exception as e:
         print("not ok\t%s\t%s" % (name, str(e).splitlines()[0]))
-for table in ("legal-windows", "disclosure"):
-    data = os.path.join(root, "data", table + ".json")
-    schema = os.path.join(root, "data", table + ".schema.json")
+for table in ("rules/rules",):
+    data = os.path.join(root, table + ".json")
+    schema = os.path.join(root, table + ".schema.json")
     if not os.path.exists(data):
         continue
-    name = "data schemas/data/%s.json" % table
+    name = "data schemas/%s.json" % table
     try:
         v = jsonschema.Draft202012Validator(load(schema), format_checker=jsonschema.FormatChecker())
         errs = sorted(v.iter_errors(load(data)), key=lambda e: list(e.absolute_path))
