@@ -143,7 +143,43 @@ static struct camp *camp_find(struct round *r, const char *id)
 	return NULL;
 }
 
+/* A campaign's state from its log, through the derived cache. */
+static int camp_state_load(struct round *r, const struct repo_campaign *rc2,
+			   struct cstate *st)
+{
+	char cpath[PATH_MAX], key[128], cj[41], cjpath[128];
+	size_t replayed;
+	int rc;
+
+	snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc2->id);
+	r->src.content_id(&r->src, cjpath, cj);
+	snprintf(key, sizeof(key), "%.40s:%.40s:%zu", rc2->audience_oid, cj,
+		 rules_count(r->repo->rules));
+	snprintf(cpath, sizeof(cpath), "%s/gitdial/cache/%s.state",
+		 git_repository_path(store_repo(r->st)), rc2->id);
+	if ((rc = state_init(st, rc2->aud)))
+		return rc;
+	return cache_replay(st, &r->src, rc2->id,
+			    getenv("GITDIAL_NO_CACHE") ? NULL : cpath, key,
+			    &replayed);
+}
+
 #define CAPS_HORIZON_S (2160L * 3600) /* the longest cap period a pack allows */
+
+static int caps_add_state(struct round *r, const struct cstate *st)
+{
+	size_t k;
+	int rc;
+
+	for (k = 0; k < st->ndl; k++) {
+		const struct dlog *x = &st->dl[k];
+		if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S || x->idx >= st->n)
+			continue;
+		if ((rc = caps_add(r->caps, st->aud->r[x->idx].key, (time_t)x->ts)))
+			return rc;
+	}
+	return 0;
+}
 
 /*
  * The dispatches of every campaign of this round within the longest cap
@@ -156,17 +192,20 @@ static int caps_build(struct round *r)
 
 	if ((rc = caps_new(&r->caps)))
 		return rc;
-	for (i = 0; i < r->n; i++) {
-		const struct cstate *st = &r->camps[i].st;
-		for (k = 0; k < st->ndl; k++) {
-			const struct dlog *x = &st->dl[k];
-			if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S ||
-			    x->idx >= st->n)
-				continue;
-			if ((rc = caps_add(r->caps, st->aud->r[x->idx].key,
-					   (time_t)x->ts)))
-				return rc;
-		}
+	for (i = 0; i < r->n; i++)
+		if ((rc = caps_add_state(r, &r->camps[i].st)))
+			return rc;
+	/* another shard's campaigns count too: read, never planned here */
+	for (k = 0; k < r->repo->n; k++) {
+		const struct repo_campaign *rc2 = &r->repo->v[k];
+		struct cstate st;
+		if (!rc2->c || !rc2->aud || camp_find(r, rc2->id))
+			continue;
+		if ((rc = camp_state_load(r, rc2, &st)) == 0)
+			rc = caps_add_state(r, &st);
+		state_release(&st);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -207,21 +246,8 @@ static int round_load(struct round *r, struct diags *d)
 		c->acct = config_account(r->repo->cfg, rc2->c->account);
 		buf_init(&c->lines, LEDGER_FILE_MAX);
 		buf_init(&c->placed, LEDGER_FILE_MAX);
-		{
-			char cpath[PATH_MAX], key[128], cj[41], cjpath[128];
-			size_t replayed;
-			snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc2->id);
-			r->src.content_id(&r->src, cjpath, cj);
-			snprintf(key, sizeof(key), "%.40s:%.40s:%zu", rc2->audience_oid,
-				 cj, rules_count(r->repo->rules));
-			snprintf(cpath, sizeof(cpath), "%s/gitdial/cache/%s.state",
-				 git_repository_path(store_repo(r->st)), rc2->id);
-			if ((rc = state_init(&c->st, rc2->aud)) ||
-			    (rc = cache_replay(&c->st, &r->src, rc2->id,
-					       getenv("GITDIAL_NO_CACHE") ? NULL : cpath,
-					       key, &replayed)))
-				return rc;
-		}
+		if ((rc = camp_state_load(r, rc2, &c->st)))
+			return rc;
 		c->loaded = 1;
 	}
 	return caps_build(r);
@@ -503,8 +529,9 @@ static int places_judge(struct round *r, const struct campaign *cp,
 	*why = calloc(a->n_places + 1, sizeof(**why));
 	if (!*open || !*why)
 		return gd_error_set("out of memory");
-	if (cp->end_at && cp->end_at - r->o->now < horizon)
-		horizon = (long)(cp->end_at - r->o->now);
+	/* a call must start before end_at */
+	if (cp->end_at && cp->end_at - 1 - r->o->now < horizon)
+		horizon = (long)(cp->end_at - 1 - r->o->now);
 	for (i = 0; i < a->n_places; i++) {
 		const struct place *p = &a->places[i];
 		if (place_is_open(ru, p, &cp->window, r->o->now))

@@ -353,6 +353,23 @@ static enum ev_kind ev_kind(const char *ev)
 	return EV_OTHER;
 }
 
+/* Keeps the newest BREAKER_WINDOW attempt results, newest first. */
+static void brk_note(struct cstate *s, int64_t ts, int failed)
+{
+	uint32_t at, i;
+
+	for (at = 0; at < s->n_brk && s->brk[at].ts >= ts; at++)
+		;
+	if (at >= BREAKER_WINDOW)
+		return;
+	for (i = s->n_brk < BREAKER_WINDOW ? s->n_brk : BREAKER_WINDOW - 1; i > at; i--)
+		s->brk[i] = s->brk[i - 1];
+	s->brk[at].ts = ts;
+	s->brk[at].failed = failed;
+	if (s->n_brk < BREAKER_WINDOW)
+		s->n_brk++;
+}
+
 static void apply_attempt(struct cstate *s, enum ev_kind ev,
 			  const struct line *l, int64_t ts)
 {
@@ -414,11 +431,8 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 			s->n_provider_failed++;
 		/* the breaker counts failures of the provider or the transport:
 		 * an error other than the number's own, or a failed call */
-		s->brk_ring <<= 1;
-		if ((l->kind && strcmp(l->kind, "invalid_number")) ||
-		    (!l->kind && oc == OUT_FAILED))
-			s->brk_ring |= 1;
-		s->brk_seen++;
+		brk_note(s, ts, (l->kind && strcmp(l->kind, "invalid_number")) ||
+				(!l->kind && oc == OUT_FAILED));
 		if (n >= rs->last_attempt) {
 			rs->last_attempt = (uint8_t)n;
 			rs->last_outcome = (uint8_t)oc;
@@ -474,16 +488,17 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 	}
 	case EV_STATUS: {
 		enum status st = status_parse(l.status);
+		/* any status but the breaker's own starts its count afresh */
+		if (st != ST_NONE && ts > s->brk_since &&
+		    !(st == ST_PAUSED && l.reason &&
+		      !strncmp(l.reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX))))
+			s->brk_since = ts;
 		if (st != ST_NONE && ts >= s->logged_ts) {
 			s->logged = st;
 			s->logged_ts = ts;
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",
 				 l.reason ? l.reason : "");
-			/* a status change (resume, pause) starts the breaker afresh */
-			if (!state_breaker_paused(s)) {
-				s->brk_ring = 0;
-				s->brk_seen = 0;
-			}
+
 		}
 		break;
 	}
@@ -532,11 +547,14 @@ enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,
 
 int state_breaker(const struct cstate *s, int *failed, int *of)
 {
-	uint32_t last = s->brk_ring & ((1u << BREAKER_WINDOW) - 1);
+	uint32_t i;
 
-	*failed = __builtin_popcount(last);
-	*of = BREAKER_WINDOW;
-	return s->brk_seen >= BREAKER_WINDOW && *failed >= BREAKER_FAILED;
+	*failed = *of = 0;
+	for (i = 0; i < s->n_brk && s->brk[i].ts >= s->brk_since; i++) {
+		(*of)++;
+		*failed += s->brk[i].failed != 0;
+	}
+	return *of >= BREAKER_WINDOW && *failed >= BREAKER_FAILED;
 }
 
 int state_breaker_paused(const struct cstate *s)

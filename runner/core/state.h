@@ -103,9 +103,12 @@ struct cstate {
 	/* claims in log order, for frequency caps across campaigns */
 	struct dlog *dl;
 	size_t ndl, dl_alloc;
-	/* circuit breaker: bit 0 = the newest attempt failed at the provider */
-	uint32_t brk_ring;
-	uint32_t brk_seen; /* attempts since the last status change */
+	/* circuit breaker: the newest BREAKER_WINDOW attempt results by
+	 * time (newest first), and the time of the newest status that is not
+	 * the breaker's: only attempts since then count (log order free) */
+	struct brk_rec { int64_t ts; int64_t failed; } brk[BREAKER_WINDOW];
+	uint32_t n_brk;
+	int64_t brk_since;
 	struct outcome_rec recent[RECENT_MAX];
 	size_t n_recent; /* total seen; recent[] holds the newest RECENT_MAX */
 };

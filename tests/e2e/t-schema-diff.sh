@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Differential test: the JSON Schemas in schemas/ against the C loader
-# (`gitdial validate`). Every case in tests/schema-corpus/{config,campaign}/
+# (`gitdial validate`, `gitdial rules --check`). Every case in
+# tests/schema-corpus/{config,campaign,rules}/
 # {valid,invalid}/*.json is judged by both; they must agree with each other and
 # with the directory the case is in. Also checks that every schema is a valid
 # draft 2020-12 schema and that the rules pack (schemas/rules/) matches its schema.
@@ -86,7 +87,8 @@ done <"$work/meta.tsv"
 import glob, json, os, sys
 import jsonschema
 schemas, corpus = sys.argv[1], sys.argv[2]
-for kind, sname in (("config", "gitdial.schema.json"), ("campaign", "campaign.schema.json")):
+for kind, sname in (("config", "gitdial.schema.json"), ("campaign", "campaign.schema.json"),
+                    ("rules", "rules/rules.schema.json")):
     with open(os.path.join(schemas, sname), encoding="utf-8") as f:
         v = jsonschema.Draft202012Validator(json.load(f), format_checker=jsonschema.FormatChecker())
     for p in sorted(glob.glob(os.path.join(corpus, kind, "*", "*.json"))):
@@ -143,12 +145,16 @@ while IFS="$(printf '\t')" read -r rel schema_says schema_err; do
 		continue
 	fi
 
-	repo=$work/repo
-	if [ "$kind" = config ]; then make_repo "$repo" "$corpus/$rel" ""
-	else make_repo "$repo" "" "$corpus/$rel"; fi
-
 	rc=0
-	"$GITDIAL" validate --repo "$repo" --format json >"$work/out" 2>"$work/err" || rc=$?
+	if [ "$kind" = rules ]; then
+		# a rules pack: as `gitdial rules --check` reads a repository's layer
+		"$GITDIAL" rules --check "$corpus/$rel" --format json >"$work/out" 2>"$work/err" || rc=$?
+	else
+		repo=$work/repo
+		if [ "$kind" = config ]; then make_repo "$repo" "$corpus/$rel" ""
+		else make_repo "$repo" "" "$corpus/$rel"; fi
+		"$GITDIAL" validate --repo "$repo" --format json >"$work/out" 2>"$work/err" || rc=$?
+	fi
 	case $rc in
 	0) loader_says=valid ;;
 	1) loader_says=invalid ;;
