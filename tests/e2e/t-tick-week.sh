@@ -78,10 +78,10 @@ done
 expect_eq "ticks over the week ran without error ($ticks ticks, until $now)" 0 "$fails"
 ok_if "both campaigns completed within the week" \
 	test "$(git -C "$R" grep -h -e '"status":"completed"' HEAD -- outcomes | wc -l)" -eq 2
-ok_if "world: every dispatch inside the rules, all zones, DST, bans and holidays included" \
-	$AUDIT "$R" world --windows --caps
+ok_if "world: every dispatch inside the rules (all zones, DST, bans, holidays), caps, ladder, every row final" \
+	$AUDIT "$R" world --windows --caps --complete
 ok_if "office hours: every dispatch inside campaign window and rules, caps across both" \
-	$AUDIT "$R" office-hours --windows --caps
+	$AUDIT "$R" office-hours --windows --caps --complete
 # the rules were exercised, not just unused
 /usr/bin/python3 - "$R" > $TMP/exercised <<'PY'
 import json, subprocess, sys

@@ -8,7 +8,9 @@ Checks, failing with a message naming the event:
   - every (attempt_id, event) of dispatched/placed/outcome appears once;
   - attempts of a phone are numbered 1..k with k <= 1 + retries.max;
   - attempt n+1 is dispatched only after attempt n's outcome (never two
-    in flight for one number);
+    in flight for one number), and no sooner than the retry ladder's
+    cool-down (pacing.retries.cooldown_minutes, a number or one per
+    retry, the last repeating) when attempt n counted;
   - --windows: every dispatch is inside the campaign window, every hours
     rule and outside every banned weekday and holiday of the rules pack
     (schemas/rules/rules.json with the repository's rules/*.json layered
@@ -150,6 +152,8 @@ def main():
     camp = json.loads(git(repo, "show", "HEAD:campaigns/%s/campaign.json" % cid))
     pacing = camp.get("pacing", {})
     rmax = pacing.get("retries", {}).get("max", 0)
+    ladder = pacing.get("retries", {}).get("cooldown_minutes", 0)
+    ladder = ladder if isinstance(ladder, list) else [ladder]
     files = sorted(f for f in git(repo, "ls-tree", "-r", "--name-only", "HEAD",
                                   "outcomes/%s" % cid).decode().split("\n") if f.endswith(".jsonl"))
     events = []
@@ -203,6 +207,14 @@ def main():
                 if by_n[n]["d"] < prev["o"]:
                     fail("+%s attempt %d dispatched at %s before attempt %d ended at %s"
                          % (digits, n, by_n[n]["d"], n - 1, prev["o"]))
+                # a counted attempt is followed after the ladder's cool-down
+                used = sum(1 for k in ns[:ns.index(n)] if k in counted)
+                if n - 1 in counted and used >= 1:
+                    cool = ladder[min(used - 1, len(ladder) - 1)] * 60
+                    if (by_n[n]["d"] - prev["o"]).total_seconds() < cool:
+                        fail("+%s attempt %d at %s only %ds after attempt %d ended (cool-down %d min)"
+                             % (digits, n, by_n[n]["d"], (by_n[n]["d"] - prev["o"]).total_seconds(),
+                                n - 1, cool // 60))
     checked = 0
     if want_windows:
         rules = Rules(repo)
