@@ -166,6 +166,7 @@ static int camp_state_load(struct round *r, const struct repo_campaign *rc2,
 
 #define CAPS_HORIZON_S (2160L * 3600) /* the longest cap period a pack allows */
 
+/* Adds a campaign's claims within CAPS_HORIZON_S of now to the round's caps. */
 static int caps_add_state(struct round *r, const struct cstate *st)
 {
 	size_t k;

@@ -159,8 +159,37 @@ expect_eq "plan counts the rows without consent" 2 \
 expect_eq "tick: two dialed, two skipped as no_consent" "2 2" \
 	"$(git -C "$R" grep -h '"dispatched"' HEAD -- outcomes/consent | wc -l) $(git -C "$R" grep -h '"reason":"no_consent"' HEAD -- outcomes/consent | wc -l)"
 
+# --- the disclosure decision reaches the provider function ------------------------
+# the tick runs gitdial-<provider> from its own directory: a copy of gitdial
+# beside a gitdial-sim that records each request and hands it to the real one
+mkdir -p "$TMP/bin" "$TMP/req"
+cp "$GITDIAL" "$TMP/bin/gitdial"
+printf '#!/bin/sh\nreq=$(cat)\nprintf "%%s\\n" "$req" > "%s/req/$$.json"\nprintf "%%s" "$req" | exec "%s/gitdial-sim" "$@"\n' \
+	"$TMP" "$BIN" > "$TMP/bin/gitdial-sim"
+chmod +x "$TMP/bin/gitdial-sim"
+mkdir -p "$R/campaigns/disc"
+printf 'phone,name,language\n+14155550301,A,ar\n+14155550302,B,en\n+12125550303,C,ar\n+442079460958,D,\n' \
+	> "$R/campaigns/disc/audience.csv"
+/usr/bin/python3 - "$R/campaigns/disc/campaign.json" <<'PY'
+import json, sys
+json.dump({"name": "Disclosure", "status": "scheduled", "account": "sim-main",
+           "start_at": "2026-11-24T15:00:00Z", "audience": {"csv": "audience.csv"},
+           "pacing": {"concurrency": 5}}, open(sys.argv[1], "w"), indent=2)
+PY
+git_commit_all "$R" "disc"
+"$TMP/bin/gitdial" tick --repo "$R" --now 2026-11-24T18:00:00Z >/dev/null
+expect_eq "disclosure per recipient and language: California (ar, en) and the UK yes, New York no" \
+	"+12125550303:None|+14155550301:قد يتم تسجيل هذه المكالمة.|+14155550302:This call may be recorded.|+442079460958:This call may be recorded." \
+	"$(/usr/bin/python3 -c 'import glob, json, sys
+rows = []
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    j = json.load(open(f))
+    if j.get("action") == "dial" and j.get("campaign") == "disc":
+        rows.append("%s:%s" % (j["to"], j.get("disclosure")))
+print("|".join(sorted(rows)))' "$TMP/req")"
+
 # --- the circuit breaker ----------------------------------------------------------
-git -C "$R" rm -q -r campaigns/ny campaigns/paris campaigns/later campaigns/short campaigns/consent
+git -C "$R" rm -q -r campaigns/ny campaigns/paris campaigns/later campaigns/short campaigns/consent campaigns/disc
 git -C "$R" commit -qm "only the breaker campaign"
 add_campaign "$R" brk 40 646 10 2
 schedule "$R" brk 2026-11-24T15:00:00Z
