@@ -68,7 +68,11 @@ struct dlog {
  * a newer `status` event that is not the breaker's (a `gitdial resume`,
  * or the tick's own "paused in campaign.json" / "resumed in
  * campaign.json" when an operator pauses and then schedules the campaign
- * again); any such event also starts the count afresh.
+ * again); any such event also starts the count afresh: only attempts
+ * whose outcome is at or after its ts count (by time, not log order).
+ * "Failed at the provider or transport level": an outcome with an error
+ * of any kind but invalid_number (transient, rate_limited, auth,
+ * rejected, not_placed, ...), or a `failed` call without one.
  */
 #define BREAKER_WINDOW 20
 #define BREAKER_FAILED 10
