@@ -29,8 +29,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 DATA     := gd_data_phone_zones=schemas/data/phone-zones.txt \
             gd_data_nanp_regions=schemas/data/nanp-regions.txt \
-            gd_data_legal_windows=schemas/data/legal-windows.json \
-            gd_data_disclosure=schemas/data/disclosure.json \
+            gd_data_rules=schemas/rules/rules.json \
             gd_data_template=$(B)/gen/template.tar
 TEMPLATE := $(shell find campaigns -type f 2>/dev/null)
 CORE_OBJ := $(call obj,$(CORE_SRC)) $(B)/obj/gen/data.o

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "new", cmd_new, "create a campaign (a wizard, or flags)" },
 	{ "dnc", cmd_dnc, "the do-not-call list: add, remove, list, check" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
+	{ "rules", cmd_rules, "the compliance rules pack, by jurisdiction or number" },
 };
 
 static void usage(FILE *f)

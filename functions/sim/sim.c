@@ -8,7 +8,8 @@
  * Calls it has "created" are remembered under $GITDIAL_SPOOL/.sim/, so
  * `status` can tell the runner whether a claimed call exists.
  * GITDIAL_SIM_FAULT=ambiguous creates the call and then answers as if
- * the connection dropped; =lost answers the same without creating it.
+ * the connection dropped; =lost answers the same without creating it;
+ * =down fails every dial as transient (the carrier is unavailable).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -143,6 +144,9 @@ static cJSON *sim_dial(const cJSON *req)
 			       "phone number", to);
 	if (fault && !strcmp(fault, "lost"))
 		return fn_fail("ambiguous", "timeout", "no response from the carrier");
+	/* the carrier is down: every call fails at the provider (breaker tests) */
+	if (fault && !strcmp(fault, "down"))
+		return fn_fail("transient", "503", "the carrier is unavailable");
 	x = cJSON_GetObjectItemCaseSensitive(acct, "seed");
 	if (cJSON_IsNumber(x))
 		seed = (long)x->valuedouble;

@@ -31,7 +31,8 @@ struct zone_row {
 	size_t count;
 	int open;
 	time_t next;
-	char rules[160];
+	char rules[256];
+	char why[96]; /* what keeps it closed for a week */
 };
 
 static void fmt_time(char *out, size_t n, time_t t)
@@ -150,7 +151,8 @@ int cmd_plan(int argc, char **argv)
 	    !(zr = calloc(rc_->aud->n_places + 1, sizeof(*zr))))
 		goto cleanup;
 	for (i = 0; i < rc_->aud->n_places; i++)
-		open[i] = (uint8_t)place_is_open(&rc_->aud->places[i], &rc_->c->window, now);
+		open[i] = (uint8_t)place_is_open(r->rules, &rc_->aud->places[i],
+						 &rc_->c->window, now);
 	for (i = 0; i < rc_->aud->n; i++) {
 		const struct place *p = &rc_->aud->places[rc_->aud->r[i].place];
 		char z[256];
@@ -168,7 +170,8 @@ int cmd_plan(int argc, char **argv)
 			snprintf(zr[j].zones, sizeof(zr[j].zones), "%s", z);
 			zr[j].source = p->source;
 			zr[j].open = open[rc_->aud->r[i].place];
-			zr[j].next = place_next_open(p, &rc_->c->window, now, WEEK);
+			zr[j].next = place_next_open(r->rules, p, &rc_->c->window, now,
+						     WEEK, zr[j].why, sizeof(zr[j].why));
 			snprintf(zr[j].rules, sizeof(zr[j].rules), "%s", p->rule_ids);
 			nzr++;
 		}
@@ -225,6 +228,7 @@ int cmd_plan(int argc, char **argv)
 				cJSON_AddStringToObject(z, "opens", t);
 			} else {
 				cJSON_AddNullToObject(z, "opens");
+				cJSON_AddStringToObject(z, "closed_by", zr[j].why);
 			}
 			cJSON_AddStringToObject(z, "rules", zr[j].rules);
 			cJSON_AddItemToArray(arr, z);
@@ -280,9 +284,12 @@ int cmd_plan(int argc, char **argv)
 			char when[40];
 			if (zr[j].open)
 				snprintf(when, sizeof(when), "open now");
-			else {
+			else if (zr[j].next) {
 				fmt_time(t, sizeof(t), zr[j].next);
 				snprintf(when, sizeof(when), "opens %s", t);
+			} else {
+				snprintf(when, sizeof(when), "closed a week by %s",
+					 zr[j].why);
 			}
 			printf("| %zu | %s | %s | %s | %s |\n", zr[j].count, zr[j].zones,
 			       zone_source_names[zr[j].source], when, zr[j].rules);

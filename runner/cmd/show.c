@@ -105,7 +105,7 @@ static int view_fill(struct view *v, const struct repo *r,
 		goto cleanup;
 	}
 	for (i = 0; i < a->n_places; i++)
-		open[i] = (uint8_t)place_is_open(&a->places[i], &c->window, now);
+		open[i] = (uint8_t)place_is_open(r->rules, &a->places[i], &c->window, now);
 	memset(&in, 0, sizeof(in));
 	in.c = c;
 	in.a = a;
@@ -127,7 +127,7 @@ static int view_fill(struct view *v, const struct repo *r,
 		if (open[p] || rstate_eligible(c, &st->r[i], now, &when) != EL_NOW)
 			continue;
 		if (!next[p])
-			next[p] = place_next_open(&a->places[p], &c->window, now, WEEK);
+			next[p] = place_next_open(r->rules, &a->places[p], &c->window, now, WEEK, NULL, 0);
 		if (next[p] && (!v->next_open || next[p] < v->next_open))
 			v->next_open = next[p];
 	}

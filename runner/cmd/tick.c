@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "caps.h"
 #include "cmd.h"
 #include "dnc.h"
 #include "err.h"
@@ -79,6 +80,7 @@ struct round {
 	int have_src;
 	struct repo *repo;
 	struct dnc *dnc;
+	struct caps *caps; /* dispatches per number, for frequency caps */
 	struct camp *camps;
 	size_t n;
 	struct spool_list spool;
@@ -120,6 +122,8 @@ static void round_release(struct round *r)
 	r->repo = NULL;
 	dnc_free(r->dnc);
 	r->dnc = NULL;
+	caps_free(r->caps);
+	r->caps = NULL;
 	if (r->have_src)
 		src_release_tree(&r->src);
 	r->have_src = 0;
@@ -138,6 +142,74 @@ static struct camp *camp_find(struct round *r, const char *id)
 		if (!strcmp(r->camps[i].rc->id, id))
 			return &r->camps[i];
 	return NULL;
+}
+
+/* A campaign's state from its log, through the derived cache. */
+static int camp_state_load(struct round *r, const struct repo_campaign *rc2,
+			   struct cstate *st)
+{
+	char cpath[PATH_MAX], key[128], cj[41], cjpath[128];
+	size_t replayed;
+	int rc;
+
+	snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc2->id);
+	r->src.content_id(&r->src, cjpath, cj);
+	snprintf(key, sizeof(key), "%.40s:%.40s:%zu", rc2->audience_oid, cj,
+		 rules_count(r->repo->rules));
+	snprintf(cpath, sizeof(cpath), "%s/gitdial/cache/%s.state",
+		 git_repository_path(store_repo(r->st)), rc2->id);
+	if ((rc = state_init(st, rc2->aud)))
+		return rc;
+	return cache_replay(st, &r->src, rc2->id,
+			    getenv("GITDIAL_NO_CACHE") ? NULL : cpath, key,
+			    &replayed);
+}
+
+#define CAPS_HORIZON_S (2160L * 3600) /* the longest cap period a pack allows */
+
+/* Adds a campaign's claims within CAPS_HORIZON_S of now to the round's caps. */
+static int caps_add_state(struct round *r, const struct cstate *st)
+{
+	size_t k;
+	int rc;
+
+	for (k = 0; k < st->ndl; k++) {
+		const struct dlog *x = &st->dl[k];
+		if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S || x->idx >= st->n)
+			continue;
+		if ((rc = caps_add(r->caps, st->aud->r[x->idx].key, (time_t)x->ts)))
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The dispatches of every campaign of this round within the longest cap
+ * period, by number: frequency caps count across campaigns.
+ */
+static int caps_build(struct round *r)
+{
+	size_t i, k;
+	int rc;
+
+	if ((rc = caps_new(&r->caps)))
+		return rc;
+	for (i = 0; i < r->n; i++)
+		if ((rc = caps_add_state(r, &r->camps[i].st)))
+			return rc;
+	/* another shard's campaigns count too: read, never planned here */
+	for (k = 0; k < r->repo->n; k++) {
+		const struct repo_campaign *rc2 = &r->repo->v[k];
+		struct cstate st;
+		if (!rc2->c || !rc2->aud || camp_find(r, rc2->id))
+			continue;
+		if ((rc = camp_state_load(r, rc2, &st)) == 0)
+			rc = caps_add_state(r, &st);
+		state_release(&st);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 /* Loads the repository at head and every campaign's state. */
@@ -176,24 +248,11 @@ static int round_load(struct round *r, struct diags *d)
 		c->acct = config_account(r->repo->cfg, rc2->c->account);
 		buf_init(&c->lines, LEDGER_FILE_MAX);
 		buf_init(&c->placed, LEDGER_FILE_MAX);
-		{
-			char cpath[PATH_MAX], key[128], cj[41], cjpath[128];
-			size_t replayed;
-			snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc2->id);
-			r->src.content_id(&r->src, cjpath, cj);
-			snprintf(key, sizeof(key), "%.40s:%.40s:%zu", rc2->audience_oid,
-				 cj, rules_count(r->repo->rules));
-			snprintf(cpath, sizeof(cpath), "%s/gitdial/cache/%s.state",
-				 git_repository_path(store_repo(r->st)), rc2->id);
-			if ((rc = state_init(&c->st, rc2->aud)) ||
-			    (rc = cache_replay(&c->st, &r->src, rc2->id,
-					       getenv("GITDIAL_NO_CACHE") ? NULL : cpath,
-					       key, &replayed)))
-				return rc;
-		}
+		if ((rc = camp_state_load(r, rc2, &c->st)))
+			return rc;
 		c->loaded = 1;
 	}
-	return 0;
+	return caps_build(r);
 }
 
 /* Appends a spooled event to its campaign's lines, once (SPEC §4 step 2). */
@@ -467,6 +526,93 @@ cleanup:
 	free(att);
 }
 
+#define PLACE_WHY_MAX 96
+#define NEVER_HORIZON_S (8L * 86400) /* a week and a day: every weekday seen */
+
+/*
+ * Each place's verdict at now: open, closed (the recipient waits), or
+ * never open again before the campaign ends (end_at, or within
+ * NEVER_HORIZON_S: the weekly rules are periodic), with the rule ids
+ * that close it in (*why)[place] for the skip reason.
+ */
+static int places_judge(struct round *r, const struct campaign *cp,
+			const struct audience *a, uint8_t **open,
+			char (**why)[PLACE_WHY_MAX])
+{
+	const struct rules *ru = r->repo->rules;
+	long horizon = NEVER_HORIZON_S;
+	size_t i;
+
+	*open = calloc(a->n_places + 1, 1);
+	*why = calloc(a->n_places + 1, sizeof(**why));
+	if (!*open || !*why)
+		return gd_error_set("out of memory");
+	/* a call must start before end_at */
+	if (cp->end_at && cp->end_at - 1 - r->o->now < horizon)
+		horizon = (long)(cp->end_at - 1 - r->o->now);
+	for (i = 0; i < a->n_places; i++) {
+		const struct place *p = &a->places[i];
+		if (place_is_open(ru, p, &cp->window, r->o->now))
+			(*open)[i] = PLACE_OPEN;
+		else if (horizon > 0 &&
+			 !place_next_open(ru, p, &cp->window, r->o->now, horizon,
+					  (*why)[i], PLACE_WHY_MAX))
+			(*open)[i] = PLACE_NEVER;
+	}
+	return 0;
+}
+
+struct admit_ctx {
+	struct round *r;
+	const struct audience *a;
+	uint64_t key;
+};
+
+static size_t cap_count(void *ctx, long period_s)
+{
+	struct admit_ctx *x = ctx;
+
+	return caps_count(x->r->caps, x->key, x->r->o->now, period_s);
+}
+
+/* Frequency caps across campaigns: may recipient i be dialed now? */
+static int cap_admit(void *ctx, uint32_t i)
+{
+	struct admit_ctx *x = ctx;
+	const struct recipient *rc = &x->a->r[i];
+
+	x->key = rc->key;
+	if (place_cap(x->r->repo->rules, &x->a->places[rc->place], x->r->o->now,
+		      cap_count, x, NULL))
+		return 0;
+	/* counted now, so another campaign in this tick sees it */
+	caps_add(x->r->caps, rc->key, x->r->o->now);
+	return 1;
+}
+
+/*
+ * The circuit breaker: when at least half of the campaign's last
+ * BREAKER_WINDOW attempts failed at the provider or transport level,
+ * log a pause (reason starting with BREAKER_PREFIX) and return 1.
+ */
+static int breaker_check(struct round *r, struct camp *c)
+{
+	char why[200];
+	int failed, of;
+	size_t before;
+
+	if (!state_breaker(&c->st, &failed, &of))
+		return 0;
+	snprintf(why, sizeof(why), BREAKER_PREFIX " %d of the last %d attempts "
+		 "failed at the provider or transport level (threshold %d); "
+		 "resume with gitdial resume", failed, of, BREAKER_FAILED);
+	before = c->lines.len;
+	ev_status(&c->lines, r->o->now, c->rc->id, "paused", why);
+	ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+	c->eff = ST_PAUSED;
+	return 1;
+}
+
 /* Status transitions, skips and the batch for one campaign (steps 4-6, 8). */
 static int plan_campaign(struct round *r, struct camp *c)
 {
@@ -474,7 +620,9 @@ static int plan_campaign(struct round *r, struct camp *c)
 	const struct audience *a = c->rc->aud;
 	struct select_in in;
 	struct select_out out;
+	struct admit_ctx actx;
 	uint8_t *open = NULL;
+	char (*never)[PLACE_WHY_MAX] = NULL;
 	size_t i, before, mark;
 	int rc = 0;
 	const char *caller = campaign_caller_id(cp, r->repo->cfg);
@@ -482,6 +630,17 @@ static int plan_campaign(struct round *r, struct camp *c)
 	c->eff = state_effective(cp, &c->st, r->o->now);
 	if (c->eff == ST_COMPLETED || c->eff == ST_FAILED)
 		return 0;
+	/* the circuit breaker pauses a dialing campaign itself */
+	if (c->eff == ST_DIALING && breaker_check(r, c))
+		return 0;
+	/* an operator's pause in campaign.json takes over a breaker pause,
+	 * so scheduling it again afterwards resumes it */
+	if (c->eff == ST_PAUSED && cp->desired == WANT_PAUSED &&
+	    state_breaker_paused(&c->st)) {
+		before = c->lines.len;
+		ev_status(&c->lines, r->o->now, cp->id, "paused", "paused in campaign.json");
+		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+	}
 	if (c->eff != c->st.logged && c->eff != ST_DRAFT) {
 		const char *why = c->eff == ST_SCHEDULED ? "scheduled in campaign.json"
 			: c->eff == ST_PAUSED ? "paused in campaign.json"
@@ -505,10 +664,8 @@ static int plan_campaign(struct round *r, struct camp *c)
 			return rc;
 		c->skipped++;
 	}
-	if (!(open = calloc(a->n_places + 1, 1)))
-		return gd_error_set("out of memory");
-	for (i = 0; i < a->n_places; i++)
-		open[i] = (uint8_t)place_is_open(&a->places[i], &cp->window, r->o->now);
+	if ((rc = places_judge(r, cp, a, &open, &never)))
+		return rc;
 	memset(&in, 0, sizeof(in));
 	in.c = cp;
 	in.a = a;
@@ -517,9 +674,22 @@ static int plan_campaign(struct round *r, struct camp *c)
 	in.place_open = open;
 	in.now = r->o->now;
 	in.slots = c->slots;
+	actx.r = r;
+	actx.a = a;
+	in.admit = cap_admit;
+	in.admit_ctx = &actx;
 	if ((rc = select_batch(&out, &in))) {
 		free(open);
+		free(never);
 		return rc;
+	}
+	for (i = 0; !rc && i < out.n_never; i++) {
+		char phone[PHONE_MAX];
+		const struct recipient *x = &a->r[out.never[i]];
+		audience_phone(phone, x);
+		rc = ev_skipped(&c->lines, r->o->now, cp->id, phone, x->line,
+				never[x->place]);
+		c->skipped++;
 	}
 	for (i = 0; !rc && i < out.n_dnc_skip; i++) {
 		char phone[PHONE_MAX];
@@ -552,6 +722,7 @@ static int plan_campaign(struct round *r, struct camp *c)
 		c->dispatched = c->n_pick;
 	}
 	free(open);
+	free(never);
 	select_release(&out);
 	if (rc)
 		return rc;

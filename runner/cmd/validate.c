@@ -31,7 +31,8 @@ static const char *path_campaign(const char *p, char *id, size_t n)
 		return id;
 	}
 	if (!strcmp(p, "gitdial.json") || !strncmp(p, "segments/", 9) ||
-	    !strncmp(p, "dnc/", 4) || !strcmp(p, ".") || !*p)
+	    !strncmp(p, "dnc/", 4) || !strncmp(p, RULES_DIR "/", 5) ||
+	    !strcmp(p, ".") || !*p)
 		return "*";
 	return NULL;
 }
@@ -80,8 +81,14 @@ int cmd_validate(int argc, char **argv)
 		if (repo_load(&r, &s, NULL, REPO_AUDIENCE, &d) == GD_ERROR)
 			rc = 1;
 		campaigns = r ? r->n : 0;
-		if (r)
+		if (r) {
+			struct rules *ru = NULL;
 			dnc_validate(&s, &d);
+			/* the repository's own rules packs (rules/ *.json) */
+			if (rules_load_layered(&ru, &s, &d) == GD_ERROR)
+				rc = 1;
+			rules_free(ru);
+		}
 	} else {
 		/* config once, then each named campaign */
 		if (repo_load(&r, &s, NULL, REPO_CONFIG_ONLY, &d))

@@ -14,7 +14,7 @@
 #include "util.h"
 #include "banned.h"
 
-#define AUD_MAGIC "GDAUD004"
+#define AUD_MAGIC "GDAUD005"
 #define AUD_ALIGN 16 /* the arrays start aligned: they are used in place */
 
 struct aud_head {
@@ -30,8 +30,10 @@ struct aud_head {
 struct place_disk {
 	int32_t n_zones, source, disclosure, pad;
 	char jurisdictions[160];
-	char rule_ids[160];
+	char rule_ids[256];
 	struct daywin legal;
+	uint16_t rix[PLACE_MAX_RULES];
+	int32_t n_rix, pad2;
 };
 
 int audience_save(const struct audience *a, const char *path, const char *key)
@@ -79,6 +81,8 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 		memcpy(pd.jurisdictions, p->jurisdictions, sizeof(pd.jurisdictions));
 		memcpy(pd.rule_ids, p->rule_ids, sizeof(pd.rule_ids));
 		pd.legal = p->legal;
+		memcpy(pd.rix, p->rix, sizeof(pd.rix));
+		pd.n_rix = p->n_rix;
 		rc = buf_put(&pl, &pd, sizeof(pd));
 		for (k = 0; !rc && k < p->n_zones; k++)
 			rc = buf_put(&pl, p->zones[k], strlen(p->zones[k]) + 1);
@@ -209,7 +213,8 @@ int audience_load(struct audience **out, const char *path, const char *key,
 			goto bad;
 		memcpy(&pd, x, sizeof(pd));
 		if (pd.n_zones < 0 || pd.n_zones > PLACE_MAX_ZONES || pd.source < 0 ||
-		    pd.source > ZSRC_UNKNOWN)
+		    pd.source > ZSRC_UNKNOWN || pd.n_rix < 0 ||
+		    pd.n_rix > PLACE_MAX_RULES)
 			goto bad;
 		pl->n_zones = pd.n_zones;
 		pl->source = (enum zone_source)pd.source;
@@ -219,6 +224,12 @@ int audience_load(struct audience **out, const char *path, const char *key,
 		memcpy(pl->rule_ids, pd.rule_ids, sizeof(pl->rule_ids));
 		pl->rule_ids[sizeof(pl->rule_ids) - 1] = '\0';
 		pl->legal = pd.legal;
+		pl->n_rix = pd.n_rix;
+		for (k = 0; k < pd.n_rix; k++) {
+			if (pd.rix[k] >= rules_count(rules))
+				goto bad;
+			pl->rix[k] = pd.rix[k];
+		}
 		for (k = 0; k < pd.n_zones; k++)
 			if (!(x = take_str(&p, end)) ||
 			    !(pl->zones[k] = rules_zone(rules, x)))

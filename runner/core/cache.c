@@ -11,7 +11,7 @@
 #include "util.h"
 #include "banned.h"
 
-#define CACHE_MAGIC "GDSTATE3"
+#define CACHE_MAGIC "GDSTATE4"
 #define CACHE_ALIGN 64 /* the recipients' array starts aligned: it is used in place */
 #define CACHE_SAVE_FILES 48 /* new log files replayed before the cache is rewritten */
 
@@ -19,7 +19,7 @@ struct head {
 	char magic[8];
 	uint32_t sizeof_state, sizeof_rstate, sizeof_flight;
 	char key[128];
-	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc;
+	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc, ndl;
 };
 
 int cache_file_write(const char *path, const struct iovec *v, int n)
@@ -65,7 +65,8 @@ static char *load(struct cstate *st, const char *path, const char *key,
 		goto fail;
 	need = pad_to(sizeof(h) + sizeof(*st)) + h.n * sizeof(struct rstate) +
 	       h.skipped_bytes + h.nfl * sizeof(struct flight) +
-	       h.analysis_alloc * sizeof(uint64_t) + h.nfiles * 40;
+	       h.analysis_alloc * sizeof(uint64_t) + h.ndl * sizeof(struct dlog) +
+	       h.nfiles * 40;
 	if (len != need)
 		goto fail;
 	p = data + sizeof(h);
@@ -90,6 +91,7 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	st->r = (struct rstate *)p;
 	st->r_map = token;
 	token = NULL;
+	st->dl = NULL;
 	p += h.n * sizeof(struct rstate);
 	if (h.skipped_bytes) {
 		if (!(st->skipped_line = malloc(h.skipped_bytes)))
@@ -111,6 +113,13 @@ static char *load(struct cstate *st, const char *path, const char *key,
 		memcpy(st->analysis, p, h.analysis_alloc * sizeof(uint64_t));
 		p += h.analysis_alloc * sizeof(uint64_t);
 	}
+	st->dl_alloc = st->ndl = h.ndl;
+	if (h.ndl) {
+		if (!(st->dl = malloc(h.ndl * sizeof(struct dlog))))
+			goto fail_state;
+		memcpy(st->dl, p, h.ndl * sizeof(struct dlog));
+		p += h.ndl * sizeof(struct dlog);
+	}
 	if (!(ids = malloc(h.nfiles * 40 + 1)))
 		goto fail_state;
 	memcpy(ids, p, h.nfiles * 40);
@@ -128,7 +137,7 @@ static int save(const struct cstate *st, const char *path, const char *key,
 		const struct src_files *files)
 {
 	static const char zeros[CACHE_ALIGN];
-	struct iovec v[8];
+	struct iovec v[9];
 	struct head h;
 	char *ids = NULL;
 	size_t i;
@@ -145,6 +154,7 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	h.skipped_bytes = st->skipped_line ? st->skipped_line_max / 8 + 1 : 0;
 	h.nfl = st->nfl;
 	h.analysis_alloc = st->analysis_alloc;
+	h.ndl = st->ndl;
 	if (!(ids = malloc(files->n * 40 + 1)))
 		return gd_error_set("out of memory");
 	for (i = 0; i < files->n; i++)
@@ -166,10 +176,13 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	v[5].iov_len = st->analysis_alloc * sizeof(uint64_t);
 	v[6].iov_base = ids;
 	v[6].iov_len = files->n * 40;
+	v[8].iov_base = st->dl;
+	v[8].iov_len = st->ndl * sizeof(*st->dl);
 	{
 		/* the padding goes between the state and the array */
-		struct iovec w[8] = { v[0], v[1], v[7], v[2], v[3], v[4], v[5], v[6] };
-		rc = cache_file_write(path, w, 8);
+		struct iovec w[9] = { v[0], v[1], v[7], v[2], v[3], v[4], v[5],
+				      v[8], v[6] };
+		rc = cache_file_write(path, w, 9);
 	}
 	free(ids);
 	return rc;

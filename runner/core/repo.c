@@ -65,9 +65,9 @@ found:
 		snprintf(cjpath, sizeof(cjpath), "%s/%s/campaign.json", rc->top,
 			 rc->id);
 		s->content_id(s, cjpath, cj);
-		snprintf(cache_key, sizeof(cache_key), "%.40s:%.40s:%u:%zu",
+		snprintf(cache_key, sizeof(cache_key), "%.40s:%.40s:%u:%016llx",
 			 rc->audience_oid, cj, flags & (REPO_PLACES | REPO_VARS),
-			 r->rules ? rules_count(r->rules) : 0);
+			 r->rules ? (unsigned long long)rules_digest(r->rules) : 0ULL);
 		snprintf(cache_path, sizeof(cache_path), "%s/%s.audience",
 			 cache_dir, rc->id);
 		if (!audience_load(&rc->aud, cache_path, cache_key, r->rules))
@@ -166,8 +166,15 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 		rc = GD_EINVALID;
 		goto cleanup;
 	}
-	if ((flags & REPO_PLACES) && (rc = rules_load(&r->rules)))
+	/* the embedded rules pack, with the repository's rules/ over it */
+	if ((flags & REPO_PLACES) &&
+	    (rc = rules_load_layered(&r->rules, s, d)) && rc != GD_EINVALID)
 		goto cleanup;
+	if (rc == GD_EINVALID) {
+		rc = gd_error_set("the rules pack in %s/ is invalid; fix it first "
+				  "(gitdial validate)", RULES_DIR);
+		goto cleanup;
+	}
 	if (flags & REPO_CONFIG_ONLY)
 		goto cleanup;
 	top = flags & REPO_ARCHIVED ? "archived"

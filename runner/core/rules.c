@@ -1,22 +1,26 @@
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
+#include "jsonx.h"
 #include "rules.h"
+#include "store.h"
 #include "tz.h"
 #include "util.h"
 #include "banned.h"
 
 extern const char gd_data_phone_zones[], gd_data_nanp_regions[];
-extern const char gd_data_legal_windows[], gd_data_disclosure[];
-extern const size_t gd_data_phone_zones_len, gd_data_legal_windows_len,
-	gd_data_disclosure_len;
+extern const char gd_data_rules[];
+extern const size_t gd_data_phone_zones_len, gd_data_rules_len;
 
 const char *const zone_source_names[4] = {
 	"column", "area code", "country", "unknown"
 };
+const char *const rule_kind_names[4] = { "hours", "banned", "cap", "disclosure" };
 
 struct prefix_row {
 	char prefix[16];
@@ -34,12 +38,6 @@ struct prefix_index {
 	size_t max_len;
 };
 
-struct legal_rule {
-	char id[48];
-	char jurisdiction[12];
-	struct daywin hours;
-};
-
 struct rules {
 	struct prefix_row *zones;
 	size_t n_zones;
@@ -47,13 +45,29 @@ struct rules {
 	struct prefix_row *regions;
 	size_t n_regions;
 	struct prefix_index regions_ix;
-	struct legal_rule *legal;
-	size_t n_legal;
-	char (*disclosure)[12];
-	size_t n_disclosure;
+	struct rule *rules; /* the pack, layered packs applied */
+	size_t n_rules, rules_alloc;
+	cJSON **packs;      /* parsed packs: rows point into them */
+	size_t n_packs;
+	char **files;       /* file names rows point at */
+	size_t n_files;
+	uint64_t digest;
 	char **zone_names; /* interned zone strings for struct place */
 	size_t n_zone_names;
 };
+
+/* Interns a pack's file name for rows to point at; NULL-safe fallback. */
+static const char *rules_file_name(struct rules *r, const char *name)
+{
+	char **v = realloc(r->files, (r->n_files + 1) * sizeof(*v));
+
+	if (!v)
+		return RULES_DIR;
+	r->files = v;
+	if (!(v[r->n_files] = strdup(name)))
+		return RULES_DIR;
+	return v[r->n_files++];
+}
 
 static int cmp_prefix(const void *a, const void *b)
 {
@@ -152,100 +166,445 @@ static const struct prefix_row *longest(const struct prefix_row *rows,
 	return NULL;
 }
 
-static int parse_hours(struct daywin *w, const cJSON *hours, const char *id)
-{
-	const cJSON *h, *d;
 
-	daywin_clear(w);
-	cJSON_ArrayForEach(h, hours) {
-		const cJSON *days = cJSON_GetObjectItemCaseSensitive(h, "days");
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(h, "start");
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(h, "end");
-		int start = time_parse_hhmm(cJSON_GetStringValue(s), 0);
-		int end = time_parse_hhmm(cJSON_GetStringValue(e), 1);
-		unsigned mask = 0;
-		if (start < 0 || end < 0 || start >= end || !cJSON_IsArray(days))
-			return gd_error_set("legal-windows.json: rule '%s': bad hours "
-					    "(expected days, start < end as HH:MM)", id);
-		cJSON_ArrayForEach(d, days) {
-			int wd = weekday_parse(cJSON_GetStringValue(d));
-			if (wd < 0)
-				return gd_error_set("legal-windows.json: rule '%s': bad day",
-						    id);
-			mask |= 1u << wd;
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+long rules_day(int y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DD" → days since the epoch, or LONG_MIN; *year gets the year. */
+static long parse_date(const char *s, int *year)
+{
+	int y, m, d, n = 0;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+	    n != 10 || s[4] != '-' || s[7] != '-' || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 || y % 400 == 0))))
+		return LONG_MIN;
+	if (year)
+		*year = y;
+	return rules_day(y, m, d);
+}
+
+static int valid_id(const char *s)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 47 || !((s[0] >= 'a' && s[0] <= 'z') ||
+				   (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int valid_jurisdiction(const char *s)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (s && !strcmp(s, "default"))
+		return 1;
+	if (n < 2 || n > 6 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z')
+		return 0;
+	if (n == 2)
+		return 1;
+	if (s[2] != '-' || n < 4)
+		return 0;
+	for (i = 3; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+static int valid_url(const char *s)
+{
+	const char *p;
+
+	if (!s || (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)))
+		return 0;
+	p = strstr(s, "://") + 3;
+	if (!*p || *p == '/')
+		return 0;
+	for (; *p; p++)
+		if ((unsigned char)*p <= ' ')
+			return 0;
+	return 1;
+}
+
+static int days_mask(struct jctx *c, const cJSON *days, const char *path,
+		     unsigned *out)
+{
+	const cJSON *d;
+	char p[160];
+	int i = 0;
+
+	*out = 0;
+	if (!cJSON_IsArray(days) || !cJSON_GetArraySize(days)) {
+		jctx_error(c, path, "expected a non-empty array of weekdays "
+			   "(\"sun\"..\"sat\")");
+		return -1;
+	}
+	cJSON_ArrayForEach(d, days) {
+		int wd = weekday_parse(cJSON_GetStringValue(d));
+		snprintf(p, sizeof(p), "%s[%d]", path, i++);
+		if (wd < 0) {
+			jctx_error(c, p, "expected a weekday \"sun\"..\"sat\"");
+			return -1;
 		}
-		daywin_add(w, mask, start, end);
+		*out |= 1u << wd;
 	}
 	return 0;
 }
 
-static int load_legal(struct rules *r)
+static int parse_hours(struct jctx *c, struct rule *x, const cJSON *hours,
+		       const char *path)
 {
-	cJSON *root = cJSON_Parse(gd_data_legal_windows), *rule;
-	const cJSON *arr;
-	int rc = 0;
-	size_t i = 0;
+	const cJSON *h;
+	char p[160], q[200];
+	int i = 0;
 
-	arr = cJSON_GetObjectItemCaseSensitive(root, "rules");
-	if (!cJSON_IsArray(arr)) {
-		rc = gd_error_set("legal-windows.json: expected a \"rules\" array");
+	daywin_clear(&x->hours);
+	if (!cJSON_IsArray(hours) || !cJSON_GetArraySize(hours)) {
+		jctx_error(c, path, "an hours rule needs \"hours\": a non-empty array "
+			   "of {days, start, end}");
+		return -1;
+	}
+	cJSON_ArrayForEach(h, hours) {
+		static const char *const keys[] = { "days", "start", "end", NULL };
+		const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "start"));
+		const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "end"));
+		int start = time_parse_hhmm(s, 0), end = time_parse_hhmm(e, 1);
+		unsigned mask;
+		snprintf(p, sizeof(p), "%s[%d]", path, i++);
+		if (!cJSON_IsObject(h)) {
+			jctx_error(c, p, "expected an object {days, start, end}");
+			return -1;
+		}
+		jcheck_keys(c, h, p, keys);
+		if (start < 0 || end < 0 || start >= end) {
+			jctx_error(c, p, "expected start < end as HH:MM (end may be 24:00)"
+				   ", got \"%s\"-\"%s\"", s ? s : "?", e ? e : "?");
+			return -1;
+		}
+		snprintf(q, sizeof(q), "%s.days", p);
+		if (days_mask(c, cJSON_GetObjectItemCaseSensitive(h, "days"), q, &mask))
+			return -1;
+		daywin_add(&x->hours, mask, start, end);
+	}
+	return 0;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Fills x from row (at path "rules[i]"); problems go to c. 0 or -1. */
+static int parse_row(struct jctx *c, struct rule *x, const cJSON *row,
+		     const char *path)
+{
+	static const char *const keys[] = {
+		"id", "jurisdiction", "kind", "hours", "days", "year", "dates",
+		"max_calls", "period_hours", "required", "source", "effective",
+		"status", "note", NULL
+	};
+	static const char *const allowed[4][4] = {
+		{ "hours", NULL },
+		{ "days", "year", "dates", NULL },
+		{ "max_calls", "period_hours", NULL },
+		{ "required", NULL },
+	};
+	static const char *const specific[] = {
+		"hours", "days", "year", "dates", "max_calls", "period_hours",
+		"required", NULL
+	};
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "id"));
+	const char *j = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "jurisdiction"));
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "kind"));
+	const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "source"));
+	const char *eff = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "effective"));
+	const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "status"));
+	const cJSON *v;
+	char p[160];
+	size_t errors = c->d->errors;
+	int i, k;
+
+	memset(x, 0, sizeof(*x));
+	if (!cJSON_IsObject(row)) {
+		jctx_error(c, path, "expected an object (a rule row)");
+		return -1;
+	}
+	jcheck_keys(c, row, path, keys);
+	if (!valid_id(id))
+		jctx_error(c, jpath(p, sizeof(p), path, "id"), "expected an id of "
+			   "lower-case letters, digits and '-' (at most 47)");
+	else
+		snprintf(x->id, sizeof(x->id), "%s", id);
+	if (!valid_jurisdiction(j))
+		jctx_error(c, jpath(p, sizeof(p), path, "jurisdiction"), "expected "
+			   "a country code (US), a subdivision (US-FL) or \"default\"");
+	else
+		snprintf(x->jurisdiction, sizeof(x->jurisdiction), "%s", j);
+	/* no row without its source: the pack is cited data */
+	if (!src || !*src)
+		jctx_error(c, jpath(p, sizeof(p), path, "source"), "missing: every "
+			   "rule needs the URL of the law or summary it comes from");
+	else if (!valid_url(src))
+		jctx_error(c, jpath(p, sizeof(p), path, "source"), "expected an "
+			   "http(s) URL, got \"%s\"", src);
+	x->source = src;
+	if ((x->effective = parse_date(eff, NULL)) == LONG_MIN)
+		jctx_error(c, jpath(p, sizeof(p), path, "effective"), "expected the "
+			   "date the rule takes effect, YYYY-MM-DD");
+	if (status && strcmp(status, "confirmed") && strcmp(status, "secondary") &&
+	    strcmp(status, "unconfirmed"))
+		jctx_error(c, jpath(p, sizeof(p), path, "status"), "expected "
+			   "confirmed, secondary or unconfirmed");
+	x->status = status ? status : "";
+	x->note = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "note"));
+	for (k = 0; k < 4; k++)
+		if (kind && !strcmp(kind, rule_kind_names[k]))
+			break;
+	if (k == 4) {
+		jctx_error(c, jpath(p, sizeof(p), path, "kind"), "expected hours, "
+			   "banned, cap or disclosure");
+		return -1;
+	}
+	x->kind = (enum rule_kind)k;
+	if (j && !strcmp(j, "default") && x->kind != RK_HOURS)
+		jctx_error(c, jpath(p, sizeof(p), path, "jurisdiction"), "\"default\" "
+			   "is for hours rows only");
+	/* fields of another kind are mistakes, not extras */
+	for (i = 0; specific[i]; i++) {
+		int ok = 0;
+		for (k = 0; allowed[x->kind][k]; k++)
+			ok |= !strcmp(allowed[x->kind][k], specific[i]);
+		if (!ok && cJSON_GetObjectItemCaseSensitive(row, specific[i]))
+			jctx_error(c, jpath(p, sizeof(p), path, specific[i]),
+				   "not a field of a %s rule", rule_kind_names[x->kind]);
+	}
+	switch (x->kind) {
+	case RK_HOURS:
+		parse_hours(c, x, cJSON_GetObjectItemCaseSensitive(row, "hours"),
+			    jpath(p, sizeof(p), path, "hours"));
+		break;
+	case RK_BANNED: {
+		const cJSON *days = cJSON_GetObjectItemCaseSensitive(row, "days");
+		const cJSON *dates = cJSON_GetObjectItemCaseSensitive(row, "dates");
+		const cJSON *year = cJSON_GetObjectItemCaseSensitive(row, "year");
+		if (!days && !dates) {
+			jctx_error(c, path, "a banned rule needs \"days\" (weekdays) "
+				   "or \"year\" and \"dates\" (holidays)");
+			break;
+		}
+		if (days)
+			days_mask(c, days, jpath(p, sizeof(p), path, "days"),
+				  &x->banned_days);
+		if (!dates)
+			break;
+		if (!cJSON_IsNumber(year) || year->valuedouble < 2000 ||
+		    year->valuedouble > 2100 ||
+		    year->valuedouble != (double)(int)year->valuedouble) {
+			jctx_error(c, jpath(p, sizeof(p), path, "year"), "expected the "
+				   "year (2000-2100) the dates belong to");
+			break;
+		}
+		x->year = (int)year->valuedouble;
+		if (!cJSON_IsArray(dates) || !cJSON_GetArraySize(dates)) {
+			jctx_error(c, jpath(p, sizeof(p), path, "dates"), "expected a "
+				   "non-empty array of dates YYYY-MM-DD");
+			break;
+		}
+		x->dates = calloc((size_t)cJSON_GetArraySize(dates), sizeof(*x->dates));
+		if (!x->dates) {
+			jctx_error(c, path, "out of memory");
+			break;
+		}
+		i = 0;
+		cJSON_ArrayForEach(v, dates) {
+			int y = 0;
+			long day = parse_date(cJSON_GetStringValue(v), &y);
+			char q[200];
+			snprintf(q, sizeof(q), "%s.dates[%d]", path, i++);
+			if (day == LONG_MIN)
+				jctx_error(c, q, "expected a date YYYY-MM-DD");
+			else if (y != x->year)
+				jctx_error(c, q, "%s is not in the row's year %d",
+					   cJSON_GetStringValue(v), x->year);
+			else
+				x->dates[x->n_dates++] = day;
+		}
+		qsort(x->dates, x->n_dates, sizeof(*x->dates), cmp_long);
+		break;
+	}
+	case RK_CAP: {
+		long n = 0, h = 0;
+		if (!jget_int(c, row, path, "max_calls", 1, 8, &n) ||
+		    !jget_int(c, row, path, "period_hours", 1, 2160, &h)) {
+			if (!cJSON_GetObjectItemCaseSensitive(row, "max_calls") ||
+			    !cJSON_GetObjectItemCaseSensitive(row, "period_hours"))
+				jctx_error(c, path, "a cap rule needs max_calls (1-8) "
+					   "and period_hours (1-2160)");
+			break;
+		}
+		x->max_calls = (int)n;
+		x->period_s = h * 3600;
+		break;
+	}
+	case RK_DISCLOSURE:
+		v = cJSON_GetObjectItemCaseSensitive(row, "required");
+		if (!cJSON_IsBool(v))
+			jctx_error(c, jpath(p, sizeof(p), path, "required"), "expected "
+				   "true or false (whether a recording disclosure is "
+				   "required)");
+		x->required = cJSON_IsTrue(v);
+		break;
+	}
+	return c->d->errors > errors ? -1 : 0;
+}
+
+static int rules_grow(struct rules *r, size_t more)
+{
+	struct rule *v;
+	size_t want = r->n_rules + more;
+
+	if (want <= r->rules_alloc)
+		return 0;
+	if (!(v = realloc(r->rules, want * sizeof(*v))))
+		return gd_error_set("out of memory");
+	r->rules = v;
+	r->rules_alloc = want;
+	return 0;
+}
+
+/*
+ * Parses one pack and layers it over r: a row with an id r already has
+ * replaces that row; others are added. Problems go to d; the pack is
+ * applied only when it has none. Keeps the parsed JSON (rows point in).
+ */
+static int pack_apply(struct rules *r, const char *file, const char *text,
+		      size_t len, struct diags *d)
+{
+	struct jctx c = { file, text, len, d };
+	cJSON *root = NULL, **packs;
+	const cJSON *arr, *row;
+	struct rule *parsed = NULL;
+	size_t n = 0, i, k, errors = d->errors;
+	char path[64];
+	int rc = 0;
+
+	if (json_load(&root, &c))
+		return GD_EINVALID;
+	if (!cJSON_IsObject(root)) {
+		diags_add(d, DIAG_ERROR, file, 1, NULL, "expected a JSON object with "
+			  "a \"rules\" array");
+		rc = GD_EINVALID;
 		goto cleanup;
 	}
-	r->n_legal = (size_t)cJSON_GetArraySize(arr);
-	r->legal = calloc(r->n_legal + 1, sizeof(*r->legal));
-	if (!r->legal) {
+	{
+		static const char *const keys[] = { "$schema", "description", "rules", NULL };
+		jcheck_keys(&c, root, "", keys);
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(root, "rules");
+	if (!cJSON_IsArray(arr)) {
+		jctx_error(&c, "rules", "expected \"rules\": an array of rule rows");
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
+	if (!(parsed = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*parsed)))) {
 		rc = gd_error_set("out of memory");
 		goto cleanup;
 	}
-	cJSON_ArrayForEach(rule, arr) {
-		const char *id = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(rule, "id"));
-		const char *j = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(rule, "jurisdiction"));
-		const char *src = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(rule, "source"));
-		struct legal_rule *lr = &r->legal[i++];
-		if (!id || !j || !src || !*src) {
-			rc = gd_error_set("legal-windows.json: rule %zu needs id, "
-					  "jurisdiction and source", i);
-			goto cleanup;
-		}
-		snprintf(lr->id, sizeof(lr->id), "%s", id);
-		snprintf(lr->jurisdiction, sizeof(lr->jurisdiction), "%s", j);
-		if ((rc = parse_hours(&lr->hours,
-				      cJSON_GetObjectItemCaseSensitive(rule, "hours"),
-				      id)))
-			goto cleanup;
+	cJSON_ArrayForEach(row, arr) {
+		struct rule *x = &parsed[n];
+		snprintf(path, sizeof(path), "rules[%zu]", n);
+		n++;
+		parse_row(&c, x, row, path);
+		x->file = file;
+		x->line = json_line(text, len, path);
+		for (k = 0; k + 1 < n && x->id[0]; k++)
+			if (!strcmp(parsed[k].id, x->id))
+				jctx_error(&c, path, "duplicate rule id \"%s\" (also "
+					   "rules[%zu])", x->id, k);
 	}
+	if (d->errors > errors) {
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
+	if (!(packs = realloc(r->packs, (r->n_packs + 1) * sizeof(*packs))) ||
+	    rules_grow(r, n)) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
+	r->packs = packs;
+	r->packs[r->n_packs++] = root;
+	root = NULL;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < r->n_rules; k++)
+			if (!strcmp(r->rules[k].id, parsed[i].id))
+				break;
+		if (k < r->n_rules)
+			free(r->rules[k].dates);
+		else
+			r->n_rules++;
+		r->rules[k] = parsed[i];
+		parsed[i].dates = NULL;
+	}
+	r->digest = hash_fnv1a(text, len) ^ (r->digest * 0x100000001b3ULL);
 cleanup:
+	for (i = 0; parsed && i < n; i++)
+		free(parsed[i].dates);
+	free(parsed);
 	cJSON_Delete(root);
 	return rc;
 }
 
-static int load_disclosure(struct rules *r)
+int rules_check(const char *file, const char *text, size_t len,
+		struct diags *d)
 {
-	cJSON *root = cJSON_Parse(gd_data_disclosure), *j;
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "jurisdictions");
-	int rc = 0;
+	struct rules *r = calloc(1, sizeof(*r));
+	int rc;
 
-	if (!cJSON_IsArray(arr)) {
-		cJSON_Delete(root);
-		return gd_error_set("disclosure.json: expected a \"jurisdictions\" array");
-	}
-	r->disclosure = calloc((size_t)cJSON_GetArraySize(arr) + 1,
-			       sizeof(*r->disclosure));
-	if (!r->disclosure)
-		rc = gd_error_set("out of memory");
-	cJSON_ArrayForEach(j, arr) {
-		const char *name = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(j, "jurisdiction"));
-		if (rc || !name)
-			break;
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "required")))
-			continue;
-		snprintf(r->disclosure[r->n_disclosure++], 12, "%s", name);
-	}
-	cJSON_Delete(root);
+	if (!r)
+		return gd_error_set("out of memory");
+	rc = pack_apply(r, file, text, len, d);
+	rules_free(r);
+	return rc;
+}
+
+static int load_base(struct rules *r)
+{
+	struct diags d = { 0 };
+	int rc;
+
+	if ((rc = load_prefixes(&r->zones, &r->n_zones, gd_data_phone_zones,
+				"phone-zones.txt")) ||
+	    (rc = load_prefixes(&r->regions, &r->n_regions, gd_data_nanp_regions,
+				"nanp-regions.txt")) ||
+	    (rc = index_build(&r->zones_ix, r->zones, r->n_zones)) ||
+	    (rc = index_build(&r->regions_ix, r->regions, r->n_regions)))
+		return rc;
+	rc = pack_apply(r, RULES_EMBEDDED, gd_data_rules, gd_data_rules_len, &d);
+	if (rc == GD_EINVALID && d.n)
+		rc = gd_error_set("%s:%lu: %s%s%s (the embedded rules pack)",
+				  d.v[0].file, d.v[0].line,
+				  d.v[0].field ? d.v[0].field : "",
+				  d.v[0].field ? ": " : "", d.v[0].msg);
+	diags_release(&d);
 	return rc;
 }
 
@@ -257,18 +616,53 @@ int rules_load(struct rules **out)
 	*out = NULL;
 	if (!r)
 		return gd_error_set("out of memory");
-	if ((rc = load_prefixes(&r->zones, &r->n_zones, gd_data_phone_zones,
-				"phone-zones.txt")) ||
-	    (rc = load_prefixes(&r->regions, &r->n_regions, gd_data_nanp_regions,
-				"nanp-regions.txt")) ||
-	    (rc = index_build(&r->zones_ix, r->zones, r->n_zones)) ||
-	    (rc = index_build(&r->regions_ix, r->regions, r->n_regions)) ||
-	    (rc = load_legal(r)) || (rc = load_disclosure(r))) {
+	if ((rc = load_base(r))) {
 		rules_free(r);
 		return rc;
 	}
 	*out = r;
 	return 0;
+}
+
+int rules_load_layered(struct rules **out, struct src *s, struct diags *d)
+{
+	struct names n = { NULL, 0 };
+	struct buf text = BUF_INIT(RULES_PACK_MAX);
+	size_t i;
+	int rc, err;
+
+	if ((rc = rules_load(out)))
+		return rc;
+	if (!s)
+		return 0;
+	err = s->list(s, RULES_DIR, &n);
+	if (err == GD_ENOTFOUND)
+		return 0;
+	if (err) {
+		rc = err;
+		goto cleanup;
+	}
+	for (i = 0; i < n.n; i++) {
+		char path[300];
+		size_t l = strlen(n.v[i]);
+		if (l < 6 || strcmp(n.v[i] + l - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), RULES_DIR "/%s", n.v[i]);
+		buf_reset(&text);
+		if ((err = s->read(s, path, &text, RULES_PACK_MAX))) {
+			diags_add(d, DIAG_ERROR, path, 0, NULL, "%s", gd_error_last());
+			rc = GD_EINVALID;
+			continue;
+		}
+		/* rows keep pointers to the file name: intern it with the pack */
+		if (pack_apply(*out, rules_file_name(*out, path), text.ptr,
+			       text.len, d))
+			rc = GD_EINVALID;
+	}
+cleanup:
+	names_release(&n);
+	buf_release(&text);
+	return rc;
 }
 
 void rules_free(struct rules *r)
@@ -283,14 +677,21 @@ void rules_free(struct rules *r)
 		free(r->regions[i].value);
 	for (i = 0; i < r->n_zone_names; i++)
 		free(r->zone_names[i]);
+	for (i = 0; i < r->n_rules; i++)
+		free(r->rules[i].dates);
+	for (i = 0; i < r->n_packs; i++)
+		cJSON_Delete(r->packs[i]);
+	for (i = 0; i < r->n_files; i++)
+		free(r->files[i]);
 	free(r->zones);
 	free(r->regions);
 	free(r->zones_ix.key);
 	free(r->zones_ix.row);
 	free(r->regions_ix.key);
 	free(r->regions_ix.row);
-	free(r->legal);
-	free(r->disclosure);
+	free(r->rules);
+	free(r->packs);
+	free(r->files);
 	free(r->zone_names);
 	free(r);
 }
@@ -312,7 +713,17 @@ long rules_place_key(const struct rules *r, const char *e164)
 
 size_t rules_count(const struct rules *r)
 {
-	return r->n_legal;
+	return r->n_rules;
+}
+
+const struct rule *rules_get(const struct rules *r, size_t i)
+{
+	return i < r->n_rules ? &r->rules[i] : NULL;
+}
+
+uint64_t rules_digest(const struct rules *r)
+{
+	return r->digest;
 }
 
 /* Interns a zone name so struct place can point at it. */
@@ -366,6 +777,24 @@ static void add_token(char *list, size_t size, const char *tok)
 static int rule_applies(const char *rj, const char *js)
 {
 	return has_token(js, rj);
+}
+
+/* Adds rule i to place p (its hours, disclosure and id). */
+static int place_add_rule(const struct rules *r, struct place *p, size_t i)
+{
+	const struct rule *x = &r->rules[i];
+
+	if (p->n_rix >= PLACE_MAX_RULES)
+		return gd_error_set("more than %d rules apply to one number (%s); "
+				    "a rule cannot be dropped", PLACE_MAX_RULES,
+				    p->jurisdictions), GD_EINVALID;
+	p->rix[p->n_rix++] = (uint16_t)i;
+	if (x->kind == RK_HOURS)
+		daywin_intersect(&p->legal, &x->hours);
+	if (x->kind == RK_DISCLOSURE && x->required)
+		p->disclosure = 1;
+	add_token(p->rule_ids, sizeof(p->rule_ids), x->id);
+	return 0;
 }
 
 int rules_place(const struct rules *r, struct place *out, const char *e164,
@@ -437,59 +866,198 @@ int rules_place(const struct rules *r, struct place *out, const char *e164,
 			p += len + (amp ? 1 : 0);
 		}
 	}
+	/* every row of those jurisdictions applies; the stricter wins */
 	daywin_fill(&out->legal);
-	for (i = 0; i < r->n_legal; i++) {
-		if (!strcmp(r->legal[i].jurisdiction, "default") ||
-		    !rule_applies(r->legal[i].jurisdiction, out->jurisdictions))
+	for (i = 0; i < r->n_rules; i++) {
+		const struct rule *x = &r->rules[i];
+		if (!strcmp(x->jurisdiction, "default") ||
+		    !rule_applies(x->jurisdiction, out->jurisdictions))
 			continue;
-		daywin_intersect(&out->legal, &r->legal[i].hours);
-		add_token(out->rule_ids, sizeof(out->rule_ids), r->legal[i].id);
-		if (!strchr(r->legal[i].jurisdiction, '-'))
+		if (x->kind == RK_HOURS && !strchr(x->jurisdiction, '-'))
 			matched_country = 1;
+		if (place_add_rule(r, out, i))
+			return GD_EINVALID;
 	}
-	if (!matched_country) {
-		for (i = 0; i < r->n_legal; i++) {
-			if (strcmp(r->legal[i].jurisdiction, "default"))
-				continue;
-			daywin_intersect(&out->legal, &r->legal[i].hours);
-			add_token(out->rule_ids, sizeof(out->rule_ids),
-				  r->legal[i].id);
-		}
-	}
-	for (i = 0; i < r->n_disclosure; i++)
-		if (rule_applies(r->disclosure[i], out->jurisdictions))
-			out->disclosure = 1;
+	if (!matched_country)
+		for (i = 0; i < r->n_rules; i++)
+			if (!strcmp(r->rules[i].jurisdiction, "default") &&
+			    place_add_rule(r, out, i))
+				return GD_EINVALID;
 	return 0;
 }
 
-int place_is_open(const struct place *p, const struct daywin *campaign, time_t now)
+/* Local wall time of t in zone, through a per-call offset cache. */
+struct local {
+	long day; /* days since the epoch of the local date */
+	int wday, minute;
+};
+
+static int local_of(struct local *out, const char *zone, time_t t)
 {
+	struct tm tm;
+
+	if (tz_local(&tm, zone, t))
+		return -1;
+	out->day = rules_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	out->wday = tm.tm_wday;
+	out->minute = tm.tm_hour * 60 + tm.tm_min;
+	return 0;
+}
+
+int rule_allows(const struct rule *x, long day, int wday, int minute)
+{
+	if (day < x->effective)
+		return 1; /* not yet in force */
+	switch (x->kind) {
+	case RK_HOURS:
+		return daywin_contains(&x->hours, wday, minute);
+	case RK_BANNED:
+		if (x->banned_days & (1u << wday))
+			return 0;
+		return !x->n_dates || !bsearch(&day, x->dates, x->n_dates,
+					       sizeof(*x->dates), cmp_long);
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Whether a call may start at local time l for place p: the campaign
+ * window, then every rule. *denied (may be NULL) gets a bit per rule of
+ * p that said no (bit k = p->rix[k]); returns 1 when all allow, 0 when
+ * only rules deny, -1 when the campaign window does.
+ */
+static int open_at(const struct rules *r, const struct place *p,
+		   const struct daywin *campaign, const struct local *l,
+		   uint32_t *denied)
+{
+	int k, ok = 1;
+
+	if (!daywin_contains(campaign, l->wday, l->minute))
+		return -1;
+	for (k = 0; k < p->n_rix; k++)
+		if (!rule_allows(&r->rules[p->rix[k]], l->day, l->wday, l->minute)) {
+			ok = 0;
+			if (!denied)
+				break;
+			*denied |= 1u << k;
+		}
+	return ok;
+}
+
+int place_is_open(const struct rules *r, const struct place *p,
+		  const struct daywin *campaign, time_t now)
+{
+	struct local l;
 	int i;
 
 	if (!p->n_zones)
 		return 0;
-	for (i = 0; i < p->n_zones; i++) {
-		struct tm tm;
-		int m;
-		if (tz_local(&tm, p->zones[i], now))
+	for (i = 0; i < p->n_zones; i++)
+		if (local_of(&l, p->zones[i], now) ||
+		    open_at(r, p, campaign, &l, NULL) != 1)
 			return 0;
-		m = tm.tm_hour * 60 + tm.tm_min;
-		if (!daywin_contains(campaign, tm.tm_wday, m) ||
-		    !daywin_contains(&p->legal, tm.tm_wday, m))
-			return 0;
-	}
 	return 1;
 }
 
-time_t place_next_open(const struct place *p, const struct daywin *campaign,
-		       time_t now, long horizon)
+/*
+ * The offsets of a place's zones, asked of tzdata once per half hour of
+ * UTC (every offset change falls on one), so a week's scan minute by
+ * minute costs a few hundred lookups per zone instead of ten thousand.
+ */
+static int scan_local(struct local *out, const char *zone, time_t t,
+		      time_t *base_t, struct local *base)
 {
-	time_t t = now - now % 60;
+	time_t slot = t - ((t % 1800) + 1800) % 1800;
+	long m;
 
-	if (place_is_open(p, campaign, now))
-		return now;
-	for (t += 60; t <= now + horizon; t += 60)
-		if (place_is_open(p, campaign, t))
+	if (*base_t != slot) {
+		if (local_of(base, zone, slot))
+			return -1;
+		*base_t = slot;
+	}
+	m = base->minute + (long)(t - slot) / 60;
+	*out = *base;
+	if (m >= 1440) {
+		m -= 1440;
+		out->day++;
+		out->wday = (out->wday + 1) % 7;
+	}
+	out->minute = (int)m;
+	return 0;
+}
+
+time_t place_next_open(const struct rules *r, const struct place *p,
+		       const struct daywin *campaign, time_t now, long horizon,
+		       char *why, size_t why_n)
+{
+	time_t t, base_t[PLACE_MAX_ZONES];
+	struct local base[PLACE_MAX_ZONES];
+	uint32_t always = ~0u, ever = 0;
+	int i, k, window_ever = 0;
+
+	if (why && why_n)
+		why[0] = '\0';
+	if (!p->n_zones)
+		return 0;
+	for (i = 0; i < p->n_zones; i++)
+		base_t[i] = (time_t)-1;
+	for (t = now; t <= now + horizon; t = t - t % 60 + 60) {
+		uint32_t denied = 0;
+		int ok = 1, window = 1;
+		for (i = 0; i < p->n_zones; i++) {
+			struct local l;
+			int v;
+			if (scan_local(&l, p->zones[i], t, &base_t[i], &base[i]))
+				return 0;
+			v = open_at(r, p, campaign, &l, &denied);
+			if (v < 0)
+				window = 0;
+			if (v != 1)
+				ok = 0;
+		}
+		if (ok)
 			return t;
+		if (window) {
+			window_ever = 1;
+			always &= denied;
+			ever |= denied;
+		}
+	}
+	if (why && why_n) {
+		/* which rule closes it: the ones that said no every time */
+		uint32_t blame = window_ever ? (always ? always : ever) : 0;
+		size_t len = 0;
+		if (!window_ever)
+			snprintf(why, why_n, "window");
+		for (k = 0; k < p->n_rix && blame; k++)
+			if (blame & (1u << k)) {
+				snprintf(why + len, why_n - len, "%s%s", len ? "+" : "",
+					 r->rules[p->rix[k]].id);
+				len = strlen(why);
+			}
+	}
+	return 0;
+}
+
+int place_cap(const struct rules *r, const struct place *p, time_t now,
+	      size_t (*count)(void *ctx, long period_s), void *ctx,
+	      const char **rule_id)
+{
+	struct local l;
+	int k;
+
+	/* caps take effect by the UTC date: a day's difference at most */
+	l.day = (long)(now / 86400);
+	for (k = 0; k < p->n_rix; k++) {
+		const struct rule *x = &r->rules[p->rix[k]];
+		if (x->kind != RK_CAP || l.day < x->effective)
+			continue;
+		if (count(ctx, x->period_s) >= (size_t)x->max_calls) {
+			if (rule_id)
+				*rule_id = x->id;
+			return 1;
+		}
+	}
 	return 0;
 }

@@ -48,14 +48,24 @@ int select_batch(struct select_out *out, const struct select_in *in)
 			rc = push(&out->expired, &out->n_expired, (uint32_t)i);
 			continue;
 		}
+		if (in->place_open && in->place_open[r->place] == PLACE_NEVER) {
+			rc = push(&out->never, &out->n_never, (uint32_t)i);
+			continue;
+		}
 		if (e == EL_WAIT) {
 			out->waiting_cooldown++;
 			if (!out->next_cooldown || when < out->next_cooldown)
 				out->next_cooldown = when;
 			continue;
 		}
-		if (!in->place_open || !in->place_open[r->place]) {
+		if (!in->place_open || in->place_open[r->place] != PLACE_OPEN) {
 			out->waiting_window++;
+			continue;
+		}
+		/* a capped number waits; the retry is not lost */
+		if (in->admit && out->n_pick < in->slots &&
+		    !in->admit(in->admit_ctx, (uint32_t)i)) {
+			out->waiting_cap++;
 			continue;
 		}
 		out->eligible++;
@@ -72,5 +82,6 @@ void select_release(struct select_out *out)
 	free(out->pick);
 	free(out->dnc_skip);
 	free(out->expired);
+	free(out->never);
 	memset(out, 0, sizeof(*out));
 }

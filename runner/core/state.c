@@ -80,6 +80,7 @@ void state_release(struct cstate *s)
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
+	free(s->dl);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -141,6 +142,7 @@ void state_forget(struct cstate *s)
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
+	free(s->dl);
 	memset(s, 0, sizeof(*s));
 	s->aud = keep.aud;
 	s->r = keep.r;
@@ -374,6 +376,23 @@ static enum ev_kind ev_kind(const char *ev)
 	return EV_OTHER;
 }
 
+/* Keeps the newest BREAKER_WINDOW attempt results, newest first. */
+static void brk_note(struct cstate *s, int64_t ts, int failed)
+{
+	uint32_t at, i;
+
+	for (at = 0; at < s->n_brk && s->brk[at].ts >= ts; at++)
+		;
+	if (at >= BREAKER_WINDOW)
+		return;
+	for (i = s->n_brk < BREAKER_WINDOW ? s->n_brk : BREAKER_WINDOW - 1; i > at; i--)
+		s->brk[i] = s->brk[i - 1];
+	s->brk[at].ts = ts;
+	s->brk[at].failed = failed;
+	if (s->n_brk < BREAKER_WINDOW)
+		s->n_brk++;
+}
+
 static void apply_attempt(struct cstate *s, enum ev_kind ev,
 			  const struct line *l, int64_t ts)
 {
@@ -390,6 +409,18 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 	rs = &s->r[idx];
 	bit = (uint16_t)(1u << n);
 	if (ev == EV_DISPATCHED) {
+		if (s->ndl == s->dl_alloc) {
+			size_t na = s->dl_alloc ? s->dl_alloc * 2 : 64;
+			struct dlog *v = realloc(s->dl, na * sizeof(*v));
+			if (v) {
+				s->dl = v;
+				s->dl_alloc = na;
+			}
+		}
+		if (s->ndl < s->dl_alloc && ts > 0 && ts < 4294967296LL) {
+			s->dl[s->ndl].idx = (uint32_t)idx;
+			s->dl[s->ndl++].ts = (uint32_t)ts;
+		}
 		rs->dispatched |= bit;
 		if (ts >= rs->dispatched_at)
 			rs->dispatched_at = ts;
@@ -422,6 +453,10 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 			rs->dead = 1;
 		if (l->kind)
 			s->n_provider_failed++;
+		/* the breaker counts failures of the provider or the transport:
+		 * an error other than the number's own, or a failed call */
+		brk_note(s, ts, (l->kind && strcmp(l->kind, "invalid_number")) ||
+				(!l->kind && oc == OUT_FAILED));
 		if (n >= rs->last_attempt) {
 			rs->last_attempt = (uint8_t)n;
 			rs->last_outcome = (uint8_t)oc;
@@ -477,6 +512,11 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 	}
 	case EV_STATUS: {
 		enum status st = status_parse(l.status);
+		/* any status but the breaker's own starts its count afresh */
+		if (st != ST_NONE && ts > s->brk_since &&
+		    !(st == ST_PAUSED && l.reason &&
+		      !strncmp(l.reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX))))
+			s->brk_since = ts;
 		/*
 		 * Newest wins. Log files of one second sort by their tags
 		 * (commit ids), so a tie is in no meaningful order: then a
@@ -490,6 +530,7 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 			s->logged_ts = ts;
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",
 				 l.reason ? l.reason : "");
+
 		}
 		break;
 	}
@@ -536,6 +577,24 @@ enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,
 	return now >= at ? EL_NOW : EL_WAIT;
 }
 
+int state_breaker(const struct cstate *s, int *failed, int *of)
+{
+	uint32_t i;
+
+	*failed = *of = 0;
+	for (i = 0; i < s->n_brk && s->brk[i].ts >= s->brk_since; i++) {
+		(*of)++;
+		*failed += s->brk[i].failed != 0;
+	}
+	return *of >= BREAKER_WINDOW && *failed >= BREAKER_FAILED;
+}
+
+int state_breaker_paused(const struct cstate *s)
+{
+	return s->logged == ST_PAUSED &&
+	       !strncmp(s->logged_reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX));
+}
+
 int state_all_terminal(const struct campaign *c, const struct cstate *s,
 		       time_t now)
 {
@@ -558,7 +617,7 @@ enum status state_effective(const struct campaign *c, const struct cstate *s,
 	if (c->desired == WANT_PAUSED)
 		return ST_PAUSED;
 	/* a pause the runner made itself (circuit breaker) holds until resumed */
-	if (s->logged == ST_PAUSED && !strncmp(s->logged_reason, "breaker:", 8))
+	if (state_breaker_paused(s))
 		return ST_PAUSED;
 	if (!c->start_at || now < c->start_at)
 		return ST_SCHEDULED;

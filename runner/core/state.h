@@ -54,6 +54,31 @@ struct outcome_rec { /* for show/report: the newest outcomes */
 
 #define RECENT_MAX 50
 
+/* One claim, for frequency caps: recipient index and time (unix seconds). */
+struct dlog {
+	uint32_t idx;
+	uint32_t ts;
+};
+
+/*
+ * Circuit breaker (SPEC §7, issue 7): when at least BREAKER_FAILED of the
+ * last BREAKER_WINDOW attempts (with BREAKER_WINDOW or more since the
+ * last status change) failed at the provider or transport level, the
+ * tick pauses the campaign with a `status` event whose reason starts
+ * with BREAKER_PREFIX. That pause holds whatever campaign.json says until
+ * a newer `status` event that is not the breaker's (a `gitdial resume`,
+ * or the tick's own "paused in campaign.json" / "resumed in
+ * campaign.json" when an operator pauses and then schedules the campaign
+ * again); any such event also starts the count afresh: only attempts
+ * whose outcome is at or after its ts count (by time, not log order).
+ * "Failed at the provider or transport level": an outcome with an error
+ * of any kind but invalid_number (transient, rate_limited, auth,
+ * rejected, not_placed, ...), or a `failed` call without one.
+ */
+#define BREAKER_WINDOW 20
+#define BREAKER_FAILED 10
+#define BREAKER_PREFIX "breaker:"
+
 struct cstate {
 	const struct audience *aud;
 	struct rstate *r; /* parallel to aud->r */
@@ -82,6 +107,15 @@ struct cstate {
 	size_t n_connected, n_answered, n_noanswer, n_failed_calls;
 	size_t n_outcomes, n_dispatched, n_skipped;
 	size_t n_provider_failed; /* outcomes with an error (provider or transport) */
+	/* claims in log order, for frequency caps across campaigns */
+	struct dlog *dl;
+	size_t ndl, dl_alloc;
+	/* circuit breaker: the newest BREAKER_WINDOW attempt results by
+	 * time (newest first), and the time of the newest status that is not
+	 * the breaker's: only attempts since then count (log order free) */
+	struct brk_rec { int64_t ts; int64_t failed; } brk[BREAKER_WINDOW];
+	uint32_t n_brk;
+	int64_t brk_since;
 	struct outcome_rec recent[RECENT_MAX];
 	size_t n_recent; /* total seen; recent[] holds the newest RECENT_MAX */
 };
@@ -126,6 +160,13 @@ enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,
 /* The effective status of c at now given its logged state (SPEC §4). */
 enum status state_effective(const struct campaign *c, const struct cstate *s,
 			    time_t now);
+/*
+ * The breaker's verdict: 1 when it trips (see BREAKER_WINDOW), with
+ * *failed of the last *of attempts failed; 0 otherwise.
+ */
+int state_breaker(const struct cstate *s, int *failed, int *of);
+/* True when the newest status is the breaker's pause. */
+int state_breaker_paused(const struct cstate *s);
 /* True when every recipient is terminal and nothing is in flight. */
 int state_all_terminal(const struct campaign *c, const struct cstate *s,
 		       time_t now);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Differential test: the JSON Schemas in schemas/ against the C loader
-# (`gitdial validate`). Every case in tests/schema-corpus/{config,campaign}/
+# (`gitdial validate`, `gitdial rules --check`). Every case in
+# tests/schema-corpus/{config,campaign,rules}/
 # {valid,invalid}/*.json is judged by both; they must agree with each other and
 # with the directory the case is in. Also checks that every schema is a valid
-# draft 2020-12 schema and that the data tables in schemas/data/ match theirs.
+# draft 2020-12 schema and that the rules pack (schemas/rules/) matches its schema.
 #
 #   GITDIAL=path/to/gitdial   the binary under test (default build/bin/gitdial)
 #   SCHEMA_ONLY=1             judge the corpus by the schemas alone (no binary)
@@ -50,19 +51,20 @@ def load(p):
     with open(p, encoding="utf-8") as f:
         return json.load(f)
 for p in sorted(glob.glob(os.path.join(root, "*.schema.json")) +
-                glob.glob(os.path.join(root, "data", "*.schema.json"))):
+                glob.glob(os.path.join(root, "data", "*.schema.json")) +
+                glob.glob(os.path.join(root, "rules", "*.schema.json"))):
     name = "schema " + os.path.relpath(p, os.path.dirname(root))
     try:
         jsonschema.Draft202012Validator.check_schema(load(p))
         print("ok\t" + name)
     except Exception as e:
         print("not ok\t%s\t%s" % (name, str(e).splitlines()[0]))
-for table in ("legal-windows", "disclosure"):
-    data = os.path.join(root, "data", table + ".json")
-    schema = os.path.join(root, "data", table + ".schema.json")
+for table in ("rules/rules",):
+    data = os.path.join(root, table + ".json")
+    schema = os.path.join(root, table + ".schema.json")
     if not os.path.exists(data):
         continue
-    name = "data schemas/data/%s.json" % table
+    name = "data schemas/%s.json" % table
     try:
         v = jsonschema.Draft202012Validator(load(schema), format_checker=jsonschema.FormatChecker())
         errs = sorted(v.iter_errors(load(data)), key=lambda e: list(e.absolute_path))
@@ -85,7 +87,8 @@ done <"$work/meta.tsv"
 import glob, json, os, sys
 import jsonschema
 schemas, corpus = sys.argv[1], sys.argv[2]
-for kind, sname in (("config", "gitdial.schema.json"), ("campaign", "campaign.schema.json")):
+for kind, sname in (("config", "gitdial.schema.json"), ("campaign", "campaign.schema.json"),
+                    ("rules", "rules/rules.schema.json")):
     with open(os.path.join(schemas, sname), encoding="utf-8") as f:
         v = jsonschema.Draft202012Validator(json.load(f), format_checker=jsonschema.FormatChecker())
     for p in sorted(glob.glob(os.path.join(corpus, kind, "*", "*.json"))):
@@ -145,12 +148,16 @@ while IFS="$(printf '\t')" read -r rel schema_says schema_err; do
 		continue
 	fi
 
-	repo=$work/repo
-	if [ "$kind" = config ]; then make_repo "$repo" "$corpus/$rel" ""
-	else make_repo "$repo" "" "$corpus/$rel"; fi
-
 	rc=0
-	"$GITDIAL" validate --repo "$repo" --format json >"$work/out" 2>"$work/err" || rc=$?
+	if [ "$kind" = rules ]; then
+		# a rules pack: as `gitdial rules --check` reads a repository's layer
+		"$GITDIAL" rules --check "$corpus/$rel" --format json >"$work/out" 2>"$work/err" || rc=$?
+	else
+		repo=$work/repo
+		if [ "$kind" = config ]; then make_repo "$repo" "$corpus/$rel" ""
+		else make_repo "$repo" "" "$corpus/$rel"; fi
+		"$GITDIAL" validate --repo "$repo" --format json >"$work/out" 2>"$work/err" || rc=$?
+	fi
 	case $rc in
 	0) loader_says=valid ;;
 	1) loader_says=invalid ;;

@@ -2,15 +2,23 @@
 """Audits a campaign's committed event log, reading only git and the data
 tables, the way an auditor would (independent of the C code).
 
-usage: audit.py REPO CAMPAIGN [--windows] [--complete] [--dnc PHONE...]
+usage: audit.py REPO CAMPAIGN [--windows] [--caps] [--complete] [--dnc PHONE...]
 
 Checks, failing with a message naming the event:
   - every (attempt_id, event) of dispatched/placed/outcome appears once;
   - attempts of a phone are numbered 1..k with k <= 1 + retries.max;
   - attempt n+1 is dispatched only after attempt n's outcome (never two
-    in flight for one number);
-  - --windows: every dispatch is inside the campaign window and the legal
-    window of every zone the number may be in (schemas/data tables);
+    in flight for one number), and no sooner than the retry ladder's
+    cool-down (pacing.retries.cooldown_minutes, a number or one per
+    retry, the last repeating) when attempt n counted;
+  - --windows: every dispatch is inside the campaign window, every hours
+    rule and outside every banned weekday and holiday of the rules pack
+    (schemas/rules/rules.json with the repository's rules/*.json layered
+    over it, rows in force by their effective date), in the local time of
+    every zone the number may be in;
+  - --caps: for every number of the campaign, the dispatches of every
+    campaign of the repository stay within each cap rule (at most N in
+    any rolling period ending at a dispatch);
   - --complete: the campaign logged `completed` and every audience row is
     accounted for (a terminal outcome or a `skipped` event);
   - --dnc PHONE: that number is never dispatched.
@@ -66,10 +74,22 @@ def zone_country():
 
 
 class Rules:
-    def __init__(self):
+    def __init__(self, repo):
         self.zones = load_prefixes("phone-zones.txt")
         self.regions = load_prefixes("nanp-regions.txt")
-        self.legal = json.load(open(os.path.join(TOP, "schemas/data/legal-windows.json")))["rules"]
+        rows = json.load(open(os.path.join(TOP, "schemas/rules/rules.json")))["rules"]
+        # the repository's own packs, layered by id in name order
+        names = sorted(f for f in git(repo, "ls-tree", "--name-only", "HEAD", "rules/")
+                       .decode().split("\n") if f.endswith(".json"))
+        for f in names:
+            for row in json.loads(git(repo, "show", "HEAD:" + f))["rules"]:
+                for i, old in enumerate(rows):
+                    if old["id"] == row["id"]:
+                        rows[i] = row
+                        break
+                else:
+                    rows.append(row)
+        self.legal = rows
         self.zc = zone_country()
 
     def country(self, zone):
@@ -97,7 +117,7 @@ class Rules:
                     jur.add(r[:2])
         rules = [r for r in self.legal if r["jurisdiction"] != "default"
                  and r["jurisdiction"] in jur]
-        if not any("-" not in r["jurisdiction"] for r in rules):
+        if not any("-" not in r["jurisdiction"] and r["kind"] == "hours" for r in rules):
             rules += [r for r in self.legal if r["jurisdiction"] == "default"]
         return zones, rules
 
@@ -107,9 +127,19 @@ def hm(s):
     return int(h) * 60 + int(m)
 
 
-def rule_allows(rule, day, minute):
-    return any(day in h["days"] and hm(h["start"]) <= minute < hm(h["end"])
-               for h in rule["hours"])
+def rule_allows(rule, local):
+    """Does an hours or banned row allow a call starting at local time?"""
+    if local.date().isoformat() < rule["effective"]:
+        return True
+    day = DAYS[(local.weekday() + 1) % 7]
+    minute = local.hour * 60 + local.minute
+    if rule["kind"] == "hours":
+        return any(day in h["days"] and hm(h["start"]) <= minute < hm(h["end"])
+                   for h in rule["hours"])
+    if rule["kind"] == "banned":
+        return day not in rule.get("days", []) and \
+            local.date().isoformat() not in rule.get("dates", [])
+    return True
 
 
 def main():
@@ -117,10 +147,13 @@ def main():
     repo, cid = args[0], args[1]
     want_windows = "--windows" in args
     want_complete = "--complete" in args
+    want_caps = "--caps" in args
     dnc = set(args[args.index("--dnc") + 1:]) if "--dnc" in args else set()
     camp = json.loads(git(repo, "show", "HEAD:campaigns/%s/campaign.json" % cid))
     pacing = camp.get("pacing", {})
     rmax = pacing.get("retries", {}).get("max", 0)
+    ladder = pacing.get("retries", {}).get("cooldown_minutes", 0)
+    ladder = ladder if isinstance(ladder, list) else [ladder]
     files = sorted(f for f in git(repo, "ls-tree", "-r", "--name-only", "HEAD",
                                   "outcomes/%s" % cid).decode().split("\n") if f.endswith(".jsonl"))
     events = []
@@ -174,9 +207,17 @@ def main():
                 if by_n[n]["d"] < prev["o"]:
                     fail("+%s attempt %d dispatched at %s before attempt %d ended at %s"
                          % (digits, n, by_n[n]["d"], n - 1, prev["o"]))
+                # a counted attempt is followed after the ladder's cool-down
+                used = sum(1 for k in ns[:ns.index(n)] if k in counted)
+                if n - 1 in counted and used >= 1:
+                    cool = ladder[min(used - 1, len(ladder) - 1)] * 60
+                    if (by_n[n]["d"] - prev["o"]).total_seconds() < cool:
+                        fail("+%s attempt %d at %s only %ds after attempt %d ended (cool-down %d min)"
+                             % (digits, n, by_n[n]["d"], (by_n[n]["d"] - prev["o"]).total_seconds(),
+                                n - 1, cool // 60))
     checked = 0
     if want_windows:
-        rules = Rules()
+        rules = Rules(repo)
         aud = camp["audience"]["csv"]
         text = git(repo, "show", "HEAD:campaigns/%s/%s" % (cid, aud)).decode("utf-8-sig")
         tzcol = {}
@@ -202,10 +243,40 @@ def main():
                         fail("+%s attempt %d at %s is %s %02d:%02d in %s: outside the campaign window"
                              % (digits, n, a["d"], day, local.hour, local.minute, z))
                     for r in lrules:
-                        if not rule_allows(r, day, minute):
+                        if not rule_allows(r, local):
                             fail("+%s attempt %d at %s is %s %02d:%02d in %s: outside legal rule %s"
                                  % (digits, n, a["d"], day, local.hour, local.minute, z, r["id"]))
                     checked += 1
+    capped = 0
+    if want_caps:
+        rules = Rules(repo)
+        # every campaign's dispatches, by number
+        every = {}
+        for f in git(repo, "ls-tree", "-r", "--name-only", "HEAD", "outcomes").decode().split("\n"):
+            if not f.endswith(".jsonl"):
+                continue
+            for line in git(repo, "show", "HEAD:" + f).decode().splitlines():
+                if '"dispatched"' in line:
+                    e = json.loads(line)
+                    if e["event"] == "dispatched":
+                        every.setdefault(e["phone"].lstrip("+"), []).append(
+                            (ts(e["ts"]), e["campaign"]))
+        for digits in attempts:
+            _, lrules = rules.place("+" + digits, "")
+            times = sorted(every.get(digits, []))
+            for r in lrules:
+                if r["kind"] != "cap":
+                    continue
+                capped += 1
+                period = r["period_hours"] * 3600
+                for i, (t, cid_) in enumerate(times):
+                    if t.date().isoformat() < r["effective"]:
+                        continue
+                    n = sum(1 for u, _ in times[:i + 1] if (t - u).total_seconds() < period)
+                    if n > r["max_calls"]:
+                        fail("+%s: %d dispatches within %d h ending %s (%s), cap %s allows %d"
+                             % (digits, n, r["period_hours"], t, ",".join(sorted({c for _, c in times[:i + 1]})),
+                                r["id"], r["max_calls"]))
     if want_complete:
         if "completed" not in statuses:
             fail("no completed status (statuses: %s)" % statuses)
@@ -220,8 +291,8 @@ def main():
             rows_done.add(last["row"])
         if len(rows_done) != nrows:
             fail("%d of %d audience rows accounted for" % (len(rows_done), nrows))
-    print("audit: ok: %d events, %d numbers, %d dispatches, %d window checks, statuses %s"
-          % (len(events), len(attempts), dispatches, checked, ",".join(statuses) or "-"))
+    print("audit: ok: %d events, %d numbers, %d dispatches, %d window checks, %d cap checks, statuses %s"
+          % (len(events), len(attempts), dispatches, checked, capped, ",".join(statuses) or "-"))
 
 
 main()

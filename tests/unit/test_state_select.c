@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "audience.h"
+#include "caps.h"
 #include "campaign.h"
 #include "dnc.h"
 #include "err.h"
@@ -393,6 +394,169 @@ static void test_select(void)
 	state_release(&s);
 }
 
+static int admit_calls;
+static int admit_odd(void *ctx, uint32_t i)
+{
+	(void)ctx;
+	admit_calls++;
+	return i % 2 == 1;
+}
+
+/* PLACE_NEVER skips, caps make a recipient wait, retries wait for windows. */
+static void test_select_rules(void)
+{
+	struct cstate s;
+	struct select_in in;
+	struct select_out out;
+	uint8_t open = PLACE_NEVER;
+
+	state_init(&s, A);
+	first_wave(&s);
+	memset(&in, 0, sizeof(in));
+	in.c = C;
+	in.a = A;
+	in.s = &s;
+	in.place_open = &open;
+	in.now = at("2026-11-24T10:20:00Z");
+	in.slots = 10;
+	select_batch(&out, &in);
+	/* non-terminal and not in flight: 1 and 3 (cool-down), 4, 7, 9 */
+	CHECK(out.n_never == 5 && out.n_pick == 0 && out.in_flight == 1 &&
+	      out.never[0] == 1 && out.never[4] == 9,
+	      "a place that never opens before the end: the rest are skipped (%zu)",
+	      out.n_never);
+	select_release(&out);
+
+	/* caps: the admit callback decides, and a capped recipient waits */
+	open = PLACE_OPEN;
+	in.admit = admit_odd;
+	admit_calls = 0;
+	select_batch(&out, &in);
+	CHECK(out.n_pick == 2 && out.pick[0] == 7 && out.pick[1] == 9 &&
+	      out.waiting_cap == 1 && admit_calls == 3,
+	      "capped recipients wait (%zu picked, %zu capped, %d asked)",
+	      out.n_pick, out.waiting_cap, admit_calls);
+	select_release(&out);
+	in.slots = 1;
+	admit_calls = 0;
+	select_batch(&out, &in);
+	CHECK(out.n_pick == 1 && admit_calls == 2,
+	      "caps are asked only while there is a slot (%d)", admit_calls);
+	select_release(&out);
+	in.admit = NULL;
+	in.slots = 10;
+
+	/* recipient 1's retry is due at 10:31 but its window is closed: waits */
+	open = PLACE_CLOSED;
+	in.now = at("2026-11-24T10:31:00Z");
+	select_batch(&out, &in);
+	CHECK(out.n_pick == 0 && out.waiting_window == 4 && out.n_never == 0,
+	      "a due retry never starts outside the window (%zu waiting)",
+	      out.waiting_window);
+	select_release(&out);
+	open = PLACE_OPEN;
+	select_batch(&out, &in);
+	CHECK(out.n_pick == 4 && out.pick[0] == 1, "it starts when the window opens");
+	select_release(&out);
+	state_release(&s);
+}
+
+/* Attempt n of recipient i failed at the provider (or not). */
+static void attempt(struct cstate *s, int i, int n, const char *ts, int fail)
+{
+	DISPATCHED(s, ts, i, n);
+	if (fail)
+		OUTCOME(s, ts, i, n, "failed",
+			",\"error\":{\"kind\":\"transient\",\"code\":\"503\",\"message\":\"down\"}");
+	else
+		OUTCOME(s, ts, i, n, "no_answer", "");
+}
+
+static void test_breaker(void)
+{
+	struct cstate s;
+	int failed = 0, of = 0, k;
+
+	state_init(&s, A);
+	ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T09:00:00Z\",\"event\":\"status\","
+	   "\"status\":\"dialing\",\"reason\":\"start_at reached\"}");
+	/* 19 attempts, all failed: fewer than 20, no verdict yet */
+	for (k = 0; k < 19; k++)
+		attempt(&s, k % 10, k / 10 + 1, "2026-11-24T10:00:00Z", 1);
+	CHECK(!state_breaker(&s, &failed, &of), "19 failures of 19: too few attempts");
+	attempt(&s, 9, 2, "2026-11-24T10:01:00Z", 0);
+	CHECK(state_breaker(&s, &failed, &of) && failed == 19 && of == 20,
+	      "19 of the last 20 failed: trips (%d of %d)", failed, of);
+	state_forget(&s);
+	/* alternate: 10 of 20 trips, 9 of 20 does not */
+	for (k = 0; k < 20; k++)
+		attempt(&s, k % 10, k / 10 + 1, "2026-11-24T10:00:00Z", k % 2);
+	CHECK(state_breaker(&s, &failed, &of) && failed == 10,
+	      "exactly half of the last 20: trips (%d)", failed);
+	attempt(&s, 0, 3, "2026-11-24T10:02:00Z", 0);
+	attempt(&s, 1, 3, "2026-11-24T10:02:00Z", 0);
+	CHECK(!state_breaker(&s, &failed, &of) && failed == 9,
+	      "9 of the last 20: holds (%d)", failed);
+	/* the number's own fault is not the provider's */
+	state_forget(&s);
+	for (k = 0; k < 20; k++) {
+		DISPATCHED(&s, "2026-11-24T10:00:00Z", k % 10, k / 10 + 1);
+		OUTCOME(&s, "2026-11-24T10:00:00Z", k % 10, k / 10 + 1, "failed",
+			",\"error\":{\"kind\":\"invalid_number\",\"code\":\"x\",\"message\":\"x\"}");
+	}
+	CHECK(!state_breaker(&s, &failed, &of) && failed == 0,
+	      "invalid numbers do not trip the breaker");
+	/* the pause holds until a status that is not the breaker's; that
+	 * status starts the count afresh */
+	state_forget(&s);
+	for (k = 0; k < 20; k++)
+		attempt(&s, k % 10, k / 10 + 1, "2026-11-24T10:00:00Z", 1);
+	ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T10:05:00Z\",\"event\":\"status\","
+	   "\"status\":\"paused\",\"reason\":\"" BREAKER_PREFIX " 20 of the last 20\"}");
+	CHECK(state_breaker_paused(&s) && state_breaker(&s, &failed, &of) &&
+	      state_effective(C, &s, at("2026-11-24T11:00:00Z")) == ST_PAUSED,
+	      "the breaker's pause holds while campaign.json says scheduled");
+	ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T11:00:00Z\",\"event\":\"status\","
+	   "\"status\":\"dialing\",\"reason\":\"resumed by ops@example.com\"}");
+	CHECK(!state_breaker_paused(&s) && !state_breaker(&s, &failed, &of) &&
+	      state_effective(C, &s, at("2026-11-24T11:01:00Z")) == ST_DIALING,
+	      "a resume status clears it and restarts the count");
+	state_release(&s);
+}
+
+static void test_caps(void)
+{
+	struct caps *c = NULL;
+	time_t now = at("2026-11-24T12:00:00Z");
+	int k;
+
+	CHECK(caps_new(&c) == 0, "caps_new");
+	caps_add(c, 12125550100ULL, now - 86400);     /* exactly 24 h ago: out */
+	caps_add(c, 12125550100ULL, now - 86400 + 1); /* in */
+	caps_add(c, 12125550100ULL, now);             /* in (ends at now) */
+	caps_add(c, 12125550100ULL, now + 60);        /* the future: out */
+	CHECK(caps_count(c, 12125550100ULL, now, 86400) == 2,
+	      "the rolling period is (now - 24 h, now] (%zu)",
+	      caps_count(c, 12125550100ULL, now, 86400));
+	CHECK(caps_count(c, 12125550100ULL, now, 7L * 86400) == 3 &&
+	      caps_count(c, 13055550100ULL, now, 86400) == 0,
+	      "a longer period; another number");
+	/* many numbers (growth) and many calls to one (only the newest kept) */
+	for (k = 0; k < 1000; k++)
+		caps_add(c, 14155550000ULL + (uint64_t)k, now - k);
+	for (k = 0; k < 20; k++)
+		caps_add(c, 33142685300ULL, now - k * 3600);
+	CHECK(caps_count(c, 14155550999ULL, now, 86400) == 1 &&
+	      caps_count(c, 33142685300ULL, now, 4 * 3600) == 4 &&
+	      caps_count(c, 33142685300ULL, now, 30L * 86400) == CAPS_KEEP,
+	      "a thousand numbers; the newest %d calls of one are kept", CAPS_KEEP);
+	caps_add(c, 33142685300ULL, now - 100L * 86400); /* older than all kept */
+	CHECK(caps_count(c, 33142685300ULL, now, 4 * 3600) == 4,
+	      "an old call does not push out a newer one");
+	caps_free(c);
+	caps_free(NULL);
+}
+
 static void test_render_and_ids(void)
 {
 	struct buf b = BUF_INIT(1 << 16);
@@ -448,6 +612,9 @@ int main(void)
 	test_bad_lines();
 	test_status();
 	test_select();
+	test_select_rules();
+	test_breaker();
+	test_caps();
 	test_render_and_ids();
 	campaign_free(C);
 	audience_free(A);
