@@ -1096,6 +1096,8 @@ int cmd_tick(int argc, char **argv)
 
 		round_release(&r);
 		diags_release(&d);
+		/* a claim that lost the race was never on the branch: forget it */
+		memset(&claim, 0, sizeof(claim));
 		claim_rounds++;
 		if ((rc = store_sync(st, o.remote, &r.head, &found)))
 			goto fail;
