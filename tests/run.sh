@@ -66,7 +66,7 @@ for t in tests/e2e/t-*.sh; do
 	read -r rc secs <"$logs/$n.rc"
 	count "$logs/$n.log" "$rc"
 	if [ "$rc" -ne 0 ]; then
-		failed+=("$n"); echo "FAIL $n (exit $rc, ${secs}s)"; sed 's/^/    /' "$logs/$n.log" | grep -v '^    ok ' | tail -40
+		failed+=("$n"); echo "FAIL $n (exit $rc, ${secs}s)"; sed 's/^/    /' "$logs/$n.log" | grep -vE '^ *ok ' | tail -40
 	else
 		echo "pass $n ($(grep -E '^[0-9]+ passed' "$logs/$n.log" | tail -1 || echo ok), ${secs}s)"
 	fi

@@ -613,7 +613,6 @@ static int bulk_run(enum act act, int argc, char **argv)
 		ok += b.res[i].ok;
 	if (fmt == FMT_JSON) {
 		cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "results");
-		char *txt;
 		cJSON_AddStringToObject(o, "action", act_names[act]);
 		cJSON_AddNumberToObject(o, "retries", retries);
 		if (ok)
@@ -633,11 +632,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 							b.res[i].msg);
 			cJSON_AddItemToArray(arr, e);
 		}
-		txt = cJSON_PrintUnformatted(o);
-		if (txt)
-			printf("%s\n", txt);
-		cJSON_free(txt);
-		cJSON_Delete(o);
+		json_emit(o);
 	} else {
 		for (i = 0; i < b.n; i++) {
 			struct result *x = &b.res[i];

@@ -2,6 +2,7 @@
 #ifndef GD_CMD_H
 #define GD_CMD_H
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -38,6 +39,8 @@ int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Flushes stdout; 1 when writing failed (git's check at exit). */
 int finish_stdout(int rc);
+/* Prints o as one line of JSON on stdout and frees it. */
+void json_emit(cJSON *o);
 /* The directory the gitdial binary lives in (for finding gitdial-<provider>). */
 const char *self_dir(void);
 

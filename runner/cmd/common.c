@@ -148,3 +148,13 @@ const char *self_dir(void)
 		*slash = '\0';
 	return dir;
 }
+
+void json_emit(cJSON *o)
+{
+	char *txt = cJSON_PrintUnformatted(o);
+
+	if (txt)
+		printf("%s\n", txt);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}

@@ -157,7 +157,6 @@ int cmd_list(int argc, char **argv)
 	}
 	if (fmt == FMT_JSON) {
 		cJSON *arr = cJSON_CreateArray();
-		char *txt;
 		for (i = 0; i < n; i++) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "id", rows[i].id);
@@ -172,11 +171,7 @@ int cmd_list(int argc, char **argv)
 			cJSON_AddStringToObject(o, "created", rows[i].created);
 			cJSON_AddItemToArray(arr, o);
 		}
-		txt = cJSON_PrintUnformatted(arr);
-		if (txt)
-			printf("%s\n", txt);
-		cJSON_free(txt);
-		cJSON_Delete(arr);
+		json_emit(arr);
 		rc = 0;
 		goto cleanup;
 	}

@@ -1198,7 +1198,6 @@ static void print_result(struct wiz *w, const git_oid *commit)
 	git_oid_tostr(hex, sizeof(hex), commit);
 	if (w->f->json) {
 		cJSON *o = cJSON_CreateObject();
-		char *s;
 		cJSON_AddStringToObject(o, "id", w->nc.id);
 		cJSON_AddStringToObject(o, "branch", store_branch(w->st));
 		cJSON_AddStringToObject(o, "commit", hex);
@@ -1208,11 +1207,7 @@ static void print_result(struct wiz *w, const git_oid *commit)
 					: "draft");
 		cJSON_AddNumberToObject(o, "rows", (double)w->rows);
 		cJSON_AddNumberToObject(o, "to_call", (double)w->to_call);
-		s = cJSON_PrintUnformatted(o);
-		if (s)
-			printf("%s\n", s);
-		cJSON_free(s);
-		cJSON_Delete(o);
+		json_emit(o);
 		return;
 	}
 	printf("\nCreated branch %s (commit %.12s) with campaigns/%s/campaign.json",

@@ -196,7 +196,7 @@ int cmd_plan(int argc, char **argv)
 		(1.0 + 0.3 * (double)rc_->c->retries_max) * 2.5 / (double)cap : 0;
 	if (fmt == FMT_JSON) {
 		cJSON *o = cJSON_CreateObject(), *x, *arr;
-		char t[21], *txt;
+		char t[21];
 		time_format_utc(t, now);
 		cJSON_AddStringToObject(o, "campaign", id);
 		cJSON_AddStringToObject(o, "name", rc_->c->name);
@@ -251,11 +251,7 @@ int cmd_plan(int argc, char **argv)
 			cJSON_AddNumberToObject(b, "line", rc_->aud->r[out.pick[i]].line);
 			cJSON_AddItemToArray(arr, b);
 		}
-		txt = cJSON_PrintUnformatted(o);
-		if (txt)
-			printf("%s\n", txt);
-		cJSON_free(txt);
-		cJSON_Delete(o);
+		json_emit(o);
 	} else {
 		char t[64];
 		time_format_utc(t, now);

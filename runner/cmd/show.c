@@ -149,7 +149,7 @@ static void print_json(const struct view *v, const struct cstate *st,
 {
 	const struct campaign *c = v->rc->c;
 	cJSON *o = cJSON_CreateObject(), *p, *arr;
-	char t[21], *txt;
+	char t[21];
 	size_t i, n = st->n_recent < RECENT_MAX ? st->n_recent : RECENT_MAX;
 
 	cJSON_AddStringToObject(o, "id", v->rc->id);
@@ -220,11 +220,7 @@ static void print_json(const struct view *v, const struct cstate *st,
 			cJSON_AddStringToObject(e, "recording_url", x->recording);
 		cJSON_AddItemToArray(arr, e);
 	}
-	txt = cJSON_PrintUnformatted(o);
-	if (txt)
-		printf("%s\n", txt);
-	cJSON_free(txt);
-	cJSON_Delete(o);
+	json_emit(o);
 }
 
 static void print_text(const struct view *v, const struct cstate *st,

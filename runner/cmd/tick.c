@@ -983,13 +983,8 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 				printf("  %s (line %u)\n", phone, c->rc->aud->r[c->pick[j]].line);
 			}
 	}
-	if (root) {
-		char *s = cJSON_PrintUnformatted(root);
-		if (s)
-			printf("%s\n", s);
-		cJSON_free(s);
-		cJSON_Delete(root);
-	}
+	if (root)
+		json_emit(root);
 }
 
 static int parse_opts(struct opts *o, int argc, char **argv)

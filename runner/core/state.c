@@ -32,38 +32,27 @@ static size_t slot(uint64_t key, size_t cap)
 
 int state_init(struct cstate *s, const struct audience *aud)
 {
-	size_t i, cap = 16;
-
 	memset(s, 0, sizeof(*s));
 	s->aud = aud;
 	s->n = aud ? aud->n : 0;
 	s->r = calloc(s->n + 1, sizeof(*s->r));
 	if (!s->r)
 		return gd_error_set("out of memory");
-	if (aud && aud->idx_cap) {
-		/* the audience's own index (loaded with its cache) serves */
-		s->map_key = aud->idx_key;
-		s->map_idx = aud->idx_pos;
-		s->map_cap = aud->idx_cap;
-		s->map_borrowed = 1;
+	if (!aud)
 		return 0;
-	}
-	while (cap < s->n * 2 + 2)
-		cap *= 2;
-	s->map_key = table_calloc(cap, sizeof(*s->map_key));
-	s->map_idx = table_calloc(cap, sizeof(*s->map_idx));
-	if (!s->map_key || !s->map_idx) {
+	/*
+	 * The phone map is the audience's own index: built once and kept
+	 * with it (and in its cache), which is why a const audience is
+	 * asked to build it: nothing a reader sees changes.
+	 */
+	if (audience_index((struct audience *)aud)) {
 		state_release(s);
 		return gd_error_set("out of memory");
 	}
-	s->map_cap = cap;
-	for (i = 0; i < s->n; i++) {
-		size_t j = slot(aud->r[i].key, cap);
-		while (s->map_key[j])
-			j = (j + 1) & (cap - 1);
-		s->map_key[j] = aud->r[i].key;
-		s->map_idx[j] = (uint32_t)i;
-	}
+	s->map_key = aud->idx_key;
+	s->map_idx = aud->idx_pos;
+	s->map_cap = aud->idx_cap;
+	s->map_borrowed = 1;
 	return 0;
 }
 

@@ -12,8 +12,8 @@ T0=2026-11-24T15:00:00Z
 XSS='<script>alert(1)</script>'
 ART=${ARTIFACTS:-$TOP/build/artifacts}/report
 new_repo "$R"
-# the WhatsApp sample is another provider: this dashboard is about sim ones
-rm -rf "$R/campaigns/whatsapp-followup"
+# the WhatsApp and SIP samples are other providers: this dashboard is about sim ones
+rm -rf "$R/campaigns/whatsapp-followup" "$R/campaigns/sip-callback"
 
 # a campaign whose name and audience are hostile
 add_campaign "$R" xss-test 4 212 10 0
