@@ -167,49 +167,75 @@ static int camp_state_load(struct round *r, const struct repo_campaign *rc2,
 
 #define CAPS_HORIZON_S (2160L * 3600) /* the longest cap period a pack allows */
 
-/* Adds a campaign's claims within CAPS_HORIZON_S of now to the round's caps. */
-static int caps_add_state(struct round *r, const struct cstate *st)
+/*
+ * Adds a campaign's claims within CAPS_HORIZON_S of now to the round's
+ * caps: those of numbers some cap applies to where they were dialed, and
+ * every claim of a number in zoned (see caps_build).
+ */
+static int caps_add_state(struct round *r, const struct cstate *st,
+			  const struct keyset *zoned)
 {
+	const struct audience *a = st->aud;
+	uint8_t *capped = NULL;
 	size_t k;
-	int rc;
+	int rc = 0;
 
-	for (k = 0; k < st->ndl; k++) {
+	if (!a || !(capped = calloc(a->n_places + 1, 1)))
+		return a ? gd_error_set("out of memory") : 0;
+	for (k = 0; k < a->n_places; k++)
+		capped[k] = (uint8_t)place_has_cap(r->repo->rules, &a->places[k]);
+	for (k = 0; !rc && k < st->ndl; k++) {
 		const struct dlog *x = &st->dl[k];
+		const struct recipient *rcp;
 		if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S || x->idx >= st->n)
 			continue;
-		if ((rc = caps_add(r->caps, st->aud->r[x->idx].key, (time_t)x->ts)))
-			return rc;
+		rcp = &a->r[x->idx];
+		if ((!a->n_places || !capped[rcp->place]) &&
+		    !keyset_contains(zoned, rcp->key))
+			continue;
+		rc = caps_add(r->caps, rcp->key, (time_t)x->ts);
 	}
-	return 0;
+	free(capped);
+	return rc;
 }
 
 /*
  * The dispatches of every campaign of this round within the longest cap
- * period, by number: frequency caps count across campaigns.
+ * period, by number: frequency caps count across campaigns. Only numbers
+ * some cap applies to need counting. A number's place is a function of
+ * the number alone unless a row's timezone column names its zone, so a
+ * claim of a number whose place has no cap is left out, unless some
+ * campaign gives that number its zone by column (zoned): those are all
+ * counted. A million-number log then costs a table of the capped ones.
  */
 static int caps_build(struct round *r)
 {
+	struct keyset *zoned = NULL;
 	size_t i, k;
 	int rc;
 
-	if ((rc = caps_new(&r->caps)))
+	if ((rc = caps_new(&r->caps)) || (rc = keyset_new(&zoned)))
 		return rc;
-	for (i = 0; i < r->n; i++)
-		if ((rc = caps_add_state(r, &r->camps[i].st)))
-			return rc;
+	for (k = 0; !rc && k < r->repo->n; k++) {
+		const struct audience *a = r->repo->v[k].aud;
+		for (i = 0; !rc && a && a->n_places && i < a->n; i++)
+			if (a->places[a->r[i].place].source == ZSRC_COLUMN)
+				rc = keyset_add(zoned, a->r[i].key);
+	}
+	for (i = 0; !rc && i < r->n; i++)
+		rc = caps_add_state(r, &r->camps[i].st, zoned);
 	/* another shard's campaigns count too: read, never planned here */
-	for (k = 0; k < r->repo->n; k++) {
+	for (k = 0; !rc && k < r->repo->n; k++) {
 		const struct repo_campaign *rc2 = &r->repo->v[k];
 		struct cstate st;
 		if (!rc2->c || !rc2->aud || camp_find(r, rc2->id))
 			continue;
 		if ((rc = camp_state_load(r, rc2, &st)) == 0)
-			rc = caps_add_state(r, &st);
+			rc = caps_add_state(r, &st, zoned);
 		state_release(&st);
-		if (rc)
-			return rc;
 	}
-	return 0;
+	keyset_free(zoned);
+	return rc;
 }
 
 /* Loads the repository at head and every campaign's state. */

@@ -113,3 +113,73 @@ size_t caps_count(const struct caps *c, uint64_t key, time_t now, long period_s)
 			n++;
 	return n;
 }
+
+/* A set of numbers: open addressing on the key, 0 = empty. */
+struct keyset {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+int keyset_new(struct keyset **out)
+{
+	struct keyset *k = calloc(1, sizeof(*k));
+
+	*out = NULL;
+	if (!k || !(k->v = calloc(64, sizeof(*k->v)))) {
+		free(k);
+		return gd_error_set("out of memory");
+	}
+	k->cap = 64;
+	*out = k;
+	return 0;
+}
+
+void keyset_free(struct keyset *k)
+{
+	if (!k)
+		return;
+	free(k->v);
+	free(k);
+}
+
+static size_t keyset_slot(const struct keyset *k, uint64_t key)
+{
+	size_t j;
+
+	for (j = slot_of(key, k->cap); k->v[j] && k->v[j] != key;
+	     j = (j + 1) & (k->cap - 1))
+		;
+	return j;
+}
+
+int keyset_add(struct keyset *k, uint64_t key)
+{
+	size_t j;
+
+	if (!key)
+		return 0;
+	if ((k->n + 1) * 2 > k->cap) {
+		uint64_t *old = k->v;
+		size_t i, oc = k->cap;
+		if (!(k->v = calloc(oc * 2, sizeof(*k->v)))) {
+			k->v = old;
+			return gd_error_set("out of memory");
+		}
+		k->cap = oc * 2;
+		for (i = 0; i < oc; i++)
+			if (old[i])
+				k->v[keyset_slot(k, old[i])] = old[i];
+		free(old);
+	}
+	j = keyset_slot(k, key);
+	if (!k->v[j]) {
+		k->v[j] = key;
+		k->n++;
+	}
+	return 0;
+}
+
+int keyset_contains(const struct keyset *k, uint64_t key)
+{
+	return key && k->v[keyset_slot(k, key)] == key;
+}

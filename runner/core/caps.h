@@ -22,6 +22,13 @@ void caps_free(struct caps *c);
  * number are kept, which is enough for any cap of at most CAPS_KEEP calls.
  */
 int caps_add(struct caps *c, uint64_t key, time_t ts);
+
+/* A set of numbers (phone keys). */
+struct keyset;
+int keyset_new(struct keyset **out);
+void keyset_free(struct keyset *k);
+int keyset_add(struct keyset *k, uint64_t key);
+int keyset_contains(const struct keyset *k, uint64_t key);
 /* Dispatches of key within (now - period_s, now]. */
 size_t caps_count(const struct caps *c, uint64_t key, time_t now, long period_s);
 

@@ -1061,3 +1061,13 @@ int place_cap(const struct rules *r, const struct place *p, time_t now,
 	}
 	return 0;
 }
+
+int place_has_cap(const struct rules *r, const struct place *p)
+{
+	int k;
+
+	for (k = 0; k < p->n_rix; k++)
+		if (r->rules[p->rix[k]].kind == RK_CAP)
+			return 1;
+	return 0;
+}

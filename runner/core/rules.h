@@ -134,5 +134,7 @@ time_t place_next_open(const struct rules *r, const struct place *p,
 int place_cap(const struct rules *r, const struct place *p, time_t now,
 	      size_t (*count)(void *ctx, long period_s), void *ctx,
 	      const char **rule_id);
+/* True when any frequency cap applies at place p (at any date). */
+int place_has_cap(const struct rules *r, const struct place *p);
 
 #endif
