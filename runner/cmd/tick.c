@@ -178,22 +178,32 @@ static int caps_add_state(struct round *r, const struct cstate *st,
 	const struct audience *a = st->aud;
 	uint8_t *capped = NULL;
 	size_t k;
-	int rc = 0;
+	int rc = 0, pass;
 
 	if (!a || !(capped = calloc(a->n_places + 1, 1)))
 		return a ? gd_error_set("out of memory") : 0;
 	for (k = 0; k < a->n_places; k++)
 		capped[k] = (uint8_t)place_has_cap(r->repo->rules, &a->places[k]);
-	for (k = 0; !rc && k < st->ndl; k++) {
-		const struct dlog *x = &st->dl[k];
-		const struct recipient *rcp;
-		if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S || x->idx >= st->n)
-			continue;
-		rcp = &a->r[x->idx];
-		if ((!a->n_places || !capped[rcp->place]) &&
-		    !keyset_contains(zoned, rcp->key))
-			continue;
-		rc = caps_add(r->caps, rcp->key, (time_t)x->ts);
+	/* two passes: count what goes in, size the table once, add */
+	for (pass = 0; !rc && pass < 2; pass++) {
+		size_t n = 0;
+		for (k = 0; !rc && k < st->ndl; k++) {
+			const struct dlog *x = &st->dl[k];
+			const struct recipient *rcp;
+			if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S ||
+			    x->idx >= st->n)
+				continue;
+			rcp = &a->r[x->idx];
+			if ((!a->n_places || !capped[rcp->place]) &&
+			    !keyset_contains(zoned, rcp->key))
+				continue;
+			if (pass)
+				rc = caps_add(r->caps, rcp->key, (time_t)x->ts);
+			else
+				n++;
+		}
+		if (!pass)
+			rc = caps_reserve(r->caps, n);
 	}
 	free(capped);
 	return rc;
