@@ -218,3 +218,36 @@ void httpc_response_release(struct httpc_response *res)
 {
 	buf_release(&res->body);
 }
+
+int httpc_json(struct httpc_response *res, const char *method,
+	       const char *base, const char *path, const char *bearer,
+	       const cJSON *body)
+{
+	struct buf url = BUF_INIT(8192);
+	struct httpc_request rq;
+	char *json = NULL;
+	int rc;
+
+	memset(&rq, 0, sizeof(rq));
+	if (buf_printf(&url, "%s%s", base, path) ||
+	    (body && !(json = cJSON_PrintUnformatted(body)))) {
+		memset(res, 0, sizeof(*res));
+		buf_init(&res->body, HTTPC_BODY_MAX);
+		res->fate = HTTPC_NOT_SENT;
+		snprintf(res->error, sizeof(res->error), "request too large");
+		buf_release(&url);
+		return GD_ERROR;
+	}
+	rq.method = method;
+	rq.url = url.ptr;
+	rq.bearer = bearer;
+	if (json) {
+		rq.content_type = "application/json";
+		rq.body = json;
+		rq.len = strlen(json);
+	}
+	rc = httpc_perform(res, &rq);
+	cJSON_free(json);
+	buf_release(&url);
+	return rc;
+}

@@ -7,6 +7,7 @@
 #ifndef GD_HTTPC_H
 #define GD_HTTPC_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -49,5 +50,14 @@ struct httpc_response {
  */
 int httpc_perform(struct httpc_response *res, const struct httpc_request *req);
 void httpc_response_release(struct httpc_response *res);
+/*
+ * A JSON API call with a Bearer token: method on url (base, then path
+ * printed after it), body (may be NULL) sent as application/json. A
+ * request that cannot be built is NOT_SENT with a reason in res->error.
+ * Returns httpc_perform's result.
+ */
+int httpc_json(struct httpc_response *res, const char *method,
+	       const char *base, const char *path, const char *bearer,
+	       const cJSON *body);
 
 #endif

@@ -64,33 +64,10 @@ void telnyx_account_wipe(struct telnyx_account *a)
 int telnyx_rest(struct httpc_response *res, const struct telnyx_account *a,
 		const char *method, const char *path, const cJSON *body)
 {
-	struct buf url = BUF_INIT(8192);
-	struct httpc_request rq;
-	char *json = NULL;
-	int rc;
+	char base[sizeof(a->base) + 8];
 
-	memset(&rq, 0, sizeof(rq));
-	if (buf_printf(&url, "%s/v2%s", a->base, path) ||
-	    (body && !(json = cJSON_PrintUnformatted(body)))) {
-		memset(res, 0, sizeof(*res));
-		buf_init(&res->body, HTTPC_BODY_MAX);
-		res->fate = HTTPC_NOT_SENT;
-		snprintf(res->error, sizeof(res->error), "request too large");
-		buf_release(&url);
-		return GD_ERROR;
-	}
-	rq.method = method;
-	rq.url = url.ptr;
-	rq.bearer = a->api_key;
-	if (json) {
-		rq.content_type = "application/json";
-		rq.body = json;
-		rq.len = strlen(json);
-	}
-	rc = httpc_perform(res, &rq);
-	cJSON_free(json);
-	buf_release(&url);
-	return rc;
+	snprintf(base, sizeof(base), "%s/v2", a->base);
+	return httpc_json(res, method, base, path, a->api_key, body);
 }
 
 /* True when the response's first error has this code. */

@@ -75,33 +75,10 @@ void wa_account_wipe(struct wa_account *a)
 int wa_graph(struct httpc_response *res, const struct wa_account *a,
 	     const char *method, const char *path, const cJSON *body)
 {
-	struct buf url = BUF_INIT(8192);
-	struct httpc_request rq;
-	char *json = NULL;
-	int rc;
+	char base[sizeof(a->base) + sizeof(a->pnid) + 2];
 
-	memset(&rq, 0, sizeof(rq));
-	if (buf_printf(&url, "%s/%s%s", a->base, a->pnid, path) ||
-	    (body && !(json = cJSON_PrintUnformatted(body)))) {
-		memset(res, 0, sizeof(*res));
-		buf_init(&res->body, HTTPC_BODY_MAX);
-		res->fate = HTTPC_NOT_SENT;
-		snprintf(res->error, sizeof(res->error), "request too large");
-		buf_release(&url);
-		return GD_ERROR;
-	}
-	rq.method = method;
-	rq.url = url.ptr;
-	rq.bearer = a->token;
-	if (json) {
-		rq.content_type = "application/json";
-		rq.body = json;
-		rq.len = strlen(json);
-	}
-	rc = httpc_perform(res, &rq);
-	cJSON_free(json);
-	buf_release(&url);
-	return rc;
+	snprintf(base, sizeof(base), "%s/%s", a->base, a->pnid);
+	return httpc_json(res, method, base, path, a->token, body);
 }
 
 int wa_id_of(char *out, size_t n, const char *e164)

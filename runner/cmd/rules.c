@@ -28,20 +28,6 @@ static const char usage[] =
 	"gitdial rules [JURISDICTION | +NUMBER] [--repo PATH] [--format text|json]\n"
 	"       gitdial rules --check FILE...";
 
-/* Is token tok in the comma list? */
-static int has_token(const char *list, const char *tok)
-{
-	size_t n = strlen(tok);
-	const char *p = list;
-
-	while ((p = strstr(p, tok))) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
 /* "08:00-20:00, 14:00-20:00" for one weekday of w (empty: none). */
 static void day_ranges(char *out, size_t n, const struct daywin *w, int wday)
 {
@@ -221,7 +207,7 @@ static size_t applicable(const struct rules *r, const char *js, uint16_t *ix,
 
 	for (i = 0; i < rules_count(r) && n < max; i++) {
 		const struct rule *x = rules_get(r, i);
-		if (strcmp(x->jurisdiction, "default") && has_token(js, x->jurisdiction)) {
+		if (strcmp(x->jurisdiction, "default") && list_has_token(js, x->jurisdiction)) {
 			ix[n++] = (uint16_t)i;
 			if (x->kind == RK_HOURS && !strchr(x->jurisdiction, '-'))
 				country = 1;

@@ -751,24 +751,11 @@ const char *rules_zone(const struct rules *r, const char *name)
 	return intern(r, name, strlen(name));
 }
 
-static int has_token(const char *list, const char *tok)
-{
-	size_t n = strlen(tok);
-	const char *p = list;
-
-	while ((p = strstr(p, tok))) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
 static void add_token(char *list, size_t size, const char *tok)
 {
 	size_t n = strlen(list);
 
-	if (!*tok || has_token(list, tok))
+	if (!*tok || list_has_token(list, tok))
 		return;
 	snprintf(list + n, size - n, "%s%s", n ? "," : "", tok);
 }
@@ -776,7 +763,7 @@ static void add_token(char *list, size_t size, const char *tok)
 /* Does rule jurisdiction rj apply to the set js ("US" covers "US-FL")? */
 static int rule_applies(const char *rj, const char *js)
 {
-	return has_token(js, rj);
+	return list_has_token(js, rj);
 }
 
 /* Adds rule i to place p (its hours, disclosure and id). */

@@ -458,3 +458,16 @@ int secret_resolve(char *out, size_t n, const char *ref)
 	}
 	return -1;
 }
+
+int list_has_token(const char *list, const char *tok)
+{
+	size_t n = strlen(tok);
+	const char *p = list;
+
+	while ((p = strstr(p, tok))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}

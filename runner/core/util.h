@@ -59,6 +59,8 @@ void *table_calloc(size_t n, size_t size);
 int secret_resolve(char *out, size_t n, const char *ref);
 
 uint64_t hash_fnv1a(const void *data, size_t len);
+/* True when tok is one of the items of the comma-separated list. */
+int list_has_token(const char *list, const char *tok);
 
 /* Copies s into out (size n), cut at a character boundary. */
 void utf8_truncate(char *out, size_t n, const char *s);
