@@ -47,6 +47,18 @@ const cJSON *hook_account(const cJSON *cfg, const char *name)
 	return cJSON_IsObject(a) ? a : NULL;
 }
 
+void hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt)
+{
+	const char *base = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(account, "api_base"));
+	size_t len;
+
+	snprintf(out, n, "%s", base ? base : dflt);
+	len = strlen(out);
+	while (len && out[len - 1] == '/')
+		out[--len] = '\0';
+}
+
 int hook_credential(char *out, size_t n, const cJSON *account, const char *key)
 {
 	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(account, "credentials");

@@ -33,6 +33,11 @@ const cJSON *hook_account(const cJSON *cfg, const char *name);
  */
 int hook_credential(char *out, size_t n, const cJSON *account, const char *key);
 /*
+ * The account's api_base (dflt when it has none) into out, without a
+ * trailing '/', so paths can be appended as "/...".
+ */
+void hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt);
+/*
  * The public URL of an endpoint: webhook_base_url (trailing '/' dropped)
  * + "/" + endpoint, + "?" + query when query is not empty. GD_ERROR when
  * the config has no webhook_base_url.

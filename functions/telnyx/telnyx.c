@@ -35,10 +35,6 @@
 int telnyx_account_load(struct telnyx_account *a, const cJSON *account,
 			const char *name, int need_connection)
 {
-	const char *base = cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(account, "api_base"));
-	size_t n;
-
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
 	if (hook_credential(a->api_key, sizeof(a->api_key), account, "api_key") ||
@@ -49,10 +45,7 @@ int telnyx_account_load(struct telnyx_account *a, const cJSON *account,
 		telnyx_account_wipe(a);
 		return GD_ERROR;
 	}
-	snprintf(a->base, sizeof(a->base), "%s", base ? base : TELNYX_API);
-	n = strlen(a->base);
-	while (n && a->base[n - 1] == '/')
-		a->base[--n] = '\0';
+	hook_api_base(a->base, sizeof(a->base), account, TELNYX_API);
 	return 0;
 }
 

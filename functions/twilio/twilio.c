@@ -35,10 +35,6 @@
 int twilio_account_load(struct twilio_account *a, const cJSON *account,
 			const char *name)
 {
-	const char *base = cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(account, "api_base"));
-	size_t n;
-
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
 	if (hook_credential(a->sid, sizeof(a->sid), account, "account_sid") ||
@@ -47,10 +43,7 @@ int twilio_account_load(struct twilio_account *a, const cJSON *account,
 		twilio_account_wipe(a);
 		return GD_ERROR;
 	}
-	snprintf(a->base, sizeof(a->base), "%s", base ? base : TWILIO_API);
-	n = strlen(a->base);
-	while (n && a->base[n - 1] == '/')
-		a->base[--n] = '\0';
+	hook_api_base(a->base, sizeof(a->base), account, TWILIO_API);
 	return 0;
 }
 

@@ -40,9 +40,7 @@
 int wa_account_load(struct wa_account *a, const cJSON *account,
 		    const char *name)
 {
-	const char *base = cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(account, "api_base"));
-	size_t n, i;
+	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
@@ -60,10 +58,7 @@ int wa_account_load(struct wa_account *a, const cJSON *account,
 		return gd_error_set("account '%s': credentials.phone_number_id is "
 				    "not a number id (digits)", a->name);
 	}
-	snprintf(a->base, sizeof(a->base), "%s", base ? base : WA_API);
-	n = strlen(a->base);
-	while (n && a->base[n - 1] == '/')
-		a->base[--n] = '\0';
+	hook_api_base(a->base, sizeof(a->base), account, WA_API);
 	return 0;
 }
 
