@@ -110,29 +110,41 @@ static int live_load(struct live *l, struct src *s, const char *id,
 	return 0;
 }
 
-/* Adds campaign.json with member key set to value (JSON text). */
-static int edit_member(struct src *s, struct change *ch, const char *path,
-		       const char *const *kv, size_t n)
+/*
+ * Sets the n members kv[2i] to kv[2i+1] (JSON texts) in text (a
+ * campaign.json, edited in place) and adds it to ch at path.
+ */
+static int edit_text(struct change *ch, const char *path, struct buf *text,
+		     const char *const *kv, size_t n)
 {
-	struct buf in = BUF_INIT(CAMPAIGN_MAX), out = BUF_INIT(CAMPAIGN_MAX);
+	struct buf out = BUF_INIT(CAMPAIGN_MAX);
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if ((rc = s->read(s, path, &in, CAMPAIGN_MAX)))
-		goto cleanup;
 	for (i = 0; !rc && i < n; i++) {
 		buf_reset(&out);
-		if (!(rc = json_set_member(&out, in.ptr, in.len, kv[2 * i],
+		if (!(rc = json_set_member(&out, text->ptr, text->len, kv[2 * i],
 					   kv[2 * i + 1]))) {
-			buf_reset(&in);
-			rc = buf_put(&in, out.ptr, out.len);
+			buf_reset(text);
+			rc = buf_put(text, out.ptr, out.len);
 		}
 	}
 	if (!rc)
-		rc = change_add(ch, path, in.ptr, in.len);
-cleanup:
-	buf_release(&in);
+		rc = change_add(ch, path, text->ptr, text->len);
 	buf_release(&out);
+	return rc;
+}
+
+/* edit_text of the campaign.json at path in s, written back to path. */
+static int edit_member(struct src *s, struct change *ch, const char *path,
+		       const char *const *kv, size_t n)
+{
+	struct buf text = BUF_INIT(CAMPAIGN_MAX);
+	int rc = s->read(s, path, &text, CAMPAIGN_MAX);
+
+	if (!rc)
+		rc = edit_text(ch, path, &text, kv, n);
+	buf_release(&text);
 	return rc;
 }
 
@@ -381,12 +393,15 @@ static int id_taken(struct src *s, const struct change *ch, const char *id)
 static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 			struct result *x)
 {
+	struct buf text = BUF_INIT(CAMPAIGN_MAX);
 	const char *top = NULL;
-	char from[128], to[128], path[160], name[600], *qname = NULL;
+	char from[128], to[128], path[160], dst[160], name[600], *qname = NULL;
 	char created[32], t[21];
 	const char *kv[6];
-	size_t nkv = 2, cut, chars;
-	int rc = 0, i;
+	const cJSON *nm;
+	cJSON *o = NULL;
+	size_t cut, chars;
+	int rc = 0, i, has_created;
 
 	if (folder_exists(s, "campaigns", x->id))
 		top = "campaigns";
@@ -420,18 +435,13 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	}
 	/* the copy's name: the original's, marked, within 120 characters */
 	snprintf(path, sizeof(path), "%s/%s/campaign.json", top, x->id);
-	{
-		struct buf text = BUF_INIT(CAMPAIGN_MAX);
-		cJSON *o = NULL;
-		const cJSON *nm;
-		if (!s->read(s, path, &text, CAMPAIGN_MAX))
-			o = cJSON_ParseWithLength(text.ptr, text.len);
-		nm = cJSON_GetObjectItemCaseSensitive(o, "name");
-		snprintf(name, sizeof(name), "%s",
-			 cJSON_IsString(nm) ? nm->valuestring : x->id);
-		cJSON_Delete(o);
-		buf_release(&text);
-	}
+	if ((rc = s->read(s, path, &text, CAMPAIGN_MAX)))
+		goto cleanup;
+	o = cJSON_ParseWithLength(text.ptr, text.len);
+	nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+	snprintf(name, sizeof(name), "%s",
+		 cJSON_IsString(nm) ? nm->valuestring : x->id);
+	has_created = cJSON_GetObjectItemCaseSensitive(o, "created") != NULL;
 	for (cut = 0, chars = 0; name[cut] && chars < 113; cut++)
 		if (((unsigned char)name[cut] & 0xc0) != 0x80)
 			chars++;
@@ -447,34 +457,19 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(created, sizeof(created), "\"%s\"", t);
 	kv[0] = "status"; kv[1] = "\"draft\"";
 	kv[2] = "name"; kv[3] = qname ? qname : "\"copy\"";
-	nkv = 2;
-	{
-		struct buf text = BUF_INIT(CAMPAIGN_MAX);
-		cJSON *o = NULL;
-		if (!s->read(s, path, &text, CAMPAIGN_MAX) &&
-		    (o = cJSON_ParseWithLength(text.ptr, text.len)) &&
-		    cJSON_GetObjectItemCaseSensitive(o, "created")) {
-			kv[4] = "created";
-			kv[5] = created;
-			nkv = 3;
-		}
-		cJSON_Delete(o);
-		buf_release(&text);
-	}
+	kv[4] = "created"; kv[5] = created;
 	snprintf(from, sizeof(from), "%s/%s", top, x->id);
 	snprintf(to, sizeof(to), "campaigns/%s", x->new_id);
-	snprintf(name, sizeof(name), "%s/campaign.json", to);
-	if (!(rc = folder_copy(s, ch, from, to, "campaign.json"))) {
-		/* edit_member reads from s: read the source, write the copy */
-		struct change one = { 0 };
-		if (!(rc = edit_member(s, &one, path, kv, nkv)))
-			rc = change_add(ch, name, one.v[0].data, one.v[0].len);
-		change_release(&one);
-	}
+	snprintf(dst, sizeof(dst), "%s/campaign.json", to);
+	if (!(rc = folder_copy(s, ch, from, to, "campaign.json")))
+		rc = edit_text(ch, dst, &text, kv, has_created ? 3 : 2);
 	if (!rc) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "campaigns");
 	}
+cleanup:
+	cJSON_Delete(o);
+	buf_release(&text);
 	free(qname);
 	return rc;
 }

@@ -178,32 +178,22 @@ static int caps_add_state(struct round *r, const struct cstate *st,
 	const struct audience *a = st->aud;
 	uint8_t *capped = NULL;
 	size_t k;
-	int rc = 0, pass;
+	int rc = 0;
 
 	if (!a || !(capped = calloc(a->n_places + 1, 1)))
 		return a ? gd_error_set("out of memory") : 0;
 	for (k = 0; k < a->n_places; k++)
 		capped[k] = (uint8_t)place_has_cap(r->repo->rules, &a->places[k]);
-	/* two passes: count what goes in, size the table once, add */
-	for (pass = 0; !rc && pass < 2; pass++) {
-		size_t n = 0;
-		for (k = 0; !rc && k < st->ndl; k++) {
-			const struct dlog *x = &st->dl[k];
-			const struct recipient *rcp;
-			if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S ||
-			    x->idx >= st->n)
-				continue;
-			rcp = &a->r[x->idx];
-			if ((!a->n_places || !capped[rcp->place]) &&
-			    !keyset_contains(zoned, rcp->key))
-				continue;
-			if (pass)
-				rc = caps_add(r->caps, rcp->key, (time_t)x->ts);
-			else
-				n++;
-		}
-		if (!pass)
-			rc = caps_reserve(r->caps, n);
+	for (k = 0; !rc && k < st->ndl; k++) {
+		const struct dlog *x = &st->dl[k];
+		const struct recipient *rcp;
+		if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S || x->idx >= st->n)
+			continue;
+		rcp = &a->r[x->idx];
+		if ((!a->n_places || !capped[rcp->place]) &&
+		    !keyset_contains(zoned, rcp->key))
+			continue;
+		rc = caps_add(r->caps, rcp->key, (time_t)x->ts);
 	}
 	free(capped);
 	return rc;
@@ -855,17 +845,19 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 static int commit_and_publish(struct round *r, struct change *ch,
 			      const char *message, git_oid *out)
 {
+	git_oid made;
 	int rc;
 
-	if ((rc = store_commit(r->st, out, &r->head, ch, message, RUNNER_NAME,
+	/* *out names a commit only once it is on the branch */
+	if ((rc = store_commit(r->st, &made, &r->head, ch, message, RUNNER_NAME,
 			       RUNNER_EMAIL, r->o->now)))
 		return rc;
 	crash_point(ch->n && strstr(message, "place:") ? "place-committed"
 						       : "claim-committed");
-	if ((rc = store_publish(r->st, r->o->remote, out, &r->head)))
+	if ((rc = store_publish(r->st, r->o->remote, &made, &r->head)))
 		return rc;
-	store_checkout_paths(r->st, &r->head, out, ch);
-	r->head = *out;
+	store_checkout_paths(r->st, &r->head, &made, ch);
+	r->head = *out = made;
 	return 0;
 }
 
@@ -1127,8 +1119,6 @@ int cmd_tick(int argc, char **argv)
 
 		round_release(&r);
 		diags_release(&d);
-		/* a claim that lost the race was never on the branch: forget it */
-		memset(&claim, 0, sizeof(claim));
 		claim_rounds++;
 		if ((rc = store_sync(st, o.remote, &r.head, &found)))
 			goto fail;

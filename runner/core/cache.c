@@ -76,10 +76,6 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	st->aud = keep.aud;
 	st->r = keep.r;
 	st->r_map = keep.r_map;
-	st->map_key = keep.map_key;
-	st->map_idx = keep.map_idx;
-	st->map_cap = keep.map_cap;
-	st->map_borrowed = keep.map_borrowed;
 	st->skipped_line = NULL;
 	st->fl = NULL;
 	st->analysis = NULL;

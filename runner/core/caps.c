@@ -70,14 +70,6 @@ static int grow(struct caps *c)
 	return 0;
 }
 
-int caps_reserve(struct caps *c, size_t more)
-{
-	while ((c->n + more + 1) * 2 > c->cap)
-		if (grow(c))
-			return GD_ERROR;
-	return 0;
-}
-
 int caps_add(struct caps *c, uint64_t key, time_t ts)
 {
 	struct caps_slot *s;

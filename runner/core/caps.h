@@ -22,8 +22,6 @@ void caps_free(struct caps *c);
  * number are kept, which is enough for any cap of at most CAPS_KEEP calls.
  */
 int caps_add(struct caps *c, uint64_t key, time_t ts);
-/* Makes room for more numbers at once (no rehash while they are added). */
-int caps_reserve(struct caps *c, size_t more);
 
 /* A set of numbers (phone keys). */
 struct keyset;

@@ -25,11 +25,6 @@ enum status status_parse(const char *s)
 	return ST_NONE;
 }
 
-static size_t slot(uint64_t key, size_t cap)
-{
-	return audience_slot(key, cap);
-}
-
 int state_init(struct cstate *s, const struct audience *aud)
 {
 	memset(s, 0, sizeof(*s));
@@ -41,18 +36,14 @@ int state_init(struct cstate *s, const struct audience *aud)
 	if (!aud)
 		return 0;
 	/*
-	 * The phone map is the audience's own index: built once and kept
-	 * with it (and in its cache), which is why a const audience is
-	 * asked to build it: nothing a reader sees changes.
+	 * Numbers are found through the audience's own index (state_find):
+	 * built once and kept with it (and in its cache), which is why a
+	 * const audience is asked to build it: nothing a reader sees changes.
 	 */
 	if (audience_index((struct audience *)aud)) {
 		state_release(s);
 		return gd_error_set("out of memory");
 	}
-	s->map_key = aud->idx_key;
-	s->map_idx = aud->idx_pos;
-	s->map_cap = aud->idx_cap;
-	s->map_borrowed = 1;
 	return 0;
 }
 
@@ -62,10 +53,6 @@ void state_release(struct cstate *s)
 		file_unmap(s->r_map);
 	else
 		free(s->r);
-	if (!s->map_borrowed) {
-		free(s->map_key);
-		free(s->map_idx);
-	}
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
@@ -75,14 +62,9 @@ void state_release(struct cstate *s)
 
 long state_find(const struct cstate *s, uint64_t key)
 {
-	size_t j;
+	const struct recipient *x = s->aud ? audience_find(s->aud, key) : NULL;
 
-	if (!s->map_cap || !key)
-		return -1;
-	for (j = slot(key, s->map_cap); s->map_key[j]; j = (j + 1) & (s->map_cap - 1))
-		if (s->map_key[j] == key)
-			return s->map_idx[j];
-	return -1;
+	return x ? (long)(x - s->aud->r) : -1;
 }
 
 int attempt_id_parse(const char *id, uint64_t *key, int *attempt)
@@ -136,10 +118,6 @@ void state_forget(struct cstate *s)
 	s->aud = keep.aud;
 	s->r = keep.r;
 	s->n = keep.n;
-	s->map_key = keep.map_key;
-	s->map_idx = keep.map_idx;
-	s->map_cap = keep.map_cap;
-	s->map_borrowed = keep.map_borrowed;
 	s->r_map = keep.r_map;
 	memset(s->r, 0, s->n * sizeof(*s->r));
 }

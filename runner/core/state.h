@@ -84,11 +84,6 @@ struct cstate {
 	struct rstate *r; /* parallel to aud->r */
 	void *r_map;      /* the cache file r lives in (file_map), or NULL */
 	size_t n;
-	/* phone key → recipient index, open addressing */
-	uint64_t *map_key;
-	uint32_t *map_idx;
-	size_t map_cap;
-	int map_borrowed; /* the map is the audience's index (not ours to free) */
 	/* lines of audience rows already logged as skipped */
 	uint8_t *skipped_line; /* bitmap by physical line */
 	size_t skipped_line_max;
@@ -142,7 +137,7 @@ int rstate_newest(const struct rstate *rs);
 size_t state_in_flight(const struct cstate *s);
 /*
  * Forgets everything derived from the log, keeping the recipients and the
- * phone map (for a cache that turned out stale).
+ * audience (for a cache that turned out stale).
  */
 void state_forget(struct cstate *s);
 /* Number of attempts that count against retries.max. */
