@@ -33,7 +33,10 @@ r, api, web, pub = sys.argv[1:5]
 g = json.load(open(r + "/gitdial.json"))
 g["accounts"]["tw-main"] = {
     "provider": "twilio", "caller_ids": ["+14155550100"], "max_concurrency": 6,
-    "cps": 50, "api_base": api, "function": web + "/twilio/fn",
+    # cps 2: remote calls go out side by side (curl multi), and the
+    # fake hands out its faults in arrival order, so the creates must
+    # arrive in audience order for each fault to hit its number
+    "cps": 2, "api_base": api, "function": web + "/twilio/fn",
     "function_secret": "env:GITDIAL_FN_SECRET",
     "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"}}
 g["webhook_base_url"] = pub
