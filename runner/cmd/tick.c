@@ -35,6 +35,7 @@
 #include "spool.h"
 #include "state.h"
 #include "store.h"
+#include "trace.h"
 #include "util.h"
 #include "banned.h"
 
@@ -80,7 +81,13 @@ struct round {
 	int have_src;
 	struct repo *repo;
 	struct dnc *dnc;
-	struct caps *caps; /* dispatches per number, for frequency caps */
+	struct caps *caps; /* this round's own claims per number, for caps */
+	/* every campaign's claims as loaded (the round's and another
+	 * shard's), for frequency caps: st's first upto claims */
+	struct claims { const struct cstate *st; size_t upto; } *claims;
+	size_t n_claims;
+	struct cstate *others; /* another shard's campaigns, read only */
+	size_t n_others;
 	struct camp *camps;
 	size_t n;
 	struct spool_list spool;
@@ -124,6 +131,14 @@ static void round_release(struct round *r)
 	r->dnc = NULL;
 	caps_free(r->caps);
 	r->caps = NULL;
+	for (i = 0; i < r->n_others; i++)
+		state_release(&r->others[i]);
+	free(r->others);
+	r->others = NULL;
+	r->n_others = 0;
+	free(r->claims);
+	r->claims = NULL;
+	r->n_claims = 0;
 	if (r->have_src)
 		src_release_tree(&r->src);
 	r->have_src = 0;
@@ -165,77 +180,38 @@ static int camp_state_load(struct round *r, const struct repo_campaign *rc2,
 			    &replayed);
 }
 
-#define CAPS_HORIZON_S (2160L * 3600) /* the longest cap period a pack allows */
-
 /*
- * Adds a campaign's claims within CAPS_HORIZON_S of now to the round's
- * caps: those of numbers some cap applies to where they were dialed, and
- * every claim of a number in zoned (see caps_build).
+ * Frequency caps count across campaigns (another shard's too), from each
+ * campaign's claims as the round loaded them (see cap_count). Another
+ * shard's campaigns are read here, never planned.
  */
-static int caps_add_state(struct round *r, const struct cstate *st,
-			  const struct keyset *zoned)
+static int claims_load(struct round *r)
 {
-	const struct audience *a = st->aud;
-	uint8_t *capped = NULL;
 	size_t k;
-	int rc = 0;
-
-	if (!a || !(capped = calloc(a->n_places + 1, 1)))
-		return a ? gd_error_set("out of memory") : 0;
-	for (k = 0; k < a->n_places; k++)
-		capped[k] = (uint8_t)place_has_cap(r->repo->rules, &a->places[k]);
-	for (k = 0; !rc && k < st->ndl; k++) {
-		const struct dlog *x = &st->dl[k];
-		const struct recipient *rcp;
-		if ((time_t)x->ts <= r->o->now - CAPS_HORIZON_S || x->idx >= st->n)
-			continue;
-		rcp = &a->r[x->idx];
-		if ((!a->n_places || !capped[rcp->place]) &&
-		    !keyset_contains(zoned, rcp->key))
-			continue;
-		rc = caps_add(r->caps, rcp->key, (time_t)x->ts);
-	}
-	free(capped);
-	return rc;
-}
-
-/*
- * The dispatches of every campaign of this round within the longest cap
- * period, by number: frequency caps count across campaigns. Only numbers
- * some cap applies to need counting. A number's place is a function of
- * the number alone unless a row's timezone column names its zone, so a
- * claim of a number whose place has no cap is left out, unless some
- * campaign gives that number its zone by column (zoned): those are all
- * counted. A million-number log then costs a table of the capped ones.
- */
-static int caps_build(struct round *r)
-{
-	struct keyset *zoned = NULL;
-	size_t i, k;
 	int rc;
 
-	if ((rc = caps_new(&r->caps)) || (rc = keyset_new(&zoned)))
+	if ((rc = caps_new(&r->caps)))
 		return rc;
-	for (k = 0; !rc && k < r->repo->n; k++) {
-		const struct audience *a = r->repo->v[k].aud;
-		for (i = 0; !rc && a && a->n_places && i < a->n; i++)
-			if (a->places[a->r[i].place].source == ZSRC_COLUMN)
-				rc = keyset_add(zoned, a->r[i].key);
+	if (!(r->claims = calloc(r->repo->n + 1, sizeof(*r->claims))) ||
+	    !(r->others = calloc(r->repo->n + 1, sizeof(*r->others))))
+		return gd_error_set("out of memory");
+	for (k = 0; k < r->n; k++) {
+		r->claims[r->n_claims].st = &r->camps[k].st;
+		r->claims[r->n_claims++].upto = r->camps[k].st.ndl;
 	}
-	for (i = 0; !rc && i < r->n; i++)
-		rc = caps_add_state(r, &r->camps[i].st, zoned);
-	/* another shard's campaigns count too: read, never planned here */
-	for (k = 0; !rc && k < r->repo->n; k++) {
+	for (k = 0; k < r->repo->n; k++) {
 		const struct repo_campaign *rc2 = &r->repo->v[k];
-		struct cstate st;
+		struct cstate *st = &r->others[r->n_others];
 		if (!rc2->c || !rc2->aud || camp_find(r, rc2->id))
 			continue;
-		if ((rc = camp_state_load(r, rc2, &st)) == 0)
-			rc = caps_add_state(r, &st, zoned);
-		state_release(&st);
+		rc = camp_state_load(r, rc2, st);
+		r->n_others++; /* released with the round, loaded or not */
+		if (rc)
+			return rc;
+		r->claims[r->n_claims].st = st;
+		r->claims[r->n_claims++].upto = st->ndl;
 	}
-	keyset_free(zoned);
-	return rc;
+	return 0;
 }
 
 /* Loads the repository at head and every campaign's state. */
@@ -256,6 +232,7 @@ static int round_load(struct round *r, struct diags *d)
 	}
 	rc = repo_load(&r->repo, &r->src, NULL,
 		       REPO_AUDIENCE | REPO_PLACES | REPO_VARS, d);
+	trace_mark("load repository");
 	if (rc)
 		return rc == GD_EINVALID
 			? gd_error_set("gitdial.json is invalid; fix it first "
@@ -278,7 +255,8 @@ static int round_load(struct round *r, struct diags *d)
 			return rc;
 		c->loaded = 1;
 	}
-	return caps_build(r);
+	trace_mark("load states");
+	return claims_load(r);
 }
 
 /* Appends a spooled event to its campaign's lines, once (SPEC §4 step 2). */
@@ -594,11 +572,28 @@ struct admit_ctx {
 	uint64_t key;
 };
 
+/*
+ * A number's claims within (now - period_s, now]: this round's own, and
+ * those of every campaign's log that holds the number, each found
+ * through the audience's phone index and the recipient's chain of
+ * claims, so a tick pays for the numbers it asks about, not for every
+ * claim of every log.
+ */
 static size_t cap_count(void *ctx, long period_s)
 {
 	struct admit_ctx *x = ctx;
+	const struct round *r = x->r;
+	time_t now = r->o->now;
+	size_t n = caps_count(r->caps, x->key, now, period_s), k;
 
-	return caps_count(x->r->caps, x->key, x->r->o->now, period_s);
+	for (k = 0; k < r->n_claims; k++) {
+		const struct cstate *st = r->claims[k].st;
+		const struct recipient *rp = audience_find(st->aud, x->key);
+		if (rp)
+			n += state_claims(st, (size_t)(rp - st->aud->r),
+					  r->claims[k].upto, now - period_s, now);
+	}
+	return n;
 }
 
 /* Frequency caps across campaigns: may recipient i be dialed now? */
@@ -1088,6 +1083,7 @@ int cmd_tick(int argc, char **argv)
 	int rc, round_no, found, claim_rounds = 0;
 	size_t i;
 
+	trace_mark("start");
 	if ((rc = parse_opts(&o, argc, argv)))
 		return rc < 0 ? 0 : rc;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1127,17 +1123,21 @@ int cmd_tick(int argc, char **argv)
 			rc = GD_ERROR;
 			goto fail;
 		}
+		trace_mark("sync");
 		if ((rc = round_load(&r, &d)))
 			goto fail;
 		ingest(&r);
+		trace_mark("ingest");
 		crash_point("ingest");
 		if (!o.dry_run)
 			for (i = 0; i < r.n; i++)
 				reconcile(&r, &r.camps[i]);
+		trace_mark("reconcile");
 		compute_slots(&r);
 		for (i = 0; i < r.n; i++)
 			if ((rc = plan_campaign(&r, &r.camps[i])))
 				goto fail;
+		trace_mark("plan");
 		if (o.dry_run) {
 			print_summary(&r, o.json, NULL, NULL, 1);
 			rc = 0;
@@ -1155,7 +1155,9 @@ int cmd_tick(int argc, char **argv)
 			buf_release(&msg);
 			break; /* nothing to do this tick */
 		}
+		trace_mark("build claim");
 		rc = commit_and_publish(&r, &ch, msg.ptr, &claim);
+		trace_mark("commit claim");
 		change_release(&ch);
 		buf_release(&msg);
 		if (rc == GD_ECONFLICT || rc == GD_ERETRY)
@@ -1188,6 +1190,7 @@ int cmd_tick(int argc, char **argv)
 			place_calls(&r, &r.camps[i], o.max_seconds ? (left > 0 ? left : 0.001) : 0);
 			any += r.camps[i].placed.len;
 		}
+		trace_mark("place calls");
 		crash_point("before-outcome-commit");
 		if (any) {
 			char tag[32], hex[41];
@@ -1211,6 +1214,7 @@ int cmd_tick(int argc, char **argv)
 				goto fail;
 		}
 	}
+	trace_mark("commit placed");
 	print_summary(&r, o.json, &claim, &placed, 0);
 	/* broken campaigns do not stop the others, but people must hear of it */
 	for (i = 0; i < d.n; i++) {
@@ -1237,5 +1241,6 @@ done:
 	round_release(&r);
 	diags_release(&d);
 	store_free(st);
+	trace_mark("end");
 	return rc;
 }

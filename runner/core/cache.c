@@ -11,7 +11,7 @@
 #include "util.h"
 #include "banned.h"
 
-#define CACHE_MAGIC "GDSTATE4"
+#define CACHE_MAGIC "GDSTATE5"
 #define CACHE_ALIGN 64 /* the recipients' array starts aligned: it is used in place */
 #define CACHE_SAVE_FILES 48 /* new log files replayed before the cache is rewritten */
 

@@ -1,8 +1,9 @@
 /*
  * Frequency caps across campaigns (issue 7): per phone number, the
- * newest dispatch times from every campaign's committed log, so a cap
- * rule ("at most 3 calls per number per 24 h") can be checked at a
- * tick's --now. Pure: built from struct cstate claim logs, no I/O.
+ * newest dispatch times, so a cap rule ("at most 3 calls per number per
+ * 24 h") can be checked at a tick's --now. The tick keeps its own claims
+ * here; the logs' claims are found per number through each campaign's
+ * state (state_claims). Pure: no I/O.
  */
 #ifndef GD_CAPS_H
 #define GD_CAPS_H
@@ -23,12 +24,6 @@ void caps_free(struct caps *c);
  */
 int caps_add(struct caps *c, uint64_t key, time_t ts);
 
-/* A set of numbers (phone keys). */
-struct keyset;
-int keyset_new(struct keyset **out);
-void keyset_free(struct keyset *k);
-int keyset_add(struct keyset *k, uint64_t key);
-int keyset_contains(const struct keyset *k, uint64_t key);
 /* Dispatches of key within (now - period_s, now]. */
 size_t caps_count(const struct caps *c, uint64_t key, time_t now, long period_s);
 

@@ -1,8 +1,10 @@
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "ledger.h"
@@ -20,10 +22,12 @@ int ledger_files(struct src_files *out, struct src *s, const char *id)
 /*
  * cJSON allocates every node and string of a line separately; a log of
  * millions of lines spent a fifth of its replay in malloc and free. While
- * replaying, nodes come from a bump arena that is reset after each line
- * (anything larger than the arena falls back to malloc).
+ * replaying, nodes come from a bump arena (one per thread) that is reset
+ * after each line (anything larger than the arena falls back to malloc).
+ * The hooks are process-wide, so they are set only while no other thread
+ * parses JSON, and a thread without an arena gets plain malloc.
  */
-static struct {
+static _Thread_local struct {
 	char *base;
 	size_t cap, used;
 } arena;
@@ -46,17 +50,30 @@ static void arena_free(void *p)
 	free(p);
 }
 
-int ledger_apply(struct cstate *st, const char *data, size_t len)
+static void arena_open(void)
 {
-	const char *p = data, *end = data + len;
-	cJSON_Hooks hooks = { arena_malloc, arena_free };
-
 	if (!arena.base) {
 		arena.cap = 256 * 1024;
 		arena.base = malloc(arena.cap);
 		if (!arena.base)
 			arena.cap = 0;
 	}
+	arena.used = 0;
+}
+
+static void arena_close(void)
+{
+	free(arena.base);
+	arena.base = NULL;
+	arena.cap = arena.used = 0;
+}
+
+int ledger_apply(struct cstate *st, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+	cJSON_Hooks hooks = { arena_malloc, arena_free };
+
+	arena_open();
 	cJSON_InitHooks(&hooks);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -70,12 +87,218 @@ int ledger_apply(struct cstate *st, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * Replaying a long log on several threads: parsing (inflating the blobs,
+ * then cJSON) is most of the work and needs no state, so threads parse
+ * whole files into struct ev arrays while this thread applies them in
+ * path order, helping to parse when the next file is not ready yet. At
+ * most REPLAY_AHEAD files are parsed ahead of the one being applied,
+ * which bounds the memory.
+ */
+#define REPLAY_AHEAD 8
+#define REPLAY_PAR_MIN 4   /* fewer files are replayed on this thread */
+#define REPLAY_WORKERS_MAX 3
+
+struct parsed {
+	struct ev *v;
+	size_t n, alloc;
+	struct ev_pool pool;
+	char *err; /* why the file could not be read (malloc'd), or NULL */
+	int failed, ready;
+};
+
+struct replay {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const struct src_files *files;
+	struct parsed *slot; /* by file index - from */
+	size_t from, next, applied;
+	int stop;
+};
+
+struct worker {
+	struct replay *R;
+	struct src src; /* the worker's own twin */
+	pthread_t tid;
+	int started;
+};
+
+static void parsed_release(struct parsed *p)
+{
+	free(p->v);
+	ev_pool_release(&p->pool);
+	free(p->err);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Parses every line of file f (read through s) into p. */
+static void parse_file(struct src *s, const struct src_file *f, struct parsed *p)
+{
+	const char *data, *q, *end;
+	size_t len;
+	void *token = NULL;
+
+	if (s->map(s, f, &data, &len, &token)) {
+		p->failed = 1;
+		p->err = strdup(gd_error_last());
+		return;
+	}
+	if (len > LEDGER_FILE_MAX) {
+		p->failed = 1;
+		gd_error_set("'%s' is larger than %u bytes", f->path, LEDGER_FILE_MAX);
+		p->err = strdup(gd_error_last());
+		s->unmap(s, token);
+		return;
+	}
+	for (q = data, end = data + len; q < end;) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t n = nl ? (size_t)(nl - q) : (size_t)(end - q);
+		if (n && p->n == p->alloc) {
+			size_t na = p->alloc ? p->alloc * 2 : 256;
+			struct ev *v = realloc(p->v, na * sizeof(*v));
+			if (!v) {
+				p->failed = 1;
+				break;
+			}
+			p->v = v;
+			p->alloc = na;
+		}
+		if (n)
+			state_parse(&p->v[p->n++], &p->pool, q, n);
+		arena.used = 0;
+		q += n + 1;
+	}
+	s->unmap(s, token);
+}
+
+/*
+ * With R->mu held: claims the next file due and parses it (unlocked
+ * meanwhile). Returns 0 when there was none to take.
+ */
+static int replay_take(struct replay *R, struct src *s)
+{
+	size_t i;
+
+	if (R->stop || R->next >= R->files->n || R->next >= R->applied + REPLAY_AHEAD)
+		return 0;
+	i = R->next++;
+	pthread_mutex_unlock(&R->mu);
+	parse_file(s, &R->files->v[i], &R->slot[i - R->from]);
+	pthread_mutex_lock(&R->mu);
+	R->slot[i - R->from].ready = 1;
+	pthread_cond_broadcast(&R->cv);
+	return 1;
+}
+
+static void *replay_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct replay *R = w->R;
+
+	arena_open();
+	pthread_mutex_lock(&R->mu);
+	while (!R->stop && R->next < R->files->n)
+		if (!replay_take(R, &w->src))
+			pthread_cond_wait(&R->cv, &R->mu);
+	pthread_mutex_unlock(&R->mu);
+	arena_close();
+	return NULL;
+}
+
+/*
+ * Threads besides this one: GITDIAL_THREADS (all threads, 1 = this one
+ * only) or one per other online CPU, at most REPLAY_WORKERS_MAX.
+ */
+static int workers_wanted(size_t nfiles)
+{
+	const char *env = getenv("GITDIAL_THREADS");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n;
+
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+		cpus = !*end && v >= 1 ? v : 1;
+	}
+	n = cpus > 1 ? (int)(cpus > REPLAY_WORKERS_MAX + 1 ? REPLAY_WORKERS_MAX
+			     : cpus - 1) : 0;
+
+	return nfiles < REPLAY_PAR_MIN ? 0 : n;
+}
+
+/* ledger_replay_files on this thread and nw workers (each with a twin). */
+static int replay_parallel(struct cstate *st, struct src *s,
+			   const struct src_files *files, size_t from,
+			   struct worker *w, int nw)
+{
+	struct replay R;
+	cJSON_Hooks hooks = { arena_malloc, arena_free };
+	size_t i, k;
+	int j, rc = 0;
+
+	memset(&R, 0, sizeof(R));
+	R.files = files;
+	R.from = R.next = R.applied = from;
+	if (!(R.slot = calloc(files->n - from + 1, sizeof(*R.slot))))
+		return gd_error_set("out of memory");
+	pthread_mutex_init(&R.mu, NULL);
+	pthread_cond_init(&R.cv, NULL);
+	arena_open();
+	cJSON_InitHooks(&hooks); /* before any worker parses */
+	for (j = 0; j < nw; j++) {
+		w[j].R = &R;
+		w[j].started = !pthread_create(&w[j].tid, NULL, replay_worker, &w[j]);
+	}
+	for (i = from; !rc && i < files->n; i++) {
+		struct parsed *p = &R.slot[i - from];
+		pthread_mutex_lock(&R.mu);
+		while (!p->ready)
+			if (!replay_take(&R, s))
+				pthread_cond_wait(&R.cv, &R.mu);
+		pthread_mutex_unlock(&R.mu);
+		if (p->failed)
+			rc = gd_error_set("%s", p->err ? p->err : "out of memory");
+		for (k = 0; !rc && k < p->n; k++)
+			state_apply_ev(st, &p->v[k], &p->pool);
+		parsed_release(p);
+		pthread_mutex_lock(&R.mu);
+		R.applied = i + 1;
+		pthread_cond_broadcast(&R.cv);
+		pthread_mutex_unlock(&R.mu);
+	}
+	pthread_mutex_lock(&R.mu);
+	R.stop = 1;
+	pthread_cond_broadcast(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+	for (j = 0; j < nw; j++)
+		if (w[j].started)
+			pthread_join(w[j].tid, NULL);
+	cJSON_InitHooks(NULL); /* every parser has stopped */
+	for (i = from; i < files->n; i++)
+		parsed_release(&R.slot[i - from]);
+	free(R.slot);
+	pthread_cond_destroy(&R.cv);
+	pthread_mutex_destroy(&R.mu);
+	return rc;
+}
+
 int ledger_replay_files(struct cstate *st, struct src *s,
 			const struct src_files *files, size_t from)
 {
+	struct worker w[REPLAY_WORKERS_MAX];
 	size_t i;
-	int rc = 0;
+	int rc = 0, nw = 0, want = from < files->n ? workers_wanted(files->n - from) : 0;
 
+	memset(w, 0, sizeof(w));
+	for (; s->twin && nw < want; nw++)
+		if (s->twin(s, &w[nw].src))
+			break;
+	if (nw) {
+		rc = replay_parallel(st, s, files, from, w, nw);
+		for (i = 0; i < (size_t)nw; i++)
+			w[i].src.release(&w[i].src);
+		return rc;
+	}
 	for (i = from; !rc && i < files->n; i++) {
 		const char *data;
 		size_t len;

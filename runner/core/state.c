@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "phone.h"
 #include "state.h"
 #include "util.h"
 #include "banned.h"
@@ -261,15 +262,13 @@ static void note_recent(struct cstate *s, uint64_t key, enum outcome o,
 	s->n_recent++;
 }
 
-static void note_sentiment(struct cstate *s, const char *call_id, const char *sent)
+static void note_sentiment(struct cstate *s, const char *call_id, uint8_t code)
 {
 	size_t i, n = s->n_recent < RECENT_MAX ? s->n_recent : RECENT_MAX;
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(s->recent[i].call_id, call_id))
-			s->recent[i].sentiment = !strcmp(sent, "positive") ? 1
-				: !strcmp(sent, "neutral") ? 2
-				: !strcmp(sent, "negative") ? 3 : 0;
+			s->recent[i].sentiment = code;
 }
 
 /* The fields of one log line, found in a single pass over its members. */
@@ -327,9 +326,6 @@ static void line_fields(struct line *l, const cJSON *o)
 	}
 }
 
-enum ev_kind { EV_OTHER, EV_DISPATCHED, EV_PLACED, EV_OUTCOME, EV_SKIPPED,
-	       EV_STATUS, EV_ANALYSIS };
-
 static enum ev_kind ev_kind(const char *ev)
 {
 	switch (ev[0]) {
@@ -341,6 +337,125 @@ static enum ev_kind ev_kind(const char *ev)
 	case 'a': return !strcmp(ev, "analysis") ? EV_ANALYSIS : EV_OTHER;
 	}
 	return EV_OTHER;
+}
+
+/* What an outcome's error.kind does to the recipient and the breaker. */
+static uint8_t err_class(const char *kind)
+{
+	if (!kind)
+		return ERRC_NONE;
+	if (!strcmp(kind, "invalid_number"))
+		return ERRC_INVALID;
+	if (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient"))
+		return ERRC_FREE;
+	if (!strcmp(kind, "rejected") || !strcmp(kind, "no_call_permission"))
+		return ERRC_DEAD;
+	return ERRC_OTHER;
+}
+
+static uint8_t sentiment_code(const char *sent)
+{
+	return !strcmp(sent, "positive") ? 1 : !strcmp(sent, "neutral") ? 2
+		: !strcmp(sent, "negative") ? 3 : 0;
+}
+
+/* Copies str into the pool; its 1-based offset, 0 for none (or no memory). */
+static uint32_t pool_put(struct ev_pool *p, const char *str)
+{
+	size_t n;
+	uint32_t at;
+
+	if (!str)
+		return 0;
+	n = strlen(str) + 1;
+	if (p->len + n > p->cap) {
+		size_t cap = p->cap ? p->cap : 4096;
+		char *q;
+		while (cap < p->len + n)
+			cap *= 2;
+		if (cap > UINT32_MAX || !(q = realloc(p->p, cap)))
+			return 0;
+		p->p = q;
+		p->cap = cap;
+	}
+	memcpy(p->p + p->len, str, n);
+	at = (uint32_t)p->len + 1;
+	p->len += n;
+	return at;
+}
+
+static const char *pool_str(const struct ev_pool *p, uint32_t at)
+{
+	return at ? p->p + at - 1 : NULL;
+}
+
+void ev_pool_release(struct ev_pool *p)
+{
+	free(p->p);
+	memset(p, 0, sizeof(*p));
+}
+
+void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t len)
+{
+	cJSON *o = cJSON_ParseWithLength(line, len);
+	struct line l;
+	time_t ts = 0;
+	uint64_t key;
+	int n;
+
+	memset(e, 0, sizeof(*e));
+	line_fields(&l, o);
+	if (!l.ev || !l.ts || time_parse_rfc3339(&ts, l.ts)) {
+		e->kind = EV_BAD;
+		goto done;
+	}
+	e->ts = ts;
+	e->kind = (uint8_t)ev_kind(l.ev);
+	switch (e->kind) {
+	case EV_DISPATCHED:
+	case EV_PLACED:
+	case EV_OUTCOME:
+		if (attempt_id_parse(l.aid, &key, &n) == 0) {
+			e->key = key;
+			e->attempt = (uint8_t)n;
+		}
+		if (e->kind == EV_PLACED)
+			e->call_id = pool_put(pool, l.call_id);
+		if (e->kind != EV_OUTCOME)
+			break;
+		e->outcome = (uint8_t)outcome_parse(l.outcome);
+		/* clamp before casting: a log line is outside input */
+		e->duration = cJSON_IsNumber(l.duration) &&
+			l.duration->valuedouble >= 0 && l.duration->valuedouble < 1e7
+			? (int32_t)l.duration->valuedouble : 0;
+		e->answered = cJSON_IsTrue(l.answered) ? 1 : 0;
+		e->err = err_class(l.kind);
+		e->call_id = pool_put(pool, l.call_id);
+		e->recording = pool_put(pool, l.recording);
+		break;
+	case EV_SKIPPED:
+		e->key = l.phone ? phone_key(l.phone) : 0;
+		if (cJSON_IsNumber(l.row)) {
+			e->has_row = 1;
+			e->row = l.row->valuedouble;
+		}
+		break;
+	case EV_STATUS:
+		e->status = (uint8_t)status_parse(l.status);
+		e->reason = pool_put(pool, l.reason);
+		break;
+	case EV_ANALYSIS:
+		if (!l.call_id)
+			break;
+		e->call_id = pool_put(pool, l.call_id);
+		if (l.sentiment) {
+			e->has_sentiment = 1;
+			e->sentiment = sentiment_code(l.sentiment);
+		}
+		break;
+	}
+done:
+	cJSON_Delete(o);
 }
 
 /* Keeps the newest BREAKER_WINDOW attempt results, newest first. */
@@ -360,22 +475,22 @@ static void brk_note(struct cstate *s, int64_t ts, int failed)
 		s->n_brk++;
 }
 
-static void apply_attempt(struct cstate *s, enum ev_kind ev,
-			  const struct line *l, int64_t ts)
+static void apply_attempt(struct cstate *s, const struct ev *e,
+			  const struct ev_pool *pool)
 {
-	uint64_t key;
-	int n;
+	int n = e->attempt;
+	int64_t ts = e->ts;
 	long idx;
 	struct rstate *rs;
 	uint16_t bit;
 
-	if (attempt_id_parse(l->aid, &key, &n) || (idx = state_find(s, key)) < 0) {
+	if (!n || (idx = state_find(s, e->key)) < 0) {
 		s->unknown++;
 		return;
 	}
 	rs = &s->r[idx];
 	bit = (uint16_t)(1u << n);
-	if (ev == EV_DISPATCHED) {
+	if (e->kind == EV_DISPATCHED) {
 		if (s->ndl == s->dl_alloc) {
 			size_t na = s->dl_alloc ? s->dl_alloc * 2 : 64;
 			struct dlog *v = realloc(s->dl, na * sizeof(*v));
@@ -384,46 +499,42 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 				s->dl_alloc = na;
 			}
 		}
-		if (s->ndl < s->dl_alloc && ts > 0 && ts < 4294967296LL) {
-			s->dl[s->ndl].idx = (uint32_t)idx;
-			s->dl[s->ndl++].ts = (uint32_t)ts;
+		if (s->ndl < s->dl_alloc && s->ndl < UINT32_MAX && ts > 0 &&
+		    ts < 4294967296LL) {
+			s->dl[s->ndl].ts = (uint32_t)ts;
+			s->dl[s->ndl].prev = rs->dl_last;
+			rs->dl_last = (uint32_t)++s->ndl;
 		}
 		rs->dispatched |= bit;
 		if (ts >= rs->dispatched_at)
 			rs->dispatched_at = ts;
 		s->n_dispatched++;
 		s->ever_dialed = 1;
-	} else if (ev == EV_PLACED) {
+	} else if (e->kind == EV_PLACED) {
 		rs->placed |= bit;
 		rs->dispatched |= bit;
 		if (ts >= rs->placed_at)
 			rs->placed_at = ts;
 		if (!(rs->done & bit))
-			flight_set(s, (uint32_t)idx, n, l->call_id);
+			flight_set(s, (uint32_t)idx, n, pool_str(pool, e->call_id));
 	} else { /* outcome */
-		enum outcome oc = outcome_parse(l->outcome);
-		/* clamp before casting: a log line is outside input */
-		int d = cJSON_IsNumber(l->duration) && l->duration->valuedouble >= 0 &&
-			l->duration->valuedouble < 1e7 ? (int)l->duration->valuedouble : 0;
+		enum outcome oc = (enum outcome)e->outcome;
 		if (rs->done & bit)
 			return; /* the first outcome of an attempt stands */
 		rs->done |= bit;
 		rs->dispatched |= bit;
 		if (oc == OUT_NONE)
 			oc = OUT_FAILED;
-		if (l->kind && (!strcmp(l->kind, "rate_limited") ||
-				!strcmp(l->kind, "transient")))
+		if (e->err == ERRC_FREE)
 			rs->free |= bit;
-		if (l->kind && (!strcmp(l->kind, "invalid_number") ||
-				!strcmp(l->kind, "rejected") ||
-				!strcmp(l->kind, "no_call_permission")))
+		if (e->err == ERRC_INVALID || e->err == ERRC_DEAD)
 			rs->dead = 1;
-		if (l->kind)
+		if (e->err != ERRC_NONE)
 			s->n_provider_failed++;
 		/* the breaker counts failures of the provider or the transport:
 		 * an error other than the number's own, or a failed call */
-		brk_note(s, ts, (l->kind && strcmp(l->kind, "invalid_number")) ||
-				(!l->kind && oc == OUT_FAILED));
+		brk_note(s, ts, (e->err != ERRC_NONE && e->err != ERRC_INVALID) ||
+				(e->err == ERRC_NONE && oc == OUT_FAILED));
 		if (n >= rs->last_attempt) {
 			rs->last_attempt = (uint8_t)n;
 			rs->last_outcome = (uint8_t)oc;
@@ -432,57 +543,54 @@ static void apply_attempt(struct cstate *s, enum ev_kind ev,
 		s->n_outcomes++;
 		if (oc == OUT_CONNECTED || oc == OUT_HANGUP)
 			s->n_connected++;
-		if (cJSON_IsTrue(l->answered))
+		if (e->answered)
 			s->n_answered++;
 		if (oc == OUT_NO_ANSWER || oc == OUT_BUSY || oc == OUT_VOICEMAIL)
 			s->n_noanswer++;
 		if (oc == OUT_FAILED)
 			s->n_failed_calls++;
-		note_recent(s, key, oc, d, ts, l->call_id, l->recording);
+		note_recent(s, e->key, oc, e->duration, ts, pool_str(pool, e->call_id),
+			    pool_str(pool, e->recording));
 	}
 }
 
-void state_apply(struct cstate *s, const char *line, size_t len)
+void state_apply_ev(struct cstate *s, const struct ev *e,
+		    const struct ev_pool *pool)
 {
-	cJSON *o = cJSON_ParseWithLength(line, len);
-	struct line l;
-	enum ev_kind ev;
-	time_t ts = 0;
+	int64_t ts = e->ts;
 
 	s->events++;
-	line_fields(&l, o);
-	if (!l.ev || !l.ts || time_parse_rfc3339(&ts, l.ts)) {
+	if (e->kind == EV_BAD) {
 		s->bad_lines++;
-		goto done;
+		return;
 	}
 	if (!s->first_ts || ts < s->first_ts)
 		s->first_ts = ts;
 	if (ts > s->last_ts)
 		s->last_ts = ts;
-	switch ((ev = ev_kind(l.ev))) {
+	switch (e->kind) {
 	case EV_DISPATCHED:
 	case EV_PLACED:
 	case EV_OUTCOME:
-		apply_attempt(s, ev, &l, ts);
+		apply_attempt(s, e, pool);
 		break;
 	case EV_SKIPPED: {
-		long idx = l.phone ? state_find(s, phone_key(l.phone)) : -1;
-		if (cJSON_IsNumber(l.row) && l.row->valuedouble >= 1 &&
-		    l.row->valuedouble < 1e9)
-			set_skipped_line(s, (size_t)l.row->valuedouble);
-		if (idx >= 0 && cJSON_IsNumber(l.row) && l.row->valuedouble >= 1 &&
-		    l.row->valuedouble < 4e9 &&
-		    s->aud->r[idx].line == (uint32_t)l.row->valuedouble)
+		long idx = e->key ? state_find(s, e->key) : -1;
+		if (e->has_row && e->row >= 1 && e->row < 1e9)
+			set_skipped_line(s, (size_t)e->row);
+		if (idx >= 0 && e->has_row && e->row >= 1 && e->row < 4e9 &&
+		    s->aud->r[idx].line == (uint32_t)e->row)
 			s->r[idx].skipped = 1;
 		s->n_skipped++;
 		break;
 	}
 	case EV_STATUS: {
-		enum status st = status_parse(l.status);
+		enum status st = (enum status)e->status;
+		const char *reason = pool_str(pool, e->reason);
 		/* any status but the breaker's own starts its count afresh */
 		if (st != ST_NONE && ts > s->brk_since &&
-		    !(st == ST_PAUSED && l.reason &&
-		      !strncmp(l.reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX))))
+		    !(st == ST_PAUSED && reason &&
+		      !strncmp(reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX))))
 			s->brk_since = ts;
 		/*
 		 * Newest wins. Log files of one second sort by their tags
@@ -496,23 +604,53 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 			s->logged = st;
 			s->logged_ts = ts;
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",
-				 l.reason ? l.reason : "");
+				 reason ? reason : "");
 
 		}
 		break;
 	}
-	case EV_ANALYSIS:
-		if (l.call_id) {
-			analysis_add(s, hash_fnv1a(l.call_id, strlen(l.call_id)));
-			if (l.sentiment)
-				note_sentiment(s, l.call_id, l.sentiment);
+	case EV_ANALYSIS: {
+		const char *call_id = pool_str(pool, e->call_id);
+		if (call_id) {
+			analysis_add(s, hash_fnv1a(call_id, strlen(call_id)));
+			if (e->has_sentiment)
+				note_sentiment(s, call_id, e->sentiment);
 		}
 		break;
+	}
 	default:
 		s->unknown++;
 	}
-done:
-	cJSON_Delete(o);
+}
+
+void state_apply(struct cstate *s, const char *line, size_t len)
+{
+	static _Thread_local struct ev_pool pool;
+	struct ev e;
+
+	pool.len = 0;
+	state_parse(&e, &pool, line, len);
+	state_apply_ev(s, &e, &pool);
+}
+
+size_t state_claims(const struct cstate *s, size_t idx, size_t upto,
+		    time_t from, time_t to)
+{
+	size_t n = 0;
+	uint32_t k;
+
+	if (idx >= s->n)
+		return 0;
+	/* newer links first; each points strictly backwards (a cache file
+	 * is outside input: anything else ends the walk) */
+	for (k = s->r[idx].dl_last; k && k <= s->ndl; k = s->dl[k - 1].prev) {
+		const struct dlog *x = &s->dl[k - 1];
+		if (k <= upto && (time_t)x->ts > from && (time_t)x->ts <= to)
+			n++;
+		if (x->prev >= k)
+			break;
+	}
+	return n;
 }
 
 enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,

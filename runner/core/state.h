@@ -26,6 +26,7 @@ struct rstate {
 	uint8_t last_attempt;
 	uint8_t skipped;      /* a `skipped` event: never dialed again */
 	uint8_t dead;         /* never called again (invalid number, rejected, no WhatsApp call permission) */
+	uint32_t dl_last;     /* 1 + index in cstate.dl of its newest claim, 0 = none */
 	int64_t last_end;      /* ts of the newest attempt's outcome */
 	int64_t dispatched_at; /* ts of the newest claim */
 	int64_t placed_at;
@@ -54,10 +55,14 @@ struct outcome_rec { /* for show/report: the newest outcomes */
 
 #define RECENT_MAX 50
 
-/* One claim, for frequency caps: recipient index and time (unix seconds). */
+/*
+ * One claim, for frequency caps: its time (unix seconds) and 1 + the
+ * index of the same recipient's claim before it in log order (0 = none),
+ * so a number's claims are found from rstate.dl_last without a scan.
+ */
 struct dlog {
-	uint32_t idx;
 	uint32_t ts;
+	uint32_t prev;
 };
 
 /*
@@ -121,8 +126,49 @@ void state_release(struct cstate *s);
 /*
  * Applies one log line (a JSON object; len bytes, need not be
  * NUL-terminated). A malformed line is counted in bad_lines and skipped.
+ * Same as state_parse then state_apply_ev.
  */
 void state_apply(struct cstate *s, const char *line, size_t len);
+
+enum ev_kind { EV_OTHER, EV_DISPATCHED, EV_PLACED, EV_OUTCOME, EV_SKIPPED,
+	       EV_STATUS, EV_ANALYSIS, EV_BAD };
+/* What an outcome's error.kind means (see state_apply_ev). */
+enum { ERRC_NONE, ERRC_INVALID, ERRC_FREE, ERRC_DEAD, ERRC_OTHER };
+
+/* Strings of parsed lines: NUL-ended, found by 1-based offset. */
+struct ev_pool {
+	char *p;
+	size_t len, cap;
+};
+void ev_pool_release(struct ev_pool *p);
+
+/*
+ * One log line parsed: all a state needs from it, with its strings in a
+ * pool (0 = absent), so lines can be parsed on other threads and applied
+ * in log order later.
+ */
+struct ev {
+	int64_t ts;
+	uint64_t key;      /* the attempt id's number, or a skip's phone */
+	double row;        /* when has_row */
+	uint32_t call_id, recording, reason; /* pool offsets */
+	int32_t duration;  /* clamped to [0, 1e7) */
+	uint8_t kind;      /* enum ev_kind */
+	uint8_t attempt;   /* 0 when the attempt id is malformed */
+	uint8_t outcome;   /* enum outcome */
+	uint8_t err;       /* ERRC_* */
+	uint8_t status;    /* enum status */
+	uint8_t answered, has_row, has_sentiment, sentiment;
+};
+/*
+ * Parses one log line into e, its strings appended to pool (a line that
+ * is not a well-formed event becomes EV_BAD). Touches no state: safe on
+ * any thread, given its own pool.
+ */
+void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t len);
+/* Applies a parsed line; pool is the one state_parse was given. */
+void state_apply_ev(struct cstate *s, const struct ev *e,
+		    const struct ev_pool *pool);
 /* The call id of placed attempt (idx, attempt), or NULL. */
 const char *state_call_id(const struct cstate *s, uint32_t idx, int attempt);
 /* True when the log has an analysis event for call_id. */
@@ -133,6 +179,12 @@ long state_find(const struct cstate *s, uint64_t key);
 int attempt_id_parse(const char *id, uint64_t *key, int *attempt);
 /* The newest attempt number claimed for a recipient, 0 if none. */
 int rstate_newest(const struct rstate *rs);
+/*
+ * How many claims of recipient idx among the first upto of s->dl (those
+ * the log had when the caller took ndl) have a time in (from, to].
+ */
+size_t state_claims(const struct cstate *s, size_t idx, size_t upto,
+		    time_t from, time_t to);
 /* How many recipients have an attempt in flight. */
 size_t state_in_flight(const struct cstate *s);
 /*

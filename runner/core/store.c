@@ -225,6 +225,7 @@ static void dir_unmap(struct src *s, void *token)
 
 void src_init_dir(struct src *s, const char *root)
 {
+	memset(s, 0, sizeof(*s));
 	s->read = dir_read;
 	s->list = dir_list;
 	s->content_id = dir_content_id;
@@ -396,11 +397,42 @@ static void tree_unmap(struct src *s, void *token)
 	git_blob_free(token);
 }
 
+/* A twin's own repository handle: libgit2 objects stay on one thread. */
+static void twin_release(struct src *s)
+{
+	struct tree_src *t = s->ctx;
+
+	if (t) {
+		git_repository_free(t->repo);
+		free(t);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+static int tree_twin(struct src *s, struct src *out)
+{
+	struct tree_src *t = s->ctx, *u = calloc(1, sizeof(*u));
+
+	memset(out, 0, sizeof(*out));
+	if (!u)
+		return gd_error_set("out of memory");
+	if (git_repository_open_bare(&u->repo, git_repository_path(t->repo))) {
+		free(u);
+		return git_fail("cannot open the repository again");
+	}
+	out->map = tree_map;
+	out->unmap = tree_unmap;
+	out->release = twin_release;
+	out->ctx = u;
+	return 0;
+}
+
 int src_init_tree(struct src *s, struct store *st, const git_oid *commit)
 {
 	struct tree_src *t = calloc(1, sizeof(*t));
 	git_commit *c = NULL;
 
+	memset(s, 0, sizeof(*s));
 	if (!t)
 		return gd_error_set("out of memory");
 	t->repo = st->repo;
@@ -417,6 +449,7 @@ int src_init_tree(struct src *s, struct store *st, const git_oid *commit)
 	s->files = tree_files;
 	s->map = tree_map;
 	s->unmap = tree_unmap;
+	s->twin = tree_twin;
 	s->ctx = t;
 	return 0;
 }

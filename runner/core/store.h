@@ -57,6 +57,13 @@ struct src {
 	int (*map)(struct src *s, const struct src_file *f, const char **data,
 		   size_t *len, void **token);
 	void (*unmap)(struct src *s, void *token);
+	/*
+	 * Optional (NULL when the source has none): makes *out, a source
+	 * that can map and unmap the files s listed on another thread while
+	 * s is used on this one; release it with out->release.
+	 */
+	int (*twin)(struct src *s, struct src *out);
+	void (*release)(struct src *s);
 	void *ctx;
 };
 

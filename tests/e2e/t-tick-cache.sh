@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The derived state cache (.git/gitdial/cache) changes no result: the same
 # ticks with and without it make the very same commits, and a corrupt or
-# stale cache is ignored.
+# stale cache is ignored. Nor does replaying a log on several threads:
+# one thread and four make the same commits and the same views.
 . "$(dirname "$0")/../lib.sh"
 
 T0=2026-11-24T14:00:00Z
@@ -10,12 +11,14 @@ schedule "$TMP/seed" nov-reminders 2026-11-24T09:00:00-05:00
 schedule "$TMP/seed" ramadan-survey 2026-11-24T09:00:00Z
 git clone -q "$TMP/seed" "$TMP/cached"
 git clone -q "$TMP/seed" "$TMP/plain"
+git clone -q "$TMP/seed" "$TMP/serial"
 run() { # DIR N: one tick at T0 + N*3 minutes
 	"$GITDIAL" tick --repo "$1" --now "$(minutes_after $T0 $(($2 * 3)))" >/dev/null
 }
 for i in $(seq 0 39); do
 	run "$TMP/cached" $i
-	GITDIAL_NO_CACHE=1 run "$TMP/plain" $i
+	GITDIAL_NO_CACHE=1 GITDIAL_THREADS=4 run "$TMP/plain" $i
+	GITDIAL_NO_CACHE=1 GITDIAL_THREADS=1 run "$TMP/serial" $i
 	# halfway, break the cache in two ways: it must be rebuilt, not trusted
 	if [ $i -eq 15 ]; then
 		for f in "$TMP"/cached/.git/gitdial/cache/*.state \
@@ -25,7 +28,7 @@ for i in $(seq 0 39); do
 	fi
 	# an edited audience must be read again, not taken from the cache
 	if [ $i -eq 20 ]; then
-		for d in cached plain; do
+		for d in cached plain serial; do
 			printf '+1 212 555 0177,Late Addition,$10.00,2026-12-24,en,\n' \
 				>> "$TMP/$d/campaigns/nov-reminders/audience.csv"
 			# the same commit in both clones: a fixed date, not the wall clock
@@ -45,6 +48,18 @@ expect_eq "with and without the cache, the same commits" \
 	"$(git -C "$TMP/plain" rev-parse HEAD)" "$(git -C "$TMP/cached" rev-parse HEAD)"
 expect_eq "and the same history length" \
 	"$(git -C "$TMP/plain" rev-list --count HEAD)" "$(git -C "$TMP/cached" rev-list --count HEAD)"
+expect_eq "replayed on one thread or four, the same commits" \
+	"$(git -C "$TMP/serial" rev-parse HEAD)" "$(git -C "$TMP/plain" rev-parse HEAD)"
+ok_if "a log of many files (parallel replay is for 4 or more)" \
+	test "$(git -C "$TMP/plain" ls-tree -r --name-only HEAD outcomes/nov-reminders | wc -l)" -ge 8
+for id in nov-reminders ramadan-survey; do
+	for th in 1 4; do
+		GITDIAL_NO_CACHE=1 GITDIAL_THREADS=$th "$GITDIAL" show "$id" --repo "$TMP/plain" \
+			--now "$(minutes_after $T0 120)" --format json >"$TMP/show-$id-$th.json"
+	done
+	expect_eq "show $id: the same on one thread and four" \
+		"$(cat "$TMP/show-$id-1.json")" "$(cat "$TMP/show-$id-4.json")"
+done
 
 # a cache from a later point of a history that was rewound must not be trusted
 git clone -q "$TMP/seed" "$TMP/rewound"

@@ -524,6 +524,39 @@ static void test_breaker(void)
 	state_release(&s);
 }
 
+/* A recipient's claims, found through its chain, within a period. */
+static void test_claims(void)
+{
+	struct cstate s;
+	time_t now = at("2026-11-24T12:00:00Z");
+	size_t upto;
+
+	state_init(&s, A);
+	DISPATCHED(&s, "2026-11-23T12:00:00Z", 1, 1); /* exactly 24 h ago: out */
+	DISPATCHED(&s, "2026-11-24T08:00:00Z", 2, 1); /* another recipient */
+	DISPATCHED(&s, "2026-11-24T09:00:00Z", 1, 2);
+	/* a duplicated claim line counts as a claim */
+	DISPATCHED(&s, "2026-11-24T09:00:00Z", 1, 2);
+	upto = s.ndl;
+	DISPATCHED(&s, "2026-11-24T11:00:00Z", 1, 3); /* after the snapshot */
+	CHECK(state_claims(&s, 1, upto, now - 86400, now) == 2,
+	      "recipient 1: 2 claims in (now - 24 h, now] of those loaded (%zu)",
+	      state_claims(&s, 1, upto, now - 86400, now));
+	CHECK(state_claims(&s, 1, s.ndl, now - 86400, now) == 3 &&
+	      state_claims(&s, 1, s.ndl, now - 7 * 86400, now) == 4 &&
+	      state_claims(&s, 1, s.ndl, now - 86400, now - 3600 * 2) == 2,
+	      "all of them; a longer period; a period ending earlier");
+	CHECK(state_claims(&s, 2, s.ndl, now - 86400, now) == 1 &&
+	      state_claims(&s, 3, s.ndl, now - 86400, now) == 0 &&
+	      state_claims(&s, 999, s.ndl, now - 86400, now) == 0,
+	      "another recipient; one never claimed; an index out of range");
+	/* a corrupt link (pointing forwards) ends the walk */
+	s.dl[0].prev = 3;
+	CHECK(state_claims(&s, 1, s.ndl, now - 7 * 86400, now) == 4,
+	      "a link that does not point backwards ends the walk");
+	state_release(&s);
+}
+
 static void test_caps(void)
 {
 	struct caps *c = NULL;
@@ -615,6 +648,7 @@ int main(void)
 	test_select_rules();
 	test_breaker();
 	test_caps();
+	test_claims();
 	test_render_and_ids();
 	campaign_free(C);
 	audience_free(A);
