@@ -2,6 +2,7 @@
  * gitdial: outbound voice campaigns run from a git repository.
  * One file per subcommand under cmd/, registered here (as git.c does).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,16 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	size_t i;
+
+	/*
+	 * A tick allocates and frees blobs of up to a few MB by the hundred
+	 * (a log replay) and tables of tens of MB. glibc's default hands
+	 * large blocks back to the kernel on free and maps them afresh, and
+	 * on a VM every page of fresh memory is a fault of 15-35 us: keep
+	 * freed memory for reuse instead (peak RSS is unchanged).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(argc < 2 ? stderr : stdout);

@@ -50,6 +50,7 @@ struct reader {
 	uint8_t keep_col[AUDIENCE_COLUMNS_MAX]; /* columns row() or keep_vars read */
 	/* dedup: open addressing over phone keys */
 	size_t size_hint; /* expected rows, from the data size */
+	size_t vars_hint; /* first size of vars: the data size when not compressed */
 	/* time zone names already checked */
 	char (*tzok)[48];
 	size_t n_tzok;
@@ -127,6 +128,9 @@ static struct keyed *sort_by_key(const struct recipient *r, size_t n)
 	uint64_t maxkey = 0;
 	unsigned shift;
 	size_t i;
+
+	mem_hint_huge(v, n * sizeof(*v));
+	mem_hint_huge(tmp, n * sizeof(*tmp));
 
 	if (!v || !tmp || !count) {
 		free(v);
@@ -374,7 +378,8 @@ static int keep_vars(struct audience *a, struct reader *rd, uint32_t *off)
 	if (a->vars_len + need > UINT32_MAX)
 		return -1;
 	if (a->vars_len + need > a->vars_alloc) {
-		size_t n = a->vars_alloc ? a->vars_alloc : 1 << 16;
+		size_t n = a->vars_alloc ? a->vars_alloc
+			: rd->vars_hint > (1 << 16) ? rd->vars_hint : 1 << 16;
 		char *p;
 		while (n < a->vars_len + need)
 			n *= 2;
@@ -382,6 +387,7 @@ static int keep_vars(struct audience *a, struct reader *rd, uint32_t *off)
 			return -1;
 		a->vars = p;
 		a->vars_alloc = n;
+		mem_hint_huge(a->vars + a->vars_len, n - a->vars_len);
 	}
 	*off = (uint32_t)a->vars_len;
 	for (i = 0; i < a->n_columns; i++) {
@@ -458,6 +464,7 @@ static void row(struct reader *rd)
 		}
 		a->r = p;
 		a->alloc = n;
+		mem_hint_huge(a->r + a->n, (n - a->n) * sizeof(*p));
 	}
 	r = &a->r[a->n];
 	memset(r, 0, sizeof(*r));
@@ -889,9 +896,11 @@ int audience_read(struct audience **out, const char *file, const char *data,
 	buf_init(&rd.rec, (size_t)AUDIENCE_FIELD_MAX * (AUDIENCE_COLUMNS_MAX + 1));
 	/* about 40 bytes a row: size the tables once instead of growing them */
 	rd.size_hint = is_compressed(file) ? len / 8 : len / 40;
+	rd.vars_hint = is_compressed(file) ? 0 : len;
 	if (rd.size_hint > 1024) {
 		a->r = malloc(rd.size_hint * sizeof(*a->r));
 		a->alloc = a->r ? rd.size_hint : 0;
+		mem_hint_huge(a->r, a->alloc * sizeof(*a->r));
 	}
 	*out = a;
 	if ((rc = parser_init(&rd)))

@@ -31,9 +31,11 @@ int state_init(struct cstate *s, const struct audience *aud)
 	memset(s, 0, sizeof(*s));
 	s->aud = aud;
 	s->n = aud ? aud->n : 0;
+	/* untouched until replayed: a warm tick maps its cache instead */
 	s->r = calloc(s->n + 1, sizeof(*s->r));
 	if (!s->r)
 		return gd_error_set("out of memory");
+	mem_hint_huge(s->r, (s->n + 1) * sizeof(*s->r));
 	if (!aud)
 		return 0;
 	/*
@@ -495,6 +497,8 @@ static void apply_attempt(struct cstate *s, const struct ev *e,
 			size_t na = s->dl_alloc ? s->dl_alloc * 2 : 64;
 			struct dlog *v = realloc(s->dl, na * sizeof(*v));
 			if (v) {
+				mem_hint_huge(v + s->dl_alloc,
+					      (na - s->dl_alloc) * sizeof(*v));
 				s->dl = v;
 				s->dl_alloc = na;
 			}

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <git2/sys/alloc.h>
+
 #include "err.h"
 #include "store.h"
 #include "util.h"
@@ -465,6 +467,94 @@ void src_release_tree(struct src *s)
 	s->ctx = NULL;
 }
 
+/*
+ * libgit2's allocations are plain malloc and free, except that a large
+ * one (an audience blob of tens of MB, inflated into a buffer of its
+ * own) asks for huge pages before it is written: on a VM each 4 KiB
+ * fault costs 15-35 us. Compatible with the default allocator both
+ * ways, so it can be set at any time.
+ */
+#define GIT_BIG_ALLOC (4u << 20)
+
+static void *ga_malloc(size_t n, const char *file, int line)
+{
+	void *p = malloc(n ? n : 1);
+
+	(void)file;
+	(void)line;
+	if (n >= GIT_BIG_ALLOC)
+		mem_hint_huge(p, n);
+	return p;
+}
+
+static void *ga_calloc(size_t nelem, size_t elsize, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return calloc(nelem ? nelem : 1, elsize ? elsize : 1);
+}
+
+static char *ga_strdup(const char *str, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return strdup(str);
+}
+
+static char *ga_strndup(const char *str, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return strndup(str, n);
+}
+
+static char *ga_substrdup(const char *str, size_t n, const char *file, int line)
+{
+	char *p;
+
+	(void)file;
+	(void)line;
+	if (n == SIZE_MAX || !(p = malloc(n + 1)))
+		return NULL;
+	memcpy(p, str, n);
+	p[n] = '\0';
+	return p;
+}
+
+static void *ga_realloc(void *ptr, size_t size, const char *file, int line)
+{
+	void *p = realloc(ptr, size ? size : 1);
+
+	(void)file;
+	(void)line;
+	if (p && size >= GIT_BIG_ALLOC)
+		mem_hint_huge(p, size);
+	return p;
+}
+
+static void *ga_reallocarray(void *ptr, size_t nelem, size_t elsize,
+			     const char *file, int line)
+{
+	if (elsize && nelem > SIZE_MAX / elsize)
+		return NULL;
+	return ga_realloc(ptr, nelem * elsize, file, line);
+}
+
+static void *ga_mallocarray(size_t nelem, size_t elsize, const char *file, int line)
+{
+	return ga_reallocarray(NULL, nelem, elsize, file, line);
+}
+
+static void ga_free(void *ptr)
+{
+	free(ptr);
+}
+
+static git_allocator git_alloc = {
+	ga_malloc, ga_calloc, ga_strdup, ga_strndup, ga_substrdup,
+	ga_realloc, ga_reallocarray, ga_mallocarray, ga_free,
+};
+
 int store_open(struct store **out, const char *path)
 {
 	struct store *st;
@@ -478,6 +568,7 @@ int store_open(struct store **out, const char *path)
 	 * hashing every blob again cost a third of a cold tick.
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git_libgit2_opts(GIT_OPT_SET_ALLOCATOR, &git_alloc);
 	if (!(st = calloc(1, sizeof(*st))))
 		return gd_error_set("out of memory");
 	if (git_repository_open_ext(&st->repo, path, 0, NULL)) {

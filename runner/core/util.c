@@ -397,6 +397,16 @@ size_t utf8_len(const char *s)
 	return n;
 }
 
+void mem_hint_huge(void *p, size_t len)
+{
+	const uintptr_t huge = 2u << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (p && b > a)
+		madvise((void *)a, b - a, MADV_HUGEPAGE);
+}
+
 void *table_calloc(size_t n, size_t size)
 {
 	const size_t huge = 2u << 20;

@@ -50,6 +50,14 @@ int dir_create(const char *path);
  * kernel allows, which spares a TLB miss on most probes. Free with free().
  */
 void *table_calloc(size_t n, size_t size);
+/*
+ * Asks for transparent huge pages on the whole 2 MiB pages inside
+ * [p, p + len), for a large array not yet written there (a fresh
+ * malloc, or what a realloc added): one fault per 2 MiB instead of 512,
+ * and faults are dear on a VM. A hint: nothing happens where the kernel
+ * does not allow it.
+ */
+void mem_hint_huge(void *p, size_t len);
 
 /*
  * Resolves a secret reference into out: env:NAME reads the environment,
