@@ -153,7 +153,8 @@ ok_if "a 4-request batch on 4 threads with leak checks on: clean" sh -c "
 # gitdial's own directory is where the tick finds gitdial-<provider>:
 # a copy of gitdial beside a gitdial-sim that hands the first 6 of the
 # tick's dials to the real one, passes on 3 answers (plus one for an
-# unknown SEQ and one twice), and is then killed.
+# unknown SEQ and one twice), and is then killed, or kills the runner
+# (the flag file says which).
 mkdir -p "$TMP/bin"
 cp "$BIN/gitdial" "$TMP/bin/gitdial"
 cat >"$TMP/bin/gitdial-sim" <<EOF
@@ -162,6 +163,7 @@ import os, signal, subprocess, sys
 real, flag = "$BIN/gitdial-sim", "$TMP/crash-next-dial"
 if sys.argv[1:2] != ["dial"] or not os.path.exists(flag):
     os.execv(real, [real] + sys.argv[1:])
+who = open(flag).read().strip()
 os.unlink(flag)
 want = int(open("$TMP/expect-dials").read())
 child = subprocess.Popen([real] + sys.argv[1:], stdin=subprocess.PIPE,
@@ -174,20 +176,32 @@ child.wait()
 sys.stdout.buffer.write(b"".join(got[:3]) + got[0] +
                         b'99999\t{"ok":true,"call_id":"SIMbogus"}\n')
 sys.stdout.flush()
-os.kill(os.getpid(), signal.SIGKILL)
+os.kill(os.getppid() if who == "runner" else os.getpid(), signal.SIGKILL)
 EOF
 chmod +x "$TMP/bin/gitdial-sim"
-R=$TMP/repo
 T0=2026-11-24T14:00:00Z
-new_repo "$R" >/dev/null
-rm -rf "$R/campaigns/ramadan-survey" "$R/campaigns/nov-reminders"
-add_campaign "$R" mid 30 212 10 1
-schedule "$R" mid $T0
-"$TMP/bin/gitdial" tick --repo "$R" --now $T0 >/dev/null 2>>"$TMP/stderr"
-"$TMP/bin/gitdial" tick --repo "$R" --now "$(minutes_after $T0 1)" >/dev/null 2>>"$TMP/stderr"
-before=$(git -C "$R" rev-list --count HEAD)
 echo 10 >"$TMP/expect-dials"
-touch "$TMP/crash-next-dial"
+# mid_repo DIR: a campaign of 30, two ticks in (10 at once)
+mid_repo() {
+	new_repo "$1" >/dev/null
+	rm -rf "$1/campaigns/ramadan-survey" "$1/campaigns/nov-reminders"
+	add_campaign "$1" mid 30 212 10 1
+	schedule "$1" mid $T0
+	"$TMP/bin/gitdial" tick --repo "$1" --now $T0 >/dev/null 2>>"$TMP/stderr"
+	"$TMP/bin/gitdial" tick --repo "$1" --now "$(minutes_after $T0 1)" >/dev/null 2>>"$TMP/stderr"
+}
+# to_the_end DIR: ticks until the campaign completes; the tick number
+to_the_end() {
+	local i out
+	for i in $(seq 6 400); do
+		out=$("$TMP/bin/gitdial" tick --repo "$1" --now "$(minutes_after $T0 $((i * 2)))" --format json 2>>"$TMP/stderr") || return 1
+		case $out in *'"status":"completed"'*) echo "$i"; return 0 ;; esac
+	done
+	return 1
+}
+R=$TMP/repo
+mid_repo "$R"
+echo self >"$TMP/crash-next-dial"
 ok_if "the tick whose function dies mid-batch finishes (exit 0)" sh -c \
 	"'$TMP/bin/gitdial' tick --repo '$R' --now '$(minutes_after $T0 5)' --format json >'$TMP/t.json' 2>'$TMP/t.err'"
 ok_if "the crashing function was used (its flag is gone)" test ! -e "$TMP/crash-next-dial"
@@ -195,14 +209,26 @@ expect_eq "10 dispatched, the 3 answers recorded placed, nothing failed" "10 3 0
 	"$(jv "$TMP/t.json" '" ".join(str(sum(c[k] for c in d["campaigns"])) for k in ("dispatched","placed","failed"))')"
 expect_grep "the answer for an unknown SEQ is ignored, and said" 'unknown SEQ 99999' "$TMP/t.err"
 expect_grep "the second answer for a SEQ is ignored, and said" 'an answered or unsent SEQ' "$TMP/t.err"
-done_at=
-for i in $(seq 6 400); do
-	out=$("$TMP/bin/gitdial" tick --repo "$R" --now "$(minutes_after $T0 $((i * 2)))" --format json 2>>"$TMP/stderr") || break
-	case $out in *'"status":"completed"'*) done_at=$i; break ;; esac
-done
-ok_if "the campaign still completes" test -n "$done_at"
+expect_grep "the function's end is said, with the calls it left" \
+	'gitdial-sim ended \(signal 9\) with 7 calls unanswered' "$TMP/t.err"
+ok_if "the campaign still completes" to_the_end "$R"
 ok_if "no double dial, every row accounted for, events once" $AUDIT "$R" mid --complete
 expect_eq "the 4 never handed over were resolved as never placed" 4 \
 	"$(git -C "$R" grep -h '"code":"claimed_not_placed"' HEAD -- outcomes | wc -l)"
 ok_if "git fsck is clean" git -C "$R" fsck --strict
+
+# --- the runner killed while its batch is in flight (3 answers read)
+R=$TMP/repo2
+mid_repo "$R"
+echo runner >"$TMP/crash-next-dial"
+"$TMP/bin/gitdial" tick --repo "$R" --now "$(minutes_after $T0 5)" >/dev/null 2>&1 &
+wait $! 2>/dev/null
+expect_eq "the runner was killed mid-batch" 137 $?
+ok_if "the crashing function was used (its flag is gone)" test ! -e "$TMP/crash-next-dial"
+ok_if "the campaign still completes" to_the_end "$R"
+ok_if "no double dial, every row accounted for, events once" $AUDIT "$R" mid --complete
+expect_eq "the 4 never handed over were resolved as never placed, the 6 dialed were not" 4 \
+	"$(git -C "$R" grep -h '"code":"claimed_not_placed"' HEAD -- outcomes | wc -l)"
+ok_if "git fsck is clean" git -C "$R" fsck --strict
+expect_eq "the checkout is clean" "" "$(git -C "$R" status --porcelain)"
 finish
