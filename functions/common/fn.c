@@ -528,17 +528,22 @@ static int batch_read(struct batch *b)
 	int skipping = 0, rc = 0;
 	ssize_t n;
 
-	if (!in)
+	if (!in) {
+		fprintf(stderr, "gitdial-%s: out of memory\n", b->def->provider);
 		return -1;
+	}
 	for (;;) {
 		n = read(0, in + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n < 0)
+			if (n < 0) {
+				fprintf(stderr, "gitdial-%s: cannot read stdin: %s\n",
+					b->def->provider, strerror(errno));
 				rc = -1;
-			else if (len && !skipping)
+			} else if (len && !skipping) {
 				batch_line(b, in, len); /* no newline at the end */
+			}
 			break;
 		}
 		len += (size_t)n;
@@ -588,9 +593,6 @@ static int fn_batch(const struct fn_def *def, const char *action, int check,
 						   sizeof(*b.workers))))
 		b.parallel = 1;
 	rc = batch_read(&b);
-	if (rc)
-		fprintf(stderr, "gitdial-%s: cannot read stdin: %s\n",
-			def->provider, strerror(errno));
 	pthread_mutex_lock(&b.mu);
 	b.eof = 1;
 	pthread_cond_broadcast(&b.work);
@@ -635,10 +637,11 @@ static int fn_run(const struct fn_def *def, const struct fn_web *web,
 	if (argc > 2 && !strcmp(argv[2], "--batch")) {
 		long par = 1;
 		char *end = NULL;
-		if (argc == 5 && !strcmp(argv[3], "--parallel"))
+		int ok = argc == 3 || (argc == 5 && !strcmp(argv[3], "--parallel"));
+		if (argc == 5)
 			par = strtol(argv[4], &end, 10);
-		if ((argc != 3 && argc != 5) || (end && (*end || end == argv[4])) ||
-		    par < 1 || par > FN_BATCH_PARALLEL_MAX) {
+		if (!ok || (end && (*end || end == argv[4])) || par < 1 ||
+		    par > FN_BATCH_PARALLEL_MAX) {
 			fprintf(stderr, "gitdial-%s: usage: %s --batch [--parallel "
 				"N], N from 1 to %d\n", def->provider, action,
 				FN_BATCH_PARALLEL_MAX);
