@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +328,285 @@ send:
 	return code;
 }
 
+/*
+ * --batch: the runner's way (one process for many calls). Lines
+ * SEQ<TAB>JSON on stdin; for each, one line SEQ<TAB>JSON on stdout when
+ * its handler returns, so in the order they finish. Up to parallel
+ * handlers run at once, each on a worker thread (started as needed);
+ * with parallel 1 (or a serial fn_def) the main thread runs them one
+ * after another and no thread is started.
+ */
+struct batch_job {
+	struct batch_job *next;
+	char seq[FN_BATCH_SEQ_MAX + 1];
+	cJSON *req; /* the job's */
+};
+
+struct batch {
+	const struct fn_def *def;
+	const char *action;
+	int check, parallel;
+	pthread_mutex_t mu;   /* guards the queue, the counts, workers[] */
+	pthread_cond_t work;  /* a job was queued, or eof */
+	pthread_cond_t room;  /* a job is done */
+	struct batch_job *head, **tail;
+	int running;          /* jobs queued or being handled */
+	int eof;
+	pthread_t *workers;
+	int n_workers;
+	pthread_mutex_t out;  /* one response line at a time on stdout */
+	int write_failed;
+};
+
+/* Writes one response line; frees resp. Any thread. */
+static void batch_reply(struct batch *b, const char *seq, cJSON *resp)
+{
+	char *s = cJSON_PrintUnformatted(resp);
+	struct buf line = BUF_INIT((size_t)-1);
+	size_t off = 0;
+
+	cJSON_Delete(resp);
+	if (!s || buf_printf(&line, "%s\t%s\n", seq, s)) {
+		fprintf(stderr, "gitdial-%s: out of memory answering %s\n",
+			b->def->provider, seq);
+		goto cleanup;
+	}
+	pthread_mutex_lock(&b->out);
+	while (off < line.len) {
+		ssize_t w = write(1, line.ptr + off, line.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			b->write_failed = 1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	pthread_mutex_unlock(&b->out);
+cleanup:
+	cJSON_free(s);
+	buf_release(&line);
+}
+
+static void batch_handle(struct batch *b, struct batch_job *j)
+{
+	batch_reply(b, j->seq, run_action(b->def, b->action, j->req, b->check));
+	cJSON_Delete(j->req);
+	free(j);
+}
+
+static void *batch_worker(void *arg)
+{
+	struct batch *b = arg;
+	struct batch_job *j;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->head && !b->eof)
+			pthread_cond_wait(&b->work, &b->mu);
+		if (!(j = b->head))
+			break; /* eof, and nothing left */
+		if (!(b->head = j->next))
+			b->tail = &b->head;
+		pthread_mutex_unlock(&b->mu);
+		batch_handle(b, j);
+		pthread_mutex_lock(&b->mu);
+		b->running--;
+		pthread_cond_signal(&b->room);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/*
+ * Hands j to a worker, first waiting until fewer than parallel run; a
+ * worker is started while there are fewer workers than jobs. With
+ * parallel 1, or when no thread can be started at all, runs j here.
+ */
+static void batch_submit(struct batch *b, struct batch_job *j)
+{
+	if (b->parallel == 1) {
+		batch_handle(b, j);
+		return;
+	}
+	pthread_mutex_lock(&b->mu);
+	while (b->running >= b->parallel)
+		pthread_cond_wait(&b->room, &b->mu);
+	if (b->n_workers <= b->running &&
+	    !pthread_create(&b->workers[b->n_workers], NULL, batch_worker, b))
+		b->n_workers++;
+	if (!b->n_workers) {
+		pthread_mutex_unlock(&b->mu);
+		batch_handle(b, j);
+		return;
+	}
+	j->next = NULL;
+	*b->tail = j;
+	b->tail = &j->next;
+	b->running++;
+	pthread_cond_signal(&b->work);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* The SEQ at the start of p (digits, then a TAB) into seq; its length, or 0. */
+static size_t batch_seq(char *seq, const char *p, size_t len)
+{
+	size_t k = 0;
+
+	while (k < len && k < FN_BATCH_SEQ_MAX && p[k] >= '0' && p[k] <= '9')
+		k++;
+	if (!k || k >= len || p[k] != '\t')
+		return 0;
+	memcpy(seq, p, k);
+	seq[k] = '\0';
+	return k;
+}
+
+/* One whole line (without its newline). */
+static void batch_line(struct batch *b, const char *p, size_t len)
+{
+	char seq[FN_BATCH_SEQ_MAX + 1];
+	struct batch_job *j;
+	const char *want;
+	size_t k;
+	cJSON *req;
+
+	if (!len)
+		return;
+	if (!(k = batch_seq(seq, p, len))) {
+		fprintf(stderr, "gitdial-%s: batch line without SEQ<TAB> (%zu "
+			"bytes): skipped\n", b->def->provider, len);
+		return;
+	}
+	req = cJSON_ParseWithLength(p + k + 1, len - k - 1);
+	if (!cJSON_IsObject(req)) {
+		cJSON_Delete(req);
+		batch_reply(b, seq, fn_fail("rejected", "bad_request", "the request "
+					   "is not a JSON object on one line"));
+		return;
+	}
+	if ((want = fn_str(req, "action")) && strcmp(want, b->action)) {
+		batch_reply(b, seq, fn_fail("rejected", "bad_request", "the request "
+					   "says action \"%s\", the batch is \"%s\"",
+					   want, b->action));
+		cJSON_Delete(req);
+		return;
+	}
+	if (!(j = calloc(1, sizeof(*j)))) {
+		cJSON_Delete(req);
+		batch_reply(b, seq, fn_fail("transient", "internal", "out of memory"));
+		return;
+	}
+	memcpy(j->seq, seq, sizeof(seq));
+	j->req = req;
+	batch_submit(b, j);
+}
+
+/* A line longer than the cap, of which p holds the first len bytes. */
+static void batch_too_long(struct batch *b, const char *p, size_t len)
+{
+	char seq[FN_BATCH_SEQ_MAX + 1];
+
+	if (batch_seq(seq, p, len))
+		batch_reply(b, seq, fn_fail("rejected", "too_large", "request "
+					   "larger than %u bytes", FN_BODY_MAX));
+	else
+		fprintf(stderr, "gitdial-%s: batch line over %u bytes without "
+			"SEQ<TAB>: skipped\n", b->def->provider, FN_BODY_MAX);
+}
+
+/*
+ * Reads stdin to its end, line by line into a buffer of at most one
+ * request (a longer line is answered with an error and skipped, never
+ * held whole); returns 0 at EOF, -1 on a read error.
+ */
+static int batch_read(struct batch *b)
+{
+	const size_t cap = FN_BODY_MAX + FN_BATCH_SEQ_MAX + 2;
+	char *in = malloc(cap), *nl;
+	size_t len = 0, start;
+	int skipping = 0, rc = 0;
+	ssize_t n;
+
+	if (!in) {
+		fprintf(stderr, "gitdial-%s: out of memory\n", b->def->provider);
+		return -1;
+	}
+	for (;;) {
+		n = read(0, in + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0) {
+				fprintf(stderr, "gitdial-%s: cannot read stdin: %s\n",
+					b->def->provider, strerror(errno));
+				rc = -1;
+			} else if (len && !skipping) {
+				batch_line(b, in, len); /* no newline at the end */
+			}
+			break;
+		}
+		len += (size_t)n;
+		start = 0;
+		while ((nl = memchr(in + start, '\n', len - start))) {
+			if (skipping)
+				skipping = 0;
+			else
+				batch_line(b, in + start, (size_t)(nl - in) - start);
+			start = (size_t)(nl - in) + 1;
+		}
+		memmove(in, in + start, len - start);
+		len -= start;
+		if (len == cap) {
+			if (!skipping)
+				batch_too_long(b, in, len);
+			skipping = 1;
+			len = 0;
+		}
+	}
+	free(in);
+	return rc;
+}
+
+/*
+ * Runs `ACTION --batch`: answers every request line, then, at EOF,
+ * waits for the ones still running. Returns the exit code: 0, or 1 when
+ * stdin could not be read or a response could not be written.
+ */
+static int fn_batch(const struct fn_def *def, const char *action, int check,
+		    int parallel)
+{
+	struct batch b;
+	int rc, k;
+
+	memset(&b, 0, sizeof(b));
+	b.def = def;
+	b.action = action;
+	b.check = check;
+	b.parallel = def->serial ? 1 : parallel;
+	b.tail = &b.head;
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_mutex_init(&b.out, NULL);
+	pthread_cond_init(&b.work, NULL);
+	pthread_cond_init(&b.room, NULL);
+	if (b.parallel > 1 && !(b.workers = calloc((size_t)b.parallel,
+						   sizeof(*b.workers))))
+		b.parallel = 1;
+	rc = batch_read(&b);
+	pthread_mutex_lock(&b.mu);
+	b.eof = 1;
+	pthread_cond_broadcast(&b.work);
+	pthread_mutex_unlock(&b.mu);
+	for (k = 0; k < b.n_workers; k++)
+		pthread_join(b.workers[k], NULL);
+	free(b.workers);
+	pthread_cond_destroy(&b.room);
+	pthread_cond_destroy(&b.work);
+	pthread_mutex_destroy(&b.out);
+	pthread_mutex_destroy(&b.mu);
+	return rc || b.write_failed ? 1 : 0;
+}
+
 static int fn_run(const struct fn_def *def, const struct fn_web *web,
 		  int check, int argc, char **argv)
 {
@@ -341,8 +621,10 @@ static int fn_run(const struct fn_def *def, const struct fn_web *web,
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout,
 			"usage: gitdial-%s dial|status|hangup < request.json\n"
+			"   or: gitdial-%s dial|status|hangup --batch [--parallel N]\n"
+			"       (lines SEQ<TAB>JSON in, SEQ<TAB>JSON out as each ends)\n"
 			"   or: run as CGI/1.1 (GATEWAY_INTERFACE set) for webhooks\n",
-			def->provider);
+			def->provider, def->provider);
 		return argc < 2 ? 2 : 0;
 	}
 	action = argv[1];
@@ -351,6 +633,21 @@ static int fn_run(const struct fn_def *def, const struct fn_web *web,
 		fprintf(stderr, "gitdial-%s: unknown action '%s'\n", def->provider,
 			action);
 		return 2;
+	}
+	if (argc > 2 && !strcmp(argv[2], "--batch")) {
+		long par = 1;
+		char *end = NULL;
+		int ok = argc == 3 || (argc == 5 && !strcmp(argv[3], "--parallel"));
+		if (argc == 5)
+			par = strtol(argv[4], &end, 10);
+		if (!ok || (end && (*end || end == argv[4])) || par < 1 ||
+		    par > FN_BATCH_PARALLEL_MAX) {
+			fprintf(stderr, "gitdial-%s: usage: %s --batch [--parallel "
+				"N], N from 1 to %d\n", def->provider, action,
+				FN_BATCH_PARALLEL_MAX);
+			return 2;
+		}
+		return fn_batch(def, action, check, (int)par);
 	}
 	rc = read_stdin(&in);
 	if (rc == -2) {

@@ -1,9 +1,13 @@
 /*
  * The function contract (SPEC §6): one small binary per provider, with
  * one handler per action. fn_main runs it the ways a function is run:
- * by the runner (`gitdial-<provider> ACTION`, one JSON request on stdin,
- * one JSON response on stdout) or as CGI/1.1 when GATEWAY_INTERFACE is
- * set (webhooks, and the actions POSTed to /<provider>/fn).
+ * one request (`gitdial-<provider> ACTION`, one JSON request on stdin,
+ * one JSON response on stdout); a batch, as the runner does
+ * (`gitdial-<provider> ACTION --batch [--parallel N]`: lines
+ * `SEQ<TAB>JSON` in, one line `SEQ<TAB>JSON` out per request, in the
+ * order they finish, up to N handled at once on threads); or as CGI/1.1
+ * when GATEWAY_INTERFACE is set (webhooks, and the actions POSTed to
+ * /<provider>/fn).
  */
 #ifndef GD_FN_H
 #define GD_FN_H
@@ -19,7 +23,18 @@ struct fn_def {
 	cJSON *(*dial)(const cJSON *req);
 	cJSON *(*status)(const cJSON *req);
 	cJSON *(*hangup)(const cJSON *req);
+	/*
+	 * 1 when the handlers must not run side by side in one process (SIP:
+	 * they fork, chdir and setenv): --batch then runs the requests one
+	 * after another on the main thread, whatever --parallel says.
+	 */
+	int serial;
 };
+
+/* The most requests `--batch --parallel N` runs at once. */
+#define FN_BATCH_PARALLEL_MAX 256
+/* The longest SEQ of a batch line (decimal digits). */
+#define FN_BATCH_SEQ_MAX 20
 
 struct web_request;
 struct web_reply;

@@ -8,6 +8,7 @@
  * request, so it should not pay for one; a dial pays the same as before.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,30 +37,32 @@ static struct {
 	__typeof__(curl_slist_free_all) *slist_free_all;
 } cu;
 
+/* What httpc_load_once found: 1 loaded, -1 failed (why says what). */
+static int load_state;
+static char load_why[200];
+
 /*
- * Loads libcurl and runs curl_global_init, once per process. Returns 0,
- * or an error naming what is missing (the library, a symbol). The handle
- * is kept for the life of the process (curl_global_cleanup is never
- * needed by a short-lived function).
+ * Loads libcurl and runs curl_global_init: run once per process, by
+ * pthread_once, so a batch's threads (fn.c) never race on it and no
+ * thread calls into libcurl before curl_global_init has returned. The
+ * handle is kept for the life of the process (curl_global_cleanup is
+ * never needed by a short-lived function).
  */
-static int httpc_load(void)
+static void httpc_load_once(void)
 {
-	static int state; /* 0 not tried, 1 loaded, -1 failed */
-	static char why[200];
 	void *h;
 
-	if (state)
-		return state > 0 ? 0 : gd_error_set("%s", why);
-	state = -1;
+	load_state = -1;
 	if (!(h = dlopen(HTTPC_LIBCURL, RTLD_NOW | RTLD_LOCAL))) {
-		snprintf(why, sizeof(why), "cannot load %s: %s", HTTPC_LIBCURL,
-			 dlerror());
-		return gd_error_set("%s", why);
+		snprintf(load_why, sizeof(load_why), "cannot load %s: %s",
+			 HTTPC_LIBCURL, dlerror());
+		return;
 	}
 #define SYM(field, name) \
 	if (!(*(void **)&cu.field = dlsym(h, name))) { \
-		snprintf(why, sizeof(why), "%s has no %s", HTTPC_LIBCURL, name); \
-		return gd_error_set("%s", why); \
+		snprintf(load_why, sizeof(load_why), "%s has no %s", \
+			 HTTPC_LIBCURL, name); \
+		return; \
 	}
 	SYM(global_init, "curl_global_init")
 	SYM(easy_init, "curl_easy_init")
@@ -72,11 +75,22 @@ static int httpc_load(void)
 	SYM(slist_free_all, "curl_slist_free_all")
 #undef SYM
 	if (cu.global_init(CURL_GLOBAL_DEFAULT)) {
-		snprintf(why, sizeof(why), "cannot start libcurl");
-		return gd_error_set("%s", why);
+		snprintf(load_why, sizeof(load_why), "cannot start libcurl");
+		return;
 	}
-	state = 1;
-	return 0;
+	load_state = 1;
+}
+
+/*
+ * libcurl, loaded on the first call from any thread. Returns 0, or an
+ * error (in the calling thread's gd_error) naming what is missing.
+ */
+static int httpc_load(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, httpc_load_once);
+	return load_state > 0 ? 0 : gd_error_set("%s", load_why);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)

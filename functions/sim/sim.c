@@ -252,7 +252,7 @@ static cJSON *sim_hangup(const cJSON *req)
 int main(int argc, char **argv)
 {
 	static const struct fn_def def = {
-		"sim", sim_dial, sim_status, sim_hangup
+		"sim", sim_dial, sim_status, sim_hangup, 0
 	};
 
 	return fn_main(&def, argc, argv);

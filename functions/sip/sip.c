@@ -377,7 +377,8 @@ static cJSON *sip_hangup(const cJSON *req)
 int main(int argc, char **argv)
 {
 	static const struct fn_def def = {
-		"sip", sip_dial, sip_status, sip_hangup
+		"sip", sip_dial, sip_status, sip_hangup,
+		1 /* serial: dial forks, status chdirs, both setenv */
 	};
 
 	return fn_main_web(&def, NULL, argc, argv);

@@ -421,7 +421,7 @@ cleanup:
 int main(int argc, char **argv)
 {
 	static const struct fn_def def = {
-		"telnyx", telnyx_dial, telnyx_status, telnyx_hangup
+		"telnyx", telnyx_dial, telnyx_status, telnyx_hangup, 0
 	};
 	static const struct fn_web web = { telnyx_webhook };
 

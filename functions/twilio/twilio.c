@@ -640,7 +640,7 @@ cleanup:
 int main(int argc, char **argv)
 {
 	static const struct fn_def def = {
-		"twilio", twilio_dial, twilio_status, twilio_hangup
+		"twilio", twilio_dial, twilio_status, twilio_hangup, 0
 	};
 	static const struct fn_web web = { twilio_webhook };
 

@@ -429,7 +429,7 @@ static cJSON *wa_hangup(const cJSON *req)
 int main(int argc, char **argv)
 {
 	static const struct fn_def def = {
-		"whatsapp", wa_dial, wa_status, wa_hangup
+		"whatsapp", wa_dial, wa_status, wa_hangup, 0
 	};
 	static const struct fn_web web = { wa_webhook };
 

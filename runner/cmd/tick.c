@@ -45,6 +45,11 @@ static const char usage[] =
 
 #define CLAIM_GRACE_S 120  /* a claim younger than this may still be placing */
 #define ROUNDS_MAX 20      /* claim attempts before giving up this tick */
+/*
+ * Dial requests in flight at once (cps still spaces their starts): the
+ * threads of one function process in batch mode (fnexec.c), so cheap.
+ */
+#define PLACE_PARALLEL 50
 #define RUNNER_NAME "gitdial runner"
 #define RUNNER_EMAIL "runner@gitdial.invalid"
 
@@ -885,7 +890,7 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 		cJSON_Delete(req);
 	}
 	fn_target_for(&t, r, c->acct, bin, sizeof(bin), secret, sizeof(secret));
-	par = n < 32 ? (int)n : 32;
+	par = n < PLACE_PARALLEL ? (int)n : PLACE_PARALLEL;
 	/* respect --max-seconds: only what can start in time is started */
 	started = n;
 	if (deadline > 0 && c->acct->cps > 0) {

@@ -16,16 +16,6 @@
 #include "fnexec.h"
 #include "banned.h"
 
-struct child {
-	pid_t pid;
-	int in, out;      /* our ends of its stdin and stdout */
-	size_t written;
-	struct buf resp;
-	double started;
-	size_t call;
-	int active;
-};
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -87,29 +77,67 @@ static void env_release(struct child_env *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* Where a call of the local path is. */
+enum call_state {
+	CALL_PENDING, /* not sent yet */
+	CALL_SENT,    /* sent to the process, no response yet */
+	CALL_LATE,    /* timed out (resolved) but still running in the process */
+	CALL_DONE
+};
+
+/* The one `BINARY ACTION --batch` process of a local fn_run. */
+struct batch_proc {
+	pid_t pid;
+	int in, out;     /* our ends of its stdin and stdout; -1 closed */
+	struct buf wq;   /* request lines not yet written */
+	size_t woff;     /* how much of wq is written */
+	char *line;      /* the response line being read (FN_LINE_MAX) */
+	size_t len;
+	int skipping;    /* in a line over the cap: dropped up to its end */
+	size_t busy;     /* calls sent to it and not answered (LATE too) */
+	int active;
+};
+
+/* SEQ<TAB> + a response of at most FN_RESPONSE_MAX + the newline. */
+#define FN_LINE_MAX (FN_RESPONSE_MAX + 24)
+/* The most requests one batch process is asked to run at once. */
+#define FN_BATCH_PARALLEL_MAX 256
+
 /*
- * Starts one child: posix_spawn (a vfork, so a runner holding a few
- * hundred MB of state does not copy its page tables for every call),
- * stdin and stdout on pipes, env the whole environment.
+ * Starts `BINARY ACTION --batch --parallel P`: posix_spawn (a vfork, so
+ * a runner holding a few hundred MB of state does not copy its page
+ * tables), stdin and stdout on non-blocking pipes, env the whole
+ * environment, stderr the runner's.
  */
-static int spawn(struct child *ch, const struct fn_target *t, const char *action,
-		 char **env)
+static int batch_spawn(struct batch_proc *p, const struct fn_target *t,
+		       const char *action, int parallel, char **env)
 {
 	posix_spawn_file_actions_t fa;
-	char *argv[3];
+	char par[16], *argv[6];
 	int in[2], out[2], err;
 	pid_t pid;
 
-	if (pipe2(in, O_CLOEXEC))
+	memset(p, 0, sizeof(*p));
+	p->in = p->out = -1;
+	if (!(p->line = malloc(FN_LINE_MAX)))
+		return gd_error_set("out of memory");
+	if (pipe2(in, O_CLOEXEC)) {
+		free(p->line);
 		return gd_error_set("pipe: %s", strerror(errno));
+	}
 	if (pipe2(out, O_CLOEXEC)) {
 		close(in[0]);
 		close(in[1]);
+		free(p->line);
 		return gd_error_set("pipe: %s", strerror(errno));
 	}
+	snprintf(par, sizeof(par), "%d", parallel);
 	argv[0] = (char *)t->binary;
 	argv[1] = (char *)action;
-	argv[2] = NULL;
+	argv[2] = "--batch";
+	argv[3] = "--parallel";
+	argv[4] = par;
+	argv[5] = NULL;
 	if ((err = posix_spawn_file_actions_init(&fa)) == 0) {
 		if (!(err = posix_spawn_file_actions_adddup2(&fa, in[0], 0)) &&
 		    !(err = posix_spawn_file_actions_adddup2(&fa, out[1], 1)))
@@ -118,37 +146,319 @@ static int spawn(struct child *ch, const struct fn_target *t, const char *action
 	}
 	if (err) {
 		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		free(p->line);
 		return gd_error_set("cannot start '%s': %s", t->binary, strerror(err));
 	}
 	close(in[0]);
 	close(out[1]);
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	ch->pid = pid;
-	ch->in = in[1];
-	ch->out = out[0];
-	ch->written = 0;
-	buf_init(&ch->resp, FN_RESPONSE_MAX);
-	ch->active = 1;
+	p->pid = pid;
+	p->in = in[1];
+	p->out = out[0];
+	buf_init(&p->wq, (size_t)-1);
+	p->active = 1;
 	return 0;
 }
 
-static void reap(struct child *ch, struct fn_call *c, int killed)
+/*
+ * Ends the process: kill (SIGKILL) at once, or else close its stdin and
+ * give it grace_s to exit by itself first. Every call still SENT to it
+ * is resolved with no response and its exit code (-1 when killed or
+ * signalled), said on stderr; LATE ones are resolved already. Returns
+ * how many calls this resolved.
+ */
+static size_t batch_end(struct batch_proc *p, const char *binary,
+			struct fn_call *calls, unsigned char *st, size_t lo,
+			size_t hi, int kill_it, double grace_s)
 {
-	int status = 0;
+	double until = now_s() + grace_s;
+	int status = 0, code = -1;
+	size_t i, resolved = 0;
+	pid_t r = 0;
 
-	if (ch->in >= 0)
-		close(ch->in);
-	close(ch->out);
-	if (killed)
-		kill(ch->pid, SIGKILL);
-	while (waitpid(ch->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	c->timed_out = killed;
-	c->exit_code = !killed && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	c->response = ch->resp.len ? buf_detach(&ch->resp) : NULL;
-	buf_release(&ch->resp);
-	ch->active = 0;
+	if (p->in >= 0)
+		close(p->in);
+	p->in = -1;
+	while (!kill_it && (r = waitpid(p->pid, &status, WNOHANG)) == 0 &&
+	       now_s() < until) {
+		struct pollfd pf = { p->out, POLLIN, 0 };
+		char drop[4096];
+		/* its output is no use now: drained so it never blocks on it */
+		if (poll(&pf, 1, 20) > 0 && read(p->out, drop, sizeof(drop)) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	if (kill_it || r == 0) {
+		kill(p->pid, SIGKILL);
+		while ((r = waitpid(p->pid, &status, 0)) < 0 && errno == EINTR)
+			;
+	}
+	if (r > 0 && WIFEXITED(status) && !kill_it)
+		code = WEXITSTATUS(status);
+	for (i = lo; i < hi; i++) {
+		if (st[i] == CALL_SENT) {
+			calls[i].exit_code = code;
+			resolved++;
+		}
+		if (st[i] == CALL_SENT || st[i] == CALL_LATE)
+			st[i] = CALL_DONE;
+	}
+	if (resolved)
+		fprintf(stderr, "gitdial: %s ended (%s %d) with %zu call%s "
+			"unanswered\n", binary, r > 0 && WIFSIGNALED(status)
+			? "signal" : "exit code", r > 0 && WIFSIGNALED(status)
+			? WTERMSIG(status) : code, resolved, resolved == 1 ? "" : "s");
+	close(p->out);
+	buf_release(&p->wq);
+	free(p->line);
+	memset(p, 0, sizeof(*p));
+	p->in = p->out = -1;
+	return resolved;
+}
+
+/* Queues call i's request as the line "i<TAB>request\n" (newlines blanked). */
+static int batch_queue(struct batch_proc *p, size_t i, const char *req)
+{
+	size_t at = p->wq.len, k;
+
+	if (buf_printf(&p->wq, "%zu\t%s\n", i, req))
+		return gd_error_set("out of memory");
+	for (k = p->wq.len - 2; k > at; k--)
+		if (p->wq.ptr[k] == '\n' || p->wq.ptr[k] == '\r')
+			p->wq.ptr[k] = ' ';
+	return 0;
+}
+
+/*
+ * One response line (no newline). Fills the call its SEQ names when it
+ * is waiting for one; a LATE call's answer only frees its place. Returns
+ * 1 when it resolved a call.
+ */
+static int batch_answer(struct batch_proc *p, const char *binary,
+			struct fn_call *calls, unsigned char *st, size_t n,
+			const char *s, size_t len)
+{
+	size_t k = 0, i = 0;
+
+	while (k < len && k < 20 && s[k] >= '0' && s[k] <= '9')
+		i = i * 10 + (size_t)(s[k++] - '0');
+	if (!k || k >= len || s[k] != '\t') {
+		fprintf(stderr, "gitdial: %s: a response line without SEQ<TAB>: "
+			"ignored\n", binary);
+		return 0;
+	}
+	if (i >= n || (st[i] != CALL_SENT && st[i] != CALL_LATE)) {
+		fprintf(stderr, "gitdial: %s: a response for %s SEQ %zu: ignored\n",
+			binary, i >= n ? "unknown" : "an answered or unsent", i);
+		return 0;
+	}
+	p->busy--;
+	if (st[i] == CALL_LATE) {
+		st[i] = CALL_DONE;
+		return 0;
+	}
+	st[i] = CALL_DONE;
+	if (!(calls[i].response = malloc(len - k))) {
+		calls[i].exit_code = -1;
+		return 1;
+	}
+	memcpy(calls[i].response, s + k + 1, len - k - 1);
+	calls[i].response[len - k - 1] = '\0';
+	calls[i].exit_code = 0;
+	return 1;
+}
+
+/*
+ * Reads what the process wrote, answering calls line by line. Returns
+ * the calls resolved; *eof set when its stdout is closed.
+ */
+static size_t batch_read(struct batch_proc *p, const char *binary,
+			 struct fn_call *calls, unsigned char *st, size_t n,
+			 int *eof)
+{
+	size_t resolved = 0, start;
+	ssize_t got;
+	char *nl;
+
+	*eof = 0;
+	for (;;) {
+		got = read(p->out, p->line + p->len, FN_LINE_MAX - p->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			*eof = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+			return resolved;
+		}
+		p->len += (size_t)got;
+		start = 0;
+		while ((nl = memchr(p->line + start, '\n', p->len - start))) {
+			if (p->skipping)
+				p->skipping = 0;
+			else
+				resolved += (size_t)batch_answer(p, binary, calls, st,
+					n, p->line + start, (size_t)(nl - p->line) - start);
+			start = (size_t)(nl - p->line) + 1;
+		}
+		memmove(p->line, p->line + start, p->len - start);
+		p->len -= start;
+		if (p->len == FN_LINE_MAX) {
+			if (!p->skipping)
+				fprintf(stderr, "gitdial: %s: a response line over %u "
+					"bytes: ignored\n", binary, FN_LINE_MAX);
+			p->skipping = 1;
+			p->len = 0;
+		}
+	}
+}
+
+/*
+ * fn_run for a local binary: one `BINARY ACTION --batch --parallel P`
+ * process for all the calls (a process costs ~20 ms of CPU to start;
+ * a batch pays it once). Requests go in as lines "i<TAB>JSON", i the
+ * index in calls[]; answers come back as "i<TAB>JSON" in any order.
+ * The rules of fn_run hold per call: at most parallel outstanding,
+ * starts cps apart, timeout_s each. A process that dies takes its
+ * unanswered calls with it (no response, its exit code); the calls not
+ * sent yet go to a new process. One whose every place is held by calls
+ * that timed out is killed and replaced, and so is, at the end, one
+ * still running a call that timed out; else it gets EOF and exits.
+ */
+static int run_local(const struct fn_target *t, const char *action,
+		     struct fn_call *calls, size_t n, int parallel, double cps,
+		     int timeout_s)
+{
+	double gap = cps > 0 ? 1.0 / cps : 0, last_start = -1e9, tnow;
+	double *started = calloc(n, sizeof(*started));
+	unsigned char *st = calloc(n, 1);
+	struct batch_proc p;
+	struct child_env env;
+	size_t next = 0, done = 0, lo = 0, first = 0, i;
+	int rc = 0, useful = 0, eof;
+
+	memset(&p, 0, sizeof(p));
+	memset(&env, 0, sizeof(env));
+	p.in = p.out = -1;
+	if (!started || !st) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
+	if ((rc = env_build(&env, t)))
+		goto cleanup;
+	if (parallel > FN_BATCH_PARALLEL_MAX)
+		parallel = FN_BATCH_PARALLEL_MAX;
+	signal(SIGPIPE, SIG_IGN);
+	while (done < n) {
+		struct pollfd pf[2];
+		int np = 0, wait_ms = 1000;
+		tnow = now_s();
+		/* a process whose every place is held by timed-out calls */
+		if (p.active && next < n && p.busy >= (size_t)parallel && !useful) {
+			done += batch_end(&p, t->binary, calls, st, lo, next, 1, 0);
+			lo = next;
+		}
+		/* start calls: a free place, and the rate allows */
+		while (next < n && (!p.active || p.busy < (size_t)parallel)) {
+			if (tnow < last_start + gap) {
+				wait_ms = (int)((last_start + gap - tnow) * 1000) + 1;
+				break;
+			}
+			if (!calls[next].request) {
+				st[next++] = CALL_DONE;
+				done++;
+				continue;
+			}
+			if (!p.active) {
+				int par = n - next < (size_t)parallel ? (int)(n - next)
+					: parallel;
+				if (batch_spawn(&p, t, action, par, env.v)) {
+					rc = GD_ERROR; /* no process: none can run */
+					done += n - next;
+					for (; next < n; next++)
+						st[next] = CALL_DONE;
+					break;
+				}
+				lo = next;
+			}
+			if (batch_queue(&p, next, calls[next].request)) {
+				rc = GD_ERROR;
+				st[next++] = CALL_DONE;
+				done++;
+				continue;
+			}
+			st[next] = CALL_SENT;
+			started[next++] = tnow;
+			p.busy++;
+			useful++;
+			last_start = tnow;
+		}
+		if (!p.active) {
+			if (next < n)
+				poll(NULL, 0, wait_ms); /* the rate says wait */
+			continue;
+		}
+		/* the oldest call still waiting sets the timeout */
+		while (first < next && st[first] != CALL_SENT)
+			first++;
+		if (first < next && st[first] == CALL_SENT) {
+			double left = started[first] + timeout_s - tnow;
+			int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
+			if (ms < wait_ms)
+				wait_ms = ms;
+		}
+		pf[np].fd = p.out;
+		pf[np++].events = POLLIN;
+		if (p.in >= 0 && p.woff < p.wq.len) {
+			pf[np].fd = p.in;
+			pf[np++].events = POLLOUT;
+		}
+		if (poll(pf, (nfds_t)np, wait_ms) < 0 && errno != EINTR) {
+			rc = gd_error_set("poll: %s", strerror(errno));
+			break;
+		}
+		/* write what the pipe takes: never blocks, so never deadlocks */
+		if (p.in >= 0 && p.woff < p.wq.len) {
+			ssize_t w = write(p.in, p.wq.ptr + p.woff, p.wq.len - p.woff);
+			if (w > 0)
+				p.woff += (size_t)w;
+			else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				close(p.in); /* it is gone: its stdout says so */
+				p.in = -1;
+			}
+			if (p.woff == p.wq.len) {
+				buf_reset(&p.wq);
+				p.woff = 0;
+			}
+		}
+		i = batch_read(&p, t->binary, calls, st, n, &eof);
+		done += i;
+		useful -= (int)i;
+		if (eof) {
+			i = batch_end(&p, t->binary, calls, st, lo, next, 0, 1);
+			done += i;
+			useful -= (int)i;
+			lo = next;
+			continue;
+		}
+		tnow = now_s();
+		for (i = first; i < next; i++) {
+			if (st[i] != CALL_SENT)
+				continue;
+			if (tnow - started[i] <= timeout_s)
+				break; /* started in order: the rest are later */
+			st[i] = CALL_LATE;
+			calls[i].timed_out = 1;
+			done++;
+			useful--;
+		}
+	}
+	if (p.active)
+		batch_end(&p, t->binary, calls, st, lo, next, p.busy > 0, 5);
+cleanup:
+	env_release(&env);
+	free(started);
+	free(st);
+	return rc;
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *data)
@@ -301,12 +611,7 @@ static int run_urls(const struct fn_target *t, const char *action,
 int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 	   size_t n, int parallel, double cps, int timeout_s)
 {
-	struct child_env env;
-	struct child *ch;
-	struct pollfd *pf;
-	size_t next = 0, done = 0, i;
-	double gap = cps > 0 ? 1.0 / cps : 0, last_start = -1e9;
-	int rc = 0;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		calls[i].response = NULL;
@@ -315,100 +620,11 @@ int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 	}
 	if (!n)
 		return 0;
-	if (t->url)
-		return run_urls(t, action, calls, n, parallel, cps, timeout_s);
 	if (parallel < 1)
 		parallel = 1;
-	if (env_build(&env, t)) {
-		env_release(&env);
-		return GD_ERROR;
-	}
-	ch = calloc((size_t)parallel, sizeof(*ch));
-	pf = calloc((size_t)parallel * 2, sizeof(*pf));
-	if (!ch || !pf) {
-		free(ch);
-		free(pf);
-		env_release(&env);
-		return gd_error_set("out of memory");
-	}
-	signal(SIGPIPE, SIG_IGN);
-	while (done < n) {
-		int np = 0, k, timeout = 1000;
-		double tnow = now_s();
-		/* start more when a slot is free and the rate allows */
-		for (k = 0; k < parallel && next < n; k++) {
-			if (ch[k].active)
-				continue;
-			if (tnow < last_start + gap) {
-				timeout = (int)((last_start + gap - tnow) * 1000) + 1;
-				break;
-			}
-			if (spawn(&ch[k], t, action, env.v)) {
-				rc = GD_ERROR;
-				calls[next++].exit_code = -1;
-				done++;
-				continue;
-			}
-			ch[k].call = next++;
-			ch[k].started = tnow;
-			last_start = tnow;
-		}
-		for (k = 0; k < parallel; k++) {
-			if (!ch[k].active)
-				continue;
-			if (ch[k].in >= 0) {
-				pf[np].fd = ch[k].in;
-				pf[np].events = POLLOUT;
-				np++;
-			}
-			pf[np].fd = ch[k].out;
-			pf[np].events = POLLIN;
-			np++;
-		}
-		if (np && poll(pf, (nfds_t)np, timeout) < 0 && errno != EINTR) {
-			rc = gd_error_set("poll: %s", strerror(errno));
-			break;
-		}
-		tnow = now_s();
-		for (k = 0; k < parallel; k++) {
-			struct child *c = &ch[k];
-			struct fn_call *call;
-			char tmp[8192];
-			ssize_t got;
-			if (!c->active)
-				continue;
-			call = &calls[c->call];
-			if (c->in >= 0) {
-				size_t len = strlen(call->request);
-				ssize_t w = write(c->in, call->request + c->written,
-						  len - c->written);
-				if (w > 0)
-					c->written += (size_t)w;
-				if (c->written >= len || (w < 0 && errno != EAGAIN &&
-							  errno != EINTR)) {
-					close(c->in);
-					c->in = -1;
-				}
-			}
-			while ((got = read(c->out, tmp, sizeof(tmp))) > 0)
-				if (buf_put(&c->resp, tmp, (size_t)got))
-					break;
-			if (got == 0) {
-				reap(c, call, 0);
-				done++;
-			} else if (tnow - c->started > timeout_s) {
-				reap(c, call, 1);
-				done++;
-			}
-		}
-	}
-	for (i = 0; i < (size_t)parallel; i++)
-		if (ch[i].active)
-			reap(&ch[i], &calls[ch[i].call], 1);
-	free(ch);
-	free(pf);
-	env_release(&env);
-	return rc;
+	if (t->url)
+		return run_urls(t, action, calls, n, parallel, cps, timeout_s);
+	return run_local(t, action, calls, n, parallel, cps, timeout_s);
 }
 
 void fn_call_release(struct fn_call *c)

@@ -32,7 +32,8 @@ static int write_all(int fd, const char *p, size_t len)
 int spool_write(const char *dir, const char *json, size_t len)
 {
 	char tmpdir[4096], tmp[4200], dst[4200];
-	static unsigned long seq;
+	static unsigned long next_seq; /* atomically: a batch's threads spool */
+	unsigned long seq = __atomic_fetch_add(&next_seq, 1, __ATOMIC_RELAXED);
 	struct timespec ts;
 	int fd, dfd;
 
@@ -46,7 +47,6 @@ int spool_write(const char *dir, const char *json, size_t len)
 		 (long long)ts.tv_sec, ts.tv_nsec, (long)getpid(), seq);
 	snprintf(dst, sizeof(dst), "%s/%lld.%09ld.%ld.%lu.json", dir,
 		 (long long)ts.tv_sec, ts.tv_nsec, (long)getpid(), seq);
-	seq++;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return gd_error_set("cannot create '%s': %s", tmp, strerror(errno));

@@ -22,6 +22,14 @@
       numbers (RUN makes them differ from another run's).
   webhooks.py dialrun BINARY REQDIR PAR OUT
       BINARY dial < each request, PAR at once; "wall_ms failed" to OUT.
+  webhooks.py dialbatch BINARY REQDIR PAR OUT
+      One `BINARY dial --batch --parallel PAR` fed every request as a
+      line "SEQ<TAB>JSON" (the runner's way); each answer to its
+      request's .out file; "wall_ms failed" to OUT.
+  webhooks.py dialrepo DIR ID N API_BASE [RUN]
+      A campaign repository (no git) whose campaign ID (concurrency N)
+      has N recipients, none dialed yet, on a Twilio account at API_BASE
+      with max_concurrency N and cps 1000: one tick dials them all.
 """
 import base64
 import hashlib
@@ -240,9 +248,71 @@ def cmd_dialrun(binary, reqdir, par, out):
         f.write("%.0f %d\n" % (wall * 1000, sum(1 for r in rcs if r != 0)))
 
 
+def cmd_dialbatch(binary, reqdir, par, out):
+    """Runs one BINARY dial --batch --parallel PAR for every request
+    (written by a thread while this one reads the answers, as the runner
+    polls both pipes); writes the wall time, in ms, to OUT."""
+    import subprocess
+    files = sorted(os.path.join(reqdir, f) for f in os.listdir(reqdir) if f.endswith(".json"))
+    lines = b"".join(b"%d\t%s\n" % (i, open(f, "rb").read().strip())
+                     for i, f in enumerate(files))
+    t0 = time.perf_counter()
+    p = subprocess.Popen([binary, "dial", "--batch", "--parallel", par],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def feed():
+        p.stdin.write(lines)
+        p.stdin.close()
+    w = threading.Thread(target=feed)
+    w.start()
+    got = {}
+    for line in p.stdout:
+        seq, _, resp = line.partition(b"\t")
+        got[int(seq)] = resp
+    w.join()
+    rc = p.wait()
+    wall = time.perf_counter() - t0
+    for i, f in enumerate(files):
+        with open(f + ".out", "wb") as o:
+            o.write(got.get(i, b""))
+    with open(out, "w") as f:
+        f.write("%.0f %d\n" % (wall * 1000, len(files) - len(got) + (rc != 0)))
+
+
+def cmd_dialrepo(d, cid, n, api, run="1"):
+    n = int(n)
+    os.makedirs(os.path.join(d, "campaigns", cid), exist_ok=True)
+    cfg = {"accounts": {"tw-main": {
+        "provider": "twilio", "caller_ids": ["+14155550100"],
+        "max_concurrency": n, "cps": 1000,
+        "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"},
+        "api_base": api}},
+        "agent": {"stream_url": "wss://agent.example.com/voice"},
+        "webhook_base_url": "https://hooks.example.com/gd/",
+        "disclosure": {"en": "This call may be recorded."}}
+    with open(os.path.join(d, "gitdial.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+        f.write("\n")
+    camp = {"name": "Dial bench", "status": "scheduled",
+            "start_at": "2026-11-02T09:00:00-05:00", "account": "tw-main",
+            "caller_id": "+14155550100",
+            "script": {"mode": "override", "text": "Your payment is due Friday."},
+            "audience": {"csv": "audience.csv"},
+            "pacing": {"concurrency": n,
+                       "window": {"start": "09:00", "end": "20:00"},
+                       "voicemail": "hang_up"}}
+    with open(os.path.join(d, "campaigns", cid, "campaign.json"), "w") as f:
+        json.dump(camp, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(d, "campaigns", cid, "audience.csv"), "w") as f:
+        f.write("phone,name\n")
+        for i in range(n):
+            f.write("+17184%02d%04d,Person %d\n" % (int(run), i, i))
+
+
 if __name__ == "__main__":
     cmds = {"repo": cmd_repo, "load": cmd_load, "check": cmd_check, "dialreqs": cmd_dialreqs,
-            "dialrun": cmd_dialrun}
+            "dialrun": cmd_dialrun, "dialbatch": cmd_dialbatch, "dialrepo": cmd_dialrepo}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

@@ -21,7 +21,8 @@ Test controls (no auth):
                           (each list is consumed one fault per request)
   POST /_control/flush   {"duplicate":false,"reverse":false,"shuffle":false,
                           "hold":[event types kept for a later flush]} -> deliveries made
-  GET  /_control/requests, GET /_control/calls
+  GET  /_control/requests (each with "at": its arrival, monotonic seconds),
+  GET  /_control/calls
 The port is written to --port-file once the socket listens.
 """
 import argparse
@@ -374,6 +375,7 @@ class Handler(BaseHTTPRequestHandler):
     def record(self, op, body, auth_ok):
         with LOCK:
             STATE["requests"].append({
+                "at": time.monotonic(),  # arrival, before any latency
                 "op": op, "method": self.command, "path": self.path,
                 "auth_ok": auth_ok, "body": body.decode("utf-8", "replace"),
                 "content_type": self.headers.get("Content-Type")})
