@@ -249,15 +249,27 @@ int audience_load(struct audience **out, const char *path, const char *key,
 	}
 	if (p != end)
 		goto bad;
-	/* every recipient must point at a place and inside vars */
-	for (i = 0; i < a->idx_cap; i++)
-		if (a->idx_key[i] && a->idx_pos[i] >= a->n)
+	/*
+	 * Every index slot must point at a recipient, every recipient at a
+	 * place and inside vars: counted without a branch a row, so checking
+	 * a million costs a pass over memory (free slots hold position 0).
+	 */
+	{
+		size_t bad = 0;
+		uint32_t np = a->n_places ? (uint32_t)a->n_places : UINT32_MAX;
+		uint32_t vl = (uint32_t)a->vars_len;
+		for (i = 0; a->n && i < a->idx_cap; i++)
+			bad += a->idx_pos[i] >= a->n;
+		for (i = 0; !a->n && i < a->idx_cap; i++)
+			bad += a->idx_key[i] != 0; /* no recipient to point at */
+		for (i = 0; i < a->n; i++) {
+			const struct recipient *rp = &a->r[i];
+			bad += (rp->place >= np) | (rp->lang >= 32) |
+			       ((rp->vars != UINT32_MAX) & (rp->vars >= vl));
+		}
+		if (bad || a->vars_len > UINT32_MAX)
 			goto bad;
-	for (i = 0; i < a->n; i++)
-		if ((a->n_places && a->r[i].place >= a->n_places) ||
-		    (a->r[i].vars != UINT32_MAX && a->r[i].vars >= a->vars_len) ||
-		    a->r[i].lang >= 32)
-			goto bad;
+	}
 	*out = a;
 	a = NULL;
 	rc = 0;

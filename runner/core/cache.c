@@ -14,12 +14,14 @@
 #define CACHE_MAGIC "GDSTATE5"
 #define CACHE_ALIGN 64 /* the recipients' array starts aligned: it is used in place */
 #define CACHE_SAVE_FILES 48 /* new log files replayed before the cache is rewritten */
+/* room for claims after the saved ones, so a warm tick appends in place */
+#define CACHE_DL_ROOM 16384
 
 struct head {
 	char magic[8];
 	uint32_t sizeof_state, sizeof_rstate, sizeof_flight;
 	char key[128];
-	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc, ndl;
+	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc, ndl, dl_cap;
 };
 
 int cache_file_write(const char *path, const struct iovec *v, int n)
@@ -63,10 +65,12 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	    h.sizeof_flight != sizeof(struct flight) ||
 	    strncmp(h.key, key, sizeof(h.key)) || h.n != st->n)
 		goto fail;
+	if (h.dl_cap < h.ndl || h.dl_cap > len / sizeof(struct dlog))
+		goto fail;
 	need = pad_to(sizeof(h) + sizeof(*st)) + h.n * sizeof(struct rstate) +
-	       h.skipped_bytes + h.nfl * sizeof(struct flight) +
-	       h.analysis_alloc * sizeof(uint64_t) + h.ndl * sizeof(struct dlog) +
-	       h.nfiles * 40;
+	       h.dl_cap * sizeof(struct dlog) + h.skipped_bytes +
+	       h.nfl * sizeof(struct flight) +
+	       h.analysis_alloc * sizeof(uint64_t) + h.nfiles * 40;
 	if (len != need)
 		goto fail;
 	p = data + sizeof(h);
@@ -79,7 +83,10 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	st->skipped_line = NULL;
 	st->fl = NULL;
 	st->analysis = NULL;
-	/* the recipients' state is used where it lies (a private mapping) */
+	st->dl = NULL;
+	st->dl_mapped = 0;
+	/* the recipients' state and the claims are used where they lie (a
+	 * private mapping), with room for the claims of later ticks */
 	if (!keep.r_map)
 		free(keep.r);
 	else
@@ -87,8 +94,12 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	st->r = (struct rstate *)p;
 	st->r_map = token;
 	token = NULL;
-	st->dl = NULL;
 	p += h.n * sizeof(struct rstate);
+	st->dl = (struct dlog *)p;
+	st->ndl = h.ndl;
+	st->dl_alloc = h.dl_cap;
+	st->dl_mapped = 1;
+	p += h.dl_cap * sizeof(struct dlog);
 	if (h.skipped_bytes) {
 		if (!(st->skipped_line = malloc(h.skipped_bytes)))
 			goto fail_state;
@@ -109,13 +120,6 @@ static char *load(struct cstate *st, const char *path, const char *key,
 		memcpy(st->analysis, p, h.analysis_alloc * sizeof(uint64_t));
 		p += h.analysis_alloc * sizeof(uint64_t);
 	}
-	st->dl_alloc = st->ndl = h.ndl;
-	if (h.ndl) {
-		if (!(st->dl = malloc(h.ndl * sizeof(struct dlog))))
-			goto fail_state;
-		memcpy(st->dl, p, h.ndl * sizeof(struct dlog));
-		p += h.ndl * sizeof(struct dlog);
-	}
 	if (!(ids = malloc(h.nfiles * 40 + 1)))
 		goto fail_state;
 	memcpy(ids, p, h.nfiles * 40);
@@ -132,12 +136,12 @@ fail:
 static int save(const struct cstate *st, const char *path, const char *key,
 		const struct src_files *files)
 {
-	static const char zeros[CACHE_ALIGN];
-	struct iovec v[9];
+	static const char zeros[64 * 1024];
+	struct iovec v[16];
 	struct head h;
 	char *ids = NULL;
-	size_t i;
-	int rc;
+	size_t i, room, pad;
+	int n = 0, rc;
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, CACHE_MAGIC, 8);
@@ -151,35 +155,38 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	h.nfl = st->nfl;
 	h.analysis_alloc = st->analysis_alloc;
 	h.ndl = st->ndl;
+	h.dl_cap = st->ndl + CACHE_DL_ROOM;
 	if (!(ids = malloc(files->n * 40 + 1)))
 		return gd_error_set("out of memory");
 	for (i = 0; i < files->n; i++)
 		memcpy(ids + i * 40, files->v[i].id, 40);
 	qsort(ids, files->n, 40, cmp_id);
-	v[0].iov_base = &h;
-	v[0].iov_len = sizeof(h);
-	v[1].iov_base = (void *)st;
-	v[1].iov_len = sizeof(*st);
-	v[7].iov_base = (void *)zeros;
-	v[7].iov_len = pad_to(sizeof(h) + sizeof(*st)) - sizeof(h) - sizeof(*st);
-	v[2].iov_base = st->r;
-	v[2].iov_len = st->n * sizeof(*st->r);
-	v[3].iov_base = st->skipped_line;
-	v[3].iov_len = h.skipped_bytes;
-	v[4].iov_base = st->fl;
-	v[4].iov_len = st->nfl * sizeof(*st->fl);
-	v[5].iov_base = st->analysis;
-	v[5].iov_len = st->analysis_alloc * sizeof(uint64_t);
-	v[6].iov_base = ids;
-	v[6].iov_len = files->n * 40;
-	v[8].iov_base = st->dl;
-	v[8].iov_len = st->ndl * sizeof(*st->dl);
-	{
-		/* the padding goes between the state and the array */
-		struct iovec w[9] = { v[0], v[1], v[7], v[2], v[3], v[4], v[5],
-				      v[8], v[6] };
-		rc = cache_file_write(path, w, 9);
+	pad = pad_to(sizeof(h) + sizeof(*st)) - sizeof(h) - sizeof(*st);
+	v[n].iov_base = &h;
+	v[n++].iov_len = sizeof(h);
+	v[n].iov_base = (void *)st;
+	v[n++].iov_len = sizeof(*st);
+	v[n].iov_base = (void *)zeros;
+	v[n++].iov_len = pad;
+	v[n].iov_base = st->r;
+	v[n++].iov_len = st->n * sizeof(*st->r);
+	v[n].iov_base = st->dl;
+	v[n++].iov_len = st->ndl * sizeof(*st->dl);
+	for (room = CACHE_DL_ROOM * sizeof(*st->dl); room;) {
+		size_t k = room < sizeof(zeros) ? room : sizeof(zeros);
+		v[n].iov_base = (void *)zeros;
+		v[n++].iov_len = k;
+		room -= k;
 	}
+	v[n].iov_base = st->skipped_line;
+	v[n++].iov_len = h.skipped_bytes;
+	v[n].iov_base = st->fl;
+	v[n++].iov_len = st->nfl * sizeof(*st->fl);
+	v[n].iov_base = st->analysis;
+	v[n++].iov_len = st->analysis_alloc * sizeof(uint64_t);
+	v[n].iov_base = ids;
+	v[n++].iov_len = files->n * 40;
+	rc = cache_file_write(path, v, n);
 	free(ids);
 	return rc;
 }

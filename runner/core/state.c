@@ -59,7 +59,8 @@ void state_release(struct cstate *s)
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
-	free(s->dl);
+	if (!s->dl_mapped)
+		free(s->dl);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -116,7 +117,8 @@ void state_forget(struct cstate *s)
 	free(s->skipped_line);
 	free(s->fl);
 	free(s->analysis);
-	free(s->dl);
+	if (!s->dl_mapped)
+		free(s->dl);
 	memset(s, 0, sizeof(*s));
 	s->aud = keep.aud;
 	s->r = keep.r;
@@ -495,7 +497,13 @@ static void apply_attempt(struct cstate *s, const struct ev *e,
 	if (e->kind == EV_DISPATCHED) {
 		if (s->ndl == s->dl_alloc) {
 			size_t na = s->dl_alloc ? s->dl_alloc * 2 : 64;
-			struct dlog *v = realloc(s->dl, na * sizeof(*v));
+			struct dlog *v = s->dl_mapped ? malloc(na * sizeof(*v))
+				: realloc(s->dl, na * sizeof(*v));
+			if (v && s->dl_mapped) {
+				/* the cache's room is full: the log moves out */
+				memcpy(v, s->dl, s->ndl * sizeof(*v));
+				s->dl_mapped = 0;
+			}
 			if (v) {
 				mem_hint_huge(v + s->dl_alloc,
 					      (na - s->dl_alloc) * sizeof(*v));

@@ -110,6 +110,7 @@ struct cstate {
 	/* claims in log order, for frequency caps across campaigns */
 	struct dlog *dl;
 	size_t ndl, dl_alloc;
+	int dl_mapped; /* dl lies in the cache's private mapping (r_map) */
 	/* circuit breaker: the newest BREAKER_WINDOW attempt results by
 	 * time (newest first), and the time of the newest status that is not
 	 * the breaker's: only attempts since then count (log order free) */
