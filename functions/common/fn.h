@@ -2,8 +2,10 @@
  * The function contract (SPEC §6): one small binary per provider, with
  * one handler per action. fn_main runs it the ways a function is run:
  * by the runner (`gitdial-<provider> ACTION`, one JSON request on stdin,
- * one JSON response on stdout) or as CGI/1.1 when GATEWAY_INTERFACE is
- * set (webhooks, and the actions POSTed to /<provider>/fn).
+ * one JSON response on stdout), as CGI/1.1 when GATEWAY_INTERFACE is
+ * set (webhooks, and the actions POSTed to /<provider>/fn), or as a
+ * long-lived FastCGI process serving the same routes when stdin is a
+ * listening socket (web_mode_detect decides).
  */
 #ifndef GD_FN_H
 #define GD_FN_H
