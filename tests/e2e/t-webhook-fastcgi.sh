@@ -7,7 +7,9 @@
 # spooled exactly once; crafted ones (unsigned, wrong, tampered, too big,
 # malformed) get a 4xx and spool nothing; nothing of one request is left
 # for the next; 200 deliveries from 8 clients are served by the same two
-# processes; a changed gitdial.json is read by the next request. When
+# processes; a changed gitdial.json is read by the next request; the
+# actions over HTTP (/twilio/fn) reach the fake Twilio; the settings are
+# the process environment's, never a request's parameters. When
 # lighttpd stops, the processes return from main (leak-checked under
 # ASan), and one tick puts every outcome in the log exactly once.
 . "$(dirname "$0")/../lib.sh"
@@ -39,8 +41,17 @@ CALLS=$REPO/.bench-calls.tsv
 head -n 200 "$CALLS" >"$TMP/load.tsv"
 mapfile -t EXTRA < <(sed -n '201,203p' "$CALLS" | cut -f1,2)
 
+FN_SECRET=fn-fcgi-secret-9
+printf '%s\n' "$FN_SECRET" >"$TMP/fn.secret"
+fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
+# every request also carries parameters named like the settings: they
+# must change nothing (the settings are the processes' environment)
+mkdir -p "$TMP/not-the-spool"
+WEB_FCGI_SETENV="\"GITDIAL_SPOOL\" => \"$TMP/not-the-spool\", \"TW_TOKEN\" => \"not-the-token\",
+  \"GITDIAL_FUNCTION_SECRET\" => \"env:TW_SID\", \"GITDIAL_REPO\" => \"$TMP/nowhere\"" \
 web_start_fastcgi GITDIAL_REPO="$REPO" GITDIAL_SPOOL="$SPOOL" TW_SID="$SID" \
-	TW_TOKEN="$TOKEN" GITDIAL_NOW=2026-11-24T02:30:00Z || exit 1
+	TW_TOKEN="$TOKEN" GITDIAL_NOW=2026-11-24T02:30:00Z \
+	GITDIAL_FUNCTION_SECRET="file:$TMP/fn.secret" || exit 1
 TW_PIDS=$(fcgi_pids twilio)
 ALL_PIDS=$(for r in twilio agent telnyx whatsapp; do fcgi_pids "$r"; done)
 expect_eq "lighttpd started 2 FastCGI processes for /twilio, 8 in all" "2 8" \
@@ -117,6 +128,7 @@ expect_eq "after signed requests, an unsigned one (twice): 401 401, the header i
 expect_eq "... a signed one: 204" 204 \
 	"$(post_hook "/twilio?$Q3" "$TMP/good3.form" "$FORM" "X-Twilio-Signature: $sig3")"
 expect_eq "three spooled, one per accepted delivery" 3 "$(spool_count "$SPOOL")"
+expect_eq "... none where a request's GITDIAL_SPOOL parameter points" 0 "$(spool_count "$TMP/not-the-spool")"
 expect_eq "one process served all of these, one after another" 1 \
 	"$(busy_pids "$before" "$(per_pid)" | wc -l)"
 expect_eq "refusals are logged to the server's stderr" 1 \
@@ -140,6 +152,39 @@ expect_eq "gitdial.json changed under the running processes: the old secret is r
 expect_eq "... and the new one accepted" 200 \
 	"$(post_hook /agent "$TMP/an.json" "$JSON" "X-Gitdial-Signature: $(hmac agent-fcgi-secret-2)")"
 (cd "$REPO" && "${GITX[@]}" commit -qam "agent secret")
+
+# --- actions over HTTP in the long-lived processes (libcurl loaded once)
+fn_req() { # ACTION ROW [CALL_ID]: a request for the runner's contract
+	"$PY" - "$TW_URL" "$@" <<'EOF'
+import json, sys
+api, action, row = sys.argv[1:4]
+r = {"v": 1, "action": action, "now": "2026-11-24T02:00:00Z",
+     "attempt_id": "fcgi.%s.1" % row, "campaign": "fcgi", "to": "+1415555%04d" % int(row),
+     "from": "+14155550100",
+     "account": {"name": "tw-main", "provider": "twilio",
+                 "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"},
+                 "api_base": api},
+     "agent": {"stream_url": "wss://agent.example.com/voice"}, "webhook_url": None,
+     "script": {"mode": "agent"}, "voicemail": "hang_up", "ring_timeout_s": 30}
+if len(sys.argv) > 4:
+    r["call_id"] = sys.argv[4]
+print(json.dumps(r))
+EOF
+}
+fn_req dial 9001 >"$TMP/d1.json"
+fn_req dial 9002 >"$TMP/d2.json"
+expect_eq "/twilio/fn: a wrong function secret: 403" 403 \
+	"$(post_hook /twilio/fn "$TMP/d1.json" "$JSON" "X-Gitdial-Function-Secret: ${FN_SECRET}x")"
+expect_eq "... the secret a request's parameter names is not the one: 403" 403 \
+	"$(post_hook /twilio/fn "$TMP/d1.json" "$JSON" "X-Gitdial-Function-Secret: $SID")"
+expect_eq "two dials with the function secret: 200 200" "200 200" \
+	"$(post_hook /twilio/fn "$TMP/d1.json" "$JSON" "X-Gitdial-Function-Secret: $FN_SECRET") $(post_hook /twilio/fn "$TMP/d2.json" "$JSON" "X-Gitdial-Function-Secret: $FN_SECRET")"
+cid=$(jv "$TMP/.hook_body" 'd["call_id"]')
+expect_eq "... the fake Twilio has both calls, with the token from the environment" "2 $cid" \
+	"$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c 'import json,sys; c=json.load(sys.stdin); print(len(c), c[-1]["id"])')"
+fn_req status 9002 "$cid" >"$TMP/s2.json"
+expect_eq "status over HTTP, HMAC-signed: queued" "200 True queued" \
+	"$(post_hook /twilio/fn "$TMP/s2.json" "$JSON" "X-Gitdial-Signature: $("$PY" "$FAKE_DIR/sign.py" hmac "$FN_SECRET" "$TMP/s2.json")") $(jv "$TMP/.hook_body" 'str(d["found"]) + " " + d["state"]')"
 n0=$(spool_count "$SPOOL")
 
 # --- 200 deliveries, 8 clients: the same two processes serve them all

@@ -76,7 +76,9 @@ web_start() {
 # web_start_fastcgi ENV_NAME=VALUE...: the same routes through lighttpd's
 # mod_fastcgi: lighttpd starts WEB_FCGI_PROCS (2) long-lived processes of
 # each binary (bin-path) listening on $TMP/fcgi-<route>.sock-<n>, with the
-# given environment as their bin-environment. Leak checks are always on:
+# given environment as their bin-environment; WEB_FCGI_SETENV (lighttpd
+# "NAME" => "VALUE" pairs) is added to every request's FastCGI parameters
+# with mod_setenv. Leak checks are always on:
 # they run once, when a process exits (web_stop); ASan's exit statistics
 # (atexit=1) and any report go to $FCGI_SAN/asan.<pid> (fcgi_exit_clean).
 web_start_fastcgi() {
@@ -115,7 +117,8 @@ cgi.assign = ( "" => "" )
 setenv.set-environment = ( $env )
 EOF
 		else
-			echo 'server.modules += ( "mod_fastcgi" )' >>"$conf"
+			echo 'server.modules += ( "mod_setenv", "mod_fastcgi" )' >>"$conf"
+			echo "setenv.set-environment = ( ${WEB_FCGI_SETENV:-} )" >>"$conf"
 			echo 'fastcgi.server = (' >>"$conf"
 			for r in "${routes[@]}"; do
 				cat >>"$conf" <<EOF
