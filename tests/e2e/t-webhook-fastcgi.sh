@@ -11,7 +11,9 @@
 # actions over HTTP (/twilio/fn) reach the fake Twilio; the settings are
 # the process environment's, never a request's parameters. When
 # lighttpd stops, the processes return from main (leak-checked under
-# ASan), and one tick puts every outcome in the log exactly once.
+# ASan). Then nginx's way: spawn-fcgi's processes on one shared socket,
+# one stopped by SIGTERM while the other goes on serving. One tick puts
+# every outcome in the log exactly once.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fake/lib-web.sh"
 
@@ -25,8 +27,9 @@ AGENT_SECRET=agent-fcgi-secret-1
 GITX=(git -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false)
 export TW_SID=$SID TW_TOKEN=$TOKEN
 
-# 203 placed calls: 200 for the load, 3 for the crafted deliveries
-"$PY" "$TOP/tests/bench/webhooks.py" repo "$REPO" "$CID" 203 "$SID" \
+# 243 placed calls: 200 for the load, 3 for the crafted deliveries, 40
+# for spawn-fcgi
+"$PY" "$TOP/tests/bench/webhooks.py" repo "$REPO" "$CID" 243 "$SID" \
 	http://127.0.0.1:9 "$PUB/" || exit 1
 printf '%s\n' "$AGENT_SECRET" >"$TMP/agent.secret"
 printf 'agent-fcgi-secret-2\n' >"$TMP/agent2.secret"
@@ -208,10 +211,40 @@ ok_if "no sanitizer report from any process" san_clean
 ok_if "lighttpd logged no crash of a backend" \
 	sh -c "! grep -qiE 'sanitizer|signal|abort|died' '$TMP/lighttpd.err' '$TMP/lighttpd.out'"
 
+# --- nginx's way: spawn-fcgi starts 2 processes on one shared socket,
+# the web server only connects (here lighttpd, without bin-path)
+spawn_fcgi gitdial-twilio 2 GITDIAL_REPO="$REPO" GITDIAL_SPOOL="$SPOOL" TW_SID="$SID" \
+	TW_TOKEN="$TOKEN" || exit 1
+WEB_FCGI_SETENV= web_start_fastcgi || exit 1
+expect_eq "spawn-fcgi started 2 processes" 2 "$(echo $SPAWN_PIDS | wc -w)"
+sed -n '204,223p' "$CALLS" >"$TMP/spawn1.tsv"
+sed -n '224,243p' "$CALLS" >"$TMP/spawn2.tsv"
+n0=$(spool_count "$SPOOL")
+"$PY" "$TOP/tests/bench/webhooks.py" load "$WEB_URL" "$TOKEN" "$PUB" "$SID" \
+	"$TMP/spawn1.tsv" 4 "$TMP/spawn1.out"
+read -r sent ok _ _ _ _ seen <"$TMP/spawn1.out"
+expect_eq "20 deliveries through them: 204, spooled" "20 20 204:20 $((n0 + 20))" \
+	"$sent $ok $seen $(spool_count "$SPOOL")"
+first=${SPAWN_PIDS%%[[:space:]]*} rest=${SPAWN_PIDS#*[[:space:]]}
+kill -TERM "$first"
+ok_if "SIGTERM to one: it exits" wait_for gone "$first"
+"$PY" "$TOP/tests/bench/webhooks.py" load "$WEB_URL" "$TOKEN" "$PUB" "$SID" \
+	"$TMP/spawn2.tsv" 4 "$TMP/spawn2.out"
+read -r sent ok _ _ _ _ seen <"$TMP/spawn2.out"
+expect_eq "... the other still serves the shared socket: 20 more 204, spooled" \
+	"20 20 204:20 $((n0 + 40))" "$sent $ok $seen $(spool_count "$SPOOL")"
+kill -TERM $rest
+ok_if "SIGTERM to the other: it exits" wait_for gone $rest
+web_stop
+if nm "$BIN/gitdial-twilio" 2>/dev/null | grep -q __asan_init; then
+	ok_if "both returned from main with no leak or error report (ASan)" fcgi_exit_clean $SPAWN_PIDS
+fi
+ok_if "no sanitizer report" san_clean
+
 # --- one tick: every outcome in the log exactly once
 "$GITDIAL" tick --repo "$REPO" --now 2026-11-24T03:00:00Z >"$TMP/tick.out" 2>"$TMP/tick.err"
 rc=$?
 expect_eq "one tick ingests the spool (exit status, files left)" "0 0" "$rc $(spool_count "$SPOOL")"
-expect_eq "every one of the 203 outcomes is in the log once (missing, doubled)" "0 0" \
+expect_eq "every one of the 243 outcomes is in the log once (missing, doubled)" "0 0" \
 	"$("$PY" "$TOP/tests/bench/webhooks.py" check "$REPO" "$CID" "$CALLS")"
 finish

@@ -121,6 +121,11 @@ EOF
 			echo "setenv.set-environment = ( ${WEB_FCGI_SETENV:-} )" >>"$conf"
 			echo 'fastcgi.server = (' >>"$conf"
 			for r in "${routes[@]}"; do
+				if [ -n "${WEB_FCGI_SOCKET:-}" ]; then # spawn_fcgi's
+					echo "  \"/${r%%:*}\" => (( \"socket\" => \"$WEB_FCGI_SOCKET\"," \
+						"\"check-local\" => \"disable\" ))," >>"$conf"
+					continue
+				fi
 				cat >>"$conf" <<EOF
   "/${r%%:*}" => (( "socket" => "$TMP/fcgi-${r%%:*}.sock",
                     "bin-path" => "$BIN/${r#*:}",
@@ -141,6 +146,26 @@ EOF
 	done
 	cat "$TMP/lighttpd.err" "$TMP/lighttpd.out" >&2
 	return 1
+}
+
+# spawn_fcgi BINARY N ENV_NAME=VALUE...: N processes of BINARY started by
+# spawn-fcgi (as for nginx) on one shared socket, with only the given
+# environment (and the sanitizers'); sets WEB_FCGI_SOCKET (for
+# web_start_fastcgi, which then connects every route to it) and
+# SPAWN_PIDS. The processes are stopped by PID on exit.
+spawn_fcgi() {
+	local bin=$1 n=$2 p
+	shift 2
+	WEB_FCGI_SOCKET=$TMP/spawn.sock
+	mkdir -p "$FCGI_SAN"
+	env -i PATH=/usr/bin:/bin "$@" \
+		ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:atexit=1:log_path=$FCGI_SAN/asan" \
+		LSAN_OPTIONS="$LSAN_OPTIONS" \
+		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan" \
+		/usr/bin/spawn-fcgi -s "$WEB_FCGI_SOCKET" -F "$n" -P "$TMP/spawn.pids" \
+		-- "$BIN/$bin" >>"$TMP/spawn.out" 2>&1 || return 1
+	SPAWN_PIDS=$(cat "$TMP/spawn.pids")
+	for p in $SPAWN_PIDS; do WEB_PIDS+=("$p"); done
 }
 
 # fcgi_pids ROUTE: the processes lighttpd started for a FastCGI route
