@@ -17,6 +17,9 @@ endif
 CPPFLAGS += -D_GNU_SOURCE -Irunner/core -Ifunctions/common \
             $(shell pkg-config --cflags $(PKGS))
 LDLIBS  := -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lcsv -lz -lpthread
+# libfcgi (FastCGI, functions/common/web.c) for what links libfn.a: the
+# function binaries, and the tests that pull web.o in; never the runner.
+FN_LIBS := -lfcgi
 
 CORE_SRC := $(wildcard runner/core/*.c)
 CMD_SRC  := runner/main.c $(wildcard runner/cmd/*.c)
@@ -79,38 +82,38 @@ $(patsubst %.c,$(B)/obj/%.o,$(wildcard functions/sip/*.c)) $(B)/obj/tests/unit/t
 
 $(B)/tests/test_sip: $(B)/obj/tests/unit/test_sip.o $(B)/obj/functions/sip/sip_logic.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(RE_LIBS)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS) $(RE_LIBS)
 $(B)/tests/replay-sip: $(B)/obj/tests/fuzz/sip.o $(B)/obj/tests/fuzz_replay_main.o $(B)/obj/functions/sip/sip_logic.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(RE_LIBS)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS) $(RE_LIBS)
 
 .SECONDEXPANSION:
 $(B)/bin/gitdial-%: $$(call obj,$$(wildcard functions/%/*.c)) $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS)
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS)
 
 # The WhatsApp unit test holds the function's pure mappings to providers.md.
 $(B)/obj/tests/unit/test_whatsapp.o: CPPFLAGS += -Ifunctions/whatsapp
 $(B)/tests/test_whatsapp: $(B)/obj/tests/unit/test_whatsapp.o \
 		$(B)/obj/functions/whatsapp/wa_map.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS)
 
 $(B)/obj/tests/fuzz/whatsapp.o: CPPFLAGS += -Ifunctions/whatsapp
 $(B)/tests/replay-whatsapp: $(B)/obj/tests/fuzz/whatsapp.o \
 		$(B)/obj/tests/fuzz_replay_main.o $(B)/obj/functions/whatsapp/wa_map.o \
 		$(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS)
 
 # Each fuzz target is also linked with a replay main that runs its corpus.
 $(B)/tests/replay-%: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz_replay_main.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS)
 
 $(B)/obj/tests/fuzz_replay_main.o: tests/fuzz_replay_main.c
 	@mkdir -p $(dir $@)

@@ -10,8 +10,8 @@ cd "$(dirname "$0")"
 # Debian packages: libraries, then what only the tests and bench use.
 DEPS=(build-essential pkg-config git tzdata
       libgit2-dev libcsv-dev libcurl4-openssl-dev libcjson-dev libarchive-dev
-      libssl-dev libre-dev zlib1g-dev)
-TEST_DEPS=(sip-tester lighttpd python3 python3-jsonschema python3-cryptography
+      libssl-dev libre-dev zlib1g-dev libfcgi-dev)
+TEST_DEPS=(sip-tester lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
            chromium chromium-driver libarchive-tools unzip)
 

@@ -282,46 +282,73 @@ cleanup:
 	cJSON_Delete(resp);
 }
 
-static int serve_web(const struct fn_def *def, const struct fn_web *web,
-		     enum web_mode mode)
-{
-	struct web_request r;
-	struct web_reply rep;
-	char last[64], prev[64];
-	int st, code;
+struct web_ctx {
+	const struct fn_def *def;
+	const struct fn_web *web;
+};
 
-	web_reply_init(&rep);
-	if ((st = web_request_read(&r, mode))) {
-		web_reply_text(&rep, st, st == 413 ? "body larger than %u bytes"
+/*
+ * Routes one request to its handler and sets rep; st is web_request_read's
+ * result (413, 400: answered without a handler). Refusals are logged to
+ * stderr (the server's error log).
+ */
+static void route(void *ctx, const struct web_request *r, int st,
+		  struct web_reply *rep)
+{
+	const struct fn_def *def = ((const struct web_ctx *)ctx)->def;
+	const struct fn_web *web = ((const struct web_ctx *)ctx)->web;
+	char last[64], prev[64];
+
+	if (st) {
+		web_reply_text(rep, st, st == 413 ? "body larger than %u bytes"
 			       : "cannot read the request body", FN_BODY_MAX);
-		goto send;
+		goto log;
 	}
-	web_path_tail(&r, last, prev);
+	web_path_tail(r, last, prev);
 	if (!strcmp(last, "fn")) {
 		if (*prev && strcmp(prev, def->provider))
-			web_reply_text(&rep, 404, "this is gitdial-%s, not %s",
+			web_reply_text(rep, 404, "this is gitdial-%s, not %s",
 				       def->provider, prev);
 		else
-			serve_action(def, &r, &rep);
+			serve_action(def, r, rep);
 	} else if (!strcmp(last, "agent")) {
-		agent_webhook(&r, &rep);
+		agent_webhook(r, rep);
 	} else if (web && web->webhook) {
 		if (strcmp(last, def->provider) &&
 		    (!strcmp(last, "twilio") || !strcmp(last, "telnyx") ||
 		     !strcmp(last, "whatsapp") || !strcmp(last, "sip")))
-			web_reply_text(&rep, 404, "this is gitdial-%s, not %s",
+			web_reply_text(rep, 404, "this is gitdial-%s, not %s",
 				       def->provider, last);
 		else
-			web->webhook(&r, &rep);
+			web->webhook(r, rep);
 	} else {
-		web_reply_text(&rep, 501, "gitdial-%s has no webhook handler",
+		web_reply_text(rep, 501, "gitdial-%s has no webhook handler",
 			       def->provider);
 	}
-send:
-	if (rep.status >= 400)
+log:
+	if (rep->status >= 400)
 		fprintf(stderr, "gitdial-%s: %s %s: %d %s", def->provider,
-			r.method ? r.method : "", r.path, rep.status,
-			rep.body.ptr ? rep.body.ptr : "\n");
+			r->method ? r->method : "", r->path, rep->status,
+			rep->body.ptr ? rep->body.ptr : "\n");
+}
+
+/*
+ * Serves the web: one request (CGI, a watchdog), or, under FastCGI,
+ * every request the server sends until it stops us.
+ */
+static int serve_web(const struct fn_def *def, const struct fn_web *web,
+		     enum web_mode mode)
+{
+	struct web_ctx ctx = { def, web };
+	struct web_request r;
+	struct web_reply rep;
+	int st, code;
+
+	if (mode == WEB_FASTCGI)
+		return web_fastcgi_serve(route, &ctx);
+	web_reply_init(&rep);
+	st = web_request_read(&r, mode);
+	route(&ctx, &r, st, &rep);
 	code = web_reply_send(&rep, mode);
 	web_reply_release(&rep);
 	web_request_release(&r);

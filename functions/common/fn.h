@@ -5,9 +5,10 @@
  * one JSON response on stdout); a batch, as the runner does
  * (`gitdial-<provider> ACTION --batch [--parallel N]`: lines
  * `SEQ<TAB>JSON` in, one line `SEQ<TAB>JSON` out per request, in the
- * order they finish, up to N handled at once on threads); or as CGI/1.1
+ * order they finish, up to N handled at once on threads); as CGI/1.1
  * when GATEWAY_INTERFACE is set (webhooks, and the actions POSTed to
- * /<provider>/fn).
+ * /<provider>/fn); or as a long-lived FastCGI process serving the same
+ * routes when stdin is a listening socket (web_mode_detect decides).
  */
 #ifndef GD_FN_H
 #define GD_FN_H

@@ -1,5 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +15,47 @@
 #include "web.h"
 #include "banned.h"
 
-static const char *env_or(const char *name, const char *dflt)
+/* A CGI variable: the request's FastCGI parameter, or the environment's. */
+static const char *param(const struct web_request *r, const char *name)
 {
-	const char *v = getenv(name);
+	if (r->fcgi)
+		return FCGX_GetParam(name, ((FCGX_Request *)r->fcgi)->envp);
+	return getenv(name);
+}
+
+static const char *param_or(const struct web_request *r, const char *name,
+			    const char *dflt)
+{
+	const char *v = param(r, name);
 
 	return v ? v : dflt;
 }
 
+/*
+ * True when stdin is a listening socket (a FastCGI process manager
+ * started us). libfcgi's first call installs its SIGPIPE, SIGUSR1 and
+ * SIGTERM handlers; a CGI or action process gets its own dispositions
+ * back.
+ */
+static int stdin_is_fastcgi(void)
+{
+	static const int sigs[] = { SIGPIPE, SIGUSR1, SIGTERM };
+	struct sigaction was[3];
+	size_t i;
+	int fcgi;
+
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], NULL, &was[i]);
+	fcgi = FCGX_Init() == 0 && !FCGX_IsCGI();
+	for (i = 0; !fcgi && i < 3; i++)
+		sigaction(sigs[i], &was[i], NULL);
+	return fcgi;
+}
+
 enum web_mode web_mode_detect(void)
 {
+	if (stdin_is_fastcgi())
+		return WEB_FASTCGI;
 	if (getenv("GATEWAY_INTERFACE"))
 		return WEB_CGI;
 	if (getenv("Http_Method"))
@@ -29,8 +63,23 @@ enum web_mode web_mode_detect(void)
 	return 0;
 }
 
+/* Up to n bytes of the body: from the FastCGI input stream, or stdin. */
+static ssize_t body_read(FCGX_Request *fr, char *out, size_t n)
+{
+	int got;
+
+	if (!fr)
+		return read(0, out, n);
+	got = FCGX_GetStr(out, (int)n, fr->in);
+	if (got == 0 && FCGX_GetError(fr->in)) {
+		errno = EIO;
+		return -1;
+	}
+	return got;
+}
+
 /* Reads exactly want bytes (or to EOF when want < 0) into b. */
-static int read_body(struct buf *b, long long want)
+static int read_body(struct buf *b, FCGX_Request *fr, long long want)
 {
 	char chunk[65536];
 	long long got = 0;
@@ -44,7 +93,7 @@ static int read_body(struct buf *b, long long want)
 			if ((long long)ask > want - got)
 				ask = (size_t)(want - got);
 		}
-		n = read(0, chunk, ask);
+		n = body_read(fr, chunk, ask);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -61,7 +110,9 @@ static int read_body(struct buf *b, long long want)
 	return buf_put(b, "", 0) ? 413 : 0;
 }
 
-int web_request_read(struct web_request *r, enum web_mode mode)
+/* web_request_read, for a FastCGI request (fr) or this process's one. */
+static int request_fill(struct web_request *r, enum web_mode mode,
+			FCGX_Request *fr)
 {
 	const char *cl, *script, *info;
 	long long want = -1;
@@ -69,26 +120,27 @@ int web_request_read(struct web_request *r, enum web_mode mode)
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->body, FN_BODY_MAX);
 	r->mode = mode;
+	r->fcgi = fr;
 	if (mode == WEB_WATCHDOG) {
-		r->method = env_or("Http_Method", "");
-		snprintf(r->path, sizeof(r->path), "%s", env_or("Http_Path", ""));
-		r->query = env_or("Http_Query", "");
-		r->content_type = env_or("Http_Content_Type", "");
-		cl = getenv("Http_Content_Length");
+		r->method = param_or(r, "Http_Method", "");
+		snprintf(r->path, sizeof(r->path), "%s", param_or(r, "Http_Path", ""));
+		r->query = param_or(r, "Http_Query", "");
+		r->content_type = param_or(r, "Http_Content_Type", "");
+		cl = param(r, "Http_Content_Length");
 	} else {
-		r->method = env_or("REQUEST_METHOD", "");
-		script = env_or("SCRIPT_NAME", "");
-		info = env_or("PATH_INFO", "");
+		r->method = param_or(r, "REQUEST_METHOD", "");
+		script = param_or(r, "SCRIPT_NAME", "");
+		info = param_or(r, "PATH_INFO", "");
 		if (*script || *info) {
 			snprintf(r->path, sizeof(r->path), "%s%s", script, info);
 		} else {
-			const char *uri = env_or("REQUEST_URI", "");
+			const char *uri = param_or(r, "REQUEST_URI", "");
 			snprintf(r->path, sizeof(r->path), "%.*s",
 				 (int)strcspn(uri, "?"), uri);
 		}
-		r->query = env_or("QUERY_STRING", "");
-		r->content_type = env_or("CONTENT_TYPE", "");
-		cl = getenv("CONTENT_LENGTH");
+		r->query = param_or(r, "QUERY_STRING", "");
+		r->content_type = param_or(r, "CONTENT_TYPE", "");
+		cl = param(r, "CONTENT_LENGTH");
 	}
 	if (cl && *cl) {
 		char *end;
@@ -98,10 +150,15 @@ int web_request_read(struct web_request *r, enum web_mode mode)
 			return 400;
 		if (want > (long long)FN_BODY_MAX)
 			return 413;
-	} else if (mode == WEB_CGI) {
-		want = 0; /* CGI/1.1: no CONTENT_LENGTH, no body */
+	} else if (mode != WEB_WATCHDOG) {
+		want = 0; /* CGI/1.1 and FastCGI: no CONTENT_LENGTH, no body */
 	}
-	return read_body(&r->body, want);
+	return read_body(&r->body, fr, want);
+}
+
+int web_request_read(struct web_request *r, enum web_mode mode)
+{
+	return request_fill(r, mode, NULL);
 }
 
 void web_request_release(struct web_request *r)
@@ -115,14 +172,14 @@ const char *web_header(const struct web_request *r, const char *name)
 	size_t i, o = 0;
 	int up = 1;
 
-	if (r->mode == WEB_CGI) {
+	if (r->mode != WEB_WATCHDOG) {
 		if (!strcasecmp(name, "Content-Type"))
-			return getenv("CONTENT_TYPE");
+			return param(r, "CONTENT_TYPE");
 		if (!strcasecmp(name, "Content-Length"))
-			return getenv("CONTENT_LENGTH");
+			return param(r, "CONTENT_LENGTH");
 	}
 	o = (size_t)snprintf(var, sizeof(var), "%s",
-			     r->mode == WEB_CGI ? "HTTP_" : "Http_");
+			     r->mode != WEB_WATCHDOG ? "HTTP_" : "Http_");
 	for (i = 0; name[i] && o + 1 < sizeof(var); i++) {
 		char c = name[i];
 		if (c == '-') {
@@ -130,14 +187,14 @@ const char *web_header(const struct web_request *r, const char *name)
 			up = 1;
 			continue;
 		}
-		if (r->mode == WEB_CGI || up)
+		if (r->mode != WEB_WATCHDOG || up)
 			var[o++] = (char)toupper((unsigned char)c);
 		else
 			var[o++] = (char)tolower((unsigned char)c);
 		up = 0;
 	}
 	var[o] = '\0';
-	return getenv(var);
+	return param(r, var);
 }
 
 void web_path_tail(const struct web_request *r, char last[64], char prev[64])
@@ -223,16 +280,28 @@ static const char *reason(int status)
 	}
 }
 
+/* The CGI reply's header block (Status, and the body's type and length). */
+static void reply_head(char out[512], const struct web_reply *rep)
+{
+	size_t n = (size_t)snprintf(out, 512, "Status: %d %s\r\n", rep->status,
+				    reason(rep->status));
+
+	if (rep->type && rep->body.len && rep->status != 204 && n < 512)
+		n += (size_t)snprintf(out + n, 512 - n, "Content-Type: %s\r\n"
+				      "Content-Length: %zu\r\n", rep->type,
+				      rep->body.len);
+	if (n < 512)
+		snprintf(out + n, 512 - n, "\r\n");
+}
+
 int web_reply_send(struct web_reply *rep, enum web_mode mode)
 {
+	char head[512];
 	int ok = 1;
 
 	if (mode == WEB_CGI) {
-		ok = printf("Status: %d %s\r\n", rep->status, reason(rep->status)) > 0;
-		if (rep->type && rep->body.len && rep->status != 204)
-			ok = ok && printf("Content-Type: %s\r\nContent-Length: %zu"
-					  "\r\n", rep->type, rep->body.len) > 0;
-		ok = ok && fputs("\r\n", stdout) >= 0;
+		reply_head(head, rep);
+		ok = fputs(head, stdout) >= 0;
 	}
 	if (rep->body.len && rep->status != 204)
 		ok = ok && fwrite(rep->body.ptr, 1, rep->body.len, stdout) ==
@@ -241,6 +310,77 @@ int web_reply_send(struct web_reply *rep, enum web_mode mode)
 	if (!ok)
 		return 1;
 	return mode == WEB_WATCHDOG && rep->status >= 400 ? 1 : 0;
+}
+
+/* web_reply_send under CGI, to a FastCGI request's output stream. */
+static int reply_send_fcgi(const struct web_reply *rep, FCGX_Request *fr)
+{
+	char head[512];
+	int ok;
+
+	reply_head(head, rep);
+	ok = FCGX_PutS(head, fr->out) >= 0;
+	if (rep->body.len && rep->status != 204)
+		ok = ok && FCGX_PutStr(rep->body.ptr, (int)rep->body.len,
+				       fr->out) == (int)rep->body.len;
+	return ok && FCGX_FFlush(fr->out) == 0 ? 0 : 1;
+}
+
+static volatile sig_atomic_t fcgi_stop;
+
+static void fcgi_on_stop(int sig)
+{
+	(void)sig;
+	fcgi_stop = 1;
+	FCGX_ShutdownPending();
+}
+
+int web_fastcgi_serve(web_handler_fn *handle, void *ctx)
+{
+	FCGX_Request fr;
+	struct sigaction sa;
+	int rc = 0;
+
+	/*
+	 * No SA_RESTART: a stop signal while libfcgi waits in accept()
+	 * ends the wait, and FCGX_Accept_r returns -1 (shutdown pending).
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = fcgi_on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN; /* a client gone mid-reply is EPIPE, not death */
+	sigaction(SIGPIPE, &sa, NULL);
+	if (FCGX_Init() || FCGX_InitRequest(&fr, 0, 0)) {
+		fprintf(stderr, "gitdial: cannot set up libfcgi\n");
+		return 1;
+	}
+	while (!fcgi_stop) {
+		struct web_request r;
+		struct web_reply rep;
+		int st;
+
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (!fcgi_stop) {
+				fprintf(stderr, "gitdial: FastCGI accept failed: "
+					"%s\n", strerror(errno));
+				rc = 1;
+			}
+			break;
+		}
+		web_reply_init(&rep);
+		st = request_fill(&r, WEB_FASTCGI, &fr);
+		handle(ctx, &r, st, &rep);
+		if (reply_send_fcgi(&rep, &fr))
+			fprintf(stderr, "gitdial: %s %s: the reply was not "
+				"delivered (the client left?)\n", r.method, r.path);
+		web_reply_release(&rep);
+		web_request_release(&r);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	return rc;
 }
 
 void web_reply_release(struct web_reply *rep)

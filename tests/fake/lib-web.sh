@@ -6,6 +6,7 @@ PY=/usr/bin/python3
 WEB_PIDS=()
 # the sanitizers' reports from CGI processes land here (none expected)
 SAN_DIR=$TMP/san
+FCGI_SAN=$TMP/fcgi-san
 mkdir -p "$SAN_DIR"
 
 web_cleanup() {
@@ -65,13 +66,35 @@ free_port() {
 
 # web_start ENV_NAME=VALUE...: lighttpd serving the function binaries as
 # CGI at /twilio, /telnyx, /whatsapp and /agent, with only the given environment
-# (plus the sanitizers' options). Sets WEB_PORT and WEB_URL. Leak checks
-# cost ~150 ms a process: they are on only with WEB_LEAKS=1 (san_cgi
+# (plus the sanitizers' options). Sets WEB_PORT, WEB_URL and WEB_LPID. Leak
+# checks cost ~150 ms a process: they are on only with WEB_LEAKS=1 (san_cgi
 # runs chosen requests with them instead).
 web_start() {
-	local conf=$TMP/lighttpd.conf env="" kv try
-	mkdir -p "$TMP/www"
-	for kv in "$@" "ASAN_OPTIONS=detect_leaks=${WEB_LEAKS:-0}:abort_on_error=1:log_path=$SAN_DIR/asan" \
+	web_serve cgi "$@"
+}
+
+# web_start_fastcgi ENV_NAME=VALUE...: the same routes through lighttpd's
+# mod_fastcgi: lighttpd starts WEB_FCGI_PROCS (2) long-lived processes of
+# each binary (bin-path) listening on $TMP/fcgi-<route>.sock-<n>, with the
+# given environment as their bin-environment; WEB_FCGI_SETENV (lighttpd
+# "NAME" => "VALUE" pairs) is added to every request's FastCGI parameters
+# with mod_setenv. Leak checks are always on:
+# they run once, when a process exits (web_stop); ASan's exit statistics
+# (atexit=1) and any report go to $FCGI_SAN/asan.<pid> (fcgi_exit_clean).
+web_start_fastcgi() {
+	web_serve fastcgi "$@"
+}
+
+# web_serve cgi|fastcgi ENV_NAME=VALUE...: web_start and web_start_fastcgi.
+web_serve() {
+	local kind=$1 conf=$TMP/lighttpd.conf env="" kv try r
+	local routes=(twilio:gitdial-twilio telnyx:gitdial-telnyx
+		      whatsapp:gitdial-whatsapp agent:gitdial-twilio)
+	local asan="detect_leaks=${WEB_LEAKS:-0}:abort_on_error=1:log_path=$SAN_DIR/asan"
+	shift
+	[ "$kind" = fastcgi ] && asan="detect_leaks=1:abort_on_error=1:atexit=1:log_path=$FCGI_SAN/asan"
+	mkdir -p "$TMP/www" "$FCGI_SAN"
+	for kv in "$@" "ASAN_OPTIONS=$asan" \
 		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan"; do
 		env="$env \"${kv%%=*}\" => \"${kv#*=}\","
 	done
@@ -81,8 +104,11 @@ web_start() {
 server.document-root = "$TMP/www"
 server.bind = "127.0.0.1"
 server.port = $WEB_PORT
-server.modules += ( "mod_alias", "mod_setenv", "mod_cgi" )
 server.errorlog = "$TMP/lighttpd.err"
+EOF
+		if [ "$kind" = cgi ]; then
+			cat >>"$conf" <<EOF
+server.modules += ( "mod_alias", "mod_setenv", "mod_cgi" )
 alias.url = ( "/twilio" => "$BIN/gitdial-twilio",
               "/telnyx" => "$BIN/gitdial-telnyx",
               "/whatsapp" => "$BIN/gitdial-whatsapp",
@@ -90,8 +116,29 @@ alias.url = ( "/twilio" => "$BIN/gitdial-twilio",
 cgi.assign = ( "" => "" )
 setenv.set-environment = ( $env )
 EOF
+		else
+			echo 'server.modules += ( "mod_setenv", "mod_fastcgi" )' >>"$conf"
+			echo "setenv.set-environment = ( ${WEB_FCGI_SETENV:-} )" >>"$conf"
+			echo 'fastcgi.server = (' >>"$conf"
+			for r in "${routes[@]}"; do
+				if [ -n "${WEB_FCGI_SOCKET:-}" ]; then # spawn_fcgi's
+					echo "  \"/${r%%:*}\" => (( \"socket\" => \"$WEB_FCGI_SOCKET\"," \
+						"\"check-local\" => \"disable\" ))," >>"$conf"
+					continue
+				fi
+				cat >>"$conf" <<EOF
+  "/${r%%:*}" => (( "socket" => "$TMP/fcgi-${r%%:*}.sock",
+                    "bin-path" => "$BIN/${r#*:}",
+                    "max-procs" => ${WEB_FCGI_PROCS:-2},
+                    "check-local" => "disable",
+                    "bin-environment" => ( $env ) )),
+EOF
+			done
+			echo ')' >>"$conf"
+		fi
 		/usr/sbin/lighttpd -D -f "$conf" >>"$TMP/lighttpd.out" 2>&1 &
-		WEB_PIDS+=($!)
+		WEB_LPID=$!
+		WEB_PIDS+=($WEB_LPID)
 		WEB_URL=http://127.0.0.1:$WEB_PORT
 		if wait_for curl -s -o /dev/null "$WEB_URL/"; then
 			return 0
@@ -99,6 +146,67 @@ EOF
 	done
 	cat "$TMP/lighttpd.err" "$TMP/lighttpd.out" >&2
 	return 1
+}
+
+# spawn_fcgi BINARY N ENV_NAME=VALUE...: N processes of BINARY started by
+# spawn-fcgi (as for nginx) on one shared socket, with only the given
+# environment (and the sanitizers'); sets WEB_FCGI_SOCKET (for
+# web_start_fastcgi, which then connects every route to it) and
+# SPAWN_PIDS. The processes are stopped by PID on exit.
+spawn_fcgi() {
+	local bin=$1 n=$2 p
+	shift 2
+	WEB_FCGI_SOCKET=$TMP/spawn.sock
+	mkdir -p "$FCGI_SAN"
+	env -i PATH=/usr/bin:/bin "$@" \
+		ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:atexit=1:log_path=$FCGI_SAN/asan" \
+		LSAN_OPTIONS="$LSAN_OPTIONS" \
+		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan" \
+		/usr/bin/spawn-fcgi -s "$WEB_FCGI_SOCKET" -F "$n" -P "$TMP/spawn.pids" \
+		-- "$BIN/$bin" >>"$TMP/spawn.out" 2>&1 || return 1
+	SPAWN_PIDS=$(cat "$TMP/spawn.pids")
+	for p in $SPAWN_PIDS; do WEB_PIDS+=("$p"); done
+}
+
+# fcgi_pids ROUTE: the processes lighttpd started for a FastCGI route
+# (those whose stdin is a listening socket $TMP/fcgi-ROUTE.sock-<n>,
+# found through /proc/net/unix), one pid a line.
+fcgi_pids() {
+	local pid ino
+	for pid in $(ps --ppid "$WEB_LPID" -o pid=); do
+		ino=$(readlink "/proc/$pid/fd/0" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
+		[ -n "$ino" ] || continue
+		awk -v i="$ino" -v p="$TMP/fcgi-$1.sock-" \
+			'$7 == i && index($8, p) == 1 { f = 1 } END { exit !f }' /proc/net/unix &&
+			echo "$pid"
+	done | sort -n
+}
+
+# gone PID...: none of the processes runs any more (gone, or a zombie).
+gone() {
+	local p st
+	for p in "$@"; do
+		st=$(ps -o stat= -p "$p" 2>/dev/null)
+		[ -z "$st" ] || [ "${st#Z}" != "$st" ] || return 1
+	done
+}
+
+# fcgi_exit_clean PID...: under ASan, each FastCGI process returned from
+# main (its exit statistics are written, which a death by signal skips)
+# and reported nothing (no leak, no error).
+fcgi_exit_clean() {
+	local p
+	! grep -h -B2 -A20 'ERROR:' "$FCGI_SAN"/asan.* 2>/dev/null || return 1
+	for p in "$@"; do
+		grep -q 'Stats:' "$FCGI_SAN/asan.$p" || { echo "process $p: no exit statistics"; return 1; }
+	done
+}
+
+# web_stop PID...: stops lighttpd, then waits until the given processes
+# it started (fcgi_pids) have exited (lighttpd sends them SIGTERM).
+web_stop() {
+	kill "$WEB_LPID" 2>/dev/null && wait "$WEB_LPID" 2>/dev/null
+	wait_for gone "$@"
 }
 
 # post_hook PATH_AND_QUERY BODYFILE [HEADER...]: POSTs to lighttpd, prints the status.
@@ -132,7 +240,7 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-# san_clean: no sanitizer report was written by a CGI process.
+# san_clean: no sanitizer report was written by a CGI or FastCGI process.
 san_clean() {
 	if [ -n "$(ls -A "$SAN_DIR")" ]; then
 		cat "$SAN_DIR"/* | head -40

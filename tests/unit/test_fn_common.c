@@ -1,16 +1,20 @@
 /*
  * functions/common: form encoding, attempt ids, dates, the public webhook
- * URL, outcome fields and the request checks.
+ * URL, outcome fields, the request checks, and the web mode a process
+ * runs in (its signal dispositions left alone outside FastCGI).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
 #include "fn.h"
 #include "form.h"
 #include "hook.h"
+#include "web.h"
 #include "banned.h"
 
 static int n_pass, n_fail, n_test;
@@ -183,8 +187,48 @@ static void requests(void)
 		      "hangup", "rejected"), "request: action must match");
 }
 
+/* handler_of(sig): what the process does on sig now */
+static void (*handler_of(int sig))(int)
+{
+	struct sigaction sa;
+
+	sigaction(sig, NULL, &sa);
+	return sa.sa_handler;
+}
+
+/*
+ * stdin a pipe (the runner's contract, a CGI request): not FastCGI, and
+ * libfcgi's look leaves SIGPIPE, SIGTERM and SIGUSR1 as they were. (libfcgi
+ * remembers its answer per process, so the FastCGI side is in
+ * t-webhook-fastcgi.sh.)
+ */
+static void modes(void)
+{
+	int p[2];
+
+	if (pipe(p) || dup2(p[0], 0) < 0) {
+		OK(0, "web mode: cannot make a pipe");
+		return;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	unsetenv("GATEWAY_INTERFACE");
+	unsetenv("Http_Method");
+	OK(web_mode_detect() == 0, "web mode: stdin a pipe, no CGI variables: none");
+	OK(handler_of(SIGPIPE) == SIG_IGN && handler_of(SIGTERM) == SIG_DFL &&
+	   handler_of(SIGUSR1) == SIG_DFL, "web mode: signal dispositions kept");
+	setenv("GATEWAY_INTERFACE", "CGI/1.1", 1);
+	signal(SIGPIPE, SIG_DFL);
+	OK(web_mode_detect() == WEB_CGI, "web mode: GATEWAY_INTERFACE: CGI");
+	OK(handler_of(SIGPIPE) == SIG_DFL && handler_of(SIGTERM) == SIG_DFL,
+	   "web mode: CGI: signal dispositions kept");
+	unsetenv("GATEWAY_INTERFACE");
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
+	modes();
 	forms();
 	attempts();
 	dates();
