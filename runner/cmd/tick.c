@@ -423,13 +423,18 @@ static void reconcile(struct round *r, struct camp *c)
 	long overdue = cp->ring_timeout_s + cp->max_call_minutes * 60 + 60;
 	struct fn_target t;
 	char bin[PATH_MAX], secret[512];
+	const uint32_t *infl;
+	size_t ninfl, k;
 
 	if (!c->acct || !c->acct->provider)
 		return;
-	for (i = 0; i < c->st.n; i++) {
-		const struct rstate *rs = &c->st.r[i];
+	/* in audience order, like a scan of every recipient would be */
+	state_in_flight_list(&c->st, &infl, &ninfl);
+	for (k = 0; k < ninfl; k++) {
+		const struct rstate *rs = &c->st.r[infl[k]];
 		uint16_t fl = RS_INFLIGHT(rs);
 		int a;
+		i = infl[k];
 		if (!fl)
 			continue;
 		for (a = 1; a <= ATTEMPTS_MAX; a++) {

@@ -1019,10 +1019,14 @@ const struct recipient *audience_find(const struct audience *a, uint64_t key)
 	size_t i;
 
 	if (a->idx_cap && key) {
-		for (i = audience_slot(key, a->idx_cap); a->idx_key[i];
-		     i = (i + 1) & (a->idx_cap - 1))
+		size_t probes;
+		/* a table read from a cache file is checked here, where it is
+		 * used: a position past the rows, or no free slot, finds nothing */
+		for (i = audience_slot(key, a->idx_cap), probes = 0;
+		     a->idx_key[i] && probes < a->idx_cap;
+		     i = (i + 1) & (a->idx_cap - 1), probes++)
 			if (a->idx_key[i] == key)
-				return &a->r[a->idx_pos[i]];
+				return a->idx_pos[i] < a->n ? &a->r[a->idx_pos[i]] : NULL;
 		return NULL;
 	}
 	/* a linear scan is fine for the few lookups made per tick */

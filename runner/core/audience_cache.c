@@ -250,18 +250,15 @@ int audience_load(struct audience **out, const char *path, const char *key,
 	if (p != end)
 		goto bad;
 	/*
-	 * Every index slot must point at a recipient, every recipient at a
-	 * place and inside vars: counted without a branch a row, so checking
-	 * a million costs a pass over memory (free slots hold position 0).
+	 * Every recipient must point at a place and inside vars: counted
+	 * without a branch a row, so checking a million costs one pass over
+	 * the array. (The phone index is checked where it is read:
+	 * audience_find.)
 	 */
 	{
 		size_t bad = 0;
 		uint32_t np = a->n_places ? (uint32_t)a->n_places : UINT32_MAX;
 		uint32_t vl = (uint32_t)a->vars_len;
-		for (i = 0; a->n && i < a->idx_cap; i++)
-			bad += a->idx_pos[i] >= a->n;
-		for (i = 0; !a->n && i < a->idx_cap; i++)
-			bad += a->idx_key[i] != 0; /* no recipient to point at */
 		for (i = 0; i < a->n; i++) {
 			const struct recipient *rp = &a->r[i];
 			bad += (rp->place >= np) | (rp->lang >= 32) |

@@ -21,7 +21,7 @@ struct head {
 	char magic[8];
 	uint32_t sizeof_state, sizeof_rstate, sizeof_flight;
 	char key[128];
-	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc, ndl, dl_cap;
+	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc, ndl, dl_cap, ninfl;
 };
 
 int cache_file_write(const char *path, const struct iovec *v, int n)
@@ -65,12 +65,14 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	    h.sizeof_flight != sizeof(struct flight) ||
 	    strncmp(h.key, key, sizeof(h.key)) || h.n != st->n)
 		goto fail;
-	if (h.dl_cap < h.ndl || h.dl_cap > len / sizeof(struct dlog))
+	if (h.dl_cap < h.ndl || h.dl_cap > len / sizeof(struct dlog) ||
+	    h.ninfl > len / sizeof(uint32_t))
 		goto fail;
 	need = pad_to(sizeof(h) + sizeof(*st)) + h.n * sizeof(struct rstate) +
 	       h.dl_cap * sizeof(struct dlog) + h.skipped_bytes +
 	       h.nfl * sizeof(struct flight) +
-	       h.analysis_alloc * sizeof(uint64_t) + h.nfiles * 40;
+	       h.analysis_alloc * sizeof(uint64_t) + h.ninfl * sizeof(uint32_t) +
+	       h.nfiles * 40;
 	if (len != need)
 		goto fail;
 	p = data + sizeof(h);
@@ -85,6 +87,8 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	st->analysis = NULL;
 	st->dl = NULL;
 	st->dl_mapped = 0;
+	st->infl = NULL;
+	st->ninfl = st->infl_alloc = 0;
 	/* the recipients' state and the claims are used where they lie (a
 	 * private mapping), with room for the claims of later ticks */
 	if (!keep.r_map)
@@ -120,6 +124,13 @@ static char *load(struct cstate *st, const char *path, const char *key,
 		memcpy(st->analysis, p, h.analysis_alloc * sizeof(uint64_t));
 		p += h.analysis_alloc * sizeof(uint64_t);
 	}
+	if (h.ninfl) {
+		if (!(st->infl = malloc(h.ninfl * sizeof(uint32_t))))
+			goto fail_state;
+		memcpy(st->infl, p, h.ninfl * sizeof(uint32_t));
+		st->ninfl = st->infl_alloc = h.ninfl;
+		p += h.ninfl * sizeof(uint32_t);
+	}
 	if (!(ids = malloc(h.nfiles * 40 + 1)))
 		goto fail_state;
 	memcpy(ids, p, h.nfiles * 40);
@@ -140,6 +151,7 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	struct iovec v[16];
 	struct head h;
 	char *ids = NULL;
+	uint32_t *infl = NULL;
 	size_t i, room, pad;
 	int n = 0, rc;
 
@@ -156,8 +168,15 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	h.analysis_alloc = st->analysis_alloc;
 	h.ndl = st->ndl;
 	h.dl_cap = st->ndl + CACHE_DL_ROOM;
-	if (!(ids = malloc(files->n * 40 + 1)))
+	/* only the recipients still in flight: the list is rebuilt compact */
+	if (!(ids = malloc(files->n * 40 + 1)) ||
+	    !(infl = malloc((st->ninfl + 1) * sizeof(*infl)))) {
+		free(ids);
 		return gd_error_set("out of memory");
+	}
+	for (i = 0; i < st->ninfl; i++)
+		if (st->infl[i] < st->n && RS_INFLIGHT(&st->r[st->infl[i]]))
+			infl[h.ninfl++] = st->infl[i];
 	for (i = 0; i < files->n; i++)
 		memcpy(ids + i * 40, files->v[i].id, 40);
 	qsort(ids, files->n, 40, cmp_id);
@@ -184,10 +203,13 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	v[n++].iov_len = st->nfl * sizeof(*st->fl);
 	v[n].iov_base = st->analysis;
 	v[n++].iov_len = st->analysis_alloc * sizeof(uint64_t);
+	v[n].iov_base = infl;
+	v[n++].iov_len = h.ninfl * sizeof(*infl);
 	v[n].iov_base = ids;
 	v[n++].iov_len = files->n * 40;
 	rc = cache_file_write(path, v, n);
 	free(ids);
+	free(infl);
 	return rc;
 }
 

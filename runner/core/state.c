@@ -61,6 +61,7 @@ void state_release(struct cstate *s)
 	free(s->analysis);
 	if (!s->dl_mapped)
 		free(s->dl);
+	free(s->infl);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -102,12 +103,58 @@ int rstate_newest(const struct rstate *rs)
 
 size_t state_in_flight(const struct cstate *s)
 {
-	size_t i, n = 0;
+	return s->n_inflight;
+}
 
-	for (i = 0; i < s->n; i++)
-		if (RS_INFLIGHT(&s->r[i]))
-			n++;
-	return n;
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Drops entries no longer in flight, and repeats; sorts what is left. */
+static void infl_compact(struct cstate *s)
+{
+	size_t i, j;
+
+	if (!s->ninfl)
+		return;
+	qsort(s->infl, s->ninfl, sizeof(*s->infl), cmp_u32);
+	for (i = j = 0; i < s->ninfl; i++)
+		if (s->infl[i] < s->n && RS_INFLIGHT(&s->r[s->infl[i]]) &&
+		    (!j || s->infl[j - 1] != s->infl[i]))
+			s->infl[j++] = s->infl[i];
+	s->ninfl = j;
+}
+
+void state_in_flight_list(struct cstate *s, const uint32_t **out, size_t *n)
+{
+	infl_compact(s);
+	*out = s->infl;
+	*n = s->ninfl;
+}
+
+/* Notes that recipient idx went in flight (was not, is now). */
+static void infl_add(struct cstate *s, uint32_t idx)
+{
+	s->n_inflight++;
+	if (s->ninfl == s->infl_alloc) {
+		size_t na;
+		uint32_t *v;
+		if (s->ninfl > 2 * s->n_inflight + 64) {
+			infl_compact(s);
+			if (s->ninfl < s->infl_alloc)
+				goto add;
+		}
+		na = s->infl_alloc ? s->infl_alloc * 2 : 64;
+		if (!(v = realloc(s->infl, na * sizeof(*v))))
+			return; /* the count stays right; the list is a hint */
+		s->infl = v;
+		s->infl_alloc = na;
+	}
+add:
+	s->infl[s->ninfl++] = idx;
 }
 
 void state_forget(struct cstate *s)
@@ -119,6 +166,7 @@ void state_forget(struct cstate *s)
 	free(s->analysis);
 	if (!s->dl_mapped)
 		free(s->dl);
+	free(s->infl);
 	memset(s, 0, sizeof(*s));
 	s->aud = keep.aud;
 	s->r = keep.r;
@@ -479,21 +527,13 @@ static void brk_note(struct cstate *s, int64_t ts, int failed)
 		s->n_brk++;
 }
 
-static void apply_attempt(struct cstate *s, const struct ev *e,
-			  const struct ev_pool *pool)
+/* apply_attempt's changes to recipient rs (index idx), attempt n. */
+static void apply_bits(struct cstate *s, const struct ev *e,
+		       const struct ev_pool *pool, struct rstate *rs, long idx,
+		       int n, uint16_t bit)
 {
-	int n = e->attempt;
 	int64_t ts = e->ts;
-	long idx;
-	struct rstate *rs;
-	uint16_t bit;
 
-	if (!n || (idx = state_find(s, e->key)) < 0) {
-		s->unknown++;
-		return;
-	}
-	rs = &s->r[idx];
-	bit = (uint16_t)(1u << n);
 	if (e->kind == EV_DISPATCHED) {
 		if (s->ndl == s->dl_alloc) {
 			size_t na = s->dl_alloc ? s->dl_alloc * 2 : 64;
@@ -564,6 +604,28 @@ static void apply_attempt(struct cstate *s, const struct ev *e,
 		note_recent(s, e->key, oc, e->duration, ts, pool_str(pool, e->call_id),
 			    pool_str(pool, e->recording));
 	}
+}
+
+static void apply_attempt(struct cstate *s, const struct ev *e,
+			  const struct ev_pool *pool)
+{
+	int n = e->attempt, was;
+	long idx;
+	struct rstate *rs;
+	uint16_t bit;
+
+	if (!n || (idx = state_find(s, e->key)) < 0) {
+		s->unknown++;
+		return;
+	}
+	rs = &s->r[idx];
+	bit = (uint16_t)(1u << n);
+	was = RS_INFLIGHT(rs) != 0;
+	apply_bits(s, e, pool, rs, idx, n, bit);
+	if (!was && RS_INFLIGHT(rs))
+		infl_add(s, (uint32_t)idx);
+	else if (was && !RS_INFLIGHT(rs))
+		s->n_inflight--;
 }
 
 void state_apply_ev(struct cstate *s, const struct ev *e,

@@ -111,6 +111,12 @@ struct cstate {
 	struct dlog *dl;
 	size_t ndl, dl_alloc;
 	int dl_mapped; /* dl lies in the cache's private mapping (r_map) */
+	/* recipients with an attempt in flight: how many, and their indexes
+	 * (appended when one goes in flight; stale or repeated entries are
+	 * dropped by state_in_flight_list) */
+	size_t n_inflight;
+	uint32_t *infl;
+	size_t ninfl, infl_alloc;
 	/* circuit breaker: the newest BREAKER_WINDOW attempt results by
 	 * time (newest first), and the time of the newest status that is not
 	 * the breaker's: only attempts since then count (log order free) */
@@ -188,6 +194,11 @@ size_t state_claims(const struct cstate *s, size_t idx, size_t upto,
 		    time_t from, time_t to);
 /* How many recipients have an attempt in flight. */
 size_t state_in_flight(const struct cstate *s);
+/*
+ * The recipients with an attempt in flight, ascending, without scanning
+ * them all: *out points into s (valid until the state changes), *n set.
+ */
+void state_in_flight_list(struct cstate *s, const uint32_t **out, size_t *n);
 /*
  * Forgets everything derived from the log, keeping the recipients and the
  * audience (for a cache that turned out stale).

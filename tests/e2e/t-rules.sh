@@ -161,10 +161,11 @@ expect_eq "tick: two dialed, two skipped as no_consent" "2 2" \
 
 # --- the disclosure decision reaches the provider function ------------------------
 # the tick runs gitdial-<provider> from its own directory: a copy of gitdial
-# beside a gitdial-sim that records each request and hands it to the real one
+# beside a gitdial-sim that records what it is given (a batch: SEQ<TAB>JSON
+# lines, or one request) and hands it to the real one
 mkdir -p "$TMP/bin" "$TMP/req"
 cp "$GITDIAL" "$TMP/bin/gitdial"
-printf '#!/bin/sh\nreq=$(cat)\nprintf "%%s\\n" "$req" > "%s/req/$$.json"\nprintf "%%s" "$req" | exec "%s/gitdial-sim" "$@"\n' \
+printf '#!/bin/sh\ntee "%s/req/$$.txt" | "%s/gitdial-sim" "$@"\n' \
 	"$TMP" "$BIN" > "$TMP/bin/gitdial-sim"
 chmod +x "$TMP/bin/gitdial-sim"
 mkdir -p "$R/campaigns/disc"
@@ -182,10 +183,11 @@ expect_eq "disclosure per recipient and language: California (ar, en) and the UK
 	"+12125550303:None|+14155550301:قد يتم تسجيل هذه المكالمة.|+14155550302:This call may be recorded.|+442079460958:This call may be recorded." \
 	"$(/usr/bin/python3 -c 'import glob, json, sys
 rows = []
-for f in glob.glob(sys.argv[1] + "/*.json"):
-    j = json.load(open(f))
-    if j.get("action") == "dial" and j.get("campaign") == "disc":
-        rows.append("%s:%s" % (j["to"], j.get("disclosure")))
+for f in glob.glob(sys.argv[1] + "/*.txt"):
+    for line in open(f, encoding="utf-8"):
+        j = json.loads(line.split("\t", 1)[-1])
+        if j.get("action") == "dial" and j.get("campaign") == "disc":
+            rows.append("%s:%s" % (j["to"], j.get("disclosure")))
 print("|".join(sorted(rows)))' "$TMP/req")"
 
 # --- the circuit breaker ----------------------------------------------------------

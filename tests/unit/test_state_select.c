@@ -557,6 +557,40 @@ static void test_claims(void)
 	state_release(&s);
 }
 
+/* Recipients in flight: counted and listed as the log goes, no scan. */
+static void test_in_flight(void)
+{
+	struct cstate s;
+	const uint32_t *v;
+	size_t n;
+
+	state_init(&s, A);
+	DISPATCHED(&s, "2026-11-24T10:00:00Z", 3, 1);
+	DISPATCHED(&s, "2026-11-24T10:00:00Z", 1, 1);
+	PLACED(&s, "2026-11-24T10:00:05Z", 1, 1, "CA1");
+	state_in_flight_list(&s, &v, &n);
+	CHECK(state_in_flight(&s) == 2 && n == 2 && v[0] == 1 && v[1] == 3,
+	      "two in flight, listed in audience order (%zu: %u %u)", n,
+	      n > 0 ? v[0] : 0, n > 1 ? v[1] : 0);
+	OUTCOME(&s, "2026-11-24T10:01:00Z", 1, 1, "no_answer", "");
+	OUTCOME(&s, "2026-11-24T10:01:00Z", 1, 1, "busy", ""); /* a repeat */
+	state_in_flight_list(&s, &v, &n);
+	CHECK(state_in_flight(&s) == 1 && n == 1 && v[0] == 3,
+	      "an outcome ends one; a repeated outcome changes nothing");
+	DISPATCHED(&s, "2026-11-24T11:00:00Z", 1, 2);
+	DISPATCHED(&s, "2026-11-24T11:00:00Z", 1, 3); /* two at once */
+	OUTCOME(&s, "2026-11-24T11:01:00Z", 1, 2, "busy", "");
+	state_in_flight_list(&s, &v, &n);
+	CHECK(state_in_flight(&s) == 2 && n == 2 && v[0] == 1 && v[1] == 3,
+	      "in flight again (once, though listed twice), while one of two "
+	      "attempts is open");
+	OUTCOME(&s, "2026-11-24T11:02:00Z", 1, 3, "busy", "");
+	OUTCOME(&s, "2026-11-24T11:02:00Z", 3, 1, "busy", "");
+	state_in_flight_list(&s, &v, &n);
+	CHECK(state_in_flight(&s) == 0 && n == 0, "none left");
+	state_release(&s);
+}
+
 static void test_caps(void)
 {
 	struct caps *c = NULL;
@@ -649,6 +683,7 @@ int main(void)
 	test_breaker();
 	test_caps();
 	test_claims();
+	test_in_flight();
 	test_render_and_ids();
 	campaign_free(C);
 	audience_free(A);
