@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache.h"
 #include "cmd/cmd.h"
 #include "banned.h"
 
@@ -64,8 +65,11 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return finish_stdout(commands[i].fn(argc - 1, argv + 1));
+		if (!strcmp(argv[1], commands[i].name)) {
+			int rc = commands[i].fn(argc - 1, argv + 1);
+			cache_wait(); /* cache files still being made durable */
+			return finish_stdout(rc);
+		}
 	fprintf(stderr, "gitdial: '%s' is not a command\n", argv[1]);
 	usage(stderr);
 	return 2;

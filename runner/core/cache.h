@@ -23,9 +23,14 @@ int cache_replay(struct cstate *st, struct src *s, const char *id,
 
 /*
  * Writes a cache file: its directory is made when missing, and the file
- * replaced atomically (a reader sees the old one or the new one).
+ * replaced atomically (a reader sees the old one or the new one). The
+ * data is written before this returns (v may change after); the fsync
+ * and the rename finish on a thread: call cache_wait before the process
+ * ends. From one thread at a time.
  */
 struct iovec;
 int cache_file_write(const char *path, const struct iovec *v, int n);
+/* Waits until every cache file written so far is in place. */
+void cache_wait(void);
 
 #endif

@@ -57,9 +57,34 @@ static int digits(const char *s, int n, int *out)
 	return 0;
 }
 
+static int days_in_month(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return days[m - 1] + (m == 2 && leap);
+}
+
+/*
+ * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (the civil-from-days arithmetic in reverse): what timegm computes for
+ * a UTC date, at a fraction of its cost, which counts when two million
+ * log lines each carry a time.
+ */
+static long days_from_civil(int y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
 int time_parse_rfc3339(time_t *out, const char *s)
 {
-	struct tm tm;
 	int Y, M, D, h, m, sec = 0, oh, om, sign;
 	const char *p;
 	time_t t;
@@ -100,16 +125,10 @@ int time_parse_rfc3339(time_t *out, const char *s)
 	}
 	if (*p)
 		return GD_EINVALID;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = Y - 1900;
-	tm.tm_mon = M - 1;
-	tm.tm_mday = D;
-	tm.tm_hour = h;
-	tm.tm_min = m;
-	tm.tm_sec = sec > 59 ? 59 : sec;
-	t = timegm(&tm);
-	if (tm.tm_mday != D) /* Feb 30 normalised into March */
+	if (D > days_in_month(Y, M)) /* no Feb 30 */
 		return GD_EINVALID;
+	t = (time_t)days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 +
+	    (sec > 59 ? 59 : sec);
 	*out = t - sign * (oh * 3600 + om * 60);
 	return 0;
 }
@@ -248,19 +267,21 @@ void file_unmap(void *token)
 	free(m);
 }
 
-int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
+int file_write_temp(const char *path, const struct iovec *v, int n,
+		    char *tmp, size_t tmp_size, int *fd)
 {
-	char tmp[4096], dir[4096];
+	static _Atomic unsigned long seq;
 	struct iovec left[64];
-	int fd, dfd, k;
+	int k;
 
+	*fd = -1;
 	if (n < 0 || n > 64)
 		return gd_error_set("too many pieces for '%s'", path);
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
+	if (snprintf(tmp, tmp_size, "%s.tmp.%ld.%lu", path, (long)getpid(),
+		     seq++) >= (int)tmp_size)
 		return gd_error_set("path too long: '%s'", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	*fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (*fd < 0)
 		return gd_error_set("cannot create '%s': %s", tmp, strerror(errno));
 	memcpy(left, v, (size_t)n * sizeof(*v));
 	for (k = 0; k < n;) {
@@ -269,14 +290,15 @@ int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
 			k++;
 			continue;
 		}
-		w = writev(fd, left + k, n - k);
+		w = writev(*fd, left + k, n - k);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			close(fd);
+			gd_error_set("cannot write '%s': %s", tmp, strerror(errno));
+			close(*fd);
+			*fd = -1;
 			unlink(tmp);
-			return gd_error_set("cannot write '%s': %s", tmp,
-					    strerror(errno));
+			return GD_ERROR;
 		}
 		/* a short write: step over what went out */
 		while (k < n && (size_t)w >= left[k].iov_len) {
@@ -288,6 +310,14 @@ int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
 			left[k].iov_len -= (size_t)w;
 		}
 	}
+	return 0;
+}
+
+int file_write_commit(int fd, const char *tmp, const char *path)
+{
+	char dir[4096];
+	int dfd;
+
 	if (fsync(fd) || close(fd)) {
 		unlink(tmp);
 		return gd_error_set("cannot sync '%s': %s", tmp, strerror(errno));
@@ -304,6 +334,16 @@ int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
 		close(dfd);
 	}
 	return 0;
+}
+
+int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
+{
+	char tmp[4096];
+	int fd, rc;
+
+	if ((rc = file_write_temp(path, v, n, tmp, sizeof(tmp), &fd)))
+		return rc;
+	return file_write_commit(fd, tmp, path);
 }
 
 int file_write_atomic(const char *path, const void *data, size_t len)

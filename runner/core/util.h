@@ -34,6 +34,17 @@ struct iovec;
 /* file_write_atomic of the n pieces of v (at most 64), without a copy. */
 int file_write_atomic_iov(const char *path, const struct iovec *v, int n);
 /*
+ * The two halves of file_write_atomic_iov. file_write_temp writes the n
+ * pieces of v to a new temp file beside path (its name, unique in this
+ * process, goes to tmp) and leaves it open in *fd; file_write_commit
+ * fsyncs and closes fd, renames tmp over path and fsyncs the directory
+ * (the temp file is removed when that fails). Between the two the data
+ * is the kernel's: the caller may change or free v.
+ */
+int file_write_temp(const char *path, const struct iovec *v, int n,
+		    char *tmp, size_t tmp_size, int *fd);
+int file_write_commit(int fd, const char *tmp, const char *path);
+/*
  * Maps a whole file (for caches: no copy through a buffer). The memory
  * is private: writes to it are the process's own and never reach the
  * file. *data stays valid until file_unmap(*token). GD_ENOTFOUND when

@@ -158,6 +158,35 @@ static void test_rfc3339(void)
 	      "rfc3339 NULL is invalid and leaves *out alone");
 	CHECK(time_parse_rfc3339(&t, "2026-02-30T00:00:00Z") == GD_EINVALID,
 	      "rfc3339 returns GD_EINVALID");
+	time_is("2100-02-29T00:00:00Z", "invalid"); /* not a leap year */
+	time_is("2000-02-29T00:00:00Z", "2000-02-29T00:00:00Z");
+	time_is("1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z");
+	{
+		/* every day from 1900 to 2400 (and a time in it) agrees with timegm */
+		static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+		int y, m, d, bad = 0, n = 0;
+		for (y = 1900; y <= 2400; y++)
+			for (m = 1; m <= 12; m++)
+				for (d = 1; d <= mdays[m - 1] + (m == 2 && ((y % 4 == 0 &&
+				     y % 100 != 0) || y % 400 == 0)); d++) {
+					char in[40];
+					struct tm tm = { 0 };
+					time_t got = 0;
+					tm.tm_year = y - 1900;
+					tm.tm_mon = m - 1;
+					tm.tm_mday = d;
+					tm.tm_hour = (d * 7) % 24;
+					tm.tm_min = (d * 13) % 60;
+					tm.tm_sec = (d * 17) % 60;
+					snprintf(in, sizeof(in), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+						 y, m, d, tm.tm_hour, tm.tm_min, tm.tm_sec);
+					n++;
+					if (time_parse_rfc3339(&got, in) || got != timegm(&tm))
+						bad++;
+				}
+		CHECK(bad == 0 && n > 180000, "rfc3339 agrees with timegm on all %d "
+		      "days of 1900-2400 (%d differ)", n, bad);
+	}
 }
 
 static void test_hhmm(void)
