@@ -170,14 +170,7 @@ static const struct prefix_row *longest(const struct prefix_row *rows,
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 long rules_day(int y, int m, int d)
 {
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return days_from_civil(y, m, d);
 }
 
 /* "YYYY-MM-DD" → days since the epoch, or LONG_MIN; *year gets the year. */

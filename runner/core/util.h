@@ -14,6 +14,13 @@ int id_valid(const char *s);
 int account_name_valid(const char *s);
 
 /*
+ * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (the civil-from-days arithmetic in reverse): what timegm computes for
+ * a UTC date, at a fraction of its cost, which counts when two million
+ * log lines each carry a time.
+ */
+long days_from_civil(int y, int m, int d);
+/*
  * Parses RFC 3339 with a mandatory offset ("Z" or "+03:00"); seconds and
  * fractions optional. Returns 0 and the UTC instant, or GD_EINVALID.
  */

@@ -49,12 +49,13 @@ def phone(i):
     return "+1646200%04d" % i
 
 
-def cmd_repo(d, cid, n, sid, api, pub):
-    n = int(n)
+def write_repo(d, cid, name, api, pub, conc, max_conc, phones):
+    """gitdial.json with one Twilio account "tw-main" (credentials
+    env:TW_SID / env:TW_TOKEN) and campaign CID dialing PHONES."""
     os.makedirs(os.path.join(d, "campaigns", cid), exist_ok=True)
     cfg = {"accounts": {"tw-main": {
         "provider": "twilio", "caller_ids": ["+14155550100"],
-        "max_concurrency": 200, "cps": 1000,
+        "max_concurrency": max_conc, "cps": 1000,
         "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"},
         "api_base": api}},
         "agent": {"stream_url": "wss://agent.example.com/voice"},
@@ -63,12 +64,12 @@ def cmd_repo(d, cid, n, sid, api, pub):
     with open(os.path.join(d, "gitdial.json"), "w") as f:
         json.dump(cfg, f, indent=2)
         f.write("\n")
-    camp = {"name": "Webhook bench", "status": "scheduled",
+    camp = {"name": name, "status": "scheduled",
             "start_at": "2026-11-02T09:00:00-05:00", "account": "tw-main",
             "caller_id": "+14155550100",
             "script": {"mode": "override", "text": "Your payment is due Friday."},
             "audience": {"csv": "audience.csv"},
-            "pacing": {"concurrency": 50,
+            "pacing": {"concurrency": conc,
                        "window": {"start": "09:00", "end": "20:00"},
                        "voicemail": "hang_up"}}
     with open(os.path.join(d, "campaigns", cid, "campaign.json"), "w") as f:
@@ -76,8 +77,13 @@ def cmd_repo(d, cid, n, sid, api, pub):
         f.write("\n")
     with open(os.path.join(d, "campaigns", cid, "audience.csv"), "w") as f:
         f.write("phone,name\n")
-        for i in range(n):
-            f.write("%s,Person %d\n" % (phone(i), i))
+        for i, p in enumerate(phones):
+            f.write("%s,Person %d\n" % (p, i))
+
+
+def cmd_repo(d, cid, n, sid, api, pub):
+    n = int(n)
+    write_repo(d, cid, "Webhook bench", api, pub, 50, 200, [phone(i) for i in range(n)])
     logd = os.path.join(d, "outcomes", cid, "2026", "11", "24")
     os.makedirs(logd, exist_ok=True)
     head = '{"v":1,"ts":"%s","campaign":"%s","event":"%%s"' % (TS, cid)
@@ -281,33 +287,8 @@ def cmd_dialbatch(binary, reqdir, par, out):
 
 def cmd_dialrepo(d, cid, n, api, run="1"):
     n = int(n)
-    os.makedirs(os.path.join(d, "campaigns", cid), exist_ok=True)
-    cfg = {"accounts": {"tw-main": {
-        "provider": "twilio", "caller_ids": ["+14155550100"],
-        "max_concurrency": n, "cps": 1000,
-        "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"},
-        "api_base": api}},
-        "agent": {"stream_url": "wss://agent.example.com/voice"},
-        "webhook_base_url": "https://hooks.example.com/gd/",
-        "disclosure": {"en": "This call may be recorded."}}
-    with open(os.path.join(d, "gitdial.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-        f.write("\n")
-    camp = {"name": "Dial bench", "status": "scheduled",
-            "start_at": "2026-11-02T09:00:00-05:00", "account": "tw-main",
-            "caller_id": "+14155550100",
-            "script": {"mode": "override", "text": "Your payment is due Friday."},
-            "audience": {"csv": "audience.csv"},
-            "pacing": {"concurrency": n,
-                       "window": {"start": "09:00", "end": "20:00"},
-                       "voicemail": "hang_up"}}
-    with open(os.path.join(d, "campaigns", cid, "campaign.json"), "w") as f:
-        json.dump(camp, f, indent=2)
-        f.write("\n")
-    with open(os.path.join(d, "campaigns", cid, "audience.csv"), "w") as f:
-        f.write("phone,name\n")
-        for i in range(n):
-            f.write("+17184%02d%04d,Person %d\n" % (int(run), i, i))
+    write_repo(d, cid, "Dial bench", api, "https://hooks.example.com/gd/", n, n,
+               ["+17184%02d%04d" % (int(run), i) for i in range(n)])
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ fails=0
 for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 expect_eq "200 ticks from 4 runners all succeeded" 0 "$fails"
 [ "$fails" -eq 0 ] || grep -h "gitdial tick:" "$TMP"/log* | sort | uniq -c | head
+# a crash says why (sanitizer reports, glibc's aborts)
+[ "$fails" -eq 0 ] || grep -h -B2 -A40 'ERROR: \|runtime error\|Sanitizer\|free()\|corrupted\|Assertion' \
+	"$TMP"/log* | head -80
 
 git clone -q "$TMP/remote.git" "$TMP/check"
 ok_if "no double dial, nobody in flight twice, every event once" $AUDIT "$TMP/check" race --windows
