@@ -302,9 +302,11 @@ flat_ticks() {
 	for ((i = 0; i < FRUNS; i++)); do
 		rm -rf "$c"
 		cp -a "$d" "$c" || die cp
+		sync # as in bench_tick: no writeback of the copy during the tick
 		measure "$BIN/gitdial" tick --repo "$c" --now "$NOW"
 		[ "$M_RC" = 0 ] || { FL_RC=$M_RC; rm -rf "$c"; return; }
 		cold+=("$M_MS") ccpu+=("$M_CPU")
+		sync
 		measure "$BIN/gitdial" tick --repo "$c" --now "$NEXT"
 		[ "$M_RC" = 0 ] || { FL_RC=$M_RC; rm -rf "$c"; return; }
 		warm+=("$M_MS") wcpu+=("$M_CPU")
