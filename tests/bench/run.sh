@@ -102,6 +102,7 @@ measure() {
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print 0}'; }
 maxof() { printf '%s\n' "$@" | sort -n | tail -n 1; }
 fmt_s() { awk -v ms="$1" 'BEGIN { if (ms >= 1000) printf "%.2f s", ms/1000; else printf "%d ms", ms }'; }
+fmt_runs() { local i; for i in "$@"; do printf '%s ' "$(fmt_s "$i")"; done | sed 's/ $//'; }
 fmt_mb() { awk -v kb="$1" 'BEGIN { printf "%.0f MB", kb/1024 }'; }
 num() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "-" }'; }
@@ -550,7 +551,7 @@ bench_dials() {
 			"$(fmt_s "$(median "${ms[@]}")"); not every dial ok" "ERR"
 	else
 		row "$f2: one function process in batch mode, wall median of 3" "≤ 1.5 s" \
-			"$(wall_cpu "$(median "${ms[@]}")" "$(median "${cpu[@]}")") (runs: $(for i in "${ms[@]}"; do printf '%s ' "$(fmt_s "$i")"; done | sed 's/ $//'))" \
+			"$(wall_cpu "$(median "${ms[@]}")" "$(median "${cpu[@]}")") (runs: $(fmt_runs "${ms[@]}"))" \
 			"$(le "$(median "${ms[@]}")" 1500)"
 	fi
 	row "calls the fake Twilio created per batch of $DIALS dials" "$DIALS" "${cr[*]}" \
@@ -577,7 +578,7 @@ bench_dials() {
 			"$(fmt_s "$(median "${tms[@]}")"); not every dial placed (creates: ${tcr[*]})" "ERR"
 	else
 		row "$f2: a whole gitdial tick (claim commit, dials, placed commit), wall median of 3" "≤ 1.5 s" \
-			"$(wall_cpu "$(median "${tms[@]}")" "$(median "${tcpu[@]}")") (runs: $(for i in "${tms[@]}"; do printf '%s ' "$(fmt_s "$i")"; done | sed 's/ $//'); creates ${tcr[*]})" \
+			"$(wall_cpu "$(median "${tms[@]}")" "$(median "${tcpu[@]}")") (runs: $(fmt_runs "${tms[@]}"); creates ${tcr[*]})" \
 			"$(le "$(median "${tms[@]}")" 1500)"
 	fi
 	# (c) the old way, once, for comparison
