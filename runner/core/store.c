@@ -835,6 +835,88 @@ static int push_refspec(git_remote *r, const char *spec, struct push_ctx *pc)
 	return 0;
 }
 
+/*
+ * Copies object oid (and, for a tree, what it holds) from one
+ * repository's object database to another's where it is missing there.
+ * Children are written before their parent, so an object found in the
+ * other database has everything below it: a tree that exists is not
+ * walked (unchanged directories cost nothing).
+ */
+static int copy_object(git_repository *repo, git_odb *from, git_odb *to,
+		       const git_oid *oid, int depth)
+{
+	git_odb_object *o = NULL;
+	git_tree *tree = NULL;
+	git_oid out;
+	int rc = 0;
+
+	if (git_odb_exists(to, oid))
+		return 0;
+	if (depth > 64)
+		return gd_error_set("a tree nested deeper than 64 levels");
+	if (git_odb_read(&o, from, oid))
+		return git_fail("cannot read an object to publish");
+	if (git_odb_object_type(o) == GIT_OBJECT_TREE) {
+		size_t i, n;
+		if (git_tree_lookup(&tree, repo, oid)) {
+			git_odb_object_free(o);
+			return git_fail("cannot read a tree to publish");
+		}
+		n = git_tree_entrycount(tree);
+		for (i = 0; !rc && i < n; i++) {
+			const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+			git_object_t t = git_tree_entry_type(e);
+			if (t == GIT_OBJECT_TREE || t == GIT_OBJECT_BLOB)
+				rc = copy_object(repo, from, to, git_tree_entry_id(e),
+						 depth + 1);
+		}
+		git_tree_free(tree);
+	}
+	if (!rc && git_odb_write(&out, to, git_odb_object_data(o),
+				 git_odb_object_size(o), git_odb_object_type(o)))
+		rc = git_fail("cannot write an object to the remote");
+	git_odb_object_free(o);
+	return rc;
+}
+/*
+ * Copies commit (its tree, and its parents where the other repository
+ * lacks them) from repo to the repository other, the commit last.
+ */
+static int copy_commit(git_repository *repo, git_repository *other,
+		       const git_oid *commit, int depth)
+{
+	git_odb *from = NULL, *to = NULL;
+	git_commit *c = NULL;
+	unsigned i;
+	int rc = 0;
+
+	if (git_repository_odb(&from, repo) || git_repository_odb(&to, other)) {
+		rc = git_fail("cannot open an object database");
+		goto cleanup;
+	}
+	if (git_odb_exists(to, commit))
+		goto cleanup;
+	if (depth > 1000) {
+		rc = gd_error_set("the remote lacks more than 1000 commits of this branch");
+		goto cleanup;
+	}
+	if (git_commit_lookup(&c, repo, commit)) {
+		rc = git_fail("cannot read the commit to publish");
+		goto cleanup;
+	}
+	for (i = 0; !rc && i < git_commit_parentcount(c); i++)
+		rc = copy_commit(repo, other, git_commit_parent_id(c, i), depth + 1);
+	if (!rc)
+		rc = copy_object(repo, from, to, git_commit_tree_id(c), 0);
+	if (!rc)
+		rc = copy_object(repo, from, to, commit, 0);
+cleanup:
+	git_commit_free(c);
+	git_odb_free(from);
+	git_odb_free(to);
+	return rc;
+}
+
 /* A remote URL that is a path on this machine, which we open directly. */
 static const char *local_path(const char *url)
 {
@@ -867,41 +949,21 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 	path = local_path(git_remote_url(r));
 	if (path) {
 		/*
-		 * libgit2's local transport updates refs without checking
-		 * their old value, so for a remote on this machine the objects
-		 * travel under a private ref and the branch then moves with
-		 * the same compare-and-swap a server's receive-pack does.
+		 * A remote on this machine: its objects are written straight
+		 * into its object database and its branch moves with the same
+		 * compare-and-swap a server's receive-pack does (libgit2's
+		 * local transport would update the ref without checking its
+		 * old value). No ref of its own appears there, so another
+		 * runner's fetch never sees one come and go.
 		 */
-		/* unique per process: two runners may build the same commit */
-		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s-%ld-%lx", hex,
-			 (long)getpid(), (unsigned long)random());
-		if ((rc = cas_ref(st->repo, tmp, commit, NULL)) && rc != GD_ECONFLICT)
-			goto cleanup;
-		snprintf(spec, sizeof(spec), "+%s:%s", tmp, tmp);
-		rc = push_refspec(r, spec, &pc);
-		if (rc == GD_ERROR)
-			rc = GD_ERETRY; /* nothing moved on the remote: try again */
-		{
-			git_reference *t = NULL;
-			if (!git_reference_lookup(&t, st->repo, tmp))
-				git_reference_delete(t);
-			git_reference_free(t);
-		}
-		if (rc)
-			goto cleanup;
 		if (git_repository_open_bare(&rr, path) &&
 		    git_repository_open(&rr, path)) {
 			rc = git_fail("cannot open the remote repository");
 			goto cleanup;
 		}
-		rc = cas_ref(rr, ref, commit, expected);
-		{
-			git_reference *t = NULL;
-			if (!git_reference_lookup(&t, rr, tmp))
-				git_reference_delete(t);
-			git_reference_free(t);
-		}
-		if (rc)
+		if ((rc = copy_commit(st->repo, rr, commit, 0)))
+			goto cleanup;
+		if ((rc = cas_ref(rr, ref, commit, expected)))
 			goto cleanup;
 	} else {
 		snprintf(tmp, sizeof(tmp), "refs/gitdial/out/%s-%ld", hex, (long)getpid());
