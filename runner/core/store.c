@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1004,6 +1005,118 @@ cleanup:
 	return rc;
 }
 
+/*
+ * Whether the work tree may take path as a new file: nothing there yet,
+ * and every directory on the way a real directory or missing (a symlink
+ * is left to git_checkout_tree, which knows how to refuse it).
+ */
+static int workdir_new_path(const char *workdir, const char *path)
+{
+	char full[4096];
+	struct stat sb;
+	size_t i, n;
+
+	if (snprintf(full, sizeof(full), "%s%s", workdir, path) >= (int)sizeof(full))
+		return 0;
+	n = strlen(workdir);
+	for (i = n; full[i]; i++) {
+		if (full[i] != '/')
+			continue;
+		full[i] = '\0';
+		if (!lstat(full, &sb) && !S_ISDIR(sb.st_mode)) {
+			full[i] = '/';
+			return 0;
+		}
+		full[i] = '/';
+	}
+	return lstat(full, &sb) && errno == ENOENT;
+}
+
+/*
+ * Writes a file that must not exist yet (O_EXCL): the work tree's copy
+ * of a committed blob, so no fsync (the commit is what is durable).
+ */
+static int write_new_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	size_t off = 0;
+
+	if (fd < 0)
+		return gd_error_set("cannot create '%s': %s", path, strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			gd_error_set("cannot write '%s': %s", path, strerror(errno));
+			close(fd);
+			unlink(path);
+			return GD_ERROR;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd))
+		return gd_error_set("cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * The tick's usual change only adds files the checkout has never had (a
+ * new log file, a new DNC file): they are written into the work tree and
+ * added to the index one by one, which costs the index's read and write,
+ * not a checkout's walk of every file (25 ms a commit at 10,000 log
+ * files). *done is 0 when the change is anything else (an edit, a
+ * removal, a path already there): the caller checks out as before.
+ */
+static int checkout_added(git_repository *repo, const git_tree *base,
+			  const struct change *c, int *done)
+{
+	const char *workdir = git_repository_workdir(repo);
+	git_index *idx = NULL;
+	git_tree_entry *e = NULL;
+	char full[4096];
+	size_t i;
+	int rc = 0;
+
+	*done = 0;
+	if (!workdir || !base)
+		return 0;
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].remove || !path_safe(c->v[i].path) ||
+		    !workdir_new_path(workdir, c->v[i].path))
+			return 0;
+		if (!git_tree_entry_bypath(&e, base, c->v[i].path)) {
+			git_tree_entry_free(e);
+			return 0;
+		}
+	}
+	if (git_repository_index(&idx, repo))
+		return git_fail("cannot read the index");
+	for (i = 0; i < c->n; i++)
+		if (git_index_get_bypath(idx, c->v[i].path, 0))
+			goto cleanup; /* staged already: not ours to touch */
+	for (i = 0; !rc && i < c->n; i++) {
+		char *slash;
+		snprintf(full, sizeof(full), "%s%s", workdir, c->v[i].path);
+		if ((slash = strrchr(full, '/'))) {
+			*slash = '\0';
+			rc = dir_create(full);
+			*slash = '/';
+		}
+		if (!rc)
+			rc = write_new_file(full, c->v[i].data, c->v[i].len);
+		if (!rc && git_index_add_bypath(idx, c->v[i].path))
+			rc = git_fail("cannot add to the index");
+	}
+	if (!rc && git_index_write(idx))
+		rc = git_fail("cannot write the index");
+	if (!rc)
+		*done = 1;
+cleanup:
+	git_index_free(idx);
+	return rc;
+}
+
 int store_checkout_paths(struct store *st, const git_oid *parent,
 			 const git_oid *commit, const struct change *c)
 {
@@ -1013,7 +1126,7 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
 	git_reference *head = NULL;
 	char **paths;
 	size_t i;
-	int rc = 0;
+	int rc = 0, done = 0;
 
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	if (git_repository_is_bare(st->repo) || !c->n)
@@ -1035,9 +1148,12 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
 	co.paths.count = c->n;
 	if (!git_commit_lookup(&pc, st->repo, parent) && !git_commit_tree(&base, pc))
 		co.baseline = base;
+	if ((rc = checkout_added(st->repo, base, c, &done)) || done)
+		goto cleanup;
 	if (git_commit_lookup(&cm, st->repo, commit) ||
 	    git_checkout_tree(st->repo, (const git_object *)cm, &co))
 		rc = git_fail("cannot update the checkout");
+cleanup:
 	git_tree_free(base);
 	git_commit_free(pc);
 	git_commit_free(cm);
