@@ -1090,8 +1090,11 @@ static int checkout_added(git_repository *repo, const git_tree *base,
 			return 0;
 		}
 	}
-	if (git_repository_index(&idx, repo))
+	/* what is on disk now (a person may have staged something since) */
+	if (git_repository_index(&idx, repo) || git_index_read(idx, 0)) {
+		git_index_free(idx);
 		return git_fail("cannot read the index");
+	}
 	for (i = 0; i < c->n; i++)
 		if (git_index_get_bypath(idx, c->v[i].path, 0))
 			goto cleanup; /* staged already: not ours to touch */
