@@ -1,4 +1,3 @@
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "curlx.h"
 #include "err.h"
 #include "fnexec.h"
 #include "banned.h"
@@ -470,6 +470,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *data)
 
 /* One HTTP call to a remote function, in flight in a curl multi handle. */
 struct xfer {
+	const struct curlx *cu;
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct buf resp;
@@ -482,32 +483,34 @@ struct xfer {
  * ?action= and the shared secret. Returns 0, or -1 when libcurl could
  * not make a handle (x is then inactive and holds nothing).
  */
-static int xfer_start(struct xfer *x, const struct fn_target *t,
-		      const char *action, const struct fn_call *c, int timeout_s)
+static int xfer_start(struct xfer *x, const struct curlx *cu,
+		      const struct fn_target *t, const char *action,
+		      const struct fn_call *c, int timeout_s)
 {
 	char hdr[600], url[2048];
 
 	memset(x, 0, sizeof(*x));
-	if (!(x->h = curl_easy_init()))
+	x->cu = cu;
+	if (!(x->h = cu->easy_init()))
 		return -1;
 	buf_init(&x->resp, FN_RESPONSE_MAX);
 	snprintf(url, sizeof(url), "%s%s%s", t->url,
 		 strchr(t->url, '?') ? "&action=" : "?action=", action);
-	x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+	x->hdrs = x->cu->slist_append(x->hdrs, "Content-Type: application/json");
 	if (t->secret) {
 		snprintf(hdr, sizeof(hdr), "X-Gitdial-Function-Secret: %s", t->secret);
-		x->hdrs = curl_slist_append(x->hdrs, hdr);
+		x->hdrs = x->cu->slist_append(x->hdrs, hdr);
 		explicit_bzero(hdr, sizeof(hdr));
 	}
-	curl_easy_setopt(x->h, CURLOPT_URL, url);
-	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
-	curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, c->request);
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->resp);
-	curl_easy_setopt(x->h, CURLOPT_TIMEOUT, (long)timeout_s);
-	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->h, CURLOPT_PRIVATE, (void *)x);
+	x->cu->easy_setopt(x->h, CURLOPT_URL, url);
+	x->cu->easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
+	x->cu->easy_setopt(x->h, CURLOPT_POSTFIELDS, c->request);
+	x->cu->easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
+	x->cu->easy_setopt(x->h, CURLOPT_WRITEDATA, &x->resp);
+	x->cu->easy_setopt(x->h, CURLOPT_TIMEOUT, (long)timeout_s);
+	x->cu->easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	x->cu->easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	x->cu->easy_setopt(x->h, CURLOPT_PRIVATE, (void *)x);
 	x->active = 1;
 	return 0;
 }
@@ -517,15 +520,15 @@ static void xfer_finish(struct xfer *x, struct fn_call *c, CURLcode rc)
 {
 	long code = 0;
 
-	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+	x->cu->easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc == CURLE_OK && code == 200) {
 		c->exit_code = 0;
 		c->response = buf_detach(&x->resp);
 	}
 	c->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 	buf_release(&x->resp);
-	curl_slist_free_all(x->hdrs);
-	curl_easy_cleanup(x->h);
+	x->cu->slist_free_all(x->hdrs);
+	x->cu->easy_cleanup(x->h);
 	x->hdrs = NULL;
 	x->h = NULL;
 	x->active = 0;
@@ -546,15 +549,18 @@ static int run_urls(const struct fn_target *t, const char *action,
 	struct xfer *x;
 	CURLM *m;
 	int k, running, rc = 0;
+	const struct curlx *cu = curlx_load(); /* only when a call is remote */
 
+	if (!cu)
+		return GD_ERROR; /* libcurl could not be loaded: nothing ran */
 	if (parallel < 1)
 		parallel = 1;
 	x = calloc((size_t)parallel, sizeof(*x));
-	m = curl_multi_init();
+	m = cu->multi_init();
 	if (!x || !m) {
 		free(x);
 		if (m)
-			curl_multi_cleanup(m);
+			cu->multi_cleanup(m);
 		return gd_error_set("out of memory");
 	}
 	while (done < n) {
@@ -568,8 +574,8 @@ static int run_urls(const struct fn_target *t, const char *action,
 				wait_ms = (int)((last_start + gap - tnow) * 1000) + 1;
 				break;
 			}
-			if (xfer_start(&x[k], t, action, &calls[next], timeout_s) ||
-			    curl_multi_add_handle(m, x[k].h) != CURLM_OK) {
+			if (xfer_start(&x[k], cu, t, action, &calls[next], timeout_s) ||
+			    cu->multi_add_handle(m, x[k].h) != CURLM_OK) {
 				if (x[k].active)
 					xfer_finish(&x[k], &calls[next], CURLE_FAILED_INIT);
 				calls[next++].exit_code = -1;
@@ -580,30 +586,30 @@ static int run_urls(const struct fn_target *t, const char *action,
 			x[k].call = next++;
 			last_start = tnow;
 		}
-		if (curl_multi_perform(m, &running) != CURLM_OK) {
+		if (cu->multi_perform(m, &running) != CURLM_OK) {
 			rc = gd_error_set("curl_multi_perform failed");
 			break;
 		}
-		while ((msg = curl_multi_info_read(m, &left))) {
+		while ((msg = cu->multi_info_read(m, &left))) {
 			struct xfer *d = NULL;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
-			curl_multi_remove_handle(m, d->h);
+			cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+			cu->multi_remove_handle(m, d->h);
 			xfer_finish(d, &calls[d->call], msg->data.result);
 			done++;
 		}
-		if (done < n && curl_multi_poll(m, NULL, 0, wait_ms, NULL) != CURLM_OK) {
+		if (done < n && cu->multi_poll(m, NULL, 0, wait_ms, NULL) != CURLM_OK) {
 			rc = gd_error_set("curl_multi_poll failed");
 			break;
 		}
 	}
 	for (k = 0; k < parallel; k++)
 		if (x[k].active) {
-			curl_multi_remove_handle(m, x[k].h);
+			cu->multi_remove_handle(m, x[k].h);
 			xfer_finish(&x[k], &calls[x[k].call], CURLE_ABORTED_BY_CALLBACK);
 		}
-	curl_multi_cleanup(m);
+	cu->multi_cleanup(m);
 	free(x);
 	return rc;
 }

@@ -82,4 +82,11 @@ head=$(git -C "$R2" rev-parse HEAD)
 expect_eq "a failed campaign dials no more" 0 "$(git -C "$R2" diff --stat "$head" HEAD -- outcomes | grep -c dispatched)"
 
 ok_if "usage error exits 2" bash -c '"$0" tick --shard 5/2; [ $? -eq 2 ]' "$GITDIAL"
+
+# libcurl (and its 30 libraries) is loaded only by a tick that calls a
+# remote function (t-twilio-campaign has one), not at every start
+LD_DEBUG=libs LD_DEBUG_OUTPUT="$TMP/ld-tick" "$GITDIAL" tick --repo "$R" \
+	--now "$(minutes_after $T0 31)" >/dev/null 2>&1
+ok_if "a tick with local functions never loads libcurl" \
+	sh -c "ls '$TMP'/ld-tick.* >/dev/null && ! cat '$TMP'/ld-tick.* | grep -q 'calling init: .*libcurl'"
 finish
