@@ -616,7 +616,6 @@ int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
 {
 	char ref[512];
 	git_remote *r = NULL;
-	int tries;
 
 	*found = 0;
 	if (remote) {
@@ -631,21 +630,9 @@ int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
 			 st->branch, remote, st->branch);
 		git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 		fo.update_fetchhead = 0;
-		/*
-		 * libgit2's local transport lists every ref of the remote and
-		 * then reads each: a ref another runner deletes in between (the
-		 * private refs of store_publish) fails the whole fetch. Only
-		 * the branch is wanted, so such a fetch is simply tried again.
-		 */
-		for (tries = 0;; tries++) {
-			const git_error *e;
-			if (!git_remote_fetch(r, &sa, &fo, NULL))
-				break;
-			e = git_error_last();
-			if (tries == 4 || !e || e->klass != GIT_ERROR_REFERENCE) {
-				git_remote_free(r);
-				return git_fail("fetch failed");
-			}
+		if (git_remote_fetch(r, &sa, &fo, NULL)) {
+			git_remote_free(r);
+			return git_fail("fetch failed");
 		}
 		git_remote_free(r);
 		snprintf(ref, sizeof(ref), "refs/remotes/%s/%s", remote, st->branch);
