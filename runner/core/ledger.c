@@ -68,25 +68,6 @@ static void arena_close(void)
 	arena.cap = arena.used = 0;
 }
 
-int ledger_apply(struct cstate *st, const char *data, size_t len)
-{
-	const char *p = data, *end = data + len;
-	cJSON_Hooks hooks = { arena_malloc, arena_free };
-
-	arena_open();
-	cJSON_InitHooks(&hooks);
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (n)
-			state_apply(st, p, n);
-		arena.used = 0;
-		p += n + 1;
-	}
-	cJSON_InitHooks(NULL);
-	return 0;
-}
-
 /*
  * Replaying a long log on several threads: parsing (inflating the blobs,
  * then cJSON) is most of the work and needs no state, so threads parse
@@ -131,25 +112,11 @@ static void parsed_release(struct parsed *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Parses every line of file f (read through s) into p. */
-static void parse_file(struct src *s, const struct src_file *f, struct parsed *p)
+/* Parses every line of data (len bytes) into p, on this thread's arena. */
+static void parse_lines(const char *data, size_t len, struct parsed *p)
 {
-	const char *data, *q, *end;
-	size_t len;
-	void *token = NULL;
+	const char *q, *end;
 
-	if (s->map(s, f, &data, &len, &token)) {
-		p->failed = 1;
-		p->err = strdup(gd_error_last());
-		return;
-	}
-	if (len > LEDGER_FILE_MAX) {
-		p->failed = 1;
-		gd_error_set("'%s' is larger than %u bytes", f->path, LEDGER_FILE_MAX);
-		p->err = strdup(gd_error_last());
-		s->unmap(s, token);
-		return;
-	}
 	for (q = data, end = data + len; q < end;) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
 		size_t n = nl ? (size_t)(nl - q) : (size_t)(end - q);
@@ -168,7 +135,71 @@ static void parse_file(struct src *s, const struct src_file *f, struct parsed *p
 		arena.used = 0;
 		q += n + 1;
 	}
+}
+
+/* Parses every line of file f (read through s) into p. */
+static void parse_file(struct src *s, const struct src_file *f, struct parsed *p)
+{
+	const char *data;
+	size_t len;
+	void *token = NULL;
+
+	if (s->map(s, f, &data, &len, &token)) {
+		p->failed = 1;
+		p->err = strdup(gd_error_last());
+		return;
+	}
+	if (len > LEDGER_FILE_MAX) {
+		p->failed = 1;
+		gd_error_set("'%s' is larger than %u bytes", f->path, LEDGER_FILE_MAX);
+		p->err = strdup(gd_error_last());
+	} else {
+		parse_lines(data, len, p);
+	}
 	s->unmap(s, token);
+}
+
+/* Applies the parsed lines of p to st in order, or says why p has none. */
+static int apply_parsed(struct cstate *st, const struct parsed *p)
+{
+	size_t k;
+
+	if (p->failed)
+		return gd_error_set("%s", p->err ? p->err : "out of memory");
+	for (k = 0; k < p->n; k++)
+		state_apply_ev(st, &p->v[k], &p->pool);
+	return 0;
+}
+
+/*
+ * The arena and cJSON's hooks for parsing on this thread while no other
+ * thread parses (the hooks are process-wide).
+ */
+static void parsing_begin(void)
+{
+	cJSON_Hooks hooks = { arena_malloc, arena_free };
+
+	arena_open();
+	cJSON_InitHooks(&hooks);
+}
+
+static void parsing_end(void)
+{
+	cJSON_InitHooks(NULL);
+}
+
+int ledger_apply(struct cstate *st, const char *data, size_t len)
+{
+	struct parsed p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	parsing_begin();
+	parse_lines(data, len, &p);
+	parsing_end();
+	rc = apply_parsed(st, &p);
+	parsed_release(&p);
+	return rc;
 }
 
 /*
@@ -232,8 +263,7 @@ static int replay_parallel(struct cstate *st, struct src *s,
 			   struct worker *w, int nw)
 {
 	struct replay R;
-	cJSON_Hooks hooks = { arena_malloc, arena_free };
-	size_t i, k;
+	size_t i;
 	int j, rc = 0;
 
 	memset(&R, 0, sizeof(R));
@@ -243,8 +273,7 @@ static int replay_parallel(struct cstate *st, struct src *s,
 		return gd_error_set("out of memory");
 	pthread_mutex_init(&R.mu, NULL);
 	pthread_cond_init(&R.cv, NULL);
-	arena_open();
-	cJSON_InitHooks(&hooks); /* before any worker parses */
+	parsing_begin(); /* before any worker parses */
 	for (j = 0; j < nw; j++) {
 		w[j].R = &R;
 		w[j].started = !pthread_create(&w[j].tid, NULL, replay_worker, &w[j]);
@@ -256,10 +285,7 @@ static int replay_parallel(struct cstate *st, struct src *s,
 			if (!replay_take(&R, s))
 				pthread_cond_wait(&R.cv, &R.mu);
 		pthread_mutex_unlock(&R.mu);
-		if (p->failed)
-			rc = gd_error_set("%s", p->err ? p->err : "out of memory");
-		for (k = 0; !rc && k < p->n; k++)
-			state_apply_ev(st, &p->v[k], &p->pool);
+		rc = apply_parsed(st, p);
 		parsed_release(p);
 		pthread_mutex_lock(&R.mu);
 		R.applied = i + 1;
@@ -273,7 +299,7 @@ static int replay_parallel(struct cstate *st, struct src *s,
 	for (j = 0; j < nw; j++)
 		if (w[j].started)
 			pthread_join(w[j].tid, NULL);
-	cJSON_InitHooks(NULL); /* every parser has stopped */
+	parsing_end(); /* every parser has stopped */
 	for (i = from; i < files->n; i++)
 		parsed_release(&R.slot[i - from]);
 	free(R.slot);
@@ -299,18 +325,15 @@ int ledger_replay_files(struct cstate *st, struct src *s,
 			w[i].src.release(&w[i].src);
 		return rc;
 	}
+	/* a short log: the same parse and apply, on this thread */
 	for (i = from; !rc && i < files->n; i++) {
-		const char *data;
-		size_t len;
-		void *token = NULL;
-		if ((rc = s->map(s, &files->v[i], &data, &len, &token)))
-			break;
-		if (len > LEDGER_FILE_MAX)
-			rc = gd_error_set("'%s' is larger than %u bytes",
-					  files->v[i].path, LEDGER_FILE_MAX);
-		else
-			ledger_apply(st, data, len);
-		s->unmap(s, token);
+		struct parsed p;
+		memset(&p, 0, sizeof(p));
+		parsing_begin();
+		parse_file(s, &files->v[i], &p);
+		parsing_end();
+		rc = apply_parsed(st, &p);
+		parsed_release(&p);
 	}
 	return rc;
 }
