@@ -207,15 +207,15 @@ fail:
 	return NULL;
 }
 
-static int save(const struct cstate *st, const char *path, const char *key,
+static int save(struct cstate *st, const char *path, const char *key,
 		const struct src_files *files)
 {
 	static const char zeros[64 * 1024];
 	struct iovec v[16];
 	struct head h;
 	char *ids = NULL;
-	uint32_t *infl = NULL;
-	size_t i, room, pad;
+	const uint32_t *infl;
+	size_t i, room, pad, ninfl;
 	int n = 0, rc;
 
 	memset(&h, 0, sizeof(h));
@@ -231,15 +231,11 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	h.analysis_alloc = st->analysis_alloc;
 	h.ndl = st->ndl;
 	h.dl_cap = st->ndl + CACHE_DL_ROOM;
-	/* only the recipients still in flight: the list is rebuilt compact */
-	if (!(ids = malloc(files->n * 40 + 1)) ||
-	    !(infl = malloc((st->ninfl + 1) * sizeof(*infl)))) {
-		free(ids);
+	/* the list compacted: only the recipients still in flight */
+	state_in_flight_list(st, &infl, &ninfl);
+	h.ninfl = ninfl;
+	if (!(ids = malloc(files->n * 40 + 1)))
 		return gd_error_set("out of memory");
-	}
-	for (i = 0; i < st->ninfl; i++)
-		if (st->infl[i] < st->n && RS_INFLIGHT(&st->r[st->infl[i]]))
-			infl[h.ninfl++] = st->infl[i];
 	for (i = 0; i < files->n; i++)
 		memcpy(ids + i * 40, files->v[i].id, 40);
 	qsort(ids, files->n, 40, cmp_id);
@@ -266,13 +262,12 @@ static int save(const struct cstate *st, const char *path, const char *key,
 	v[n++].iov_len = st->nfl * sizeof(*st->fl);
 	v[n].iov_base = st->analysis;
 	v[n++].iov_len = st->analysis_alloc * sizeof(uint64_t);
-	v[n].iov_base = infl;
-	v[n++].iov_len = h.ninfl * sizeof(*infl);
+	v[n].iov_base = (void *)infl;
+	v[n++].iov_len = ninfl * sizeof(*infl);
 	v[n].iov_base = ids;
 	v[n++].iov_len = files->n * 40;
 	rc = cache_file_write(path, v, n);
 	free(ids);
-	free(infl);
 	return rc;
 }
 
