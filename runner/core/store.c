@@ -1,6 +1,5 @@
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1020,34 +1019,6 @@ static int workdir_new_path(const char *workdir, const char *path)
 }
 
 /*
- * Writes a file that must not exist yet (O_EXCL): the work tree's copy
- * of a committed blob, so no fsync (the commit is what is durable).
- */
-static int write_new_file(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	size_t off = 0;
-
-	if (fd < 0)
-		return gd_error_set("cannot create '%s': %s", path, strerror(errno));
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			gd_error_set("cannot write '%s': %s", path, strerror(errno));
-			close(fd);
-			unlink(path);
-			return GD_ERROR;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd))
-		return gd_error_set("cannot write '%s': %s", path, strerror(errno));
-	return 0;
-}
-
-/*
  * The tick's usual change only adds files the checkout has never had (a
  * new log file, a new DNC file): they are written into the work tree and
  * added to the index one by one, which costs the index's read and write,
@@ -1094,7 +1065,7 @@ static int checkout_added(git_repository *repo, const git_tree *base,
 			*slash = '/';
 		}
 		if (!rc)
-			rc = write_new_file(full, c->v[i].data, c->v[i].len);
+			rc = file_write_new(full, c->v[i].data, c->v[i].len);
 		if (!rc && git_index_add_bypath(idx, c->v[i].path))
 			rc = git_fail("cannot add to the index");
 	}

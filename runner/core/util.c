@@ -261,22 +261,12 @@ void file_unmap(void *token)
 	free(m);
 }
 
-int file_write_temp(const char *path, const struct iovec *v, int n,
-		    char *tmp, size_t tmp_size, int *fd)
+/* Writes the n pieces of v to fd whole (short writes, EINTR); 0 or errno. */
+static int write_all(int fd, const struct iovec *v, int n)
 {
-	static _Atomic unsigned long seq;
 	struct iovec left[64];
 	int k;
 
-	*fd = -1;
-	if (n < 0 || n > 64)
-		return gd_error_set("too many pieces for '%s'", path);
-	if (snprintf(tmp, tmp_size, "%s.tmp.%ld.%lu", path, (long)getpid(),
-		     seq++) >= (int)tmp_size)
-		return gd_error_set("path too long: '%s'", path);
-	*fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (*fd < 0)
-		return gd_error_set("cannot create '%s': %s", tmp, strerror(errno));
 	memcpy(left, v, (size_t)n * sizeof(*v));
 	for (k = 0; k < n;) {
 		ssize_t w;
@@ -284,15 +274,11 @@ int file_write_temp(const char *path, const struct iovec *v, int n,
 			k++;
 			continue;
 		}
-		w = writev(*fd, left + k, n - k);
+		w = writev(fd, left + k, n - k);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			gd_error_set("cannot write '%s': %s", tmp, strerror(errno));
-			close(*fd);
-			*fd = -1;
-			unlink(tmp);
-			return GD_ERROR;
+			return errno;
 		}
 		/* a short write: step over what went out */
 		while (k < n && (size_t)w >= left[k].iov_len) {
@@ -303,6 +289,48 @@ int file_write_temp(const char *path, const struct iovec *v, int n,
 			left[k].iov_base = (char *)left[k].iov_base + w;
 			left[k].iov_len -= (size_t)w;
 		}
+	}
+	return 0;
+}
+
+int file_write_temp(const char *path, const struct iovec *v, int n,
+		    char *tmp, size_t tmp_size, int *fd)
+{
+	static _Atomic unsigned long seq;
+	int e;
+
+	*fd = -1;
+	if (n < 0 || n > 64)
+		return gd_error_set("too many pieces for '%s'", path);
+	if (snprintf(tmp, tmp_size, "%s.tmp.%ld.%lu", path, (long)getpid(),
+		     seq++) >= (int)tmp_size)
+		return gd_error_set("path too long: '%s'", path);
+	*fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return gd_error_set("cannot create '%s': %s", tmp, strerror(errno));
+	if ((e = write_all(*fd, v, n))) {
+		gd_error_set("cannot write '%s': %s", tmp, strerror(e));
+		close(*fd);
+		*fd = -1;
+		unlink(tmp);
+		return GD_ERROR;
+	}
+	return 0;
+}
+
+int file_write_new(const char *path, const void *data, size_t len)
+{
+	struct iovec v = { (void *)data, len };
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), e;
+
+	if (fd < 0)
+		return gd_error_set("cannot create '%s': %s", path, strerror(errno));
+	if ((e = write_all(fd, &v, 1)) || close(fd)) {
+		gd_error_set("cannot write '%s': %s", path, strerror(e ? e : errno));
+		if (e)
+			close(fd);
+		unlink(path);
+		return GD_ERROR;
 	}
 	return 0;
 }
@@ -455,7 +483,7 @@ void *table_calloc(size_t n, size_t size)
 	bytes = (bytes + huge - 1) & ~(huge - 1);
 	if (posix_memalign(&p, huge, bytes))
 		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE);
+	mem_hint_huge(p, bytes);
 	memset(p, 0, bytes);
 	return p;
 }

@@ -52,6 +52,12 @@ int file_write_temp(const char *path, const struct iovec *v, int n,
 		    char *tmp, size_t tmp_size, int *fd);
 int file_write_commit(int fd, const char *tmp, const char *path);
 /*
+ * Writes a file that must not exist yet (O_EXCL), without an fsync: a
+ * copy of what is durable elsewhere (the work tree's copy of a
+ * committed blob). A failed write removes it.
+ */
+int file_write_new(const char *path, const void *data, size_t len);
+/*
  * Maps a whole file (for caches: no copy through a buffer). The memory
  * is private: writes to it are the process's own and never reach the
  * file. *data stays valid until file_unmap(*token). GD_ENOTFOUND when
