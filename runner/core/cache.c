@@ -272,7 +272,8 @@ static int save(struct cstate *st, const char *path, const char *key,
 }
 
 int cache_replay(struct cstate *st, struct src *s, const char *id,
-		 const char *path, const char *key, size_t *replayed)
+		 const char *path, const char *key, struct ledger_ahead *ahead,
+		 size_t *replayed)
 {
 	struct src_files files, fresh = { NULL, 0 };
 	char *ids = NULL;
@@ -308,13 +309,14 @@ int cache_replay(struct cstate *st, struct src *s, const char *id,
 		for (i = 0; fresh.v && i < files.n; i++)
 			if (!bsearch(files.v[i].id, ids, nids, 40, cmp_id))
 				fresh.v[fresh.n++] = files.v[i];
-		rc = ledger_replay_files(st, s, &fresh, 0);
+		rc = ledger_replay_files(st, s, &fresh);
 		*replayed = fresh.n;
 		free(fresh.v); /* the entries are files' own */
 	} else {
 		if (ids)
 			state_forget(st); /* stale: start from nothing */
-		rc = ledger_replay_files(st, s, &files, 0);
+		rc = ahead ? ledger_ahead_replay(ahead, st, &files)
+			   : ledger_replay_files(st, s, &files);
 		*replayed = files.n;
 	}
 	/*

@@ -16,10 +16,14 @@
  * Brings st (fresh from state_init) up to the log of campaign id in s,
  * using and then refreshing the cache file at path (NULL: no cache).
  * key identifies the inputs that shape the recipient list. *replayed
- * gets how many log files had to be read.
+ * gets how many log files had to be read. ahead, when not NULL, is the
+ * same log's replay begun ahead (ledger_ahead_start), used when the
+ * whole log must be replayed; the caller frees it.
  */
+struct ledger_ahead;
 int cache_replay(struct cstate *st, struct src *s, const char *id,
-		 const char *path, const char *key, size_t *replayed);
+		 const char *path, const char *key, struct ledger_ahead *ahead,
+		 size_t *replayed);
 
 /*
  * Writes a cache file: its directory is made when missing, and the file

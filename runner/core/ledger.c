@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "trace.h"
 #include "ledger.h"
 #include "util.h"
 #include "banned.h"
@@ -22,20 +23,22 @@ int ledger_files(struct src_files *out, struct src *s, const char *id)
 /*
  * cJSON allocates every node and string of a line separately; a log of
  * millions of lines spent a fifth of its replay in malloc and free. While
- * replaying, nodes come from a bump arena (one per thread) that is reset
- * after each line (anything larger than the arena falls back to malloc).
- * The hooks are process-wide, so they are set only while no other thread
- * parses JSON, and a thread without an arena gets plain malloc.
+ * parse_lines runs, nodes come from a bump arena (one per thread) that is
+ * reset after each line (anything larger than the arena falls back to
+ * malloc). The hooks are process-wide, so they are set only while no
+ * other thread parses JSON on an arena of its own; a thread outside
+ * parse_lines gets plain malloc and free through them.
  */
 static _Thread_local struct {
 	char *base;
 	size_t cap, used;
+	int on;
 } arena;
 
 static void *arena_malloc(size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
-	if (arena.base && arena.used + n <= arena.cap) {
+	if (arena.on && arena.used + n <= arena.cap) {
 		void *p = arena.base + arena.used;
 		arena.used += n;
 		return p;
@@ -50,7 +53,8 @@ static void arena_free(void *p)
 	free(p);
 }
 
-static void arena_open(void)
+/* Allocations come from this thread's arena until arena_off. */
+static void arena_on(void)
 {
 	if (!arena.base) {
 		arena.cap = 256 * 1024;
@@ -59,6 +63,12 @@ static void arena_open(void)
 			arena.cap = 0;
 	}
 	arena.used = 0;
+	arena.on = 1;
+}
+
+static void arena_off(void)
+{
+	arena.on = 0;
 }
 
 static void arena_close(void)
@@ -66,6 +76,7 @@ static void arena_close(void)
 	free(arena.base);
 	arena.base = NULL;
 	arena.cap = arena.used = 0;
+	arena.on = 0;
 }
 
 /*
@@ -74,7 +85,8 @@ static void arena_close(void)
  * whole files into struct ev arrays while this thread applies them in
  * path order, helping to parse when the next file is not ready yet. At
  * most REPLAY_AHEAD files are parsed ahead of the one being applied,
- * which bounds the memory.
+ * or, for a replay begun ahead (ledger_ahead_start), as many as fit in
+ * LEDGER_AHEAD_BYTES, which bounds the memory.
  */
 #define REPLAY_AHEAD 8
 #define REPLAY_PAR_MIN 4   /* fewer files are replayed on this thread */
@@ -92,8 +104,9 @@ struct replay {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	const struct src_files *files;
-	struct parsed *slot; /* by file index - from */
-	size_t from, next, applied;
+	struct parsed *slot; /* by file index */
+	size_t next, applied;
+	size_t held, budget; /* bytes parsed and not yet applied; their cap */
 	int stop;
 };
 
@@ -104,6 +117,14 @@ struct worker {
 	int started;
 };
 
+struct ledger_ahead {
+	struct replay R;
+	struct worker w[REPLAY_WORKERS_MAX];
+	int nw;
+	struct src *s;
+	struct src_files files;
+};
+
 static void parsed_release(struct parsed *p)
 {
 	free(p->v);
@@ -112,29 +133,42 @@ static void parsed_release(struct parsed *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Parses every line of data (len bytes) into p, on this thread's arena. */
+static size_t parsed_size(const struct parsed *p)
+{
+	return p->alloc * sizeof(*p->v) + p->pool.cap;
+}
+
+/*
+ * Parses every line of data (len bytes) into p, on this thread's arena.
+ * The lines are counted first and the strings' pool trimmed after, so
+ * what a parsed file holds is what it needs (a replay begun ahead keeps
+ * tens of megabytes of them).
+ */
 static void parse_lines(const char *data, size_t len, struct parsed *p)
 {
-	const char *q, *end;
+	const char *q, *end = data + len;
+	size_t lines = 0;
 
-	for (q = data, end = data + len; q < end;) {
+	for (q = data; q < end; lines++) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		q = nl ? nl + 1 : end;
+	}
+	if (lines && !(p->v = malloc(lines * sizeof(*p->v)))) {
+		p->failed = 1;
+		return;
+	}
+	p->alloc = lines;
+	arena_on();
+	for (q = data; q < end && p->n < p->alloc;) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
 		size_t n = nl ? (size_t)(nl - q) : (size_t)(end - q);
-		if (n && p->n == p->alloc) {
-			size_t na = p->alloc ? p->alloc * 2 : 256;
-			struct ev *v = realloc(p->v, na * sizeof(*v));
-			if (!v) {
-				p->failed = 1;
-				break;
-			}
-			p->v = v;
-			p->alloc = na;
-		}
 		if (n)
 			state_parse(&p->v[p->n++], &p->pool, q, n);
 		arena.used = 0;
 		q += n + 1;
 	}
+	arena_off();
+	ev_pool_trim(&p->pool);
 }
 
 /* Parses every line of file f (read through s) into p. */
@@ -172,14 +206,15 @@ static int apply_parsed(struct cstate *st, const struct parsed *p)
 }
 
 /*
- * The arena and cJSON's hooks for parsing on this thread while no other
- * thread parses (the hooks are process-wide).
+ * cJSON's hooks for parsing on the arenas (process-wide: set while no
+ * other thread parses JSON). A thread without an open arena, such as
+ * this one reading the audience while a replay begun ahead parses the
+ * log, gets plain malloc and free through them (see arena_malloc).
  */
 static void parsing_begin(void)
 {
 	cJSON_Hooks hooks = { arena_malloc, arena_free };
 
-	arena_open();
 	cJSON_InitHooks(&hooks);
 }
 
@@ -210,13 +245,15 @@ static int replay_take(struct replay *R, struct src *s)
 {
 	size_t i;
 
-	if (R->stop || R->next >= R->files->n || R->next >= R->applied + REPLAY_AHEAD)
+	if (R->stop || R->next >= R->files->n ||
+	    (R->next >= R->applied + REPLAY_AHEAD && R->held >= R->budget))
 		return 0;
 	i = R->next++;
 	pthread_mutex_unlock(&R->mu);
-	parse_file(s, &R->files->v[i], &R->slot[i - R->from]);
+	parse_file(s, &R->files->v[i], &R->slot[i]);
 	pthread_mutex_lock(&R->mu);
-	R->slot[i - R->from].ready = 1;
+	R->slot[i].ready = 1;
+	R->held += parsed_size(&R->slot[i]);
 	pthread_cond_broadcast(&R->cv);
 	return 1;
 }
@@ -226,7 +263,6 @@ static void *replay_worker(void *arg)
 	struct worker *w = arg;
 	struct replay *R = w->R;
 
-	arena_open();
 	pthread_mutex_lock(&R->mu);
 	while (!R->stop && R->next < R->files->n)
 		if (!replay_take(R, &w->src))
@@ -257,76 +293,110 @@ static int workers_wanted(size_t nfiles)
 	return nfiles < REPLAY_PAR_MIN ? 0 : n;
 }
 
-/* ledger_replay_files on this thread and nw workers (each with a twin). */
-static int replay_parallel(struct cstate *st, struct src *s,
-			   const struct src_files *files, size_t from,
-			   struct worker *w, int nw)
+/* Twins of s for up to the wanted number of workers; returns how many. */
+static int workers_twin(struct worker *w, struct src *s, size_t nfiles)
 {
-	struct replay R;
-	size_t i;
-	int j, rc = 0;
+	int nw = 0, want = workers_wanted(nfiles);
 
-	memset(&R, 0, sizeof(R));
-	R.files = files;
-	R.from = R.next = R.applied = from;
-	if (!(R.slot = calloc(files->n - from + 1, sizeof(*R.slot))))
+	memset(w, 0, REPLAY_WORKERS_MAX * sizeof(*w));
+	for (; s->twin && nw < want; nw++)
+		if (s->twin(s, &w[nw].src))
+			break;
+	return nw;
+}
+
+/*
+ * Starts nw workers parsing files (budget: bytes they may hold parsed
+ * ahead of what is applied, beyond the REPLAY_AHEAD files). Returns 0,
+ * or an error with nothing started.
+ */
+static int replay_start(struct replay *R, const struct src_files *files,
+			size_t budget, struct worker *w, int nw)
+{
+	int j;
+
+	memset(R, 0, sizeof(*R));
+	R->files = files;
+	R->budget = budget;
+	if (!(R->slot = calloc(files->n + 1, sizeof(*R->slot))))
 		return gd_error_set("out of memory");
-	pthread_mutex_init(&R.mu, NULL);
-	pthread_cond_init(&R.cv, NULL);
+	pthread_mutex_init(&R->mu, NULL);
+	pthread_cond_init(&R->cv, NULL);
 	parsing_begin(); /* before any worker parses */
 	for (j = 0; j < nw; j++) {
-		w[j].R = &R;
+		w[j].R = R;
 		w[j].started = !pthread_create(&w[j].tid, NULL, replay_worker, &w[j]);
 	}
-	for (i = from; !rc && i < files->n; i++) {
-		struct parsed *p = &R.slot[i - from];
-		pthread_mutex_lock(&R.mu);
+	return 0;
+}
+
+/* Applies every file to st in order, parsing on this thread too. */
+static int replay_apply(struct replay *R, struct cstate *st, struct src *s)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < R->files->n; i++) {
+		struct parsed *p = &R->slot[i];
+		pthread_mutex_lock(&R->mu);
 		while (!p->ready)
-			if (!replay_take(&R, s))
-				pthread_cond_wait(&R.cv, &R.mu);
-		pthread_mutex_unlock(&R.mu);
+			if (!replay_take(R, s))
+				pthread_cond_wait(&R->cv, &R->mu);
+		pthread_mutex_unlock(&R->mu);
 		rc = apply_parsed(st, p);
+		pthread_mutex_lock(&R->mu);
+		R->held -= parsed_size(p);
+		R->applied = i + 1;
+		pthread_cond_broadcast(&R->cv);
+		pthread_mutex_unlock(&R->mu);
 		parsed_release(p);
-		pthread_mutex_lock(&R.mu);
-		R.applied = i + 1;
-		pthread_cond_broadcast(&R.cv);
-		pthread_mutex_unlock(&R.mu);
 	}
-	pthread_mutex_lock(&R.mu);
-	R.stop = 1;
-	pthread_cond_broadcast(&R.cv);
-	pthread_mutex_unlock(&R.mu);
+	return rc;
+}
+
+/* Stops and joins the workers, then frees what they parsed. */
+static void replay_stop(struct replay *R, struct worker *w, int nw)
+{
+	size_t i;
+	int j;
+
+	pthread_mutex_lock(&R->mu);
+	R->stop = 1;
+	pthread_cond_broadcast(&R->cv);
+	pthread_mutex_unlock(&R->mu);
 	for (j = 0; j < nw; j++)
 		if (w[j].started)
 			pthread_join(w[j].tid, NULL);
 	parsing_end(); /* every parser has stopped */
-	for (i = from; i < files->n; i++)
-		parsed_release(&R.slot[i - from]);
-	free(R.slot);
-	pthread_cond_destroy(&R.cv);
-	pthread_mutex_destroy(&R.mu);
-	return rc;
+	for (i = 0; i < R->files->n; i++)
+		parsed_release(&R->slot[i]);
+	free(R->slot);
+	pthread_cond_destroy(&R->cv);
+	pthread_mutex_destroy(&R->mu);
+	for (j = 0; j < nw; j++)
+		w[j].src.release(&w[j].src);
 }
 
 int ledger_replay_files(struct cstate *st, struct src *s,
-			const struct src_files *files, size_t from)
+			const struct src_files *files)
 {
 	struct worker w[REPLAY_WORKERS_MAX];
+	struct replay R;
 	size_t i;
-	int rc = 0, nw = 0, want = from < files->n ? workers_wanted(files->n - from) : 0;
+	int rc = 0, nw = workers_twin(w, s, files->n);
 
-	memset(w, 0, sizeof(w));
-	for (; s->twin && nw < want; nw++)
-		if (s->twin(s, &w[nw].src))
-			break;
 	if (nw) {
-		rc = replay_parallel(st, s, files, from, w, nw);
-		for (i = 0; i < (size_t)nw; i++)
-			w[i].src.release(&w[i].src);
+		if ((rc = replay_start(&R, files, 0, w, nw))) {
+			for (i = 0; i < (size_t)nw; i++)
+				w[i].src.release(&w[i].src);
+			return rc;
+		}
+		rc = replay_apply(&R, st, s);
+		replay_stop(&R, w, nw);
 		return rc;
 	}
 	/* a short log: the same parse and apply, on this thread */
-	for (i = from; !rc && i < files->n; i++) {
+	for (i = 0; !rc && i < files->n; i++) {
 		struct parsed p;
 		memset(&p, 0, sizeof(p));
 		parsing_begin();
@@ -338,13 +408,83 @@ int ledger_replay_files(struct cstate *st, struct src *s,
 	return rc;
 }
 
+int ledger_ahead_start(struct ledger_ahead **out, struct src *s, const char *id)
+{
+	struct ledger_ahead *a;
+	int rc;
+
+	*out = NULL;
+	if (!(a = calloc(1, sizeof(*a))))
+		return gd_error_set("out of memory");
+	a->s = s;
+	if ((rc = ledger_files(&a->files, s, id))) {
+		free(a);
+		return rc;
+	}
+	a->nw = workers_twin(a->w, s, a->files.n);
+	if (!a->nw || (rc = replay_start(&a->R, &a->files, LEDGER_AHEAD_BYTES,
+					 a->w, a->nw))) {
+		/* nothing to gain: the replay happens later, as usual */
+		ledger_ahead_free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+/* True when both lists name the same files with the same contents. */
+static int files_same(const struct src_files *x, const struct src_files *y)
+{
+	size_t i;
+
+	if (x->n != y->n)
+		return 0;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->v[i].id, y->v[i].id) || strcmp(x->v[i].path, y->v[i].path))
+			return 0;
+	return 1;
+}
+
+int ledger_ahead_replay(struct ledger_ahead *a, struct cstate *st,
+			const struct src_files *files)
+{
+	int rc;
+
+	if (!a->R.slot || !files_same(&a->files, files))
+		return ledger_replay_files(st, a->s, files);
+	pthread_mutex_lock(&a->R.mu);
+	trace_note("log parsed ahead: %zu of %zu files (%zu MB) when the "
+		   "replay began", a->R.next, a->files.n, a->R.held >> 20);
+	pthread_mutex_unlock(&a->R.mu);
+	rc = replay_apply(&a->R, st, a->s);
+	replay_stop(&a->R, a->w, a->nw);
+	a->nw = 0;
+	a->R.slot = NULL;
+	return rc;
+}
+
+void ledger_ahead_free(struct ledger_ahead *a)
+{
+	int j;
+
+	if (!a)
+		return;
+	if (a->R.slot)
+		replay_stop(&a->R, a->w, a->nw);
+	else
+		for (j = 0; j < a->nw; j++)
+			a->w[j].src.release(&a->w[j].src);
+	src_files_release(&a->files);
+	free(a);
+}
+
 int ledger_replay(struct cstate *st, struct src *s, const char *id)
 {
 	struct src_files files;
 	int rc = ledger_files(&files, s, id);
 
 	if (!rc)
-		rc = ledger_replay_files(st, s, &files, 0);
+		rc = ledger_replay_files(st, s, &files);
 	src_files_release(&files);
 	return rc;
 }

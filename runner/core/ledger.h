@@ -18,9 +18,30 @@
 int ledger_replay(struct cstate *st, struct src *s, const char *id);
 /* Lists the log files of campaign id (repository paths, sorted). */
 int ledger_files(struct src_files *out, struct src *s, const char *id);
-/* Replays files->v[from..] into st. */
+/* Replays every file of files (listed by ledger_files) into st. */
 int ledger_replay_files(struct cstate *st, struct src *s,
-			const struct src_files *files, size_t from);
+			const struct src_files *files);
+
+/*
+ * A replay begun ahead: parsing a log needs no state, applying it needs
+ * the audience, so a cold tick has other threads parse campaign id's log
+ * while this thread reads the audience. ledger_ahead_start lists the files
+ * in s and starts the threads (*out stays NULL, with 0, when there is
+ * nothing to gain: one CPU, a short log); they parse in path order and
+ * stop once LEDGER_AHEAD_BYTES of parsed lines wait to be applied.
+ * ledger_ahead_replay applies them to st, parsing the rest meanwhile, as
+ * ledger_replay_files(st, s, files) would (which it does when files is not
+ * the list it started with); it may be called once. ledger_ahead_free
+ * stops the threads and frees everything, applied or not. All three are
+ * called from the thread that owns s. While an ahead runs, cJSON's hooks
+ * are set (plain malloc and free for this thread).
+ */
+#define LEDGER_AHEAD_BYTES (48u << 20)
+struct ledger_ahead;
+int ledger_ahead_start(struct ledger_ahead **out, struct src *s, const char *id);
+int ledger_ahead_replay(struct ledger_ahead *a, struct cstate *st,
+			const struct src_files *files);
+void ledger_ahead_free(struct ledger_ahead *a);
 /* Applies every line of data (len bytes) to st. */
 int ledger_apply(struct cstate *st, const char *data, size_t len);
 /*

@@ -447,6 +447,16 @@ void ev_pool_release(struct ev_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void ev_pool_trim(struct ev_pool *p)
+{
+	char *q;
+
+	if (p->len && p->len < p->cap && (q = realloc(p->p, p->len))) {
+		p->p = q;
+		p->cap = p->len;
+	}
+}
+
 void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t len)
 {
 	cJSON *o = cJSON_ParseWithLength(line, len);
@@ -487,9 +497,11 @@ void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t le
 		break;
 	case EV_SKIPPED:
 		e->key = l.phone ? phone_key(l.phone) : 0;
-		if (cJSON_IsNumber(l.row)) {
+		/* a row outside what a file can have is no row */
+		if (cJSON_IsNumber(l.row) && l.row->valuedouble >= 1 &&
+		    l.row->valuedouble < 4e9) {
 			e->has_row = 1;
-			e->row = l.row->valuedouble;
+			e->row = (uint32_t)l.row->valuedouble;
 		}
 		break;
 	case EV_STATUS:
@@ -650,10 +662,9 @@ void state_apply_ev(struct cstate *s, const struct ev *e,
 		break;
 	case EV_SKIPPED: {
 		long idx = e->key ? state_find(s, e->key) : -1;
-		if (e->has_row && e->row >= 1 && e->row < 1e9)
-			set_skipped_line(s, (size_t)e->row);
-		if (idx >= 0 && e->has_row && e->row >= 1 && e->row < 4e9 &&
-		    s->aud->r[idx].line == (uint32_t)e->row)
+		if (e->has_row && e->row < 1000000000u)
+			set_skipped_line(s, e->row);
+		if (idx >= 0 && e->has_row && s->aud->r[idx].line == e->row)
 			s->r[idx].skipped = 1;
 		s->n_skipped++;
 		break;

@@ -148,6 +148,8 @@ struct ev_pool {
 	size_t len, cap;
 };
 void ev_pool_release(struct ev_pool *p);
+/* Gives back what the pool has room for beyond its strings. */
+void ev_pool_trim(struct ev_pool *p);
 
 /*
  * One log line parsed: all a state needs from it, with its strings in a
@@ -157,9 +159,9 @@ void ev_pool_release(struct ev_pool *p);
 struct ev {
 	int64_t ts;
 	uint64_t key;      /* the attempt id's number, or a skip's phone */
-	double row;        /* when has_row */
 	uint32_t call_id, recording, reason; /* pool offsets */
 	int32_t duration;  /* clamped to [0, 1e7) */
+	uint32_t row;      /* when has_row: 1 <= row < 4e9 (truncated) */
 	uint8_t kind;      /* enum ev_kind */
 	uint8_t attempt;   /* 0 when the attempt id is malformed */
 	uint8_t outcome;   /* enum outcome */

@@ -52,6 +52,12 @@ expect_eq "replayed on one thread or four, the same commits" \
 	"$(git -C "$TMP/serial" rev-parse HEAD)" "$(git -C "$TMP/plain" rev-parse HEAD)"
 ok_if "a log of many files (parallel replay is for 4 or more)" \
 	test "$(git -C "$TMP/plain" ls-tree -r --name-only HEAD outcomes/nov-reminders | wc -l)" -ge 8
+# with no cache and several threads, the log is parsed while the
+# audience is read (the commits above prove it changes nothing)
+expect_grep "a cold tick parses the log ahead of the replay" \
+	'log parsed ahead: [0-9]+ of [0-9]+ files' \
+	<(GITDIAL_NO_CACHE=1 GITDIAL_THREADS=4 GITDIAL_TRACE_PERF=1 "$GITDIAL" tick \
+		--repo "$TMP/plain" --now "$(minutes_after $T0 120)" --dry-run 2>&1)
 for id in nov-reminders ramadan-survey; do
 	for th in 1 4; do
 		GITDIAL_NO_CACHE=1 GITDIAL_THREADS=$th "$GITDIAL" show "$id" --repo "$TMP/plain" \
