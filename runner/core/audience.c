@@ -1014,6 +1014,15 @@ int audience_index(struct audience *a)
 	return 0;
 }
 
+void audience_prefetch(const struct audience *a, uint64_t key)
+{
+	if (a->idx_cap && key) {
+		size_t i = audience_slot(key, a->idx_cap);
+		__builtin_prefetch(&a->idx_key[i]);
+		__builtin_prefetch(&a->idx_pos[i]);
+	}
+}
+
 const struct recipient *audience_find(const struct audience *a, uint64_t key)
 {
 	size_t i;

@@ -97,6 +97,8 @@ const char *audience_var(const struct audience *a, const struct recipient *r,
 int audience_index(struct audience *a);
 /* Slot of key in an index of capacity cap (a power of two). */
 size_t audience_slot(uint64_t key, size_t cap);
+/* Asks the CPU to fetch key's slot of the index, for a find soon after. */
+void audience_prefetch(const struct audience *a, uint64_t key);
 /* Looks a recipient up by phone key; NULL when not in the audience. */
 const struct recipient *audience_find(const struct audience *a, uint64_t key);
 /*

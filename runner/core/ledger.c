@@ -196,12 +196,9 @@ static void parse_file(struct src *s, const struct src_file *f, struct parsed *p
 /* Applies the parsed lines of p to st in order, or says why p has none. */
 static int apply_parsed(struct cstate *st, const struct parsed *p)
 {
-	size_t k;
-
 	if (p->failed)
 		return gd_error_set("%s", p->err ? p->err : "out of memory");
-	for (k = 0; k < p->n; k++)
-		state_apply_ev(st, &p->v[k], &p->pool);
+	state_apply_evs(st, p->v, p->n, &p->pool);
 	return 0;
 }
 

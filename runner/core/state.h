@@ -178,6 +178,9 @@ void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t le
 /* Applies a parsed line; pool is the one state_parse was given. */
 void state_apply_ev(struct cstate *s, const struct ev *e,
 		    const struct ev_pool *pool);
+/* state_apply_ev for each of v[0..n), in order (fetching ahead). */
+void state_apply_evs(struct cstate *s, const struct ev *v, size_t n,
+		     const struct ev_pool *pool);
 /* The call id of placed attempt (idx, attempt), or NULL. */
 const char *state_call_id(const struct cstate *s, uint32_t idx, int attempt);
 /* True when the log has an analysis event for call_id. */
