@@ -610,7 +610,7 @@ static void show_audience(struct wiz *w, const struct diags *d)
 
 static int check_audience(struct wiz *w, const char *v, char *why, size_t n)
 {
-	struct audience_opts o = { NULL, NULL, 0 };
+	struct audience_opts o = { NULL, NULL, 0, NULL, NULL };
 	struct audience *a = NULL;
 	struct campaign *c = NULL;
 	struct diags d = { 0 }, pd = { 0 };

@@ -16,6 +16,8 @@
 #include "util.h"
 #include "banned.h"
 
+static void row_values_free(struct row_values *rv);
+
 const char *const row_skip_names[] = {
 	"", "invalid", "duplicate", "no_consent"
 };
@@ -35,6 +37,8 @@ struct reader {
 	struct csv_parser p;
 	unsigned long line;       /* physical line being fed */
 	unsigned long rec_line;   /* where the current record started */
+	const char *base;         /* the text fed data lies in (offsets) */
+	size_t rec_off;           /* where the current record started in it */
 	int at_line_start;
 	char *fields[AUDIENCE_COLUMNS_MAX];
 	size_t flen[AUDIENCE_COLUMNS_MAX];
@@ -50,7 +54,6 @@ struct reader {
 	uint8_t keep_col[AUDIENCE_COLUMNS_MAX]; /* columns row() or keep_vars read */
 	/* dedup: open addressing over phone keys */
 	size_t size_hint; /* expected rows, from the data size */
-	size_t vars_hint; /* first size of vars: the data size when not compressed */
 	/* time zone names already checked */
 	char (*tzok)[48];
 	size_t n_tzok;
@@ -293,6 +296,12 @@ static char *trim(char *s)
 	return s;
 }
 
+static void trim_col_set(struct audience *a, int col)
+{
+	if (col >= 0 && col < AUDIENCE_COLUMNS_MAX)
+		a->trim_cols[col / 8] |= (uint8_t)(1u << (col % 8));
+}
+
 static void header(struct reader *rd)
 {
 	struct audience *a = rd->a;
@@ -347,6 +356,14 @@ static void header(struct reader *rd)
 	for (i = 0; cp && i < cp->n_placeholders; i++)
 		if (rd->placeholder_col[i] >= 0)
 			rd->keep_col[rd->placeholder_col[i]] = 1;
+	/* the columns row() trims (see audience_var) */
+	for (i = 0; cp && i < cp->n_placeholders; i++)
+		if (rd->placeholder_col[i] >= 0)
+			trim_col_set(a, rd->placeholder_col[i]);
+	trim_col_set(a, a->col_tz);
+	trim_col_set(a, a->col_lang);
+	if (cp && cp->require_consent)
+		trim_col_set(a, a->col_consent);
 	if (cp && cp->require_consent && a->col_consent < 0)
 		diags_add(rd->d, DIAG_WARNING, rd->file, 1, "consent",
 			  "require_consent is set but there is no consent column: "
@@ -366,39 +383,6 @@ static int lang_index(struct audience *a, const char *lang)
 		return 0;
 	snprintf(a->langs[a->n_langs], sizeof(a->langs[0]), "%s", lang);
 	return a->n_langs++;
-}
-
-static int keep_vars(struct audience *a, struct reader *rd, uint32_t *off)
-{
-	size_t need = 0;
-	int i;
-
-	for (i = 0; i < a->n_columns; i++)
-		need += (i < rd->nf ? strlen(rd->fields[i]) : 0) + 1;
-	if (a->vars_len + need > UINT32_MAX)
-		return -1;
-	if (a->vars_len + need > a->vars_alloc) {
-		size_t n = a->vars_alloc ? a->vars_alloc
-			: rd->vars_hint > (1 << 16) ? rd->vars_hint : 1 << 16;
-		char *p;
-		while (n < a->vars_len + need)
-			n *= 2;
-		if (!(p = realloc(a->vars, n)))
-			return -1;
-		a->vars = p;
-		a->vars_alloc = n;
-		mem_hint_huge(a->vars + a->vars_len, n - a->vars_len);
-	}
-	*off = (uint32_t)a->vars_len;
-	for (i = 0; i < a->n_columns; i++) {
-		/* trim() may have ended a value early: the string is the value */
-		size_t l = i < rd->nf ? strlen(rd->fields[i]) : 0;
-		if (l)
-			memcpy(a->vars + a->vars_len, rd->fields[i], l);
-		a->vars[a->vars_len + l] = '\0';
-		a->vars_len += l + 1;
-	}
-	return 0;
 }
 
 static void row(struct reader *rd)
@@ -484,9 +468,13 @@ static void row(struct reader *rd)
 		problem(rd, SKIP_INVALID, phone);
 		return;
 	}
-	if (rd->o->keep_vars && keep_vars(a, rd, &r->vars)) {
-		rd->fatal = 1;
-		return;
+	if (rd->o->keep_vars) {
+		/* audience_var parses the record again from where it starts */
+		if (rd->rec_off >= UINT32_MAX) {
+			rd->fatal = 1;
+			return;
+		}
+		r->vars = (uint32_t)rd->rec_off;
 	}
 	a->n++;
 }
@@ -644,8 +632,10 @@ static int feed(struct reader *rd, const char *data, size_t len)
 			len -= n;
 			continue;
 		}
-		if (rd->at_line_start && rd->p.pstate == 0)
+		if (rd->at_line_start && rd->p.pstate == 0) {
 			rd->rec_line = rd->line;
+			rd->rec_off = (size_t)(data - rd->base);
+		}
 		if (csv_parse(&rd->p, data, n, cb_field, cb_record, rd) != n) {
 			if (csv_error(&rd->p) == CSV_ENOMEM) {
 				if (drop_long_field(rd))
@@ -732,6 +722,35 @@ static void *inflate_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Feeds decompressed bytes; with keep_vars they are kept as the text
+ * first (audience_var reads rows from it) and fed from there.
+ */
+static int feed_chunk(struct reader *rd, const char *data, size_t len)
+{
+	struct audience *a = rd->a;
+
+	if (!rd->o->keep_vars) {
+		rd->base = data;
+		return feed(rd, data, len);
+	}
+	if (a->text_len + len > a->text_alloc) {
+		size_t n = a->text_alloc ? a->text_alloc : 1 << 20;
+		char *p;
+		while (n < a->text_len + len)
+			n *= 2;
+		if (!(p = realloc(a->text_own, n)))
+			return gd_error_set("out of memory");
+		mem_hint_huge(p + a->text_len, n - a->text_len);
+		a->text = a->text_own = p;
+		a->text_alloc = n;
+	}
+	memcpy(a->text_own + a->text_len, data, len);
+	a->text_len += len;
+	rd->base = a->text_own;
+	return feed(rd, a->text_own + a->text_len - len, len);
+}
+
 /* Feeds the whole member to the parser; returns archive_read_data's last answer. */
 static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
 				   uLong *crc, uint64_t *total, int *rc)
@@ -764,7 +783,7 @@ static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
 			break;
 		}
 		pthread_mutex_unlock(&ps.mu);
-		*rc = feed(rd, ps.buf[tail], ps.len[tail]);
+		*rc = feed_chunk(rd, ps.buf[tail], ps.len[tail]);
 		pthread_mutex_lock(&ps.mu);
 		ps.full[tail] = 0;
 		if (*rc)
@@ -881,8 +900,16 @@ int audience_read(struct audience **out, const char *file, const char *data,
 	int rc = 0;
 
 	*out = NULL;
-	if (!(a = calloc(1, sizeof(*a))))
+	if (!(a = calloc(1, sizeof(*a)))) {
+		if (opts && opts->text_release)
+			opts->text_release(opts->text_token);
 		return gd_error_set("out of memory");
+	}
+	if (opts && opts->text_release) {
+		/* lent: the audience releases it, whatever happens next */
+		a->text_release = opts->text_release;
+		a->text_token = opts->text_token;
+	}
 	a->col_phone = a->col_tz = a->col_lang = a->col_consent = -1;
 	a->n_langs = 1; /* index 0: no language given */
 	memset(&rd, 0, sizeof(rd));
@@ -896,7 +923,6 @@ int audience_read(struct audience **out, const char *file, const char *data,
 	buf_init(&rd.rec, (size_t)AUDIENCE_FIELD_MAX * (AUDIENCE_COLUMNS_MAX + 1));
 	/* about 40 bytes a row: size the tables once instead of growing them */
 	rd.size_hint = is_compressed(file) ? len / 8 : len / 40;
-	rd.vars_hint = is_compressed(file) ? 0 : len;
 	if (rd.size_hint > 1024) {
 		a->r = malloc(rd.size_hint * sizeof(*a->r));
 		a->alloc = a->r ? rd.size_hint : 0;
@@ -911,6 +937,21 @@ int audience_read(struct audience **out, const char *file, const char *data,
 		rc = GD_EINVALID;
 		goto done;
 	}
+	if (!is_compressed(file) && rd.o->keep_vars) {
+		if (!a->text_release) {
+			/* the caller's data is only lent for this call: a copy */
+			if (!(a->text_own = malloc(len))) {
+				rc = gd_error_set("out of memory");
+				goto done;
+			}
+			memcpy(a->text_own, data, len);
+			a->text_alloc = len;
+			data = a->text_own;
+		}
+		a->text = data;
+		a->text_len = len;
+	}
+	rd.base = data;
 	rc = is_compressed(file) ? feed_archive(&rd, data, len)
 				 : feed(&rd, data, len);
 	if (!rc && !rd.fatal &&
@@ -948,14 +989,17 @@ void audience_free(struct audience *a)
 	for (i = 0; i < a->n_columns; i++)
 		free(a->columns[i]);
 	if (a->map) {
-		file_unmap(a->map); /* r, vars, problems and the index were in it */
+		file_unmap(a->map); /* r, text, problems and the index were in it */
 	} else {
 		free(a->r);
-		free(a->vars);
 		free(a->problems);
 		free(a->idx_key);
 		free(a->idx_pos);
 	}
+	free(a->text_own);
+	if (a->text_release)
+		a->text_release(a->text_token);
+	row_values_free(a->row_values);
 	free(a->places);
 	free(a->priv);
 	free(a);
@@ -966,18 +1010,95 @@ void audience_phone(char out[PHONE_MAX], const struct recipient *r)
 	snprintf(out, PHONE_MAX, "+%" PRIu64, r->key);
 }
 
+/*
+ * A kept row's values, parsed again from the text: libcsv with the
+ * reader's options, a physical line at a time until the record ends.
+ * The record was valid when it was read (a kept row), so what comes out
+ * is what the reader saw.
+ */
+struct row_values {
+	uint32_t off;      /* the row held, UINT32_MAX when none */
+	struct buf vals;   /* each value NUL-ended */
+	size_t at[AUDIENCE_COLUMNS_MAX];
+	int n, ended;
+};
+
+static void row_values_free(struct row_values *rv)
+{
+	if (rv) {
+		buf_release(&rv->vals);
+		free(rv);
+	}
+}
+
+static void rv_field(void *s, size_t len, void *ctx)
+{
+	struct row_values *rv = ctx;
+
+	if (rv->ended || rv->n >= AUDIENCE_COLUMNS_MAX)
+		return;
+	rv->at[rv->n++] = rv->vals.len;
+	if (buf_put(&rv->vals, s ? s : "", len) || buf_putc(&rv->vals, '\0'))
+		rv->n--;
+}
+
+static void rv_record(int c, void *ctx)
+{
+	(void)c;
+	((struct row_values *)ctx)->ended = 1;
+}
+
+static int row_values_parse(struct row_values *rv, const struct audience *a,
+			    uint32_t off)
+{
+	struct csv_parser p;
+	const char *q = a->text + off, *end = a->text + a->text_len;
+	int i;
+
+	rv->off = UINT32_MAX;
+	rv->n = rv->ended = 0;
+	buf_reset(&rv->vals);
+	if (off >= a->text_len || csv_init(&p, CSV_STRICT | CSV_APPEND_NULL))
+		return -1;
+	while (q < end && !rv->ended) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t n = nl ? (size_t)(nl - q) + 1 : (size_t)(end - q);
+		if (csv_parse(&p, q, n, rv_field, rv_record, rv) != n)
+			break;
+		q += n;
+	}
+	if (!rv->ended)
+		csv_fini(&p, rv_field, rv_record, rv);
+	csv_free(&p);
+	if (!rv->ended)
+		return -1;
+	for (i = 0; i < rv->n && i < a->n_columns; i++)
+		if (a->trim_cols[i / 8] & (1u << (i % 8))) {
+			char *v = rv->vals.ptr + rv->at[i], *e = v + strlen(v);
+			while (e > v && isspace((unsigned char)e[-1]))
+				*--e = '\0';
+		}
+	rv->off = off;
+	return 0;
+}
+
 const char *audience_var(const struct audience *a, const struct recipient *r,
 			 int col)
 {
-	const char *p;
-	int i;
+	struct row_values *rv = a->row_values;
 
-	if (r->vars == UINT32_MAX || col < 0 || col >= a->n_columns)
+	if (r->vars == UINT32_MAX || col < 0 || col >= a->n_columns || !a->text)
 		return "";
-	p = a->vars + r->vars;
-	for (i = 0; i < col; i++)
-		p += strlen(p) + 1;
-	return p;
+	if (!rv) {
+		if (!(rv = calloc(1, sizeof(*rv))))
+			return "";
+		buf_init(&rv->vals, (size_t)AUDIENCE_FIELD_MAX * (AUDIENCE_COLUMNS_MAX + 1));
+		rv->off = UINT32_MAX;
+		((struct audience *)a)->row_values = rv; /* a cache: not the audience's value */
+	}
+	if (rv->off != r->vars && row_values_parse(rv, a, r->vars))
+		return "";
+	return col < rv->n ? rv->vals.ptr + rv->at[col] : "";
 }
 
 size_t audience_slot(uint64_t key, size_t cap)

@@ -49,7 +49,18 @@ struct audience_opts {
 	const struct campaign *campaign; /* placeholders and consent, or NULL */
 	const struct rules *rules;       /* resolve places, or NULL */
 	int keep_vars;                   /* keep the other columns per row */
+	/*
+	 * With keep_vars, the audience keeps the file's text to read a row's
+	 * values from again (audience_var). A plain .csv is copied, unless
+	 * text_release is set: then the audience refers to the caller's data
+	 * and calls text_release(text_token) when it is freed (or before
+	 * audience_read returns, when there is no audience).
+	 */
+	void (*text_release)(void *token);
+	void *text_token;
 };
+
+struct row_values; /* audience.c: audience_var's cache */
 
 struct audience {
 	char *columns[AUDIENCE_COLUMNS_MAX]; /* trimmed, lower case */
@@ -59,8 +70,21 @@ struct audience {
 	size_t n, alloc;
 	struct place *places;
 	size_t n_places;
-	char *vars; /* per kept row: values of the other columns, each NUL-ended */
-	size_t vars_len, vars_alloc;
+	/*
+	 * The file's text (decompressed) when rows were kept with keep_vars;
+	 * a kept row's r->vars is the offset where its record starts, and
+	 * audience_var parses it again. Values in trim_cols (the columns the
+	 * row checks read: time zone, language, consent, placeholders) lose
+	 * their trailing blanks, as the checks saw them.
+	 */
+	const char *text;
+	size_t text_len;
+	char *text_own; /* text, when the audience allocated it */
+	size_t text_alloc;
+	void (*text_release)(void *token); /* text, when the caller lent it */
+	void *text_token;
+	uint8_t trim_cols[AUDIENCE_COLUMNS_MAX / 8];
+	struct row_values *row_values; /* audience_var's last row */
 	char langs[32][8];
 	int n_langs;
 	size_t rows; /* data rows read */
@@ -68,7 +92,7 @@ struct audience {
 	struct row_problem *problems;
 	size_t n_problems, problems_alloc;
 	void *priv;
-	void *map; /* the cache file r, vars and problems live in, or NULL */
+	void *map; /* the cache file r, text and problems live in, or NULL */
 	/* phone key → index in r (open addressing), once audience_index ran */
 	uint64_t *idx_key;
 	uint32_t *idx_pos;
@@ -87,7 +111,10 @@ int audience_read(struct audience **out, const char *file, const char *data,
 void audience_free(struct audience *a);
 /* Writes "+digits" for a recipient. */
 void audience_phone(char out[PHONE_MAX], const struct recipient *r);
-/* The value of column col for a row kept with keep_vars, or "". */
+/*
+ * The value of column col for a row kept with keep_vars, or "". Valid
+ * until the next call for another row; not for two threads at once.
+ */
 const char *audience_var(const struct audience *a, const struct recipient *r,
 			 int col);
 /*

@@ -14,17 +14,18 @@
 #include "util.h"
 #include "banned.h"
 
-#define AUD_MAGIC "GDAUD005"
+#define AUD_MAGIC "GDAUD006"
 #define AUD_ALIGN 16 /* the arrays start aligned: they are used in place */
 
 struct aud_head {
 	char magic[8];
 	uint32_t sizeof_recipient, sizeof_problem, sizeof_daywin;
 	char key[192];
-	uint64_t n, n_places, vars_len, n_problems, rows;
+	uint64_t n, n_places, text_len, n_problems, rows;
 	uint64_t n_invalid, n_duplicate, n_no_consent;
 	uint64_t idx_cap; /* the phone index's capacity, 0 when not saved */
 	int32_t n_columns, n_langs, col_phone, col_tz, col_lang, col_consent;
+	uint8_t trim_cols[AUDIENCE_COLUMNS_MAX / 8];
 };
 
 struct place_disk {
@@ -51,7 +52,8 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 	snprintf(h.key, sizeof(h.key), "%s", key);
 	h.n = a->n;
 	h.n_places = a->n_places;
-	h.vars_len = a->vars_len;
+	h.text_len = a->text_len;
+	memcpy(h.trim_cols, a->trim_cols, sizeof(h.trim_cols));
 	h.n_problems = a->n_problems;
 	h.rows = a->rows;
 	h.n_invalid = a->n_invalid;
@@ -89,13 +91,13 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 	}
 	if (!rc) {
 		static const char zeros[AUD_ALIGN];
-		size_t r_len = a->n * sizeof(*a->r), v_len = a->vars_len;
+		size_t r_len = a->n * sizeof(*a->r), v_len = a->text_len;
 		struct iovec v[9];
 		v[0].iov_base = b.ptr;
 		v[0].iov_len = b.len;
 		v[1].iov_base = a->r;
 		v[1].iov_len = r_len;
-		v[2].iov_base = a->vars;
+		v[2].iov_base = (void *)a->text;
 		v[2].iov_len = v_len;
 		/* pad so that problems starts aligned too */
 		v[3].iov_base = (void *)zeros;
@@ -195,10 +197,11 @@ int audience_load(struct audience **out, const char *path, const char *key,
 	token = NULL;
 	a->r = (struct recipient *)x;
 	a->n = a->alloc = h.n;
-	if (!(x = take(&p, end, h.vars_len)))
+	if (!(x = take(&p, end, h.text_len)))
 		goto bad;
-	a->vars = (char *)x;
-	a->vars_len = a->vars_alloc = h.vars_len;
+	a->text = h.text_len ? x : NULL;
+	a->text_len = h.text_len;
+	memcpy(a->trim_cols, h.trim_cols, sizeof(a->trim_cols));
 	if (!aligned(&p, end) ||
 	    !(x = take(&p, end, h.n_problems * sizeof(*a->problems))))
 		goto bad;
@@ -250,7 +253,7 @@ int audience_load(struct audience **out, const char *path, const char *key,
 	if (p != end)
 		goto bad;
 	/*
-	 * Every recipient must point at a place and inside vars: counted
+	 * Every recipient must point at a place and inside the text: counted
 	 * without a branch a row, so checking a million costs one pass over
 	 * the array. (The phone index is checked where it is read:
 	 * audience_find.)
@@ -258,13 +261,13 @@ int audience_load(struct audience **out, const char *path, const char *key,
 	{
 		size_t bad = 0;
 		uint32_t np = a->n_places ? (uint32_t)a->n_places : UINT32_MAX;
-		uint32_t vl = (uint32_t)a->vars_len;
+		uint32_t vl = (uint32_t)a->text_len;
 		for (i = 0; i < a->n; i++) {
 			const struct recipient *rp = &a->r[i];
 			bad += (rp->place >= np) | (rp->lang >= 32) |
 			       ((rp->vars != UINT32_MAX) & (rp->vars >= vl));
 		}
-		if (bad || a->vars_len > UINT32_MAX)
+		if (bad || a->text_len > UINT32_MAX)
 			goto bad;
 	}
 	*out = a;

@@ -14,11 +14,25 @@ void repo_set_cache_dir(const char *dir)
 	cache_dir = dir;
 }
 
+/* A mapped audience file lent to its audience (audience_opts.text_release). */
+struct lent {
+	struct src *s;
+	void *token;
+};
+
+static void lent_release(void *arg)
+{
+	struct lent *l = arg;
+
+	l->s->unmap(l->s, l->token);
+	free(l);
+}
+
 static int load_audience(struct repo *r, struct src *s, struct repo_campaign *rc,
 			 unsigned flags, struct diags *d)
 {
 	char cache_path[4096] = "", cache_key[192] = "";
-	struct audience_opts o = { rc->c, NULL, 0 };
+	struct audience_opts o = { rc->c, NULL, 0, NULL, NULL };
 	struct buf data = BUF_INIT(AUDIENCE_MAX);
 	const char *mapped;
 	size_t mapped_len;
@@ -78,15 +92,26 @@ found:
 		f.path = rc->audience_path;
 		snprintf(f.id, sizeof(f.id), "%s", rc->audience_oid);
 		if (!s->map(s, &f, &mapped, &mapped_len, &token)) {
+			struct lent *l = NULL;
 			if (flags & REPO_PLACES)
 				o.rules = r->rules;
 			o.keep_vars = !!(flags & REPO_VARS);
+			/* the rows' values are read from the mapping later: the
+			 * audience keeps it instead of a copy */
+			if (o.keep_vars && mapped_len <= AUDIENCE_MAX &&
+			    (l = malloc(sizeof(*l)))) {
+				l->s = s;
+				l->token = token;
+				o.text_release = lent_release;
+				o.text_token = l;
+			}
 			err = mapped_len > AUDIENCE_MAX
 				? (diags_add(d, DIAG_ERROR, rc->audience_path, 0, NULL,
 					     "larger than %u bytes", AUDIENCE_MAX), GD_EINVALID)
 				: audience_read(&rc->aud, rc->audience_path, mapped,
 						mapped_len, &o, d);
-			s->unmap(s, token);
+			if (!l)
+				s->unmap(s, token);
 			goto done;
 		}
 	}

@@ -46,6 +46,8 @@ struct repo {
  * Loads from s. only (NULL for all) limits it to one campaign id, which
  * must exist (GD_ENOTFOUND otherwise). Returns 0 even when some campaign
  * is broken (see d); GD_EINVALID only when gitdial.json itself is.
+ * With REPO_VARS an audience may keep a file of s mapped: free the repo
+ * before s.
  */
 int repo_load(struct repo **out, struct src *s, const char *only,
 	      unsigned flags, struct diags *d);

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int init;
 	struct diags d = { 0 };
 	struct audience *a = NULL;
-	struct audience_opts o = { NULL, NULL, 0 };
+	struct audience_opts o = { NULL, NULL, 0, NULL, NULL };
 	struct buf b = BUF_INIT(1 << 20);
 	unsigned flags;
 	size_t i;

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int init;
 	struct diags d = { 0 };
 	struct audience *a = NULL;
-	struct audience_opts o = { NULL, NULL, 0 };
+	struct audience_opts o = { NULL, NULL, 0, NULL, NULL };
 	const char *name;
 	size_t i;
 	int c;

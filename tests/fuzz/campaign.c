@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	(void)campaign_caller_id(c, cfg);
 	{
-		struct audience_opts o = { c, NULL, 1 };
+		struct audience_opts o = { c, NULL, 1, NULL, NULL };
 		if (audience_read(&a, "campaigns/fuzz/audience.csv", audience_csv,
 				  sizeof(audience_csv) - 1, &o, &d) == 0) {
 			size_t k;

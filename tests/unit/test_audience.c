@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audience.h"
+#include "cache.h"
 #include "campaign.h"
 #include "diag.h"
 #include "err.h"
@@ -199,7 +201,7 @@ static int pack(struct blob *out, const char *kind, const char *member,
 
 static void test_basic(void)
 {
-	struct audience_opts o = { NULL, NULL, 1 };
+	struct audience_opts o = { NULL, NULL, 1, NULL, NULL };
 	char ph[PHONE_MAX];
 
 	rds("phone,name\n+12125550100,Ann\n+1 (212) 555-0101,Bob\n", &o);
@@ -233,7 +235,7 @@ static void test_basic(void)
 
 static void test_bom_crlf(void)
 {
-	struct audience_opts o = { NULL, NULL, 1 };
+	struct audience_opts o = { NULL, NULL, 1, NULL, NULL };
 
 	rds("\xef\xbb\xbfphone,name\n+12125550100,Ann\n", &o);
 	CHECK(RC == 0 && A->col_phone == 0 && !strcmp(A->columns[0], "phone") &&
@@ -279,7 +281,7 @@ static void check_quoted(const char *what)
 
 static void test_quoted(void)
 {
-	struct audience_opts o = { NULL, NULL, 1 };
+	struct audience_opts o = { NULL, NULL, 1, NULL, NULL };
 	char crlf[sizeof(quoted_lf) * 2];
 	size_t i, n = 0;
 
@@ -456,7 +458,7 @@ static void test_placeholders(void)
 		"\"Hi {{Customer_Name}}, you owe {{amount}}.\"}}";
 	struct campaign *c = NULL;
 	struct diags cd = { 0 };
-	struct audience_opts o = { NULL, NULL, 1 };
+	struct audience_opts o = { NULL, NULL, 1, NULL, NULL };
 
 	if (campaign_load(&c, "x", "campaign.json", cj, strlen(cj), NULL, &cd)) {
 		dump(&cd);
@@ -487,6 +489,33 @@ static void test_placeholders(void)
 	CHECK(!strcmp(var(0, "amount"), "$5"),
 	      "the column after a padded value reads \"$5\" (got \"%s\")",
 	      var(0, "amount"));
+	/* values are read from the text again: a column the row checks
+	 * read loses its trailing blanks (as they saw it), any other keeps
+	 * them, and leading blanks stay (libcsv itself trims unquoted
+	 * values) */
+	rds("phone,customer_name,amount,note\n"
+	    "+12125550100,\" Ann  \",$5 ,\" x \"\n", &o);
+	CHECK(RC == 0 && !strcmp(var(0, "customer_name"), " Ann") &&
+	      !strcmp(var(0, "amount"), "$5") && !strcmp(var(0, "note"), " x "),
+	      "trailing blanks cut in placeholder columns only (got \"%s\" "
+	      "\"%s\" \"%s\")", var(0, "customer_name"), var(0, "amount"),
+	      var(0, "note"));
+	{
+		/* the same through the cache file, values and all */
+		char path[] = "/tmp/gitdial-test-aud-XXXXXX";
+		struct audience *back = NULL;
+		int fd = mkstemp(path);
+		if (fd >= 0)
+			close(fd);
+		CHECK(fd >= 0 && !audience_save(A, path, "k") &&
+		      (cache_wait(), !audience_load(&back, path, "k", NULL)) &&
+		      back->n == 1 &&
+		      !strcmp(audience_var(back, &back->r[0], 1), " Ann") &&
+		      !strcmp(audience_var(back, &back->r[0], 3), " x "),
+		      "a saved audience reads the same values back");
+		audience_free(back);
+		unlink(path);
+	}
 
 	/* require_consent */
 	{
@@ -495,7 +524,7 @@ static void test_placeholders(void)
 			"{\"csv\": \"a.csv\"}, \"require_consent\": true}";
 		struct campaign *c2 = NULL;
 		if (!campaign_load(&c2, "x", "campaign.json", cc, strlen(cc), NULL, &cd)) {
-			struct audience_opts o2 = { c2, NULL, 0 };
+			struct audience_opts o2 = { c2, NULL, 0, NULL, NULL };
 			rds("phone,consent\n+12125550100,yes\n+12125550101,\n", &o2);
 			CHECK(RC == 0 && !strcmp(kept_lines(), "2") &&
 			      A->n_no_consent == 1 &&
@@ -516,7 +545,7 @@ static void test_placeholders(void)
 
 static void test_timezone_language(const struct rules *rules)
 {
-	struct audience_opts o = { NULL, NULL, 0 };
+	struct audience_opts o = { NULL, NULL, 0, NULL, NULL };
 
 	rds("phone,timezone,language\n+12125550100,America/New_York,en\n"
 	    "+12125550101,Mars/Base,ar\n+12125550102,../../etc/passwd,ar\n"
@@ -577,13 +606,52 @@ static void test_file_names(void)
 	      !audience_file_supported(""), "unsupported names");
 }
 
+static int released;
+
+static void count_release(void *token)
+{
+	released += token == &released;
+}
+
+static void test_lent_text(void)
+{
+	static const char csv[] = "phone,name\n+12125550100,\"Ann, A.\"\n"
+				  "bad,x\n+12125550101,Bob\n";
+	struct audience_opts o = { NULL, NULL, 1, count_release, &released };
+	char *copy = strdup(csv);
+
+	/* lent: no copy, the values come from the caller's bytes, and the
+	 * release comes once, with the audience */
+	released = 0;
+	rds(copy, &o);
+	CHECK(RC == 0 && A->n == 2 && A->text == copy && released == 0,
+	      "a lent text is referred to, not copied");
+	CHECK(!strcmp(var(0, "name"), "Ann, A.") && !strcmp(var(1, "name"), "Bob") &&
+	      !strcmp(var(0, "name"), "Ann, A."), "values from the lent text");
+	audience_free(A);
+	A = NULL;
+	CHECK(released == 1, "released once with the audience (%d)", released);
+	/* an unusable file releases it too */
+	rds("name\nAnn\n", &o);
+	audience_free(A);
+	A = NULL;
+	CHECK(released == 2, "released once when the file is unusable (%d)", released);
+	/* not lent: a copy, so the caller's bytes may go */
+	o.text_release = NULL;
+	rds(copy, &o);
+	memset(copy, 'x', strlen(copy));
+	CHECK(RC == 0 && A->text != copy && !strcmp(var(1, "name"), "Bob"),
+	      "without text_release the text is copied");
+	free(copy);
+}
+
 static void test_compressed(void)
 {
 	static const char *const kinds[] = { "gz", "xz", "zst", "zip" };
 	static const char *const names[] = {
 		"a.csv.gz", "a.csv.xz", "a.csv.zst", "a.zip"
 	};
-	struct audience_opts o = { NULL, NULL, 1 };
+	struct audience_opts o = { NULL, NULL, 1, NULL, NULL };
 	struct blob b;
 	size_t k;
 
@@ -770,6 +838,7 @@ int main(void)
 	test_timezone_language(rules);
 	test_warnings_are_utf8();
 	test_file_names();
+	test_lent_text();
 	test_compressed();
 	test_chunks();
 	test_corrupt_gzip();

@@ -76,7 +76,7 @@ static const char campaign_json[] =
 static int setup(void)
 {
 	struct diags d = { 0 };
-	struct audience_opts o = { NULL, NULL, 1 };
+	struct audience_opts o = { NULL, NULL, 1, NULL, NULL };
 	char csv[2048];
 	size_t n;
 	int i, rc;
