@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -107,7 +108,8 @@ struct replay {
 	struct parsed *slot; /* by file index */
 	size_t next, applied;
 	size_t held, budget; /* bytes parsed and not yet applied; their cap */
-	int stop;
+	struct timespec full_at; /* when held first reached the budget */
+	int stop, full;
 };
 
 struct worker {
@@ -242,9 +244,13 @@ static int replay_take(struct replay *R, struct src *s)
 {
 	size_t i;
 
-	if (R->stop || R->next >= R->files->n ||
-	    (R->next >= R->applied + REPLAY_AHEAD && R->held >= R->budget))
+	if (R->stop || R->next >= R->files->n)
 		return 0;
+	if (R->next >= R->applied + REPLAY_AHEAD && R->held >= R->budget) {
+		if (!R->full++)
+			clock_gettime(CLOCK_MONOTONIC, &R->full_at);
+		return 0;
+	}
 	i = R->next++;
 	pthread_mutex_unlock(&R->mu);
 	parse_file(s, &R->files->v[i], &R->slot[i]);
@@ -450,8 +456,19 @@ int ledger_ahead_replay(struct ledger_ahead *a, struct cstate *st,
 	if (!a->R.slot || !files_same(&a->files, files))
 		return ledger_replay_files(st, a->s, files);
 	pthread_mutex_lock(&a->R.mu);
-	trace_note("log parsed ahead: %zu of %zu files (%zu MB) when the "
-		   "replay began", a->R.next, a->files.n, a->R.held >> 20);
+	if (a->R.full) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		trace_note("log parsed ahead: %zu of %zu files (%zu MB) when the "
+			   "replay began, %.0f ms after the threads filled %u MB",
+			   a->R.next, a->files.n, a->R.held >> 20,
+			   (double)(now.tv_sec - a->R.full_at.tv_sec) * 1e3 +
+			   (double)(now.tv_nsec - a->R.full_at.tv_nsec) / 1e6,
+			   LEDGER_AHEAD_BYTES >> 20);
+	} else {
+		trace_note("log parsed ahead: %zu of %zu files (%zu MB) when the "
+			   "replay began", a->R.next, a->files.n, a->R.held >> 20);
+	}
 	pthread_mutex_unlock(&a->R.mu);
 	rc = replay_apply(&a->R, st, a->s);
 	replay_stop(&a->R, a->w, a->nw);

@@ -36,7 +36,7 @@ int ledger_replay_files(struct cstate *st, struct src *s,
  * called from the thread that owns s. While an ahead runs, cJSON's hooks
  * are set (plain malloc and free for this thread).
  */
-#define LEDGER_AHEAD_BYTES (48u << 20)
+#define LEDGER_AHEAD_BYTES (80u << 20)
 struct ledger_ahead;
 int ledger_ahead_start(struct ledger_ahead **out, struct src *s, const char *id);
 int ledger_ahead_replay(struct ledger_ahead *a, struct cstate *st,
