@@ -11,6 +11,7 @@
 
 #include "audience.h"
 #include "buf.h"
+#include "cache.h"
 #include "err.h"
 #include "tz.h"
 #include "util.h"
@@ -986,6 +987,8 @@ void audience_free(struct audience *a)
 
 	if (!a)
 		return;
+	if (a->saving)
+		cache_wait(); /* the cache file's write reads the arrays */
 	for (i = 0; i < a->n_columns; i++)
 		free(a->columns[i]);
 	if (a->map) {

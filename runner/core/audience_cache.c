@@ -37,7 +37,7 @@ struct place_disk {
 	int32_t n_rix, pad2;
 };
 
-int audience_save(const struct audience *a, const char *path, const char *key)
+int audience_save(struct audience *a, const char *path, const char *key)
 {
 	struct buf b = BUF_INIT((size_t)1 << 20), pl = BUF_INIT((size_t)1 << 30);
 	struct aud_head h;
@@ -93,7 +93,16 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 		static const char zeros[AUD_ALIGN];
 		size_t r_len = a->n * sizeof(*a->r), v_len = a->text_len;
 		struct iovec v[9];
-		v[0].iov_base = b.ptr;
+		/* the small parts are the write's own; the arrays are lent */
+		char *own = malloc(b.len + pl.len + 1);
+		if (!own) {
+			rc = gd_error_set("out of memory");
+			goto cleanup;
+		}
+		memcpy(own, b.ptr, b.len);
+		if (pl.len)
+			memcpy(own + b.len, pl.ptr, pl.len);
+		v[0].iov_base = own;
 		v[0].iov_len = b.len;
 		v[1].iov_base = a->r;
 		v[1].iov_len = r_len;
@@ -104,7 +113,7 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 		v[3].iov_len = (AUD_ALIGN - (b.len + r_len + v_len) % AUD_ALIGN) % AUD_ALIGN;
 		v[4].iov_base = a->problems;
 		v[4].iov_len = a->n_problems * sizeof(*a->problems);
-		v[5].iov_base = pl.ptr;
+		v[5].iov_base = own + b.len;
 		v[5].iov_len = pl.len;
 		/* then the phone index, aligned */
 		v[6].iov_base = (void *)zeros;
@@ -114,8 +123,12 @@ int audience_save(const struct audience *a, const char *path, const char *key)
 		v[7].iov_len = a->idx_cap * sizeof(*a->idx_key);
 		v[8].iov_base = a->idx_pos;
 		v[8].iov_len = a->idx_cap * sizeof(*a->idx_pos);
-		rc = cache_file_write(path, v, 9);
+		/* written on a thread while the tick goes on: audience_free
+		 * waits for it */
+		a->saving = 1;
+		rc = cache_file_write_lent(path, v, 9, own);
 	}
+cleanup:
 	buf_release(&b);
 	buf_release(&pl);
 	return rc;

@@ -38,6 +38,10 @@ struct pending {
 	pthread_t tid;
 	int fd;
 	char tmp[4096], path[4096];
+	/* a lent write: the data is written on the thread too */
+	struct iovec v[16];
+	int n;
+	void *own;
 };
 
 static struct pending *pending[PENDING_MAX];
@@ -47,22 +51,22 @@ static void *commit_thread(void *arg)
 {
 	struct pending *p = arg;
 
-	file_write_commit(p->fd, p->tmp, p->path); /* a cache may fail */
+	/* a cache may fail: nothing is reported */
+	if (p->n && file_write_temp(p->path, p->v, p->n, p->tmp, sizeof(p->tmp),
+				    &p->fd) == 0)
+		p->n = 0;
+	if (!p->n)
+		file_write_commit(p->fd, p->tmp, p->path);
+	free(p->own);
+	p->own = NULL;
 	return NULL;
 }
 
-int cache_file_write(const char *path, const struct iovec *v, int n)
+/* Joins the writes of path (all, when the list is full) and frees them. */
+static void pending_drain(const char *path)
 {
-	char dir[4096], *slash;
-	struct pending *p;
-	int i, rc;
+	int i;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/'))) {
-		*slash = '\0';
-		dir_create(dir);
-	}
-	/* an older write of the same file lands first; a full list drains */
 	for (i = 0; i < npending;) {
 		if (npending < PENDING_MAX && strcmp(pending[i]->path, path)) {
 			i++;
@@ -72,6 +76,52 @@ int cache_file_write(const char *path, const struct iovec *v, int n)
 		free(pending[i]);
 		pending[i] = pending[--npending];
 	}
+}
+
+static void dir_of(const char *path)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/'))) {
+		*slash = '\0';
+		dir_create(dir);
+	}
+}
+
+int cache_file_write_lent(const char *path, const struct iovec *v, int n,
+			  void *own)
+{
+	struct pending *p;
+
+	dir_of(path);
+	pending_drain(path); /* an older write of the same file lands first */
+	if (n < 0 || n > (int)(sizeof(p->v) / sizeof(p->v[0])) ||
+	    !(p = calloc(1, sizeof(*p)))) {
+		free(own);
+		return gd_error_set("cannot write '%s'", path);
+	}
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	memcpy(p->v, v, (size_t)n * sizeof(*v));
+	p->n = n;
+	p->own = own;
+	p->fd = -1;
+	if (pthread_create(&p->tid, NULL, commit_thread, p)) {
+		commit_thread(p); /* here, then */
+		free(p);
+		return 0;
+	}
+	pending[npending++] = p;
+	return 0;
+}
+
+int cache_file_write(const char *path, const struct iovec *v, int n)
+{
+	struct pending *p;
+	int rc;
+
+	dir_of(path);
+	pending_drain(path); /* an older write of the same file lands first */
 	if (!(p = calloc(1, sizeof(*p))))
 		return gd_error_set("out of memory");
 	snprintf(p->path, sizeof(p->path), "%s", path);
