@@ -151,8 +151,9 @@ static void parse_lines(const char *data, size_t len, struct parsed *p)
 	const char *q, *end = data + len;
 	size_t lines = 0;
 
-	for (q = data; q < end; lines++) {
+	for (q = data; q < end;) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		lines += nl != q; /* empty lines are skipped */
 		q = nl ? nl + 1 : end;
 	}
 	if (lines && !(p->v = malloc(lines * sizeof(*p->v)))) {
