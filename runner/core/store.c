@@ -489,9 +489,14 @@ static void *ga_malloc(size_t n, const char *file, int line)
 
 static void *ga_calloc(size_t nelem, size_t elsize, const char *file, int line)
 {
+	void *p = calloc(nelem ? nelem : 1, elsize ? elsize : 1);
+
 	(void)file;
 	(void)line;
-	return calloc(nelem ? nelem : 1, elsize ? elsize : 1);
+	/* a packed object is inflated into calloc'd memory */
+	if (p && elsize && nelem >= GIT_BIG_ALLOC / elsize)
+		mem_hint_huge(p, nelem * elsize);
+	return p;
 }
 
 static char *ga_strdup(const char *str, const char *file, int line)
