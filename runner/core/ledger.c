@@ -1,9 +1,11 @@
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,6 +94,7 @@ static void arena_close(void)
 #define REPLAY_AHEAD 8
 #define REPLAY_PAR_MIN 4   /* fewer files are replayed on this thread */
 #define REPLAY_WORKERS_MAX 3
+#define REPLAY_SLAB_MORE ((size_t)16 << 20)
 
 struct parsed {
 	struct ev *v;
@@ -99,6 +102,25 @@ struct parsed {
 	struct ev_pool pool;
 	char *err; /* why the file could not be read (malloc'd), or NULL */
 	int failed, ready;
+	int block; /* v and the pool's strings are one block (slab or malloc) */
+};
+
+/*
+ * Where parsed files wait to be applied: 2 MB chunks of one mapping with
+ * huge pages, filled in turn, each back in use once all its blocks are
+ * freed. Parsed files held by malloc cost a page fault per 4 KB, and
+ * left holes between the blobs libgit2 inflates and frees meanwhile, so
+ * those kept taking fresh pages too. A block that does not fit gets
+ * malloc. Used with the replay's lock held.
+ */
+#define SLAB_CHUNK ((size_t)2 << 20)
+
+struct slab {
+	char *map, *base; /* the mapping, and its first aligned chunk */
+	size_t map_len, nchunks;
+	uint32_t *live;   /* blocks in each chunk */
+	uint32_t *spare;  /* chunks with no block, not the current one */
+	size_t nspare, cur, off; /* cur == nchunks: no current chunk */
 };
 
 struct replay {
@@ -106,6 +128,8 @@ struct replay {
 	pthread_cond_t cv;
 	const struct src_files *files;
 	struct parsed *slot; /* by file index */
+	struct slab slab;
+	struct parsed scratch; /* this thread's, to parse into */
 	size_t next, applied;
 	size_t held, budget; /* bytes parsed and not yet applied; their cap */
 	struct timespec full_at; /* when held first reached the budget */
@@ -115,6 +139,7 @@ struct replay {
 struct worker {
 	struct replay *R;
 	struct src src; /* the worker's own twin */
+	struct parsed scratch;
 	pthread_t tid;
 	int started;
 };
@@ -127,40 +152,154 @@ struct ledger_ahead {
 	struct src_files files;
 };
 
-static void parsed_release(struct parsed *p)
+static void slab_init(struct slab *sl, size_t bytes)
 {
-	free(p->v);
-	ev_pool_release(&p->pool);
+	size_t i;
+
+	memset(sl, 0, sizeof(*sl));
+	sl->nchunks = bytes / SLAB_CHUNK;
+	sl->map_len = (sl->nchunks + 1) * SLAB_CHUNK;
+	sl->live = calloc(sl->nchunks + 1, sizeof(*sl->live));
+	sl->spare = calloc(sl->nchunks + 1, sizeof(*sl->spare));
+	sl->map = mmap(NULL, sl->map_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!sl->nchunks || !sl->live || !sl->spare || sl->map == MAP_FAILED) {
+		if (sl->map != MAP_FAILED && sl->map)
+			munmap(sl->map, sl->map_len);
+		free(sl->live);
+		free(sl->spare);
+		memset(sl, 0, sizeof(*sl));
+		return; /* no slab: blocks get malloc */
+	}
+	sl->base = (char *)(((uintptr_t)sl->map + SLAB_CHUNK - 1) & ~(SLAB_CHUNK - 1));
+	mem_hint_huge(sl->base, sl->nchunks * SLAB_CHUNK);
+	for (i = 0; i < sl->nchunks; i++)
+		sl->spare[sl->nspare++] = (uint32_t)(sl->nchunks - 1 - i);
+	sl->cur = sl->nchunks;
+}
+
+static void slab_release(struct slab *sl)
+{
+	if (sl->map)
+		munmap(sl->map, sl->map_len);
+	free(sl->live);
+	free(sl->spare);
+	memset(sl, 0, sizeof(*sl));
+}
+
+/* n bytes (16-aligned) from the slab, or NULL when it has no room. */
+static void *slab_alloc(struct slab *sl, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if (!sl->base || n > SLAB_CHUNK)
+		return NULL;
+	if (sl->cur == sl->nchunks || sl->off + n > SLAB_CHUNK) {
+		if (sl->cur < sl->nchunks && !sl->live[sl->cur])
+			sl->spare[sl->nspare++] = (uint32_t)sl->cur;
+		if (!sl->nspare) {
+			sl->cur = sl->nchunks;
+			return NULL;
+		}
+		sl->cur = sl->spare[--sl->nspare];
+		sl->off = 0;
+	}
+	sl->live[sl->cur]++;
+	sl->off += n;
+	return sl->base + sl->cur * SLAB_CHUNK + sl->off - n;
+}
+
+/* Gives p back when the slab holds it; 0 when it does not. */
+static int slab_free(struct slab *sl, void *p)
+{
+	size_t c;
+
+	if (!sl->base || (char *)p < sl->base ||
+	    (char *)p >= sl->base + sl->nchunks * SLAB_CHUNK)
+		return 0;
+	c = (size_t)((char *)p - sl->base) / SLAB_CHUNK;
+	if (!--sl->live[c] && c != sl->cur)
+		sl->spare[sl->nspare++] = (uint32_t)c;
+	return 1;
+}
+
+/* Frees what p holds (its block back to sl, when sl has it). */
+static void parsed_release(struct parsed *p, struct slab *sl)
+{
+	if (p->block) {
+		if (!sl || !slab_free(sl, p->v))
+			free(p->v);
+	} else {
+		free(p->v);
+		ev_pool_release(&p->pool);
+	}
 	free(p->err);
 	memset(p, 0, sizeof(*p));
 }
 
 static size_t parsed_size(const struct parsed *p)
 {
-	return p->alloc * sizeof(*p->v) + p->pool.cap;
+	return p->block ? p->n * sizeof(*p->v) + p->pool.len
+			: p->alloc * sizeof(*p->v) + p->pool.cap;
 }
 
 /*
- * Parses every line of data (len bytes) into p, on this thread's arena.
- * The lines are counted first and the strings' pool trimmed after, so
- * what a parsed file holds is what it needs (a replay begun ahead keeps
- * tens of megabytes of them).
+ * With R->mu held: moves what scratch parsed into slot, as one block of
+ * the slab (malloc when it has no room); scratch keeps its memory.
+ */
+static void parsed_keep(struct replay *R, struct parsed *slot, struct parsed *scratch)
+{
+	size_t ev_len = scratch->n * sizeof(*scratch->v), len = ev_len + scratch->pool.len;
+	char *b;
+
+	memset(slot, 0, sizeof(*slot));
+	if (scratch->failed) {
+		slot->failed = 1;
+		slot->err = scratch->err;
+		scratch->err = NULL;
+		scratch->failed = 0;
+		return;
+	}
+	if (!(b = slab_alloc(&R->slab, len)) && !(b = malloc(len + 1))) {
+		slot->failed = 1;
+		return;
+	}
+	if (ev_len)
+		memcpy(b, scratch->v, ev_len);
+	if (scratch->pool.len)
+		memcpy(b + ev_len, scratch->pool.p, scratch->pool.len);
+	slot->v = (struct ev *)(void *)b;
+	slot->n = slot->alloc = scratch->n;
+	slot->pool.p = b + ev_len;
+	slot->pool.len = slot->pool.cap = scratch->pool.len;
+	slot->block = 1;
+}
+
+/*
+ * Parses every line of data (len bytes) into p, on this thread's arena,
+ * in place of what p held (its memory is reused: a replay parses every
+ * file into the same scratch, then keeps a copy of the exact size).
  */
 static void parse_lines(const char *data, size_t len, struct parsed *p)
 {
 	const char *q, *end = data + len;
 	size_t lines = 0;
 
+	p->n = 0;
+	p->pool.len = 0;
 	for (q = data; q < end;) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
 		lines += nl != q; /* empty lines are skipped */
 		q = nl ? nl + 1 : end;
 	}
-	if (lines && !(p->v = malloc(lines * sizeof(*p->v)))) {
-		p->failed = 1;
-		return;
+	if (lines > p->alloc) {
+		struct ev *v = realloc(p->v, lines * sizeof(*v));
+		if (!v) {
+			p->failed = 1;
+			return;
+		}
+		p->v = v;
+		p->alloc = lines;
 	}
-	p->alloc = lines;
 	arena_on();
 	for (q = data; q < end && p->n < p->alloc;) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
@@ -171,7 +310,6 @@ static void parse_lines(const char *data, size_t len, struct parsed *p)
 		q += n + 1;
 	}
 	arena_off();
-	ev_pool_trim(&p->pool);
 }
 
 /* Parses every line of file f (read through s) into p. */
@@ -233,7 +371,7 @@ int ledger_apply(struct cstate *st, const char *data, size_t len)
 	parse_lines(data, len, &p);
 	parsing_end();
 	rc = apply_parsed(st, &p);
-	parsed_release(&p);
+	parsed_release(&p, NULL);
 	return rc;
 }
 
@@ -241,7 +379,7 @@ int ledger_apply(struct cstate *st, const char *data, size_t len)
  * With R->mu held: claims the next file due and parses it (unlocked
  * meanwhile). Returns 0 when there was none to take.
  */
-static int replay_take(struct replay *R, struct src *s)
+static int replay_take(struct replay *R, struct src *s, struct parsed *scratch)
 {
 	size_t i;
 
@@ -254,8 +392,9 @@ static int replay_take(struct replay *R, struct src *s)
 	}
 	i = R->next++;
 	pthread_mutex_unlock(&R->mu);
-	parse_file(s, &R->files->v[i], &R->slot[i]);
+	parse_file(s, &R->files->v[i], scratch);
 	pthread_mutex_lock(&R->mu);
+	parsed_keep(R, &R->slot[i], scratch);
 	R->slot[i].ready = 1;
 	R->held += parsed_size(&R->slot[i]);
 	pthread_cond_broadcast(&R->cv);
@@ -269,9 +408,10 @@ static void *replay_worker(void *arg)
 
 	pthread_mutex_lock(&R->mu);
 	while (!R->stop && R->next < R->files->n)
-		if (!replay_take(R, &w->src))
+		if (!replay_take(R, &w->src, &w->scratch))
 			pthread_cond_wait(&R->cv, &R->mu);
 	pthread_mutex_unlock(&R->mu);
+	parsed_release(&w->scratch, NULL);
 	arena_close();
 	return NULL;
 }
@@ -324,6 +464,8 @@ static int replay_start(struct replay *R, const struct src_files *files,
 	R->budget = budget;
 	if (!(R->slot = calloc(files->n + 1, sizeof(*R->slot))))
 		return gd_error_set("out of memory");
+	/* the budget, and room for the files being parsed past it */
+	slab_init(&R->slab, budget + REPLAY_SLAB_MORE);
 	pthread_mutex_init(&R->mu, NULL);
 	pthread_cond_init(&R->cv, NULL);
 	parsing_begin(); /* before any worker parses */
@@ -344,16 +486,16 @@ static int replay_apply(struct replay *R, struct cstate *st, struct src *s)
 		struct parsed *p = &R->slot[i];
 		pthread_mutex_lock(&R->mu);
 		while (!p->ready)
-			if (!replay_take(R, s))
+			if (!replay_take(R, s, &R->scratch))
 				pthread_cond_wait(&R->cv, &R->mu);
 		pthread_mutex_unlock(&R->mu);
 		rc = apply_parsed(st, p);
 		pthread_mutex_lock(&R->mu);
 		R->held -= parsed_size(p);
 		R->applied = i + 1;
+		parsed_release(p, &R->slab);
 		pthread_cond_broadcast(&R->cv);
 		pthread_mutex_unlock(&R->mu);
-		parsed_release(p);
 	}
 	return rc;
 }
@@ -373,8 +515,10 @@ static void replay_stop(struct replay *R, struct worker *w, int nw)
 			pthread_join(w[j].tid, NULL);
 	parsing_end(); /* every parser has stopped */
 	for (i = 0; i < R->files->n; i++)
-		parsed_release(&R->slot[i]);
+		parsed_release(&R->slot[i], &R->slab);
 	free(R->slot);
+	parsed_release(&R->scratch, NULL);
+	slab_release(&R->slab);
 	pthread_cond_destroy(&R->cv);
 	pthread_mutex_destroy(&R->mu);
 	for (j = 0; j < nw; j++)
@@ -407,7 +551,7 @@ int ledger_replay_files(struct cstate *st, struct src *s,
 		parse_file(s, &files->v[i], &p);
 		parsing_end();
 		rc = apply_parsed(st, &p);
-		parsed_release(&p);
+		parsed_release(&p, NULL);
 	}
 	return rc;
 }

@@ -447,16 +447,6 @@ void ev_pool_release(struct ev_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void ev_pool_trim(struct ev_pool *p)
-{
-	char *q;
-
-	if (p->len && p->len < p->cap && (q = realloc(p->p, p->len))) {
-		p->p = q;
-		p->cap = p->len;
-	}
-}
-
 void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t len)
 {
 	cJSON *o = cJSON_ParseWithLength(line, len);

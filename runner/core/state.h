@@ -148,8 +148,6 @@ struct ev_pool {
 	size_t len, cap;
 };
 void ev_pool_release(struct ev_pool *p);
-/* Gives back what the pool has room for beyond its strings. */
-void ev_pool_trim(struct ev_pool *p);
 
 /*
  * One log line parsed: all a state needs from it, with its strings in a
