@@ -206,7 +206,7 @@ static void analysis_add(struct cstate *s, uint64_t h)
 		h = 1;
 	if ((s->n_analysis + 1) * 2 > s->analysis_alloc) {
 		size_t cap = s->analysis_alloc ? s->analysis_alloc * 2 : 1024, j;
-		uint64_t *n = calloc(cap, sizeof(*n));
+		uint64_t *n = table_calloc(cap, sizeof(*n));
 		if (!n)
 			return;
 		for (j = 0; j < s->analysis_alloc; j++) {
@@ -538,7 +538,9 @@ static void apply_bits(struct cstate *s, const struct ev *e,
 
 	if (e->kind == EV_DISPATCHED) {
 		if (s->ndl == s->dl_alloc) {
-			size_t na = s->dl_alloc ? s->dl_alloc * 2 : 64;
+			/* first room for a claim per recipient: growing by
+			 * doubling copied megabytes into fresh pages */
+			size_t na = s->dl_alloc ? s->dl_alloc * 2 : s->n > 64 ? s->n : 64;
 			struct dlog *v = s->dl_mapped ? malloc(na * sizeof(*v))
 				: realloc(s->dl, na * sizeof(*v));
 			if (v && s->dl_mapped) {
