@@ -378,6 +378,133 @@ static int tree_files(struct src *s, const char *dir, const char *suffix,
 	return rc;
 }
 
+/* Whether tree_walk lists entry e at path. */
+static int tree_listed(const git_tree_entry *e, const char *path,
+		       const char *suffix)
+{
+	return git_tree_entry_type(e) == GIT_OBJECT_BLOB && ends_with(path, suffix);
+}
+
+/* Lists what tree_walk would from entry e at path, depth levels down. */
+static int tree_walk_entry(struct tree_src *t, const git_tree_entry *e,
+			   const char *path, const char *suffix,
+			   struct src_files *out, int depth)
+{
+	git_tree *sub = NULL;
+	char hex[41];
+	int rc;
+
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		if (git_tree_lookup(&sub, t->repo, git_tree_entry_id(e)))
+			return git_fail(path);
+		rc = tree_walk(t, sub, path, suffix, out, depth);
+		git_tree_free(sub);
+		return rc;
+	}
+	if (!tree_listed(e, path, suffix))
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+	return files_push(out, path, hex);
+}
+
+/*
+ * The merge walk behind tree_files_since: old and new are two versions
+ * of directory dir, each with its entries in git's order (which is the
+ * lexical order of the full paths), so one pass pairs them up by name.
+ * The same id on both sides: nothing below differs. What is only in new
+ * is listed whole. A listed file only in old or changed, or a directory
+ * only in old, sets *stale (even a directory that held no listed file:
+ * rare, and a full listing is only slower, never wrong).
+ */
+static int tree_diff_walk(struct tree_src *t, const git_tree *old,
+			  const git_tree *new, const char *dir,
+			  const char *suffix, struct src_files *out,
+			  int *stale, int depth)
+{
+	size_t i = 0, j = 0, no = git_tree_entrycount(old),
+	       nn = git_tree_entrycount(new);
+	int rc = 0;
+
+	if (depth > 16)
+		return 0;
+	while (!rc && !*stale && (i < no || j < nn)) {
+		const git_tree_entry *a = i < no ? git_tree_entry_byindex(old, i) : NULL;
+		const git_tree_entry *b = j < nn ? git_tree_entry_byindex(new, j) : NULL;
+		int c = !a ? 1 : !b ? -1 : git_tree_entry_cmp(a, b);
+		git_tree *sa = NULL, *sb = NULL;
+		char path[2048];
+
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 git_tree_entry_name(c <= 0 ? a : b));
+		if (c < 0) { /* gone */
+			i++;
+			if (git_tree_entry_type(a) == GIT_OBJECT_TREE ||
+			    tree_listed(a, path, suffix))
+				*stale = 1;
+			continue;
+		}
+		j++;
+		if (c > 0) { /* new */
+			rc = tree_walk_entry(t, b, path, suffix, out, depth + 1);
+			continue;
+		}
+		i++;
+		if (git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)))
+			continue;
+		if (git_tree_entry_type(a) != GIT_OBJECT_TREE) {
+			if (tree_listed(a, path, suffix) || tree_listed(b, path, suffix))
+				*stale = 1; /* a listed file changed */
+			continue;
+		}
+		/* the same name, so both directories (git's order tells) */
+		if (git_tree_lookup(&sa, t->repo, git_tree_entry_id(a)) ||
+		    git_tree_lookup(&sb, t->repo, git_tree_entry_id(b))) {
+			git_tree_free(sa);
+			return git_fail(path);
+		}
+		rc = tree_diff_walk(t, sa, sb, path, suffix, out, stale, depth + 1);
+		git_tree_free(sa);
+		git_tree_free(sb);
+	}
+	return rc;
+}
+
+static int tree_files_since(struct src *s, const char *dir, const char *suffix,
+			    const char *since, struct src_files *out, int *stale)
+{
+	struct tree_src *t = s->ctx;
+	git_tree_entry *e = NULL;
+	git_tree *old = NULL, *new = NULL;
+	git_oid oid;
+	int rc = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	*stale = 1;
+	if (!path_safe(dir))
+		return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
+	/* since gone (a history rewritten, then collected) or dir gone */
+	if (git_oid_fromstr(&oid, since) || git_tree_lookup(&old, t->repo, &oid) ||
+	    git_tree_entry_bypath(&e, t->tree, dir) ||
+	    git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	    git_tree_lookup(&new, t->repo, git_tree_entry_id(e))) {
+		git_error_clear();
+		goto cleanup;
+	}
+	*stale = 0;
+	if (!git_oid_equal(&oid, git_tree_id(new)))
+		rc = tree_diff_walk(t, old, new, dir, suffix, out, stale, 0);
+	if (rc || *stale)
+		src_files_release(out);
+	else if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_file);
+cleanup:
+	git_tree_entry_free(e);
+	git_tree_free(old);
+	git_tree_free(new);
+	return rc;
+}
+
 static int tree_map(struct src *s, const struct src_file *f, const char **data,
 		    size_t *len, void **token)
 {
@@ -449,6 +576,7 @@ int src_init_tree(struct src *s, struct store *st, const git_oid *commit)
 	s->list = tree_list;
 	s->content_id = tree_content_id;
 	s->files = tree_files;
+	s->files_since = tree_files_since;
 	s->map = tree_map;
 	s->unmap = tree_unmap;
 	s->twin = tree_twin;

@@ -41,7 +41,10 @@ struct src {
 	int (*read)(struct src *s, const char *path, struct buf *out, size_t max);
 	/* Lists a directory; GD_ENOTFOUND when it does not exist. */
 	int (*list)(struct src *s, const char *dir, struct names *out);
-	/* A stable id for a file's content (the blob id), or "" if unknown. */
+	/*
+	 * A stable id for a file's content (the blob id; a directory's is
+	 * its tree id), or "" if unknown or missing.
+	 */
 	void (*content_id)(struct src *s, const char *path, char out[41]);
 	/*
 	 * Every file under dir whose name ends in suffix, recursively, in
@@ -50,6 +53,16 @@ struct src {
 	 */
 	int (*files)(struct src *s, const char *dir, const char *suffix,
 		     struct src_files *out);
+	/*
+	 * Optional (NULL when the source cannot tell): what files would list
+	 * now that it did not list when dir's content_id was since, in
+	 * lexical path order. Directories the same in both are not looked
+	 * into, so the cost is that of the change, not of the directory.
+	 * *stale is set (and out left empty) when a file it listed then is
+	 * gone or changed, or since is unknown here: then only files tells.
+	 */
+	int (*files_since)(struct src *s, const char *dir, const char *suffix,
+			   const char *since, struct src_files *out, int *stale);
 	/*
 	 * The bytes of a file listed by files, without a copy where the
 	 * source allows; release with unmap(token).
