@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <git2/sys/alloc.h>
+#include <git2/sys/repository.h>
 
 #include "err.h"
 #include "store.h"
@@ -16,6 +18,11 @@
 struct store {
 	git_repository *repo;
 	char branch[256];
+	/* the index read ahead on a thread (store_index_prefetch) */
+	pthread_t index_tid;
+	int index_reading;
+	git_index *index_ahead;
+	char index_path[4096];
 };
 
 static int git_fail(const char *what)
@@ -732,10 +739,55 @@ int store_open(struct store **out, const char *path)
 	return 0;
 }
 
+/* A repository-less index of its own: nothing shared with the main thread. */
+static void *index_prefetch_thread(void *arg)
+{
+	struct store *st = arg;
+
+	if (git_index_open(&st->index_ahead, st->index_path))
+		st->index_ahead = NULL; /* read where it is needed, as without */
+	return NULL;
+}
+
+void store_index_prefetch(struct store *st)
+{
+	git_buf path = GIT_BUF_INIT;
+
+	if (st->index_reading || git_repository_is_bare(st->repo) ||
+	    git_repository_item_path(&path, st->repo, GIT_REPOSITORY_ITEM_INDEX)) {
+		git_buf_dispose(&path);
+		return;
+	}
+	snprintf(st->index_path, sizeof(st->index_path), "%s", path.ptr);
+	git_buf_dispose(&path);
+	st->index_reading = !pthread_create(&st->index_tid, NULL,
+					    index_prefetch_thread, st);
+}
+
+/*
+ * Waits for the index read ahead, and makes it the repository's (with
+ * the capabilities its config gives, as git_repository_index would) when
+ * install is set, else drops it. Its later git_index_read(idx, 0) reads
+ * the file again only if someone changed it since.
+ */
+static void index_ahead_take(struct store *st, int install)
+{
+	if (!st->index_reading)
+		return;
+	pthread_join(st->index_tid, NULL);
+	st->index_reading = 0;
+	if (st->index_ahead && install &&
+	    !git_repository_set_index(st->repo, st->index_ahead))
+		git_index_set_caps(st->index_ahead, GIT_INDEX_CAPABILITY_FROM_OWNER);
+	git_index_free(st->index_ahead); /* the repository holds its own */
+	st->index_ahead = NULL;
+}
+
 void store_free(struct store *st)
 {
 	if (!st)
 		return;
+	index_ahead_take(st, 0);
 	git_repository_free(st->repo);
 	free(st);
 }
@@ -1253,6 +1305,7 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
 	co.paths.count = c->n;
 	if (!git_commit_lookup(&pc, st->repo, parent) && !git_commit_tree(&base, pc))
 		co.baseline = base;
+	index_ahead_take(st, 1); /* both ways below read it */
 	if ((rc = checkout_added(st->repo, base, c, &done)) || done)
 		goto cleanup;
 	if (git_commit_lookup(&cm, st->repo, commit) ||
