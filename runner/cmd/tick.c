@@ -1156,6 +1156,8 @@ int cmd_tick(int argc, char **argv)
 		return 1;
 	}
 	r.st = st;
+	if (!o.dry_run)
+		store_index_prefetch(st); /* for the checkout after the commits */
 	if (o.spool)
 		snprintf(r.spool_dir, sizeof(r.spool_dir), "%s", o.spool);
 	else

@@ -12,7 +12,7 @@
 #include "util.h"
 #include "banned.h"
 
-#define CACHE_MAGIC "GDSTATE5"
+#define CACHE_MAGIC "GDSTATE6"
 #define CACHE_ALIGN 64 /* the recipients' array starts aligned: it is used in place */
 #define CACHE_SAVE_FILES 48 /* new log files replayed before the cache is rewritten */
 /* room for claims after the saved ones, so a warm tick appends in place */
@@ -22,7 +22,8 @@ struct head {
 	char magic[8];
 	uint32_t sizeof_state, sizeof_rstate, sizeof_flight;
 	char key[128];
-	uint64_t n, nfiles, skipped_bytes, nfl, analysis_alloc, ndl, dl_cap, ninfl;
+	char log[48]; /* the ledger_id of the log the state is of */
+	uint64_t n, skipped_bytes, nfl, analysis_alloc, ndl, dl_cap, ninfl;
 };
 
 /*
@@ -154,18 +155,16 @@ static size_t pad_to(size_t off)
 	return (off + CACHE_ALIGN - 1) / CACHE_ALIGN * CACHE_ALIGN;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-	return memcmp(a, b, 40);
-}
-
-/* Reads the cache into st; returns the sorted file ids it covers, or NULL. */
-static char *load(struct cstate *st, const char *path, const char *key,
-		  size_t *nfiles)
+/*
+ * Reads the cache into st and the ledger_id of the log it is of into
+ * log; returns 0, or -1 when there is none that fits (st is then as
+ * fresh from state_init).
+ */
+static int load(struct cstate *st, const char *path, const char *key,
+		char log[41])
 {
 	struct head h;
 	const char *p, *data;
-	char *ids = NULL;
 	struct cstate keep = *st;
 	size_t need, len;
 	void *token = NULL;
@@ -184,9 +183,8 @@ static char *load(struct cstate *st, const char *path, const char *key,
 	need = pad_to(sizeof(h) + sizeof(*st)) + h.n * sizeof(struct rstate) +
 	       h.dl_cap * sizeof(struct dlog) + h.skipped_bytes +
 	       h.nfl * sizeof(struct flight) +
-	       h.analysis_alloc * sizeof(uint64_t) + h.ninfl * sizeof(uint32_t) +
-	       h.nfiles * 40;
-	if (len != need)
+	       h.analysis_alloc * sizeof(uint64_t) + h.ninfl * sizeof(uint32_t);
+	if (len != need || !memchr(h.log, '\0', sizeof(h.log)))
 		goto fail;
 	p = data + sizeof(h);
 	memcpy(st, p, sizeof(*st));
@@ -242,31 +240,26 @@ static char *load(struct cstate *st, const char *path, const char *key,
 			goto fail_state;
 		memcpy(st->infl, p, h.ninfl * sizeof(uint32_t));
 		st->ninfl = st->infl_alloc = h.ninfl;
-		p += h.ninfl * sizeof(uint32_t);
 	}
-	if (!(ids = malloc(h.nfiles * 40 + 1)))
-		goto fail_state;
-	memcpy(ids, p, h.nfiles * 40);
-	*nfiles = h.nfiles;
+	snprintf(log, 41, "%s", h.log);
 	file_unmap(token);
-	return ids;
+	return 0;
 fail_state:
 	state_forget(st);
 fail:
 	file_unmap(token);
-	return NULL;
+	return -1;
 }
 
 static int save(struct cstate *st, const char *path, const char *key,
-		const struct src_files *files)
+		const char *log)
 {
 	static const char zeros[64 * 1024];
 	struct iovec v[16];
 	struct head h;
-	char *ids = NULL;
 	const uint32_t *infl;
-	size_t i, room, pad, ninfl;
-	int n = 0, rc;
+	size_t room, pad, ninfl;
+	int n = 0;
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, CACHE_MAGIC, 8);
@@ -274,8 +267,8 @@ static int save(struct cstate *st, const char *path, const char *key,
 	h.sizeof_rstate = sizeof(struct rstate);
 	h.sizeof_flight = sizeof(struct flight);
 	snprintf(h.key, sizeof(h.key), "%s", key);
+	snprintf(h.log, sizeof(h.log), "%s", log);
 	h.n = st->n;
-	h.nfiles = files->n;
 	h.skipped_bytes = st->skipped_line ? st->skipped_line_max / 8 + 1 : 0;
 	h.nfl = st->nfl;
 	h.analysis_alloc = st->analysis_alloc;
@@ -284,11 +277,6 @@ static int save(struct cstate *st, const char *path, const char *key,
 	/* the list compacted: only the recipients still in flight */
 	state_in_flight_list(st, &infl, &ninfl);
 	h.ninfl = ninfl;
-	if (!(ids = malloc(files->n * 40 + 1)))
-		return gd_error_set("out of memory");
-	for (i = 0; i < files->n; i++)
-		memcpy(ids + i * 40, files->v[i].id, 40);
-	qsort(ids, files->n, 40, cmp_id);
 	pad = pad_to(sizeof(h) + sizeof(*st)) - sizeof(h) - sizeof(*st);
 	v[n].iov_base = &h;
 	v[n++].iov_len = sizeof(h);
@@ -314,71 +302,47 @@ static int save(struct cstate *st, const char *path, const char *key,
 	v[n++].iov_len = st->analysis_alloc * sizeof(uint64_t);
 	v[n].iov_base = (void *)infl;
 	v[n++].iov_len = ninfl * sizeof(*infl);
-	v[n].iov_base = ids;
-	v[n++].iov_len = files->n * 40;
-	rc = cache_file_write(path, v, n);
-	free(ids);
-	return rc;
+	return cache_file_write(path, v, n);
 }
 
 int cache_replay(struct cstate *st, struct src *s, const char *id,
 		 const char *path, const char *key, struct ledger_ahead *ahead,
 		 size_t *replayed)
 {
-	struct src_files files, fresh = { NULL, 0 };
-	char *ids = NULL;
-	size_t nids = 0, i;
-	int rc, all_there = 1;
+	struct src_files files = { NULL, 0 };
+	char log[41], since[41];
+	int rc = 0, stale = 1;
 
 	*replayed = 0;
-	if ((rc = ledger_files(&files, s, id)))
-		return rc;
-	/* the cache only helps when every file has a blob id */
-	for (i = 0; i < files.n; i++)
-		if (strlen(files.v[i].id) != 40)
-			path = NULL;
-	if (path)
-		ids = load(st, path, key, &nids);
-	if (ids) {
-		/* every file the cache saw must still be here */
-		char *now = malloc(files.n * 40 + 1);
-		if (!now) {
-			rc = gd_error_set("out of memory");
-			goto cleanup;
-		}
-		for (i = 0; i < files.n; i++)
-			memcpy(now + i * 40, files.v[i].id, 40);
-		qsort(now, files.n, 40, cmp_id);
-		for (i = 0; i < nids && all_there; i++)
-			all_there = bsearch(ids + i * 40, now, files.n, 40, cmp_id) != NULL;
-		free(now);
-	}
-	if (ids && all_there) {
-		/* replay only what the cache has not seen, in path order */
-		fresh.v = calloc(files.n + 1, sizeof(*fresh.v));
-		for (i = 0; fresh.v && i < files.n; i++)
-			if (!bsearch(files.v[i].id, ids, nids, 40, cmp_id))
-				fresh.v[fresh.n++] = files.v[i];
-		rc = ledger_replay_files(st, s, &fresh);
-		*replayed = fresh.n;
-		free(fresh.v); /* the entries are files' own */
-	} else {
-		if (ids)
+	/* the cache is keyed on the log's tree: none in a work tree */
+	ledger_id(s, id, log);
+	if (!*log)
+		path = NULL;
+	if (path && !load(st, path, key, since)) {
+		/* only what was added since: new files at the log's end */
+		if (strcmp(since, log))
+			rc = ledger_files_since(&files, s, id, since, &stale);
+		else
+			stale = 0;
+		if (rc || stale)
 			state_forget(st); /* stale: start from nothing */
-		rc = ahead ? ledger_ahead_replay(ahead, st, &files)
-			   : ledger_replay_files(st, s, &files);
-		*replayed = files.n;
+		if (rc)
+			goto cleanup;
 	}
+	if (stale && (rc = ledger_files(&files, s, id)))
+		goto cleanup;
+	/* a cold tick's log may have been parsed ahead (see ledger_ahead_start) */
+	rc = stale && ahead ? ledger_ahead_replay(ahead, st, &files)
+			    : ledger_replay_files(st, s, &files);
+	*replayed = files.n;
 	/*
 	 * Writing the whole state costs more than replaying a few small files
 	 * again, so a warm tick leaves the cache as it is until enough new
 	 * files have piled up (they are replayed from git meanwhile).
 	 */
-	if (!rc && path && *replayed &&
-	    (!ids || !all_there || *replayed >= CACHE_SAVE_FILES))
-		save(st, path, key, &files); /* a cache that cannot be written is no error */
+	if (!rc && path && *replayed && (stale || *replayed >= CACHE_SAVE_FILES))
+		save(st, path, key, log); /* a cache that cannot be written is no error */
 cleanup:
-	free(ids);
 	src_files_release(&files);
 	return rc;
 }

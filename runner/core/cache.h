@@ -2,9 +2,12 @@
  * A derived cache of a campaign's log state, outside the repository
  * (<gitdir>/gitdial/cache/<id>.state), so a tick replays only the log
  * files added since the last one. Keyed by the audience and campaign.json
- * blob ids and the set of log blob ids it has seen: when anything it saw
- * is gone, or the key differs, it is ignored and rebuilt. Deleting it
- * changes no result, only the time a tick takes.
+ * blob ids, it records the tree id of the log it is of (outcomes/<id>),
+ * so a tick finds the new files by comparing that tree with today's,
+ * looking only into the directories whose ids differ: the cost of the
+ * change, not of the history. When a file it saw is gone or changed,
+ * its tree is unknown, or the key differs, it is ignored and rebuilt.
+ * Deleting it changes no result, only the time a tick takes.
  */
 #ifndef GD_CACHE_H
 #define GD_CACHE_H

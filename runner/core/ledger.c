@@ -23,6 +23,29 @@ int ledger_files(struct src_files *out, struct src *s, const char *id)
 	return s->files(s, dir, ".jsonl", out);
 }
 
+void ledger_id(struct src *s, const char *id, char out[41])
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "outcomes/%s", id);
+	s->content_id(s, dir, out);
+}
+
+int ledger_files_since(struct src_files *out, struct src *s, const char *id,
+		       const char *since, int *stale)
+{
+	char dir[128];
+
+	if (!s->files_since) {
+		out->v = NULL;
+		out->n = 0;
+		*stale = 1;
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "outcomes/%s", id);
+	return s->files_since(s, dir, ".jsonl", since, out, stale);
+}
+
 /*
  * cJSON allocates every node and string of a line separately; a log of
  * millions of lines spent a fifth of its replay in malloc and free. While

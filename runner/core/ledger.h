@@ -18,6 +18,18 @@
 int ledger_replay(struct cstate *st, struct src *s, const char *id);
 /* Lists the log files of campaign id (repository paths, sorted). */
 int ledger_files(struct src_files *out, struct src *s, const char *id);
+/*
+ * The content id of campaign id's whole log (the tree id of its
+ * directory), "" when the source has none or there is no log yet.
+ */
+void ledger_id(struct src *s, const char *id, char out[41]);
+/*
+ * The log files added since the log whose ledger_id was since, sorted;
+ * *stale when that cannot tell (a file gone or changed, since unknown):
+ * see src->files_since.
+ */
+int ledger_files_since(struct src_files *out, struct src *s, const char *id,
+		       const char *since, int *stale);
 /* Replays every file of files (listed by ledger_files) into st. */
 int ledger_replay_files(struct cstate *st, struct src *s,
 			const struct src_files *files);

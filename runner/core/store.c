@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <git2/sys/alloc.h>
+#include <git2/sys/repository.h>
 
 #include "err.h"
 #include "store.h"
@@ -16,6 +18,11 @@
 struct store {
 	git_repository *repo;
 	char branch[256];
+	/* the index read ahead on a thread (store_index_prefetch) */
+	pthread_t index_tid;
+	int index_reading;
+	git_index *index_ahead;
+	char index_path[4096];
 };
 
 static int git_fail(const char *what)
@@ -378,6 +385,133 @@ static int tree_files(struct src *s, const char *dir, const char *suffix,
 	return rc;
 }
 
+/* Whether tree_walk lists entry e at path. */
+static int tree_listed(const git_tree_entry *e, const char *path,
+		       const char *suffix)
+{
+	return git_tree_entry_type(e) == GIT_OBJECT_BLOB && ends_with(path, suffix);
+}
+
+/* Lists what tree_walk would from entry e at path, depth levels down. */
+static int tree_walk_entry(struct tree_src *t, const git_tree_entry *e,
+			   const char *path, const char *suffix,
+			   struct src_files *out, int depth)
+{
+	git_tree *sub = NULL;
+	char hex[41];
+	int rc;
+
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+		if (git_tree_lookup(&sub, t->repo, git_tree_entry_id(e)))
+			return git_fail(path);
+		rc = tree_walk(t, sub, path, suffix, out, depth);
+		git_tree_free(sub);
+		return rc;
+	}
+	if (!tree_listed(e, path, suffix))
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+	return files_push(out, path, hex);
+}
+
+/*
+ * The merge walk behind tree_files_since: old and new are two versions
+ * of directory dir, each with its entries in git's order (which is the
+ * lexical order of the full paths), so one pass pairs them up by name.
+ * The same id on both sides: nothing below differs. What is only in new
+ * is listed whole. A listed file only in old or changed, or a directory
+ * only in old, sets *stale (even a directory that held no listed file:
+ * rare, and a full listing is only slower, never wrong).
+ */
+static int tree_diff_walk(struct tree_src *t, const git_tree *old,
+			  const git_tree *new, const char *dir,
+			  const char *suffix, struct src_files *out,
+			  int *stale, int depth)
+{
+	size_t i = 0, j = 0, no = git_tree_entrycount(old),
+	       nn = git_tree_entrycount(new);
+	int rc = 0;
+
+	if (depth > 16)
+		return 0;
+	while (!rc && !*stale && (i < no || j < nn)) {
+		const git_tree_entry *a = i < no ? git_tree_entry_byindex(old, i) : NULL;
+		const git_tree_entry *b = j < nn ? git_tree_entry_byindex(new, j) : NULL;
+		int c = !a ? 1 : !b ? -1 : git_tree_entry_cmp(a, b);
+		git_tree *sa = NULL, *sb = NULL;
+		char path[2048];
+
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 git_tree_entry_name(c <= 0 ? a : b));
+		if (c < 0) { /* gone */
+			i++;
+			if (git_tree_entry_type(a) == GIT_OBJECT_TREE ||
+			    tree_listed(a, path, suffix))
+				*stale = 1;
+			continue;
+		}
+		j++;
+		if (c > 0) { /* new */
+			rc = tree_walk_entry(t, b, path, suffix, out, depth + 1);
+			continue;
+		}
+		i++;
+		if (git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)))
+			continue;
+		if (git_tree_entry_type(a) != GIT_OBJECT_TREE) {
+			if (tree_listed(a, path, suffix) || tree_listed(b, path, suffix))
+				*stale = 1; /* a listed file changed */
+			continue;
+		}
+		/* the same name, so both directories (git's order tells) */
+		if (git_tree_lookup(&sa, t->repo, git_tree_entry_id(a)) ||
+		    git_tree_lookup(&sb, t->repo, git_tree_entry_id(b))) {
+			git_tree_free(sa);
+			return git_fail(path);
+		}
+		rc = tree_diff_walk(t, sa, sb, path, suffix, out, stale, depth + 1);
+		git_tree_free(sa);
+		git_tree_free(sb);
+	}
+	return rc;
+}
+
+static int tree_files_since(struct src *s, const char *dir, const char *suffix,
+			    const char *since, struct src_files *out, int *stale)
+{
+	struct tree_src *t = s->ctx;
+	git_tree_entry *e = NULL;
+	git_tree *old = NULL, *new = NULL;
+	git_oid oid;
+	int rc = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	*stale = 1;
+	if (!path_safe(dir))
+		return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
+	/* since gone (a history rewritten, then collected) or dir gone */
+	if (git_oid_fromstr(&oid, since) || git_tree_lookup(&old, t->repo, &oid) ||
+	    git_tree_entry_bypath(&e, t->tree, dir) ||
+	    git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+	    git_tree_lookup(&new, t->repo, git_tree_entry_id(e))) {
+		git_error_clear();
+		goto cleanup;
+	}
+	*stale = 0;
+	if (!git_oid_equal(&oid, git_tree_id(new)))
+		rc = tree_diff_walk(t, old, new, dir, suffix, out, stale, 0);
+	if (rc || *stale)
+		src_files_release(out);
+	else if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_file);
+cleanup:
+	git_tree_entry_free(e);
+	git_tree_free(old);
+	git_tree_free(new);
+	return rc;
+}
+
 static int tree_map(struct src *s, const struct src_file *f, const char **data,
 		    size_t *len, void **token)
 {
@@ -449,6 +583,7 @@ int src_init_tree(struct src *s, struct store *st, const git_oid *commit)
 	s->list = tree_list;
 	s->content_id = tree_content_id;
 	s->files = tree_files;
+	s->files_since = tree_files_since;
 	s->map = tree_map;
 	s->unmap = tree_unmap;
 	s->twin = tree_twin;
@@ -604,10 +739,55 @@ int store_open(struct store **out, const char *path)
 	return 0;
 }
 
+/* A repository-less index of its own: nothing shared with the main thread. */
+static void *index_prefetch_thread(void *arg)
+{
+	struct store *st = arg;
+
+	if (git_index_open(&st->index_ahead, st->index_path))
+		st->index_ahead = NULL; /* read where it is needed, as without */
+	return NULL;
+}
+
+void store_index_prefetch(struct store *st)
+{
+	git_buf path = GIT_BUF_INIT;
+
+	if (st->index_reading || git_repository_is_bare(st->repo) ||
+	    git_repository_item_path(&path, st->repo, GIT_REPOSITORY_ITEM_INDEX)) {
+		git_buf_dispose(&path);
+		return;
+	}
+	snprintf(st->index_path, sizeof(st->index_path), "%s", path.ptr);
+	git_buf_dispose(&path);
+	st->index_reading = !pthread_create(&st->index_tid, NULL,
+					    index_prefetch_thread, st);
+}
+
+/*
+ * Waits for the index read ahead, and makes it the repository's (with
+ * the capabilities its config gives, as git_repository_index would) when
+ * install is set, else drops it. Its later git_index_read(idx, 0) reads
+ * the file again only if someone changed it since.
+ */
+static void index_ahead_take(struct store *st, int install)
+{
+	if (!st->index_reading)
+		return;
+	pthread_join(st->index_tid, NULL);
+	st->index_reading = 0;
+	if (st->index_ahead && install &&
+	    !git_repository_set_index(st->repo, st->index_ahead))
+		git_index_set_caps(st->index_ahead, GIT_INDEX_CAPABILITY_FROM_OWNER);
+	git_index_free(st->index_ahead); /* the repository holds its own */
+	st->index_ahead = NULL;
+}
+
 void store_free(struct store *st)
 {
 	if (!st)
 		return;
+	index_ahead_take(st, 0);
 	git_repository_free(st->repo);
 	free(st);
 }
@@ -1125,6 +1305,7 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
 	co.paths.count = c->n;
 	if (!git_commit_lookup(&pc, st->repo, parent) && !git_commit_tree(&base, pc))
 		co.baseline = base;
+	index_ahead_take(st, 1); /* both ways below read it */
 	if ((rc = checkout_added(st->repo, base, c, &done)) || done)
 		goto cleanup;
 	if (git_commit_lookup(&cm, st->repo, commit) ||

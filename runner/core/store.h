@@ -41,7 +41,10 @@ struct src {
 	int (*read)(struct src *s, const char *path, struct buf *out, size_t max);
 	/* Lists a directory; GD_ENOTFOUND when it does not exist. */
 	int (*list)(struct src *s, const char *dir, struct names *out);
-	/* A stable id for a file's content (the blob id), or "" if unknown. */
+	/*
+	 * A stable id for a file's content (the blob id; a directory's is
+	 * its tree id), or "" if unknown or missing.
+	 */
 	void (*content_id)(struct src *s, const char *path, char out[41]);
 	/*
 	 * Every file under dir whose name ends in suffix, recursively, in
@@ -50,6 +53,16 @@ struct src {
 	 */
 	int (*files)(struct src *s, const char *dir, const char *suffix,
 		     struct src_files *out);
+	/*
+	 * Optional (NULL when the source cannot tell): what files would list
+	 * now that it did not list when dir's content_id was since, in
+	 * lexical path order. Directories the same in both are not looked
+	 * into, so the cost is that of the change, not of the directory.
+	 * *stale is set (and out left empty) when a file it listed then is
+	 * gone or changed, or since is unknown here: then only files tells.
+	 */
+	int (*files_since)(struct src *s, const char *dir, const char *suffix,
+			   const char *since, struct src_files *out, int *stale);
 	/*
 	 * The bytes of a file listed by files, without a copy where the
 	 * source allows; release with unmap(token).
@@ -75,6 +88,14 @@ struct store;
 /* Opens the repository at path (or a parent of it). */
 int store_open(struct store **out, const char *path);
 void store_free(struct store *st);
+/*
+ * In a checkout with a work tree, starts reading the index on a thread
+ * of its own (10,000 entries take 10-20 ms, mostly page faults), so that
+ * store_checkout_paths finds it read; the tick calls it first thing.
+ * Nothing changes on disk, and nothing when the index is never needed
+ * (store_free waits for the thread).
+ */
+void store_index_prefetch(struct store *st);
 git_repository *store_repo(struct store *st);
 /* The branch HEAD points at ("main"), even when it has no commit yet. */
 const char *store_branch(struct store *st);

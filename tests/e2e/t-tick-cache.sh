@@ -78,4 +78,65 @@ run "$TMP/rewound" 10
 GITDIAL_NO_CACHE=1 run "$TMP/ref" 10
 expect_eq "a cache that saw files the branch no longer has is rebuilt" \
 	"$(git -C "$TMP/ref" rev-parse HEAD)" "$(git -C "$TMP/rewound" rev-parse HEAD)"
+
+# The cache finds what is new by comparing the log's tree with the one it
+# saw, so a tick looks only into the directories that changed. Over
+# midnight (a new day directory) and through hand edits of the history,
+# made the same in a clone ticking with the cache and one without: a file
+# added in an old day directory is replayed; one rewritten or removed
+# makes the cache stale. Each edit skips (or un-skips) recipients not
+# dialed yet, so a cache that missed it would dial differently.
+H0=2026-11-24T23:30:00Z
+new_repo "$TMP/hseed" >/dev/null
+rm -rf "$TMP/hseed/campaigns/ramadan-survey" "$TMP/hseed/campaigns/nov-reminders"
+add_campaign "$TMP/hseed" hist 60 212 3 0
+schedule "$TMP/hseed" hist $H0
+git clone -q "$TMP/hseed" "$TMP/hc"
+git clone -q "$TMP/hseed" "$TMP/hp"
+hrun() { # DIR N: one tick at H0 + N*3 minutes
+	"$GITDIAL" tick --repo "$1" --now "$(minutes_after $H0 $(($2 * 3)))" >/dev/null
+}
+skips() { # FROM TO: skipped events for recipients FROM..TO (their rows: +2)
+	local i
+	for i in $(seq "$1" "$2"); do
+		printf '{"v":1,"ts":"2026-11-24T23:59:00Z","campaign":"hist","event":"skipped","phone":"+121255%05d","row":%d,"reason":"by hand"}\n' "$i" $((i + 2))
+	done
+}
+hedit() { # MSG CMD...: CMD in each clone's work tree, committed alike
+	local d
+	for d in hc hp; do
+		(cd "$TMP/$d" && eval "$2") &&
+			GIT_AUTHOR_DATE=2026-11-25T01:00:00Z GIT_COMMITTER_DATE=2026-11-25T01:00:00Z \
+			git_commit_all "$TMP/$d" "$1"
+	done
+}
+DAY1=outcomes/hist/2026/11/24
+for i in $(seq 0 34); do
+	hrun "$TMP/hc" $i
+	GITDIAL_NO_CACHE=1 hrun "$TMP/hp" $i
+	case $i in # the first tick to read a new day directory, or an edit
+	11) expect_eq "past midnight (a new day directory), the same commits" \
+		"$(git -C "$TMP/hp" rev-parse HEAD)" "$(git -C "$TMP/hc" rev-parse HEAD)" ;;
+	12|14|16) expect_eq "after the edit before tick $i, the same commits" \
+		"$(git -C "$TMP/hp" rev-parse HEAD)" "$(git -C "$TMP/hc" rev-parse HEAD)" ;;
+	esac
+	case $i in
+	11) hedit "a new file in an old day directory" "skips 40 44 >$DAY1/T000000Z-hand.jsonl" ;;
+	13) hedit "an old file rewritten" "skips 55 59 >>\$(ls $DAY1/T2330*Z-*[0-9a-f].jsonl | head -1)" ;;
+	15) hedit "a file removed" "git rm -q $DAY1/T000000Z-hand.jsonl" ;;
+	esac
+done
+ok_if "the history spans two day directories" \
+	test -d "$TMP/hc/outcomes/hist/2026/11/25" -a -d "$TMP/hc/$DAY1"
+ok_if "the cache was used" test -s "$TMP/hc/.git/gitdial/cache/hist.state"
+dialed() { # PATTERN: how many recipients matching PATTERN hc dialed
+	git -C "$TMP/hc" grep -h '"dispatched"' HEAD -- outcomes/hist |
+		grep -o "\"phone\":\"$1\"" | sort -u | wc -l
+}
+expect_eq "the recipients skipped in the rewritten file were never dialed" 0 \
+	"$(dialed '+1212550005[5-9]')"
+expect_eq "those whose skips were removed were dialed after all" 5 \
+	"$(dialed '+1212550004[0-4]')"
+expect_eq "after all the edits, the same commits" \
+	"$(git -C "$TMP/hp" rev-parse HEAD)" "$(git -C "$TMP/hc" rev-parse HEAD)"
 finish

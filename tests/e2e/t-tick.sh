@@ -38,6 +38,17 @@ dnc_phone=${dnc_phone/#001/+1}
 printf '{"v":1,"ts":"2026-11-24T13:00:00Z","phone":"%s","action":"add","reason":"test","source":"t-tick"}\n' "$dnc_phone" > "$R/dnc/test.jsonl"
 git_commit_all "$R" "dnc"
 
+# what a person staged stays staged: the tick's new files go into the
+# index it finds (read ahead on a thread while the tick plans)
+echo "a note" > "$R/notes.txt"
+git -C "$R" add notes.txt
+head=$(git -C "$R" rev-parse HEAD)
+"$GITDIAL" tick --repo "$R" --now "$(minutes_after $T0 1)" >/dev/null
+ok_if "a tick with a file staged commits" test "$head" != "$(git -C "$R" rev-parse HEAD)"
+expect_eq "the staged file is still staged, and the rest is clean" "A  notes.txt" \
+	"$(git -C "$R" status --porcelain)"
+git -C "$R" rm -q --cached notes.txt && rm "$R/notes.txt"
+
 for i in $(seq 1 30); do "$GITDIAL" tick --repo "$R" --now "$(minutes_after $T0 $i)" >/dev/null || break; done
 ok_if "30 more ticks audit clean (no double dial, windows)" $AUDIT "$R" nov-reminders --windows --dnc "$dnc_phone"
 expect_grep "the DNC number is logged as skipped" "\"phone\":\"\\$dnc_phone\".*\"reason\":\"dnc\"" \
