@@ -331,9 +331,10 @@ bench_flat() {
 	row "flatness: tick after $(num "$FLAT_FILES") ticks / after $FLAT_FEW_FILES, $(num "$FLAT_ROWS") recipients (next tick: $(fmt_s "$wN") vs $(fmt_s "$w10"))" \
 		"≤ 1.25×" "$(ratio "$wN" "$w10")× (cpu $(ratio "$FL_WCPU" "$wc10")×)" \
 		"$(le "$(ratio "$wN" "$w10")" 1.25)"
-	row "flatness, first tick of a fresh copy ($(fmt_s "$cN") vs $(fmt_s "$c10"))" \
-		"≤ 1.25×" "$(ratio "$cN" "$c10")× (cpu $(ratio "$FL_CCPU" "$cc10")×)" \
-		"$(le "$(ratio "$cN" "$c10")" 1.25)"
+	# A first tick with no cache replays the whole log by definition (the
+	# cold tick has its own target above): reported, not judged.
+	row "flatness, first tick of a fresh copy, no cache: it replays the whole log ($(fmt_s "$cN") vs $(fmt_s "$c10"))" \
+		"report" "$(ratio "$cN" "$c10")× (cpu $(ratio "$FL_CCPU" "$cc10")×)" "-"
 	# The same in bare clones, as the README has runners: no index of
 	# every file for libgit2 to read and write at each commit. Reported
 	# beside the checkout, which stays the figure judged.
