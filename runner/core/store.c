@@ -331,6 +331,10 @@ static void tree_content_id(struct src *s, const char *path, char out[41])
 	}
 }
 
+static int tree_walk_entry(struct tree_src *t, const git_tree_entry *e,
+			   const char *path, const char *suffix,
+			   struct src_files *out, int depth);
+
 static int tree_walk(struct tree_src *t, const git_tree *tree, const char *dir,
 		     const char *suffix, struct src_files *out, int depth)
 {
@@ -341,19 +345,9 @@ static int tree_walk(struct tree_src *t, const git_tree *tree, const char *dir,
 		return 0;
 	for (i = 0; !rc && i < n; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
-		char path[2048], hex[41];
+		char path[2048];
 		snprintf(path, sizeof(path), "%s/%s", dir, git_tree_entry_name(e));
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-			git_tree *sub = NULL;
-			if (git_tree_lookup(&sub, t->repo, git_tree_entry_id(e)))
-				return git_fail(path);
-			rc = tree_walk(t, sub, path, suffix, out, depth + 1);
-			git_tree_free(sub);
-		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
-			   ends_with(path, suffix)) {
-			git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
-			rc = files_push(out, path, hex);
-		}
+		rc = tree_walk_entry(t, e, path, suffix, out, depth + 1);
 	}
 	return rc;
 }
