@@ -259,10 +259,10 @@ static void parsed_release(struct parsed *p, struct slab *sl)
 	memset(p, 0, sizeof(*p));
 }
 
+/* What a kept file (parsed_keep) holds. */
 static size_t parsed_size(const struct parsed *p)
 {
-	return p->block ? p->n * sizeof(*p->v) + p->pool.len
-			: p->alloc * sizeof(*p->v) + p->pool.cap;
+	return p->n * sizeof(*p->v) + p->pool.len;
 }
 
 /*
@@ -475,7 +475,7 @@ static int workers_twin(struct worker *w, struct src *s, size_t nfiles)
 /*
  * Starts nw workers parsing files (budget: bytes they may hold parsed
  * ahead of what is applied, beyond the REPLAY_AHEAD files). Returns 0,
- * or an error with nothing started.
+ * or an error with nothing started and the workers' twins released.
  */
 static int replay_start(struct replay *R, const struct src_files *files,
 			size_t budget, struct worker *w, int nw)
@@ -485,8 +485,11 @@ static int replay_start(struct replay *R, const struct src_files *files,
 	memset(R, 0, sizeof(*R));
 	R->files = files;
 	R->budget = budget;
-	if (!(R->slot = calloc(files->n + 1, sizeof(*R->slot))))
+	if (!(R->slot = calloc(files->n + 1, sizeof(*R->slot)))) {
+		for (j = 0; j < nw; j++)
+			w[j].src.release(&w[j].src);
 		return gd_error_set("out of memory");
+	}
 	/* the budget, and room for the files being parsed past it */
 	slab_init(&R->slab, budget + REPLAY_SLAB_MORE);
 	pthread_mutex_init(&R->mu, NULL);
@@ -557,11 +560,8 @@ int ledger_replay_files(struct cstate *st, struct src *s,
 	int rc = 0, nw = workers_twin(w, s, files->n);
 
 	if (nw) {
-		if ((rc = replay_start(&R, files, 0, w, nw))) {
-			for (i = 0; i < (size_t)nw; i++)
-				w[i].src.release(&w[i].src);
+		if ((rc = replay_start(&R, files, 0, w, nw)))
 			return rc;
-		}
 		rc = replay_apply(&R, st, s);
 		replay_stop(&R, w, nw);
 		return rc;
@@ -595,7 +595,7 @@ int ledger_ahead_start(struct ledger_ahead **out, struct src *s, const char *id)
 	a->nw = workers_twin(a->w, s, a->files.n);
 	if (!a->nw || (rc = replay_start(&a->R, &a->files, LEDGER_AHEAD_BYTES,
 					 a->w, a->nw))) {
-		/* nothing to gain: the replay happens later, as usual */
+		/* nothing to gain (or no memory): the replay happens later */
 		ledger_ahead_free(a);
 		return rc;
 	}
@@ -624,38 +624,29 @@ int ledger_ahead_replay(struct ledger_ahead *a, struct cstate *st,
 	if (!a->R.slot || !files_same(&a->files, files))
 		return ledger_replay_files(st, a->s, files);
 	pthread_mutex_lock(&a->R.mu);
-	if (a->R.full) {
+	{
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		trace_note("log parsed ahead: %zu of %zu files (%zu MB) when the "
-			   "replay began, %.0f ms after the threads filled %u MB",
-			   a->R.next, a->files.n, a->R.held >> 20,
+			   "replay began; the threads had waited %.0f ms at the %u MB cap",
+			   a->R.next, a->files.n, a->R.held >> 20, a->R.full ?
 			   (double)(now.tv_sec - a->R.full_at.tv_sec) * 1e3 +
-			   (double)(now.tv_nsec - a->R.full_at.tv_nsec) / 1e6,
+			   (double)(now.tv_nsec - a->R.full_at.tv_nsec) / 1e6 : 0.0,
 			   LEDGER_AHEAD_BYTES >> 20);
-	} else {
-		trace_note("log parsed ahead: %zu of %zu files (%zu MB) when the "
-			   "replay began", a->R.next, a->files.n, a->R.held >> 20);
 	}
 	pthread_mutex_unlock(&a->R.mu);
 	rc = replay_apply(&a->R, st, a->s);
 	replay_stop(&a->R, a->w, a->nw);
-	a->nw = 0;
 	a->R.slot = NULL;
 	return rc;
 }
 
 void ledger_ahead_free(struct ledger_ahead *a)
 {
-	int j;
-
 	if (!a)
 		return;
-	if (a->R.slot)
+	if (a->R.slot) /* not replayed: stop the threads */
 		replay_stop(&a->R, a->w, a->nw);
-	else
-		for (j = 0; j < a->nw; j++)
-			a->w[j].src.release(&a->w[j].src);
 	src_files_release(&a->files);
 	free(a);
 }
