@@ -43,6 +43,7 @@ struct pending {
 	struct iovec v[16];
 	int n;
 	void *own;
+	int rc; /* the write's answer, read when it ran here */
 };
 
 static struct pending *pending[PENDING_MAX];
@@ -52,22 +53,33 @@ static void *commit_thread(void *arg)
 {
 	struct pending *p = arg;
 
-	/* a cache may fail: nothing is reported */
-	if (p->n && file_write_temp(p->path, p->v, p->n, p->tmp, sizeof(p->tmp),
-				    &p->fd) == 0)
+	/* a lent write writes its data here first */
+	if (p->n && (p->rc = file_write_temp(p->path, p->v, p->n, p->tmp,
+					     sizeof(p->tmp), &p->fd)) == 0)
 		p->n = 0;
 	if (!p->n)
-		file_write_commit(p->fd, p->tmp, p->path);
+		p->rc = file_write_commit(p->fd, p->tmp, p->path);
 	free(p->own);
 	p->own = NULL;
 	return NULL;
 }
 
-/* Joins the writes of path (all, when the list is full) and frees them. */
-static void pending_drain(const char *path)
+/*
+ * A new write of path, after the older ones of the same file (they land
+ * first) and with its directory made; NULL when out of memory.
+ */
+static struct pending *pending_new(const char *path)
 {
+	char dir[4096], *slash;
+	struct pending *p;
 	int i;
 
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/'))) {
+		*slash = '\0';
+		dir_create(dir);
+	}
+	/* a full list drains whole */
 	for (i = 0; i < npending;) {
 		if (npending < PENDING_MAX && strcmp(pending[i]->path, path)) {
 			i++;
@@ -77,17 +89,26 @@ static void pending_drain(const char *path)
 		free(pending[i]);
 		pending[i] = pending[--npending];
 	}
+	if ((p = calloc(1, sizeof(*p)))) {
+		snprintf(p->path, sizeof(p->path), "%s", path);
+		p->fd = -1;
+	}
+	return p;
 }
 
-static void dir_of(const char *path)
+/* Runs p on a thread of its own (here, when none starts). */
+static int pending_start(struct pending *p)
 {
-	char dir[4096], *slash;
+	int rc;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/'))) {
-		*slash = '\0';
-		dir_create(dir);
+	if (!pthread_create(&p->tid, NULL, commit_thread, p)) {
+		pending[npending++] = p;
+		return 0;
 	}
+	commit_thread(p);
+	rc = p->rc;
+	free(p);
+	return rc;
 }
 
 int cache_file_write_lent(const char *path, const struct iovec *v, int n,
@@ -95,48 +116,29 @@ int cache_file_write_lent(const char *path, const struct iovec *v, int n,
 {
 	struct pending *p;
 
-	dir_of(path);
-	pending_drain(path); /* an older write of the same file lands first */
 	if (n < 0 || n > (int)(sizeof(p->v) / sizeof(p->v[0])) ||
-	    !(p = calloc(1, sizeof(*p)))) {
+	    !(p = pending_new(path))) {
 		free(own);
 		return gd_error_set("cannot write '%s'", path);
 	}
-	snprintf(p->path, sizeof(p->path), "%s", path);
 	memcpy(p->v, v, (size_t)n * sizeof(*v));
 	p->n = n;
 	p->own = own;
-	p->fd = -1;
-	if (pthread_create(&p->tid, NULL, commit_thread, p)) {
-		commit_thread(p); /* here, then */
-		free(p);
-		return 0;
-	}
-	pending[npending++] = p;
-	return 0;
+	return pending_start(p);
 }
 
 int cache_file_write(const char *path, const struct iovec *v, int n)
 {
-	struct pending *p;
+	struct pending *p = pending_new(path);
 	int rc;
 
-	dir_of(path);
-	pending_drain(path); /* an older write of the same file lands first */
-	if (!(p = calloc(1, sizeof(*p))))
+	if (!p)
 		return gd_error_set("out of memory");
-	snprintf(p->path, sizeof(p->path), "%s", path);
 	if ((rc = file_write_temp(path, v, n, p->tmp, sizeof(p->tmp), &p->fd))) {
 		free(p);
 		return rc;
 	}
-	if (pthread_create(&p->tid, NULL, commit_thread, p)) {
-		rc = file_write_commit(p->fd, p->tmp, p->path);
-		free(p);
-		return rc;
-	}
-	pending[npending++] = p;
-	return 0;
+	return pending_start(p);
 }
 
 void cache_wait(void)

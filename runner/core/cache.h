@@ -37,7 +37,6 @@ int cache_replay(struct cstate *st, struct src *s, const char *id,
  */
 struct iovec;
 int cache_file_write(const char *path, const struct iovec *v, int n);
-/* Waits until every cache file written so far is in place. */
 /*
  * cache_file_write, with the data written on the thread too: v's pieces
  * must stay as they are until cache_wait returns, except own (malloc'd
@@ -45,6 +44,7 @@ int cache_file_write(const char *path, const struct iovec *v, int n);
  */
 int cache_file_write_lent(const char *path, const struct iovec *v, int n,
 			  void *own);
+/* Waits until every cache file written so far is in place. */
 void cache_wait(void);
 
 #endif
