@@ -39,9 +39,10 @@ struct place_disk {
 
 int audience_save(struct audience *a, const char *path, const char *key)
 {
-	struct buf b = BUF_INIT((size_t)1 << 20), pl = BUF_INIT((size_t)1 << 30);
+	/* the small parts: the head, then (at head_len) the places */
+	struct buf b = BUF_INIT(((size_t)1 << 30) + ((size_t)1 << 20));
 	struct aud_head h;
-	size_t i;
+	size_t i, head_len;
 	int k, rc;
 
 	memset(&h, 0, sizeof(h));
@@ -72,6 +73,7 @@ int audience_save(struct audience *a, const char *path, const char *key)
 	rc = rc ? rc : buf_put(&b, a->langs, sizeof(a->langs));
 	while (!rc && b.len % AUD_ALIGN)
 		rc = buf_putc(&b, '\0');
+	head_len = b.len;
 	/* the large arrays go out as they are, between the small parts */
 	for (i = 0; !rc && i < a->n_places; i++) {
 		const struct place *p = &a->places[i];
@@ -85,40 +87,34 @@ int audience_save(struct audience *a, const char *path, const char *key)
 		pd.legal = p->legal;
 		memcpy(pd.rix, p->rix, sizeof(pd.rix));
 		pd.n_rix = p->n_rix;
-		rc = buf_put(&pl, &pd, sizeof(pd));
+		rc = buf_put(&b, &pd, sizeof(pd));
 		for (k = 0; !rc && k < p->n_zones; k++)
-			rc = buf_put(&pl, p->zones[k], strlen(p->zones[k]) + 1);
+			rc = buf_put(&b, p->zones[k], strlen(p->zones[k]) + 1);
 	}
 	if (!rc) {
 		static const char zeros[AUD_ALIGN];
 		size_t r_len = a->n * sizeof(*a->r), v_len = a->text_len;
+		size_t pl_len = b.len - head_len;
 		struct iovec v[9];
 		/* the small parts are the write's own; the arrays are lent */
-		char *own = malloc(b.len + pl.len + 1);
-		if (!own) {
-			rc = gd_error_set("out of memory");
-			goto cleanup;
-		}
-		memcpy(own, b.ptr, b.len);
-		if (pl.len)
-			memcpy(own + b.len, pl.ptr, pl.len);
+		char *own = buf_detach(&b);
 		v[0].iov_base = own;
-		v[0].iov_len = b.len;
+		v[0].iov_len = head_len;
 		v[1].iov_base = a->r;
 		v[1].iov_len = r_len;
 		v[2].iov_base = (void *)a->text;
 		v[2].iov_len = v_len;
 		/* pad so that problems starts aligned too */
 		v[3].iov_base = (void *)zeros;
-		v[3].iov_len = (AUD_ALIGN - (b.len + r_len + v_len) % AUD_ALIGN) % AUD_ALIGN;
+		v[3].iov_len = (AUD_ALIGN - (head_len + r_len + v_len) % AUD_ALIGN) % AUD_ALIGN;
 		v[4].iov_base = a->problems;
 		v[4].iov_len = a->n_problems * sizeof(*a->problems);
-		v[5].iov_base = own + b.len;
-		v[5].iov_len = pl.len;
+		v[5].iov_base = own + head_len;
+		v[5].iov_len = pl_len;
 		/* then the phone index, aligned */
 		v[6].iov_base = (void *)zeros;
-		v[6].iov_len = (AUD_ALIGN - (b.len + r_len + v_len + v[3].iov_len +
-					      v[4].iov_len + pl.len) % AUD_ALIGN) % AUD_ALIGN;
+		v[6].iov_len = (AUD_ALIGN - (head_len + r_len + v_len + v[3].iov_len +
+					      v[4].iov_len + pl_len) % AUD_ALIGN) % AUD_ALIGN;
 		v[7].iov_base = a->idx_key;
 		v[7].iov_len = a->idx_cap * sizeof(*a->idx_key);
 		v[8].iov_base = a->idx_pos;
@@ -128,9 +124,7 @@ int audience_save(struct audience *a, const char *path, const char *key)
 		a->saving = 1;
 		rc = cache_file_write_lent(path, v, 9, own);
 	}
-cleanup:
 	buf_release(&b);
-	buf_release(&pl);
 	return rc;
 }
 
