@@ -610,15 +610,21 @@ static void apply_bits(struct cstate *s, const struct ev *e,
 	}
 }
 
+/* The recipient an event names (by its key), or -1. */
+static long ev_index(const struct cstate *s, const struct ev *e)
+{
+	return e->key ? state_find(s, e->key) : -1;
+}
+
+/* An attempt's event for recipient idx (ev_index). */
 static void apply_attempt(struct cstate *s, const struct ev *e,
-			  const struct ev_pool *pool)
+			  const struct ev_pool *pool, long idx)
 {
 	int n = e->attempt, was;
-	long idx;
 	struct rstate *rs;
 	uint16_t bit;
 
-	if (!n || (idx = state_find(s, e->key)) < 0) {
+	if (!n || idx < 0) {
 		s->unknown++;
 		return;
 	}
@@ -632,8 +638,9 @@ static void apply_attempt(struct cstate *s, const struct ev *e,
 		s->n_inflight--;
 }
 
-void state_apply_ev(struct cstate *s, const struct ev *e,
-		    const struct ev_pool *pool)
+/* state_apply_ev, the recipient e names found already (ev_index). */
+static void apply_ev_at(struct cstate *s, const struct ev *e,
+			const struct ev_pool *pool, long idx)
 {
 	int64_t ts = e->ts;
 
@@ -650,10 +657,9 @@ void state_apply_ev(struct cstate *s, const struct ev *e,
 	case EV_DISPATCHED:
 	case EV_PLACED:
 	case EV_OUTCOME:
-		apply_attempt(s, e, pool);
+		apply_attempt(s, e, pool, idx);
 		break;
 	case EV_SKIPPED: {
-		long idx = e->key ? state_find(s, e->key) : -1;
 		if (e->has_row && e->row < 1000000000u)
 			set_skipped_line(s, e->row);
 		if (idx >= 0 && e->has_row && s->aud->r[idx].line == e->row)
@@ -700,6 +706,12 @@ void state_apply_ev(struct cstate *s, const struct ev *e,
 	}
 }
 
+void state_apply_ev(struct cstate *s, const struct ev *e,
+		    const struct ev_pool *pool)
+{
+	apply_ev_at(s, e, pool, ev_index(s, e));
+}
+
 void state_apply(struct cstate *s, const char *line, size_t len)
 {
 	static _Thread_local struct ev_pool pool;
@@ -713,9 +725,10 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 /*
  * A log's events name recipients in no useful order: each apply misses
  * the caches twice (the audience's index, then the recipient's state).
- * So the index slot of the event AHEAD_FAR further on, and the state of
- * the one AHEAD_NEAR further on (whose slot is in cache by then), are
- * fetched while this one is applied.
+ * So the index slot of the event AHEAD_FAR further on is fetched, and the
+ * event AHEAD_NEAR further on (whose slot is in cache by then) is looked
+ * up and its state fetched, while this one is applied with the recipient
+ * found AHEAD_NEAR events ago.
  */
 #define AHEAD_FAR 16
 #define AHEAD_NEAR 8
@@ -723,19 +736,28 @@ void state_apply(struct cstate *s, const char *line, size_t len)
 void state_apply_evs(struct cstate *s, const struct ev *v, size_t n,
 		     const struct ev_pool *pool)
 {
-	/* without an index a find is a scan: nothing to fetch ahead */
-	int ahead = s->aud && s->aud->idx_cap;
+	long near[AHEAD_NEAR]; /* the recipients of the events ahead */
 	size_t k;
 
+	/* without an index a find is a scan: nothing to fetch ahead */
+	if (!s->aud || !s->aud->idx_cap) {
+		for (k = 0; k < n; k++)
+			state_apply_ev(s, &v[k], pool);
+		return;
+	}
+	for (k = 0; k < n && k < AHEAD_NEAR; k++)
+		near[k] = ev_index(s, &v[k]);
 	for (k = 0; k < n; k++) {
-		if (ahead && k + AHEAD_FAR < n && v[k + AHEAD_FAR].key)
+		long idx = near[k % AHEAD_NEAR];
+		if (k + AHEAD_FAR < n && v[k + AHEAD_FAR].key)
 			audience_prefetch(s->aud, v[k + AHEAD_FAR].key);
-		if (ahead && k + AHEAD_NEAR < n && v[k + AHEAD_NEAR].key) {
-			long idx = state_find(s, v[k + AHEAD_NEAR].key);
-			if (idx >= 0)
-				__builtin_prefetch(&s->r[idx], 1);
+		if (k + AHEAD_NEAR < n) {
+			long j = ev_index(s, &v[k + AHEAD_NEAR]);
+			near[k % AHEAD_NEAR] = j;
+			if (j >= 0)
+				__builtin_prefetch(&s->r[j], 1);
 		}
-		state_apply_ev(s, &v[k], pool);
+		apply_ev_at(s, &v[k], pool, idx);
 	}
 }
 
