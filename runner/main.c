@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "check the repository's files" },
 	{ "plan", cmd_plan, "show what a campaign will do" },
 	{ "tick", cmd_tick, "place the next batch of calls" },
+	{ "ingest", cmd_ingest, "commit the webhook spool to the log (webhook host)" },
 	{ "list", cmd_list, "the campaigns table" },
 	{ "show", cmd_show, "one campaign in detail" },
 	{ "pause", cmd_pause, "pause Dialing campaigns" },

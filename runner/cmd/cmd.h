@@ -11,6 +11,7 @@ int cmd_init(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_tick(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_show(int argc, char **argv);

@@ -41,7 +41,11 @@
 
 static const char usage[] =
 	"gitdial tick [--repo PATH] [--remote NAME] [--now RFC3339] [--shard I/N]\n"
-	"             [--dry-run] [--spool DIR] [--max-seconds N] [--format text|json]";
+	"             [--dry-run] [--spool DIR] [--max-seconds N] [--format text|json]\n"
+	"             [--for DURATION [--every SECONDS]]";
+static const char ingest_usage[] =
+	"gitdial ingest [--repo PATH] [--remote NAME] [--spool DIR] [--now RFC3339]\n"
+	"               [--format text|json]";
 
 #define CLAIM_GRACE_S 120  /* a claim younger than this may still be placing */
 #define ROUNDS_MAX 20      /* claim attempts before giving up this tick */
@@ -50,15 +54,20 @@ static const char usage[] =
  * threads of one function process in batch mode (fnexec.c), so cheap.
  */
 #define PLACE_PARALLEL 50
+#define HOOK_SECRET_MAX_RUNNER 4096
 #define RUNNER_NAME "gitdial runner"
 #define RUNNER_EMAIL "runner@gitdial.invalid"
 
 struct opts {
 	const char *repo, *remote, *spool;
+	const char *cmd;    /* "tick" or "ingest", for messages */
 	time_t now;
+	int now_given;
 	unsigned shard_i, shard_n;
 	int dry_run, json;
+	int ingest_only;    /* gitdial ingest: the spool into the log, nothing else */
 	long max_seconds;
+	long for_s, every_s; /* --for, --every */
 };
 
 /* Per campaign work for one round. */
@@ -75,6 +84,11 @@ struct camp {
 	size_t ingested, dispatched, n_placed, n_failed, skipped, reconciled;
 	int failed_now;     /* a provider rejected the campaign */
 	char fail_reason[300];
+	int paused_now;     /* the runner paused it this tick (breaker, account) */
+	char pause_reason[400];
+	int st_paused_logged; /* that pause is already in lines */
+	int blocked;        /* its account's secrets do not resolve here */
+	int checked;        /* secrets_check looked at its account */
 	size_t slots;
 };
 
@@ -98,11 +112,104 @@ struct round {
 	struct spool_list spool;
 	uint8_t *spool_done; /* per spool file: committed, remove after publish */
 	uint8_t *spool_bad;
+	const char **spool_why; /* per bad spool file: why */
 	struct buf dnc_lines;
 	char spool_dir[PATH_MAX];
 	struct ledger_ahead *ahead; /* a cold campaign's log, parsed early */
 	char ahead_id[64 + 1];
+	unsigned alerts;            /* ALERT_*, for the exit code */
+	int quiet_config;           /* said once already (tick --for) */
 };
+
+/*
+ * What the exit code tells a scheduler (cron, CI, systemd), the most
+ * serious first: the runner is misconfigured (a secret reference does
+ * not resolve here), a campaign could not be read, a campaign failed or
+ * was paused by the runner this tick. docs/commands.md lists them.
+ */
+#define ALERT_CAMPAIGN 1u
+#define ALERT_UNREAD 2u
+#define ALERT_CONFIG 4u
+#define EXIT_CAMPAIGN 3
+#define EXIT_UNREAD 4
+#define EXIT_CONFIG 5
+
+/*
+ * The provider refused the account, not the number (error kind
+ * `account`): the campaign is paused with ACCOUNT_PREFIX, the code,
+ * the provider's message and its hint, until an operator resumes it.
+ */
+static void account_pause_reason(struct camp *c, const char *code,
+				 const char *msg, const char *hint)
+{
+	char m[160], h[160];
+
+	utf8_truncate(m, sizeof(m), msg ? msg : "");
+	utf8_truncate(h, sizeof(h), hint ? hint : "");
+	c->paused_now = 1;
+	snprintf(c->pause_reason, sizeof(c->pause_reason),
+		 ACCOUNT_PREFIX " the provider refused account %s (%s): %s%s%s; "
+		 "fix it, then gitdial resume %s", c->rc->c->account,
+		 code && *code ? code : "no code", m, *h ? "; hint: " : "", h,
+		 c->rc->id);
+}
+
+/*
+ * An outcome that arrived later (webhook, status lookup) with an error
+ * of kind `account` pauses its campaign the same way, once.
+ */
+static void account_pause_one(struct round *r, struct camp *c,
+			      const char *line)
+{
+	cJSON *o = cJSON_Parse(line);
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
+	char codebuf[64] = "";
+	size_t before;
+
+	if (kind && !strcmp(kind, "account") && !c->paused_now &&
+	    !state_breaker_paused(&c->st)) {
+		if (cJSON_IsString(code))
+			snprintf(codebuf, sizeof(codebuf), "%s", code->valuestring);
+		else if (cJSON_IsNumber(code))
+			snprintf(codebuf, sizeof(codebuf), "%ld", (long)code->valuedouble);
+		account_pause_reason(c, codebuf, cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(err, "message")),
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "hint")));
+		before = c->lines.len;
+		if (!ev_status(&c->lines, r->o->now, c->rc->id, "paused",
+			       c->pause_reason)) {
+			ledger_apply(&c->st, c->lines.ptr + before,
+				     c->lines.len - before);
+			c->st_paused_logged = 1;
+			r->alerts |= ALERT_CAMPAIGN;
+		}
+	}
+	cJSON_Delete(o);
+}
+
+/* account_pause_one for each line of lines[from..] (new lines of c). */
+static void account_pause_from(struct round *r, struct camp *c, size_t from)
+{
+	while (from < c->lines.len) {
+		const char *nl = memchr(c->lines.ptr + from, '\n', c->lines.len - from);
+		size_t end = nl ? (size_t)(nl - c->lines.ptr) : c->lines.len;
+		char *line = strndup(c->lines.ptr + from, end - from);
+		if (line && strstr(line, "\"account\""))
+			account_pause_one(r, c, line);
+		free(line);
+		from = end + 1;
+	}
+}
+
+/* The exit code for what the ticks saw (see ALERT_*). */
+static int alerts_code(unsigned alerts)
+{
+	return alerts & ALERT_CONFIG ? EXIT_CONFIG
+		: alerts & ALERT_UNREAD ? EXIT_UNREAD
+		: alerts & ALERT_CAMPAIGN ? EXIT_CAMPAIGN : 0;
+}
 
 static void crash_point(const char *name)
 {
@@ -154,7 +261,9 @@ static void round_release(struct round *r)
 	spool_list_release(&r->spool);
 	free(r->spool_done);
 	free(r->spool_bad);
+	free(r->spool_why);
 	r->spool_done = r->spool_bad = NULL;
+	r->spool_why = NULL;
 	buf_release(&r->dnc_lines);
 }
 
@@ -333,6 +442,36 @@ static int cmp_spool_event(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/*
+ * Marks spool file i as unusable: it is moved to the spool's
+ * quarantine/ when the round's commit is published (or at once when
+ * nothing is committed), with a warning naming it and why, instead of
+ * being read again at every tick.
+ */
+static void spool_reject(struct round *r, size_t i, const char *why)
+{
+	r->spool_bad[i] = 1;
+	r->spool_why[i] = why;
+}
+
+/* An opt-out (agent's analysis) blocks the number for every campaign now. */
+static void optout_note(struct round *r, cJSON *o, time_t ts, const char *cid)
+{
+	const char *aid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "attempt_id"));
+	uint64_t key;
+	int n;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opt_out")) &&
+	    !attempt_id_parse(aid, &key, &n) && !dnc_contains(r->dnc, key)) {
+		char phone[PHONE_MAX];
+		snprintf(phone, sizeof(phone), "+%" PRIu64, key);
+		dnc_entry(&r->dnc_lines, ts, phone, 1, "opted out during the call", cid);
+		dnc_block(r->dnc, key);
+	}
+}
+
+#define SPOOL_FUTURE_MAX_S (7L * 86400) /* later than this: a bad clock */
+
 static void ingest(struct round *r)
 {
 	size_t i;
@@ -343,15 +482,18 @@ static void ingest(struct round *r)
 		qsort(r->spool.v, r->spool.n, sizeof(*r->spool.v), cmp_spool_event);
 	r->spool_done = calloc(r->spool.n + 1, 1);
 	r->spool_bad = calloc(r->spool.n + 1, 1);
-	if (!r->spool_done || !r->spool_bad)
+	r->spool_why = calloc(r->spool.n + 1, sizeof(*r->spool_why));
+	if (!r->spool_done || !r->spool_bad || !r->spool_why)
 		return;
 	for (i = 0; i < r->spool.n; i++) {
-		cJSON *o = cJSON_Parse(r->spool.v[i].data);
+		cJSON *o = r->spool.v[i].len <= SPOOL_EVENT_MAX
+			? cJSON_Parse(r->spool.v[i].data) : NULL;
 		const char *ev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "event"));
 		const char *ts_s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ts"));
 		const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "campaign"));
 		const char *aid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "attempt_id"));
 		const char *call = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "call_id"));
+		const char *acct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "account"));
 		struct camp *c;
 		time_t ts;
 		uint64_t key;
@@ -361,61 +503,64 @@ static void ingest(struct round *r)
 
 		if (!o || !ev || !ts_s || !cid || time_parse_rfc3339(&ts, ts_s) ||
 		    !id_valid(cid)) {
-			r->spool_bad[i] = 1;
+			spool_reject(r, i, r->spool.v[i].len > SPOOL_EVENT_MAX
+				     ? "larger than 64 KiB"
+				     : "not an event (JSON with event, ts and campaign)");
+			goto next;
+		}
+		if (ts > r->o->now + SPOOL_FUTURE_MAX_S) {
+			spool_reject(r, i, "its time is more than 7 days ahead");
 			goto next;
 		}
 		if (ts > r->o->now)
 			goto next; /* not yet: the clock has not reached it */
 		if (!(c = camp_find(r, cid))) {
 			/*
-			 * Another shard's, or a campaign this head does not have
-			 * (archived or deleted since): its events wait in the
-			 * spool, but an opt-out cannot wait: the number is
-			 * blocked for every campaign now.
+			 * Another shard's waits in the spool. A campaign this
+			 * head does not have (archived or deleted since) never
+			 * takes it: quarantined, but an opt-out cannot wait: the
+			 * number is blocked for every campaign now.
 			 */
 			if (!repo_find(r->repo, cid)) {
-				r->spool_bad[i] = 1;
-				if (ev && !strcmp(ev, "analysis") &&
-				    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opt_out")) &&
-				    !attempt_id_parse(aid, &key, &n) &&
-				    !dnc_contains(r->dnc, key)) {
-					char phone[PHONE_MAX];
-					snprintf(phone, sizeof(phone), "+%" PRIu64, key);
-					dnc_entry(&r->dnc_lines, ts, phone, 1,
-						  "opted out during the call", cid);
-					dnc_block(r->dnc, key);
-				}
+				spool_reject(r, i, "its campaign is not in campaigns/");
+				if (!strcmp(ev, "analysis"))
+					optout_note(r, o, ts, cid);
 			}
 			goto next;
 		}
+		/* bound to the account that placed it, when the hook says */
+		if (acct && c->rc->c->account && strcmp(acct, c->rc->c->account)) {
+			spool_reject(r, i, "signed with another account's key than "
+				     "the campaign's");
+			goto next;
+		}
 		if (!strcmp(ev, "outcome")) {
+			const char *placed_call;
 			if (attempt_id_parse(aid, &key, &n) ||
-			    (idx = state_find(&c->st, key)) < 0) {
-				r->spool_bad[i] = 1;
+			    (idx = state_find(&c->st, key)) < 0 ||
+			    !(c->st.r[idx].dispatched & (1u << n))) {
+				spool_reject(r, i, "its attempt was never dispatched");
 				goto next;
 			}
 			if (c->st.r[idx].done & (1u << n)) {
 				r->spool_done[i] = 1; /* a duplicate delivery */
 				goto next;
 			}
+			placed_call = state_call_id(&c->st, (uint32_t)idx, n);
+			if (call && placed_call && *placed_call && strcmp(call, placed_call)) {
+				spool_reject(r, i, "its call_id is not the placed call's");
+				goto next;
+			}
 		} else if (!strcmp(ev, "analysis")) {
 			if (!call) {
-				r->spool_bad[i] = 1;
+				spool_reject(r, i, "an analysis without call_id");
 				goto next;
 			}
 			if (state_has_analysis(&c->st, call)) {
 				r->spool_done[i] = 1;
 				goto next;
 			}
-			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opt_out")) &&
-			    !attempt_id_parse(aid, &key, &n)) {
-				char phone[PHONE_MAX];
-				snprintf(phone, sizeof(phone), "+%" PRIu64, key);
-				dnc_entry(&r->dnc_lines, ts, phone, 1,
-					  "opted out during the call", cid);
-				/* blocked from this tick on, not only the next */
-				dnc_block(r->dnc, key);
-			}
+			optout_note(r, o, ts, cid);
 		} else {
 			/* progress and other events: nothing to record */
 			r->spool_done[i] = 1;
@@ -427,10 +572,109 @@ static void ingest(struct round *r)
 			state_apply(&c->st, line, strlen(line));
 			r->spool_done[i] = 1;
 			c->ingested++;
+			if (strstr(line, "\"account\""))
+				account_pause_one(r, c, line);
 		}
 		cJSON_free(line);
 next:
 		cJSON_Delete(o);
+	}
+}
+
+/* Moves this round's unusable spool files aside, saying so. */
+static void spool_quarantine_bad(struct round *r)
+{
+	size_t i;
+
+	for (i = 0; r->spool_bad && i < r->spool.n; i++) {
+		if (!r->spool_bad[i])
+			continue;
+		if (spool_quarantine(r->spool_dir, r->spool.v[i].name))
+			fprintf(stderr, "gitdial %s: spool/%s: %s; could not move it "
+				"to quarantine/: %s\n", r->o->cmd, r->spool.v[i].name,
+				r->spool_why[i], gd_error_last());
+		else
+			fprintf(stderr, "gitdial %s: warning: spool/%s: %s; moved to "
+				"%s/quarantine/\n", r->o->cmd, r->spool.v[i].name,
+				r->spool_why[i], r->spool_dir);
+	}
+}
+
+/*
+ * A runner configuration check before anything is asked of a provider:
+ * every secret reference of the account (its credentials, its
+ * function_secret, the sim's webhook_secret) must resolve, to something not empty, in this
+ * runner's environment. When one does not, *why names it (never a
+ * value) and the account's campaigns are left as they are this tick:
+ * the fault is the runner's, not the campaign's.
+ */
+static int account_secrets_ok(const struct account *a, char *why, size_t n)
+{
+	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(a->json, "credentials");
+	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(a->json, "function_secret");
+	const cJSON *x;
+	char val[HOOK_SECRET_MAX_RUNNER];
+
+	cJSON_ArrayForEach(x, creds) {
+		const char *ref = cJSON_GetStringValue(x);
+		if (!ref || (strncmp(ref, "env:", 4) && strncmp(ref, "file:", 5)))
+			continue; /* a literal id (connection_id, phone_number_id) */
+		if (secret_resolve(val, sizeof(val), ref) || !val[0]) {
+			snprintf(why, n, "accounts.%s.credentials.%s: %s does not "
+				 "resolve on this runner (unset, empty, unreadable "
+				 "or not allowed)", a->name, x->string, ref);
+			return 0;
+		}
+	}
+	x = cJSON_GetObjectItemCaseSensitive(a->json, "webhook_secret");
+	if (cJSON_IsString(x) && (secret_resolve(val, sizeof(val), x->valuestring) ||
+				  !val[0])) {
+		snprintf(why, n, "accounts.%s.webhook_secret: %s does not resolve "
+			 "on this runner (unset, empty, unreadable or not allowed)",
+			 a->name, x->valuestring);
+		return 0;
+	}
+	if (cJSON_IsString(fs) && (secret_resolve(val, sizeof(val), fs->valuestring) ||
+				   !val[0])) {
+		snprintf(why, n, "accounts.%s.function_secret: %s does not resolve "
+			 "on this runner (unset, empty, unreadable or not allowed)",
+			 a->name, fs->valuestring);
+		return 0;
+	}
+	return 1;
+}
+
+/* Marks the campaigns whose account's secrets do not resolve (once each). */
+static void secrets_check(struct round *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->n; i++) {
+		struct camp *c = &r->camps[i];
+		char why[512];
+		enum status eff;
+		if (!c->acct)
+			continue;
+		/* only what will ask the provider something this tick */
+		eff = state_effective(c->rc->c, &c->st, r->o->now);
+		if (eff != ST_DIALING && !state_in_flight(&c->st))
+			continue;
+		for (j = 0; j < i; j++)
+			if (r->camps[j].acct == c->acct && r->camps[j].checked)
+				break;
+		if (j < i) {
+			c->blocked = r->camps[j].blocked;
+			c->checked = 1;
+			continue;
+		}
+		c->checked = 1;
+		if (account_secrets_ok(c->acct, why, sizeof(why)))
+			continue;
+		c->blocked = 1;
+		r->alerts |= ALERT_CONFIG;
+		if (!r->quiet_config)
+			fprintf(stderr, "gitdial tick: runner configuration: %s; its "
+				"campaigns are left as they are (nothing dialed)\n", why);
 	}
 }
 
@@ -545,28 +789,24 @@ static void reconcile(struct round *r, struct camp *c)
 				ev_placed(&c->lines, r->o->now, cp->id, aid,
 					  call_id ? call_id : "");
 			if (cJSON_IsObject(oc)) {
-				cJSON *copy = cJSON_Duplicate(oc, 1);
-				char t21[21], *s;
+				/*
+				 * The answer's outcome holds the outcome's fields;
+				 * the event's own keys are ours (a function's answer
+				 * that carried none once committed lines that closed
+				 * nothing, again at every tick).
+				 */
 				time_t ts = r->o->now;
 				time_parse_rfc3339(&ts, cJSON_GetStringValue(
-					cJSON_GetObjectItemCaseSensitive(copy, "ts")));
+					cJSON_GetObjectItemCaseSensitive(oc, "ts")));
 				if (ts > r->o->now)
 					ts = r->o->now;
-				time_format_utc(t21, ts);
-				cJSON_ReplaceItemInObjectCaseSensitive(copy, "ts",
-								       cJSON_CreateString(t21));
-				cJSON_ReplaceItemInObjectCaseSensitive(copy, "attempt_id",
-								       cJSON_CreateString(aid));
-				cJSON_ReplaceItemInObjectCaseSensitive(copy, "campaign",
-								       cJSON_CreateString(cp->id));
-				cJSON_ReplaceItemInObjectCaseSensitive(copy, "event",
-								       cJSON_CreateString("outcome"));
-				if ((s = cJSON_PrintUnformatted(copy))) {
-					buf_puts(&c->lines, s);
-					buf_putc(&c->lines, '\n');
-				}
-				cJSON_free(s);
-				cJSON_Delete(copy);
+				if (ev_outcome_fields(&c->lines, ts, cp->id, aid,
+						      call_id ? call_id
+						      : state_call_id(&c->st, who[i], att[i]),
+						      oc))
+					fprintf(stderr, "gitdial tick: %s: %s: %s; asking "
+						"again next tick\n", cp->id, aid,
+						gd_error_last());
 			}
 		} else if (!(rs->placed & (1u << att[i]))) {
 			ev_failed(&c->lines, r->o->now, cp->id, aid, NULL, "not_placed",
@@ -579,6 +819,7 @@ static void reconcile(struct round *r, struct camp *c)
 		if (c->lines.len > before) {
 			ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 			c->reconciled++;
+			account_pause_from(r, c, before);
 		}
 		cJSON_Delete(resp);
 		fn_call_release(&calls[i]);
@@ -691,6 +932,9 @@ static int breaker_check(struct round *r, struct camp *c)
 	ev_status(&c->lines, r->o->now, c->rc->id, "paused", why);
 	ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 	c->eff = ST_PAUSED;
+	c->paused_now = 1;
+	snprintf(c->pause_reason, sizeof(c->pause_reason), "%s", why);
+	r->alerts |= ALERT_CAMPAIGN;
 	return 1;
 }
 
@@ -863,7 +1107,8 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 		ledger_path(path, sizeof(path), c->rc->id, r->o->now, tag);
 		rc = change_add(ch, path, b->ptr, b->len);
 		if (!msg->len)
-			buf_puts(msg, placing ? "place:" : "tick:");
+			buf_puts(msg, placing ? "place:" : r->o->ingest_only
+				 ? "ingest:" : "tick:");
 		else
 			buf_putc(msg, ',');
 		if (placing)
@@ -881,10 +1126,11 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 		t[4] = t[7] = t[13] = t[16] = '-';
 		snprintf(path, sizeof(path), "dnc/optouts-%s-%s.jsonl", t, tag);
 		rc = change_add(ch, path, r->dnc_lines.ptr, r->dnc_lines.len);
-		buf_printf(msg, "%s dnc +opt-outs", msg->len ? "," : "tick:");
+		buf_printf(msg, "%s dnc +opt-outs", msg->len ? ","
+			   : r->o->ingest_only ? "ingest:" : "tick:");
 	}
 	/* deleted campaigns past their 30 days leave the tree (logs stay) */
-	if (!rc && !placing && r->o->shard_i == 0) {
+	if (!rc && !placing && r->o->shard_i == 0 && !r->o->ingest_only) {
 		struct buf ids = BUF_INIT(64 * 1024);
 		rc = folder_purge_deleted(&r->src, r->o->now, ch, &ids);
 		if (!rc && ids.len)
@@ -990,6 +1236,13 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 					 "provider rejected the campaign (%s %s): %s", kind,
 					 codebuf, msg ? msg : "");
 			}
+		} else if (kind && !strcmp(kind, "account")) {
+			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
+				  msg ? msg : "");
+			c->n_failed++;
+			if (!c->paused_now)
+				account_pause_reason(c, codebuf, msg, cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(err, "hint")));
 		} else if (kind && (!strcmp(kind, "invalid_number") ||
 				    !strcmp(kind, "rate_limited") ||
 				    !strcmp(kind, "transient") ||
@@ -1007,6 +1260,10 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 	}
 	if (c->failed_now)
 		ev_status(&c->placed, r->o->now, cp->id, "failed", c->fail_reason);
+	else if (c->paused_now && !c->st_paused_logged)
+		ev_status(&c->placed, r->o->now, cp->id, "paused", c->pause_reason);
+	if (c->failed_now || c->paused_now)
+		r->alerts |= ALERT_CAMPAIGN;
 	free(calls);
 }
 
@@ -1024,13 +1281,21 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 		cJSON_AddStringToObject(root, "claim_commit", claim && !git_oid_is_zero(claim) ? hex : "");
 		git_oid_tostr(hex, sizeof(hex), place);
 		cJSON_AddStringToObject(root, "place_commit", place && !git_oid_is_zero(place) ? hex : "");
+		cJSON_AddNumberToObject(root, "exit_code", alerts_code(r->alerts));
+		cJSON_AddBoolToObject(root, "runner_config_error",
+				      (r->alerts & ALERT_CONFIG) != 0);
+		cJSON_AddBoolToObject(root, "campaign_not_run",
+				      (r->alerts & ALERT_UNREAD) != 0);
+		cJSON_AddBoolToObject(root, "campaign_failed_or_paused",
+				      (r->alerts & ALERT_CAMPAIGN) != 0);
 	}
 	for (i = 0; i < r->n; i++) {
 		struct camp *c = &r->camps[i];
 		enum status now_st = c->failed_now ? ST_FAILED
+			: c->paused_now ? ST_PAUSED
 			: state_effective(c->rc->c, &c->st, r->o->now);
 		size_t inflight, j;
-		if (!c->lines.len && !c->placed.len && !dry)
+		if (!c->lines.len && !c->placed.len && !dry && !c->blocked)
 			continue;
 		inflight = state_in_flight(&c->st);
 		if (root) {
@@ -1044,6 +1309,14 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 			cJSON_AddNumberToObject(o, "reconciled", (double)c->reconciled);
 			cJSON_AddNumberToObject(o, "skipped", (double)c->skipped);
 			cJSON_AddNumberToObject(o, "in_flight", (double)inflight);
+			if (c->blocked)
+				cJSON_AddStringToObject(o, "alert", "runner configuration: "
+							"its account's secrets do not "
+							"resolve on this runner");
+			else if (c->failed_now)
+				cJSON_AddStringToObject(o, "alert", c->fail_reason);
+			else if (c->paused_now)
+				cJSON_AddStringToObject(o, "alert", c->pause_reason);
 			if (dry) {
 				cJSON *b = cJSON_AddArrayToObject(o, "batch");
 				for (j = 0; j < c->n_pick; j++) {
@@ -1053,6 +1326,12 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 				}
 			}
 			cJSON_AddItemToArray(arr, o);
+			continue;
+		}
+		if (c->blocked) {
+			printf("%s: %s, left as it is: its account's secrets do not "
+			       "resolve on this runner\n", c->rc->id,
+			       status_labels[now_st]);
 			continue;
 		}
 		printf("%s: %s, %s%zu dialed, %zu placed, %zu failed, %zu outcomes in, "
@@ -1070,7 +1349,38 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 		json_emit(root);
 }
 
-static int parse_opts(struct opts *o, int argc, char **argv)
+/*
+ * A duration for --for: a whole number of seconds, or parts with units
+ * ("90", "90s", "4m30s", "1h"); at most a day. 0 or -1.
+ */
+static int duration_parse(long *out, const char *s)
+{
+	long total = 0, v;
+	char *end;
+
+	if (!*s)
+		return -1;
+	while (*s) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = strtol(s, &end, 10);
+		switch (*end) {
+		case 'h': v *= 3600; end++; break;
+		case 'm': v *= 60; end++; break;
+		case 's': end++; break;
+		case '\0': break;
+		default: return -1;
+		}
+		total += v;
+		if (total > 86400)
+			return -1;
+		s = end;
+	}
+	*out = total;
+	return total > 0 ? 0 : -1;
+}
+
+static int parse_opts(struct opts *o, int argc, char **argv, int ingest_only)
 {
 	static const struct option opts[] = {
 		{ "repo", required_argument, NULL, 'r' },
@@ -1081,17 +1391,28 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		{ "spool", required_argument, NULL, 'S' },
 		{ "max-seconds", required_argument, NULL, 'm' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "for", required_argument, NULL, 'F' },
+		{ "every", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *cmd = ingest_only ? "ingest" : "tick";
+	const char *use = ingest_only ? ingest_usage : usage;
 	int c, f;
 	char *end;
 
 	memset(o, 0, sizeof(o[0]));
 	o->repo = ".";
 	o->now = time(NULL);
+	o->cmd = cmd;
+	o->ingest_only = ingest_only;
+	o->every_s = 10;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ingest_only && (c == 's' || c == 'd' || c == 'm' || c == 'F' ||
+				    c == 'E'))
+			return usage_error(cmd, use, "%s is an option of gitdial tick",
+					   argv[optind - 1]);
 		switch (c) {
 		case 'r': o->repo = optarg; break;
 		case 'R': o->remote = optarg; break;
@@ -1099,14 +1420,15 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'd': o->dry_run = 1; break;
 		case 'n':
 			if (time_parse_rfc3339(&o->now, optarg))
-				return usage_error("tick", usage, "--now: \"%s\" is not "
+				return usage_error(cmd, use, "--now: \"%s\" is not "
 						   "an RFC 3339 time with an offset", optarg);
+			o->now_given = 1;
 			break;
 		case 's': {
 			unsigned long i = strtoul(optarg, &end, 10), n;
 			if (*end != '/' || (n = strtoul(end + 1, &end, 10)) == 0 ||
 			    *end || i >= n || n > 10000)
-				return usage_error("tick", usage, "--shard: expected I/N "
+				return usage_error(cmd, use, "--shard: expected I/N "
 						   "with 0 <= I < N, got \"%s\"", optarg);
 			o->shard_i = (unsigned)i;
 			o->shard_n = (unsigned)n;
@@ -1115,51 +1437,64 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'm':
 			o->max_seconds = strtol(optarg, &end, 10);
 			if (*end || o->max_seconds < 1)
-				return usage_error("tick", usage, "--max-seconds: "
+				return usage_error(cmd, use, "--max-seconds: "
 						   "expected a whole number of seconds");
+			break;
+		case 'F':
+			if (duration_parse(&o->for_s, optarg))
+				return usage_error(cmd, use, "--for: expected a duration "
+						   "such as 270, 4m30s or 1h (at most 24h), "
+						   "got \"%s\"", optarg);
+			break;
+		case 'E':
+			o->every_s = strtol(optarg, &end, 10);
+			if (*end || o->every_s < 1 || o->every_s > 3600)
+				return usage_error(cmd, use, "--every: expected 1 to "
+						   "3600 seconds, got \"%s\"", optarg);
 			break;
 		case 'f':
 			if ((f = format_parse(optarg, "text,json")) < 0)
-				return usage_error("tick", usage, "unknown format '%s'", optarg);
+				return usage_error(cmd, use, "unknown format '%s'", optarg);
 			o->json = f == FMT_JSON;
 			break;
-		case 'h': printf("usage: %s\n", usage); return -1;
-		default: return usage_error("tick", usage, "bad option");
+		case 'h': printf("usage: %s\n", use); return -1;
+		default: return usage_error(cmd, use, "bad option");
 		}
 	}
 	if (optind < argc)
-		return usage_error("tick", usage, "unexpected argument '%s'", argv[optind]);
+		return usage_error(cmd, use, "unexpected argument '%s'", argv[optind]);
+	if (o->dry_run && o->for_s)
+		return usage_error(cmd, use, "--dry-run and --for do not go together");
 	return 0;
 }
 
-int cmd_tick(int argc, char **argv)
+/*
+ * One whole tick (or, for ingest, its ingest step alone) from the
+ * branch head: everything it needs is read afresh, so ticks repeated
+ * by --for are as independent as ticks started by cron. Returns 0 or
+ * an error (1); *alerts gets the ALERT_* bits of what it saw.
+ */
+static int tick_once(struct opts *o, struct store *st, unsigned *alerts,
+		     int quiet_config)
 {
-	struct opts o;
 	struct round r;
-	struct store *st = NULL;
 	struct diags d = { 0 };
 	git_oid claim, placed;
 	struct timespec t0;
 	int rc, round_no, found, claim_rounds = 0;
 	size_t i;
 
-	trace_mark("start");
-	if ((rc = parse_opts(&o, argc, argv)))
-		return rc < 0 ? 0 : rc;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&r, 0, sizeof(r));
 	memset(&claim, 0, sizeof(claim));
 	memset(&placed, 0, sizeof(placed));
-	r.o = &o;
-	if (store_open(&st, o.repo)) {
-		fprintf(stderr, "gitdial tick: %s\n", gd_error_last());
-		return 1;
-	}
+	r.o = o;
 	r.st = st;
-	if (!o.dry_run)
+	r.quiet_config = quiet_config;
+	if (!o->dry_run)
 		store_index_prefetch(st); /* for the checkout after the commits */
-	if (o.spool)
-		snprintf(r.spool_dir, sizeof(r.spool_dir), "%s", o.spool);
+	if (o->spool)
+		snprintf(r.spool_dir, sizeof(r.spool_dir), "%s", o->spool);
 	else
 		spool_default(r.spool_dir, sizeof(r.spool_dir),
 			      git_repository_path(store_repo(st)));
@@ -1177,8 +1512,9 @@ int cmd_tick(int argc, char **argv)
 
 		round_release(&r);
 		diags_release(&d);
+		r.alerts = 0;
 		claim_rounds++;
-		if ((rc = store_sync(st, o.remote, &r.head, &found)))
+		if ((rc = store_sync(st, o->remote, &r.head, &found)))
 			goto fail;
 		if (!found) {
 			gd_error_set("the branch '%s' has no commit yet", store_branch(st));
@@ -1188,25 +1524,31 @@ int cmd_tick(int argc, char **argv)
 		trace_mark("sync");
 		if ((rc = round_load(&r, &d)))
 			goto fail;
+		if (!o->ingest_only)
+			secrets_check(&r);
 		ingest(&r);
 		trace_mark("ingest");
 		crash_point("ingest");
-		if (!o.dry_run)
+		if (!o->ingest_only) {
+			if (!o->dry_run)
+				for (i = 0; i < r.n; i++)
+					if (!r.camps[i].blocked)
+						reconcile(&r, &r.camps[i]);
+			trace_mark("reconcile");
+			compute_slots(&r);
 			for (i = 0; i < r.n; i++)
-				reconcile(&r, &r.camps[i]);
-		trace_mark("reconcile");
-		compute_slots(&r);
-		for (i = 0; i < r.n; i++)
-			if ((rc = plan_campaign(&r, &r.camps[i])))
-				goto fail;
-		trace_mark("plan");
-		if (o.dry_run) {
-			print_summary(&r, o.json, NULL, NULL, 1);
+				if (!r.camps[i].blocked &&
+				    (rc = plan_campaign(&r, &r.camps[i])))
+					goto fail;
+			trace_mark("plan");
+		}
+		if (o->dry_run) {
+			print_summary(&r, o->json, NULL, NULL, 1);
 			rc = 0;
 			goto done;
 		}
 		git_oid_tostr(hex, sizeof(hex), &r.head);
-		snprintf(tag, sizeof(tag), "%.12s", hex);
+		snprintf(tag, sizeof(tag), "%.12s%s", hex, o->ingest_only ? "-i" : "");
 		if ((rc = build_change(&r, &ch, tag, &msg, 0))) {
 			change_release(&ch);
 			buf_release(&msg);
@@ -1215,6 +1557,7 @@ int cmd_tick(int argc, char **argv)
 		if (!ch.n) {
 			change_release(&ch);
 			buf_release(&msg);
+			spool_quarantine_bad(&r);
 			break; /* nothing to do this tick */
 		}
 		trace_mark("build claim");
@@ -1230,26 +1573,27 @@ int cmd_tick(int argc, char **argv)
 		for (i = 0; i < r.spool.n; i++)
 			if (r.spool_done[i])
 				spool_remove(r.spool_dir, r.spool.v[i].name);
+		spool_quarantine_bad(&r);
 		break;
 	}
 	if (round_no == ROUNDS_MAX) {
-		fprintf(stderr, "gitdial tick: the branch kept moving; gave up after "
-			"%d tries (nothing was dialed)\n", ROUNDS_MAX);
+		fprintf(stderr, "gitdial %s: the branch kept moving; gave up after "
+			"%d tries (nothing was dialed)\n", o->cmd, ROUNDS_MAX);
 		rc = 1;
 		goto done;
 	}
 	/* place the claimed calls */
-	{
+	if (!o->ingest_only) {
 		struct timespec t1;
 		double elapsed, left = 0;
 		size_t any = 0;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		elapsed = (double)(t1.tv_sec - t0.tv_sec) +
 			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (o.max_seconds)
-			left = (double)o.max_seconds - elapsed;
+		if (o->max_seconds)
+			left = (double)o->max_seconds - elapsed;
 		for (i = 0; i < r.n; i++) {
-			place_calls(&r, &r.camps[i], o.max_seconds ? (left > 0 ? left : 0.001) : 0);
+			place_calls(&r, &r.camps[i], o->max_seconds ? (left > 0 ? left : 0.001) : 0);
 			any += r.camps[i].placed.len;
 		}
 		trace_mark("place calls");
@@ -1269,7 +1613,7 @@ int cmd_tick(int argc, char **argv)
 				if (rc != GD_ECONFLICT && rc != GD_ERETRY)
 					break;
 				/* append-only: the same new file on top of the new head */
-				if ((rc = store_sync(st, o.remote, &r.head, &found)))
+				if ((rc = store_sync(st, o->remote, &r.head, &found)))
 					break;
 			}
 			if (rc)
@@ -1277,32 +1621,148 @@ int cmd_tick(int argc, char **argv)
 		}
 	}
 	trace_mark("commit placed");
-	print_summary(&r, o.json, &claim, &placed, 0);
 	/* broken campaigns do not stop the others, but people must hear of it */
 	for (i = 0; i < d.n; i++) {
 		char where[32] = "";
 		if (d.v[i].level != DIAG_ERROR)
 			continue;
+		r.alerts |= ALERT_UNREAD;
 		if (d.v[i].line)
 			snprintf(where, sizeof(where), ":%lu", d.v[i].line);
-		fprintf(stderr, "gitdial tick: not run: %s%s: %s%s%s\n", d.v[i].file,
-			where, d.v[i].field ? d.v[i].field : "",
+		fprintf(stderr, "gitdial %s: not run: %s%s: %s%s%s\n", o->cmd,
+			d.v[i].file, where, d.v[i].field ? d.v[i].field : "",
 			d.v[i].field ? ": " : "", d.v[i].msg);
 	}
-	if (claim_rounds > 1 && !o.json)
-		printf("(the branch moved under this tick %d time%s; it re-planned "
-		       "from the new head each time)\n", claim_rounds - 1,
+	print_summary(&r, o->json, &claim, &placed, 0);
+	if (claim_rounds > 1 && !o->json)
+		printf("(the branch moved under this %s %d time%s; it re-planned "
+		       "from the new head each time)\n", o->cmd, claim_rounds - 1,
 		       claim_rounds == 2 ? "" : "s");
 	rc = 0;
 	goto done;
 fail:
-	fprintf(stderr, "gitdial tick: %s\n", gd_error_last());
+	fprintf(stderr, "gitdial %s: %s\n", o->cmd, gd_error_last());
 	diags_print(stderr, &d, FMT_TEXT);
 	rc = 1;
 done:
+	*alerts |= r.alerts;
 	round_release(&r);
 	diags_release(&d);
+	return rc;
+}
+
+static volatile sig_atomic_t stop_asked;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+static int alerts_exit(unsigned alerts)
+{
+	return alerts_code(alerts);
+}
+
+/*
+ * tick and ingest. With --for, complete ticks one after another until
+ * the time is up, each starting --every seconds after the one before
+ * (at once when one took longer); SIGTERM and SIGINT end the loop after
+ * the tick in progress, whose claims are then placed and recorded as
+ * usual. With --now the clock is simulated: each tick is --every
+ * seconds after the one before, with no waiting.
+ */
+static int tick_main(int argc, char **argv, int ingest_only)
+{
+	struct opts o;
+	struct store *st = NULL;
+	struct sigaction sa, old_term, old_int;
+	struct timespec start, next;
+	unsigned alerts = 0, seen = 0;
+	int rc, n = 0, failures = 0;
+
+	trace_mark("start");
+	if ((rc = parse_opts(&o, argc, argv, ingest_only)))
+		return rc < 0 ? 0 : rc;
+	if (store_open(&st, o.repo)) {
+		fprintf(stderr, "gitdial %s: %s\n", o.cmd, gd_error_last());
+		return 1;
+	}
+	if (!o.for_s) {
+		rc = tick_once(&o, st, &alerts, 0);
+		store_free(st);
+		trace_mark("end");
+		return rc ? rc : alerts_exit(alerts);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, &old_int);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	next = start;
+	for (;;) {
+		unsigned a = 0;
+		struct timespec now;
+		double since;
+		rc = tick_once(&o, st, &a, (seen & ALERT_CONFIG) != 0);
+		n++;
+		seen |= a;
+		alerts |= a;
+		failures += rc != 0;
+		if (stop_asked)
+			break;
+		next.tv_sec += o.every_s;
+		if (o.now_given) {
+			/* a simulated clock: the next tick's time, no waiting */
+			if ((long)n * o.every_s >= o.for_s)
+				break;
+			o.now += o.every_s;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		since = (double)(next.tv_sec - start.tv_sec) +
+			(double)(next.tv_nsec - start.tv_nsec) / 1e9;
+		if (since >= (double)o.for_s)
+			break;
+		/* wait for the next start (or a signal); the clock is real */
+		while (!stop_asked && (now.tv_sec < next.tv_sec ||
+				       (now.tv_sec == next.tv_sec &&
+					now.tv_nsec < next.tv_nsec))) {
+			struct timespec left;
+			left.tv_sec = next.tv_sec - now.tv_sec;
+			left.tv_nsec = next.tv_nsec - now.tv_nsec;
+			if (left.tv_nsec < 0) {
+				left.tv_sec--;
+				left.tv_nsec += 1000000000L;
+			}
+			nanosleep(&left, NULL); /* EINTR on a signal */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		}
+		if (stop_asked)
+			break;
+		o.now = time(NULL);
+		if (now.tv_sec > next.tv_sec)
+			next = now; /* a tick ran long: no burst to catch up */
+	}
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	if (!o.json)
+		printf("%d tick%s in %s%s\n", n, n == 1 ? "" : "s",
+		       stop_asked ? "the time before a stop signal" : "--for",
+		       failures ? " (some failed: see above)" : "");
 	store_free(st);
 	trace_mark("end");
-	return rc;
+	return failures ? 1 : alerts_exit(alerts);
+}
+
+int cmd_tick(int argc, char **argv)
+{
+	return tick_main(argc, argv, 0);
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+	return tick_main(argc, argv, 1);
 }

@@ -731,6 +731,50 @@ int ev_failed(struct buf *out, time_t ts, const char *campaign,
 	return rc ? rc : buf_puts(out, "}}\n");
 }
 
+int ev_outcome_fields(struct buf *out, time_t ts, const char *campaign,
+		      const char *attempt_id, const char *call_id,
+		      const cJSON *fields)
+{
+	static const char *const own[] = { "v", "ts", "campaign", "event",
+		"attempt_id", "call_id", NULL };
+	const cJSON *f;
+	size_t mark = out->len;
+	int rc, i;
+
+	if (!cJSON_IsObject(fields) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(fields, "outcome")))
+		return gd_error_set("the status answer's outcome has no \"outcome\"");
+	rc = head(out, ts, campaign, "outcome");
+	rc = rc ? rc : field(out, "attempt_id", attempt_id);
+	rc = rc ? rc : field(out, "call_id", call_id && *call_id ? call_id : NULL);
+	cJSON_ArrayForEach(f, fields) {
+		char *v;
+		if (rc)
+			break;
+		if (!f->string)
+			continue;
+		for (i = 0; own[i] && strcmp(own[i], f->string); i++)
+			;
+		if (own[i])
+			continue;
+		if (!(v = cJSON_PrintUnformatted(f))) {
+			rc = gd_error_set("out of memory");
+			break;
+		}
+		rc = buf_putc(out, ',');
+		rc = rc ? rc : buf_put_json_string(out, f->string);
+		rc = rc ? rc : buf_putc(out, ':');
+		rc = rc ? rc : buf_puts(out, v);
+		cJSON_free(v);
+	}
+	rc = rc ? rc : buf_puts(out, "}\n");
+	if (rc && out->ptr) {
+		out->len = mark; /* all of the line or none of it */
+		out->ptr[mark] = '\0';
+	}
+	return rc;
+}
+
 int ev_skipped(struct buf *out, time_t ts, const char *campaign,
 	       const char *phone, unsigned long row, const char *reason)
 {

@@ -72,6 +72,18 @@ int ev_placed(struct buf *out, time_t ts, const char *campaign,
 int ev_failed(struct buf *out, time_t ts, const char *campaign,
 	      const char *attempt_id, const char *call_id, const char *kind,
 	      const char *code, const char *message);
+/*
+ * An outcome a provider reported through the function's status answer:
+ * the event's own keys (v, ts, campaign, event, attempt_id, call_id) are
+ * the runner's, never taken from fields; the outcome's other fields
+ * (outcome, duration_s, connected, answered, error, ...) are copied in
+ * order. GD_EINVALID when fields is not an object with a string
+ * "outcome" (nothing appended): the answer closes nothing.
+ */
+struct cJSON;
+int ev_outcome_fields(struct buf *out, time_t ts, const char *campaign,
+		      const char *attempt_id, const char *call_id,
+		      const struct cJSON *fields);
 int ev_skipped(struct buf *out, time_t ts, const char *campaign,
 	       const char *phone, unsigned long row, const char *reason);
 int ev_status(struct buf *out, time_t ts, const char *campaign,

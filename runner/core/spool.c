@@ -95,8 +95,17 @@ int spool_read(struct spool_list *out, const char *dir)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (file_read(&b, path, SPOOL_EVENT_MAX)) {
+			struct stat sb;
 			buf_release(&b);
-			continue; /* gone meanwhile, or too large: left for a person */
+			/* gone meanwhile; too large: listed, for the quarantine */
+			if (lstat(path, &sb) || sb.st_size <= (off_t)SPOOL_EVENT_MAX)
+				continue;
+			b.ptr = strdup("");
+			b.len = SPOOL_EVENT_MAX + 1;
+			if (!b.ptr) {
+				rc = gd_error_set("out of memory");
+				break;
+			}
 		}
 		if (!(v = realloc(out->v, (out->n + 1) * sizeof(*v)))) {
 			buf_release(&b);
@@ -137,6 +146,23 @@ int spool_remove(const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (unlink(path) && errno != ENOENT)
 		return gd_error_set("cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int spool_quarantine(const char *dir, const char *name)
+{
+	char from[4400], qdir[4200], to[4400];
+
+	if (strchr(name, '/') || name[0] == '.')
+		return GD_EINVALID;
+	snprintf(qdir, sizeof(qdir), "%s/quarantine", dir);
+	if (mkdir(qdir, 0700) && errno != EEXIST)
+		return gd_error_set("cannot make '%s': %s", qdir, strerror(errno));
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
+	snprintf(to, sizeof(to), "%s/%s", qdir, name);
+	if (rename(from, to) && errno != ENOENT)
+		return gd_error_set("cannot move '%s' to '%s': %s", from, to,
+				    strerror(errno));
 	return 0;
 }
 

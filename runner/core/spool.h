@@ -26,11 +26,20 @@ struct spool_list {
 	size_t n;
 };
 
-/* Reads every event file in dir (sorted by name); a missing dir is empty. */
+/*
+ * Reads every event file in dir (sorted by name); a missing dir is
+ * empty. A file over SPOOL_EVENT_MAX is listed with empty data and
+ * len SPOOL_EVENT_MAX + 1, so the caller can quarantine it.
+ */
 int spool_read(struct spool_list *out, const char *dir);
 void spool_list_release(struct spool_list *l);
 /* Removes one event file (after its event is committed). */
 int spool_remove(const char *dir, const char *name);
+/*
+ * Moves an unusable event file into dir/quarantine/ (made when missing),
+ * where an operator can read it and the readers never look again.
+ */
+int spool_quarantine(const char *dir, const char *name);
 /* The default spool of a repository: <gitdir>/gitdial/spool. */
 int spool_default(char *out, size_t n, const char *gitdir);
 

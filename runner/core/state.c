@@ -378,6 +378,14 @@ static void line_fields(struct line *l, const cJSON *o)
 	}
 }
 
+/* True for the reason of a pause the runner made itself. */
+static int runner_pause(const char *reason)
+{
+	return reason &&
+	       (!strncmp(reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX)) ||
+		!strncmp(reason, ACCOUNT_PREFIX, strlen(ACCOUNT_PREFIX)));
+}
+
 static enum ev_kind ev_kind(const char *ev)
 {
 	switch (ev[0]) {
@@ -398,7 +406,8 @@ static uint8_t err_class(const char *kind)
 		return ERRC_NONE;
 	if (!strcmp(kind, "invalid_number"))
 		return ERRC_INVALID;
-	if (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient"))
+	if (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient") ||
+	    !strcmp(kind, "account"))
 		return ERRC_FREE;
 	if (!strcmp(kind, "rejected") || !strcmp(kind, "no_call_permission"))
 		return ERRC_DEAD;
@@ -682,8 +691,16 @@ static void apply_ev_at(struct cstate *s, const struct ev *e,
 		 */
 		int fin_old = s->logged == ST_COMPLETED || s->logged == ST_FAILED;
 		int fin_new = st == ST_COMPLETED || st == ST_FAILED;
+		/*
+		 * A pause the runner made (breaker, account) is written by
+		 * the same tick as the status it ends, in the same second:
+		 * at a tie it beats any status but a final one.
+		 */
+		int rp_old = s->logged == ST_PAUSED && runner_pause(s->logged_reason);
+		int rp_new = st == ST_PAUSED && runner_pause(reason);
 		if (st != ST_NONE && (ts > s->logged_ts ||
-				      (ts == s->logged_ts && (fin_new || !fin_old)))) {
+				      (ts == s->logged_ts && (fin_new ||
+					(!fin_old && (rp_new || !rp_old)))))) {
 			s->logged = st;
 			s->logged_ts = ts;
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",
@@ -824,8 +841,7 @@ int state_breaker(const struct cstate *s, int *failed, int *of)
 
 int state_breaker_paused(const struct cstate *s)
 {
-	return s->logged == ST_PAUSED &&
-	       !strncmp(s->logged_reason, BREAKER_PREFIX, strlen(BREAKER_PREFIX));
+	return s->logged == ST_PAUSED && runner_pause(s->logged_reason);
 }
 
 int state_all_terminal(const struct campaign *c, const struct cstate *s,

@@ -83,6 +83,15 @@ struct dlog {
 #define BREAKER_WINDOW 20
 #define BREAKER_FAILED 10
 #define BREAKER_PREFIX "breaker:"
+/*
+ * An error of kind `account` (the provider says the account or its
+ * settings are wrong: geo permissions, a trial account, an unverified
+ * caller ID, a trunk refusing our credentials) pauses the campaign the
+ * same way, with a reason that starts with ACCOUNT_PREFIX; the attempt
+ * does not count against the recipient's retries (nothing is wrong with
+ * the number), so `gitdial resume` after the fix dials them again.
+ */
+#define ACCOUNT_PREFIX "account:"
 
 struct cstate {
 	const struct audience *aud;
@@ -227,7 +236,10 @@ enum status state_effective(const struct campaign *c, const struct cstate *s,
  * *failed of the last *of attempts failed; 0 otherwise.
  */
 int state_breaker(const struct cstate *s, int *failed, int *of);
-/* True when the newest status is the breaker's pause. */
+/*
+ * True when the newest status is a pause the runner made itself (the
+ * breaker's or an account error's): it holds until a `gitdial resume`.
+ */
 int state_breaker_paused(const struct cstate *s);
 /* True when every recipient is terminal and nothing is in flight. */
 int state_all_terminal(const struct campaign *c, const struct cstate *s,

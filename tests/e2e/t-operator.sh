@@ -166,7 +166,8 @@ ticker() {
 	local i rc=0
 	for i in $(seq 0 19); do
 		"$GITDIAL" tick --repo "$TMP/runner" --remote origin --format json \
-			--now "$(minutes_after 2026-11-24T15:00:00Z $i)" >>"$TMP/ticks.log" 2>>"$TMP/ticks.err" || rc=1
+			--now "$(minutes_after 2026-11-24T15:00:00Z $i)" >>"$TMP/ticks.log" 2>>"$TMP/ticks.err" ||
+			{ e=$?; rc=1; echo "tick $i exited $e" >>"$TMP/ticks.err"; }
 	done
 	return $rc
 }
@@ -186,6 +187,7 @@ wait $tp; trc=$?
 wait $op; orc=$?
 expect_eq "20 ticks and 20 operator actions all succeeded" "0 0" "$trc $orc"
 [ "$orc" -eq 0 ] || tail -5 "$TMP/ops.err"
+[ "$trc" -eq 0 ] || tail -5 "$TMP/ticks.err"
 git clone -q "$TMP/remote.git" "$TMP/check"
 commits() { # the commit ids a JSON-lines output reported
 	/usr/bin/python3 -c 'import json,sys
