@@ -713,3 +713,9 @@ int fn_main_web(const struct fn_def *def, const struct fn_web *web, int argc,
 {
 	return fn_run(def, web, 1, argc, argv);
 }
+
+int fn_main_hooks(const struct fn_def *def, const struct fn_web *web, int argc,
+		  char **argv)
+{
+	return fn_run(def, web, 0, argc, argv);
+}

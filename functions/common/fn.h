@@ -71,6 +71,12 @@ int fn_main(const struct fn_def *def, int argc, char **argv);
 int fn_main_web(const struct fn_def *def, const struct fn_web *web, int argc,
 		char **argv);
 /*
+ * fn_main_web without the schema check of requests (the sim carrier,
+ * whose requests the runner makes for tests and the demo).
+ */
+int fn_main_hooks(const struct fn_def *def, const struct fn_web *web, int argc,
+		  char **argv);
+/*
  * Checks a request for action against the function-request schema's
  * rules (types, enums, patterns, what each action requires). Returns
  * NULL when it passes, else a failure response for it (the caller's):

@@ -5,11 +5,24 @@
  * of each call reaches the spool like a webhook would, stamped on the
  * injected clock (the request's "now" + ring + talk time).
  *
- * Calls it has "created" are remembered under $GITDIAL_SPOOL/.sim/, so
- * `status` can tell the runner whether a claimed call exists.
+ * Calls it has "created" are remembered under $GITDIAL_SIM_DIR (the
+ * carrier's side: runners on several machines share it as they share a
+ * real carrier), by default $GITDIAL_SPOOL/.sim/, so `status` can tell
+ * the runner whether a claimed call exists.
+ *
+ * Like a real provider, the sim can deliver its events as webhooks: when
+ * the account has a "webhook_secret" reference and gitdial.json a
+ * webhook_base_url, each event is POSTed to <webhook_base_url>/sim,
+ * with the account's name in it, signed with X-Gitdial-Signature:
+ * sha256=<hex HMAC-SHA256(secret, body)>; the webhook host (this binary
+ * as CGI or FastCGI) checks the signature and spools it for `gitdial
+ * ingest`. A delivery that fails is lost, as a real one can be: the
+ * runner's status lookup finds the call's end instead.
  * GITDIAL_SIM_FAULT=ambiguous creates the call and then answers as if
  * the connection dropped; =lost answers the same without creating it;
- * =down fails every dial as transient (the carrier is unavailable).
+ * =down fails every dial as transient (the carrier is unavailable);
+ * =account refuses every dial as an account setting would (kind
+ * `account`, Twilio's 21215 geo permissions, with a hint).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,9 +31,13 @@
 #include <time.h>
 
 #include "buf.h"
+#include "err.h"
 #include "fn.h"
 #include "hook.h"
+#include "httpc.h"
+#include "sig.h"
 #include "util.h"
+#include "web.h"
 #include "banned.h"
 
 struct sim_call {
@@ -105,13 +122,70 @@ static int id_safe(const char *s)
 	return 1;
 }
 
-static int state_path(char *out, size_t n, const char *attempt_id)
+/* The carrier's memory: $GITDIAL_SIM_DIR, else $GITDIAL_SPOOL/.sim. */
+static int state_dir(char *out, size_t n)
 {
+	const char *dir = getenv("GITDIAL_SIM_DIR");
 	const char *spool = getenv("GITDIAL_SPOOL");
 
-	if (!spool || !*spool || !id_safe(attempt_id) || attempt_id[0] == '.')
+	if (dir && *dir)
+		snprintf(out, n, "%s", dir);
+	else if (spool && *spool)
+		snprintf(out, n, "%s/.sim", spool);
+	else
 		return -1;
-	snprintf(out, n, "%s/.sim/%s.json", spool, attempt_id);
+	return 0;
+}
+
+static int state_path(char *out, size_t n, const char *attempt_id)
+{
+	char dir[4200];
+
+	if (state_dir(dir, sizeof(dir)) || !id_safe(attempt_id) ||
+	    attempt_id[0] == '.')
+		return -1;
+	snprintf(out, n, "%s/%s.json", dir, attempt_id);
+	return 0;
+}
+
+/*
+ * Where the sim's events go: POSTed to the webhook host when the account
+ * has a webhook_secret and the request a webhook_url (a failed delivery
+ * is lost: status finds the call), else into the local spool.
+ */
+static int sim_deliver(const cJSON *req, cJSON *ev)
+{
+	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
+	const char *ref = fn_str(acct, "webhook_secret");
+	const char *url = fn_str(req, "webhook_url"), *name = fn_str(acct, "name");
+	struct httpc_request hr;
+	struct httpc_response res;
+	char secret[HOOK_SECRET_MAX], sig[65], hdr[100];
+	char *body;
+
+	if (!ref || !url || !name)
+		return fn_spool(ev);
+	if (fn_secret(secret, sizeof(secret), ref) || !secret[0])
+		return gd_error_set("accounts.%s.webhook_secret: %s does not resolve",
+				    name, ref);
+	cJSON_AddStringToObject(ev, "account", name);
+	if (!(body = cJSON_PrintUnformatted(ev))) {
+		explicit_bzero(secret, sizeof(secret));
+		return gd_error_set("out of memory");
+	}
+	sig_hmac_sha256_hex(sig, secret, body, strlen(body));
+	explicit_bzero(secret, sizeof(secret));
+	snprintf(hdr, sizeof(hdr), "X-Gitdial-Signature: sha256=%s", sig);
+	memset(&hr, 0, sizeof(hr));
+	hr.method = "POST";
+	hr.url = url;
+	hr.content_type = "application/json";
+	hr.body = body;
+	hr.len = strlen(body);
+	hr.header = hdr;
+	httpc_perform(&res, &hr);
+	httpc_response_release(&res);
+	cJSON_free(body);
 	return 0;
 }
 
@@ -144,6 +218,15 @@ static cJSON *sim_dial(const cJSON *req)
 			       "phone number", to);
 	if (fault && !strcmp(fault, "lost"))
 		return fn_fail("ambiguous", "timeout", "no response from the carrier");
+	/* the account's settings refuse the call (geo permissions, like Twilio's 21215) */
+	if (fault && !strcmp(fault, "account")) {
+		cJSON *f = fn_fail("account", "21215", "Account not authorized to "
+				   "call %s: geo permissions", to);
+		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(f, "error"),
+					"hint", "enable the country in the account's "
+					"geographic permissions");
+		return f;
+	}
 	/* the carrier is down: every call fails at the provider (breaker tests) */
 	if (fault && !strcmp(fault, "down"))
 		return fn_fail("transient", "503", "the carrier is unavailable");
@@ -173,7 +256,7 @@ static cJSON *sim_dial(const cJSON *req)
 	cJSON_AddItemToObject(rec, "outcome", cJSON_Duplicate(ev, 1));
 	if (state_path(path, sizeof(path), aid) == 0) {
 		char dir[4300];
-		snprintf(dir, sizeof(dir), "%s/.sim", getenv("GITDIAL_SPOOL"));
+		state_dir(dir, sizeof(dir));
 		s = cJSON_PrintUnformatted(rec);
 		if (dir_create(dir) || !s || file_write_atomic(path, s, strlen(s))) {
 			cJSON_free(s);
@@ -184,7 +267,7 @@ static cJSON *sim_dial(const cJSON *req)
 		cJSON_free(s);
 	}
 	cJSON_Delete(rec);
-	if (fn_spool(ev)) {
+	if (sim_deliver(req, ev)) {
 		cJSON_Delete(ev);
 		return fn_fail("ambiguous", "spool", "call created but its "
 			       "webhook could not be spooled");
@@ -197,7 +280,7 @@ static cJSON *sim_dial(const cJSON *req)
 					? "Asked not to be called again."
 					: "Talked with the agent.");
 		cJSON_AddBoolToObject(ev, "opt_out", c.opt_out);
-		fn_spool(ev);
+		sim_deliver(req, ev);
 		cJSON_Delete(ev);
 	}
 	if (fault && !strcmp(fault, "ambiguous"))
@@ -249,11 +332,81 @@ static cJSON *sim_hangup(const cJSON *req)
 	return fn_ok();
 }
 
+/*
+ * The webhook host's side (/sim): an event the sim delivered, checked
+ * against the named sim account's webhook_secret before anything else,
+ * then spooled as it came (the account's name in it, for ingest to bind
+ * it to the campaign's account).
+ */
+static void sim_webhook(const struct web_request *req, struct web_reply *rep)
+{
+	char secret[HOOK_SECRET_MAX];
+	const char *name, *ev_s, *camp, *aid, *ts_s;
+	const cJSON *acct;
+	cJSON *cfg = NULL, *body = NULL;
+	time_t ts;
+
+	secret[0] = '\0';
+	if (strcmp(req->method, "POST")) {
+		web_reply_text(rep, 405, "POST only");
+		goto cleanup;
+	}
+	if (!web_header(req, "X-Gitdial-Signature")) {
+		web_reply_text(rep, 401, "no X-Gitdial-Signature header");
+		goto cleanup;
+	}
+	body = cJSON_ParseWithLength(req->body.ptr ? req->body.ptr : "",
+				     req->body.len);
+	name = fn_str(body, "account");
+	if (!cJSON_IsObject(body) || !name) {
+		web_reply_text(rep, 400, "the body is not a sim event naming its account");
+		goto cleanup;
+	}
+	if (hook_config_load(&cfg)) {
+		web_reply_text(rep, 500, "%s", gd_error_last());
+		goto cleanup;
+	}
+	acct = hook_account(cfg, name);
+	if (!acct || !fn_str(acct, "provider") || strcmp(fn_str(acct, "provider"), "sim") ||
+	    !fn_str(acct, "webhook_secret") ||
+	    fn_secret(secret, sizeof(secret), fn_str(acct, "webhook_secret")) ||
+	    !secret[0]) {
+		/* the same answer whatever is missing: no account oracle */
+		web_reply_text(rep, 403, "not signed by a sim account of this host");
+		goto cleanup;
+	}
+	if (sig_hmac_sha256_check(secret, req->body.ptr, req->body.len,
+				  web_header(req, "X-Gitdial-Signature"))) {
+		web_reply_text(rep, 403, "%s", gd_error_last());
+		goto cleanup;
+	}
+	ev_s = fn_str(body, "event");
+	camp = fn_str(body, "campaign");
+	aid = fn_str(body, "attempt_id");
+	ts_s = fn_str(body, "ts");
+	if (!ev_s || (strcmp(ev_s, "outcome") && strcmp(ev_s, "analysis")) ||
+	    !camp || !id_valid(camp) || !aid || !attempt_id_valid(aid) ||
+	    !ts_s || time_parse_rfc3339(&ts, ts_s)) {
+		web_reply_text(rep, 400, "not an outcome or analysis event");
+		goto cleanup;
+	}
+	if (fn_spool(body)) {
+		web_reply_text(rep, 500, "cannot spool the event: %s", gd_error_last());
+		goto cleanup;
+	}
+	web_reply_text(rep, 200, "spooled");
+cleanup:
+	explicit_bzero(secret, sizeof(secret));
+	cJSON_Delete(body);
+	cJSON_Delete(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct fn_def def = {
 		"sim", sim_dial, sim_status, sim_hangup, 0
 	};
+	static const struct fn_web web = { sim_webhook };
 
-	return fn_main(&def, argc, argv);
+	return fn_main_hooks(&def, &web, argc, argv);
 }

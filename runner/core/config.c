@@ -130,7 +130,7 @@ static void load_account(struct jctx *c, struct account *a, const cJSON *obj,
 	static const char *const keys[] = {
 		"provider", "caller_ids", "max_concurrency", "cps",
 		"credentials", "api_base", "function", "function_secret",
-		"reject_caller_ids", "seed", "trunk", NULL
+		"reject_caller_ids", "seed", "trunk", "webhook_secret", NULL
 	};
 	const cJSON *v, *item;
 	char p[512], ip[600];
@@ -212,6 +212,8 @@ static void load_account(struct jctx *c, struct account *a, const cJSON *obj,
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "function_secret")))
 		check_secret(c, v, jpath(p, sizeof(p), path, "function_secret"));
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "webhook_secret")))
+		check_secret(c, v, jpath(p, sizeof(p), path, "webhook_secret"));
 	if ((v = jget_string(c, obj, path, "api_base", 0)) &&
 	    !is_url(v->valuestring, http_schemes))
 		jctx_error(c, jpath(p, sizeof(p), path, "api_base"),
@@ -233,7 +235,8 @@ static void load_account(struct jctx *c, struct account *a, const cJSON *obj,
 	}
 	jget_int(c, obj, path, "seed", 0, 2147483647L, &l);
 	if (a->provider && strcmp(a->provider, "sim")) {
-		static const char *const sim_only[] = { "seed", "reject_caller_ids", NULL };
+		static const char *const sim_only[] = { "seed", "reject_caller_ids",
+			"webhook_secret", NULL };
 		for (i = 0; sim_only[i]; i++)
 			if (cJSON_GetObjectItemCaseSensitive(obj, sim_only[i]))
 				jctx_error(c, jpath(p, sizeof(p), path, sim_only[i]),

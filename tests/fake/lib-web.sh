@@ -65,7 +65,7 @@ free_port() {
 }
 
 # web_start ENV_NAME=VALUE...: lighttpd serving the function binaries as
-# CGI at /twilio, /telnyx, /whatsapp and /agent, with only the given environment
+# CGI at /twilio, /telnyx, /whatsapp, /agent and /sim, with only the given environment
 # (plus the sanitizers' options). Sets WEB_PORT, WEB_URL and WEB_LPID. Leak
 # checks cost ~150 ms a process: they are on only with WEB_LEAKS=1 (san_cgi
 # runs chosen requests with them instead).
@@ -89,7 +89,7 @@ web_start_fastcgi() {
 web_serve() {
 	local kind=$1 conf=$TMP/lighttpd.conf env="" kv try r
 	local routes=(twilio:gitdial-twilio telnyx:gitdial-telnyx
-		      whatsapp:gitdial-whatsapp agent:gitdial-twilio)
+		      whatsapp:gitdial-whatsapp agent:gitdial-twilio sim:gitdial-sim)
 	local asan="detect_leaks=${WEB_LEAKS:-0}:abort_on_error=1:log_path=$SAN_DIR/asan"
 	shift
 	[ "$kind" = fastcgi ] && asan="detect_leaks=1:abort_on_error=1:atexit=1:log_path=$FCGI_SAN/asan"
@@ -112,7 +112,8 @@ server.modules += ( "mod_alias", "mod_setenv", "mod_cgi" )
 alias.url = ( "/twilio" => "$BIN/gitdial-twilio",
               "/telnyx" => "$BIN/gitdial-telnyx",
               "/whatsapp" => "$BIN/gitdial-whatsapp",
-              "/agent" => "$BIN/gitdial-twilio" )
+              "/agent" => "$BIN/gitdial-twilio",
+              "/sim" => "$BIN/gitdial-sim" )
 cgi.assign = ( "" => "" )
 setenv.set-environment = ( $env )
 EOF
