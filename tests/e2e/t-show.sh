@@ -46,7 +46,8 @@ json.dump(g, open(sys.argv[2], "w"), indent=2)
 PY
 git_commit_all "$R" "bad caller"
 schedule "$R" bad 2026-11-24T09:00:00Z
-ok_if "a tick dials it" "$GITDIAL" tick --repo "$R" --now 2026-11-24T15:05:00Z
+"$GITDIAL" tick --repo "$R" --now 2026-11-24T15:05:00Z >"$TMP/bad-tick" 2>&1
+expect_eq "a tick dials it, and exits 3: a campaign failed" 3 $?
 "$GITDIAL" show bad --repo "$R" --now 2026-11-24T15:06:00Z > $TMP/bad.txt
 expect_grep "Failed" "Status +Failed" $TMP/bad.txt
 expect_grep "the provider's reason is shown" "Failed +.*caller" $TMP/bad.txt
