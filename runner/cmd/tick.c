@@ -610,11 +610,29 @@ static void spool_quarantine_bad(struct round *r)
  */
 static int account_secrets_ok(const struct account *a, char *why, size_t n)
 {
+	const char *gha = getenv("GITHUB_ACTIONS"), *eph = getenv("GITDIAL_EPHEMERAL");
 	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(a->json, "credentials");
 	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(a->json, "function_secret");
 	const cJSON *x;
 	char val[HOOK_SECRET_MAX_RUNNER];
 
+	/*
+	 * A SIP call is held by the gitdial-sip process for its whole
+	 * length: on a runner that ends with its job (GitHub Actions, a
+	 * Kubernetes Job: GITDIAL_EPHEMERAL=1) it would die with the job
+	 * and take the calls with it. Such a runner reaches the trunk
+	 * through a remote function on a host that stays.
+	 */
+	if (a->provider && !strcmp(a->provider, "sip") && !a->function &&
+	    ((gha && !strcmp(gha, "true")) || (eph && !strcmp(eph, "1")))) {
+		snprintf(why, n, "accounts.%s: a SIP trunk cannot be dialed from "
+			 "an ephemeral runner (%s): its calls live in the "
+			 "gitdial-sip process; give the account a \"function\" "
+			 "URL on a host that stays up", a->name,
+			 eph && !strcmp(eph, "1") ? "GITDIAL_EPHEMERAL=1"
+			 : "GITHUB_ACTIONS=true");
+		return 0;
+	}
 	cJSON_ArrayForEach(x, creds) {
 		const char *ref = cJSON_GetStringValue(x);
 		if (!ref || (strncmp(ref, "env:", 4) && strncmp(ref, "file:", 5)))

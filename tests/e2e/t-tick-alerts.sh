@@ -107,5 +107,14 @@ expect_eq "each with a warning" 6 "$(grep -c 'moved to .*quarantine' "$TMP/t7.er
 expect_grep "the warning says why" 'never dispatched' "$TMP/t7.err"
 "$GITDIAL" tick --repo "$R" --now "$(minutes_after $T0 401)" >/dev/null 2>"$TMP/t8.err"
 expect_eq "the next tick reads them no more" 0 "$(grep -c quarantine "$TMP/t8.err")"
+# 7. a SIP trunk from an ephemeral runner (its calls would die with the job)
+R3=$TMP/repo3
+new_repo "$R3" >/dev/null || exit 1
+schedule "$R3" sip-callback $T0
+before=$(git -C "$R3" rev-list --count HEAD)
+GITDIAL_EPHEMERAL=1 SIP_TRUNK_USER=u SIP_TRUNK_PASSWORD=p "$GITDIAL" tick --repo "$R3" --now $T0 >"$TMP/t9" 2>"$TMP/t9.err"
+expect_eq "a local SIP trunk on an ephemeral runner exits 5" 5 $?
+expect_grep "... saying why and what to do" 'accounts\.sip-trunk: a SIP trunk cannot be dialed from an ephemeral runner.*"function" URL' "$TMP/t9.err"
+expect_eq "... and dials nothing" "$before" "$(git -C "$R3" rev-list --count HEAD)"
 ok_if "git fsck is clean" git -C "$R" fsck --strict
 finish
