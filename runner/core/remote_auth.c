@@ -405,7 +405,9 @@ static int creds_ssh(struct remote_auth *a, git_credential **out,
 		char pub[4096];
 		if (a->tried_key) {
 			snprintf(a->why, sizeof(a->why), "the ssh server refused "
-				 "the key GITDIAL_SSH_KEY=%s for user '%s'", key, user);
+				 "the key GITDIAL_SSH_KEY=%s for user '%s', or it could "
+				 "not be used (a wrong GITDIAL_SSH_KEY_PASSPHRASE; an "
+				 "RSA key, signed with SHA-1 here)", key, user);
 			return GIT_EAUTH;
 		}
 		a->tried_key = 1;

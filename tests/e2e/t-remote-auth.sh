@@ -126,6 +126,11 @@ clone "$URL"
 refused "http, a wrong GITDIAL_GIT_TOKEN" "refused the token in GITDIAL_GIT_TOKEN"
 unset GITDIAL_GIT_USER GITDIAL_GIT_TOKEN
 
+# no proxy is used (libgit2 1.5 sends a plain-http request with the URL's
+# credentials in its request line when one is set; docs/remotes.md)
+clone "$(gitsrv_http_url_with alice s3cret-pw "$URL")"
+http_proxy=http://127.0.0.1:$(_gitsrv_port) pushed "http, http_proxy in the environment is not used"
+
 # operator commands publish the same way (store_edit: fetch, commit, push)
 clone "$URL"
 git -C "$C" config "http.http://$HOSTPORT/.extraheader" "AUTHORIZATION: basic $basic"
