@@ -17,7 +17,7 @@ struct url_parts {
 	char scheme[16];
 	char user[256];
 	int has_user;
-	char password[256];
+	char password[1024];
 	int has_password;
 	char host[256];
 	char port[8];
@@ -269,13 +269,16 @@ cleanup:
 	return rc;
 }
 
-/* url with its password (if any) replaced by "***", into out. */
-static void url_masked(char *out, size_t cap, const char *url,
-		       const struct url_parts *u)
+/*
+ * url with the password of its user info (if any) replaced by "***",
+ * into out; from the raw text, so that a URL too long to parse is masked
+ * as well.
+ */
+static void url_masked(char *out, size_t cap, const char *url)
 {
-	const char *auth = strstr(url, "://"), *end, *at = NULL, *p;
+	const char *auth = strstr(url, "://"), *end, *at = NULL, *colon, *p;
 
-	if (!u->has_password || !auth) {
+	if (!auth) {
 		snprintf(out, cap, "%s", url);
 		return;
 	}
@@ -284,8 +287,11 @@ static void url_masked(char *out, size_t cap, const char *url,
 	for (p = auth; p < end; p++)
 		if (*p == '@')
 			at = p;
-	snprintf(out, cap, "%.*s%s:***%s", (int)(auth - url), url, u->user,
-		 at ? at : "");
+	if (!at || !(colon = memchr(auth, ':', (size_t)(at - auth)))) {
+		snprintf(out, cap, "%s", url);
+		return;
+	}
+	snprintf(out, cap, "%.*s:***%s", (int)(colon - url), url, at);
 }
 
 int remote_auth_init(struct remote_auth *a, git_repository *repo,
@@ -302,16 +308,17 @@ int remote_auth_init(struct remote_auth *a, git_repository *repo,
 		 git_remote_name(r) ? git_remote_name(r) : "(anonymous)");
 	if (!url)
 		url = "";
+	url_masked(a->url, sizeof(a->url), url);
 	if (url_parse(&u, url) == 0) {
-		url_masked(a->url, sizeof(a->url), url, &u);
-		a->is_ssh = !strcmp(u.scheme, "ssh");
+		/* ssh://, and libgit2's ssh+git:// and git+ssh:// */
+		a->is_ssh = strstr(u.scheme, "ssh") != NULL;
 		a->url_has_password = u.has_password && u.password[0];
 		snprintf(a->secret[0], sizeof(a->secret[0]), "%s", u.password);
 	} else {
 		/* scp-like user@host:path is ssh; a local path has no secrets */
 		memset(&u, 0, sizeof(u));
-		snprintf(a->url, sizeof(a->url), "%s", url);
-		a->is_ssh = strchr(url, ':') && url[0] != '/' && url[0] != '.';
+		a->is_ssh = !strstr(url, "://") && strchr(url, ':') &&
+			    url[0] != '/' && url[0] != '.';
 	}
 	if (tok)
 		snprintf(a->secret[1], sizeof(a->secret[1]), "%s", tok);

@@ -24,7 +24,7 @@
 struct remote_auth {
 	char remote[128];      /* the remote's name, for messages */
 	char url[1024];        /* its URL with any password masked */
-	char secret[2][256];   /* values never printed: URL password, token */
+	char secret[2][1024];  /* values never printed: URL password, token */
 	char **headers;        /* the extra headers, owned */
 	size_t n_headers;
 	git_strarray custom_headers; /* a view of headers for libgit2 */

@@ -65,7 +65,7 @@ refused() {
 	local_before=$(git -C "$C" rev-parse HEAD)
 	spooled=$(ls "$C/.git/gitdial/spool" 2>/dev/null | wc -l)
 	tick_remote; rc=$?
-	ok_if "$1: the tick exits non-zero" test "$rc" -ne 0
+	expect_eq "$1: the tick exits 1 (an error, not a crash)" 1 "$rc"
 	expect_grep "$1: the error names the remote and the cause" \
 		"remote 'origin' \(.*\) failed: .*$2" "$TMP/out"
 	ok_if "$1: no secret in the output" sh -c \
@@ -142,6 +142,15 @@ ok_if "http, gitdial resume --remote origin with the extraheader" \
 	"$GITDIAL" resume gen --repo "$C" --author "Ops <ops@example.com>" --remote origin --now "$(minutes_after $T0 31)"
 
 # --- ssh with a key ---
+# libgit2 1.5.1 leaks what it reads of ~/.ssh/known_hosts at every ssh
+# connection (load_known_hosts: the path and libssh2's knownhost list,
+# never freed; libgit2 1.6 frees them). Its frames have no symbols, so
+# for the ssh part only, leaks allocated inside git_remote_connect_ext
+# are suppressed (full stacks: fast_unwind_on_malloc=0). Nothing of ours
+# is allocated there.
+{ cat "$TOP/tests/lsan.supp"; echo "leak:git_remote_connect_ext"; } >"$TMP/lsan-ssh.supp"
+export LSAN_OPTIONS="suppressions=$TMP/lsan-ssh.supp:print_suppressions=0"
+export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 mkdir -p "$TMP/keys" "$TMP/home/.ssh"
 ssh-keygen -q -t ed25519 -N '' -C gitdial-test -f "$TMP/keys/id_good"
 ssh-keygen -q -t ed25519 -N '' -C gitdial-test -f "$TMP/keys/id_other"
