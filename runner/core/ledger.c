@@ -692,7 +692,8 @@ static int field(struct buf *out, const char *key, const char *val)
 
 int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
 		  const char *attempt_id, const char *phone, unsigned long row,
-		  int attempt, const char *account, const char *caller_id)
+		  int attempt, const char *account, const char *caller_id,
+		  uint64_t rules)
 {
 	int rc = head(out, ts, campaign, "dispatched");
 
@@ -701,6 +702,9 @@ int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
 	rc = rc ? rc : buf_printf(out, ",\"row\":%lu,\"attempt\":%d", row, attempt);
 	rc = rc ? rc : field(out, "account", account);
 	rc = rc ? rc : field(out, "caller_id", caller_id);
+	if (rules)
+		rc = rc ? rc : buf_printf(out, ",\"rules\":\"%016llx\"",
+					  (unsigned long long)rules);
 	return rc ? rc : buf_puts(out, "}\n");
 }
 

@@ -62,10 +62,16 @@ int ledger_apply(struct cstate *st, const char *data, size_t len);
  */
 void ledger_path(char *out, size_t n, const char *id, time_t now, const char *tag);
 
-/* Appends one event line ("...}\n") to out; each returns 0 or an error. */
+/*
+ * Appends one event line ("...}\n") to out; each returns 0 or an error.
+ * A dispatch records rules, the digest of the rules pack its windows
+ * and caps were judged with (rules_digest; 0 leaves it out), so that
+ * gitdial audit can tell whether it evaluates with the same pack.
+ */
 int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
 		  const char *attempt_id, const char *phone, unsigned long row,
-		  int attempt, const char *account, const char *caller_id);
+		  int attempt, const char *account, const char *caller_id,
+		  uint64_t rules);
 int ev_placed(struct buf *out, time_t ts, const char *campaign,
 	      const char *attempt_id, const char *call_id);
 /* An outcome that the runner itself decides (failed dial, reconcile). */
