@@ -490,13 +490,19 @@ static int recorded_rules(const char *line, size_t len, char out[17])
 	return 1;
 }
 
-/* Why a dispatch at ts to place p is outside its windows (why gets it). */
+/*
+ * Why a dispatch at ts to place p is outside its windows: the legal
+ * rules that close it ("us-tcpa", "+" between several), else
+ * "campaign-window"; *campaign_too when the campaign window is closed
+ * as well.
+ */
 static void window_why(const struct audit_ctx *ctx, const struct place *p,
-		       time_t ts, char *why, size_t n)
+		       time_t ts, char *why, size_t n, int *campaign_too)
 {
 	struct daywin all;
 
 	daywin_fill(&all);
+	*campaign_too = 0;
 	if (place_is_open(ctx->rules, p, &all, ts)) {
 		snprintf(why, n, "campaign-window");
 		return;
@@ -504,6 +510,18 @@ static void window_why(const struct audit_ctx *ctx, const struct place *p,
 	place_next_open(ctx->rules, p, &all, ts, 0, why, n);
 	if (!why[0])
 		snprintf(why, n, "legal-hours");
+	/* the campaign window alone, in every zone */
+	{
+		int i, open = 1;
+		for (i = 0; i < p->n_zones && open; i++) {
+			struct tm tm;
+			if (tz_local(&tm, p->zones[i], ts))
+				continue;
+			open = daywin_contains(&ctx->c->window, tm.tm_wday,
+					       tm.tm_hour * 60 + tm.tm_min);
+		}
+		*campaign_too = !open;
+	}
 }
 
 /* The local time at ts in zone, for messages ("Tue 03:00"). */
@@ -614,16 +632,20 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 				  (unsigned long long)e->key, t);
 	else if (!place_is_open(ctx->rules, p, &ctx->c->window, ts)) {
 		char why[160], loc[32];
-		window_why(ctx, p, ts, why, sizeof(why));
+		int also;
+		window_why(ctx, p, ts, why, sizeof(why), &also);
 		local_text(loc, sizeof(loc), p->n_zones ? p->zones[0] : "UTC", ts);
 		rc = audit_report(a, AC_WINDOWS, why, c->id, at,
-				  "+%llu claimed at %s (%s %s%s; rules %s)%s",
+				  "+%llu claimed at %s (%s %s%s; rules %s)%s%s%s",
 				  (unsigned long long)e->key, t, loc,
 				  p->n_zones ? p->zones[0] : "?",
 				  p->n_zones > 1 ? " and other zones" : "",
 				  p->rule_ids,
 				  strcmp(why, "campaign-window") ? "" :
-				  ctx->c->window_text);
+				  ": outside the campaign window ",
+				  also ? ", and outside the campaign window " : "",
+				  !strcmp(why, "campaign-window") || also ?
+				  ctx->c->window_text : "");
 	}
 	if (rc)
 		return rc;
