@@ -906,7 +906,8 @@ int audit_finish(struct audit *a)
 	 * caps_count: within (ts - period, ts]); every dispatch counts.
 	 */
 	qsort(a->capd, a->ncapd, sizeof(*a->capd), capd_cmp);
-	qsort(a->plain, a->nplain, sizeof(*a->plain), plaind_cmp);
+	if (a->nplain)
+		qsort(a->plain, a->nplain, sizeof(*a->plain), plaind_cmp);
 	if (rc || (rc = caps_new(&cp))) {
 		kmap_release(&capped);
 		return rc;
