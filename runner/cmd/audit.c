@@ -197,6 +197,9 @@ static int conf_get(struct walk *w, const char *id, const struct audit_ctx **out
 		if (rc)
 			return rc;
 		rc2 = repo_find(c->repo, id);
+		/* dispatches find their row through the phone index */
+		if (rc2 && rc2->aud && (rc = audience_index(rc2->aud)))
+			return rc;
 		c->ctx.c = rc2 ? rc2->c : NULL;
 		c->ctx.aud = rc2 ? rc2->aud : NULL;
 		c->ctx.rules = c->repo->rules;

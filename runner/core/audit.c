@@ -186,6 +186,7 @@ struct audit {
 	struct plaind *plain;
 	size_t nplain, plain_alloc;
 	uint32_t seq;
+	struct daywin all_day;
 	size_t checked[AC_N], found[AC_N];
 	struct audit_finding *fnd;
 	size_t nfnd, fnd_alloc;
@@ -195,6 +196,7 @@ int audit_new(struct audit **out)
 {
 	if (!(*out = calloc(1, sizeof(**out))))
 		return gd_error_set("out of memory");
+	daywin_fill(&(*out)->all_day);
 	return 0;
 }
 
@@ -283,6 +285,15 @@ uint32_t audit_file(struct audit *a, const char *path)
 void audit_count(struct audit *a, enum audit_check check, size_t n)
 {
 	a->checked[check] += n;
+}
+
+/* True when a finding of check at at would be listed (not only counted). */
+static int keeps(const struct audit *a, enum audit_check check,
+		 const struct audit_at *at)
+{
+	if (at && at->commit < a->ncommits && !a->commits[at->commit].in_range)
+		return 1; /* vreport drops it: nothing to count */
+	return a->found[check] < AUDIT_KEEP;
 }
 
 static int vreport(struct audit *a, enum audit_check check, const char *rule,
@@ -496,18 +507,16 @@ static int recorded_rules(const char *line, size_t len, char out[17])
  * "campaign-window"; *campaign_too when the campaign window is closed
  * as well.
  */
-static void window_why(const struct audit_ctx *ctx, const struct place *p,
-		       time_t ts, char *why, size_t n, int *campaign_too)
+static void window_why(const struct audit *a, const struct audit_ctx *ctx,
+		       const struct place *p, time_t ts, char *why, size_t n,
+		       int *campaign_too)
 {
-	struct daywin all;
-
-	daywin_fill(&all);
 	*campaign_too = 0;
-	if (place_is_open(ctx->rules, p, &all, ts)) {
+	if (place_is_open(ctx->rules, p, &a->all_day, ts)) {
 		snprintf(why, n, "campaign-window");
 		return;
 	}
-	place_next_open(ctx->rules, p, &all, ts, 0, why, n);
+	place_next_open(ctx->rules, p, &a->all_day, ts, 0, why, n);
 	if (!why[0])
 		snprintf(why, n, "legal-hours");
 	/* the campaign window alone, in every zone */
@@ -630,10 +639,13 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 		rc = audit_report(a, AC_WINDOWS, "campaign-dates", c->id, at,
 				  "+%llu claimed at %s, outside start_at/end_at",
 				  (unsigned long long)e->key, t);
+	else if (!place_is_open(ctx->rules, p, &ctx->c->window, ts) &&
+		 !keeps(a, AC_WINDOWS, at))
+		a->found[AC_WINDOWS]++; /* counted, not listed: no need to say why */
 	else if (!place_is_open(ctx->rules, p, &ctx->c->window, ts)) {
 		char why[160], loc[32];
 		int also;
-		window_why(ctx, p, ts, why, sizeof(why), &also);
+		window_why(a, ctx, p, ts, why, sizeof(why), &also);
 		local_text(loc, sizeof(loc), p->n_zones ? p->zones[0] : "UTC", ts);
 		rc = audit_report(a, AC_WINDOWS, why, c->id, at,
 				  "+%llu claimed at %s (%s %s%s; rules %s)%s%s%s",
