@@ -533,6 +533,14 @@ static void window_why(const struct audit *a, const struct audit_ctx *ctx,
 	}
 }
 
+/* ts as RFC 3339 in t, for a finding's message. */
+static const char *ts_text(char t[21], int64_t ts)
+{
+	time_format_utc(t, (time_t)ts);
+	return t;
+}
+#define TS ts_text(t, e->ts)
+
 /* The local time at ts in zone, for messages ("Tue 03:00"). */
 static void local_text(char *out, size_t n, const char *zone, time_t ts)
 {
@@ -560,20 +568,20 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 
 	if (!rs)
 		return gd_error_set("out of memory");
-	time_format_utc(t, ts);
+	/* t is written only for a finding's message (TS) */
 	a->checked[AC_CLAIMS]++;
 	if (!e->attempt || e->attempt > ATTEMPTS_MAX)
 		return audit_report(a, AC_CLAIMS, "attempt-id", c->id, at,
-				    "dispatch at %s has no valid attempt id", t);
+				    "dispatch at %s has no valid attempt id", TS);
 	bit = (uint16_t)(1u << (e->attempt - 1));
 	if (rs->dispatched & bit)
 		rc = audit_report(a, AC_CLAIMS, "attempt-id-reused", c->id, at,
 				  "attempt %d of +%llu claimed again at %s", e->attempt,
-				  (unsigned long long)e->key, t);
+				  (unsigned long long)e->key, TS);
 	else if (RS_INFLIGHT(rs))
 		rc = audit_report(a, AC_CLAIMS, "two-in-flight", c->id, at,
 				  "+%llu claimed at %s (attempt %d) while attempt %d "
-				  "had no outcome", (unsigned long long)e->key, t,
+				  "had no outcome", (unsigned long long)e->key, TS,
 				  e->attempt, 32 - __builtin_clz((unsigned)RS_INFLIGHT(rs)));
 	if (!rc && ctx && ctx->c && rstate_attempts(rs) + 1 > ctx->c->retries_max + 1)
 		rc = audit_report(a, AC_CLAIMS, "retries-max", c->id, at,
@@ -581,12 +589,12 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 				  "retries.max is %ld", (unsigned long long)e->key,
 				  rstate_attempts(rs) + 1,
 				  rstate_attempts(rs) + 1 == 2 ? "nd" :
-				  rstate_attempts(rs) + 1 == 3 ? "rd" : "th", t,
+				  rstate_attempts(rs) + 1 == 3 ? "rd" : "th", TS,
 				  ctx->c->retries_max);
 	if (!rc && c->logged != ST_DIALING)
 		rc = audit_report(a, AC_CLAIMS, "not-dialing", c->id, at,
 				  "+%llu claimed at %s while the log said the "
-				  "campaign was %s", (unsigned long long)e->key, t,
+				  "campaign was %s", (unsigned long long)e->key, TS,
 				  c->logged ? status_names[c->logged] : "never started");
 	rs->dispatched |= bit;
 	if (rc)
@@ -597,13 +605,13 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 	if (dnc_blocked(a, e->key, e->ts) &&
 	    (rc = audit_report(a, AC_DNC, "dnc", c->id, at,
 			       "+%llu claimed at %s while on the do-not-call list",
-			       (unsigned long long)e->key, t)))
+			       (unsigned long long)e->key, TS)))
 		return rc;
 
 	if (!ctx || !ctx->c || !ctx->aud || !ctx->rules)
 		return audit_report(a, AC_WINDOWS, "no-configuration", c->id, at,
 				    "claim at %s: the commit has no readable "
-				    "campaign.json and audience for %s", t, c->id);
+				    "campaign.json and audience for %s", TS, c->id);
 
 	/* the audience at that commit: consent, and where the number is */
 	if (ctx->c->require_consent)
@@ -620,10 +628,10 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 			return audit_report(a, AC_CONSENT, "consent", c->id, at,
 					    "%s claimed at %s: its row (line %u) has "
 					    "no consent and the campaign requires it",
-					    ph, t, ctx->aud->problems[i].line);
+					    ph, TS, ctx->aud->problems[i].line);
 		return audit_report(a, AC_CLAIMS, "not-in-audience", c->id, at,
 				    "%s claimed at %s is not a dialable row of the "
-				    "audience at that commit%s", ph, t,
+				    "audience at that commit%s", ph, TS,
 				    i < ctx->aud->n_problems ? " (its row was left out)" : "");
 	}
 	if (!ctx->aud->places || rp->place >= ctx->aud->n_places)
@@ -638,7 +646,7 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 	    (ctx->c->end_at && ts >= ctx->c->end_at))
 		rc = audit_report(a, AC_WINDOWS, "campaign-dates", c->id, at,
 				  "+%llu claimed at %s, outside start_at/end_at",
-				  (unsigned long long)e->key, t);
+				  (unsigned long long)e->key, TS);
 	else if (!place_is_open(ctx->rules, p, &ctx->c->window, ts) &&
 		 !keeps(a, AC_WINDOWS, at))
 		a->found[AC_WINDOWS]++; /* counted, not listed: no need to say why */
@@ -649,7 +657,7 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 		local_text(loc, sizeof(loc), p->n_zones ? p->zones[0] : "UTC", ts);
 		rc = audit_report(a, AC_WINDOWS, why, c->id, at,
 				  "+%llu claimed at %s (%s %s%s; rules %s)%s%s%s",
-				  (unsigned long long)e->key, t, loc,
+				  (unsigned long long)e->key, TS, loc,
 				  p->n_zones ? p->zones[0] : "?",
 				  p->n_zones > 1 ? " and other zones" : "",
 				  p->rule_ids,
@@ -784,7 +792,7 @@ int audit_event(struct audit *a, const char *campaign, const struct audit_at *at
 
 	if (!c)
 		return gd_error_set("out of memory");
-	time_format_utc(t, (time_t)e->ts);
+	/* t is written only for a finding's message (TS) */
 	a->checked[AC_HISTORY]++;
 	if (e->kind == EV_BAD)
 		return audit_report(a, AC_HISTORY, "bad-line", campaign, at,
@@ -803,7 +811,7 @@ int audit_event(struct audit *a, const char *campaign, const struct audit_at *at
 				       e->kind == EV_PLACED ? "placed" :
 				       e->kind == EV_OUTCOME ? "outcome" :
 				       e->kind == EV_SKIPPED ? "skipped" :
-				       e->kind == EV_ANALYSIS ? "analysis" : "runner", t)))
+				       e->kind == EV_ANALYSIS ? "analysis" : "runner", TS)))
 			return rc;
 	}
 	switch (e->kind) {
@@ -816,7 +824,7 @@ int audit_event(struct audit *a, const char *campaign, const struct audit_at *at
 			return audit_report(a, AC_CLAIMS, "placed-before-dispatched",
 					    campaign, at, "placed at %s with no dispatched "
 					    "event for its attempt in this or an earlier "
-					    "commit", t);
+					    "commit", TS);
 		rs->placed |= (uint16_t)(1u << (e->attempt - 1));
 		return 0;
 	case EV_OUTCOME:
@@ -840,7 +848,7 @@ int audit_event(struct audit *a, const char *campaign, const struct audit_at *at
 			if (!why[0] &&
 			    (rc = audit_report(a, AC_ACCOUNTING, "no-reason", campaign, at,
 					       "%s at %s without a reason",
-					       status_names[e->status], t)))
+					       status_names[e->status], TS)))
 				return rc;
 		}
 		if (e->status != ST_NONE)
