@@ -242,4 +242,25 @@ mkdir -p $TMP/empty
 "$GITDIAL" audit --repo $TMP/empty >/dev/null 2>$TMP/e.err
 expect_eq "not a repository: exit 3" 3 $?
 ok_if "and says why" test -s $TMP/e.err
+
+# ---- signed runner commits ------------------------------------------------------
+# once the runner's commits are signed (here with an SSH key, git's
+# gpg.format=ssh), an unsigned commit under the runner's name is a finding
+copy signed
+ssh-keygen -q -t ed25519 -N "" -f $TMP/sign-key >/dev/null
+SIGN=(-c gpg.format=ssh -c user.signingkey=$TMP/sign-key)
+outc 2026-11-24T15:05:00Z nov-reminders 12125550100 1 \
+	>"$C/outcomes/nov-reminders/2026/11/24/T150500Z-signed.jsonl"
+git -C "$C" add -A && "${RUNNER[@]}" git "${SIGN[@]}" -C "$C" commit -qS -m "signed" ||
+	echo "# could not sign a commit"
+audit "$C"
+expect_eq "a signed runner commit: clean, counted as signed" "0 1" \
+	"$AR $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["range"]["signed_runner_commits"])' $TMP/a.json)"
+outc 2026-11-24T15:06:00Z nov-reminders 13055550102 1 \
+	>"$C/outcomes/nov-reminders/2026/11/24/T150600Z-unsigned.jsonl"
+as_runner "$C" "unsigned"
+audit "$C"
+expect_eq "then an unsigned one under the runner's name is named by its commit" \
+	"1 history 1 $(git -C "$C" rev-parse HEAD)" \
+	"$AR $(checks_failing) $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["findings"][0]["commit"])' $TMP/a.json)"
 finish
