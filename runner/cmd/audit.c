@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "err.h"
 #include "html.h"
+#include "ledger.h"
 #include "repo.h"
 #include "state.h"
 #include "store.h"
@@ -65,6 +66,8 @@ struct walk {
 	struct conf *confs;
 	size_t n_confs;
 	struct ev_pool pool;
+	struct ev *evs; /* a file's lines, parsed */
+	size_t evs_alloc;
 	/* the commit being walked */
 	git_commit *cm;
 	git_tree *tree;
@@ -227,12 +230,16 @@ static int feed(struct walk *w, const char *campaign, uint32_t file,
 		const char *data, size_t len, size_t from, uint32_t first_line)
 {
 	struct audit_at at;
-	size_t i = from;
+	size_t i = from, k = 0, nev = 0;
 	uint32_t line = first_line;
 	int rc = 0;
 
 	at.commit = w->cidx;
 	at.file = file;
+	/* a log's lines parsed at once (the replay's parser), then judged */
+	if (campaign && (rc = ledger_parse(data + from, len - from, &w->evs, &nev,
+					   &w->evs_alloc, &w->pool)))
+		return rc;
 	while (!rc && i < len) {
 		const char *p = data + i, *nl = memchr(p, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - p) : len - i;
@@ -243,16 +250,12 @@ static int feed(struct walk *w, const char *campaign, uint32_t file,
 		w->lines++;
 		if (!campaign) {
 			rc = audit_dnc_line(w->a, &at, p, n);
-			continue;
-		}
-		{
-			struct ev e;
+		} else if (k < nev) {
+			const struct ev *e = &w->evs[k++];
 			const struct audit_ctx *ctx = NULL;
-			w->pool.len = 0;
-			state_parse(&e, &w->pool, p, n);
-			if (audit_event_needs_ctx(&e) && (rc = conf_get(w, campaign, &ctx)))
+			if (audit_event_needs_ctx(e) && (rc = conf_get(w, campaign, &ctx)))
 				break;
-			rc = audit_event(w->a, campaign, &at, &e, &w->pool, p, n, ctx);
+			rc = audit_event(w->a, campaign, &at, e, &w->pool, p, n, ctx);
 		}
 	}
 	return rc;
@@ -874,6 +877,7 @@ int cmd_audit(int argc, char **argv)
 	free(w.confs);
 	free(w.range);
 	ev_pool_release(&w.pool);
+	free(w.evs);
 	audit_free(w.a);
 	store_free(w.st);
 	if (rc < 0)

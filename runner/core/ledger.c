@@ -384,6 +384,25 @@ static void parsing_end(void)
 	cJSON_InitHooks(NULL);
 }
 
+int ledger_parse(const char *data, size_t len, struct ev **v, size_t *n,
+		 size_t *alloc, struct ev_pool *pool)
+{
+	struct parsed p;
+
+	memset(&p, 0, sizeof(p));
+	p.v = *v;
+	p.alloc = *alloc;
+	p.pool = *pool;
+	parsing_begin();
+	parse_lines(data, len, &p);
+	parsing_end();
+	*v = p.v;
+	*alloc = p.alloc;
+	*pool = p.pool;
+	*n = p.n;
+	return p.failed ? gd_error_set("out of memory") : 0;
+}
+
 int ledger_apply(struct cstate *st, const char *data, size_t len)
 {
 	struct parsed p;
