@@ -53,8 +53,7 @@ struct audit_at {
  * The configuration in force at a commit for one campaign. Any pointer
  * may be NULL when that commit lacks it (a purged campaign folder, a
  * broken campaign.json): the checks that need it then report that they
- * could not be done. rules_id is the digest of the rules pack the audit
- * evaluates with (see audit_event).
+ * could not be done.
  */
 struct audit_ctx {
 	const struct campaign *c;
@@ -83,9 +82,9 @@ uint32_t audit_file(struct audit *a, const char *path);
  * One line of campaign's log, at. e and pool are state_parse's; line is
  * the raw text (len bytes), read for what state_parse does not keep (the
  * rules digest a dispatch recorded). ctx is the campaign's configuration
- * at that commit; audit_event asks for it only through need (may be NULL
- * when ctx is given): a dispatch or a completion needs it, other lines
- * do not, so the walker loads it only when it is asked for.
+ * at that commit; only a dispatch or a completion reads it (see
+ * audit_event_needs_ctx), so the walker loads it only for those lines and
+ * may pass NULL for the others.
  */
 int audit_event(struct audit *a, const char *campaign, const struct audit_at *at,
 		const struct ev *e, const struct ev_pool *pool, const char *line,
