@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "duplicate", cmd_duplicate, "copy campaigns as new Drafts" },
 	{ "report", cmd_report, "write the static HTML dashboard" },
 	{ "export", cmd_export, "write a campaign's audit bundle" },
+	{ "audit", cmd_audit, "re-check every promise from the history alone" },
 	{ "new", cmd_new, "create a campaign (a wizard, or flags)" },
 	{ "dnc", cmd_dnc, "the do-not-call list: add, remove, list, check" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },

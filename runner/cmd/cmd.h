@@ -26,6 +26,7 @@ int cmd_export(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_dnc(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_GITHUB, FMT_TABLE };
 

@@ -1056,7 +1056,8 @@ static int plan_campaign(struct round *r, struct camp *c)
 		audience_phone(phone, x);
 		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
 		rc = ev_dispatched(&c->lines, r->o->now, cp->id, aid, phone, x->line,
-				   next, cp->account, caller ? caller : "");
+				   next, cp->account, caller ? caller : "",
+				   rules_digest(r->repo->rules));
 	}
 	if (!rc && out.n_pick) {
 		c->pick = out.pick;

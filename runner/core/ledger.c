@@ -384,6 +384,25 @@ static void parsing_end(void)
 	cJSON_InitHooks(NULL);
 }
 
+int ledger_parse(const char *data, size_t len, struct ev **v, size_t *n,
+		 size_t *alloc, struct ev_pool *pool)
+{
+	struct parsed p;
+
+	memset(&p, 0, sizeof(p));
+	p.v = *v;
+	p.alloc = *alloc;
+	p.pool = *pool;
+	parsing_begin();
+	parse_lines(data, len, &p);
+	parsing_end();
+	*v = p.v;
+	*alloc = p.alloc;
+	*pool = p.pool;
+	*n = p.n;
+	return p.failed ? gd_error_set("out of memory") : 0;
+}
+
 int ledger_apply(struct cstate *st, const char *data, size_t len)
 {
 	struct parsed p;
@@ -692,7 +711,8 @@ static int field(struct buf *out, const char *key, const char *val)
 
 int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
 		  const char *attempt_id, const char *phone, unsigned long row,
-		  int attempt, const char *account, const char *caller_id)
+		  int attempt, const char *account, const char *caller_id,
+		  uint64_t rules)
 {
 	int rc = head(out, ts, campaign, "dispatched");
 
@@ -701,6 +721,9 @@ int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
 	rc = rc ? rc : buf_printf(out, ",\"row\":%lu,\"attempt\":%d", row, attempt);
 	rc = rc ? rc : field(out, "account", account);
 	rc = rc ? rc : field(out, "caller_id", caller_id);
+	if (rules)
+		rc = rc ? rc : buf_printf(out, ",\"rules\":\"%016llx\"",
+					  (unsigned long long)rules);
 	return rc ? rc : buf_puts(out, "}\n");
 }
 

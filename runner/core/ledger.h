@@ -54,6 +54,15 @@ int ledger_ahead_start(struct ledger_ahead **out, struct src *s, const char *id)
 int ledger_ahead_replay(struct ledger_ahead *a, struct cstate *st,
 			const struct src_files *files);
 void ledger_ahead_free(struct ledger_ahead *a);
+/*
+ * Parses every non-empty line of data (len bytes) into (*v)[0..*n), in
+ * order, their strings in pool, as a replay does (cJSON on this thread's
+ * arena): for callers that judge lines one by one (gitdial audit). *v
+ * grows as needed (*alloc is its room); the caller frees *v and the pool.
+ * Not while a ledger_ahead runs.
+ */
+int ledger_parse(const char *data, size_t len, struct ev **v, size_t *n,
+		 size_t *alloc, struct ev_pool *pool);
 /* Applies every line of data (len bytes) to st. */
 int ledger_apply(struct cstate *st, const char *data, size_t len);
 /*
@@ -62,10 +71,16 @@ int ledger_apply(struct cstate *st, const char *data, size_t len);
  */
 void ledger_path(char *out, size_t n, const char *id, time_t now, const char *tag);
 
-/* Appends one event line ("...}\n") to out; each returns 0 or an error. */
+/*
+ * Appends one event line ("...}\n") to out; each returns 0 or an error.
+ * A dispatch records rules, the digest of the rules pack its windows
+ * and caps were judged with (rules_digest; 0 leaves it out), so that
+ * gitdial audit can tell whether it evaluates with the same pack.
+ */
 int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
 		  const char *attempt_id, const char *phone, unsigned long row,
-		  int attempt, const char *account, const char *caller_id);
+		  int attempt, const char *account, const char *caller_id,
+		  uint64_t rules);
 int ev_placed(struct buf *out, time_t ts, const char *campaign,
 	      const char *attempt_id, const char *call_id);
 /* An outcome that the runner itself decides (failed dial, reconcile). */

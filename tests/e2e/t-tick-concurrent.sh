@@ -38,4 +38,5 @@ expect_eq "every claim is dispatched once (no duplicate attempt ids)" 0 \
 ok_if "the runners really raced (some ticks lost the claim and re-planned)" \
 	grep -q "the branch moved under this tick" "$TMP"/log1 "$TMP"/log2 "$TMP"/log3 "$TMP"/log4
 ok_if "git fsck of the remote is clean" git -C "$TMP/remote.git" fsck --strict
+ok_if "gitdial audit of the raced history is clean" "$GITDIAL" audit --repo "$TMP/check"
 finish

@@ -131,6 +131,8 @@ n=$(git -C "$R" grep -h '"dispatched"' HEAD -- outcomes | wc -l)
 ok_if "the week saw real dialing ($n dispatches)" test "$n" -gt 150
 sun=$(git -C "$R" grep -h '"dispatched"' HEAD -- outcomes/world | grep -c '"phone":"+612')
 ok_if "Australia was dialed on weekdays ($sun dispatches)" test "$sun" -gt 0
+"$GITDIAL" audit --repo "$R" >$TMP/gd-audit 2>&1
+ok_if "gitdial audit of the week's history is clean (exit 0)" grep -q "^OK: 0 findings" $TMP/gd-audit
 # the auditor itself must catch a violation: forge a 03:00 New York dispatch
 mkdir -p "$R/outcomes/world/2026/11/04"
 printf '{"v":1,"ts":"2026-11-04T08:00:00Z","campaign":"world","event":"dispatched","attempt_id":"world.12125550000.11","phone":"+12125550000","row":2,"attempt":11,"account":"sim-main","caller_id":"+12125550100"}\n' \
