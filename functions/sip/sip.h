@@ -51,14 +51,26 @@ struct sip_fate {
 	const char *outcome; /* no_answer, busy, failed */
 	const char *kind;    /* error kind for failed, else NULL */
 	const char *reason;  /* short reason for the event */
+	const char *hint;    /* for kind "account": what to check, else NULL */
+	int opt_out;         /* 607 Unwanted: the number goes to dnc/ */
 };
 /*
  * The outcome of the recipient's INVITE ending with scode (300-699), per
- * providers.md §4.2; scode 408 also stands for Timer B, 503 for a
- * transport error (RFC 3261 §8.1.3.1). canceled: we sent the CANCEL
- * (ring timeout or hangup), so a 487 is our own no_answer.
+ * providers.md §4.2 and docs/sip.md's table. canceled: we sent the
+ * CANCEL (ring timeout or hangup), so a 487 is our own no_answer.
+ * Refusals of the account rather than of the number (401/407 after our
+ * credentials, 402, 403, 421) are kind "account" with a hint; 603 and
+ * 607 are kind "declined" (final for the recipient), 607 an opt-out.
+ * A trunk that never answered at all is not a final response: the
+ * caller reports it as kind "transient", code "trunk_unreachable".
  */
 void sip_fate_of(struct sip_fate *f, int scode, int canceled);
+
+/*
+ * Copies a header value (a Reason, a Require) into out for an event:
+ * printable ASCII only (others become '?'), cut at n - 1 bytes.
+ */
+void sip_value_clean(char *out, size_t n, const char *p, size_t len);
 /*
  * The outcome of an answered call that lasted duration_s: "connected", or
  * "hangup" when it ended before the agent could speak (< 5 s).

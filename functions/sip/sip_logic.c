@@ -147,9 +147,8 @@ int sip_callid_valid(const char *s)
 
 void sip_fate_of(struct sip_fate *f, int scode, int canceled)
 {
+	memset(f, 0, sizeof(*f));
 	f->outcome = "failed";
-	f->kind = NULL;
-	f->reason = NULL;
 	switch (scode) {
 	case 486: case 600:
 		f->outcome = "busy";
@@ -164,16 +163,44 @@ void sip_fate_of(struct sip_fate *f, int scode, int canceled)
 		f->reason = canceled ? "ring_timeout" : "terminated";
 		return;
 	case 603:
-		f->outcome = "no_answer";
+		f->kind = "declined";
 		f->reason = "declined";
+		return;
+	case 607:
+		f->kind = "declined";
+		f->reason = "unwanted";
+		f->opt_out = 1;
 		return;
 	case 404: case 484: case 604: case 410:
 		f->kind = "invalid_number";
 		f->reason = "invalid_number";
 		return;
-	case 401: case 407: case 403:
-		f->kind = "rejected";
-		f->reason = scode == 403 ? "forbidden" : "auth_failed";
+	case 401: case 407:
+		f->kind = "account";
+		f->reason = "auth_failed";
+		f->hint = "the trunk refused our digest credentials: check the "
+			"account's credentials (username, password) against the "
+			"trunk's settings";
+		return;
+	case 403:
+		f->kind = "account";
+		f->reason = "forbidden";
+		f->hint = "the trunk refused the call for this account: check "
+			"its IP allow-list, the credentials, the caller ID it "
+			"accepts and the destinations it may call";
+		return;
+	case 402:
+		f->kind = "account";
+		f->reason = "payment_required";
+		f->hint = "the trunk account is out of credit or suspended: "
+			"check its balance with the carrier";
+		return;
+	case 420: case 421:
+		f->kind = "account";
+		f->reason = "extension_required";
+		f->hint = "the trunk requires a SIP extension gitdial-sip does "
+			"not offer (see docs/sip.md): ask the carrier to drop "
+			"the requirement for this trunk";
 		return;
 	case 488: case 606:
 		f->kind = "media";
@@ -187,6 +214,18 @@ void sip_fate_of(struct sip_fate *f, int scode, int canceled)
 		f->kind = "failed";
 		f->reason = "refused";
 	}
+}
+
+void sip_value_clean(char *out, size_t n, const char *p, size_t len)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < len && i + 1 < n; i++)
+		out[i] = (unsigned char)p[i] >= 0x20 && (unsigned char)p[i] < 0x7f
+			&& p[i] != '\\' ? p[i] : '?';
+	out[i] = '\0';
 }
 
 const char *sip_answered_outcome(long duration_s)

@@ -43,6 +43,7 @@
 
 #define LINGER_MS 6000   /* after the outcome, the most we wait for legs to end */
 #define CHALL_MAX 8
+#define PROBE_MS 1000    /* no response yet: probe the trunk for ICMP errors */
 
 struct call;
 
@@ -72,9 +73,13 @@ struct call {
 	struct tls *tls;
 	struct sip_lsnr *lreq, *lresp;
 	struct leg rcp, agt;
-	struct tmr ring, maxt, linger;
+	struct tmr ring, maxt, linger, probe;
 	uint64_t t0, t_answer;
-	int report_fd, ctl_fd;
+	int report_fd, ctl_fd, probe_fd;
+	int responded;               /* the trunk sent anything for our INVITE */
+	struct sa inv_dst;           /* where the recipient's INVITE went */
+	enum sip_transp inv_tp;
+	char sip_reason[200];        /* the Reason header that ended the call */
 	int decided, bridged, finished, hangup;
 	int in_invite;               /* inside the first, synchronous send */
 	char callid[80];
@@ -143,9 +148,10 @@ static void state_write(struct call *c, const char *state)
  * Records how the call ended (the first decision stands), spools the
  * §5 outcome event and winds the legs down.
  */
-static void decide(struct call *c, const char *outcome, long duration,
-		   int connected, int sip_code, const char *reason,
-		   const char *kind, const char *code, const char *msg)
+static void decide_hint(struct call *c, const char *outcome, long duration,
+			int connected, int sip_code, const char *reason,
+			const char *kind, const char *code, const char *msg,
+			const char *hint)
 {
 	time_t ts = c->p->now + elapsed_s(c->t0);
 	cJSON *ev;
@@ -156,14 +162,22 @@ static void decide(struct call *c, const char *outcome, long duration,
 	c->decided = 1;
 	tmr_cancel(&c->ring);
 	tmr_cancel(&c->maxt);
+	tmr_cancel(&c->probe);
 	ev = hook_event("outcome", ts, c->p->campaign, c->p->attempt_id,
 			c->callid);
 	hook_outcome(ev, outcome, duration, connected, NULL, sip_code, reason);
+	/* answered: the recipient talked to the agent, not to silence */
+	cJSON_ReplaceItemInObjectCaseSensitive(ev, "answered", cJSON_CreateBool(
+		c->bridged && connected && duration >= 30));
+	if (c->sip_reason[0])
+		cJSON_AddStringToObject(ev, "sip_reason", c->sip_reason);
 	if (kind) {
 		cJSON *e = cJSON_AddObjectToObject(ev, "error");
 		cJSON_AddStringToObject(e, "kind", kind);
 		cJSON_AddStringToObject(e, "code", code ? code : "");
 		cJSON_AddStringToObject(e, "message", msg ? msg : "");
+		if (hint)
+			cJSON_AddStringToObject(e, "hint", hint);
 	}
 	if (fn_spool(ev))
 		fprintf(stderr, "gitdial-sip: cannot spool the outcome: %s\n",
@@ -177,6 +191,45 @@ static void decide(struct call *c, const char *outcome, long duration,
 	fprintf(stderr, "gitdial-sip: %s: %s (%s)\n", c->callid, outcome,
 		reason ? reason : "");
 	wind_down(c);
+}
+
+static void decide(struct call *c, const char *outcome, long duration,
+		   int connected, int sip_code, const char *reason,
+		   const char *kind, const char *code, const char *msg)
+{
+	decide_hint(c, outcome, duration, connected, sip_code, reason, kind,
+		    code, msg, NULL);
+}
+
+/*
+ * 607 Unwanted: the recipient does not want our calls. The same event
+ * the agent's opt-out makes (an "analysis" with opt_out), so the tick's
+ * ingest adds the number to dnc/.
+ */
+static void spool_opt_out(struct call *c)
+{
+	cJSON *ev = hook_event("analysis", c->p->now + elapsed_s(c->t0),
+			       c->p->campaign, c->p->attempt_id, c->callid);
+
+	cJSON_AddStringToObject(ev, "sentiment", "negative");
+	cJSON_AddStringToObject(ev, "summary", "the carrier answered 607 "
+				"Unwanted (RFC 8197): the recipient marked "
+				"this caller as unwanted");
+	cJSON_AddBoolToObject(ev, "opt_out", 1);
+	if (fn_spool(ev))
+		fprintf(stderr, "gitdial-sip: cannot spool the opt-out: %s\n",
+			gd_error_last());
+	cJSON_Delete(ev);
+}
+
+/* Keeps the message's Reason header (RFC 3326), if any, for the outcome. */
+static void reason_note(struct call *c, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = msg ? sip_msg_hdr(msg, SIP_HDR_REASON) : NULL;
+
+	if (h && !c->sip_reason[0])
+		sip_value_clean(c->sip_reason, sizeof(c->sip_reason), h->val.p,
+				h->val.l);
 }
 
 /* An answered call ended (by a BYE, a hangup or the time limit). */
@@ -203,9 +256,12 @@ static int invite_send_h(enum sip_transp tp, const struct sa *src,
 	struct leg *l = arg;
 	struct call *c = l->call;
 	struct sip_contact contact;
-	(void)dst;
 
 	sip_contact_set(&contact, "gitdial", src, tp);
+	if (l == &c->rcp) {
+		c->inv_dst = *dst;
+		c->inv_tp = tp;
+	}
 	if (!l->sent) {
 		l->sent = 1;
 		if (l == &c->rcp) {
@@ -521,6 +577,74 @@ static int leg_auth(struct leg *l, const struct sip_msg *msg)
 	return leg_invite(l, NULL, NULL, 0) ? GD_ERROR : 0;
 }
 
+/*
+ * The trunk never answered the INVITE at all (Timer B with no response,
+ * an ICMP error, a refused or failed connection): not the recipient's
+ * no_answer but a trunk failure, which the runner's breaker counts.
+ */
+static void trunk_unreachable(struct call *c, int err)
+{
+	char text[300];
+
+	c->rcp.ended = 1;
+	snprintf(text, sizeof(text), "no response from the trunk %s (%s): "
+		 "check trunk.proxy and trunk.transport, firewalls and the "
+		 "trunk's IP allow-list", c->p->trunk.proxy,
+		 err == ETIMEDOUT ? "Timer B, 32 s" : strerror(err));
+	decide(c, "failed", 0, 0, 0, "trunk_unreachable", "transient",
+	       "trunk_unreachable", text);
+}
+
+/* The probe socket said the trunk's port is closed (ICMP unreachable). */
+static void probe_read_h(int flags, void *arg)
+{
+	struct call *c = arg;
+	char b[64];
+	ssize_t n;
+	(void)flags;
+
+	n = recv(c->probe_fd, b, sizeof(b), MSG_DONTWAIT);
+	if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+		return;
+	if (!c->responded && !c->decided) {
+		int err = errno;
+		fprintf(stderr, "gitdial-sip: %s: the trunk's port answers "
+			"ICMP unreachable\n", c->callid);
+		c->rcp.req = mem_deref(c->rcp.req);
+		trunk_unreachable(c, err);
+	}
+}
+
+/*
+ * No response to the INVITE within PROBE_MS over UDP: libre's socket is
+ * not connected, so it never sees ICMP errors; a connected socket to the
+ * same address sends an empty line (what RFC 3261 §7.5 lets a peer
+ * ignore) and reads the ICMP port-unreachable back as ECONNREFUSED.
+ */
+static void probe_h(void *arg)
+{
+	struct call *c = arg;
+	struct sa dst;
+
+	if (c->responded || c->decided || c->probe_fd >= 0 ||
+	    c->inv_tp != SIP_TRANSP_UDP || !sa_isset(&c->inv_dst, SA_ALL))
+		return;
+	dst = c->inv_dst;
+	c->probe_fd = socket(sa_af(&dst), SOCK_DGRAM | SOCK_CLOEXEC |
+			     SOCK_NONBLOCK, 0);
+	if (c->probe_fd < 0)
+		return;
+	if (connect(c->probe_fd, &dst.u.sa, dst.len) ||
+	    send(c->probe_fd, "\r\n", 2, 0) < 0 ||
+	    fd_listen(c->probe_fd, FD_READ, probe_read_h, c)) {
+		if (errno == ECONNREFUSED && !c->decided) {
+			c->rcp.req = mem_deref(c->rcp.req);
+			trunk_unreachable(c, ECONNREFUSED);
+		}
+		return;
+	}
+}
+
 /* Responses to the recipient's INVITE. */
 static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
@@ -530,6 +654,8 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	char code[16], text[200];
 	int scode;
 
+	if (msg)
+		c->responded = 1;
 	if (!err && msg && msg->scode < 200) {
 		if (!l->provisional && msg->scode > 100)
 			state_write(c, "ringing");
@@ -552,6 +678,11 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 		re_cancel();
 		return;
 	}
+	if (err && !c->responded) {
+		trunk_unreachable(c, err);
+		return;
+	}
+	reason_note(c, msg);
 	scode = err ? (err == ETIMEDOUT ? 408 : 503) : msg->scode;
 	sip_fate_of(&f, scode, l->canceled);
 	if (scode == 487 && c->hangup)
@@ -563,8 +694,28 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	else
 		snprintf(text, sizeof(text), "%d %.*s", msg->scode,
 			 (int)msg->reason.l, msg->reason.p);
-	decide(c, f.outcome, 0, 0, err ? 0 : scode, f.reason, f.kind,
-	       f.kind ? code : NULL, f.kind ? text : NULL);
+	if (msg && (scode == 420 || scode == 421)) {
+		const struct sip_hdr *h = sip_msg_hdr(msg, scode == 421
+						      ? SIP_HDR_REQUIRE
+						      : SIP_HDR_UNSUPPORTED);
+		char v[64];
+		if (h) {
+			sip_value_clean(v, sizeof(v), h->val.p, h->val.l);
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+				 " (%s: %s)", scode == 421 ? "Require"
+				 : "Unsupported", v);
+		}
+	}
+	if (msg && scode == 503) {
+		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_RETRY_AFTER);
+		if (h)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+				 " (Retry-After: %ld s)", (long)pl_u32(&h->val));
+	}
+	if (f.opt_out)
+		spool_opt_out(c);
+	decide_hint(c, f.outcome, 0, 0, err ? 0 : scode, f.reason, f.kind,
+		    f.kind ? code : NULL, f.kind ? text : NULL, f.hint);
 }
 
 /*
@@ -654,9 +805,16 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 		l->ended = 1;
 		fprintf(stderr, "gitdial-sip: %s: BYE from the %s\n", c->callid,
 			l->name);
-		if (!c->decided && l == &c->rcp && !c->bridged)
-			/* before the agent answered: it will be canceled */
-			decide_answered(c, "recipient_hangup");
+		if (!c->decided)
+			reason_note(c, msg);
+		if (!c->decided && !c->bridged)
+			/* before the agent answered: the recipient heard
+			 * silence, the agent's INVITE will be canceled */
+			decide(c, "failed", elapsed_s(c->t_answer), 1, 200,
+			       "not_bridged", "transient", "not_bridged",
+			       l == &c->rcp ? "the recipient hung up before the "
+			       "agent answered" : "the agent hung up before the "
+			       "call was bridged");
 		else if (!c->decided)
 			decide_answered(c, l == &c->rcp ? "recipient_hangup"
 					: "agent_hangup");
@@ -904,12 +1062,14 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	c.p = p;
 	c.report_fd = report_fd;
 	c.ctl_fd = -1;
+	c.probe_fd = -1;
 	c.rcp.call = c.agt.call = &c;
 	c.rcp.name = "recipient";
 	c.agt.name = "agent";
 	tmr_init(&c.ring);
 	tmr_init(&c.maxt);
 	tmr_init(&c.linger);
+	tmr_init(&c.probe);
 	if ((err = libre_init())) {
 		report(&c, "transient", "libre", "cannot start libre");
 		return 1;
@@ -963,6 +1123,7 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 		goto cleanup;
 	}
 	tmr_start(&c.ring, (uint64_t)p->ring_timeout_s * 1000, ring_timeout, &c);
+	tmr_start(&c.probe, PROBE_MS, probe_h, &c);
 	fprintf(stderr, "gitdial-sip: %s: INVITE for %s (attempt %s)\n",
 		c.callid, p->to, p->attempt_id);
 	err = re_main(signal_h);
@@ -992,6 +1153,11 @@ cleanup:
 	tmr_cancel(&c.ring);
 	tmr_cancel(&c.maxt);
 	tmr_cancel(&c.linger);
+	tmr_cancel(&c.probe);
+	if (c.probe_fd >= 0) {
+		fd_close(c.probe_fd);
+		close(c.probe_fd);
+	}
 	mem_deref(c.rcp.req);
 	mem_deref(c.agt.req);
 	mem_deref(c.rcp.bye);

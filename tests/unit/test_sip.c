@@ -101,13 +101,15 @@ static void fates(void)
 	static const struct { int code, canceled; const char *outcome, *kind; } t[] = {
 		{ 486, 0, "busy", NULL }, { 600, 0, "busy", NULL },
 		{ 480, 0, "no_answer", NULL }, { 408, 0, "no_answer", NULL },
-		{ 487, 1, "no_answer", NULL }, { 603, 0, "no_answer", NULL },
+		{ 487, 1, "no_answer", NULL }, { 603, 0, "failed", "declined" },
+		{ 607, 0, "failed", "declined" },
 		{ 404, 0, "failed", "invalid_number" },
 		{ 484, 0, "failed", "invalid_number" },
 		{ 604, 0, "failed", "invalid_number" },
 		{ 410, 0, "failed", "invalid_number" },
-		{ 403, 0, "failed", "rejected" }, { 401, 0, "failed", "rejected" },
-		{ 407, 0, "failed", "rejected" }, { 503, 0, "failed", "transient" },
+		{ 403, 0, "failed", "account" }, { 401, 0, "failed", "account" },
+		{ 407, 0, "failed", "account" }, { 402, 0, "failed", "account" },
+		{ 421, 0, "failed", "account" }, { 503, 0, "failed", "transient" },
 		{ 500, 0, "failed", "transient" }, { 504, 0, "failed", "transient" },
 		{ 488, 0, "failed", "media" }, { 415, 0, "failed", "failed" },
 	};
@@ -122,6 +124,17 @@ static void fates(void)
 	}
 	sip_fate_of(&f, 487, 1);
 	CHECK(!strcmp(f.reason, "ring_timeout"), "487 after our CANCEL: ring_timeout");
+	sip_fate_of(&f, 607, 0);
+	CHECK(f.opt_out && !strcmp(f.reason, "unwanted"), "607 Unwanted is an opt-out");
+	sip_fate_of(&f, 603, 0);
+	CHECK(!f.opt_out, "603 Decline is not an opt-out");
+	sip_fate_of(&f, 402, 0);
+	CHECK(f.hint && strstr(f.hint, "credit"), "402 carries a hint");
+	{
+		char v[8];
+		sip_value_clean(v, sizeof(v), "a\r\n\"b\\cdefgh", 10);
+		CHECK(!strcmp(v, "a??\"b?c"), "header values are cleaned and cut: %s", v);
+	}
 	CHECK(!strcmp(sip_answered_outcome(4), "hangup") &&
 	      !strcmp(sip_answered_outcome(5), "connected"),
 	      "answered: < 5 s hangup, else connected");

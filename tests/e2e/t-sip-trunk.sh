@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# gitdial-sip against trunks that misbehave the way real carriers do
+# (issue 20): a dead or filtering trunk, account-level refusals, 603/607,
+# the trunk's Reason header. sipp plays the trunk and the agent (tests/
+# sip/), a small python peer where sipp cannot (a trunk that never
+# answers). Every call runs at once; each section waits for its own.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/sip/lib-sip.sh"
+trap 'sipp_kill_all; [ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
+
+# --- start everything ---------------------------------------------------------
+# a UDP port nothing listens on: the kernel answers ICMP port unreachable
+port_pick dead
+mkdir -p "$TMP/dead/spool"
+req "$TMP/dead/req.json" "$dead" 9
+GITDIAL_SPOOL=$TMP/dead/spool "$SIP" dial <"$TMP/dead/req.json" >"$TMP/dead/dial"
+# a trunk that swallows every datagram: Timer B, no response at all
+port_pick sink
+mkdir -p "$TMP/sink/spool"
+"$PY" "$SIPDIR/udp-sink.py" "$sink" "$TMP/sink/count" 45 & SINK_PID=$!
+poll 5 port_bound udp "$sink"
+req "$TMP/sink/req.json" "$sink" 9 ring_timeout_s=60
+GITDIAL_SPOOL=$TMP/sink/spool "$SIP" dial <"$TMP/sink/req.json" >"$TMP/sink/dial"
+
+call_start f603 "$(final_xml 603 Decline)" - "" ""
+call_start f607 "$(final_xml 607 Unwanted)" - "" ""
+call_start f402 "$(final_xml 402 Payment_Required)" - "" ""
+call_start f421 "$(final_xml 421 Extension_Required 'Require: 100rel')" - "" ""
+call_start f503 "$(final_xml 503 Service_Unavailable 'Retry-After: 120')" - "" ""
+call_start f480 "$(final_xml 480 Temporarily_Unavailable 'Reason: Q.850;cause=19;text="No answer from user"')" - "" ""
+call_start noauth "$(final_xml 401 Unauthorized 'WWW-Authenticate: Digest realm="t", nonce="abc", algorithm=MD5')" - "" "" \
+	account.credentials=DELETE
+
+# --- ICMP port unreachable: a trunk failure at once, never no_answer ------------
+SPOOL=$TMP/dead/spool
+poll 10 spool_has_outcome "$SPOOL"
+OUT=$(spool_outcome "$SPOOL")
+expect_eq "dead trunk port: dial says ok (the INVITE went out)" true "$(jget "$(cat "$TMP/dead/dial")" ok)"
+expect_eq "dead trunk port (ICMP unreachable): failed, transient, trunk_unreachable" \
+	"failed transient trunk_unreachable trunk_unreachable false" \
+	"$(jget "$OUT" outcome error.kind error.code reason answered)"
+ok_if "the message names the proxy" grep -q "sip:127.0.0.1:$dead" <<<"$(jget "$OUT" error.message)"
+poll 15 sip_procs_gone "$SPOOL"
+
+# --- 603 / 607 / 402 / 421 / 503 / Reason ------------------------------------------
+call_end f603
+expect_eq "603 Decline: failed, kind declined (final for the recipient, not no_answer)" \
+	"failed declined 603 0" "$(jget "$OUT" outcome error.kind sip_code) $RCP_RC"
+ok_if "603: no opt-out event" test -z "$(spool_event "$SPOOL" analysis)"
+call_end f607
+expect_eq "607 Unwanted: failed, kind declined, reason unwanted" \
+	"failed declined unwanted 607" "$(jget "$OUT" outcome error.kind reason sip_code)"
+AN=$(spool_event "$SPOOL" analysis)
+expect_eq "607: an opt-out event of the agent's shape (ingest adds the number to dnc/)" \
+	"true sipcamp.15551230001.1 sipcamp $(jget "$OUT" call_id)" \
+	"$(jget "$AN" opt_out attempt_id campaign call_id)"
+call_end f402
+expect_eq "402: kind account (pauses the campaign), with a hint" \
+	"failed account 402 true" \
+	"$(jget "$OUT" outcome error.kind error.code) $([ -n "$(jget "$OUT" error.hint)" ] && echo true)"
+call_end f421
+expect_eq "421 Extension Required: kind account" "failed account extension_required" \
+	"$(jget "$OUT" outcome error.kind reason)"
+ok_if "421: the message says what the trunk requires" grep -q 'Require: 100rel' <<<"$(jget "$OUT" error.message)"
+call_end f503
+expect_eq "503: transient" "failed transient 503" "$(jget "$OUT" outcome error.kind sip_code)"
+ok_if "503: Retry-After is in the message" grep -q 'Retry-After: 120 s' <<<"$(jget "$OUT" error.message)"
+call_end f480
+expect_eq "480 with a Reason header: no_answer, the Reason recorded" \
+	'no_answer Q.850;cause=19;text="No answer from user"' "$(jget "$OUT" outcome sip_reason)"
+call_end noauth
+expect_eq "401 with no credentials configured: kind account" "failed account auth_failed" \
+	"$(jget "$OUT" outcome error.kind reason)"
+
+# --- a trunk that never answers: Timer B is a trunk failure -----------------------
+SPOOL=$TMP/sink/spool
+poll 45 spool_has_outcome "$SPOOL"
+OUT=$(spool_outcome "$SPOOL")
+expect_eq "silent trunk (Timer B, no 1xx): failed, transient, trunk_unreachable" \
+	"failed transient trunk_unreachable" "$(jget "$OUT" outcome error.kind error.code)"
+ok_if "the INVITE was retransmitted (Timer A) before giving up" \
+	test "$(cat "$TMP/sink/count" 2>/dev/null || echo 0)" -ge 5
+poll 15 sip_procs_gone "$SPOOL"
+
+ok_if "no sanitizer report from any gitdial-sip process" san_clean
+finish
