@@ -192,8 +192,15 @@ static cJSON *sip_dial(const cJSON *req)
 	if (pid == 0) {
 		char dir[4200];
 		int rc;
+		sigset_t none;
 		close(pfd[0]);
 		setsid();
+		/* a runner that blocks or ignores SIGTERM must not pass that on:
+		 * the call ends on SIGTERM (both legs hung up) */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
 		signal(SIGPIPE, SIG_IGN);
 		detach_stdio(&p);
 		snprintf(dir, sizeof(dir), "%s/.sip", p.spool);
@@ -242,6 +249,45 @@ static cJSON *call_state(const char *spool, const char *call_id)
 	return j;
 }
 
+/*
+ * True while the call's process (the pid in its state file) runs and the
+ * request's clock (now) is not past the state's ends_by. A process past
+ * it (stuck: its own timers end every call before) is stopped with
+ * SIGKILL, once /proc says it is a gitdial-sip: the attempt must not
+ * hold a concurrency slot for good.
+ */
+static int call_alive(const cJSON *st, const char *now_s)
+{
+	const cJSON *pidj = cJSON_GetObjectItemCaseSensitive(st, "pid");
+	const cJSON *endj = cJSON_GetObjectItemCaseSensitive(st, "ends_by");
+	char path[64], cmd[256];
+	time_t now;
+	pid_t pid;
+	ssize_t n;
+	int fd;
+
+	if (!cJSON_IsNumber(pidj) || pidj->valuedouble < 2 ||
+	    pidj->valuedouble > INT_MAX)
+		return 0;
+	pid = (pid_t)pidj->valuedouble;
+	if (kill(pid, 0) && errno == ESRCH)
+		return 0;
+	if (!cJSON_IsNumber(endj) || !now_s || time_parse_rfc3339(&now, now_s) ||
+	    (double)now <= endj->valuedouble)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		cmd[n] = '\0';
+		if (strstr(cmd, "gitdial-sip"))
+			kill(pid, SIGKILL);
+	}
+	return 0;
+}
+
 /* Connects to the call's control socket (relative to .sip/). */
 static int ctl_connect(const char *spool, const char *call_id)
 {
@@ -276,7 +322,7 @@ static cJSON *sip_status(const cJSON *req)
 	char spool[4096];
 	const char *state;
 	cJSON *st, *resp;
-	int fd;
+	int fd = -1;
 
 	if (spool_dir(spool, sizeof(spool)))
 		return fn_fail("transient", "no_spool", "%s", gd_error_last());
@@ -316,14 +362,17 @@ static cJSON *sip_status(const cJSON *req)
 			cJSON_DeleteItemFromObjectCaseSensitive(oc, drop[i]);
 		cJSON_AddStringToObject(resp, "state", "completed");
 		cJSON_AddItemToObject(resp, "outcome", oc);
-	} else if ((fd = ctl_connect(spool, call_id)) >= 0) {
+	} else if ((fd = ctl_connect(spool, call_id)) >= 0 &&
+		   call_alive(st, fn_str(req, "now"))) {
 		close(fd);
 		cJSON_AddStringToObject(resp, "state",
 					state && !strcmp(state, "in_progress")
 					? "in_progress" : state &&
 					!strcmp(state, "queued") ? "queued" : "ringing");
 	} else if (state && strcmp(state, "queued")) {
-		/* the process is gone before the call ended */
+		/* the process is gone (or past its end) before the call ended */
+		if (fd >= 0)
+			close(fd);
 		cJSON *oc = cJSON_AddObjectToObject(resp, "outcome");
 		cJSON *e;
 		cJSON_AddStringToObject(resp, "state", "completed");

@@ -44,6 +44,8 @@
 #define LINGER_MS 6000   /* after the outcome, the most we wait for legs to end */
 #define CHALL_MAX 8
 #define PROBE_MS 1000    /* no response yet: probe the trunk for ICMP errors */
+#define TXN_MS 32000     /* 64*T1: how long a transaction may take (RFC 3261) */
+#define BRIDGE_MS 10000  /* the recipient answered: the agent must, in this */
 
 struct call;
 
@@ -74,9 +76,13 @@ struct call {
 	struct sip_lsnr *lreq, *lresp;
 	struct leg rcp, agt;
 	struct tmr ring, maxt, linger, probe;
+	struct tmr cancel_guard;     /* CANCEL sent: the 487 must come (Timer C) */
+	struct tmr bridge;           /* the recipient answered: the agent must */
+	struct tmr doom;             /* the process never outlives this */
 	uint64_t t0, t_answer;
 	int report_fd, ctl_fd, probe_fd;
 	int responded;               /* the trunk sent anything for our INVITE */
+	uint64_t doom_ms;            /* the doom timer, from the start */
 	struct sa inv_dst;           /* where the recipient's INVITE went */
 	enum sip_transp inv_tp;
 	char sip_reason[200];        /* the Reason header that ended the call */
@@ -134,6 +140,9 @@ static void state_write(struct call *c, const char *state)
 	cJSON_AddStringToObject(o, "campaign", c->p->campaign);
 	cJSON_AddNumberToObject(o, "pid", (double)getpid());
 	cJSON_AddStringToObject(o, "state", state);
+	/* on the request's clock: status calls a live process past it lost */
+	cJSON_AddNumberToObject(o, "ends_by", (double)(c->p->now +
+		(time_t)(c->doom_ms / 1000) + LINGER_MS / 1000 + 1));
 	if (c->outcome)
 		cJSON_AddItemToObject(o, "outcome", cJSON_Duplicate(c->outcome, 1));
 	if ((s = cJSON_PrintUnformatted(o))) {
@@ -163,6 +172,8 @@ static void decide_hint(struct call *c, const char *outcome, long duration,
 	tmr_cancel(&c->ring);
 	tmr_cancel(&c->maxt);
 	tmr_cancel(&c->probe);
+	tmr_cancel(&c->bridge);
+	tmr_cancel(&c->cancel_guard);
 	ev = hook_event("outcome", ts, c->p->campaign, c->p->attempt_id,
 			c->callid);
 	hook_outcome(ev, outcome, duration, connected, NULL, sip_code, reason);
@@ -390,6 +401,25 @@ static void leg_bye(struct leg *l)
 }
 
 /*
+ * ACKs the recipient's 2xx that still waits for the agent's answer,
+ * declining its offer (RFC 3264 port 0): a leg is never BYEd un-ACKed.
+ */
+static void rcp_ack_decline(struct call *c)
+{
+	struct buf sdp = BUF_INIT(16384);
+
+	if (c->rcp.acked || !c->rcp.answered)
+		return;
+	if (c->offer && !sip_sdp_decline(&sdp, (const char *)c->offer->buf,
+					 c->offer->end))
+		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr,
+			sdp.len);
+	else
+		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
+	buf_release(&sdp);
+}
+
+/*
  * Ends a leg whatever state it is in: CANCEL while ringing (libre sends
  * it only after a provisional response, RFC 3261 §9.1), ACK an answered
  * but unacknowledged leg (declining the recipient's offer), BYE.
@@ -407,6 +437,8 @@ static void leg_end(struct leg *l)
 		sip_request_cancel(l->req);
 		return;
 	}
+	if (l->answered && !l->acked && l == &l->call->rcp)
+		rcp_ack_decline(l->call);
 	if (l->answered)
 		leg_bye(l);
 }
@@ -494,6 +526,24 @@ static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 }
 
 /*
+ * The agent did not answer within BRIDGE_MS of the recipient's answer
+ * (stalled after 100 Trying, or silent): the recipient hears silence and
+ * the trunk stops retransmitting its 200 at 64*T1, so end it now.
+ */
+static void bridge_timeout(void *arg)
+{
+	struct call *c = arg;
+
+	if (c->decided || c->bridged)
+		return;
+	fprintf(stderr, "gitdial-sip: %s: the agent did not answer in %d ms\n",
+		c->callid, BRIDGE_MS);
+	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "agent_timeout",
+	       "transient", "agent_timeout", "the agent did not answer the "
+	       "bridged call in time; the recipient's leg was ended");
+}
+
+/*
  * The recipient answered with its offer: hold the 2xx unacknowledged
  * and offer it to the agent (the ACK waits for the agent's answer).
  */
@@ -517,6 +567,7 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	l->inv_cseq = msg->cseq.num;
 	c->t_answer = tmr_jiffies();
 	tmr_cancel(&c->ring);
+	tmr_cancel(&c->cancel_guard);
 	if (c->decided || l->canceled) {
 		rcp_decline(c, msg);
 		if (!c->decided)
@@ -538,6 +589,10 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	c->offer = mbuf_alloc(len + 1);
 	if (c->offer)
 		(void)mbuf_write_mem(c->offer, offer, len);
+	/* max_call_s counts from the answer; the agent has BRIDGE_MS */
+	tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
+		  max_call_h, c);
+	tmr_start(&c->bridge, BRIDGE_MS, bridge_timeout, c);
 	err = agent_invite(c, offer, len);
 	if (err) {
 		rcp_decline(c, msg);
@@ -684,6 +739,8 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	}
 	reason_note(c, msg);
 	scode = err ? (err == ETIMEDOUT ? 408 : 503) : msg->scode;
+	if (err && l->canceled)
+		scode = 487; /* our CANCEL was never answered with a 487 */
 	sip_fate_of(&f, scode, l->canceled);
 	if (scode == 487 && c->hangup)
 		f.reason = "hangup_requested";
@@ -750,8 +807,7 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 		}
 		leg_ack(&c->rcp, c->rcp.inv_cseq, answer, len);
 		c->bridged = 1;
-		tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
-			  max_call_h, c);
+		tmr_cancel(&c->bridge);
 		fprintf(stderr, "gitdial-sip: %s: bridged\n", c->callid);
 		return;
 	}
@@ -769,16 +825,7 @@ refused:
 		snprintf(text, sizeof(text), "the agent refused the call: %d %.*s",
 			 msg->scode, (int)msg->reason.l, msg->reason.p);
 	/* the recipient's 2xx still waits for its ACK: decline, then BYE */
-	if (!c->rcp.acked && c->offer) {
-		struct buf sdp = BUF_INIT(16384);
-		if (!sip_sdp_decline(&sdp, (const char *)c->offer->buf,
-				     c->offer->end))
-			leg_ack(&c->rcp, c->rcp.inv_cseq,
-				(const uint8_t *)sdp.ptr, sdp.len);
-		else
-			leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
-		buf_release(&sdp);
-	}
+	rcp_ack_decline(c);
 	leg_bye(&c->rcp);
 	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "agent_refused",
 	       "transient", code, text);
@@ -859,6 +906,43 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 	return false;
 }
 
+/*
+ * Our CANCEL got no final response to the INVITE in 64*T1 (RFC 3261
+ * §9.1: the transaction is then over; libre stopped Timer B at the 1xx
+ * and has no Timer C): the call ends unanswered.
+ */
+static void cancel_guard_h(void *arg)
+{
+	struct call *c = arg;
+
+	if (c->decided || c->rcp.answered)
+		return;
+	fprintf(stderr, "gitdial-sip: %s: no final response after the CANCEL\n",
+		c->callid);
+	c->rcp.ended = 1;
+	c->rcp.req = mem_deref(c->rcp.req);
+	decide(c, "no_answer", 0, 0, 0, c->hangup ? "hangup_requested"
+	       : "ring_timeout", NULL, NULL, NULL);
+}
+
+/*
+ * The process's own end: past ring, a transaction, the bridge and
+ * max_call_s (plus a margin), whatever the peers did, it decides and
+ * leaves, so an attempt never holds a concurrency slot for good.
+ */
+static void doom_h(void *arg)
+{
+	struct call *c = arg;
+
+	fprintf(stderr, "gitdial-sip: %s: the call outlived every limit\n",
+		c->callid);
+	if (!c->decided)
+		decide(c, "failed", c->rcp.answered ? elapsed_s(c->t_answer) : 0,
+		       c->rcp.answered, 0, "deadline", "transient", "deadline",
+		       "the call's process reached its last deadline");
+	re_cancel();
+}
+
 /* No answer in ring_timeout_s: CANCEL (libre waits for a 1xx first). */
 static void ring_timeout(void *arg)
 {
@@ -869,6 +953,8 @@ static void ring_timeout(void *arg)
 	fprintf(stderr, "gitdial-sip: %s: ring timeout, CANCEL\n", c->callid);
 	c->rcp.canceled = 1;
 	sip_request_cancel(c->rcp.req);
+	if (c->rcp.provisional)
+		tmr_start(&c->cancel_guard, TXN_MS, cancel_guard_h, c);
 }
 
 /* A hangup (control socket, SIGTERM): CANCEL while ringing, else BYEs. */
@@ -876,6 +962,12 @@ static void call_hangup(struct call *c)
 {
 	if (c->decided)
 		return;
+	if (c->rcp.answered && !c->bridged) {
+		decide(c, "failed", elapsed_s(c->t_answer), 1, 200,
+		       "hangup_requested", "transient", "not_bridged",
+		       "hung up before the agent answered");
+		return;
+	}
 	if (c->rcp.answered) {
 		decide_answered(c, "hangup_requested");
 		return;
@@ -883,6 +975,8 @@ static void call_hangup(struct call *c)
 	c->hangup = 1;
 	c->rcp.canceled = 1;
 	sip_request_cancel(c->rcp.req);
+	if (c->rcp.provisional)
+		tmr_start(&c->cancel_guard, TXN_MS, cancel_guard_h, c);
 }
 
 /*
@@ -1063,6 +1157,8 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	c.report_fd = report_fd;
 	c.ctl_fd = -1;
 	c.probe_fd = -1;
+	c.doom_ms = (uint64_t)(p->ring_timeout_s + p->trunk.max_call_s + 120) *
+		1000 + 2 * TXN_MS + BRIDGE_MS;
 	c.rcp.call = c.agt.call = &c;
 	c.rcp.name = "recipient";
 	c.agt.name = "agent";
@@ -1070,6 +1166,9 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	tmr_init(&c.maxt);
 	tmr_init(&c.linger);
 	tmr_init(&c.probe);
+	tmr_init(&c.cancel_guard);
+	tmr_init(&c.bridge);
+	tmr_init(&c.doom);
 	if ((err = libre_init())) {
 		report(&c, "transient", "libre", "cannot start libre");
 		return 1;
@@ -1124,6 +1223,7 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	}
 	tmr_start(&c.ring, (uint64_t)p->ring_timeout_s * 1000, ring_timeout, &c);
 	tmr_start(&c.probe, PROBE_MS, probe_h, &c);
+	tmr_start(&c.doom, c.doom_ms, doom_h, &c);
 	fprintf(stderr, "gitdial-sip: %s: INVITE for %s (attempt %s)\n",
 		c.callid, p->to, p->attempt_id);
 	err = re_main(signal_h);
@@ -1154,6 +1254,9 @@ cleanup:
 	tmr_cancel(&c.maxt);
 	tmr_cancel(&c.linger);
 	tmr_cancel(&c.probe);
+	tmr_cancel(&c.cancel_guard);
+	tmr_cancel(&c.bridge);
+	tmr_cancel(&c.doom);
 	if (c.probe_fd >= 0) {
 		fd_close(c.probe_fd);
 		close(c.probe_fd);

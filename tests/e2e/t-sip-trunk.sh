@@ -31,6 +31,25 @@ call_start f480 "$(final_xml 480 Temporarily_Unavailable 'Reason: Q.850;cause=19
 call_start noauth "$(final_xml 401 Unauthorized 'WWW-Authenticate: Digest realm="t", nonce="abc", algorithm=MD5')" - "" "" \
 	account.credentials=DELETE
 
+call_start stall "$SIPDIR/rcp-answer-declined.xml" "$SIPDIR/agent-stall.xml" "" ""
+call_start nocancel "$SIPDIR/rcp-ignore-cancel.xml" - "-timeout 60s" "" ring_timeout_s=1
+call_start term "$SIPDIR/rcp-answer.xml" "$SIPDIR/agent-answer.xml" "" ""
+# the runner (or a shell) ignoring SIGTERM must not make the call deaf to it
+DIAL_IGNORING_TERM=1 call_start termign "$SIPDIR/rcp-answer.xml" "$SIPDIR/agent-answer.xml" "" ""
+call_start stuck "$SIPDIR/rcp-answer.xml" "$SIPDIR/agent-answer.xml" "" ""
+
+# status_of NAME NOW: the status answer for NAME's call at NOW.
+status_of() {
+	local cid
+	cid=$(jget "$(cat "$TMP/$1/dial")" call_id)
+	echo "{\"v\":1,\"action\":\"status\",\"now\":\"$2\",\"attempt_id\":\"sipcamp.15551230001.1\",\"call_id\":\"$cid\",\"account\":{\"name\":\"sip-trunk\",\"provider\":\"sip\"}}" |
+		GITDIAL_SPOOL=$TMP/$1/spool "$SIP" status
+}
+state_is() { [ "$(jget "$(status_of "$1" 2026-11-24T15:00:01Z)" state)" = "$2" ]; }
+call_pid() {
+	sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$TMP/$1/spool/.sip/$(jget "$(cat "$TMP/$1/dial")" call_id).json"
+}
+
 # --- ICMP port unreachable: a trunk failure at once, never no_answer ------------
 SPOOL=$TMP/dead/spool
 poll 10 spool_has_outcome "$SPOOL"
@@ -72,6 +91,41 @@ call_end noauth
 expect_eq "401 with no credentials configured: kind account" "failed account auth_failed" \
 	"$(jget "$OUT" outcome error.kind reason)"
 
+# --- timers: the agent stalls after 100, a CANCEL is ignored ---------------------
+call_end stall
+expect_eq "agent stalled after 100: failed, agent_timeout, connected but not answered" \
+	"failed transient agent_timeout true false" \
+	"$(jget "$OUT" outcome error.kind error.code connected answered)"
+expect_eq "agent stalled: sipp both passed (offer declined in the ACK, BYE)" "0 0" "$RCP_RC $AGT_RC"
+expect_eq "the stalled agent got a CANCEL" "INVITE 100 CANCEL 200 487 ACK " "$(msgs stall_agent)"
+ok_if "the recipient's 200 was ACKed before its BYE" \
+	awk '/^ACK /{a=1} /^BYE /{exit !a}' "$TMP/stall_rcp.msg"
+
+# --- SIGTERM ends a connected call: BYE to both legs ---------------------------------
+ok_if "term: in progress" poll 10 state_is term in_progress
+ok_if "termign: in progress" poll 10 state_is termign in_progress
+kill -TERM "$(call_pid term)" "$(call_pid termign)"
+for n in term termign; do
+	call_end $n
+	expect_eq "$n: SIGTERM on a connected call: hangup_requested, both legs got BYE" \
+		"hangup_requested 0 0 1 1" \
+		"$(jget "$OUT" reason) $RCP_RC $AGT_RC $(grep -c '^BYE ' "$TMP/${n}_rcp.msg") $(grep -c '^BYE ' "$TMP/${n}_agent.msg")"
+	ok_if "$n: the process is gone" sip_procs_gone "$SPOOL"
+done
+
+# --- a call process that is stuck: status past its end says lost ----------------------
+ok_if "stuck: in progress" poll 10 state_is stuck in_progress
+pid=$(call_pid stuck)
+kill -STOP "$pid"
+st=$(status_of stuck 2026-11-24T15:30:00Z)
+expect_eq "a stopped process within the call's limits: still in progress" "true in_progress" \
+	"$(jget "$st" found state)"
+st=$(status_of stuck 2026-11-25T15:00:00Z)
+expect_eq "past the call's last deadline: completed, failed, lost (reconcile can close it)" \
+	"true completed failed lost" "$(jget "$st" found state outcome.outcome outcome.error.kind)"
+ok_if "and the stuck process was stopped" poll 10 sip_procs_gone "$TMP/stuck/spool"
+sipp_kill_all
+
 # --- a trunk that never answers: Timer B is a trunk failure -----------------------
 SPOOL=$TMP/sink/spool
 poll 45 spool_has_outcome "$SPOOL"
@@ -81,6 +135,11 @@ expect_eq "silent trunk (Timer B, no 1xx): failed, transient, trunk_unreachable"
 ok_if "the INVITE was retransmitted (Timer A) before giving up" \
 	test "$(cat "$TMP/sink/count" 2>/dev/null || echo 0)" -ge 5
 poll 15 sip_procs_gone "$SPOOL"
+
+call_end nocancel 45
+expect_eq "CANCEL taken but no 487 (no Timer C in libre): no_answer after 64*T1" \
+	"no_answer ring_timeout" "$(jget "$OUT" outcome reason)"
+ok_if "nocancel: the process is gone" sip_procs_gone "$SPOOL"
 
 ok_if "no sanitizer report from any gitdial-sip process" san_clean
 finish

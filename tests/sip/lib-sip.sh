@@ -190,7 +190,13 @@ call_start() {
 	[ "$ax" != - ] && sipp_start "${name}_agent" "$ax" "$aport" $aargs
 	sipp_start "${name}_rcp" "$rx" "$tport" $rargs
 	req "$TMP/$name/req.json" "$tport" "$aport" "$@"
-	GITDIAL_SPOOL=$TMP/$name/spool "$SIP" dial <"$TMP/$name/req.json" >"$TMP/$name/dial"
+	if [ -n "${DIAL_IGNORING_TERM:-}" ]; then
+		# as from a runner that ignores SIGTERM (inherited through exec)
+		GITDIAL_SPOOL=$TMP/$name/spool bash -c 'trap "" TERM; exec "$0" dial' "$SIP" \
+			<"$TMP/$name/req.json" >"$TMP/$name/dial"
+	else
+		GITDIAL_SPOOL=$TMP/$name/spool "$SIP" dial <"$TMP/$name/req.json" >"$TMP/$name/dial"
+	fi
 }
 
 # call_end NAME [SECONDS]: waits (30 s, or SECONDS) for the call's
