@@ -125,6 +125,24 @@ int sip_auth_header(struct buf *out, const struct sip_chall *c,
  */
 int sip_sdp_decline(struct buf *out, const char *offer, size_t len);
 
+/*
+ * True when two SDP bodies carry the same o= line (same origin and
+ * session version): a re-offer that changes nothing, e.g. an RFC 4028
+ * session refresh (RFC 3264 §8). False when either has no o= line.
+ */
+int sip_sdp_same_origin(const char *a, size_t alen, const char *b,
+			size_t blen);
+
+/* Who refreshes a session (RFC 4028 refresher parameter). */
+enum sip_refresher { SIP_REFRESHER_NONE, SIP_REFRESHER_UAC, SIP_REFRESHER_UAS };
+/*
+ * Parses a Session-Expires value ("1800;refresher=uac"): the interval in
+ * seconds (at least 1, at most 86400) and the refresher. Returns 0 or
+ * GD_EINVALID.
+ */
+int sip_se_parse(const char *val, size_t len, unsigned *secs,
+		 enum sip_refresher *who);
+
 /* What the detached process needs; filled by sip.c from the request. */
 struct sip_plan {
 	struct sip_trunk trunk;

@@ -2,6 +2,7 @@
  * The pure part of gitdial-sip: no sockets, no files, no clock.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,69 @@ int sip_sdp_decline(struct buf *out, const char *offer, size_t len)
 		p = eol ? eol + 1 : end;
 	}
 	return lines ? 0 : GD_EINVALID;
+}
+
+/* The o= line of an SDP body (without its line end), or NULL. */
+static const char *sdp_origin(const char *p, size_t len, size_t *olen)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end;
+		if (le - p >= 2 && p[0] == 'o' && p[1] == '=') {
+			*olen = (size_t)(le - p);
+			if (*olen && p[*olen - 1] == '\r')
+				(*olen)--;
+			return p;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return NULL;
+}
+
+int sip_sdp_same_origin(const char *a, size_t alen, const char *b,
+			size_t blen)
+{
+	size_t al = 0, bl = 0;
+	const char *ao = a ? sdp_origin(a, alen, &al) : NULL;
+	const char *bo = b ? sdp_origin(b, blen, &bl) : NULL;
+
+	return ao && bo && al == bl && !memcmp(ao, bo, al);
+}
+
+int sip_se_parse(const char *val, size_t len, unsigned *secs,
+		 enum sip_refresher *who)
+{
+	char v[128], *param, *save = NULL, *end;
+	unsigned long n;
+
+	*secs = 0;
+	*who = SIP_REFRESHER_NONE;
+	if (len >= sizeof(v))
+		return GD_EINVALID;
+	memcpy(v, val, len);
+	v[len] = '\0';
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || errno || n < 1 || n > 86400)
+		return GD_EINVALID;
+	*secs = (unsigned)n;
+	for (param = strtok_r(end, ";", &save); param;
+	     param = strtok_r(NULL, ";", &save)) {
+		param += strspn(param, " \t");
+		if (!strncasecmp(param, "refresher", 9)) {
+			const char *x = param + 9 + strspn(param + 9, " \t");
+			if (*x++ != '=')
+				continue;
+			x += strspn(x, " \t");
+			if (!strncasecmp(x, "uac", 3))
+				*who = SIP_REFRESHER_UAC;
+			else if (!strncasecmp(x, "uas", 3))
+				*who = SIP_REFRESHER_UAS;
+		}
+	}
+	return 0;
 }
 
 int sip_call_path(char *out, size_t n, const char *spool, const char *call_id,

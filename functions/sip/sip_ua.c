@@ -66,6 +66,20 @@ struct leg {
 	char uri[SIP_URI_MAX + 64];  /* the request URI (digest uri) */
 	int sent, provisional, answered, acked, canceled, ended, bye_sent;
 	uint32_t inv_cseq;           /* the CSeq our ACK of the 2xx takes */
+	struct mbuf *sdp;            /* the peer's last SDP on this leg */
+	int peer_update;             /* the peer's Allow lists UPDATE */
+	unsigned se_s;               /* session interval (RFC 4028), 0: none */
+	struct tmr se_tmr;           /* our refresh, when we are the refresher */
+	struct sip_request *mid;     /* our refresh or relayed re-offer */
+	int mid_relay;               /* mid relays the other leg's offer */
+	struct sip_strans *st;       /* the peer's re-offer waiting for mid */
+	struct sip_msg *st_msg;
+	struct mbuf *ok_mb;          /* our 2xx to a re-INVITE, until its ACK */
+	struct sa ok_dst;
+	enum sip_transp ok_tp;
+	uint32_t ok_cseq;
+	unsigned ok_txc;
+	struct tmr ok_tmr;
 };
 
 struct call {
@@ -93,12 +107,19 @@ struct call {
 	const char *state;
 	cJSON *outcome;              /* the outcome fields, once decided */
 	struct mbuf *offer;          /* the recipient's offer, held for the agent */
+	struct sip_msg *rcp_ok;      /* the recipient's 2xx, until bridged */
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
 
+/* What our INVITEs say we support and allow (RFC 3261 §20, RFC 4028). */
+#define UA_CAPS "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n" \
+	"Supported: timer\r\n"
+
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
+static void sdp_keep(struct mbuf **kept, const uint8_t *sdp, size_t len);
+static void leg_session(struct leg *l, const struct sip_msg *msg);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
 static long elapsed_s(uint64_t since)
@@ -519,7 +540,8 @@ static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 		 "X-Gitdial-Recipient: %s\r\n"
 		 "X-Gitdial-Language: %s\r\n"
 		 "X-Gitdial-Disclosure: %s\r\n"
-		 "X-Gitdial-Trunk-Call-Id: %s\r\n",
+		 "X-Gitdial-Trunk-Call-Id: %s\r\n"
+		 UA_CAPS,
 		 p->attempt_id, p->campaign, p->to, p->language,
 		 p->disclosure ? "required" : "none", c->callid);
 	return leg_invite(&c->agt, "application/sdp", offer, len);
@@ -589,6 +611,8 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	c->offer = mbuf_alloc(len + 1);
 	if (c->offer)
 		(void)mbuf_write_mem(c->offer, offer, len);
+	sdp_keep(&l->sdp, offer, len);
+	c->rcp_ok = mem_ref((void *)msg);
 	/* max_call_s counts from the answer; the agent has BRIDGE_MS */
 	tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
 		  max_call_h, c);
@@ -807,6 +831,10 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 		}
 		leg_ack(&c->rcp, c->rcp.inv_cseq, answer, len);
 		c->bridged = 1;
+		sdp_keep(&c->agt.sdp, answer, len);
+		leg_session(&c->agt, msg);
+		leg_session(&c->rcp, c->rcp_ok);
+		c->rcp_ok = mem_deref(c->rcp_ok);
 		tmr_cancel(&c->bridge);
 		fprintf(stderr, "gitdial-sip: %s: bridged\n", c->callid);
 		return;
@@ -831,7 +859,353 @@ refused:
 	       "transient", code, text);
 }
 
-/* In-dialog requests: BYE from either side, anything else politely. */
+static struct leg *leg_other(struct leg *l)
+{
+	return l == &l->call->rcp ? &l->call->agt : &l->call->rcp;
+}
+
+/* Replaces *kept with a copy of an SDP body (a NULL body keeps it). */
+static void sdp_keep(struct mbuf **kept, const uint8_t *sdp, size_t len)
+{
+	struct mbuf *mb;
+
+	if (!sdp || !len || !(mb = mbuf_alloc(len)))
+		return;
+	(void)mbuf_write_mem(mb, sdp, len);
+	mb->pos = 0;
+	mem_deref(*kept);
+	*kept = mb;
+}
+
+/* True when an Allow header of msg lists method. */
+static int allows(const struct sip_msg *msg, const char *method)
+{
+	struct le *le;
+
+	for (le = list_head(&msg->hdrl); le; le = le->next) {
+		const struct sip_hdr *h = le->data;
+		struct pl v = h->val, tok;
+		if (h->id != SIP_HDR_ALLOW)
+			continue;
+		while (!re_regex(v.p, v.l, "[ \t,]*[^ \t,]+", NULL, &tok)) {
+			if (!pl_strcasecmp(&tok, method))
+				return 1;
+			v.l -= (size_t)(tok.p + tok.l - v.p);
+			v.p = tok.p + tok.l;
+		}
+	}
+	return 0;
+}
+
+static void refresh_h(void *arg);
+
+/*
+ * The session timer a 2xx to our INVITE (or our refresh) set up (RFC
+ * 4028 §7.2): when it names us (uac) the refresher, we refresh at half
+ * the interval; otherwise the peer does and we answer.
+ */
+static void leg_session(struct leg *l, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h;
+	enum sip_refresher who;
+	unsigned secs;
+
+	if (!msg)
+		return;
+	if (allows(msg, "UPDATE"))
+		l->peer_update = 1;
+	h = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES);
+	tmr_cancel(&l->se_tmr);
+	if (!h || sip_se_parse(h->val.p, h->val.l, &secs, &who)) {
+		l->se_s = 0;
+		return;
+	}
+	l->se_s = secs;
+	if (who == SIP_REFRESHER_UAC)
+		tmr_start(&l->se_tmr, (uint64_t)secs * 500, refresh_h, l);
+}
+
+/* The leg's dialog ended under us (481, 408 to an in-dialog request). */
+static void leg_gone(struct leg *l, int scode)
+{
+	struct call *c = l->call;
+
+	l->ended = 1;
+	if (!c->decided) {
+		if (c->bridged)
+			decide_answered(c, l == &c->rcp ? "recipient_gone"
+					: "agent_gone");
+		else
+			decide(c, "failed", elapsed_s(c->t_answer), 1, scode,
+			       "not_bridged", "transient", "not_bridged",
+			       "a leg's dialog ended before the bridge");
+	}
+	wind_down(c);
+}
+
+/* Answers the peer's re-offer waiting on l (its strans), once. */
+static void st_reply(struct leg *l, int scode, const char *reason,
+		     const struct mbuf *sdp);
+
+/* Responses to our refresh or relayed re-offer on leg l. */
+static void mid_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+	struct leg *o = leg_other(l);
+	struct call *c = l->call;
+	int relay = l->mid_relay;
+	const uint8_t *sdp;
+	size_t len;
+
+	if (msg && msg->scode < 200)
+		return;
+	l->mid_relay = 0;
+	if (msg && msg->scode < 300) {
+		if (!pl_strcmp(&msg->cseq.met, "INVITE"))
+			(void)leg_ack(l, msg->cseq.num, NULL, 0);
+		sdp = sdp_body(msg, &len);
+		sdp_keep(&l->sdp, sdp, len);
+		(void)sip_dialog_update(l->dlg, msg);
+		leg_session(l, msg);
+		if (relay)
+			st_reply(o, 200, "OK", l->sdp);
+		return;
+	}
+	if (relay)
+		st_reply(o, msg ? msg->scode : 500, msg ? "Refused" : "Error",
+			 NULL);
+	if (c->decided)
+		return;
+	if (err || msg->scode == 481 || msg->scode == 408) {
+		fprintf(stderr, "gitdial-sip: %s: the %s's dialog is gone (%d)\n",
+			c->callid, l->name, err ? 0 : msg->scode);
+		leg_gone(l, err ? 0 : msg->scode);
+		return;
+	}
+	/* a refusal of our refresh (405, 501, ...): re-INVITE next time */
+	l->peer_update = 0;
+	if (l->se_s && !relay)
+		tmr_start(&l->se_tmr, (uint64_t)l->se_s * 250, refresh_h, l);
+}
+
+/*
+ * Sends method on l's dialog: a bodiless UPDATE, or a (re-)INVITE or
+ * UPDATE carrying sdp, with our session interval when one is running.
+ */
+static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp)
+{
+	struct buf auth = BUF_INIT(2048);
+	char se[64] = "";
+	int err;
+
+	if (l->mid || l->ended || l->bye_sent)
+		return EALREADY;
+	if (leg_credentials(l, &auth, method)) {
+		buf_release(&auth);
+		return EINVAL;
+	}
+	if (l->se_s)
+		snprintf(se, sizeof(se), "Session-Expires: %u;refresher=uac\r\n",
+			 l->se_s);
+	err = sip_drequestf(&l->mid, l->call->sip, true, method, l->dlg, 0,
+			    NULL, contact_send_h, mid_resp_h, l,
+			    "%s%s" UA_CAPS "%s"
+			    "Content-Length: %zu\r\n"
+			    "\r\n"
+			    "%b",
+			    auth.ptr ? auth.ptr : "", se,
+			    sdp ? "Content-Type: application/sdp\r\n" : "",
+			    sdp ? sdp->end : (size_t)0,
+			    sdp ? sdp->buf : NULL, sdp ? sdp->end : (size_t)0);
+	buf_release(&auth);
+	return err;
+}
+
+/* Our turn to refresh l's session: UPDATE when allowed, else re-INVITE. */
+static void refresh_h(void *arg)
+{
+	struct leg *l = arg;
+	struct call *c = l->call;
+	int err;
+
+	if (c->decided || l->ended)
+		return;
+	if (l->mid || l->st) {
+		/* an offer is in progress: try again shortly */
+		tmr_start(&l->se_tmr, 2000, refresh_h, l);
+		return;
+	}
+	fprintf(stderr, "gitdial-sip: %s: session refresh of the %s\n",
+		c->callid, l->name);
+	err = l->peer_update ? leg_mid(l, "UPDATE", NULL)
+		: leg_mid(l, "INVITE", leg_other(l)->sdp);
+	if (err && l->se_s)
+		tmr_start(&l->se_tmr, (uint64_t)l->se_s * 250, refresh_h, l);
+}
+
+/* Our 2xx to a re-INVITE again, until its ACK (RFC 3261 §13.3.1.4). */
+static void ok_retrans_h(void *arg)
+{
+	struct leg *l = arg;
+	uint64_t wait;
+
+	if (!l->ok_mb || l->ok_txc >= 7) {
+		l->ok_mb = mem_deref(l->ok_mb);
+		return;
+	}
+	(void)sip_send(l->call->sip, NULL, l->ok_tp, &l->ok_dst, l->ok_mb);
+	wait = (uint64_t)500 << ++l->ok_txc;
+	tmr_start(&l->ok_tmr, wait > 4000 ? 4000 : wait, ok_retrans_h, l);
+}
+
+/*
+ * A response to an in-dialog request of l's peer (msg), through the
+ * server transaction *stp (NULL: a new one): our Contact, the session
+ * interval echoed when the request carried one (RFC 4028 §9), the SDP
+ * when given. A 2xx to an INVITE is kept and sent again until its ACK.
+ */
+static void dlg_reply(struct leg *l, struct sip_strans **stp,
+		      const struct sip_msg *msg, int scode, const char *reason,
+		      const struct mbuf *sdp)
+{
+	struct call *c = l->call;
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES);
+	struct sip_contact contact;
+	struct mbuf *mb = NULL;
+	struct sa laddr, dst;
+	enum sip_refresher who = SIP_REFRESHER_UAC;
+	unsigned secs = 0;
+	char se[96] = "";
+	int invite = !pl_strcmp(&msg->met, "INVITE");
+
+	sip_reply_addr(&dst, msg, true);
+	if (sip_transp_laddr(c->sip, &laddr, msg->tp, &dst))
+		sa_init(&laddr, AF_INET);
+	sip_contact_set(&contact, "gitdial", &laddr, msg->tp);
+	if (scode < 300 && h && !sip_se_parse(h->val.p, h->val.l, &secs, &who)) {
+		/* the requester refreshes unless it said otherwise */
+		snprintf(se, sizeof(se), "Require: timer\r\nSession-Expires: "
+			 "%u;refresher=%s\r\n", secs,
+			 who == SIP_REFRESHER_UAS ? "uas" : "uac");
+		l->se_s = secs;
+		tmr_cancel(&l->se_tmr);
+		if (who == SIP_REFRESHER_UAS)
+			tmr_start(&l->se_tmr, (uint64_t)secs * 500, refresh_h, l);
+	}
+	if (sip_treplyf(stp, &mb, c->sip, msg, false, (uint16_t)scode, reason,
+			"%H%s" UA_CAPS "%s"
+			"Content-Length: %zu\r\n"
+			"\r\n"
+			"%b",
+			sip_contact_print, &contact, se,
+			sdp ? "Content-Type: application/sdp\r\n" : "",
+			sdp ? sdp->end : (size_t)0,
+			sdp ? sdp->buf : NULL, sdp ? sdp->end : (size_t)0))
+		fprintf(stderr, "gitdial-sip: %s: cannot answer the %s's %.*s\n",
+			c->callid, l->name, (int)msg->met.l, msg->met.p);
+	if (invite && scode >= 200 && scode < 300 && mb &&
+	    msg->tp == SIP_TRANSP_UDP) {
+		mem_deref(l->ok_mb);
+		l->ok_mb = mem_ref(mb);
+		l->ok_dst = dst;
+		l->ok_tp = msg->tp;
+		l->ok_cseq = msg->cseq.num;
+		l->ok_txc = 0;
+		tmr_start(&l->ok_tmr, 500, ok_retrans_h, l);
+	}
+	mem_deref(mb);
+}
+
+static void st_reply(struct leg *l, int scode, const char *reason,
+		     const struct mbuf *sdp)
+{
+	if (!l->st_msg)
+		return;
+	dlg_reply(l, &l->st, l->st_msg, scode, reason, sdp);
+	l->st = mem_deref(l->st);
+	l->st_msg = mem_deref(l->st_msg);
+}
+
+/*
+ * A re-INVITE or UPDATE from l's peer. Without an offer, or re-offering
+ * the SDP it last sent (same o= line: a session refresh), we answer at
+ * once with what the other leg last sent. A changed offer (hold,
+ * resume, new media) is relayed to the other leg and answered with its
+ * answer (RFC 3725 §4); only one offer at a time (491 otherwise).
+ */
+static void mid_request(struct leg *l, const struct sip_msg *msg)
+{
+	struct call *c = l->call;
+	struct leg *o = leg_other(l);
+	const uint8_t *sdp;
+	size_t len;
+	int invite = !pl_strcmp(&msg->met, "INVITE");
+
+	sdp = sdp_body(msg, &len);
+	if (msg->mb && mbuf_get_left(msg->mb) && !sdp &&
+	    !msg_ctype_cmp(&msg->ctyp, "multipart", "mixed")) {
+		dlg_reply(l, NULL, msg, 415, "Unsupported Media Type", NULL);
+		return;
+	}
+	if (l->st || l->mid || o->mid || o->st) {
+		dlg_reply(l, NULL, msg, 491, "Request Pending", NULL);
+		return;
+	}
+	(void)sip_dialog_update(l->dlg, msg);
+	if (!sdp || (l->sdp && sip_sdp_same_origin((const char *)sdp, len,
+			(const char *)l->sdp->buf, l->sdp->end))) {
+		dlg_reply(l, NULL, msg, 200, "OK",
+			  sdp || invite ? o->sdp : NULL);
+		return;
+	}
+	if (!c->bridged || o->ended || o->bye_sent) {
+		dlg_reply(l, NULL, msg, 488, "Not Acceptable Here", NULL);
+		return;
+	}
+	/* a new offer: the other leg answers it */
+	sdp_keep(&l->sdp, sdp, len);
+	if (sip_strans_alloc(&l->st, c->sip, msg, NULL, NULL)) {
+		dlg_reply(l, NULL, msg, 500, "Server Internal Error", NULL);
+		return;
+	}
+	l->st_msg = mem_ref((void *)msg);
+	if (invite)
+		(void)sip_treply(&l->st, c->sip, msg, 100, "Trying");
+	o->mid_relay = 1;
+	if (leg_mid(o, invite || !o->peer_update ? "INVITE" : "UPDATE",
+		    l->sdp)) {
+		o->mid_relay = 0;
+		st_reply(l, 500, "Server Internal Error", NULL);
+	}
+	fprintf(stderr, "gitdial-sip: %s: re-offer from the %s relayed\n",
+		c->callid, l->name);
+}
+
+/*
+ * Requests outside our dialogs (RFC 3261 §8.2, §12.2.2): OPTIONS 200
+ * with what we support; any request naming a dialog (To tag) we do not
+ * hold 481; a new INVITE 603 (gitdial-sip takes no calls).
+ */
+static bool stray_request(struct call *c, const struct sip_msg *msg)
+{
+	if (!pl_strcmp(&msg->met, "ACK"))
+		return true;
+	if (!pl_strcmp(&msg->met, "OPTIONS"))
+		(void)sip_treplyf(NULL, NULL, c->sip, msg, false, 200, "OK",
+				  UA_CAPS "Accept: application/sdp\r\n"
+				  "Content-Length: 0\r\n\r\n");
+	else if (pl_isset(&msg->to.tag) || !pl_strcmp(&msg->met, "BYE") ||
+		 !pl_strcmp(&msg->met, "CANCEL"))
+		(void)sip_treply(NULL, c->sip, msg, 481,
+				 "Call/Transaction Does Not Exist");
+	else if (!pl_strcmp(&msg->met, "INVITE"))
+		(void)sip_treply(NULL, c->sip, msg, 603, "Decline");
+	else
+		(void)sip_treply(NULL, c->sip, msg, 405, "Method Not Allowed");
+	return true;
+}
+
+/* Requests: in our dialogs (BYE, re-offers, OPTIONS, INFO), or strays. */
 static bool req_h(const struct sip_msg *msg, void *arg)
 {
 	struct call *c = arg;
@@ -844,9 +1218,18 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 		 sip_dialog_cmp(c->agt.dlg, msg))
 		l = &c->agt;
 	if (!l)
-		return false;
-	if (!pl_strcmp(&msg->met, "ACK"))
+		return stray_request(c, msg);
+	if (!pl_strcmp(&msg->met, "ACK")) {
+		if (l->ok_mb && msg->cseq.num == l->ok_cseq) {
+			tmr_cancel(&l->ok_tmr);
+			l->ok_mb = mem_deref(l->ok_mb);
+		}
 		return true;
+	}
+	if (!sip_dialog_rseq_valid(l->dlg, (struct sip_msg *)msg)) {
+		(void)sip_treply(NULL, c->sip, msg, 500, "Bad CSeq");
+		return true;
+	}
 	if (!pl_strcmp(&msg->met, "BYE")) {
 		(void)sip_treply(NULL, c->sip, msg, 200, "OK");
 		l->ended = 1;
@@ -873,13 +1256,15 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 		(void)sip_treply(NULL, c->sip, msg, 200, "OK");
 		return true;
 	}
-	/* re-INVITE / UPDATE: relaying a new offer is not supported */
-	(void)sip_treply(NULL, c->sip, msg,
-			 !pl_strcmp(&msg->met, "INVITE") ||
-			 !pl_strcmp(&msg->met, "UPDATE") ? 488 : 501,
-			 !pl_strcmp(&msg->met, "INVITE") ||
-			 !pl_strcmp(&msg->met, "UPDATE") ? "Not Acceptable Here"
-			 : "Not Implemented");
+	if (!pl_strcmp(&msg->met, "INVITE") || !pl_strcmp(&msg->met, "UPDATE")) {
+		if (c->decided || l->bye_sent)
+			(void)sip_treply(NULL, c->sip, msg, 481,
+					 "Call/Transaction Does Not Exist");
+		else
+			mid_request(l, msg);
+		return true;
+	}
+	(void)sip_treply(NULL, c->sip, msg, 405, "Method Not Allowed");
 	return true;
 }
 
@@ -1140,7 +1525,7 @@ static int rcp_start(struct call *c)
 			 t->cid_header, from);
 	snprintf(c->rcp.hdrs + strlen(c->rcp.hdrs),
 		 sizeof(c->rcp.hdrs) - strlen(c->rcp.hdrs),
-		 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n");
+		 UA_CAPS);
 	return 0;
 }
 
@@ -1169,6 +1554,10 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	tmr_init(&c.cancel_guard);
 	tmr_init(&c.bridge);
 	tmr_init(&c.doom);
+	tmr_init(&c.rcp.se_tmr);
+	tmr_init(&c.agt.se_tmr);
+	tmr_init(&c.rcp.ok_tmr);
+	tmr_init(&c.agt.ok_tmr);
 	if ((err = libre_init())) {
 		report(&c, "transient", "libre", "cannot start libre");
 		return 1;
@@ -1267,6 +1656,20 @@ cleanup:
 	mem_deref(c.agt.bye);
 	mem_deref(c.rcp.ack_mb);
 	mem_deref(c.agt.ack_mb);
+	{
+		struct leg *lv[2] = { &c.rcp, &c.agt };
+		int i;
+		for (i = 0; i < 2; i++) {
+			tmr_cancel(&lv[i]->se_tmr);
+			tmr_cancel(&lv[i]->ok_tmr);
+			mem_deref(lv[i]->mid);
+			mem_deref(lv[i]->st);
+			mem_deref(lv[i]->st_msg);
+			mem_deref(lv[i]->ok_mb);
+			mem_deref(lv[i]->sdp);
+		}
+	}
+	mem_deref(c.rcp_ok);
 	mem_deref(c.lreq);
 	mem_deref(c.lresp);
 	if (c.sip)

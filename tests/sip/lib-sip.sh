@@ -222,7 +222,7 @@ call() {
 
 # msgs NAME: the first lines (request/status lines) of every message sipp saw or sent.
 msgs() {
-	grep -E '^(INVITE|ACK|BYE|CANCEL|SIP/2.0) ' "$TMP/$1.msg" | awk '{print $1 == "SIP/2.0" ? $2 : $1}' | tr '\n' ' '
+	grep -E '^(INVITE|ACK|BYE|CANCEL|UPDATE|OPTIONS|PRACK|INFO|SIP/2.0) ' "$TMP/$1.msg" | awk '{print $1 == "SIP/2.0" ? $2 : $1}' | tr '\n' ' '
 }
 
 # san_clean: no sanitizer report from any gitdial-sip process (their

@@ -140,6 +140,33 @@ static void fates(void)
 	      "answered: < 5 s hangup, else connected");
 }
 
+static void sessions(void)
+{
+	static const char a[] = "v=0\r\no=r 53655765 2353687637 IN IP4 1.2.3.4\r\n"
+		"s=-\r\nm=audio 6000 RTP/AVP 0\r\n";
+	static const char b[] = "v=0\no=r 53655765 2353687637 IN IP4 1.2.3.4\n"
+		"s=-\nm=audio 6000 RTP/AVP 0\na=sendonly\n";
+	static const char c[] = "v=0\r\no=r 53655765 2353687638 IN IP4 1.2.3.4\r\n";
+	unsigned secs;
+	enum sip_refresher who;
+
+	CHECK(sip_sdp_same_origin(a, strlen(a), b, strlen(b)),
+	      "same o= line (CRLF or LF): an unchanged re-offer");
+	CHECK(!sip_sdp_same_origin(a, strlen(a), c, strlen(c)),
+	      "a new session version is a change");
+	CHECK(!sip_sdp_same_origin(a, strlen(a), "v=0\r\n", 5),
+	      "no o= line: not the same");
+	CHECK(!sip_se_parse("1800;refresher=uac", 18, &secs, &who) &&
+	      secs == 1800 && who == SIP_REFRESHER_UAC, "Session-Expires uac");
+	CHECK(!sip_se_parse("90 ; refresher = uas", 20, &secs, &who) &&
+	      secs == 90 && who == SIP_REFRESHER_UAS, "Session-Expires uas, spaces");
+	CHECK(!sip_se_parse("600", 3, &secs, &who) && secs == 600 &&
+	      who == SIP_REFRESHER_NONE, "Session-Expires without a refresher");
+	CHECK(sip_se_parse("x;refresher=uac", 15, &secs, &who) == GD_EINVALID &&
+	      sip_se_parse("0", 1, &secs, &who) == GD_EINVALID,
+	      "a bad Session-Expires is refused");
+}
+
 static void trunks(void)
 {
 	static const struct { const char *json; int ok; const char *why; } t[] = {
@@ -204,6 +231,7 @@ int main(void)
 	digest_vectors();
 	challenges();
 	fates();
+	sessions();
 	trunks();
 	sdp();
 	return finish();

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# gitdial-sip mid-call (issue 20): session timers (RFC 4028) both ways,
+# hold relayed between the legs (RFC 3725 §4), requests outside any
+# dialog answered as RFC 3261 says. sipp plays the trunk and the agent
+# (tests/sip/); every call runs at once, each section waits for its own.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/sip/lib-sip.sh"
+trap 'sipp_kill_all; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
+
+call_start refresh "$SIPDIR/rcp-refresh.xml" "$SIPDIR/agent-answer.xml" "" ""
+call_start uacref "$SIPDIR/rcp-uac-refresher.xml" "$SIPDIR/agent-answer.xml" "-timeout 60s" "-timeout 60s"
+call_start hold "$SIPDIR/rcp-hold.xml" "$SIPDIR/agent-hold.xml" "" ""
+call_start stray "$SIPDIR/rcp-stray.xml" - "" ""
+
+# --- the trunk refreshes: same-SDP re-INVITE, bodiless UPDATE, OPTIONS -----------
+call_end refresh
+expect_eq "trunk's refreshes: sipp passed (Supported: timer sent; 200 with the agent's SDP, interval echoed; UPDATE 200; OPTIONS 200)" \
+	"0 0" "$RCP_RC $AGT_RC"
+expect_eq "trunk's refreshes: the call ends as the recipient's hang-up, not an error" \
+	"hangup recipient_hangup" "$(jget "$OUT" outcome reason)"
+expect_eq "trunk messages" "INVITE 200 ACK INVITE 200 ACK UPDATE 200 OPTIONS 200 BYE 200 " "$(msgs refresh_rcp)"
+ok_if "the refresh was answered locally: the agent saw no re-INVITE" \
+	test "$(grep -c '^INVITE ' "$TMP/refresh_agent.msg")" = 1
+
+# --- hold from the agent, relayed to the trunk ----------------------------------
+call_end hold
+expect_eq "hold relayed: both sipp passed (a=sendonly reached the trunk, a=recvonly the agent)" \
+	"0 0" "$RCP_RC $AGT_RC"
+expect_eq "agent messages" "INVITE 200 ACK INVITE 100 200 ACK BYE 200 " "$(msgs hold_agent)"
+
+# --- strays ----------------------------------------------------------------------
+call_end stray
+expect_eq "out-of-dialog OPTIONS 200, unknown-dialog BYE 481, then busy" \
+	"0 busy" "$RCP_RC $(jget "$OUT" outcome)"
+
+# --- we are the refresher ---------------------------------------------------------
+call_end uacref 50
+expect_eq "refresher=uac: we sent an UPDATE with the interval before it expired" \
+	"0 0 UPDATE" "$RCP_RC $AGT_RC $(msgs uacref_rcp | grep -o UPDATE | head -1)"
+
+ok_if "no sanitizer report from any gitdial-sip process" san_clean
+finish
