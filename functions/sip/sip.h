@@ -34,6 +34,8 @@ struct sip_trunk {
 	enum sip_tp transport;
 	char domain[SIP_HOST_MAX]; /* host[:port] of request URIs and From */
 	char cid_header[32];       /* "", P-Asserted-Identity, ... */
+	char tls_ca[SIP_URI_MAX];  /* tls: PEM CA file to trust, "" = system */
+	char tls_name[SIP_HOST_MAX];/* tls: the name to verify and send (SNI) */
 	long max_call_s;           /* a connected call is ended after this */
 };
 
@@ -132,6 +134,9 @@ int sip_sdp_decline(struct buf *out, const char *offer, size_t len);
  */
 int sip_sdp_same_origin(const char *a, size_t alen, const char *b,
 			size_t blen);
+
+/* True when an SDP body carries an SDES key (an a=crypto: line). */
+int sip_sdp_has_crypto(const char *p, size_t len);
 
 /* Who refreshes a session (RFC 4028 refresher parameter). */
 enum sip_refresher { SIP_REFRESHER_NONE, SIP_REFRESHER_UAC, SIP_REFRESHER_UAS };

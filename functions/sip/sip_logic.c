@@ -55,7 +55,8 @@ static int pl_copy(char *out, size_t n, const struct pl *pl)
 int sip_trunk_parse(struct sip_trunk *t, const cJSON *trunk)
 {
 	static const char *const keys[] = { "proxy", "transport", "domain",
-		"caller_id_header", "max_call_s", NULL };
+		"caller_id_header", "max_call_s", "tls_ca", "tls_server_name",
+		NULL };
 	static const char *const cid_headers[] = { "P-Asserted-Identity",
 		"P-Preferred-Identity", "Remote-Party-ID", NULL };
 	const cJSON *v, *x;
@@ -121,6 +122,24 @@ int sip_trunk_parse(struct sip_trunk *t, const cJSON *trunk)
 					    "P-Preferred-Identity or "
 					    "Remote-Party-ID"), GD_EINVALID;
 		snprintf(t->cid_header, sizeof(t->cid_header), "%s", s);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(trunk, "tls_ca");
+	if (v) {
+		if (!cJSON_IsString(v) || v->valuestring[0] != '/' ||
+		    strlen(v->valuestring) >= sizeof(t->tls_ca))
+			return gd_error_set("trunk.tls_ca: expected the absolute "
+					    "path of a PEM file"), GD_EINVALID;
+		snprintf(t->tls_ca, sizeof(t->tls_ca), "%s", v->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(trunk, "tls_server_name");
+	if (v) {
+		if (!cJSON_IsString(v) || !hostport_valid(v->valuestring, 0) ||
+		    strlen(v->valuestring) >= sizeof(t->tls_name))
+			return gd_error_set("trunk.tls_server_name: expected a "
+					    "host name"), GD_EINVALID;
+		snprintf(t->tls_name, sizeof(t->tls_name), "%s", v->valuestring);
+	} else {
+		snprintf(t->tls_name, sizeof(t->tls_name), "%s", t->host);
 	}
 	v = cJSON_GetObjectItemCaseSensitive(trunk, "max_call_s");
 	if (v) {
@@ -440,6 +459,19 @@ static const char *sdp_origin(const char *p, size_t len, size_t *olen)
 		p = eol ? eol + 1 : end;
 	}
 	return NULL;
+}
+
+int sip_sdp_has_crypto(const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if ((size_t)(end - p) >= 9 && !strncmp(p, "a=crypto:", 9))
+			return 1;
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
 }
 
 int sip_sdp_same_origin(const char *a, size_t alen, const char *b,

@@ -31,6 +31,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <re.h>
 
 #include "buf.h"
@@ -119,6 +122,7 @@ static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
 static void sdp_keep(struct mbuf **kept, const uint8_t *sdp, size_t len);
+static int leg_encrypted(const struct leg *l);
 static void leg_session(struct leg *l, const struct sip_msg *msg);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
@@ -608,6 +612,17 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 		       "INVITE carries no SDP offer");
 		return;
 	}
+	if (!leg_encrypted(&c->agt) &&
+	    sip_sdp_has_crypto((const char *)offer, len)) {
+		rcp_decline(c, msg);
+		decide_hint(c, "failed", 0, 1, msg->scode, "srtp_keys", "account",
+			    "srtp_keys", "the trunk offered SDES-SRTP keys "
+			    "(a=crypto) and the agent's leg is not encrypted: the "
+			    "keys are not relayed in clear", "have the carrier "
+			    "send plain RTP on this trunk (or SRTP only over "
+			    "transport tls with an encrypted agent leg)");
+		return;
+	}
 	c->offer = mbuf_alloc(len + 1);
 	if (c->offer)
 		(void)mbuf_write_mem(c->offer, offer, len);
@@ -857,6 +872,15 @@ refused:
 	leg_bye(&c->rcp);
 	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "agent_refused",
 	       "transient", code, text);
+}
+
+/*
+ * True when l's signalling is encrypted: the trunk over transport tls;
+ * the agent's leg never is (agent.sip_uri is a sip: URI over UDP/TCP).
+ */
+static int leg_encrypted(const struct leg *l)
+{
+	return l == &l->call->rcp && l->call->p->trunk.transport == SIP_TP_TLS;
 }
 
 static struct leg *leg_other(struct leg *l)
@@ -1159,6 +1183,11 @@ static void mid_request(struct leg *l, const struct sip_msg *msg)
 		return;
 	}
 	if (!c->bridged || o->ended || o->bye_sent) {
+		dlg_reply(l, NULL, msg, 488, "Not Acceptable Here", NULL);
+		return;
+	}
+	if (!leg_encrypted(o) && sip_sdp_has_crypto((const char *)sdp, len)) {
+		/* SRTP keys never go out in clear */
 		dlg_reply(l, NULL, msg, 488, "Not Acceptable Here", NULL);
 		return;
 	}
@@ -1467,19 +1496,92 @@ static int local_addr(struct sa *out, const struct sip_trunk *t)
 	return rc;
 }
 
+/* libre declares it only when built with USE_OPENSSL (its own build). */
+struct ssl_ctx_st *tls_openssl_context(const struct tls *tls);
+
+/* The name the trunk's certificate must carry (also sent as SNI). */
+static char tls_name[SIP_HOST_MAX];
+
+/*
+ * OpenSSL's info callback on every TLS connection of this process: at
+ * the start of a client handshake, the server name (SNI, RFC 6066) for
+ * a trunk named by a host name. libre 1.1.0's SIP transport sets none.
+ */
+static void tls_info_h(const SSL *ssl, int where, int ret)
+{
+	unsigned char buf[16];
+	(void)ret;
+
+	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_is_server((SSL *)ssl) ||
+	    !tls_name[0] || inet_pton(AF_INET, tls_name, buf) == 1 ||
+	    inet_pton(AF_INET6, tls_name, buf) == 1)
+		return;
+	(void)SSL_set_tlsext_host_name((SSL *)ssl, tls_name);
+}
+
+/*
+ * TLS to the trunk that verifies: the chain against trunk.tls_ca (a
+ * pinned CA) or the system store, and the name (trunk.tls_server_name,
+ * default the proxy's host; an IP literal is matched as an address).
+ * libre 1.1.0's client accepts any certificate: we set the OpenSSL
+ * context it uses ourselves. Returns 0, or an errno with msg filled.
+ */
+static int tls_setup(struct call *c, char *msg, size_t n)
+{
+	const struct sip_trunk *t = &c->p->trunk;
+	const char *ca = t->tls_ca[0] ? t->tls_ca
+		: "/etc/ssl/certs/ca-certificates.crt";
+	X509_VERIFY_PARAM *vp;
+	SSL_CTX *ctx;
+	size_t len;
+	int err;
+
+	if ((err = tls_alloc(&c->tls, TLS_METHOD_SSLV23, NULL, NULL))) {
+		snprintf(msg, n, "cannot set up TLS");
+		return err;
+	}
+	ctx = tls_openssl_context(c->tls);
+	if (!ctx || SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
+		snprintf(msg, n, "trunk.tls_ca: cannot load CA certificates from "
+			 "'%s'", ca);
+		return EINVAL;
+	}
+	snprintf(tls_name, sizeof(tls_name), "%s", t->tls_name);
+	len = strlen(tls_name);
+	if (tls_name[0] == '[' && len > 2) {
+		memmove(tls_name, tls_name + 1, len - 2);
+		tls_name[len - 2] = '\0';
+	}
+	vp = SSL_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (strchr(tls_name, ':') || strspn(tls_name, "0123456789.") ==
+	    strlen(tls_name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, tls_name) != 1
+	    : X509_VERIFY_PARAM_set1_host(vp, tls_name, 0) != 1) {
+		snprintf(msg, n, "trunk.tls_server_name: cannot verify '%s'",
+			 tls_name);
+		return EINVAL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_info_callback(ctx, tls_info_h);
+	return 0;
+}
+
 /* UDP and TCP on the local address; TLS too when the trunk uses it. */
-static int transports(struct call *c, const struct sa *laddr)
+static int transports(struct call *c, const struct sa *laddr, char *msg,
+		      size_t n)
 {
 	int err;
 
 	err = sip_transp_add(c->sip, SIP_TRANSP_UDP, laddr);
 	err = err ? err : sip_transp_add(c->sip, SIP_TRANSP_TCP, laddr);
+	if (err)
+		snprintf(msg, n, "cannot set up the SIP stack: %s", strerror(err));
 	if (!err && c->p->trunk.transport == SIP_TP_TLS) {
-		err = tls_alloc(&c->tls, TLS_METHOD_SSLV23, NULL, NULL);
-		if (!err)
-			(void)tls_add_ca(c->tls, "/etc/ssl/certs/ca-certificates.crt");
-		err = err ? err : sip_transp_add(c->sip, SIP_TRANSP_TLS, laddr,
-						 c->tls);
+		if ((err = tls_setup(c, msg, n)))
+			return err;
+		err = sip_transp_add(c->sip, SIP_TRANSP_TLS, laddr, c->tls);
+		if (err)
+			snprintf(msg, n, "cannot set up TLS: %s", strerror(err));
 	}
 	return err;
 }
@@ -1573,7 +1675,10 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	err = dnsc_alloc(&c.dnsc, NULL, nsv, nsn);
 	err = err ? err : sip_alloc(&c.sip, c.dnsc, 32, 32, 32, "gitdial-sip",
 				    NULL, NULL);
-	err = err ? err : transports(&c, &laddr);
+	if (!err && transports(&c, &laddr, msg, sizeof(msg))) {
+		report(&c, "account", "tls_setup", msg);
+		goto cleanup;
+	}
 	err = err ? err : sip_listen(&c.lreq, c.sip, true, req_h, &c);
 	err = err ? err : sip_listen(&c.lresp, c.sip, false, resp_h, &c);
 	err = err ? err : rcp_start(&c);

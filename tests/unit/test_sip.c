@@ -156,6 +156,10 @@ static void sessions(void)
 	      "a new session version is a change");
 	CHECK(!sip_sdp_same_origin(a, strlen(a), "v=0\r\n", 5),
 	      "no o= line: not the same");
+	CHECK(sip_sdp_has_crypto("v=0\r\nm=audio 1 RTP/SAVP 0\r\na=crypto:1 "
+				 "AES_CM_128_HMAC_SHA1_80 inline:x\r\n", 55) &&
+	      !sip_sdp_has_crypto(a, strlen(a)) &&
+	      !sip_sdp_has_crypto("a=cryptox", 8), "SDES keys are found");
 	CHECK(!sip_se_parse("1800;refresher=uac", 18, &secs, &who) &&
 	      secs == 1800 && who == SIP_REFRESHER_UAC, "Session-Expires uac");
 	CHECK(!sip_se_parse("90 ; refresher = uas", 20, &secs, &who) &&
@@ -184,6 +188,13 @@ static void trunks(void)
 		{ "{\"proxy\":\"sip:x\",\"max_call_s\":5}", 0, "max_call_s" },
 		{ "{\"proxy\":\"sip:x\",\"host\":\"y\"}", 0, "unknown key" },
 		{ "\"sip:x\"", 0, "not an object" },
+		{ "{\"proxy\":\"sip:x\",\"transport\":\"tls\",\"tls_ca\":"
+		  "\"/etc/gitdial/carrier-ca.pem\",\"tls_server_name\":"
+		  "\"sip.carrier.example\"}", 1, "tls_ca and tls_server_name" },
+		{ "{\"proxy\":\"sip:x\",\"tls_ca\":\"ca.pem\"}", 0,
+		  "a relative tls_ca" },
+		{ "{\"proxy\":\"sip:x\",\"tls_server_name\":\"a b\"}", 0,
+		  "a tls_server_name with a space" },
 	};
 	struct sip_trunk tr;
 	size_t i;
