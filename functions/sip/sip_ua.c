@@ -45,7 +45,9 @@
 #include "banned.h"
 
 #define LINGER_MS 6000   /* after the outcome, the most we wait for legs to end */
-#define CHALL_MAX 8
+#define CHALL_MAX 8      /* challenge headers read from one response */
+#define CHALL_KEEP 3     /* challengers answered at once (proxy, registrar) */
+#define AUTH_TRIES 4     /* challenges answered per request, stale included */
 #define PROBE_MS 1000    /* no response yet: probe the trunk for ICMP errors */
 #define TXN_MS 32000     /* 64*T1: how long a transaction may take (RFC 3261) */
 #define BRIDGE_MS 10000  /* the recipient answered: the agent must, in this */
@@ -61,10 +63,10 @@ struct leg {
 	struct mbuf *ack_mb;         /* the ACK of our 2xx, for retransmits */
 	struct sa ack_dst;
 	enum sip_transp ack_tp;
-	struct sip_chall chall;
-	int have_chall, auth_tries;
-	unsigned nc;
-	char auth[1024];             /* the credentials line of the INVITE */
+	struct sip_chall chall[CHALL_KEEP]; /* one per challenger (realm) */
+	unsigned nc[CHALL_KEEP];     /* uses of each one's nonce */
+	int nchall, auth_tries;
+	char auth[CHALL_KEEP * 640]; /* the credentials lines of the INVITE */
 	char hdrs[1024];             /* extra INVITE headers */
 	char uri[SIP_URI_MAX + 64];  /* the request URI (digest uri) */
 	int sent, provisional, answered, acked, canceled, ended, bye_sent;
@@ -123,6 +125,7 @@ static void check_done(struct call *c);
 static void wind_down(struct call *c);
 static void sdp_keep(struct mbuf **kept, const uint8_t *sdp, size_t len);
 static int leg_encrypted(const struct leg *l);
+static void leg_bye(struct leg *l);
 static void leg_session(struct leg *l, const struct sip_msg *msg);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
@@ -336,17 +339,73 @@ static int contact_send_h(enum sip_transp tp, const struct sa *src,
 	return mbuf_printf(mb, "%H", sip_contact_print, &contact);
 }
 
-/* Fresh credentials for a request in l's dialog (none before a challenge). */
+/*
+ * Fresh credentials for a request in l's dialog: one line per challenger
+ * met so far (none before a challenge).
+ */
 static int leg_credentials(struct leg *l, struct buf *out, const char *method)
 {
 	const struct sip_plan *p = l->call->p;
 	char cnonce[17];
+	int i;
 
-	if (!l->have_chall)
-		return 0;
-	rand_str(cnonce, sizeof(cnonce));
-	return sip_auth_header(out, &l->chall, p->user, p->password, method,
-			       l->uri, ++l->nc, cnonce);
+	for (i = 0; i < l->nchall; i++) {
+		rand_str(cnonce, sizeof(cnonce));
+		if (sip_auth_header(out, &l->chall[i], p->user, p->password,
+				    method, l->uri, ++l->nc[i], cnonce))
+			return GD_ERROR;
+	}
+	return 0;
+}
+
+/*
+ * Takes the challenge of a 401/407 on l (RFC 3261 §22.3): a new
+ * challenger (a proxy, then the registrar: several at once) is added; a
+ * challenger already answered may come back only with stale=true (a new
+ * nonce for the same credentials, RFC 7616 §3.3), else our credentials
+ * were refused. At most AUTH_TRIES per leg. Returns 0 when the request
+ * should be sent again.
+ */
+static int leg_challenge(struct leg *l, const struct sip_msg *msg)
+{
+	const struct sip_plan *p = l->call->p;
+	enum sip_hdrid id = msg->scode == 407 ? SIP_HDR_PROXY_AUTHENTICATE
+		: SIP_HDR_WWW_AUTHENTICATE;
+	char vals[CHALL_MAX][1024];
+	const char *vp[CHALL_MAX];
+	struct sip_chall ch;
+	struct le *le;
+	size_t n = 0;
+	int i;
+
+	if (!p->user[0] || l->auth_tries >= AUTH_TRIES)
+		return GD_ERROR;
+	for (le = list_head(&msg->hdrl); le && n < CHALL_MAX; le = le->next) {
+		const struct sip_hdr *h = le->data;
+		if (h->id != id || h->val.l >= sizeof(vals[0]))
+			continue;
+		memcpy(vals[n], h->val.p, h->val.l);
+		vals[n][h->val.l] = '\0';
+		vp[n] = vals[n];
+		n++;
+	}
+	if (sip_chall_choose(&ch, vp, n, msg->scode == 407))
+		return GD_ERROR;
+	for (i = 0; i < l->nchall; i++)
+		if (l->chall[i].proxy == ch.proxy &&
+		    !strcmp(l->chall[i].realm, ch.realm))
+			break;
+	if (i < l->nchall && !ch.stale)
+		return GD_ERROR; /* the same challenger refused our answer */
+	if (i == l->nchall) {
+		if (l->nchall == CHALL_KEEP)
+			return GD_ERROR;
+		l->nchall++;
+	}
+	l->chall[i] = ch;
+	l->nc[i] = 0;
+	l->auth_tries++;
+	return 0;
 }
 
 static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg);
@@ -405,6 +464,14 @@ static void bye_resp_h(int err, const struct sip_msg *msg, void *arg)
 
 	if (msg && msg->scode < 200)
 		return;
+	if (msg && (msg->scode == 401 || msg->scode == 407) &&
+	    !leg_challenge(l, msg)) {
+		/* a challenged BYE: answered, or the leg stays up at the carrier */
+		l->bye_sent = 0;
+		leg_bye(l);
+		if (l->bye_sent && !l->ended)
+			return;
+	}
 	l->ended = 1;
 	check_done(l->call);
 }
@@ -642,32 +709,11 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	}
 }
 
-/* Answers a 401/407 once: the challenge, then the INVITE again. */
+/* Answers a 401/407 to the INVITE: the challenge, then the INVITE again. */
 static int leg_auth(struct leg *l, const struct sip_msg *msg)
 {
-	const struct sip_plan *p = l->call->p;
-	enum sip_hdrid id = msg->scode == 407 ? SIP_HDR_PROXY_AUTHENTICATE
-		: SIP_HDR_WWW_AUTHENTICATE;
-	char vals[CHALL_MAX][1024];
-	const char *vp[CHALL_MAX];
-	struct le *le;
-	size_t n = 0;
-
-	if (l->auth_tries++ || !p->user[0])
+	if (leg_challenge(l, msg))
 		return GD_ERROR;
-	for (le = list_head(&msg->hdrl); le && n < CHALL_MAX; le = le->next) {
-		const struct sip_hdr *h = le->data;
-		if (h->id != id || h->val.l >= sizeof(vals[0]))
-			continue;
-		memcpy(vals[n], h->val.p, h->val.l);
-		vals[n][h->val.l] = '\0';
-		vp[n] = vals[n];
-		n++;
-	}
-	if (sip_chall_choose(&l->chall, vp, n, msg->scode == 407))
-		return GD_ERROR;
-	l->have_chall = 1;
-	l->nc = 0;
 	return leg_invite(l, NULL, NULL, 0) ? GD_ERROR : 0;
 }
 
@@ -922,6 +968,7 @@ static int allows(const struct sip_msg *msg, const char *method)
 }
 
 static void refresh_h(void *arg);
+static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp);
 
 /*
  * The session timer a 2xx to our INVITE (or our refresh) set up (RFC
@@ -983,6 +1030,14 @@ static void mid_resp_h(int err, const struct sip_msg *msg, void *arg)
 
 	if (msg && msg->scode < 200)
 		return;
+	if (msg && (msg->scode == 401 || msg->scode == 407) && !c->decided &&
+	    !leg_challenge(l, msg)) {
+		/* challenged: the same request again, with credentials */
+		int invite = !pl_strcmp(&msg->cseq.met, "INVITE");
+		if (!leg_mid(l, invite ? "INVITE" : "UPDATE",
+			     invite || relay ? o->sdp : NULL))
+			return;
+	}
 	l->mid_relay = 0;
 	if (msg && msg->scode < 300) {
 		if (!pl_strcmp(&msg->cseq.met, "INVITE"))

@@ -231,3 +231,36 @@ san_clean() {
 	! grep -l -E 'Sanitizer|runtime error' "$TMP"/*/spool/.sip/*.log 2>/dev/null
 }
 
+
+# digests_check TRACE: recomputes every Authorization / Proxy-Authorization
+# digest of the requests in a sipp message trace (user alice, password
+# "s3cret pass"; MD5 or SHA-256, qop auth or none, RFC 7616) and prints
+# "METHOD realm nonce" for each; fails on the first that does not match.
+digests_check() {
+	"$PY" - "$1" <<'PYEOF'
+import hashlib, re, sys
+method = None
+for line in open(sys.argv[1], errors="replace"):
+    line = line.rstrip("\r\n")
+    m = re.match(r"^([A-Z]+) (sip:\S+) SIP/2\.0$", line)
+    if m:
+        method = m.group(1)
+        continue
+    m = re.match(r"^(?:Proxy-)?Authorization: Digest (.*)$", line)
+    if not m or not method:
+        continue
+    p = dict((k, v.strip('"')) for k, v in re.findall(r'(\w+)=("[^"]*"|[^, ]+)', m.group(1)))
+    alg = hashlib.sha256 if p.get("algorithm") == "SHA-256" else hashlib.md5
+    H = lambda s: alg(s.encode()).hexdigest()
+    ha1 = H("alice:%s:s3cret pass" % p["realm"])
+    ha2 = H("%s:%s" % (method if method != "ACK" else "INVITE", p["uri"]))
+    if p.get("qop") == "auth":
+        want = H(":".join([ha1, p["nonce"], p["nc"], p["cnonce"], "auth", ha2]))
+    else:
+        want = H(":".join([ha1, p["nonce"], ha2]))
+    if p["response"] != want:
+        print("bad digest for %s realm %s" % (method, p["realm"]))
+        sys.exit(1)
+    print(method, p["realm"], p["nonce"])
+PYEOF
+}
