@@ -7,7 +7,10 @@
  *        SIP Call-ID as the call id. The process spools the call's
  *        outcome event itself, so the runner never waits on a ringing
  *        phone. A second dial of the same attempt answers the first
- *        call's id: the phone is never dialed twice.
+ *        call's id: the phone is never dialed twice. Dials of one
+ *        attempt are serialised by an flock on .sip/<attempt>.lock
+ *        (two runners, a manual dial): one that finds it held answers
+ *        "ambiguous", dial_in_progress, and the runner asks status.
  * status what $GITDIAL_SPOOL/.sip/<call-id>.json says (by the attempt id
  *        when the call id is not known); a call whose process is gone
  *        before it ended is reported failed ("lost").
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -155,44 +159,42 @@ static int report_read(int fd, char *line, size_t n)
 	return got ? 0 : -1;
 }
 
-static cJSON *sip_dial(const cJSON *req)
+/*
+ * The dial under the attempt's lock (lfd): the call already placed for
+ * the attempt, or a new detached process that places it. The child
+ * closes its copy of lfd at once, so the lock is the parent's alone.
+ */
+static cJSON *dial_locked(struct sip_plan *p, int lfd)
 {
-	struct sip_plan p;
 	struct buf prev = BUF_INIT(128);
 	char line[700], *kind, *code, *msg, *save = NULL;
 	int pfd[2];
 	pid_t pid;
-	cJSON *bad, *resp;
+	cJSON *resp;
 
-	if ((bad = plan_make(&p, req)))
-		return bad;
-	setenv("GITDIAL_SPOOL", p.spool, 1);
-	if (!hook_state_get(&prev, "sip", p.attempt_id, "call") && prev.len &&
+	if (!hook_state_get(&prev, "sip", p->attempt_id, "call") && prev.len &&
 	    sip_callid_valid(prev.ptr)) {
 		/* this attempt was dialed already: never twice */
 		resp = fn_ok();
 		cJSON_AddStringToObject(resp, "call_id", prev.ptr);
 		buf_release(&prev);
-		explicit_bzero(p.password, sizeof(p.password));
 		return resp;
 	}
 	buf_release(&prev);
-	if (pipe2(pfd, O_CLOEXEC)) {
-		explicit_bzero(p.password, sizeof(p.password));
+	if (pipe2(pfd, O_CLOEXEC))
 		return fn_fail("transient", "pipe", "pipe: %s", strerror(errno));
-	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
-		explicit_bzero(p.password, sizeof(p.password));
 		return fn_fail("transient", "fork", "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		char dir[4200];
 		int rc;
 		sigset_t none;
+		close(lfd);
 		close(pfd[0]);
 		setsid();
 		/* a runner that blocks or ignores SIGTERM must not pass that on:
@@ -202,16 +204,15 @@ static cJSON *sip_dial(const cJSON *req)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGPIPE, SIG_IGN);
-		detach_stdio(&p);
-		snprintf(dir, sizeof(dir), "%s/.sip", p.spool);
+		detach_stdio(p);
+		snprintf(dir, sizeof(dir), "%s/.sip", p->spool);
 		if (chdir(dir))
 			_exit(1);
-		rc = sip_ua_run(&p, pfd[1]);
-		explicit_bzero(p.password, sizeof(p.password));
+		rc = sip_ua_run(p, pfd[1]);
+		explicit_bzero(p->password, sizeof(p->password));
 		exit(rc); /* exit, not _exit: the leak checker runs at exit */
 	}
 	close(pfd[1]);
-	explicit_bzero(p.password, sizeof(p.password));
 	if (report_read(pfd[0], line, sizeof(line))) {
 		close(pfd[0]);
 		kill(pid, SIGKILL);
@@ -233,6 +234,40 @@ static cJSON *sip_dial(const cJSON *req)
 	msg = strtok_r(NULL, "", &save);
 	return fn_fail(kind ? kind : "transient", code ? code : "internal", "%s",
 		       msg ? msg : "the call's process failed");
+}
+
+static cJSON *sip_dial(const cJSON *req)
+{
+	struct sip_plan p;
+	char lockp[4300];
+	cJSON *resp;
+	int lfd;
+
+	if ((resp = plan_make(&p, req)))
+		return resp;
+	setenv("GITDIAL_SPOOL", p.spool, 1);
+	if (!attempt_id_valid(p.attempt_id)) {
+		explicit_bzero(p.password, sizeof(p.password));
+		return fn_fail("rejected", "bad_request", "attempt_id is not "
+			       "<campaign>.<row>.<attempt>");
+	}
+	/* one dial of an attempt at a time, whatever runs it */
+	snprintf(lockp, sizeof(lockp), "%s/.sip/%s.lock", p.spool, p.attempt_id);
+	lfd = open(lockp, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB)) {
+		int busy = lfd >= 0 && errno == EWOULDBLOCK;
+		if (lfd >= 0)
+			close(lfd);
+		explicit_bzero(p.password, sizeof(p.password));
+		return busy ? fn_fail("ambiguous", "dial_in_progress", "another "
+				      "dial of this attempt is placing its call")
+			: fn_fail("transient", "lock", "%s: %s", lockp,
+				  strerror(errno));
+	}
+	resp = dial_locked(&p, lfd);
+	close(lfd);
+	explicit_bzero(p.password, sizeof(p.password));
+	return resp;
 }
 
 /* The call's state file, parsed; NULL when there is none. */

@@ -50,6 +50,18 @@ call_pid() {
 	sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "$TMP/$1/spool/.sip/$(jget "$(cat "$TMP/$1/dial")" call_id).json"
 }
 
+# two dials of one attempt at the same moment (two runners, a manual dial)
+port_pick twice
+mkdir -p "$TMP/twice/spool"
+sipp_start twice_rcp "$(final_xml 486 Busy_Here)" "$twice"
+req "$TMP/twice/req.json" "$twice" 9
+DPIDS=""
+for k in 1 2 3; do
+	GITDIAL_SPOOL=$TMP/twice/spool "$SIP" dial <"$TMP/twice/req.json" >"$TMP/twice/dial$k" &
+	DPIDS="$DPIDS $!"
+done
+wait $DPIDS
+
 # --- ICMP port unreachable: a trunk failure at once, never no_answer ------------
 SPOOL=$TMP/dead/spool
 poll 10 spool_has_outcome "$SPOOL"
@@ -60,6 +72,24 @@ expect_eq "dead trunk port (ICMP unreachable): failed, transient, trunk_unreacha
 	"$(jget "$OUT" outcome error.kind error.code reason answered)"
 ok_if "the message names the proxy" grep -q "sip:127.0.0.1:$dead" <<<"$(jget "$OUT" error.message)"
 poll 15 sip_procs_gone "$SPOOL"
+
+# --- one attempt, three dials at once: one call ---------------------------------
+SPOOL=$TMP/twice/spool
+poll 15 spool_has_outcome "$SPOOL"
+sipp_wait twice_rcp >/dev/null
+expect_eq "three dials of one attempt at once: the trunk saw exactly one call" 1 \
+	"$(grep -i '^Call-ID:' "$TMP/twice_rcp.msg" | sort -u | wc -l)"
+ok_if "each dial answered that call's id, or that a dial is in progress" "$PY" - "$TMP/twice" <<'PYEOF2'
+import json, sys
+ids, other = set(), []
+for k in (1, 2, 3):
+    r = json.load(open("%s/dial%d" % (sys.argv[1], k)))
+    if r.get("ok"):
+        ids.add(r["call_id"])
+    elif r["error"]["code"] != "dial_in_progress" or r["error"]["kind"] != "ambiguous":
+        other.append(r)
+assert len(ids) == 1 and not other, (ids, other)
+PYEOF2
 
 # --- 603 / 607 / 402 / 421 / 503 / Reason ------------------------------------------
 call_end f603
