@@ -135,6 +135,15 @@ int sip_sdp_decline(struct buf *out, const char *offer, size_t len);
 int sip_sdp_same_origin(const char *a, size_t alen, const char *b,
 			size_t blen);
 
+/*
+ * The application/sdp part of a multipart/mixed body (SIP-I/SIP-T trunks
+ * send SDP with ISUP, RFC 3204/5621) whose delimiter is boundary (the
+ * Content-Type's parameter, unquoted): *sdp and *sdplen point into body.
+ * Returns 0, or GD_ENOTFOUND when no part is application/sdp.
+ */
+int sip_multipart_sdp(const char *body, size_t len, const char *boundary,
+		      const char **sdp, size_t *sdplen);
+
 /* True when an SDP body carries an SDES key (an a=crypto: line). */
 int sip_sdp_has_crypto(const char *p, size_t len);
 

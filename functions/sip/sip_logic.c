@@ -461,6 +461,87 @@ static const char *sdp_origin(const char *p, size_t len, size_t *olen)
 	return NULL;
 }
 
+/* The first occurrence of needle (n bytes) in hay (len bytes), or NULL. */
+static const char *mem_find(const char *hay, size_t len, const char *needle,
+			    size_t n)
+{
+	size_t i;
+
+	if (!n || len < n)
+		return NULL;
+	for (i = 0; i + n <= len; i++)
+		if (hay[i] == needle[0] && !memcmp(hay + i, needle, n))
+			return hay + i;
+	return NULL;
+}
+
+/* True when a part's headers (len bytes) say Content-Type application/sdp. */
+static int part_is_sdp(const char *h, size_t len)
+{
+	const char *end = h + len;
+
+	while (h < end) {
+		const char *eol = memchr(h, '\n', (size_t)(end - h));
+		const char *le = eol ? eol : end;
+		if ((size_t)(le - h) > 13 && !strncasecmp(h, "Content-Type:", 13)) {
+			const char *v = h + 13;
+			while (v < le && (*v == ' ' || *v == '\t'))
+				v++;
+			return (size_t)(le - v) >= 15 &&
+				!strncasecmp(v, "application/sdp", 15) &&
+				(v + 15 == le || strchr(" \t;\r", v[15]));
+		}
+		h = eol ? eol + 1 : end;
+	}
+	return 0;
+}
+
+int sip_multipart_sdp(const char *body, size_t len, const char *boundary,
+		      const char **sdp, size_t *sdplen)
+{
+	char delim[80];
+	size_t dl;
+	const char *p, *end = body + len;
+
+	*sdp = NULL;
+	*sdplen = 0;
+	if (!boundary || !*boundary || strlen(boundary) > 70)
+		return GD_ENOTFOUND;
+	dl = (size_t)snprintf(delim, sizeof(delim), "--%s", boundary);
+	p = mem_find(body, len, delim, dl);
+	while (p) {
+		const char *part = p + dl, *hend, *next;
+		size_t rest = (size_t)(end - part);
+		if (rest >= 2 && part[0] == '-' && part[1] == '-')
+			break; /* the close delimiter */
+		/* the rest of the delimiter line, then the part's headers */
+		part = memchr(part, '\n', rest);
+		if (!part)
+			break;
+		part++;
+		hend = mem_find(part, (size_t)(end - part), "\r\n\r\n", 4);
+		next = mem_find(part, (size_t)(end - part), delim, dl);
+		if (!hend || !next || hend > next) {
+			/* a part without headers: not one we can type */
+			p = next;
+			continue;
+		}
+		if (part_is_sdp(part, (size_t)(hend - part))) {
+			const char *c = hend + 4, *ce = next;
+			/* the CRLF before the delimiter belongs to it */
+			if (ce > c && ce[-1] == '\n')
+				ce--;
+			if (ce > c && ce[-1] == '\r')
+				ce--;
+			*sdp = c;
+			*sdplen = (size_t)(ce - c);
+			return 0;
+		}
+		p = next;
+	}
+	return GD_ENOTFOUND;
+}
+
 int sip_sdp_has_crypto(const char *p, size_t len)
 {
 	const char *end = p + len;

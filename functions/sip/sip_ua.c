@@ -566,12 +566,33 @@ static void check_done(struct call *c)
 /* The message's body when it is application/sdp, else NULL. */
 static const uint8_t *sdp_body(const struct sip_msg *msg, size_t *len)
 {
+	char boundary[80];
+	const char *sdp;
+	struct pl b;
+
 	*len = 0;
-	if (!msg->mb || !mbuf_get_left(msg->mb) ||
-	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
+	if (!msg->mb || !mbuf_get_left(msg->mb))
 		return NULL;
-	*len = mbuf_get_left(msg->mb);
-	return mbuf_buf(msg->mb);
+	if (msg_ctype_cmp(&msg->ctyp, "application", "sdp")) {
+		*len = mbuf_get_left(msg->mb);
+		return mbuf_buf(msg->mb);
+	}
+	/* SIP-I/SIP-T: the SDP beside the ISUP in a multipart/mixed body */
+	if (!msg_ctype_cmp(&msg->ctyp, "multipart", "mixed") ||
+	    msg_param_decode(&msg->ctyp.params, "boundary", &b))
+		return NULL;
+	if (b.l >= 2 && b.p[0] == '"' && b.p[b.l - 1] == '"') {
+		b.p++;
+		b.l -= 2;
+	}
+	if (!b.l || b.l >= sizeof(boundary))
+		return NULL;
+	memcpy(boundary, b.p, b.l);
+	boundary[b.l] = '\0';
+	if (sip_multipart_sdp((const char *)mbuf_buf(msg->mb),
+			      mbuf_get_left(msg->mb), boundary, &sdp, len))
+		return NULL;
+	return (const uint8_t *)sdp;
 }
 
 /* ACK the recipient's 2xx declining its offer, then BYE. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitdial-sip mid-call (issue 20): session timers (RFC 4028) both ways,
 # hold relayed between the legs (RFC 3725 §4), requests outside any
-# dialog answered as RFC 3261 says. sipp plays the trunk and the agent
+# dialog answered as RFC 3261 says, a SIP-I multipart answer. sipp plays the trunk and the agent
 # (tests/sip/); every call runs at once, each section waits for its own.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/sip/lib-sip.sh"
@@ -11,6 +11,7 @@ call_start refresh "$SIPDIR/rcp-refresh.xml" "$SIPDIR/agent-answer.xml" "" ""
 call_start uacref "$SIPDIR/rcp-uac-refresher.xml" "$SIPDIR/agent-answer.xml" "-timeout 60s" "-timeout 60s"
 call_start hold "$SIPDIR/rcp-hold.xml" "$SIPDIR/agent-hold.xml" "" ""
 call_start stray "$SIPDIR/rcp-stray.xml" - "" ""
+call_start sipi "$SIPDIR/rcp-sipi.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 
 # --- the trunk refreshes: same-SDP re-INVITE, bodiless UPDATE, OPTIONS -----------
 call_end refresh
@@ -32,6 +33,13 @@ expect_eq "agent messages" "INVITE 200 ACK INVITE 100 200 ACK BYE 200 " "$(msgs 
 call_end stray
 expect_eq "out-of-dialog OPTIONS 200, unknown-dialog BYE 481, then busy" \
 	"0 busy" "$RCP_RC $(jget "$OUT" outcome)"
+
+# --- SIP-I: the SDP inside a multipart/mixed 200 ---------------------------------
+call_end sipi
+expect_eq "SIP-I multipart 200: the SDP part offered to the agent, its answer in the ACK (sipp passed)" \
+	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+ok_if "the agent's INVITE carries only the SDP, not the ISUP part" \
+	eval "grep -q '^m=audio 6000' '$TMP/sipi_agent.msg' && ! grep -q 'isup\|unique-boundary' '$TMP/sipi_agent.msg'"
 
 # --- we are the refresher ---------------------------------------------------------
 call_end uacref 50

@@ -171,6 +171,31 @@ static void sessions(void)
 	      "a bad Session-Expires is refused");
 }
 
+static void multiparts(void)
+{
+	static const char body[] = "--unique-boundary-1\r\n"
+		"Content-Type: application/isup;version=itu-t92+\r\n"
+		"Content-Disposition: signal;handling=optional\r\n\r\n"
+		"\x01\x00\x49\x00\r\n"
+		"--unique-boundary-1\r\n"
+		"Content-Type: application/sdp\r\n\r\n"
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\nm=audio 6000 RTP/AVP 0\r\n"
+		"\r\n--unique-boundary-1--\r\n";
+	const char *sdp;
+	size_t n;
+
+	CHECK(!sip_multipart_sdp(body, sizeof(body) - 1, "unique-boundary-1",
+				 &sdp, &n) &&
+	      n == strlen("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\nm=audio 6000 "
+			  "RTP/AVP 0\r\n") && !strncmp(sdp, "v=0\r\n", 5),
+	      "SIP-I: the SDP part beside the ISUP part, without the CRLF of "
+	      "the delimiter");
+	CHECK(sip_multipart_sdp(body, sizeof(body) - 1, "other", &sdp, &n) ==
+	      GD_ENOTFOUND, "another boundary: no SDP");
+	CHECK(sip_multipart_sdp(body, 60, "unique-boundary-1", &sdp, &n) ==
+	      GD_ENOTFOUND, "a cut body: no SDP, no overread");
+}
+
 static void trunks(void)
 {
 	static const struct { const char *json; int ok; const char *why; } t[] = {
@@ -243,6 +268,7 @@ int main(void)
 	challenges();
 	fates();
 	sessions();
+	multiparts();
 	trunks();
 	sdp();
 	return finish();
