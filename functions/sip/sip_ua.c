@@ -71,6 +71,7 @@ struct leg {
 	char uri[SIP_URI_MAX + 64];  /* the request URI (digest uri) */
 	int sent, provisional, answered, acked, canceled, ended, bye_sent;
 	uint32_t inv_cseq;           /* the CSeq our ACK of the 2xx takes */
+	uint32_t rseq;               /* the last reliable 1xx PRACKed */
 	struct mbuf *sdp;            /* the peer's last SDP on this leg */
 	int peer_update;             /* the peer's Allow lists UPDATE */
 	unsigned se_s;               /* session interval (RFC 4028), 0: none */
@@ -132,6 +133,12 @@ static void leg_session(struct leg *l, const struct sip_msg *msg);
 static long elapsed_s(uint64_t since)
 {
 	return (long)((tmr_jiffies() - since) / 1000);
+}
+
+/* Seconds since the recipient answered, 0 before. */
+static long answered_s(const struct call *c)
+{
+	return c->rcp.answered ? elapsed_s(c->t_answer) : 0;
 }
 
 /* "ok <call-id>" or "err <kind> <code> <message>" to the dial process. */
@@ -435,6 +442,8 @@ static int leg_invite(struct leg *l, const char *ctype, const uint8_t *body,
 			    body ? "Content-Type: " : "", body ? ctype : "",
 			    body ? "\r\n" : "", body ? len : (size_t)0,
 			    body, body ? len : (size_t)0);
+	if (!err) /* the CSeq the ACK of its 2xx takes (RFC 3261 §13.2.2.4) */
+		l->inv_cseq = sip_dialog_lseq(l->dlg) - 1;
 	return err;
 }
 
@@ -603,9 +612,9 @@ static void rcp_decline(struct call *c, const struct sip_msg *msg)
 	const uint8_t *offer = sdp_body(msg, &len);
 
 	if (offer && !sip_sdp_decline(&sdp, (const char *)offer, len))
-		leg_ack(&c->rcp, msg->cseq.num, (const uint8_t *)sdp.ptr, sdp.len);
+		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr, sdp.len);
 	else
-		leg_ack(&c->rcp, msg->cseq.num, NULL, 0);
+		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
 	buf_release(&sdp);
 	leg_bye(&c->rcp);
 }
@@ -670,7 +679,8 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 
 	if (l->answered)
 		return; /* a second fork's 2xx: ignored */
-	if (sip_dialog_create(l->dlg, msg)) {
+	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
+	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
 		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
 		l->ended = 1;
 		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
@@ -678,7 +688,6 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 		return;
 	}
 	l->answered = 1;
-	l->inv_cseq = msg->cseq.num;
 	c->t_answer = tmr_jiffies();
 	tmr_cancel(&c->ring);
 	tmr_cancel(&c->cancel_guard);
@@ -693,7 +702,7 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	state_write(c, "in_progress");
 	offer = sdp_body(msg, &len);
 	if (!offer) {
-		leg_ack(l, msg->cseq.num, NULL, 0);
+		leg_ack(l, l->inv_cseq, NULL, 0);
 		leg_bye(l);
 		decide(c, "failed", 0, 1, msg->scode, "no_offer", "failed",
 		       "no_offer", "the recipient's 200 OK to an offerless "
@@ -736,6 +745,42 @@ static int leg_auth(struct leg *l, const struct sip_msg *msg)
 	if (leg_challenge(l, msg))
 		return GD_ERROR;
 	return leg_invite(l, NULL, NULL, 0) ? GD_ERROR : 0;
+}
+
+/*
+ * A reliable provisional response (RFC 3262) gets its PRACK, in the early
+ * dialog it makes; a retransmission (an RSeq not above the last) does
+ * not. We offer no SDP in our INVITE and do not advertise 100rel, so a
+ * reliable 1xx comes only from a trunk that sends them anyway; if it
+ * carries an offer, the PRACK carries no answer (docs/sip.md).
+ */
+static void leg_prack(struct leg *l, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_RSEQ);
+	struct buf auth = BUF_INIT(4096);
+	uint32_t rseq;
+
+	if (!h || !pl_isset(&msg->to.tag) || l->answered)
+		return;
+	rseq = pl_u32(&h->val);
+	if (!rseq || (l->rseq && rseq <= l->rseq))
+		return;
+	if (!sip_dialog_established(l->dlg) && sip_dialog_create(l->dlg, msg)) {
+		fprintf(stderr, "gitdial-sip: %s: no early dialog for the PRACK\n",
+			l->call->callid);
+		return;
+	}
+	if (!sip_dialog_cmp(l->dlg, msg))
+		return; /* another fork's: we keep to the first */
+	l->rseq = rseq;
+	if (leg_credentials(l, &auth, "PRACK") ||
+	    sip_drequestf(NULL, l->call->sip, true, "PRACK", l->dlg, 0, NULL,
+			  contact_send_h, NULL, l, "RAck: %u %u INVITE\r\n"
+			  "%sContent-Length: 0\r\n\r\n", rseq, l->inv_cseq,
+			  auth.ptr ? auth.ptr : ""))
+		fprintf(stderr, "gitdial-sip: %s: cannot send the PRACK\n",
+			l->call->callid);
+	buf_release(&auth);
 }
 
 /*
@@ -821,6 +866,9 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 		if (!l->provisional && msg->scode > 100)
 			state_write(c, "ringing");
 		l->provisional = 1;
+		if (msg->scode > 100 &&
+		    sip_msg_hdr_has_value(msg, SIP_HDR_REQUIRE, "100rel"))
+			leg_prack(l, msg);
 		return;
 	}
 	if (!err && msg && msg->scode < 300) {
@@ -903,7 +951,7 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 			goto refused;
 		}
 		l->answered = 1;
-		leg_ack(l, msg->cseq.num, NULL, 0);
+		leg_ack(l, l->inv_cseq, NULL, 0);
 		answer = sdp_body(msg, &len);
 		if (c->decided || !answer) {
 			leg_bye(l);
@@ -1028,8 +1076,8 @@ static void leg_gone(struct leg *l, int scode)
 			decide_answered(c, l == &c->rcp ? "recipient_gone"
 					: "agent_gone");
 		else
-			decide(c, "failed", elapsed_s(c->t_answer), 1, scode,
-			       "not_bridged", "transient", "not_bridged",
+			decide(c, "failed", answered_s(c), c->rcp.answered,
+			       scode, "not_bridged", "transient", "not_bridged",
 			       "a leg's dialog ended before the bridge");
 	}
 	wind_down(c);
@@ -1345,8 +1393,8 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 		if (!c->decided && !c->bridged)
 			/* before the agent answered: the recipient heard
 			 * silence, the agent's INVITE will be canceled */
-			decide(c, "failed", elapsed_s(c->t_answer), 1, 200,
-			       "not_bridged", "transient", "not_bridged",
+			decide(c, "failed", answered_s(c), c->rcp.answered,
+			       200, "not_bridged", "transient", "not_bridged",
 			       l == &c->rcp ? "the recipient hung up before the "
 			       "agent answered" : "the agent hung up before the "
 			       "call was bridged");

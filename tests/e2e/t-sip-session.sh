@@ -12,6 +12,7 @@ call_start uacref "$SIPDIR/rcp-uac-refresher.xml" "$SIPDIR/agent-answer.xml" "-t
 call_start hold "$SIPDIR/rcp-hold.xml" "$SIPDIR/agent-hold.xml" "" ""
 call_start stray "$SIPDIR/rcp-stray.xml" - "" ""
 call_start sipi "$SIPDIR/rcp-sipi.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
+call_start prack "$SIPDIR/rcp-100rel.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 
 # --- the trunk refreshes: same-SDP re-INVITE, bodiless UPDATE, OPTIONS -----------
 call_end refresh
@@ -40,6 +41,12 @@ expect_eq "SIP-I multipart 200: the SDP part offered to the agent, its answer in
 	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
 ok_if "the agent's INVITE carries only the SDP, not the ISUP part" \
 	eval "grep -q '^m=audio 6000' '$TMP/sipi_agent.msg' && ! grep -q 'isup\|unique-boundary' '$TMP/sipi_agent.msg'"
+
+# --- a reliable 183: PRACKed, then the call goes on ----------------------------------
+call_end prack
+expect_eq "reliable 183: PRACK (RAck 1 n INVITE), then answered and bridged (sipp passed)" \
+	"0 0 hangup INVITE 183 PRACK 200 200 ACK BYE 200 " \
+	"$RCP_RC $AGT_RC $(jget "$OUT" outcome) $(msgs prack_rcp)"
 
 # --- we are the refresher ---------------------------------------------------------
 call_end uacref 50
