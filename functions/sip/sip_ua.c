@@ -102,6 +102,8 @@ struct call {
 	uint64_t t0, t_answer;
 	int report_fd, ctl_fd, probe_fd;
 	int responded;               /* the trunk sent anything for our INVITE */
+	struct sa pub;               /* us as the trunk sees us (Via received) */
+	int pub_seen;
 	uint64_t doom_ms;            /* the doom timer, from the start */
 	struct sa inv_dst;           /* where the recipient's INVITE went */
 	enum sip_transp inv_tp;
@@ -293,6 +295,44 @@ static void max_call_h(void *arg)
 }
 
 /*
+ * The address our Contact names on leg l: the local one, or on the
+ * trunk's UDP leg the one the trunk saw us from (the received/rport of
+ * its first response's Via, RFC 3581), so that its requests reach us
+ * through a NAT. tmp holds it when it is not src.
+ */
+static const struct sa *leg_contact_addr(struct leg *l, const struct sa *src,
+					 enum sip_transp tp, struct sa *tmp)
+{
+	struct call *c = l->call;
+
+	if (l != &c->rcp || tp != SIP_TRANSP_UDP || !sa_isset(&c->pub, SA_ALL))
+		return src;
+	*tmp = c->pub;
+	return tmp;
+}
+
+/* Notes the received/rport the trunk put in our Via (its first response). */
+static void pub_note(struct call *c, const struct sip_msg *msg)
+{
+	struct pl v;
+	struct sa a;
+	uint32_t port = 0;
+
+	if (c->pub_seen || msg->tp != SIP_TRANSP_UDP)
+		return;
+	c->pub_seen = 1;
+	if (msg_param_decode(&msg->via.params, "received", &v) ||
+	    sa_set(&a, &v, 0))
+		return;
+	if (!msg_param_decode(&msg->via.params, "rport", &v))
+		port = pl_u32(&v);
+	sa_set_port(&a, port && port < 65536 ? (uint16_t)port
+		    : sa_port(&msg->dst));
+	if (sa_port(&a))
+		c->pub = a;
+}
+
+/*
  * libre's send handler of our INVITEs: adds the Contact; the first send
  * of the recipient's INVITE is what dial waits for.
  */
@@ -302,8 +342,10 @@ static int invite_send_h(enum sip_transp tp, const struct sa *src,
 	struct leg *l = arg;
 	struct call *c = l->call;
 	struct sip_contact contact;
+	struct sa pub;
 
-	sip_contact_set(&contact, "gitdial", src, tp);
+	sip_contact_set(&contact, "gitdial", leg_contact_addr(l, src, tp, &pub),
+			tp);
 	if (l == &c->rcp) {
 		c->inv_dst = *dst;
 		c->inv_tp = tp;
@@ -339,10 +381,11 @@ static int contact_send_h(enum sip_transp tp, const struct sa *src,
 			  const struct sa *dst, struct mbuf *mb, void *arg)
 {
 	struct sip_contact contact;
+	struct sa pub;
 	(void)dst;
-	(void)arg;
 
-	sip_contact_set(&contact, "gitdial", src, tp);
+	sip_contact_set(&contact, "gitdial", leg_contact_addr(arg, src, tp, &pub),
+			tp);
 	return mbuf_printf(mb, "%H", sip_contact_print, &contact);
 }
 
@@ -693,10 +736,12 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	tmr_cancel(&c->cancel_guard);
 	if (c->decided || l->canceled) {
 		rcp_decline(c, msg);
+		/* our CANCEL crossed the 200: nobody spoke, the leg is
+		 * ended at once; the 200 is not the call's answer */
 		if (!c->decided)
-			decide(c, "no_answer", 0, 0, msg->scode, c->hangup
-			       ? "hangup_requested" : "ring_timeout", NULL, NULL,
-			       NULL);
+			decide(c, "no_answer", 0, 0, 0, c->hangup
+			       ? "hangup_requested" : "answered_after_cancel",
+			       NULL, NULL, NULL);
 		return;
 	}
 	state_write(c, "in_progress");
@@ -745,6 +790,23 @@ static int leg_auth(struct leg *l, const struct sip_msg *msg)
 	if (leg_challenge(l, msg))
 		return GD_ERROR;
 	return leg_invite(l, NULL, NULL, 0) ? GD_ERROR : 0;
+}
+
+/*
+ * libre 1.1.0 reads SIP over UDP in 8,192-byte chunks and drops larger
+ * datagrams (a 9 KB 200 became no_answer); its transport does not expose
+ * the socket, but every UDP message carries it (msg->sock, a struct
+ * udp_sock): from the first message on, datagrams up to the UDP limit
+ * are read whole.
+ */
+static void rx_widen(const struct sip_msg *msg)
+{
+	static int done;
+
+	if (done || msg->tp != SIP_TRANSP_UDP || !msg->sock)
+		return;
+	udp_rxsz_set(msg->sock, 65535);
+	done = 1;
 }
 
 /*
@@ -860,8 +922,11 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	char code[16], text[200];
 	int scode;
 
-	if (msg)
+	if (msg) {
 		c->responded = 1;
+		rx_widen(msg);
+		pub_note(c, msg);
+	}
 	if (!err && msg && msg->scode < 200) {
 		if (!l->provisional && msg->scode > 100)
 			state_write(c, "ringing");
@@ -941,6 +1006,8 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 	size_t len;
 	char code[24], text[200];
 
+	if (msg)
+		rx_widen(msg);
 	if (!err && msg && msg->scode < 200)
 		return;
 	if (!err && msg && msg->scode < 300) {
@@ -1220,7 +1287,7 @@ static void dlg_reply(struct leg *l, struct sip_strans **stp,
 	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES);
 	struct sip_contact contact;
 	struct mbuf *mb = NULL;
-	struct sa laddr, dst;
+	struct sa laddr, dst, pub;
 	enum sip_refresher who = SIP_REFRESHER_UAC;
 	unsigned secs = 0;
 	char se[96] = "";
@@ -1229,7 +1296,8 @@ static void dlg_reply(struct leg *l, struct sip_strans **stp,
 	sip_reply_addr(&dst, msg, true);
 	if (sip_transp_laddr(c->sip, &laddr, msg->tp, &dst))
 		sa_init(&laddr, AF_INET);
-	sip_contact_set(&contact, "gitdial", &laddr, msg->tp);
+	sip_contact_set(&contact, "gitdial", leg_contact_addr(l, &laddr, msg->tp,
+							       &pub), msg->tp);
 	if (scode < 300 && h && !sip_se_parse(h->val.p, h->val.l, &secs, &who)) {
 		/* the requester refreshes unless it said otherwise */
 		snprintf(se, sizeof(se), "Require: timer\r\nSession-Expires: "
@@ -1370,6 +1438,7 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 	else if (c->agt.dlg && sip_dialog_established(c->agt.dlg) &&
 		 sip_dialog_cmp(c->agt.dlg, msg))
 		l = &c->agt;
+	rx_widen(msg);
 	if (!l)
 		return stray_request(c, msg);
 	if (!pl_strcmp(&msg->met, "ACK")) {

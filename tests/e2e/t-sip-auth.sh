@@ -2,13 +2,15 @@
 # gitdial-sip's digest recovery (issue 20): a stale nonce answered with
 # the new one, two challengers (proxy 407, then registrar 401) answered
 # together, a challenged BYE answered. sipp plays the trunk and the
-# agent; every digest in the traces is recomputed here (RFC 7616).
+# agent; every digest in the traces is recomputed here (RFC 7616). Also
+# our Contact after the trunk's Via says received/rport (RFC 3581).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/sip/lib-sip.sh"
 trap 'sipp_kill_all; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
 
 call_start stale "$SIPDIR/rcp-auth-stale.xml" - "" ""
 call_start two "$SIPDIR/rcp-auth-two.xml" - "" ""
+call_start nat "$SIPDIR/rcp-nat.xml" - "" ""
 call_start byeauth "$SIPDIR/rcp-bye-auth.xml" "$SIPDIR/agent-answer-bye.xml" "" "-d 1000"
 
 call_end stale
@@ -25,6 +27,10 @@ ok_if "two challengers: every digest is right (MD5 for the proxy, SHA-256 for th
 	digests_check "$TMP/two_rcp.msg"
 ok_if "the last INVITE carries both credentials" \
 	test "$(digests_check "$TMP/two_rcp.msg" | tail -2 | awk '{print $2}' | sort | tr '\n' ' ')" = "gitdial.test proxy.test "
+
+call_end nat
+expect_eq "behind a NAT: the INVITE after the 401 names the received/rport address in its Contact (sipp passed)" \
+	"0 busy" "$RCP_RC $(jget "$OUT" outcome)"
 
 call_end byeauth
 expect_eq "challenged BYE: answered with credentials, the trunk's leg ended (sipp passed)" \

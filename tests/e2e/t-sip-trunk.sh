@@ -31,6 +31,11 @@ call_start f480 "$(final_xml 480 Temporarily_Unavailable 'Reason: Q.850;cause=19
 call_start noauth "$(final_xml 401 Unauthorized 'WWW-Authenticate: Digest realm="t", nonce="abc", algorithm=MD5')" - "" "" \
 	account.credentials=DELETE
 
+# a 200 OK of more than 8,192 bytes over UDP (a long header), after a 180
+pad=$(head -c 9000 /dev/zero | tr '\0' x)
+awk -v pad="$pad" '{print} /^      Contact: <sip:recipient/ && ++n == 2 {print "      X-Pad: " pad}' \
+	"$SIPDIR/rcp-answer-bye.xml" >"$TMP/rcp-big.xml"
+call_start big "$TMP/rcp-big.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start stall "$SIPDIR/rcp-answer-declined.xml" "$SIPDIR/agent-stall.xml" "" ""
 call_start nocancel "$SIPDIR/rcp-ignore-cancel.xml" - "-timeout 60s" "" ring_timeout_s=1
 call_start term "$SIPDIR/rcp-answer.xml" "$SIPDIR/agent-answer.xml" "" ""
@@ -120,6 +125,11 @@ expect_eq "480 with a Reason header: no_answer, the Reason recorded" \
 call_end noauth
 expect_eq "401 with no credentials configured: kind account" "failed account auth_failed" \
 	"$(jget "$OUT" outcome error.kind reason)"
+
+# --- a 9 KB 200 OK over UDP: read whole, not dropped ------------------------------
+call_end big
+expect_eq "a 200 OK over 8,192 bytes (UDP): answered and bridged (sipp passed)" \
+	"0 0 hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome)"
 
 # --- timers: the agent stalls after 100, a CANCEL is ignored ---------------------
 call_end stall
