@@ -116,6 +116,8 @@ struct call {
 	cJSON *outcome;              /* the outcome fields, once decided */
 	struct mbuf *offer;          /* the recipient's offer, held for the agent */
 	struct sip_msg *rcp_ok;      /* the recipient's 2xx, until bridged */
+	char route[SIP_URI_MAX + 32];/* the Route of the trunk leg, "" = none */
+	char raw_bye_tag[128];       /* the last dialog rcp_end_raw ended */
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
@@ -129,6 +131,7 @@ static void wind_down(struct call *c);
 static void sdp_keep(struct mbuf **kept, const uint8_t *sdp, size_t len);
 static int leg_encrypted(const struct leg *l);
 static void leg_bye(struct leg *l);
+static void rcp_end_raw(struct call *c, const struct sip_msg *msg);
 static void leg_session(struct leg *l, const struct sip_msg *msg);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
@@ -692,6 +695,58 @@ static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 }
 
 /*
+ * A 2xx to the recipient's INVITE that makes no dialog of ours: without
+ * a To tag or a Contact (libre cannot make a dialog of it), or another
+ * fork's after the first. It is still ACKed (RFC 3261 §13.2.2.4), to
+ * its Contact or else the request URI, through the trunk's proxy, and,
+ * when it has a To tag, that dialog is ended with a BYE.
+ */
+static void rcp_end_raw(struct call *c, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	const struct sip_trunk *t = &c->p->trunk;
+	static const char *const tpname[] = { "udp", "tcp", "tls" };
+	char target[SIP_URI_MAX + 64], next[SIP_URI_MAX + 32], rt[SIP_URI_MAX + 48];
+	struct sip_addr addr;
+	struct uri route;
+	struct pl pl;
+	int i;
+
+	snprintf(target, sizeof(target), "%s", c->rcp.uri);
+	if (h && !sip_addr_decode(&addr, &h->val) && addr.auri.l < sizeof(target) &&
+	    addr.auri.l > 4 && !strncasecmp(addr.auri.p, "sip:", 4))
+		pl_strcpy(&addr.auri, target, sizeof(target));
+	snprintf(next, sizeof(next), "%s%s%s", t->proxy,
+		 t->transport != SIP_TP_UDP ? ";transport=" : "",
+		 t->transport != SIP_TP_UDP ? tpname[t->transport] : "");
+	pl_set_str(&pl, next);
+	if (uri_decode(&route, &pl))
+		return;
+	snprintf(rt, sizeof(rt), c->route[0] ? "Route: <%s;lr>\r\n" : "%s",
+		 c->route);
+	for (i = 0; i < 2; i++) {
+		const char *met = i ? "BYE" : "ACK";
+		if (i && (!pl_isset(&msg->to.tag) ||
+			  !pl_strcmp(&msg->to.tag, c->raw_bye_tag)))
+			break; /* no dialog, or its BYE went already */
+		if (i)
+			pl_strcpy(&msg->to.tag, c->raw_bye_tag,
+				  sizeof(c->raw_bye_tag));
+		if (sip_requestf(NULL, c->sip, i == 1, met, target, &route, NULL,
+				 contact_send_h, NULL, &c->rcp,
+				 "%sTo: %r\r\nFrom: %r\r\nCall-ID: %r\r\n"
+				 "CSeq: %u %s\r\nMax-Forwards: 70\r\n%s"
+				 "Content-Length: 0\r\n\r\n", rt, &msg->to.val,
+				 &msg->from.val, &msg->callid,
+				 /* the BYE's CSeq: above any PRACK's */
+				 i ? c->rcp.inv_cseq + 100 : c->rcp.inv_cseq, met,
+				 i ? "" : c->rcp.auth))
+			fprintf(stderr, "gitdial-sip: %s: cannot send the %s of "
+				"a 2xx without a dialog\n", c->callid, met);
+	}
+}
+
+/*
  * The agent did not answer within BRIDGE_MS of the recipient's answer
  * (stalled after 100 Trying, or silent): the recipient hears silence and
  * the trunk stops retransmitting its 200 at 64*T1, so end it now.
@@ -725,6 +780,7 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
 	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
 		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
+		rcp_end_raw(c, msg);
 		l->ended = 1;
 		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
 		       "bad_2xx", "the recipient's 200 OK has no usable Contact");
@@ -1510,6 +1566,14 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 				       l->ack_mb);
 		return true;
 	}
+	if (c->rcp.answered && !pl_strcmp(&msg->callid, c->callid) &&
+	    msg->cseq.num == c->rcp.inv_cseq) {
+		/* another fork answered too: ACK and BYE it */
+		fprintf(stderr, "gitdial-sip: %s: a second 2xx (another fork): "
+			"ended\n", c->callid);
+		rcp_end_raw(c, msg);
+		return true;
+	}
 	return false;
 }
 
@@ -1803,6 +1867,7 @@ static int rcp_start(struct call *c)
 		 t->transport != SIP_TP_UDP ? ";transport=" : "",
 		 t->transport != SIP_TP_UDP ? tpname[t->transport] : "");
 	routev[0] = route;
+	snprintf(c->route, sizeof(c->route), "%s", need_route ? route : "");
 	snprintf(c->rcp.uri, sizeof(c->rcp.uri), "%s", ruri);
 	err = sip_dialog_alloc(&c->rcp.dlg, ruri, ruri, NULL, from, routev,
 			       need_route ? 1 : 0);

@@ -12,6 +12,8 @@ call_start uacref "$SIPDIR/rcp-uac-refresher.xml" "$SIPDIR/agent-answer.xml" "-t
 call_start hold "$SIPDIR/rcp-hold.xml" "$SIPDIR/agent-hold.xml" "" ""
 call_start stray "$SIPDIR/rcp-stray.xml" - "" ""
 call_start sipi "$SIPDIR/rcp-sipi.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
+call_start nocontact "$SIPDIR/rcp-2xx-nocontact.xml" - "" ""
+call_start fork "$SIPDIR/rcp-fork.xml" "$SIPDIR/agent-answer.xml" "" ""
 call_start prack "$SIPDIR/rcp-100rel.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 
 # --- the trunk refreshes: same-SDP re-INVITE, bodiless UPDATE, OPTIONS -----------
@@ -47,6 +49,14 @@ call_end prack
 expect_eq "reliable 183: PRACK (RAck 1 n INVITE), then answered and bridged (sipp passed)" \
 	"0 0 hangup INVITE 183 PRACK 200 200 ACK BYE 200 " \
 	"$RCP_RC $AGT_RC $(jget "$OUT" outcome) $(msgs prack_rcp)"
+
+# --- 2xx that make no dialog of ours: still ACKed, then BYE ------------------------
+call_end nocontact
+expect_eq "a 200 without Contact: ACKed, its dialog ended (BYE), failed/bad_2xx" \
+	"0 failed bad_2xx" "$RCP_RC $(jget "$OUT" outcome error.code)"
+call_end fork
+expect_eq "a second fork's 200: ACKed and ended with a BYE; the first fork's call goes on" \
+	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
 
 # --- we are the refresher ---------------------------------------------------------
 call_end uacref 50
