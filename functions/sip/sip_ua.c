@@ -108,6 +108,7 @@ struct call {
 	struct sa inv_dst;           /* where the recipient's INVITE went */
 	enum sip_transp inv_tp;
 	char sip_reason[200];        /* the Reason header that ended the call */
+	long retry_after;            /* a 503's Retry-After, seconds, 0: none */
 	int decided, bridged, finished, hangup;
 	int in_invite;               /* inside the first, synchronous send */
 	char callid[80];
@@ -229,6 +230,9 @@ static void decide_hint(struct call *c, const char *outcome, long duration,
 		cJSON_AddStringToObject(e, "message", msg ? msg : "");
 		if (hint)
 			cJSON_AddStringToObject(e, "hint", hint);
+		if (c->retry_after > 0)
+			cJSON_AddNumberToObject(e, "retry_after_s",
+						(double)c->retry_after);
 	}
 	if (fn_spool(ev))
 		fprintf(stderr, "gitdial-sip: cannot spool the outcome: %s\n",
@@ -1040,9 +1044,13 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	}
 	if (msg && scode == 503) {
 		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_RETRY_AFTER);
-		if (h)
+		if (h) {
+			c->retry_after = (long)pl_u32(&h->val);
+			if (c->retry_after > 86400)
+				c->retry_after = 86400;
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
-				 " (Retry-After: %ld s)", (long)pl_u32(&h->val));
+				 " (Retry-After: %ld s)", c->retry_after);
+		}
 	}
 	if (f.opt_out)
 		spool_opt_out(c);

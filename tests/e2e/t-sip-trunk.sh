@@ -119,6 +119,7 @@ ok_if "421: the message says what the trunk requires" grep -q 'Require: 100rel' 
 call_end f503
 expect_eq "503: transient" "failed transient 503" "$(jget "$OUT" outcome error.kind sip_code)"
 ok_if "503: Retry-After is in the message" grep -q 'Retry-After: 120 s' <<<"$(jget "$OUT" error.message)"
+expect_eq "503: Retry-After as error.retry_after_s" 120 "$(jget "$OUT" error.retry_after_s)"
 call_end f480
 expect_eq "480 with a Reason header: no_answer, the Reason recorded" \
 	'no_answer Q.850;cause=19;text="No answer from user"' "$(jget "$OUT" outcome sip_reason)"
