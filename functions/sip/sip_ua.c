@@ -76,6 +76,7 @@ struct leg {
 	int peer_update;             /* the peer's Allow lists UPDATE */
 	unsigned se_s;               /* session interval (RFC 4028), 0: none */
 	struct tmr se_tmr;           /* our refresh, when we are the refresher */
+	struct tmr se_exp;           /* the peer's refresh is due by then */
 	struct sip_request *mid;     /* our refresh or relayed re-offer */
 	int mid_relay;               /* mid relays the other leg's offer */
 	struct sip_strans *st;       /* the peer's re-offer waiting for mid */
@@ -134,6 +135,7 @@ static int leg_encrypted(const struct leg *l);
 static void leg_bye(struct leg *l);
 static void rcp_end_raw(struct call *c, const struct sip_msg *msg);
 static void leg_session(struct leg *l, const struct sip_msg *msg);
+static void leg_gone(struct leg *l, int scode);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
 static long elapsed_s(uint64_t since)
@@ -1168,6 +1170,34 @@ static int allows(const struct sip_msg *msg, const char *method)
 }
 
 static void refresh_h(void *arg);
+
+/*
+ * The peer refreshes l's session: without a refresh, we end the call
+ * before the session expires, at the interval minus the lesser of 32 s
+ * and a third of it (RFC 4028 §10).
+ */
+static void expiry_h(void *arg)
+{
+	struct leg *l = arg;
+	struct call *c = l->call;
+
+	if (c->decided)
+		return;
+	fprintf(stderr, "gitdial-sip: %s: the %s did not refresh the session\n",
+		c->callid, l->name);
+	if (c->bridged)
+		decide_answered(c, "session_expired");
+	else
+		leg_gone(l, 0);
+}
+
+static void expiry_arm(struct leg *l)
+{
+	unsigned margin = l->se_s / 3 < 32 ? l->se_s / 3 : 32;
+
+	tmr_cancel(&l->se_tmr);
+	tmr_start(&l->se_exp, (uint64_t)(l->se_s - margin) * 1000, expiry_h, l);
+}
 static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp);
 
 /*
@@ -1187,6 +1217,7 @@ static void leg_session(struct leg *l, const struct sip_msg *msg)
 		l->peer_update = 1;
 	h = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES);
 	tmr_cancel(&l->se_tmr);
+	tmr_cancel(&l->se_exp);
 	if (!h || sip_se_parse(h->val.p, h->val.l, &secs, &who)) {
 		l->se_s = 0;
 		return;
@@ -1194,6 +1225,8 @@ static void leg_session(struct leg *l, const struct sip_msg *msg)
 	l->se_s = secs;
 	if (who == SIP_REFRESHER_UAC)
 		tmr_start(&l->se_tmr, (uint64_t)secs * 500, refresh_h, l);
+	else
+		expiry_arm(l);
 }
 
 /* The leg's dialog ended under us (481, 408 to an in-dialog request). */
@@ -1369,8 +1402,11 @@ static void dlg_reply(struct leg *l, struct sip_strans **stp,
 			 who == SIP_REFRESHER_UAS ? "uas" : "uac");
 		l->se_s = secs;
 		tmr_cancel(&l->se_tmr);
+		tmr_cancel(&l->se_exp);
 		if (who == SIP_REFRESHER_UAS)
 			tmr_start(&l->se_tmr, (uint64_t)secs * 500, refresh_h, l);
+		else
+			expiry_arm(l);
 	}
 	if (sip_treplyf(stp, &mb, c->sip, msg, false, (uint16_t)scode, reason,
 			"%H%s" UA_CAPS "%s"
@@ -1427,15 +1463,22 @@ static void mid_request(struct leg *l, const struct sip_msg *msg)
 		dlg_reply(l, NULL, msg, 415, "Unsupported Media Type", NULL);
 		return;
 	}
-	if (l->st || l->mid || o->mid || o->st) {
+	if (invite && (l->st || l->mid)) {
+		/* an INVITE crossing ours, or before the last one's answer */
 		dlg_reply(l, NULL, msg, 491, "Request Pending", NULL);
 		return;
 	}
 	(void)sip_dialog_update(l->dlg, msg);
 	if (!sdp || (l->sdp && sip_sdp_same_origin((const char *)sdp, len,
 			(const char *)l->sdp->buf, l->sdp->end))) {
+		/* a refresh, or an offer that changes nothing: ours */
 		dlg_reply(l, NULL, msg, 200, "OK",
 			  sdp || invite ? o->sdp : NULL);
+		return;
+	}
+	if (l->st || l->mid || o->mid || o->st) {
+		/* one offer at a time across both legs (glare) */
+		dlg_reply(l, NULL, msg, 491, "Request Pending", NULL);
 		return;
 	}
 	if (!c->bridged || o->ended || o->bye_sent) {
@@ -1923,6 +1966,8 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	tmr_init(&c.bridge);
 	tmr_init(&c.doom);
 	tmr_init(&c.rcp.se_tmr);
+	tmr_init(&c.rcp.se_exp);
+	tmr_init(&c.agt.se_exp);
 	tmr_init(&c.agt.se_tmr);
 	tmr_init(&c.rcp.ok_tmr);
 	tmr_init(&c.agt.ok_tmr);
@@ -2032,6 +2077,7 @@ cleanup:
 		int i;
 		for (i = 0; i < 2; i++) {
 			tmr_cancel(&lv[i]->se_tmr);
+			tmr_cancel(&lv[i]->se_exp);
 			tmr_cancel(&lv[i]->ok_tmr);
 			mem_deref(lv[i]->mid);
 			mem_deref(lv[i]->st);

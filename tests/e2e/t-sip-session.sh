@@ -9,6 +9,7 @@ trap 'sipp_kill_all; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TM
 
 call_start refresh "$SIPDIR/rcp-refresh.xml" "$SIPDIR/agent-answer.xml" "" ""
 call_start uacref "$SIPDIR/rcp-uac-refresher.xml" "$SIPDIR/agent-answer.xml" "-timeout 60s" "-timeout 60s"
+call_start seexp "$SIPDIR/rcp-se-expire.xml" "$SIPDIR/agent-answer.xml" "-timeout 60s" "-timeout 60s"
 call_start hold "$SIPDIR/rcp-hold.xml" "$SIPDIR/agent-hold.xml" "" ""
 call_start stray "$SIPDIR/rcp-stray.xml" - "" ""
 call_start sipi "$SIPDIR/rcp-sipi.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
@@ -62,6 +63,11 @@ expect_eq "a second fork's 200: ACKed and ended with a BYE; the first fork's cal
 call_end uacref 50
 expect_eq "refresher=uac: we sent an UPDATE with the interval before it expired" \
 	"0 0 UPDATE" "$RCP_RC $AGT_RC $(msgs uacref_rcp | grep -o UPDATE | head -1)"
+
+call_end seexp 50
+expect_eq "the trunk was to refresh and did not: BYE to both legs before expiry" \
+	"0 0 connected session_expired" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+ok_if "ended after 27 s, not at max_call_s" test "$(jget "$OUT" duration_s)" -ge 26 -a "$(jget "$OUT" duration_s)" -le 29
 
 ok_if "no sanitizer report from any gitdial-sip process" san_clean
 finish
