@@ -19,6 +19,14 @@
  *
  * Digest authentication is ours (sip_logic.c): libre 1.1.0's sip_auth
  * answers MD5 only and gives up on any other algorithm.
+ *
+ * Beyond that flow (docs/sip.md has the whole list): a trunk that never
+ * answers is trunk_unreachable (Timer B, or ICMP read on a probe
+ * socket); timers libre lacks (after a CANCEL, the agent's answer after
+ * the recipient's, the session's refresh and expiry, a last deadline);
+ * in-dialog requests (refreshes answered here, changed offers relayed
+ * to the other leg, strays 481); PRACK of reliable 1xx; every 2xx ACKed;
+ * TLS verified on the OpenSSL context libre uses.
  */
 #include <errno.h>
 #include <fcntl.h>
