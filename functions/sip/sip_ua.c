@@ -131,6 +131,10 @@ struct call {
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
+/* The name the trunk's certificate must carry (also sent as SNI). */
+static char tls_name[SIP_HOST_MAX];
+/* Why we refused the trunk's certificate (an X509_V_ERR_*), 0 = we did not. */
+static long tls_refused;
 
 /* What our INVITEs say we support and allow (RFC 3261 §20, RFC 4028). */
 #define UA_CAPS "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n" \
@@ -925,6 +929,18 @@ static void trunk_unreachable(struct call *c, int err)
 	char text[300];
 
 	c->rcp.ended = 1;
+	if (tls_refused) {
+		/* not the network: every call would meet this certificate */
+		snprintf(text, sizeof(text), "the trunk's TLS certificate was "
+			 "refused for '%s': %s", tls_name,
+			 X509_verify_cert_error_string(tls_refused));
+		decide_hint(c, "failed", 0, 0, 0, "tls_verify", "account",
+			    "tls_verify", text, "check trunk.tls_ca and "
+			    "trunk.tls_server_name against the carrier's "
+			    "certificate; a certificate that should pass may "
+			    "mean a machine in the middle");
+		return;
+	}
 	snprintf(text, sizeof(text), "no response from the trunk %s (%s): "
 		 "check trunk.proxy and trunk.transport, firewalls and the "
 		 "trunk's IP allow-list", c->p->trunk.proxy,
@@ -1815,8 +1831,6 @@ static int local_addr(struct sa *out, const struct sip_trunk *t)
 /* libre declares it only when built with USE_OPENSSL (its own build). */
 struct ssl_ctx_st *tls_openssl_context(const struct tls *tls);
 
-/* The name the trunk's certificate must carry (also sent as SNI). */
-static char tls_name[SIP_HOST_MAX];
 
 /*
  * OpenSSL's info callback on every TLS connection of this process: at
@@ -1828,6 +1842,11 @@ static void tls_info_h(const SSL *ssl, int where, int ret)
 	unsigned char buf[16];
 	(void)ret;
 
+	if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE) &&
+	    !SSL_is_server((SSL *)ssl) && !tls_refused &&
+	    SSL_get_verify_result(ssl) != X509_V_OK)
+		/* we abort the handshake: the certificate failed */
+		tls_refused = SSL_get_verify_result(ssl);
 	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_is_server((SSL *)ssl) ||
 	    !tls_name[0] || inet_pton(AF_INET, tls_name, buf) == 1 ||
 	    inet_pton(AF_INET6, tls_name, buf) == 1)

@@ -57,8 +57,10 @@ for n in selfsigned wrongname system; do
 	SPOOL=$TMP/$n/spool
 	poll 40 spool_has_outcome "$SPOOL"
 	OUT=$(spool_outcome "$SPOOL")
-	expect_eq "$n: the call failed as a trunk failure" "failed transient trunk_unreachable" \
-		"$(jget "$OUT" outcome error.kind error.code)"
+	expect_eq "$n: the call failed, kind account (pauses the campaign), tls_verify, with a hint" \
+		"failed account tls_verify true" \
+		"$(jget "$OUT" outcome error.kind error.code) $([ -n "$(jget "$OUT" error.hint)" ] && echo true)"
+	echo "# $n: $(jget "$OUT" error.message)"
 	ok_if "$n: the peer never got an INVITE (the handshake failed)" \
 		eval "! grep -q '^request' '$TMP/$n/peer.log' && grep -q '^handshake_failed' '$TMP/$n/peer.log'"
 done
