@@ -10,6 +10,7 @@ trap 'sipp_kill_all; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TM
 call_start refresh "$SIPDIR/rcp-refresh.xml" "$SIPDIR/agent-answer.xml" "" ""
 call_start uacref "$SIPDIR/rcp-uac-refresher.xml" "$SIPDIR/agent-answer.xml" "-timeout 60s" "-timeout 60s"
 call_start seexp "$SIPDIR/rcp-se-expire.xml" "$SIPDIR/agent-answer.xml" "-timeout 60s" "-timeout 60s"
+call_start agtref "$SIPDIR/rcp-answer-bye.xml" "$SIPDIR/agent-refresh.xml" "-d 1500" ""
 call_start hold "$SIPDIR/rcp-hold.xml" "$SIPDIR/agent-hold.xml" "" ""
 call_start stray "$SIPDIR/rcp-stray.xml" - "" ""
 call_start sipi "$SIPDIR/rcp-sipi.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
@@ -26,6 +27,13 @@ expect_eq "trunk's refreshes: the call ends as the recipient's hang-up, not an e
 expect_eq "trunk messages" "INVITE 200 ACK INVITE 200 ACK UPDATE 200 OPTIONS 200 BYE 200 " "$(msgs refresh_rcp)"
 ok_if "the refresh was answered locally: the agent saw no re-INVITE" \
 	test "$(grep -c '^INVITE ' "$TMP/refresh_agent.msg")" = 1
+
+# --- the agent refreshes (FreeSWITCH/Asterisk default) ----------------------------
+call_end agtref
+expect_eq "the agent's same-SDP re-INVITE: 200 with the trunk's SDP, interval echoed (sipp passed)" \
+	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+expect_eq "the trunk saw no re-INVITE (the refresh was answered locally)" \
+	"INVITE 180 200 ACK BYE 200 " "$(msgs agtref_rcp)"
 
 # --- hold from the agent, relayed to the trunk ----------------------------------
 call_end hold
