@@ -96,7 +96,7 @@ RE_CPPFLAGS := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 \
 RE_LIBS     := $(shell pkg-config --libs libre)
 $(B)/obj/functions/sip/%.o $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: CPPFLAGS += $(RE_CPPFLAGS)
 $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: CPPFLAGS += -Ifunctions/sip
-$(B)/bin/gitdial-sip: LDLIBS += $(RE_LIBS)
+$(B)/bin/gitdial-sip: LDLIBS += $(RE_LIBS) -lssl
 $(patsubst %.c,$(B)/obj/%.o,$(wildcard functions/sip/*.c)) $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: functions/sip/sip.h
 
 $(B)/tests/test_sip: $(B)/obj/tests/unit/test_sip.o $(B)/obj/functions/sip/sip_logic.o $(B)/libfn.a $(B)/libgitdial.a

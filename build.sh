@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 DEPS=(build-essential pkg-config git tzdata
       libgit2-dev libcsv-dev libcurl4-openssl-dev libcjson-dev libarchive-dev
       libssl-dev libre-dev zlib1g-dev libfcgi-dev)
-TEST_DEPS=(sip-tester lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
+TEST_DEPS=(sip-tester openssl lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
            chromium chromium-driver libarchive-tools unzip
            openssh-server openssh-client)

@@ -7,7 +7,10 @@
  *        SIP Call-ID as the call id. The process spools the call's
  *        outcome event itself, so the runner never waits on a ringing
  *        phone. A second dial of the same attempt answers the first
- *        call's id: the phone is never dialed twice.
+ *        call's id: the phone is never dialed twice. Dials of one
+ *        attempt are serialised by an flock on .sip/<attempt>.lock
+ *        (two runners, a manual dial): one that finds it held answers
+ *        "ambiguous", dial_in_progress, and the runner asks status.
  * status what $GITDIAL_SPOOL/.sip/<call-id>.json says (by the attempt id
  *        when the call id is not known); a call whose process is gone
  *        before it ended is reported failed ("lost").
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -155,56 +159,60 @@ static int report_read(int fd, char *line, size_t n)
 	return got ? 0 : -1;
 }
 
-static cJSON *sip_dial(const cJSON *req)
+/*
+ * The dial under the attempt's lock (lfd): the call already placed for
+ * the attempt, or a new detached process that places it. The child
+ * closes its copy of lfd at once, so the lock is the parent's alone.
+ */
+static cJSON *dial_locked(struct sip_plan *p, int lfd)
 {
-	struct sip_plan p;
 	struct buf prev = BUF_INIT(128);
 	char line[700], *kind, *code, *msg, *save = NULL;
 	int pfd[2];
 	pid_t pid;
-	cJSON *bad, *resp;
+	cJSON *resp;
 
-	if ((bad = plan_make(&p, req)))
-		return bad;
-	setenv("GITDIAL_SPOOL", p.spool, 1);
-	if (!hook_state_get(&prev, "sip", p.attempt_id, "call") && prev.len &&
+	if (!hook_state_get(&prev, "sip", p->attempt_id, "call") && prev.len &&
 	    sip_callid_valid(prev.ptr)) {
 		/* this attempt was dialed already: never twice */
 		resp = fn_ok();
 		cJSON_AddStringToObject(resp, "call_id", prev.ptr);
 		buf_release(&prev);
-		explicit_bzero(p.password, sizeof(p.password));
 		return resp;
 	}
 	buf_release(&prev);
-	if (pipe2(pfd, O_CLOEXEC)) {
-		explicit_bzero(p.password, sizeof(p.password));
+	if (pipe2(pfd, O_CLOEXEC))
 		return fn_fail("transient", "pipe", "pipe: %s", strerror(errno));
-	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
-		explicit_bzero(p.password, sizeof(p.password));
 		return fn_fail("transient", "fork", "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		char dir[4200];
 		int rc;
+		sigset_t none;
+		close(lfd);
 		close(pfd[0]);
 		setsid();
+		/* a runner that blocks or ignores SIGTERM must not pass that on:
+		 * the call ends on SIGTERM (both legs hung up) */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
 		signal(SIGPIPE, SIG_IGN);
-		detach_stdio(&p);
-		snprintf(dir, sizeof(dir), "%s/.sip", p.spool);
+		detach_stdio(p);
+		snprintf(dir, sizeof(dir), "%s/.sip", p->spool);
 		if (chdir(dir))
 			_exit(1);
-		rc = sip_ua_run(&p, pfd[1]);
-		explicit_bzero(p.password, sizeof(p.password));
+		rc = sip_ua_run(p, pfd[1]);
+		explicit_bzero(p->password, sizeof(p->password));
 		exit(rc); /* exit, not _exit: the leak checker runs at exit */
 	}
 	close(pfd[1]);
-	explicit_bzero(p.password, sizeof(p.password));
 	if (report_read(pfd[0], line, sizeof(line))) {
 		close(pfd[0]);
 		kill(pid, SIGKILL);
@@ -228,6 +236,40 @@ static cJSON *sip_dial(const cJSON *req)
 		       msg ? msg : "the call's process failed");
 }
 
+static cJSON *sip_dial(const cJSON *req)
+{
+	struct sip_plan p;
+	char lockp[4300];
+	cJSON *resp;
+	int lfd;
+
+	if ((resp = plan_make(&p, req)))
+		return resp;
+	setenv("GITDIAL_SPOOL", p.spool, 1);
+	if (!attempt_id_valid(p.attempt_id)) {
+		explicit_bzero(p.password, sizeof(p.password));
+		return fn_fail("rejected", "bad_request", "attempt_id is not "
+			       "<campaign>.<row>.<attempt>");
+	}
+	/* one dial of an attempt at a time, whatever runs it */
+	snprintf(lockp, sizeof(lockp), "%s/.sip/%s.lock", p.spool, p.attempt_id);
+	lfd = open(lockp, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB)) {
+		int busy = lfd >= 0 && errno == EWOULDBLOCK;
+		if (lfd >= 0)
+			close(lfd);
+		explicit_bzero(p.password, sizeof(p.password));
+		return busy ? fn_fail("ambiguous", "dial_in_progress", "another "
+				      "dial of this attempt is placing its call")
+			: fn_fail("transient", "lock", "%s: %s", lockp,
+				  strerror(errno));
+	}
+	resp = dial_locked(&p, lfd);
+	close(lfd);
+	explicit_bzero(p.password, sizeof(p.password));
+	return resp;
+}
+
 /* The call's state file, parsed; NULL when there is none. */
 static cJSON *call_state(const char *spool, const char *call_id)
 {
@@ -240,6 +282,45 @@ static cJSON *call_state(const char *spool, const char *call_id)
 		j = cJSON_ParseWithLength(b.ptr, b.len);
 	buf_release(&b);
 	return j;
+}
+
+/*
+ * True while the call's process (the pid in its state file) runs and the
+ * request's clock (now) is not past the state's ends_by. A process past
+ * it (stuck: its own timers end every call before) is stopped with
+ * SIGKILL, once /proc says it is a gitdial-sip: the attempt must not
+ * hold a concurrency slot for good.
+ */
+static int call_alive(const cJSON *st, const char *now_s)
+{
+	const cJSON *pidj = cJSON_GetObjectItemCaseSensitive(st, "pid");
+	const cJSON *endj = cJSON_GetObjectItemCaseSensitive(st, "ends_by");
+	char path[64], cmd[256];
+	time_t now;
+	pid_t pid;
+	ssize_t n;
+	int fd;
+
+	if (!cJSON_IsNumber(pidj) || pidj->valuedouble < 2 ||
+	    pidj->valuedouble > INT_MAX)
+		return 0;
+	pid = (pid_t)pidj->valuedouble;
+	if (kill(pid, 0) && errno == ESRCH)
+		return 0;
+	if (!cJSON_IsNumber(endj) || !now_s || time_parse_rfc3339(&now, now_s) ||
+	    (double)now <= endj->valuedouble)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		cmd[n] = '\0';
+		if (strstr(cmd, "gitdial-sip"))
+			kill(pid, SIGKILL);
+	}
+	return 0;
 }
 
 /* Connects to the call's control socket (relative to .sip/). */
@@ -276,7 +357,7 @@ static cJSON *sip_status(const cJSON *req)
 	char spool[4096];
 	const char *state;
 	cJSON *st, *resp;
-	int fd;
+	int fd = -1;
 
 	if (spool_dir(spool, sizeof(spool)))
 		return fn_fail("transient", "no_spool", "%s", gd_error_last());
@@ -316,14 +397,17 @@ static cJSON *sip_status(const cJSON *req)
 			cJSON_DeleteItemFromObjectCaseSensitive(oc, drop[i]);
 		cJSON_AddStringToObject(resp, "state", "completed");
 		cJSON_AddItemToObject(resp, "outcome", oc);
-	} else if ((fd = ctl_connect(spool, call_id)) >= 0) {
+	} else if ((fd = ctl_connect(spool, call_id)) >= 0 &&
+		   call_alive(st, fn_str(req, "now"))) {
 		close(fd);
 		cJSON_AddStringToObject(resp, "state",
 					state && !strcmp(state, "in_progress")
 					? "in_progress" : state &&
 					!strcmp(state, "queued") ? "queued" : "ringing");
 	} else if (state && strcmp(state, "queued")) {
-		/* the process is gone before the call ended */
+		/* the process is gone (or past its end) before the call ended */
+		if (fd >= 0)
+			close(fd);
 		cJSON *oc = cJSON_AddObjectToObject(resp, "outcome");
 		cJSON *e;
 		cJSON_AddStringToObject(resp, "state", "completed");

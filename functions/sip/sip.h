@@ -34,6 +34,8 @@ struct sip_trunk {
 	enum sip_tp transport;
 	char domain[SIP_HOST_MAX]; /* host[:port] of request URIs and From */
 	char cid_header[32];       /* "", P-Asserted-Identity, ... */
+	char tls_ca[SIP_URI_MAX];  /* tls: PEM CA file to trust, "" = system */
+	char tls_name[SIP_HOST_MAX];/* tls: the name to verify and send (SNI) */
 	long max_call_s;           /* a connected call is ended after this */
 };
 
@@ -51,14 +53,26 @@ struct sip_fate {
 	const char *outcome; /* no_answer, busy, failed */
 	const char *kind;    /* error kind for failed, else NULL */
 	const char *reason;  /* short reason for the event */
+	const char *hint;    /* for kind "account": what to check, else NULL */
+	int opt_out;         /* 607 Unwanted: the number goes to dnc/ */
 };
 /*
  * The outcome of the recipient's INVITE ending with scode (300-699), per
- * providers.md §4.2; scode 408 also stands for Timer B, 503 for a
- * transport error (RFC 3261 §8.1.3.1). canceled: we sent the CANCEL
- * (ring timeout or hangup), so a 487 is our own no_answer.
+ * providers.md §4.2 and docs/sip.md's table. canceled: we sent the
+ * CANCEL (ring timeout or hangup), so a 487 is our own no_answer.
+ * Refusals of the account rather than of the number (401/407 after our
+ * credentials, 402, 403, 421) are kind "account" with a hint; 603 and
+ * 607 are kind "declined" (final for the recipient), 607 an opt-out.
+ * A trunk that never answered at all is not a final response: the
+ * caller reports it as kind "transient", code "trunk_unreachable".
  */
 void sip_fate_of(struct sip_fate *f, int scode, int canceled);
+
+/*
+ * Copies a header value (a Reason, a Require) into out for an event:
+ * printable ASCII only (others become '?'), cut at n - 1 bytes.
+ */
+void sip_value_clean(char *out, size_t n, const char *p, size_t len);
 /*
  * The outcome of an answered call that lasted duration_s: "connected", or
  * "hangup" when it ended before the agent could speak (< 5 s).
@@ -112,6 +126,36 @@ int sip_auth_header(struct buf *out, const struct sip_chall *c,
  * cannot take. Returns 0, or GD_EINVALID when offer has no m= line.
  */
 int sip_sdp_decline(struct buf *out, const char *offer, size_t len);
+
+/*
+ * True when two SDP bodies carry the same o= line (same origin and
+ * session version): a re-offer that changes nothing, e.g. an RFC 4028
+ * session refresh (RFC 3264 §8). False when either has no o= line.
+ */
+int sip_sdp_same_origin(const char *a, size_t alen, const char *b,
+			size_t blen);
+
+/*
+ * The application/sdp part of a multipart/mixed body (SIP-I/SIP-T trunks
+ * send SDP with ISUP, RFC 3204/5621) whose delimiter is boundary (the
+ * Content-Type's parameter, unquoted): *sdp and *sdplen point into body.
+ * Returns 0, or GD_ENOTFOUND when no part is application/sdp.
+ */
+int sip_multipart_sdp(const char *body, size_t len, const char *boundary,
+		      const char **sdp, size_t *sdplen);
+
+/* True when an SDP body carries an SDES key (an a=crypto: line). */
+int sip_sdp_has_crypto(const char *p, size_t len);
+
+/* Who refreshes a session (RFC 4028 refresher parameter). */
+enum sip_refresher { SIP_REFRESHER_NONE, SIP_REFRESHER_UAC, SIP_REFRESHER_UAS };
+/*
+ * Parses a Session-Expires value ("1800;refresher=uac"): the interval in
+ * seconds (at least 1, at most 86400) and the refresher. Returns 0 or
+ * GD_EINVALID.
+ */
+int sip_se_parse(const char *val, size_t len, unsigned *secs,
+		 enum sip_refresher *who);
 
 /* What the detached process needs; filled by sip.c from the request. */
 struct sip_plan {

@@ -2,6 +2,7 @@
  * The pure part of gitdial-sip: no sockets, no files, no clock.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,8 @@ static int pl_copy(char *out, size_t n, const struct pl *pl)
 int sip_trunk_parse(struct sip_trunk *t, const cJSON *trunk)
 {
 	static const char *const keys[] = { "proxy", "transport", "domain",
-		"caller_id_header", "max_call_s", NULL };
+		"caller_id_header", "max_call_s", "tls_ca", "tls_server_name",
+		NULL };
 	static const char *const cid_headers[] = { "P-Asserted-Identity",
 		"P-Preferred-Identity", "Remote-Party-ID", NULL };
 	const cJSON *v, *x;
@@ -121,6 +123,24 @@ int sip_trunk_parse(struct sip_trunk *t, const cJSON *trunk)
 					    "Remote-Party-ID"), GD_EINVALID;
 		snprintf(t->cid_header, sizeof(t->cid_header), "%s", s);
 	}
+	v = cJSON_GetObjectItemCaseSensitive(trunk, "tls_ca");
+	if (v) {
+		if (!cJSON_IsString(v) || v->valuestring[0] != '/' ||
+		    strlen(v->valuestring) >= sizeof(t->tls_ca))
+			return gd_error_set("trunk.tls_ca: expected the absolute "
+					    "path of a PEM file"), GD_EINVALID;
+		snprintf(t->tls_ca, sizeof(t->tls_ca), "%s", v->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(trunk, "tls_server_name");
+	if (v) {
+		if (!cJSON_IsString(v) || !hostport_valid(v->valuestring, 0) ||
+		    strlen(v->valuestring) >= sizeof(t->tls_name))
+			return gd_error_set("trunk.tls_server_name: expected a "
+					    "host name"), GD_EINVALID;
+		snprintf(t->tls_name, sizeof(t->tls_name), "%s", v->valuestring);
+	} else {
+		snprintf(t->tls_name, sizeof(t->tls_name), "%s", t->host);
+	}
 	v = cJSON_GetObjectItemCaseSensitive(trunk, "max_call_s");
 	if (v) {
 		if (!cJSON_IsNumber(v) || v->valuedouble < 60 ||
@@ -147,9 +167,8 @@ int sip_callid_valid(const char *s)
 
 void sip_fate_of(struct sip_fate *f, int scode, int canceled)
 {
+	memset(f, 0, sizeof(*f));
 	f->outcome = "failed";
-	f->kind = NULL;
-	f->reason = NULL;
 	switch (scode) {
 	case 486: case 600:
 		f->outcome = "busy";
@@ -164,16 +183,44 @@ void sip_fate_of(struct sip_fate *f, int scode, int canceled)
 		f->reason = canceled ? "ring_timeout" : "terminated";
 		return;
 	case 603:
-		f->outcome = "no_answer";
+		f->kind = "declined";
 		f->reason = "declined";
+		return;
+	case 607:
+		f->kind = "declined";
+		f->reason = "unwanted";
+		f->opt_out = 1;
 		return;
 	case 404: case 484: case 604: case 410:
 		f->kind = "invalid_number";
 		f->reason = "invalid_number";
 		return;
-	case 401: case 407: case 403:
-		f->kind = "rejected";
-		f->reason = scode == 403 ? "forbidden" : "auth_failed";
+	case 401: case 407:
+		f->kind = "account";
+		f->reason = "auth_failed";
+		f->hint = "the trunk refused our digest credentials: check the "
+			"account's credentials (username, password) against the "
+			"trunk's settings";
+		return;
+	case 403:
+		f->kind = "account";
+		f->reason = "forbidden";
+		f->hint = "the trunk refused the call for this account: check "
+			"its IP allow-list, the credentials, the caller ID it "
+			"accepts and the destinations it may call";
+		return;
+	case 402:
+		f->kind = "account";
+		f->reason = "payment_required";
+		f->hint = "the trunk account is out of credit or suspended: "
+			"check its balance with the carrier";
+		return;
+	case 420: case 421:
+		f->kind = "account";
+		f->reason = "extension_required";
+		f->hint = "the trunk requires a SIP extension gitdial-sip does "
+			"not offer (see docs/sip.md): ask the carrier to drop "
+			"the requirement for this trunk";
 		return;
 	case 488: case 606:
 		f->kind = "media";
@@ -187,6 +234,18 @@ void sip_fate_of(struct sip_fate *f, int scode, int canceled)
 		f->kind = "failed";
 		f->reason = "refused";
 	}
+}
+
+void sip_value_clean(char *out, size_t n, const char *p, size_t len)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < len && i + 1 < n; i++)
+		out[i] = (unsigned char)p[i] >= 0x20 && (unsigned char)p[i] < 0x7f
+			&& p[i] != '\\' ? p[i] : '?';
+	out[i] = '\0';
 }
 
 const char *sip_answered_outcome(long duration_s)
@@ -381,6 +440,163 @@ int sip_sdp_decline(struct buf *out, const char *offer, size_t len)
 		p = eol ? eol + 1 : end;
 	}
 	return lines ? 0 : GD_EINVALID;
+}
+
+/* The o= line of an SDP body (without its line end), or NULL. */
+static const char *sdp_origin(const char *p, size_t len, size_t *olen)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end;
+		if (le - p >= 2 && p[0] == 'o' && p[1] == '=') {
+			*olen = (size_t)(le - p);
+			if (*olen && p[*olen - 1] == '\r')
+				(*olen)--;
+			return p;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return NULL;
+}
+
+/* The first occurrence of needle (n bytes) in hay (len bytes), or NULL. */
+static const char *mem_find(const char *hay, size_t len, const char *needle,
+			    size_t n)
+{
+	size_t i;
+
+	if (!n || len < n)
+		return NULL;
+	for (i = 0; i + n <= len; i++)
+		if (hay[i] == needle[0] && !memcmp(hay + i, needle, n))
+			return hay + i;
+	return NULL;
+}
+
+/* True when a part's headers (len bytes) say Content-Type application/sdp. */
+static int part_is_sdp(const char *h, size_t len)
+{
+	const char *end = h + len;
+
+	while (h < end) {
+		const char *eol = memchr(h, '\n', (size_t)(end - h));
+		const char *le = eol ? eol : end;
+		if ((size_t)(le - h) > 13 && !strncasecmp(h, "Content-Type:", 13)) {
+			const char *v = h + 13;
+			while (v < le && (*v == ' ' || *v == '\t'))
+				v++;
+			return (size_t)(le - v) >= 15 &&
+				!strncasecmp(v, "application/sdp", 15) &&
+				(v + 15 == le || strchr(" \t;\r", v[15]));
+		}
+		h = eol ? eol + 1 : end;
+	}
+	return 0;
+}
+
+int sip_multipart_sdp(const char *body, size_t len, const char *boundary,
+		      const char **sdp, size_t *sdplen)
+{
+	char delim[80];
+	size_t dl;
+	const char *p, *end = body + len;
+
+	*sdp = NULL;
+	*sdplen = 0;
+	if (!boundary || !*boundary || strlen(boundary) > 70)
+		return GD_ENOTFOUND;
+	dl = (size_t)snprintf(delim, sizeof(delim), "--%s", boundary);
+	p = mem_find(body, len, delim, dl);
+	while (p) {
+		const char *part = p + dl, *hend, *next;
+		size_t rest = (size_t)(end - part);
+		if (rest >= 2 && part[0] == '-' && part[1] == '-')
+			break; /* the close delimiter */
+		/* the rest of the delimiter line, then the part's headers */
+		part = memchr(part, '\n', rest);
+		if (!part)
+			break;
+		part++;
+		hend = mem_find(part, (size_t)(end - part), "\r\n\r\n", 4);
+		next = mem_find(part, (size_t)(end - part), delim, dl);
+		if (!hend || !next || hend > next) {
+			/* a part without headers: not one we can type */
+			p = next;
+			continue;
+		}
+		if (part_is_sdp(part, (size_t)(hend - part))) {
+			const char *c = hend + 4, *ce = next;
+			/* the CRLF before the delimiter belongs to it */
+			if (ce > c && ce[-1] == '\n')
+				ce--;
+			if (ce > c && ce[-1] == '\r')
+				ce--;
+			*sdp = c;
+			*sdplen = (size_t)(ce - c);
+			return 0;
+		}
+		p = next;
+	}
+	return GD_ENOTFOUND;
+}
+
+int sip_sdp_has_crypto(const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if ((size_t)(end - p) >= 9 && !strncmp(p, "a=crypto:", 9))
+			return 1;
+		p = eol ? eol + 1 : end;
+	}
+	return 0;
+}
+
+int sip_sdp_same_origin(const char *a, size_t alen, const char *b,
+			size_t blen)
+{
+	size_t al = 0, bl = 0;
+	const char *ao = a ? sdp_origin(a, alen, &al) : NULL;
+	const char *bo = b ? sdp_origin(b, blen, &bl) : NULL;
+
+	return ao && bo && al == bl && !memcmp(ao, bo, al);
+}
+
+int sip_se_parse(const char *val, size_t len, unsigned *secs,
+		 enum sip_refresher *who)
+{
+	char v[128], *param, *save = NULL, *end;
+	unsigned long n;
+
+	*secs = 0;
+	*who = SIP_REFRESHER_NONE;
+	if (len >= sizeof(v))
+		return GD_EINVALID;
+	memcpy(v, val, len);
+	v[len] = '\0';
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || errno || n < 1 || n > 86400)
+		return GD_EINVALID;
+	*secs = (unsigned)n;
+	for (param = strtok_r(end, ";", &save); param;
+	     param = strtok_r(NULL, ";", &save)) {
+		param += strspn(param, " \t");
+		if (!strncasecmp(param, "refresher", 9)) {
+			const char *x = param + 9 + strspn(param + 9, " \t");
+			if (*x++ != '=')
+				continue;
+			x += strspn(x, " \t");
+			if (!strncasecmp(x, "uac", 3))
+				*who = SIP_REFRESHER_UAC;
+			else if (!strncasecmp(x, "uas", 3))
+				*who = SIP_REFRESHER_UAS;
+		}
+	}
+	return 0;
 }
 
 int sip_call_path(char *out, size_t n, const char *spool, const char *call_id,

@@ -19,6 +19,14 @@
  *
  * Digest authentication is ours (sip_logic.c): libre 1.1.0's sip_auth
  * answers MD5 only and gives up on any other algorithm.
+ *
+ * Beyond that flow (docs/sip.md has the whole list): a trunk that never
+ * answers is trunk_unreachable (Timer B, or ICMP read on a probe
+ * socket); timers libre lacks (after a CANCEL, the agent's answer after
+ * the recipient's, the session's refresh and expiry, a last deadline);
+ * in-dialog requests (refreshes answered here, changed offers relayed
+ * to the other leg, strays 481); PRACK of reliable 1xx; every 2xx ACKed;
+ * TLS verified on the OpenSSL context libre uses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +39,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <re.h>
 
 #include "buf.h"
@@ -42,7 +53,12 @@
 #include "banned.h"
 
 #define LINGER_MS 6000   /* after the outcome, the most we wait for legs to end */
-#define CHALL_MAX 8
+#define CHALL_MAX 8      /* challenge headers read from one response */
+#define CHALL_KEEP 3     /* challengers answered at once (proxy, registrar) */
+#define AUTH_TRIES 4     /* challenges answered per request, stale included */
+#define PROBE_MS 1000    /* no response yet: probe the trunk for ICMP errors */
+#define TXN_MS 32000     /* 64*T1: how long a transaction may take (RFC 3261) */
+#define BRIDGE_MS 10000  /* the recipient answered: the agent must, in this */
 
 struct call;
 
@@ -55,14 +71,30 @@ struct leg {
 	struct mbuf *ack_mb;         /* the ACK of our 2xx, for retransmits */
 	struct sa ack_dst;
 	enum sip_transp ack_tp;
-	struct sip_chall chall;
-	int have_chall, auth_tries;
-	unsigned nc;
-	char auth[1024];             /* the credentials line of the INVITE */
+	struct sip_chall chall[CHALL_KEEP]; /* one per challenger (realm) */
+	unsigned nc[CHALL_KEEP];     /* uses of each one's nonce */
+	int nchall, auth_tries;
+	char auth[CHALL_KEEP * 640]; /* the credentials lines of the INVITE */
 	char hdrs[1024];             /* extra INVITE headers */
 	char uri[SIP_URI_MAX + 64];  /* the request URI (digest uri) */
 	int sent, provisional, answered, acked, canceled, ended, bye_sent;
 	uint32_t inv_cseq;           /* the CSeq our ACK of the 2xx takes */
+	uint32_t rseq;               /* the last reliable 1xx PRACKed */
+	struct mbuf *sdp;            /* the peer's last SDP on this leg */
+	int peer_update;             /* the peer's Allow lists UPDATE */
+	unsigned se_s;               /* session interval (RFC 4028), 0: none */
+	struct tmr se_tmr;           /* our refresh, when we are the refresher */
+	struct tmr se_exp;           /* the peer's refresh is due by then */
+	struct sip_request *mid;     /* our refresh or relayed re-offer */
+	int mid_relay;               /* mid relays the other leg's offer */
+	struct sip_strans *st;       /* the peer's re-offer waiting for mid */
+	struct sip_msg *st_msg;
+	struct mbuf *ok_mb;          /* our 2xx to a re-INVITE, until its ACK */
+	struct sa ok_dst;
+	enum sip_transp ok_tp;
+	uint32_t ok_cseq;
+	unsigned ok_txc;
+	struct tmr ok_tmr;
 };
 
 struct call {
@@ -72,9 +104,20 @@ struct call {
 	struct tls *tls;
 	struct sip_lsnr *lreq, *lresp;
 	struct leg rcp, agt;
-	struct tmr ring, maxt, linger;
+	struct tmr ring, maxt, linger, probe;
+	struct tmr cancel_guard;     /* CANCEL sent: the 487 must come (Timer C) */
+	struct tmr bridge;           /* the recipient answered: the agent must */
+	struct tmr doom;             /* the process never outlives this */
 	uint64_t t0, t_answer;
-	int report_fd, ctl_fd;
+	int report_fd, ctl_fd, probe_fd;
+	int responded;               /* the trunk sent anything for our INVITE */
+	struct sa pub;               /* us as the trunk sees us (Via received) */
+	int pub_seen;
+	uint64_t doom_ms;            /* the doom timer, from the start */
+	struct sa inv_dst;           /* where the recipient's INVITE went */
+	enum sip_transp inv_tp;
+	char sip_reason[200];        /* the Reason header that ended the call */
+	long retry_after;            /* a 503's Retry-After, seconds, 0: none */
 	int decided, bridged, finished, hangup;
 	int in_invite;               /* inside the first, synchronous send */
 	char callid[80];
@@ -82,17 +125,40 @@ struct call {
 	const char *state;
 	cJSON *outcome;              /* the outcome fields, once decided */
 	struct mbuf *offer;          /* the recipient's offer, held for the agent */
+	struct sip_msg *rcp_ok;      /* the recipient's 2xx, until bridged */
+	char route[SIP_URI_MAX + 32];/* the Route of the trunk leg, "" = none */
+	char raw_bye_tag[128];       /* the last dialog rcp_end_raw ended */
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
+/* The name the trunk's certificate must carry (also sent as SNI). */
+static char tls_name[SIP_HOST_MAX];
+/* Why we refused the trunk's certificate (an X509_V_ERR_*), 0 = we did not. */
+static long tls_refused;
+
+/* What our INVITEs say we support and allow (RFC 3261 §20, RFC 4028). */
+#define UA_CAPS "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n" \
+	"Supported: timer\r\n"
 
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
+static void sdp_keep(struct mbuf **kept, const uint8_t *sdp, size_t len);
+static int leg_encrypted(const struct leg *l);
+static void leg_bye(struct leg *l);
+static void rcp_end_raw(struct call *c, const struct sip_msg *msg);
+static void leg_session(struct leg *l, const struct sip_msg *msg);
+static void leg_gone(struct leg *l, int scode);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
 static long elapsed_s(uint64_t since)
 {
 	return (long)((tmr_jiffies() - since) / 1000);
+}
+
+/* Seconds since the recipient answered, 0 before. */
+static long answered_s(const struct call *c)
+{
+	return c->rcp.answered ? elapsed_s(c->t_answer) : 0;
 }
 
 /* "ok <call-id>" or "err <kind> <code> <message>" to the dial process. */
@@ -129,6 +195,9 @@ static void state_write(struct call *c, const char *state)
 	cJSON_AddStringToObject(o, "campaign", c->p->campaign);
 	cJSON_AddNumberToObject(o, "pid", (double)getpid());
 	cJSON_AddStringToObject(o, "state", state);
+	/* on the request's clock: status calls a live process past it lost */
+	cJSON_AddNumberToObject(o, "ends_by", (double)(c->p->now +
+		(time_t)(c->doom_ms / 1000) + LINGER_MS / 1000 + 1));
 	if (c->outcome)
 		cJSON_AddItemToObject(o, "outcome", cJSON_Duplicate(c->outcome, 1));
 	if ((s = cJSON_PrintUnformatted(o))) {
@@ -143,9 +212,10 @@ static void state_write(struct call *c, const char *state)
  * Records how the call ended (the first decision stands), spools the
  * §5 outcome event and winds the legs down.
  */
-static void decide(struct call *c, const char *outcome, long duration,
-		   int connected, int sip_code, const char *reason,
-		   const char *kind, const char *code, const char *msg)
+static void decide_hint(struct call *c, const char *outcome, long duration,
+			int connected, int sip_code, const char *reason,
+			const char *kind, const char *code, const char *msg,
+			const char *hint)
 {
 	time_t ts = c->p->now + elapsed_s(c->t0);
 	cJSON *ev;
@@ -156,14 +226,27 @@ static void decide(struct call *c, const char *outcome, long duration,
 	c->decided = 1;
 	tmr_cancel(&c->ring);
 	tmr_cancel(&c->maxt);
+	tmr_cancel(&c->probe);
+	tmr_cancel(&c->bridge);
+	tmr_cancel(&c->cancel_guard);
 	ev = hook_event("outcome", ts, c->p->campaign, c->p->attempt_id,
 			c->callid);
 	hook_outcome(ev, outcome, duration, connected, NULL, sip_code, reason);
+	/* answered: the recipient talked to the agent, not to silence */
+	cJSON_ReplaceItemInObjectCaseSensitive(ev, "answered", cJSON_CreateBool(
+		c->bridged && connected && duration >= 30));
+	if (c->sip_reason[0])
+		cJSON_AddStringToObject(ev, "sip_reason", c->sip_reason);
 	if (kind) {
 		cJSON *e = cJSON_AddObjectToObject(ev, "error");
 		cJSON_AddStringToObject(e, "kind", kind);
 		cJSON_AddStringToObject(e, "code", code ? code : "");
 		cJSON_AddStringToObject(e, "message", msg ? msg : "");
+		if (hint)
+			cJSON_AddStringToObject(e, "hint", hint);
+		if (c->retry_after > 0)
+			cJSON_AddNumberToObject(e, "retry_after_s",
+						(double)c->retry_after);
 	}
 	if (fn_spool(ev))
 		fprintf(stderr, "gitdial-sip: cannot spool the outcome: %s\n",
@@ -177,6 +260,45 @@ static void decide(struct call *c, const char *outcome, long duration,
 	fprintf(stderr, "gitdial-sip: %s: %s (%s)\n", c->callid, outcome,
 		reason ? reason : "");
 	wind_down(c);
+}
+
+static void decide(struct call *c, const char *outcome, long duration,
+		   int connected, int sip_code, const char *reason,
+		   const char *kind, const char *code, const char *msg)
+{
+	decide_hint(c, outcome, duration, connected, sip_code, reason, kind,
+		    code, msg, NULL);
+}
+
+/*
+ * 607 Unwanted: the recipient does not want our calls. The same event
+ * the agent's opt-out makes (an "analysis" with opt_out), so the tick's
+ * ingest adds the number to dnc/.
+ */
+static void spool_opt_out(struct call *c)
+{
+	cJSON *ev = hook_event("analysis", c->p->now + elapsed_s(c->t0),
+			       c->p->campaign, c->p->attempt_id, c->callid);
+
+	cJSON_AddStringToObject(ev, "sentiment", "negative");
+	cJSON_AddStringToObject(ev, "summary", "the carrier answered 607 "
+				"Unwanted (RFC 8197): the recipient marked "
+				"this caller as unwanted");
+	cJSON_AddBoolToObject(ev, "opt_out", 1);
+	if (fn_spool(ev))
+		fprintf(stderr, "gitdial-sip: cannot spool the opt-out: %s\n",
+			gd_error_last());
+	cJSON_Delete(ev);
+}
+
+/* Keeps the message's Reason header (RFC 3326), if any, for the outcome. */
+static void reason_note(struct call *c, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = msg ? sip_msg_hdr(msg, SIP_HDR_REASON) : NULL;
+
+	if (h && !c->sip_reason[0])
+		sip_value_clean(c->sip_reason, sizeof(c->sip_reason), h->val.p,
+				h->val.l);
 }
 
 /* An answered call ended (by a BYE, a hangup or the time limit). */
@@ -194,6 +316,44 @@ static void max_call_h(void *arg)
 }
 
 /*
+ * The address our Contact names on leg l: the local one, or on the
+ * trunk's UDP leg the one the trunk saw us from (the received/rport of
+ * its first response's Via, RFC 3581), so that its requests reach us
+ * through a NAT. tmp holds it when it is not src.
+ */
+static const struct sa *leg_contact_addr(struct leg *l, const struct sa *src,
+					 enum sip_transp tp, struct sa *tmp)
+{
+	struct call *c = l->call;
+
+	if (l != &c->rcp || tp != SIP_TRANSP_UDP || !sa_isset(&c->pub, SA_ALL))
+		return src;
+	*tmp = c->pub;
+	return tmp;
+}
+
+/* Notes the received/rport the trunk put in our Via (its first response). */
+static void pub_note(struct call *c, const struct sip_msg *msg)
+{
+	struct pl v;
+	struct sa a;
+	uint32_t port = 0;
+
+	if (c->pub_seen || msg->tp != SIP_TRANSP_UDP)
+		return;
+	c->pub_seen = 1;
+	if (msg_param_decode(&msg->via.params, "received", &v) ||
+	    sa_set(&a, &v, 0))
+		return;
+	if (!msg_param_decode(&msg->via.params, "rport", &v))
+		port = pl_u32(&v);
+	sa_set_port(&a, port && port < 65536 ? (uint16_t)port
+		    : sa_port(&msg->dst));
+	if (sa_port(&a))
+		c->pub = a;
+}
+
+/*
  * libre's send handler of our INVITEs: adds the Contact; the first send
  * of the recipient's INVITE is what dial waits for.
  */
@@ -203,9 +363,14 @@ static int invite_send_h(enum sip_transp tp, const struct sa *src,
 	struct leg *l = arg;
 	struct call *c = l->call;
 	struct sip_contact contact;
-	(void)dst;
+	struct sa pub;
 
-	sip_contact_set(&contact, "gitdial", src, tp);
+	sip_contact_set(&contact, "gitdial", leg_contact_addr(l, src, tp, &pub),
+			tp);
+	if (l == &c->rcp) {
+		c->inv_dst = *dst;
+		c->inv_tp = tp;
+	}
 	if (!l->sent) {
 		l->sent = 1;
 		if (l == &c->rcp) {
@@ -237,24 +402,81 @@ static int contact_send_h(enum sip_transp tp, const struct sa *src,
 			  const struct sa *dst, struct mbuf *mb, void *arg)
 {
 	struct sip_contact contact;
+	struct sa pub;
 	(void)dst;
-	(void)arg;
 
-	sip_contact_set(&contact, "gitdial", src, tp);
+	sip_contact_set(&contact, "gitdial", leg_contact_addr(arg, src, tp, &pub),
+			tp);
 	return mbuf_printf(mb, "%H", sip_contact_print, &contact);
 }
 
-/* Fresh credentials for a request in l's dialog (none before a challenge). */
+/*
+ * Fresh credentials for a request in l's dialog: one line per challenger
+ * met so far (none before a challenge).
+ */
 static int leg_credentials(struct leg *l, struct buf *out, const char *method)
 {
 	const struct sip_plan *p = l->call->p;
 	char cnonce[17];
+	int i;
 
-	if (!l->have_chall)
-		return 0;
-	rand_str(cnonce, sizeof(cnonce));
-	return sip_auth_header(out, &l->chall, p->user, p->password, method,
-			       l->uri, ++l->nc, cnonce);
+	for (i = 0; i < l->nchall; i++) {
+		rand_str(cnonce, sizeof(cnonce));
+		if (sip_auth_header(out, &l->chall[i], p->user, p->password,
+				    method, l->uri, ++l->nc[i], cnonce))
+			return GD_ERROR;
+	}
+	return 0;
+}
+
+/*
+ * Takes the challenge of a 401/407 on l (RFC 3261 §22.3): a new
+ * challenger (a proxy, then the registrar: several at once) is added; a
+ * challenger already answered may come back only with stale=true (a new
+ * nonce for the same credentials, RFC 7616 §3.3), else our credentials
+ * were refused. At most AUTH_TRIES per leg. Returns 0 when the request
+ * should be sent again.
+ */
+static int leg_challenge(struct leg *l, const struct sip_msg *msg)
+{
+	const struct sip_plan *p = l->call->p;
+	enum sip_hdrid id = msg->scode == 407 ? SIP_HDR_PROXY_AUTHENTICATE
+		: SIP_HDR_WWW_AUTHENTICATE;
+	char vals[CHALL_MAX][1024];
+	const char *vp[CHALL_MAX];
+	struct sip_chall ch;
+	struct le *le;
+	size_t n = 0;
+	int i;
+
+	if (!p->user[0] || l->auth_tries >= AUTH_TRIES)
+		return GD_ERROR;
+	for (le = list_head(&msg->hdrl); le && n < CHALL_MAX; le = le->next) {
+		const struct sip_hdr *h = le->data;
+		if (h->id != id || h->val.l >= sizeof(vals[0]))
+			continue;
+		memcpy(vals[n], h->val.p, h->val.l);
+		vals[n][h->val.l] = '\0';
+		vp[n] = vals[n];
+		n++;
+	}
+	if (sip_chall_choose(&ch, vp, n, msg->scode == 407))
+		return GD_ERROR;
+	for (i = 0; i < l->nchall; i++)
+		if (l->chall[i].proxy == ch.proxy &&
+		    !strcmp(l->chall[i].realm, ch.realm))
+			break;
+	if (i < l->nchall && !ch.stale)
+		return GD_ERROR; /* the same challenger refused our answer */
+	if (i == l->nchall) {
+		if (l->nchall == CHALL_KEEP)
+			return GD_ERROR;
+		l->nchall++;
+	}
+	l->chall[i] = ch;
+	l->nc[i] = 0;
+	l->auth_tries++;
+	return 0;
 }
 
 static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg);
@@ -284,6 +506,8 @@ static int leg_invite(struct leg *l, const char *ctype, const uint8_t *body,
 			    body ? "Content-Type: " : "", body ? ctype : "",
 			    body ? "\r\n" : "", body ? len : (size_t)0,
 			    body, body ? len : (size_t)0);
+	if (!err) /* the CSeq the ACK of its 2xx takes (RFC 3261 §13.2.2.4) */
+		l->inv_cseq = sip_dialog_lseq(l->dlg) - 1;
 	return err;
 }
 
@@ -313,6 +537,14 @@ static void bye_resp_h(int err, const struct sip_msg *msg, void *arg)
 
 	if (msg && msg->scode < 200)
 		return;
+	if (msg && (msg->scode == 401 || msg->scode == 407) &&
+	    !leg_challenge(l, msg)) {
+		/* a challenged BYE: answered, or the leg stays up at the carrier */
+		l->bye_sent = 0;
+		leg_bye(l);
+		if (l->bye_sent && !l->ended)
+			return;
+	}
 	l->ended = 1;
 	check_done(l->call);
 }
@@ -334,6 +566,25 @@ static void leg_bye(struct leg *l)
 }
 
 /*
+ * ACKs the recipient's 2xx that still waits for the agent's answer,
+ * declining its offer (RFC 3264 port 0): a leg is never BYEd un-ACKed.
+ */
+static void rcp_ack_decline(struct call *c)
+{
+	struct buf sdp = BUF_INIT(16384);
+
+	if (c->rcp.acked || !c->rcp.answered)
+		return;
+	if (c->offer && !sip_sdp_decline(&sdp, (const char *)c->offer->buf,
+					 c->offer->end))
+		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr,
+			sdp.len);
+	else
+		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
+	buf_release(&sdp);
+}
+
+/*
  * Ends a leg whatever state it is in: CANCEL while ringing (libre sends
  * it only after a provisional response, RFC 3261 §9.1), ACK an answered
  * but unacknowledged leg (declining the recipient's offer), BYE.
@@ -351,6 +602,8 @@ static void leg_end(struct leg *l)
 		sip_request_cancel(l->req);
 		return;
 	}
+	if (l->answered && !l->acked && l == &l->call->rcp)
+		rcp_ack_decline(l->call);
 	if (l->answered)
 		leg_bye(l);
 }
@@ -386,12 +639,33 @@ static void check_done(struct call *c)
 /* The message's body when it is application/sdp, else NULL. */
 static const uint8_t *sdp_body(const struct sip_msg *msg, size_t *len)
 {
+	char boundary[80];
+	const char *sdp;
+	struct pl b;
+
 	*len = 0;
-	if (!msg->mb || !mbuf_get_left(msg->mb) ||
-	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
+	if (!msg->mb || !mbuf_get_left(msg->mb))
 		return NULL;
-	*len = mbuf_get_left(msg->mb);
-	return mbuf_buf(msg->mb);
+	if (msg_ctype_cmp(&msg->ctyp, "application", "sdp")) {
+		*len = mbuf_get_left(msg->mb);
+		return mbuf_buf(msg->mb);
+	}
+	/* SIP-I/SIP-T: the SDP beside the ISUP in a multipart/mixed body */
+	if (!msg_ctype_cmp(&msg->ctyp, "multipart", "mixed") ||
+	    msg_param_decode(&msg->ctyp.params, "boundary", &b))
+		return NULL;
+	if (b.l >= 2 && b.p[0] == '"' && b.p[b.l - 1] == '"') {
+		b.p++;
+		b.l -= 2;
+	}
+	if (!b.l || b.l >= sizeof(boundary))
+		return NULL;
+	memcpy(boundary, b.p, b.l);
+	boundary[b.l] = '\0';
+	if (sip_multipart_sdp((const char *)mbuf_buf(msg->mb),
+			      mbuf_get_left(msg->mb), boundary, &sdp, len))
+		return NULL;
+	return (const uint8_t *)sdp;
 }
 
 /* ACK the recipient's 2xx declining its offer, then BYE. */
@@ -402,9 +676,9 @@ static void rcp_decline(struct call *c, const struct sip_msg *msg)
 	const uint8_t *offer = sdp_body(msg, &len);
 
 	if (offer && !sip_sdp_decline(&sdp, (const char *)offer, len))
-		leg_ack(&c->rcp, msg->cseq.num, (const uint8_t *)sdp.ptr, sdp.len);
+		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr, sdp.len);
 	else
-		leg_ack(&c->rcp, msg->cseq.num, NULL, 0);
+		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
 	buf_release(&sdp);
 	leg_bye(&c->rcp);
 }
@@ -431,10 +705,81 @@ static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 		 "X-Gitdial-Recipient: %s\r\n"
 		 "X-Gitdial-Language: %s\r\n"
 		 "X-Gitdial-Disclosure: %s\r\n"
-		 "X-Gitdial-Trunk-Call-Id: %s\r\n",
+		 "X-Gitdial-Trunk-Call-Id: %s\r\n"
+		 UA_CAPS,
 		 p->attempt_id, p->campaign, p->to, p->language,
 		 p->disclosure ? "required" : "none", c->callid);
 	return leg_invite(&c->agt, "application/sdp", offer, len);
+}
+
+/*
+ * A 2xx to the recipient's INVITE that makes no dialog of ours: without
+ * a To tag or a Contact (libre cannot make a dialog of it), or another
+ * fork's after the first. It is still ACKed (RFC 3261 §13.2.2.4), to
+ * its Contact or else the request URI, through the trunk's proxy, and,
+ * when it has a To tag, that dialog is ended with a BYE.
+ */
+static void rcp_end_raw(struct call *c, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	const struct sip_trunk *t = &c->p->trunk;
+	static const char *const tpname[] = { "udp", "tcp", "tls" };
+	char target[SIP_URI_MAX + 64], next[SIP_URI_MAX + 32], rt[SIP_URI_MAX + 48];
+	struct sip_addr addr;
+	struct uri route;
+	struct pl pl;
+	int i;
+
+	snprintf(target, sizeof(target), "%s", c->rcp.uri);
+	if (h && !sip_addr_decode(&addr, &h->val) && addr.auri.l < sizeof(target) &&
+	    addr.auri.l > 4 && !strncasecmp(addr.auri.p, "sip:", 4))
+		pl_strcpy(&addr.auri, target, sizeof(target));
+	snprintf(next, sizeof(next), "%s%s%s", t->proxy,
+		 t->transport != SIP_TP_UDP ? ";transport=" : "",
+		 t->transport != SIP_TP_UDP ? tpname[t->transport] : "");
+	pl_set_str(&pl, next);
+	if (uri_decode(&route, &pl))
+		return;
+	snprintf(rt, sizeof(rt), c->route[0] ? "Route: <%s;lr>\r\n" : "%s",
+		 c->route);
+	for (i = 0; i < 2; i++) {
+		const char *met = i ? "BYE" : "ACK";
+		if (i && (!pl_isset(&msg->to.tag) ||
+			  !pl_strcmp(&msg->to.tag, c->raw_bye_tag)))
+			break; /* no dialog, or its BYE went already */
+		if (i)
+			pl_strcpy(&msg->to.tag, c->raw_bye_tag,
+				  sizeof(c->raw_bye_tag));
+		if (sip_requestf(NULL, c->sip, i == 1, met, target, &route, NULL,
+				 contact_send_h, NULL, &c->rcp,
+				 "%sTo: %r\r\nFrom: %r\r\nCall-ID: %r\r\n"
+				 "CSeq: %u %s\r\nMax-Forwards: 70\r\n%s"
+				 "Content-Length: 0\r\n\r\n", rt, &msg->to.val,
+				 &msg->from.val, &msg->callid,
+				 /* the BYE's CSeq: above any PRACK's */
+				 i ? c->rcp.inv_cseq + 100 : c->rcp.inv_cseq, met,
+				 i ? "" : c->rcp.auth))
+			fprintf(stderr, "gitdial-sip: %s: cannot send the %s of "
+				"a 2xx without a dialog\n", c->callid, met);
+	}
+}
+
+/*
+ * The agent did not answer within BRIDGE_MS of the recipient's answer
+ * (stalled after 100 Trying, or silent): the recipient hears silence and
+ * the trunk stops retransmitting its 200 at 64*T1, so end it now.
+ */
+static void bridge_timeout(void *arg)
+{
+	struct call *c = arg;
+
+	if (c->decided || c->bridged)
+		return;
+	fprintf(stderr, "gitdial-sip: %s: the agent did not answer in %d ms\n",
+		c->callid, BRIDGE_MS);
+	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "agent_timeout",
+	       "transient", "agent_timeout", "the agent did not answer the "
+	       "bridged call in time; the recipient's leg was ended");
 }
 
 /*
@@ -450,38 +795,59 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 
 	if (l->answered)
 		return; /* a second fork's 2xx: ignored */
-	if (sip_dialog_create(l->dlg, msg)) {
+	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
+	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
 		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
+		rcp_end_raw(c, msg);
 		l->ended = 1;
 		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
 		       "bad_2xx", "the recipient's 200 OK has no usable Contact");
 		return;
 	}
 	l->answered = 1;
-	l->inv_cseq = msg->cseq.num;
 	c->t_answer = tmr_jiffies();
 	tmr_cancel(&c->ring);
+	tmr_cancel(&c->cancel_guard);
 	if (c->decided || l->canceled) {
 		rcp_decline(c, msg);
+		/* our CANCEL crossed the 200: nobody spoke, the leg is
+		 * ended at once; the 200 is not the call's answer */
 		if (!c->decided)
-			decide(c, "no_answer", 0, 0, msg->scode, c->hangup
-			       ? "hangup_requested" : "ring_timeout", NULL, NULL,
-			       NULL);
+			decide(c, "no_answer", 0, 0, 0, c->hangup
+			       ? "hangup_requested" : "answered_after_cancel",
+			       NULL, NULL, NULL);
 		return;
 	}
 	state_write(c, "in_progress");
 	offer = sdp_body(msg, &len);
 	if (!offer) {
-		leg_ack(l, msg->cseq.num, NULL, 0);
+		leg_ack(l, l->inv_cseq, NULL, 0);
 		leg_bye(l);
 		decide(c, "failed", 0, 1, msg->scode, "no_offer", "failed",
 		       "no_offer", "the recipient's 200 OK to an offerless "
 		       "INVITE carries no SDP offer");
 		return;
 	}
+	if (!leg_encrypted(&c->agt) &&
+	    sip_sdp_has_crypto((const char *)offer, len)) {
+		rcp_decline(c, msg);
+		decide_hint(c, "failed", 0, 1, msg->scode, "srtp_keys", "account",
+			    "srtp_keys", "the trunk offered SDES-SRTP keys "
+			    "(a=crypto) and the agent's leg is not encrypted: the "
+			    "keys are not relayed in clear", "have the carrier "
+			    "send plain RTP on this trunk (or SRTP only over "
+			    "transport tls with an encrypted agent leg)");
+		return;
+	}
 	c->offer = mbuf_alloc(len + 1);
 	if (c->offer)
 		(void)mbuf_write_mem(c->offer, offer, len);
+	sdp_keep(&l->sdp, offer, len);
+	c->rcp_ok = mem_ref((void *)msg);
+	/* max_call_s counts from the answer; the agent has BRIDGE_MS */
+	tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
+		  max_call_h, c);
+	tmr_start(&c->bridge, BRIDGE_MS, bridge_timeout, c);
 	err = agent_invite(c, offer, len);
 	if (err) {
 		rcp_decline(c, msg);
@@ -492,33 +858,145 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	}
 }
 
-/* Answers a 401/407 once: the challenge, then the INVITE again. */
+/* Answers a 401/407 to the INVITE: the challenge, then the INVITE again. */
 static int leg_auth(struct leg *l, const struct sip_msg *msg)
 {
-	const struct sip_plan *p = l->call->p;
-	enum sip_hdrid id = msg->scode == 407 ? SIP_HDR_PROXY_AUTHENTICATE
-		: SIP_HDR_WWW_AUTHENTICATE;
-	char vals[CHALL_MAX][1024];
-	const char *vp[CHALL_MAX];
-	struct le *le;
-	size_t n = 0;
-
-	if (l->auth_tries++ || !p->user[0])
+	if (leg_challenge(l, msg))
 		return GD_ERROR;
-	for (le = list_head(&msg->hdrl); le && n < CHALL_MAX; le = le->next) {
-		const struct sip_hdr *h = le->data;
-		if (h->id != id || h->val.l >= sizeof(vals[0]))
-			continue;
-		memcpy(vals[n], h->val.p, h->val.l);
-		vals[n][h->val.l] = '\0';
-		vp[n] = vals[n];
-		n++;
-	}
-	if (sip_chall_choose(&l->chall, vp, n, msg->scode == 407))
-		return GD_ERROR;
-	l->have_chall = 1;
-	l->nc = 0;
 	return leg_invite(l, NULL, NULL, 0) ? GD_ERROR : 0;
+}
+
+/*
+ * libre 1.1.0 reads SIP over UDP in 8,192-byte chunks and drops larger
+ * datagrams (a 9 KB 200 became no_answer); its transport does not expose
+ * the socket, but every UDP message carries it (msg->sock, a struct
+ * udp_sock): from the first message on, datagrams up to the UDP limit
+ * are read whole.
+ */
+static void rx_widen(const struct sip_msg *msg)
+{
+	static int done;
+
+	if (done || msg->tp != SIP_TRANSP_UDP || !msg->sock)
+		return;
+	udp_rxsz_set(msg->sock, 65535);
+	done = 1;
+}
+
+/*
+ * A reliable provisional response (RFC 3262) gets its PRACK, in the early
+ * dialog it makes; a retransmission (an RSeq not above the last) does
+ * not. We offer no SDP in our INVITE and do not advertise 100rel, so a
+ * reliable 1xx comes only from a trunk that sends them anyway; if it
+ * carries an offer, the PRACK carries no answer (docs/sip.md).
+ */
+static void leg_prack(struct leg *l, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_RSEQ);
+	struct buf auth = BUF_INIT(4096);
+	uint32_t rseq;
+
+	if (!h || !pl_isset(&msg->to.tag) || l->answered)
+		return;
+	rseq = pl_u32(&h->val);
+	if (!rseq || (l->rseq && rseq <= l->rseq))
+		return;
+	if (!sip_dialog_established(l->dlg) && sip_dialog_create(l->dlg, msg)) {
+		fprintf(stderr, "gitdial-sip: %s: no early dialog for the PRACK\n",
+			l->call->callid);
+		return;
+	}
+	if (!sip_dialog_cmp(l->dlg, msg))
+		return; /* another fork's: we keep to the first */
+	l->rseq = rseq;
+	if (leg_credentials(l, &auth, "PRACK") ||
+	    sip_drequestf(NULL, l->call->sip, true, "PRACK", l->dlg, 0, NULL,
+			  contact_send_h, NULL, l, "RAck: %u %u INVITE\r\n"
+			  "%sContent-Length: 0\r\n\r\n", rseq, l->inv_cseq,
+			  auth.ptr ? auth.ptr : ""))
+		fprintf(stderr, "gitdial-sip: %s: cannot send the PRACK\n",
+			l->call->callid);
+	buf_release(&auth);
+}
+
+/*
+ * The trunk never answered the INVITE at all (Timer B with no response,
+ * an ICMP error, a refused or failed connection): not the recipient's
+ * no_answer but a trunk failure, which the runner's breaker counts.
+ */
+static void trunk_unreachable(struct call *c, int err)
+{
+	char text[300];
+
+	c->rcp.ended = 1;
+	if (tls_refused) {
+		/* not the network: every call would meet this certificate */
+		snprintf(text, sizeof(text), "the trunk's TLS certificate was "
+			 "refused for '%s': %s", tls_name,
+			 X509_verify_cert_error_string(tls_refused));
+		decide_hint(c, "failed", 0, 0, 0, "tls_verify", "account",
+			    "tls_verify", text, "check trunk.tls_ca and "
+			    "trunk.tls_server_name against the carrier's "
+			    "certificate; a certificate that should pass may "
+			    "mean a machine in the middle");
+		return;
+	}
+	snprintf(text, sizeof(text), "no response from the trunk %s (%s): "
+		 "check trunk.proxy and trunk.transport, firewalls and the "
+		 "trunk's IP allow-list", c->p->trunk.proxy,
+		 err == ETIMEDOUT ? "Timer B, 32 s" : strerror(err));
+	decide(c, "failed", 0, 0, 0, "trunk_unreachable", "transient",
+	       "trunk_unreachable", text);
+}
+
+/* The probe socket said the trunk's port is closed (ICMP unreachable). */
+static void probe_read_h(int flags, void *arg)
+{
+	struct call *c = arg;
+	char b[64];
+	ssize_t n;
+	(void)flags;
+
+	n = recv(c->probe_fd, b, sizeof(b), MSG_DONTWAIT);
+	if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+		return;
+	if (!c->responded && !c->decided) {
+		int err = errno;
+		fprintf(stderr, "gitdial-sip: %s: the trunk's port answers "
+			"ICMP unreachable\n", c->callid);
+		c->rcp.req = mem_deref(c->rcp.req);
+		trunk_unreachable(c, err);
+	}
+}
+
+/*
+ * No response to the INVITE within PROBE_MS over UDP: libre's socket is
+ * not connected, so it never sees ICMP errors; a connected socket to the
+ * same address sends an empty line (what RFC 3261 §7.5 lets a peer
+ * ignore) and reads the ICMP port-unreachable back as ECONNREFUSED.
+ */
+static void probe_h(void *arg)
+{
+	struct call *c = arg;
+	struct sa dst;
+
+	if (c->responded || c->decided || c->probe_fd >= 0 ||
+	    c->inv_tp != SIP_TRANSP_UDP || !sa_isset(&c->inv_dst, SA_ALL))
+		return;
+	dst = c->inv_dst;
+	c->probe_fd = socket(sa_af(&dst), SOCK_DGRAM | SOCK_CLOEXEC |
+			     SOCK_NONBLOCK, 0);
+	if (c->probe_fd < 0)
+		return;
+	if (connect(c->probe_fd, &dst.u.sa, dst.len) ||
+	    send(c->probe_fd, "\r\n", 2, 0) < 0 ||
+	    fd_listen(c->probe_fd, FD_READ, probe_read_h, c)) {
+		if (errno == ECONNREFUSED && !c->decided) {
+			c->rcp.req = mem_deref(c->rcp.req);
+			trunk_unreachable(c, ECONNREFUSED);
+		}
+		return;
+	}
 }
 
 /* Responses to the recipient's INVITE. */
@@ -530,10 +1008,18 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	char code[16], text[200];
 	int scode;
 
+	if (msg) {
+		c->responded = 1;
+		rx_widen(msg);
+		pub_note(c, msg);
+	}
 	if (!err && msg && msg->scode < 200) {
 		if (!l->provisional && msg->scode > 100)
 			state_write(c, "ringing");
 		l->provisional = 1;
+		if (msg->scode > 100 &&
+		    sip_msg_hdr_has_value(msg, SIP_HDR_REQUIRE, "100rel"))
+			leg_prack(l, msg);
 		return;
 	}
 	if (!err && msg && msg->scode < 300) {
@@ -552,7 +1038,14 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 		re_cancel();
 		return;
 	}
+	if (err && !c->responded) {
+		trunk_unreachable(c, err);
+		return;
+	}
+	reason_note(c, msg);
 	scode = err ? (err == ETIMEDOUT ? 408 : 503) : msg->scode;
+	if (err && l->canceled)
+		scode = 487; /* our CANCEL was never answered with a 487 */
 	sip_fate_of(&f, scode, l->canceled);
 	if (scode == 487 && c->hangup)
 		f.reason = "hangup_requested";
@@ -563,8 +1056,32 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 	else
 		snprintf(text, sizeof(text), "%d %.*s", msg->scode,
 			 (int)msg->reason.l, msg->reason.p);
-	decide(c, f.outcome, 0, 0, err ? 0 : scode, f.reason, f.kind,
-	       f.kind ? code : NULL, f.kind ? text : NULL);
+	if (msg && (scode == 420 || scode == 421)) {
+		const struct sip_hdr *h = sip_msg_hdr(msg, scode == 421
+						      ? SIP_HDR_REQUIRE
+						      : SIP_HDR_UNSUPPORTED);
+		char v[64];
+		if (h) {
+			sip_value_clean(v, sizeof(v), h->val.p, h->val.l);
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+				 " (%s: %s)", scode == 421 ? "Require"
+				 : "Unsupported", v);
+		}
+	}
+	if (msg && scode == 503) {
+		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_RETRY_AFTER);
+		if (h) {
+			c->retry_after = (long)pl_u32(&h->val);
+			if (c->retry_after > 86400)
+				c->retry_after = 86400;
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+				 " (Retry-After: %ld s)", c->retry_after);
+		}
+	}
+	if (f.opt_out)
+		spool_opt_out(c);
+	decide_hint(c, f.outcome, 0, 0, err ? 0 : scode, f.reason, f.kind,
+		    f.kind ? code : NULL, f.kind ? text : NULL, f.hint);
 }
 
 /*
@@ -579,6 +1096,8 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 	size_t len;
 	char code[24], text[200];
 
+	if (msg)
+		rx_widen(msg);
 	if (!err && msg && msg->scode < 200)
 		return;
 	if (!err && msg && msg->scode < 300) {
@@ -589,7 +1108,7 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 			goto refused;
 		}
 		l->answered = 1;
-		leg_ack(l, msg->cseq.num, NULL, 0);
+		leg_ack(l, l->inv_cseq, NULL, 0);
 		answer = sdp_body(msg, &len);
 		if (c->decided || !answer) {
 			leg_bye(l);
@@ -599,8 +1118,11 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 		}
 		leg_ack(&c->rcp, c->rcp.inv_cseq, answer, len);
 		c->bridged = 1;
-		tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
-			  max_call_h, c);
+		sdp_keep(&c->agt.sdp, answer, len);
+		leg_session(&c->agt, msg);
+		leg_session(&c->rcp, c->rcp_ok);
+		c->rcp_ok = mem_deref(c->rcp_ok);
+		tmr_cancel(&c->bridge);
 		fprintf(stderr, "gitdial-sip: %s: bridged\n", c->callid);
 		return;
 	}
@@ -618,22 +1140,424 @@ refused:
 		snprintf(text, sizeof(text), "the agent refused the call: %d %.*s",
 			 msg->scode, (int)msg->reason.l, msg->reason.p);
 	/* the recipient's 2xx still waits for its ACK: decline, then BYE */
-	if (!c->rcp.acked && c->offer) {
-		struct buf sdp = BUF_INIT(16384);
-		if (!sip_sdp_decline(&sdp, (const char *)c->offer->buf,
-				     c->offer->end))
-			leg_ack(&c->rcp, c->rcp.inv_cseq,
-				(const uint8_t *)sdp.ptr, sdp.len);
-		else
-			leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
-		buf_release(&sdp);
-	}
+	rcp_ack_decline(c);
 	leg_bye(&c->rcp);
 	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "agent_refused",
 	       "transient", code, text);
 }
 
-/* In-dialog requests: BYE from either side, anything else politely. */
+/*
+ * True when l's signalling is encrypted: the trunk over transport tls;
+ * the agent's leg never is (agent.sip_uri is a sip: URI over UDP/TCP).
+ */
+static int leg_encrypted(const struct leg *l)
+{
+	return l == &l->call->rcp && l->call->p->trunk.transport == SIP_TP_TLS;
+}
+
+static struct leg *leg_other(struct leg *l)
+{
+	return l == &l->call->rcp ? &l->call->agt : &l->call->rcp;
+}
+
+/* Replaces *kept with a copy of an SDP body (a NULL body keeps it). */
+static void sdp_keep(struct mbuf **kept, const uint8_t *sdp, size_t len)
+{
+	struct mbuf *mb;
+
+	if (!sdp || !len || !(mb = mbuf_alloc(len)))
+		return;
+	(void)mbuf_write_mem(mb, sdp, len);
+	mb->pos = 0;
+	mem_deref(*kept);
+	*kept = mb;
+}
+
+/* True when an Allow header of msg lists method. */
+static int allows(const struct sip_msg *msg, const char *method)
+{
+	struct le *le;
+
+	for (le = list_head(&msg->hdrl); le; le = le->next) {
+		const struct sip_hdr *h = le->data;
+		struct pl v = h->val, tok;
+		if (h->id != SIP_HDR_ALLOW)
+			continue;
+		while (!re_regex(v.p, v.l, "[ \t,]*[^ \t,]+", NULL, &tok)) {
+			if (!pl_strcasecmp(&tok, method))
+				return 1;
+			v.l -= (size_t)(tok.p + tok.l - v.p);
+			v.p = tok.p + tok.l;
+		}
+	}
+	return 0;
+}
+
+static void refresh_h(void *arg);
+
+/*
+ * The peer refreshes l's session: without a refresh, we end the call
+ * before the session expires, at the interval minus the lesser of 32 s
+ * and a third of it (RFC 4028 §10).
+ */
+static void expiry_h(void *arg)
+{
+	struct leg *l = arg;
+	struct call *c = l->call;
+
+	if (c->decided)
+		return;
+	fprintf(stderr, "gitdial-sip: %s: the %s did not refresh the session\n",
+		c->callid, l->name);
+	if (c->bridged)
+		decide_answered(c, "session_expired");
+	else
+		leg_gone(l, 0);
+}
+
+static void expiry_arm(struct leg *l)
+{
+	unsigned margin = l->se_s / 3 < 32 ? l->se_s / 3 : 32;
+
+	tmr_cancel(&l->se_tmr);
+	tmr_start(&l->se_exp, (uint64_t)(l->se_s - margin) * 1000, expiry_h, l);
+}
+static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp);
+
+/*
+ * The session timer a 2xx to our INVITE (or our refresh) set up (RFC
+ * 4028 §7.2): when it names us (uac) the refresher, we refresh at half
+ * the interval; otherwise the peer does and we answer.
+ */
+static void leg_session(struct leg *l, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h;
+	enum sip_refresher who;
+	unsigned secs;
+
+	if (!msg)
+		return;
+	if (allows(msg, "UPDATE"))
+		l->peer_update = 1;
+	h = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES);
+	tmr_cancel(&l->se_tmr);
+	tmr_cancel(&l->se_exp);
+	if (!h || sip_se_parse(h->val.p, h->val.l, &secs, &who)) {
+		l->se_s = 0;
+		return;
+	}
+	l->se_s = secs;
+	if (who == SIP_REFRESHER_UAC)
+		tmr_start(&l->se_tmr, (uint64_t)secs * 500, refresh_h, l);
+	else
+		expiry_arm(l);
+}
+
+/* The leg's dialog ended under us (481, 408 to an in-dialog request). */
+static void leg_gone(struct leg *l, int scode)
+{
+	struct call *c = l->call;
+
+	l->ended = 1;
+	if (!c->decided) {
+		if (c->bridged)
+			decide_answered(c, l == &c->rcp ? "recipient_gone"
+					: "agent_gone");
+		else
+			decide(c, "failed", answered_s(c), c->rcp.answered,
+			       scode, "not_bridged", "transient", "not_bridged",
+			       "a leg's dialog ended before the bridge");
+	}
+	wind_down(c);
+}
+
+/* Answers the peer's re-offer waiting on l (its strans), once. */
+static void st_reply(struct leg *l, int scode, const char *reason,
+		     const struct mbuf *sdp);
+
+/* Responses to our refresh or relayed re-offer on leg l. */
+static void mid_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+	struct leg *o = leg_other(l);
+	struct call *c = l->call;
+	int relay = l->mid_relay;
+	const uint8_t *sdp;
+	size_t len;
+
+	if (msg && msg->scode < 200)
+		return;
+	if (msg && (msg->scode == 401 || msg->scode == 407) && !c->decided &&
+	    !leg_challenge(l, msg)) {
+		/* challenged: the same request again, with credentials */
+		int invite = !pl_strcmp(&msg->cseq.met, "INVITE");
+		if (!leg_mid(l, invite ? "INVITE" : "UPDATE",
+			     invite || relay ? o->sdp : NULL))
+			return;
+	}
+	l->mid_relay = 0;
+	if (msg && msg->scode < 300) {
+		if (!pl_strcmp(&msg->cseq.met, "INVITE"))
+			(void)leg_ack(l, msg->cseq.num, NULL, 0);
+		sdp = sdp_body(msg, &len);
+		sdp_keep(&l->sdp, sdp, len);
+		(void)sip_dialog_update(l->dlg, msg);
+		leg_session(l, msg);
+		if (relay)
+			st_reply(o, 200, "OK", l->sdp);
+		return;
+	}
+	if (relay)
+		st_reply(o, msg ? msg->scode : 500, msg ? "Refused" : "Error",
+			 NULL);
+	if (c->decided)
+		return;
+	if (err || msg->scode == 481 || msg->scode == 408) {
+		fprintf(stderr, "gitdial-sip: %s: the %s's dialog is gone (%d)\n",
+			c->callid, l->name, err ? 0 : msg->scode);
+		leg_gone(l, err ? 0 : msg->scode);
+		return;
+	}
+	/* a refusal of our refresh (405, 501, ...): re-INVITE next time */
+	l->peer_update = 0;
+	if (l->se_s && !relay)
+		tmr_start(&l->se_tmr, (uint64_t)l->se_s * 250, refresh_h, l);
+}
+
+/*
+ * Sends method on l's dialog: a bodiless UPDATE, or a (re-)INVITE or
+ * UPDATE carrying sdp, with our session interval when one is running.
+ */
+static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp)
+{
+	struct buf auth = BUF_INIT(2048);
+	char se[64] = "";
+	int err;
+
+	if (l->mid || l->ended || l->bye_sent)
+		return EALREADY;
+	if (leg_credentials(l, &auth, method)) {
+		buf_release(&auth);
+		return EINVAL;
+	}
+	if (l->se_s)
+		snprintf(se, sizeof(se), "Session-Expires: %u;refresher=uac\r\n",
+			 l->se_s);
+	err = sip_drequestf(&l->mid, l->call->sip, true, method, l->dlg, 0,
+			    NULL, contact_send_h, mid_resp_h, l,
+			    "%s%s" UA_CAPS "%s"
+			    "Content-Length: %zu\r\n"
+			    "\r\n"
+			    "%b",
+			    auth.ptr ? auth.ptr : "", se,
+			    sdp ? "Content-Type: application/sdp\r\n" : "",
+			    sdp ? sdp->end : (size_t)0,
+			    sdp ? sdp->buf : NULL, sdp ? sdp->end : (size_t)0);
+	buf_release(&auth);
+	return err;
+}
+
+/* Our turn to refresh l's session: UPDATE when allowed, else re-INVITE. */
+static void refresh_h(void *arg)
+{
+	struct leg *l = arg;
+	struct call *c = l->call;
+	int err;
+
+	if (c->decided || l->ended)
+		return;
+	if (l->mid || l->st) {
+		/* an offer is in progress: try again shortly */
+		tmr_start(&l->se_tmr, 2000, refresh_h, l);
+		return;
+	}
+	fprintf(stderr, "gitdial-sip: %s: session refresh of the %s\n",
+		c->callid, l->name);
+	err = l->peer_update ? leg_mid(l, "UPDATE", NULL)
+		: leg_mid(l, "INVITE", leg_other(l)->sdp);
+	if (err && l->se_s)
+		tmr_start(&l->se_tmr, (uint64_t)l->se_s * 250, refresh_h, l);
+}
+
+/* Our 2xx to a re-INVITE again, until its ACK (RFC 3261 §13.3.1.4). */
+static void ok_retrans_h(void *arg)
+{
+	struct leg *l = arg;
+	uint64_t wait;
+
+	if (!l->ok_mb || l->ok_txc >= 7) {
+		l->ok_mb = mem_deref(l->ok_mb);
+		return;
+	}
+	(void)sip_send(l->call->sip, NULL, l->ok_tp, &l->ok_dst, l->ok_mb);
+	wait = (uint64_t)500 << ++l->ok_txc;
+	tmr_start(&l->ok_tmr, wait > 4000 ? 4000 : wait, ok_retrans_h, l);
+}
+
+/*
+ * A response to an in-dialog request of l's peer (msg), through the
+ * server transaction *stp (NULL: a new one): our Contact, the session
+ * interval echoed when the request carried one (RFC 4028 §9), the SDP
+ * when given. A 2xx to an INVITE is kept and sent again until its ACK.
+ */
+static void dlg_reply(struct leg *l, struct sip_strans **stp,
+		      const struct sip_msg *msg, int scode, const char *reason,
+		      const struct mbuf *sdp)
+{
+	struct call *c = l->call;
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES);
+	struct sip_contact contact;
+	struct mbuf *mb = NULL;
+	struct sa laddr, dst, pub;
+	enum sip_refresher who = SIP_REFRESHER_UAC;
+	unsigned secs = 0;
+	char se[96] = "";
+	int invite = !pl_strcmp(&msg->met, "INVITE");
+
+	sip_reply_addr(&dst, msg, true);
+	if (sip_transp_laddr(c->sip, &laddr, msg->tp, &dst))
+		sa_init(&laddr, AF_INET);
+	sip_contact_set(&contact, "gitdial", leg_contact_addr(l, &laddr, msg->tp,
+							       &pub), msg->tp);
+	if (scode < 300 && h && !sip_se_parse(h->val.p, h->val.l, &secs, &who)) {
+		/* the requester refreshes unless it said otherwise */
+		snprintf(se, sizeof(se), "Require: timer\r\nSession-Expires: "
+			 "%u;refresher=%s\r\n", secs,
+			 who == SIP_REFRESHER_UAS ? "uas" : "uac");
+		l->se_s = secs;
+		tmr_cancel(&l->se_tmr);
+		tmr_cancel(&l->se_exp);
+		if (who == SIP_REFRESHER_UAS)
+			tmr_start(&l->se_tmr, (uint64_t)secs * 500, refresh_h, l);
+		else
+			expiry_arm(l);
+	}
+	if (sip_treplyf(stp, &mb, c->sip, msg, false, (uint16_t)scode, reason,
+			"%H%s" UA_CAPS "%s"
+			"Content-Length: %zu\r\n"
+			"\r\n"
+			"%b",
+			sip_contact_print, &contact, se,
+			sdp ? "Content-Type: application/sdp\r\n" : "",
+			sdp ? sdp->end : (size_t)0,
+			sdp ? sdp->buf : NULL, sdp ? sdp->end : (size_t)0))
+		fprintf(stderr, "gitdial-sip: %s: cannot answer the %s's %.*s\n",
+			c->callid, l->name, (int)msg->met.l, msg->met.p);
+	if (invite && scode >= 200 && scode < 300 && mb &&
+	    msg->tp == SIP_TRANSP_UDP) {
+		mem_deref(l->ok_mb);
+		l->ok_mb = mem_ref(mb);
+		l->ok_dst = dst;
+		l->ok_tp = msg->tp;
+		l->ok_cseq = msg->cseq.num;
+		l->ok_txc = 0;
+		tmr_start(&l->ok_tmr, 500, ok_retrans_h, l);
+	}
+	mem_deref(mb);
+}
+
+static void st_reply(struct leg *l, int scode, const char *reason,
+		     const struct mbuf *sdp)
+{
+	if (!l->st_msg)
+		return;
+	dlg_reply(l, &l->st, l->st_msg, scode, reason, sdp);
+	l->st = mem_deref(l->st);
+	l->st_msg = mem_deref(l->st_msg);
+}
+
+/*
+ * A re-INVITE or UPDATE from l's peer. Without an offer, or re-offering
+ * the SDP it last sent (same o= line: a session refresh), we answer at
+ * once with what the other leg last sent. A changed offer (hold,
+ * resume, new media) is relayed to the other leg and answered with its
+ * answer (RFC 3725 §4); only one offer at a time (491 otherwise).
+ */
+static void mid_request(struct leg *l, const struct sip_msg *msg)
+{
+	struct call *c = l->call;
+	struct leg *o = leg_other(l);
+	const uint8_t *sdp;
+	size_t len;
+	int invite = !pl_strcmp(&msg->met, "INVITE");
+
+	sdp = sdp_body(msg, &len);
+	if (msg->mb && mbuf_get_left(msg->mb) && !sdp &&
+	    !msg_ctype_cmp(&msg->ctyp, "multipart", "mixed")) {
+		dlg_reply(l, NULL, msg, 415, "Unsupported Media Type", NULL);
+		return;
+	}
+	if (invite && (l->st || l->mid)) {
+		/* an INVITE crossing ours, or before the last one's answer */
+		dlg_reply(l, NULL, msg, 491, "Request Pending", NULL);
+		return;
+	}
+	(void)sip_dialog_update(l->dlg, msg);
+	if (!sdp || (l->sdp && sip_sdp_same_origin((const char *)sdp, len,
+			(const char *)l->sdp->buf, l->sdp->end))) {
+		/* a refresh, or an offer that changes nothing: ours */
+		dlg_reply(l, NULL, msg, 200, "OK",
+			  sdp || invite ? o->sdp : NULL);
+		return;
+	}
+	if (l->st || l->mid || o->mid || o->st) {
+		/* one offer at a time across both legs (glare) */
+		dlg_reply(l, NULL, msg, 491, "Request Pending", NULL);
+		return;
+	}
+	if (!c->bridged || o->ended || o->bye_sent) {
+		dlg_reply(l, NULL, msg, 488, "Not Acceptable Here", NULL);
+		return;
+	}
+	if (!leg_encrypted(o) && sip_sdp_has_crypto((const char *)sdp, len)) {
+		/* SRTP keys never go out in clear */
+		dlg_reply(l, NULL, msg, 488, "Not Acceptable Here", NULL);
+		return;
+	}
+	/* a new offer: the other leg answers it */
+	sdp_keep(&l->sdp, sdp, len);
+	if (sip_strans_alloc(&l->st, c->sip, msg, NULL, NULL)) {
+		dlg_reply(l, NULL, msg, 500, "Server Internal Error", NULL);
+		return;
+	}
+	l->st_msg = mem_ref((void *)msg);
+	if (invite)
+		(void)sip_treply(&l->st, c->sip, msg, 100, "Trying");
+	o->mid_relay = 1;
+	if (leg_mid(o, invite || !o->peer_update ? "INVITE" : "UPDATE",
+		    l->sdp)) {
+		o->mid_relay = 0;
+		st_reply(l, 500, "Server Internal Error", NULL);
+	}
+	fprintf(stderr, "gitdial-sip: %s: re-offer from the %s relayed\n",
+		c->callid, l->name);
+}
+
+/*
+ * Requests outside our dialogs (RFC 3261 §8.2, §12.2.2): OPTIONS 200
+ * with what we support; any request naming a dialog (To tag) we do not
+ * hold 481; a new INVITE 603 (gitdial-sip takes no calls).
+ */
+static bool stray_request(struct call *c, const struct sip_msg *msg)
+{
+	if (!pl_strcmp(&msg->met, "ACK"))
+		return true;
+	if (!pl_strcmp(&msg->met, "OPTIONS"))
+		(void)sip_treplyf(NULL, NULL, c->sip, msg, false, 200, "OK",
+				  UA_CAPS "Accept: application/sdp\r\n"
+				  "Content-Length: 0\r\n\r\n");
+	else if (pl_isset(&msg->to.tag) || !pl_strcmp(&msg->met, "BYE") ||
+		 !pl_strcmp(&msg->met, "CANCEL"))
+		(void)sip_treply(NULL, c->sip, msg, 481,
+				 "Call/Transaction Does Not Exist");
+	else if (!pl_strcmp(&msg->met, "INVITE"))
+		(void)sip_treply(NULL, c->sip, msg, 603, "Decline");
+	else
+		(void)sip_treply(NULL, c->sip, msg, 405, "Method Not Allowed");
+	return true;
+}
+
+/* Requests: in our dialogs (BYE, re-offers, OPTIONS, INFO), or strays. */
 static bool req_h(const struct sip_msg *msg, void *arg)
 {
 	struct call *c = arg;
@@ -645,18 +1569,35 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 	else if (c->agt.dlg && sip_dialog_established(c->agt.dlg) &&
 		 sip_dialog_cmp(c->agt.dlg, msg))
 		l = &c->agt;
+	rx_widen(msg);
 	if (!l)
-		return false;
-	if (!pl_strcmp(&msg->met, "ACK"))
+		return stray_request(c, msg);
+	if (!pl_strcmp(&msg->met, "ACK")) {
+		if (l->ok_mb && msg->cseq.num == l->ok_cseq) {
+			tmr_cancel(&l->ok_tmr);
+			l->ok_mb = mem_deref(l->ok_mb);
+		}
 		return true;
+	}
+	if (!sip_dialog_rseq_valid(l->dlg, (struct sip_msg *)msg)) {
+		(void)sip_treply(NULL, c->sip, msg, 500, "Bad CSeq");
+		return true;
+	}
 	if (!pl_strcmp(&msg->met, "BYE")) {
 		(void)sip_treply(NULL, c->sip, msg, 200, "OK");
 		l->ended = 1;
 		fprintf(stderr, "gitdial-sip: %s: BYE from the %s\n", c->callid,
 			l->name);
-		if (!c->decided && l == &c->rcp && !c->bridged)
-			/* before the agent answered: it will be canceled */
-			decide_answered(c, "recipient_hangup");
+		if (!c->decided)
+			reason_note(c, msg);
+		if (!c->decided && !c->bridged)
+			/* before the agent answered: the recipient heard
+			 * silence, the agent's INVITE will be canceled */
+			decide(c, "failed", answered_s(c), c->rcp.answered,
+			       200, "not_bridged", "transient", "not_bridged",
+			       l == &c->rcp ? "the recipient hung up before the "
+			       "agent answered" : "the agent hung up before the "
+			       "call was bridged");
 		else if (!c->decided)
 			decide_answered(c, l == &c->rcp ? "recipient_hangup"
 					: "agent_hangup");
@@ -668,13 +1609,15 @@ static bool req_h(const struct sip_msg *msg, void *arg)
 		(void)sip_treply(NULL, c->sip, msg, 200, "OK");
 		return true;
 	}
-	/* re-INVITE / UPDATE: relaying a new offer is not supported */
-	(void)sip_treply(NULL, c->sip, msg,
-			 !pl_strcmp(&msg->met, "INVITE") ||
-			 !pl_strcmp(&msg->met, "UPDATE") ? 488 : 501,
-			 !pl_strcmp(&msg->met, "INVITE") ||
-			 !pl_strcmp(&msg->met, "UPDATE") ? "Not Acceptable Here"
-			 : "Not Implemented");
+	if (!pl_strcmp(&msg->met, "INVITE") || !pl_strcmp(&msg->met, "UPDATE")) {
+		if (c->decided || l->bye_sent)
+			(void)sip_treply(NULL, c->sip, msg, 481,
+					 "Call/Transaction Does Not Exist");
+		else
+			mid_request(l, msg);
+		return true;
+	}
+	(void)sip_treply(NULL, c->sip, msg, 405, "Method Not Allowed");
 	return true;
 }
 
@@ -698,7 +1641,52 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 				       l->ack_mb);
 		return true;
 	}
+	if (c->rcp.answered && !pl_strcmp(&msg->callid, c->callid) &&
+	    msg->cseq.num == c->rcp.inv_cseq) {
+		/* another fork answered too: ACK and BYE it */
+		fprintf(stderr, "gitdial-sip: %s: a second 2xx (another fork): "
+			"ended\n", c->callid);
+		rcp_end_raw(c, msg);
+		return true;
+	}
 	return false;
+}
+
+/*
+ * Our CANCEL got no final response to the INVITE in 64*T1 (RFC 3261
+ * §9.1: the transaction is then over; libre stopped Timer B at the 1xx
+ * and has no Timer C): the call ends unanswered.
+ */
+static void cancel_guard_h(void *arg)
+{
+	struct call *c = arg;
+
+	if (c->decided || c->rcp.answered)
+		return;
+	fprintf(stderr, "gitdial-sip: %s: no final response after the CANCEL\n",
+		c->callid);
+	c->rcp.ended = 1;
+	c->rcp.req = mem_deref(c->rcp.req);
+	decide(c, "no_answer", 0, 0, 0, c->hangup ? "hangup_requested"
+	       : "ring_timeout", NULL, NULL, NULL);
+}
+
+/*
+ * The process's own end: past ring, a transaction, the bridge and
+ * max_call_s (plus a margin), whatever the peers did, it decides and
+ * leaves, so an attempt never holds a concurrency slot for good.
+ */
+static void doom_h(void *arg)
+{
+	struct call *c = arg;
+
+	fprintf(stderr, "gitdial-sip: %s: the call outlived every limit\n",
+		c->callid);
+	if (!c->decided)
+		decide(c, "failed", c->rcp.answered ? elapsed_s(c->t_answer) : 0,
+		       c->rcp.answered, 0, "deadline", "transient", "deadline",
+		       "the call's process reached its last deadline");
+	re_cancel();
 }
 
 /* No answer in ring_timeout_s: CANCEL (libre waits for a 1xx first). */
@@ -711,6 +1699,8 @@ static void ring_timeout(void *arg)
 	fprintf(stderr, "gitdial-sip: %s: ring timeout, CANCEL\n", c->callid);
 	c->rcp.canceled = 1;
 	sip_request_cancel(c->rcp.req);
+	if (c->rcp.provisional)
+		tmr_start(&c->cancel_guard, TXN_MS, cancel_guard_h, c);
 }
 
 /* A hangup (control socket, SIGTERM): CANCEL while ringing, else BYEs. */
@@ -718,6 +1708,12 @@ static void call_hangup(struct call *c)
 {
 	if (c->decided)
 		return;
+	if (c->rcp.answered && !c->bridged) {
+		decide(c, "failed", elapsed_s(c->t_answer), 1, 200,
+		       "hangup_requested", "transient", "not_bridged",
+		       "hung up before the agent answered");
+		return;
+	}
 	if (c->rcp.answered) {
 		decide_answered(c, "hangup_requested");
 		return;
@@ -725,6 +1721,8 @@ static void call_hangup(struct call *c)
 	c->hangup = 1;
 	c->rcp.canceled = 1;
 	sip_request_cancel(c->rcp.req);
+	if (c->rcp.provisional)
+		tmr_start(&c->cancel_guard, TXN_MS, cancel_guard_h, c);
 }
 
 /*
@@ -830,19 +1828,95 @@ static int local_addr(struct sa *out, const struct sip_trunk *t)
 	return rc;
 }
 
+/* libre declares it only when built with USE_OPENSSL (its own build). */
+struct ssl_ctx_st *tls_openssl_context(const struct tls *tls);
+
+
+/*
+ * OpenSSL's info callback on every TLS connection of this process: at
+ * the start of a client handshake, the server name (SNI, RFC 6066) for
+ * a trunk named by a host name. libre 1.1.0's SIP transport sets none.
+ */
+static void tls_info_h(const SSL *ssl, int where, int ret)
+{
+	unsigned char buf[16];
+	(void)ret;
+
+	if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE) &&
+	    !SSL_is_server((SSL *)ssl) && !tls_refused &&
+	    SSL_get_verify_result(ssl) != X509_V_OK)
+		/* we abort the handshake: the certificate failed */
+		tls_refused = SSL_get_verify_result(ssl);
+	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_is_server((SSL *)ssl) ||
+	    !tls_name[0] || inet_pton(AF_INET, tls_name, buf) == 1 ||
+	    inet_pton(AF_INET6, tls_name, buf) == 1)
+		return;
+	(void)SSL_set_tlsext_host_name((SSL *)ssl, tls_name);
+}
+
+/*
+ * TLS to the trunk that verifies: the chain against trunk.tls_ca (a
+ * pinned CA) or the system store, and the name (trunk.tls_server_name,
+ * default the proxy's host; an IP literal is matched as an address).
+ * libre 1.1.0's client accepts any certificate: we set the OpenSSL
+ * context it uses ourselves. Returns 0, or an errno with msg filled.
+ */
+static int tls_setup(struct call *c, char *msg, size_t n)
+{
+	const struct sip_trunk *t = &c->p->trunk;
+	const char *ca = t->tls_ca[0] ? t->tls_ca
+		: "/etc/ssl/certs/ca-certificates.crt";
+	X509_VERIFY_PARAM *vp;
+	SSL_CTX *ctx;
+	size_t len;
+	int err;
+
+	if ((err = tls_alloc(&c->tls, TLS_METHOD_SSLV23, NULL, NULL))) {
+		snprintf(msg, n, "cannot set up TLS");
+		return err;
+	}
+	ctx = tls_openssl_context(c->tls);
+	if (!ctx || SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
+		snprintf(msg, n, "trunk.tls_ca: cannot load CA certificates from "
+			 "'%s'", ca);
+		return EINVAL;
+	}
+	snprintf(tls_name, sizeof(tls_name), "%s", t->tls_name);
+	len = strlen(tls_name);
+	if (tls_name[0] == '[' && len > 2) {
+		memmove(tls_name, tls_name + 1, len - 2);
+		tls_name[len - 2] = '\0';
+	}
+	vp = SSL_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (strchr(tls_name, ':') || strspn(tls_name, "0123456789.") ==
+	    strlen(tls_name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, tls_name) != 1
+	    : X509_VERIFY_PARAM_set1_host(vp, tls_name, 0) != 1) {
+		snprintf(msg, n, "trunk.tls_server_name: cannot verify '%s'",
+			 tls_name);
+		return EINVAL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_info_callback(ctx, tls_info_h);
+	return 0;
+}
+
 /* UDP and TCP on the local address; TLS too when the trunk uses it. */
-static int transports(struct call *c, const struct sa *laddr)
+static int transports(struct call *c, const struct sa *laddr, char *msg,
+		      size_t n)
 {
 	int err;
 
 	err = sip_transp_add(c->sip, SIP_TRANSP_UDP, laddr);
 	err = err ? err : sip_transp_add(c->sip, SIP_TRANSP_TCP, laddr);
+	if (err)
+		snprintf(msg, n, "cannot set up the SIP stack: %s", strerror(err));
 	if (!err && c->p->trunk.transport == SIP_TP_TLS) {
-		err = tls_alloc(&c->tls, TLS_METHOD_SSLV23, NULL, NULL);
-		if (!err)
-			(void)tls_add_ca(c->tls, "/etc/ssl/certs/ca-certificates.crt");
-		err = err ? err : sip_transp_add(c->sip, SIP_TRANSP_TLS, laddr,
-						 c->tls);
+		if ((err = tls_setup(c, msg, n)))
+			return err;
+		err = sip_transp_add(c->sip, SIP_TRANSP_TLS, laddr, c->tls);
+		if (err)
+			snprintf(msg, n, "cannot set up TLS: %s", strerror(err));
 	}
 	return err;
 }
@@ -871,6 +1945,7 @@ static int rcp_start(struct call *c)
 		 t->transport != SIP_TP_UDP ? ";transport=" : "",
 		 t->transport != SIP_TP_UDP ? tpname[t->transport] : "");
 	routev[0] = route;
+	snprintf(c->route, sizeof(c->route), "%s", need_route ? route : "");
 	snprintf(c->rcp.uri, sizeof(c->rcp.uri), "%s", ruri);
 	err = sip_dialog_alloc(&c->rcp.dlg, ruri, ruri, NULL, from, routev,
 			       need_route ? 1 : 0);
@@ -888,7 +1963,7 @@ static int rcp_start(struct call *c)
 			 t->cid_header, from);
 	snprintf(c->rcp.hdrs + strlen(c->rcp.hdrs),
 		 sizeof(c->rcp.hdrs) - strlen(c->rcp.hdrs),
-		 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n");
+		 UA_CAPS);
 	return 0;
 }
 
@@ -904,12 +1979,25 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	c.p = p;
 	c.report_fd = report_fd;
 	c.ctl_fd = -1;
+	c.probe_fd = -1;
+	c.doom_ms = (uint64_t)(p->ring_timeout_s + p->trunk.max_call_s + 120) *
+		1000 + 2 * TXN_MS + BRIDGE_MS;
 	c.rcp.call = c.agt.call = &c;
 	c.rcp.name = "recipient";
 	c.agt.name = "agent";
 	tmr_init(&c.ring);
 	tmr_init(&c.maxt);
 	tmr_init(&c.linger);
+	tmr_init(&c.probe);
+	tmr_init(&c.cancel_guard);
+	tmr_init(&c.bridge);
+	tmr_init(&c.doom);
+	tmr_init(&c.rcp.se_tmr);
+	tmr_init(&c.rcp.se_exp);
+	tmr_init(&c.agt.se_exp);
+	tmr_init(&c.agt.se_tmr);
+	tmr_init(&c.rcp.ok_tmr);
+	tmr_init(&c.agt.ok_tmr);
 	if ((err = libre_init())) {
 		report(&c, "transient", "libre", "cannot start libre");
 		return 1;
@@ -925,7 +2013,10 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 	err = dnsc_alloc(&c.dnsc, NULL, nsv, nsn);
 	err = err ? err : sip_alloc(&c.sip, c.dnsc, 32, 32, 32, "gitdial-sip",
 				    NULL, NULL);
-	err = err ? err : transports(&c, &laddr);
+	if (!err && transports(&c, &laddr, msg, sizeof(msg))) {
+		report(&c, "account", "tls_setup", msg);
+		goto cleanup;
+	}
 	err = err ? err : sip_listen(&c.lreq, c.sip, true, req_h, &c);
 	err = err ? err : sip_listen(&c.lresp, c.sip, false, resp_h, &c);
 	err = err ? err : rcp_start(&c);
@@ -963,6 +2054,8 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 		goto cleanup;
 	}
 	tmr_start(&c.ring, (uint64_t)p->ring_timeout_s * 1000, ring_timeout, &c);
+	tmr_start(&c.probe, PROBE_MS, probe_h, &c);
+	tmr_start(&c.doom, c.doom_ms, doom_h, &c);
 	fprintf(stderr, "gitdial-sip: %s: INVITE for %s (attempt %s)\n",
 		c.callid, p->to, p->attempt_id);
 	err = re_main(signal_h);
@@ -992,12 +2085,35 @@ cleanup:
 	tmr_cancel(&c.ring);
 	tmr_cancel(&c.maxt);
 	tmr_cancel(&c.linger);
+	tmr_cancel(&c.probe);
+	tmr_cancel(&c.cancel_guard);
+	tmr_cancel(&c.bridge);
+	tmr_cancel(&c.doom);
+	if (c.probe_fd >= 0) {
+		fd_close(c.probe_fd);
+		close(c.probe_fd);
+	}
 	mem_deref(c.rcp.req);
 	mem_deref(c.agt.req);
 	mem_deref(c.rcp.bye);
 	mem_deref(c.agt.bye);
 	mem_deref(c.rcp.ack_mb);
 	mem_deref(c.agt.ack_mb);
+	{
+		struct leg *lv[2] = { &c.rcp, &c.agt };
+		int i;
+		for (i = 0; i < 2; i++) {
+			tmr_cancel(&lv[i]->se_tmr);
+			tmr_cancel(&lv[i]->se_exp);
+			tmr_cancel(&lv[i]->ok_tmr);
+			mem_deref(lv[i]->mid);
+			mem_deref(lv[i]->st);
+			mem_deref(lv[i]->st_msg);
+			mem_deref(lv[i]->ok_mb);
+			mem_deref(lv[i]->sdp);
+		}
+	}
+	mem_deref(c.rcp_ok);
 	mem_deref(c.lreq);
 	mem_deref(c.lresp);
 	if (c.sip)

@@ -90,7 +90,7 @@ static void load_trunk(struct jctx *c, const cJSON *t, const char *path)
 {
 	static const char *const keys[] = {
 		"proxy", "transport", "domain", "caller_id_header", "max_call_s",
-		NULL
+		"tls_ca", "tls_server_name", NULL
 	};
 	const cJSON *v;
 	char p[600];
@@ -122,6 +122,13 @@ static void load_trunk(struct jctx *c, const cJSON *t, const char *path)
 			   "P-Asserted-Identity, P-Preferred-Identity or "
 			   "Remote-Party-ID)", v->valuestring);
 	jget_int(c, t, path, "max_call_s", 60, 86400, &l);
+	if ((v = jget_string(c, t, path, "tls_ca", 0)) && v->valuestring[0] != '/')
+		jctx_error(c, jpath(p, sizeof(p), path, "tls_ca"),
+			   "\"%s\" is not an absolute path", v->valuestring);
+	if ((v = jget_string(c, t, path, "tls_server_name", 0)) &&
+	    (!hostport_valid(v->valuestring) || strchr(v->valuestring, ':')))
+		jctx_error(c, jpath(p, sizeof(p), path, "tls_server_name"),
+			   "\"%s\" is not a host name", v->valuestring);
 }
 
 static void load_account(struct jctx *c, struct account *a, const cJSON *obj,

@@ -10,91 +10,13 @@
 . "$TOP/tests/sip/lib-sip.sh"
 trap 'sipp_kill_all; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
 
-SIP=$BIN/gitdial-sip
-export SIP_USER=alice SIP_PASS="s3cret pass"
-N=0
-
-# req FILE TRUNK_PORT AGENT_PORT [key=JSON ...]: a dial request.
-req() {
-	"$PY" - "$@" <<'EOF'
-import json, sys
-out, tport, aport = sys.argv[1], sys.argv[2], sys.argv[3]
-r = {"v": 1, "action": "dial", "now": "2026-11-24T15:00:00Z",
-     "attempt_id": "sipcamp.15551230001.1", "campaign": "sipcamp",
-     "to": "+15551230001", "from": "+12125550100",
-     "account": {"name": "sip-trunk", "provider": "sip",
-                 "caller_ids": ["+12125550100"],
-                 "credentials": {"username": "env:SIP_USER", "password": "env:SIP_PASS"},
-                 "trunk": {"proxy": "sip:127.0.0.1:%s" % tport}},
-     "agent": {"sip_uri": "sip:agent@127.0.0.1:%s" % aport},
-     "ring_timeout_s": 5, "language": "en", "disclosure": None}
-for kv in sys.argv[4:]:
-    k, v = kv.split("=", 1)
-    d = r
-    ks = k.split(".")
-    for x in ks[:-1]:
-        d = d.setdefault(x, {})
-    if v == "DELETE":
-        d.pop(ks[-1], None)
-    else:
-        d[ks[-1]] = json.loads(v)
-json.dump(r, open(out, "w"))
-EOF
-}
-
-# call_start NAME RCP_XML AGENT_XML|- "rcp sipp args" "agent sipp args" [req k=v ...]
-# Starts the sipp peers and dials (which returns at once); the calls of
-# several call_starts run at the same time.
-call_start() {
-	local name=$1 rx=$2 ax=$3 rargs=$4 aargs=$5 tport aport
-	shift 5
-	mkdir -p "$TMP/$name/spool"
-	port_pick tport
-	port_pick aport
-	[ "$ax" != - ] && sipp_start "${name}_agent" "$ax" "$aport" $aargs
-	sipp_start "${name}_rcp" "$rx" "$tport" $rargs
-	req "$TMP/$name/req.json" "$tport" "$aport" "$@"
-	GITDIAL_SPOOL=$TMP/$name/spool "$SIP" dial <"$TMP/$name/req.json" >"$TMP/$name/dial"
-}
-
-# call_end NAME: waits for the call's outcome, its sipp peers and its
-# process; sets DIAL (the dial response), OUT (the spooled outcome event),
-# RCP_RC / AGT_RC (sipp exit codes) and SPOOL.
-call_end() {
-	local name=$1
-	SPOOL=$TMP/$name/spool
-	DIAL=$(cat "$TMP/$name/dial")
-	OUT=""
-	poll 30 spool_has_outcome "$SPOOL" && OUT=$(spool_outcome "$SPOOL")
-	RCP_RC=$(sipp_wait "${name}_rcp")
-	AGT_RC=$(sipp_wait "${name}_agent")
-	poll 15 sip_procs_gone "$SPOOL" || echo "# $name: the call's process is still running"
-}
-
-# call: call_start and call_end of one call.
-call() {
-	call_start "$@"
-	call_end "$1"
-}
-
-# msgs NAME: the first lines (request/status lines) of every message sipp saw or sent.
-msgs() {
-	grep -E '^(INVITE|ACK|BYE|CANCEL|SIP/2.0) ' "$TMP/$1.msg" | awk '{print $1 == "SIP/2.0" ? $2 : $1}' | tr '\n' ' '
-}
-
-# san_clean: no sanitizer report from any gitdial-sip process (their
-# stderr is the call's log beside the spool).
-san_clean() {
-	! grep -l -E 'Sanitizer|runtime error' "$TMP"/*/spool/.sip/*.log 2>/dev/null
-}
-
 # Every call below runs at the same time (each is its own pair of sipp
 # peers and its own spool); each section then waits for its own.
 export SIP_WRONG=wrong
 for c in 486:Busy_Here 480:Temporarily_Unavailable 404:Not_Found 403:Forbidden \
 	 503:Service_Unavailable; do
 	r=${c#*:}
-	sed "s/@CODE@/${c%%:*}/; s/@REASON@/${r//_/ }/" "$SIPDIR/rcp-final.xml" >"$TMP/final-${c%%:*}.xml"
+	sed "s/@CODE@/${c%%:*}/; s/@REASON@/${r//_/ }/; /@HDR@/d" "$SIPDIR/rcp-final.xml" >"$TMP/final-${c%%:*}.xml"
 done
 sed 's/@CODE@/401/; s/@REASON@/Unauthorized/; s/@HDR@/WWW-Authenticate/; s/@ALG@/MD5/' \
 	"$SIPDIR/rcp-auth.xml" >"$TMP/auth-md5.xml"
@@ -149,7 +71,7 @@ expect_eq "the recipient got the BYE" "INVITE 180 200 ACK BYE 200 " "$(msgs agen
 
 # --- final responses from the trunk -----------------------------------------
 for c in "486 Busy_Here busy -" "480 Temporarily_Unavailable no_answer -" \
-	 "404 Not_Found failed invalid_number" "403 Forbidden failed rejected" \
+	 "404 Not_Found failed invalid_number" "403 Forbidden failed account" \
 	 "503 Service_Unavailable failed transient"; do
 	set -- $c
 	call_end "f$1"
@@ -241,8 +163,8 @@ r=$(GITDIAL_SPOOL=$TMP/md5bad/spool "$SIP" dial <"$TMP/md5bad/req.json")
 expect_eq "credentials that do not resolve: dial fails with kind auth" "false auth" \
 	"$(jget "$r" ok error.kind)"
 call_end md5wrong
-expect_eq "a wrong password: 403 after the digest -> failed, rejected" "failed rejected 403" \
-	"$(jget "$OUT" outcome error.kind sip_code)"
+expect_eq "a wrong password: 403 after the digest -> failed, kind account, with a hint" "failed account 403 true" \
+	"$(jget "$OUT" outcome error.kind sip_code) $([ -n "$(jget "$OUT" error.hint)" ] && echo true)"
 call_end sha
 expect_eq "407 SHA-256: answered" "0 0 hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome)"
 ok_if "407 SHA-256: Proxy-Authorization matches an independent RFC 7616 computation" \

@@ -101,13 +101,15 @@ static void fates(void)
 	static const struct { int code, canceled; const char *outcome, *kind; } t[] = {
 		{ 486, 0, "busy", NULL }, { 600, 0, "busy", NULL },
 		{ 480, 0, "no_answer", NULL }, { 408, 0, "no_answer", NULL },
-		{ 487, 1, "no_answer", NULL }, { 603, 0, "no_answer", NULL },
+		{ 487, 1, "no_answer", NULL }, { 603, 0, "failed", "declined" },
+		{ 607, 0, "failed", "declined" },
 		{ 404, 0, "failed", "invalid_number" },
 		{ 484, 0, "failed", "invalid_number" },
 		{ 604, 0, "failed", "invalid_number" },
 		{ 410, 0, "failed", "invalid_number" },
-		{ 403, 0, "failed", "rejected" }, { 401, 0, "failed", "rejected" },
-		{ 407, 0, "failed", "rejected" }, { 503, 0, "failed", "transient" },
+		{ 403, 0, "failed", "account" }, { 401, 0, "failed", "account" },
+		{ 407, 0, "failed", "account" }, { 402, 0, "failed", "account" },
+		{ 421, 0, "failed", "account" }, { 503, 0, "failed", "transient" },
 		{ 500, 0, "failed", "transient" }, { 504, 0, "failed", "transient" },
 		{ 488, 0, "failed", "media" }, { 415, 0, "failed", "failed" },
 	};
@@ -122,9 +124,76 @@ static void fates(void)
 	}
 	sip_fate_of(&f, 487, 1);
 	CHECK(!strcmp(f.reason, "ring_timeout"), "487 after our CANCEL: ring_timeout");
+	sip_fate_of(&f, 607, 0);
+	CHECK(f.opt_out && !strcmp(f.reason, "unwanted"), "607 Unwanted is an opt-out");
+	sip_fate_of(&f, 603, 0);
+	CHECK(!f.opt_out, "603 Decline is not an opt-out");
+	sip_fate_of(&f, 402, 0);
+	CHECK(f.hint && strstr(f.hint, "credit"), "402 carries a hint");
+	{
+		char v[8];
+		sip_value_clean(v, sizeof(v), "a\r\n\"b\\cdefgh", 10);
+		CHECK(!strcmp(v, "a??\"b?c"), "header values are cleaned and cut: %s", v);
+	}
 	CHECK(!strcmp(sip_answered_outcome(4), "hangup") &&
 	      !strcmp(sip_answered_outcome(5), "connected"),
 	      "answered: < 5 s hangup, else connected");
+}
+
+static void sessions(void)
+{
+	static const char a[] = "v=0\r\no=r 53655765 2353687637 IN IP4 1.2.3.4\r\n"
+		"s=-\r\nm=audio 6000 RTP/AVP 0\r\n";
+	static const char b[] = "v=0\no=r 53655765 2353687637 IN IP4 1.2.3.4\n"
+		"s=-\nm=audio 6000 RTP/AVP 0\na=sendonly\n";
+	static const char c[] = "v=0\r\no=r 53655765 2353687638 IN IP4 1.2.3.4\r\n";
+	unsigned secs;
+	enum sip_refresher who;
+
+	CHECK(sip_sdp_same_origin(a, strlen(a), b, strlen(b)),
+	      "same o= line (CRLF or LF): an unchanged re-offer");
+	CHECK(!sip_sdp_same_origin(a, strlen(a), c, strlen(c)),
+	      "a new session version is a change");
+	CHECK(!sip_sdp_same_origin(a, strlen(a), "v=0\r\n", 5),
+	      "no o= line: not the same");
+	CHECK(sip_sdp_has_crypto("v=0\r\nm=audio 1 RTP/SAVP 0\r\na=crypto:1 "
+				 "AES_CM_128_HMAC_SHA1_80 inline:x\r\n", 55) &&
+	      !sip_sdp_has_crypto(a, strlen(a)) &&
+	      !sip_sdp_has_crypto("a=cryptox", 8), "SDES keys are found");
+	CHECK(!sip_se_parse("1800;refresher=uac", 18, &secs, &who) &&
+	      secs == 1800 && who == SIP_REFRESHER_UAC, "Session-Expires uac");
+	CHECK(!sip_se_parse("90 ; refresher = uas", 20, &secs, &who) &&
+	      secs == 90 && who == SIP_REFRESHER_UAS, "Session-Expires uas, spaces");
+	CHECK(!sip_se_parse("600", 3, &secs, &who) && secs == 600 &&
+	      who == SIP_REFRESHER_NONE, "Session-Expires without a refresher");
+	CHECK(sip_se_parse("x;refresher=uac", 15, &secs, &who) == GD_EINVALID &&
+	      sip_se_parse("0", 1, &secs, &who) == GD_EINVALID,
+	      "a bad Session-Expires is refused");
+}
+
+static void multiparts(void)
+{
+	static const char body[] = "--unique-boundary-1\r\n"
+		"Content-Type: application/isup;version=itu-t92+\r\n"
+		"Content-Disposition: signal;handling=optional\r\n\r\n"
+		"\x01\x00\x49\x00\r\n"
+		"--unique-boundary-1\r\n"
+		"Content-Type: application/sdp\r\n\r\n"
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\nm=audio 6000 RTP/AVP 0\r\n"
+		"\r\n--unique-boundary-1--\r\n";
+	const char *sdp;
+	size_t n;
+
+	CHECK(!sip_multipart_sdp(body, sizeof(body) - 1, "unique-boundary-1",
+				 &sdp, &n) &&
+	      n == strlen("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\nm=audio 6000 "
+			  "RTP/AVP 0\r\n") && !strncmp(sdp, "v=0\r\n", 5),
+	      "SIP-I: the SDP part beside the ISUP part, without the CRLF of "
+	      "the delimiter");
+	CHECK(sip_multipart_sdp(body, sizeof(body) - 1, "other", &sdp, &n) ==
+	      GD_ENOTFOUND, "another boundary: no SDP");
+	CHECK(sip_multipart_sdp(body, 60, "unique-boundary-1", &sdp, &n) ==
+	      GD_ENOTFOUND, "a cut body: no SDP, no overread");
 }
 
 static void trunks(void)
@@ -144,6 +213,13 @@ static void trunks(void)
 		{ "{\"proxy\":\"sip:x\",\"max_call_s\":5}", 0, "max_call_s" },
 		{ "{\"proxy\":\"sip:x\",\"host\":\"y\"}", 0, "unknown key" },
 		{ "\"sip:x\"", 0, "not an object" },
+		{ "{\"proxy\":\"sip:x\",\"transport\":\"tls\",\"tls_ca\":"
+		  "\"/etc/gitdial/carrier-ca.pem\",\"tls_server_name\":"
+		  "\"sip.carrier.example\"}", 1, "tls_ca and tls_server_name" },
+		{ "{\"proxy\":\"sip:x\",\"tls_ca\":\"ca.pem\"}", 0,
+		  "a relative tls_ca" },
+		{ "{\"proxy\":\"sip:x\",\"tls_server_name\":\"a b\"}", 0,
+		  "a tls_server_name with a space" },
 	};
 	struct sip_trunk tr;
 	size_t i;
@@ -191,6 +267,8 @@ int main(void)
 	digest_vectors();
 	challenges();
 	fates();
+	sessions();
+	multiparts();
 	trunks();
 	sdp();
 	return finish();
