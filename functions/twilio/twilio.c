@@ -109,8 +109,52 @@ static long error_code(const struct httpc_response *res, char *msg, size_t n)
 	return code;
 }
 
+/*
+ * Twilio's codes that mean the account or its settings are wrong, not the
+ * number: geographic permissions, trial-account limits, caller ID. Codes
+ * and titles from Twilio's error dictionary (docs/providers.md).
+ */
+static const struct {
+	long code;
+	const char *hint;
+} account_codes[] = {
+	{ 21215, "the destination country is not enabled in the account's "
+	  "Voice Geographic Permissions (Twilio Console > Voice > Settings > "
+	  "Geo permissions): enable it, then gitdial resume" },
+	{ 13227, "the destination country is not enabled in the account's "
+	  "Voice Geographic Permissions: enable it, then gitdial resume" },
+	{ 32205, "the destination country is not enabled in the SIP trunk's "
+	  "Geographic Permissions: enable it, then gitdial resume" },
+	{ 21219, "a trial account calls only verified numbers: upgrade the "
+	  "account (or verify the number), then gitdial resume" },
+	{ 32100, "a trial account calls only verified caller IDs: upgrade the "
+	  "account, then gitdial resume" },
+	{ 10002, "a trial account cannot use this feature: upgrade the account, "
+	  "then gitdial resume" },
+	{ 21210, "the campaign's From is neither a Twilio number of this account "
+	  "nor a verified caller ID: verify it or change from, then gitdial "
+	  "resume" },
+	{ 32204, "the campaign's From is not a verified caller ID of the "
+	  "account: verify it or change from, then gitdial resume" },
+	{ 21212, "the campaign's From is not a valid caller ID (E.164, a number "
+	  "of the account): change from, then gitdial resume" },
+	{ 20005, "the Twilio account is not active (suspended, or out of "
+	  "funds): reactivate it, then gitdial resume" },
+};
+
+const char *twilio_account_hint(long code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(account_codes) / sizeof(account_codes[0]); i++)
+		if (account_codes[i].code == code)
+			return account_codes[i].hint;
+	return NULL;
+}
+
 cJSON *twilio_fail(const struct httpc_response *res, int creating)
 {
+	const char *hint;
 	char msg[400], code_s[24];
 	long code;
 
@@ -135,12 +179,14 @@ cJSON *twilio_fail(const struct httpc_response *res, int creating)
 	if (res->status == 401 || code == 20003)
 		return fn_fail("auth", code_s, "Twilio refused the credentials: %s",
 			       msg);
-	if (code == 21210 || code == 21212)
-		return fn_fail("rejected", code_s, "Twilio refused the caller ID: %s",
-			       msg);
-	if (code == 21211 || code == 21214 || code == 21217 || code == 21215 ||
-	    code == 21216 || code == 21219)
+	if ((hint = twilio_account_hint(code)))
+		return fn_hint(fn_fail("account", code_s, "Twilio: %s", msg), hint);
+	if (code == 21211 || code == 21214 || code == 21217 || code == 21216)
 		return fn_fail("invalid_number", code_s, "Twilio: %s", msg);
+	if (creating && (res->status == 502 || res->status == 504))
+		/* a gateway's answer: Twilio behind it may have made the call */
+		return fn_fail("ambiguous", code_s, "Twilio's gateway answered "
+			       "HTTP %ld: the call may exist", res->status);
 	if (res->status >= 500)
 		return fn_fail("transient", code_s, "Twilio: %s", msg);
 	if (res->status == 404)

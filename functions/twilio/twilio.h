@@ -42,6 +42,12 @@ int twilio_rest(struct httpc_response *res, const struct twilio_account *a,
  */
 cJSON *twilio_fail(const struct httpc_response *res, int creating);
 /*
+ * What the operator should change when code is one of Twilio's account
+ * and settings errors (geo permissions, trial limits, caller ID), else
+ * NULL: such a failure is kind "account", never the recipient's.
+ */
+const char *twilio_account_hint(long code);
+/*
  * Adds §5 outcome fields for a final call status (completed, busy,
  * no-answer, failed, canceled) to ev. Returns 0, or GD_ENOTFOUND when
  * status is not final.

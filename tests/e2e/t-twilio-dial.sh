@@ -12,7 +12,10 @@ fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
 # callbacks go to a closed local port: this test is about the REST side
 fake_ctl "$TW_URL" /_control/config '{"caller_ids":["+14155550100"],
 	"deliver":{"https://hooks.example.com/gd":"http://127.0.0.1:'"$(free_port)"'"},
-	"fates":{"+14155550191":"rest:400:21214","+14155550192":"rest:400:21217"}}' >/dev/null
+	"fates":{"+14155550191":"rest:400:21214","+14155550192":"rest:400:21217",
+	"+14155550193":"rest:400:21215","+14155550194":"rest:400:21219",
+	"+14155550195":"rest:400:13227","+14155550196":"rest:400:32205",
+	"+14155550197":"rest:400:21212"}}' >/dev/null
 
 # req ACTION FILE [k=JSON ...]: writes a request (defaults below; k may
 # be account.X or script.X), without starting a process.
@@ -122,7 +125,17 @@ TW_TOKEN=wrong gitdial-twilio dial <"$TMP/d1.json" >"$TMP/e1.json" 2>>"$TMP/stde
 expect_eq "wrong token: auth (20003)" "auth 20003" "$(kind "$TMP/e1.json")"
 req dial "$TMP/e2.json" from='"+14155550111"'
 tw dial "$TMP/e2.json" "$TMP/e2o.json"
-expect_eq "unverified caller ID: rejected (21210)" "rejected 21210" "$(kind "$TMP/e2o.json")"
+expect_eq "unverified caller ID: account (21210)" "account 21210" "$(kind "$TMP/e2o.json")"
+expect_grep "the account error carries a hint" '"hint":"the campaign.s From is neither a Twilio number' "$TMP/e2o.json"
+# account settings, not the number: the runner pauses the campaign and
+# keeps the recipient (geo permissions, trial accounts, caller ID)
+for c in 93:21215 94:21219 95:13227 96:32205 97:21212; do
+	req dial "$TMP/ga$c.json" to="\"+141555501${c%%:*}\""
+	tw dial "$TMP/ga$c.json" "$TMP/gao$c.json"
+	expect_eq "Twilio ${c#*:}: account, not invalid_number" "account ${c#*:}" "$(kind "$TMP/gao$c.json")"
+	expect_grep "Twilio ${c#*:}: a hint says what to change" '"hint":"[^"]*gitdial resume"' "$TMP/gao$c.json"
+done
+expect_grep "21215's hint names the geo permissions" '"hint":"the destination country is not enabled in the account.s Voice Geographic Permissions' "$TMP/gao93:21215.json"
 req dial "$TMP/e3.json" to='"+14155550191"'
 tw dial "$TMP/e3.json" "$TMP/e3o.json"
 expect_eq "unreachable number: invalid_number (21214)" "invalid_number 21214" "$(kind "$TMP/e3o.json")"
@@ -143,6 +156,18 @@ expect_eq "HTTP 429: rate_limited (20429)" "rate_limited 20429" "$(kind "$TMP/f1
 fault '{"create":["500"]}'
 tw dial "$TMP/d1.json" "$TMP/f2.json"
 expect_eq "HTTP 500: transient" "transient 20500" "$(kind "$TMP/f2.json")"
+n=$(creates)
+fault '{"create":["502"]}'
+tw dial "$TMP/d1.json" "$TMP/f2b.json"
+expect_eq "HTTP 502 from a gateway: ambiguous (the call may exist)" "ambiguous http_502" "$(kind "$TMP/f2b.json")"
+fault '{"create":["504"]}'
+tw dial "$TMP/d1.json" "$TMP/f2c.json"
+expect_eq "HTTP 504 from a gateway: ambiguous" "ambiguous http_504" "$(kind "$TMP/f2c.json")"
+expect_eq "the fake saw both creates" "$((n + 2))" "$(creates)"
+fault '{"update":["502"]}'
+req hangup "$TMP/f2d.json" call_id='"CA00000000000000000000000000000001"'
+tw hangup "$TMP/f2d.json" "$TMP/f2do.json"
+expect_eq "HTTP 502 on hangup: transient (nothing to create)" "transient http_502" "$(kind "$TMP/f2do.json")"
 req dial "$TMP/f3.json" account.api_base="\"http://127.0.0.1:$(free_port)\""
 tw dial "$TMP/f3.json" "$TMP/f3o.json"
 expect_eq "connection refused (nothing sent): transient" "transient connect" "$(kind "$TMP/f3o.json")"

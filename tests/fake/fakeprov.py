@@ -337,7 +337,11 @@ class Handler(BaseHTTPRequestHandler):
         if f.startswith("latency:"):
             time.sleep(int(f.split(":")[1]) / 1000.0)
             return False, None
-        if f in ("500", "503", "502"):
+        if f in ("502", "504"):
+            # a gateway in front of the API: its own page, not the API's
+            self.send_gateway(int(f))
+            return True, None
+        if f in ("500", "503"):
             self.send_error_body(int(f))
             return True, None
         if f == "429":
@@ -360,6 +364,15 @@ class Handler(BaseHTTPRequestHandler):
                 pass
         else:
             self.send(status, obj)
+
+    def send_gateway(self, status):
+        data = ("<html><body><h1>%d %s</h1></body></html>" % (
+            status, "Bad Gateway" if status == 502 else "Gateway Timeout")).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def send_error_body(self, status):
         if ARGS.provider == "twilio":
