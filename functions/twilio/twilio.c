@@ -347,9 +347,10 @@ static int twiml_dial(struct buf *out, const cJSON *req, const char *stream)
 /* The webhook URL with our query parameters added. */
 static int callback_url(struct buf *out, const char *webhook_url,
 			const char *account, const char *attempt_id,
-			const char *cb, const char *vm)
+			const char *cb, const char *vm, const char *msg,
+			const char *lang)
 {
-	struct buf q = BUF_INIT(2048);
+	struct buf q = BUF_INIT(64 * 1024);
 	int rc;
 
 	rc = form_put(&q, "account", account) ||
@@ -358,6 +359,11 @@ static int callback_url(struct buf *out, const char *webhook_url,
 		rc = form_put(&q, "cb", cb);
 	if (!rc && vm)
 		rc = form_put(&q, "vm", vm);
+	/* the message rides in the URL Twilio signs: no state on this disk */
+	if (!rc && msg)
+		rc = form_put(&q, "msg", msg);
+	if (!rc && msg && lang)
+		rc = form_put(&q, "lang", lang);
 	rc = rc || buf_puts(out, webhook_url) ||
 	     buf_putc(out, strchr(webhook_url, '?') ? '&' : '?') ||
 	     buf_puts(out, q.ptr);
@@ -376,7 +382,7 @@ static cJSON *twilio_dial(const cJSON *req)
 	const char *vm = fn_str(req, "voicemail");
 	const char *text = fn_str(script, "text"), *mode = fn_str(script, "mode");
 	struct buf twiml = BUF_INIT(64 * 1024), form = BUF_INIT(128 * 1024);
-	struct buf url = BUF_INIT(8192), amd = BUF_INIT(8192);
+	struct buf url = BUF_INIT(8192), amd = BUF_INIT(64 * 1024);
 	struct twilio_account a;
 	struct httpc_response res;
 	cJSON *out = NULL, *body = NULL;
@@ -417,9 +423,21 @@ static cJSON *twilio_dial(const cJSON *req)
 	    form_put(&form, "Timeout", timeout))
 		goto too_big;
 	if (hook && *hook) {
-		if (callback_url(&url, hook, a.name, aid, NULL, NULL) ||
+		if (callback_url(&url, hook, a.name, aid, NULL, NULL, NULL,
+				 NULL) ||
 		    callback_url(&amd, hook, a.name, aid, "amd",
-				 leave ? "leave_message" : "hang_up") ||
+				 leave ? "leave_message" : "hang_up",
+				 leave ? text : NULL, fn_str(req, "language")))
+			goto too_big;
+		if (amd.len > TWILIO_URL_MAX) {
+			out = fn_fail("rejected", "vm_message_too_long", "the "
+				      "voicemail message makes the AMD callback URL "
+				      "%zu characters; Twilio takes at most %d: "
+				      "shorten the script (%zu characters)",
+				      amd.len, TWILIO_URL_MAX, utf8_len(text));
+			goto cleanup;
+		}
+		if (form_put(&form, "StatusCallback", url.ptr) ||
 		    form_put(&form, "StatusCallback", url.ptr) ||
 		    form_put(&form, "StatusCallbackMethod", "POST") ||
 		    form_put(&form, "StatusCallbackEvent", "initiated") ||
@@ -432,24 +450,6 @@ static cJSON *twilio_dial(const cJSON *req)
 		    form_put(&form, "AsyncAmdStatusCallback", amd.ptr) ||
 		    form_put(&form, "AsyncAmdStatusCallbackMethod", "POST"))
 			goto too_big;
-		if (leave) {
-			/* what the AMD webhook says after the beep */
-			cJSON *vmj = cJSON_CreateObject();
-			char *s;
-			cJSON_AddStringToObject(vmj, "message", text);
-			if (fn_str(req, "language"))
-				cJSON_AddStringToObject(vmj, "language",
-							fn_str(req, "language"));
-			s = cJSON_PrintUnformatted(vmj);
-			cJSON_Delete(vmj);
-			if (!s || hook_state_put("twilio", aid, "vm", s)) {
-				cJSON_free(s);
-				out = fn_fail("transient", "state", "cannot keep the "
-					      "voicemail message: %s", gd_error_last());
-				goto cleanup;
-			}
-			cJSON_free(s);
-		}
 	}
 	if (twilio_rest(&res, &a, "POST", "/Calls.json", form.ptr) ||
 	    res.status < 200 || res.status >= 300) {
@@ -521,7 +521,8 @@ static cJSON *status_from_call(const cJSON *call, const char *attempt_id,
 static cJSON *find_call(const struct twilio_account *a, const char *to,
 			const char *from, time_t since, cJSON **fail)
 {
-	static const char *const filters[] = { "StartTime>=", "Status" };
+	/* the spec's parameter is "StartTime>" (on or after that day, UTC) */
+	static const char *const filters[] = { "StartTime>", "Status" };
 	struct httpc_response res;
 	cJSON *best = NULL;
 	time_t best_t = 0;

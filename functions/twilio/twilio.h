@@ -9,6 +9,7 @@
 
 #define TWILIO_API "https://api.twilio.com"
 #define TWILIO_TWIML_MAX 4000 /* characters of inline Twiml */
+#define TWILIO_URL_MAX 4000   /* characters of a callback URL (error 21609) */
 #define TWILIO_HANGUP_S 5     /* a human call shorter than this: "hangup" */
 
 struct web_request;

@@ -75,8 +75,8 @@ expect_eq "status callback to the webhook URL with account and attempt" \
 expect_eq "status callback events: initiated ringing answered completed" \
 	'["initiated", "ringing", "answered", "completed"]' \
 	"$(jv "$TMP/c1.json" 'd["form"]["StatusCallbackEvent"]')"
-expect_eq "leave_message: DetectMessageEnd, async, AMD callback with cb=amd" \
-	"DetectMessageEnd true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1&cb=amd&vm=leave_message" \
+expect_eq "leave_message: DetectMessageEnd, async, AMD callback with cb=amd and the message" \
+	"DetectMessageEnd true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1&cb=amd&vm=leave_message&msg=Hi%20Ann%2C%20your%20payment%20of%20%2440%20is%20due%20%3CFriday%3E%20%26%20more.&lang=en" \
 	"$(jv "$TMP/c1.json" '" ".join([d["form"]["MachineDetection"][0], d["form"]["AsyncAmd"][0], d["form"]["AsyncAmdStatusCallback"][0]])')"
 jv "$TMP/c1.json" 'd["form"]["Twiml"][0]' >"$TMP/twiml1.xml"
 expect_grep "Twiml: the disclosure is said first, in the recipient's language" \
@@ -89,8 +89,13 @@ expect_grep "Twiml: the recipient's variables are parameters" \
 	'<Parameter name="var_customer_name" value="Ann"/><Parameter name="var_due_date" value="Friday"/></Stream></Connect></Response>$' \
 	"$TMP/twiml1.xml"
 ok_if "Twiml is well-formed XML" "$PY" -c 'import sys,xml.dom.minidom as m; m.parse(sys.argv[1])' "$TMP/twiml1.xml"
-ok_if "leave_message keeps the message for the AMD webhook" \
-	grep -q 'Hi Ann, your payment' "$GITDIAL_SPOOL/.twilio/nov-reminders.2.1.vm"
+ok_if "the message is not kept on the dialing machine's disk" test ! -e "$GITDIAL_SPOOL/.twilio/nov-reminders.2.1.vm"
+n=$(creates)
+req dial "$TMP/dvm.json" script.text="\"$(printf '%.0sس' $(seq 700))\"" attempt_id='"nov-reminders.6.1"'
+tw dial "$TMP/dvm.json" "$TMP/ovm.json"
+expect_eq "a message too long for the AMD callback URL (4,000 characters): rejected before calling" \
+	"rejected vm_message_too_long" "$(err_kind "$TMP/ovm.json")"
+expect_eq "... nothing reached Twilio" "$n" "$(creates)"
 
 req dial "$TMP/d2.json" disclosure=null voicemail='"hang_up"' ring_timeout_s=900 \
 	attempt_id='"nov-reminders.3.1"'
@@ -185,6 +190,11 @@ expect_eq "connection reset before any answer: ambiguous" "ambiguous no_response
 req status "$TMP/s1.json" to='"+14155550131"' attempt_id='"nov-reminders.31.1"' call_id=null
 tw status "$TMP/s1.json" "$TMP/s1o.json"
 expect_eq "status finds no call: the attempt was never placed" '{"ok": true, "found": false}' "$(jv "$TMP/s1o.json" 'd')"
+expect_eq "the lookup filters with the spec's StartTime> (on or after the claim's day)" "2026-11-25" \
+	"$(fake_ctl "$TW_URL" /_control/requests | "$PY" -c '
+import json, sys, urllib.parse
+print(" ".join(sorted(set(dict(urllib.parse.parse_qsl(r["body"])).get("StartTime>", "-")
+    for r in json.load(sys.stdin) if r["op"] == "list" and "Status" not in r["body"]))))')"
 
 fault '{"create":["reset_after_create"]}'
 req dial "$TMP/a2.json" to='"+14155550132"' attempt_id='"nov-reminders.32.1"'

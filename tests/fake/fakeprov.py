@@ -560,14 +560,14 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             if one("Status") and c["status"] != one("Status"):
                 continue
-            since = one("StartTime>")  # parse_qs splits "StartTime>=" at '='
-            if since is None and "StartTime>=" in q:
-                since = q["StartTime>="][0]
+            # the spec's parameters are StartTime, StartTime< and StartTime>
+            # (on or after the day); any other name is not a filter
+            since = one("StartTime>")
             if since is not None:
                 if not c.get("start_time"):
                     continue  # queued calls have no start time
                 day = time.strftime("%Y-%m-%d", time.gmtime(c["start_time"]))
-                if day < since.lstrip("="):
+                if not re.match(r"^\d{4}-\d{2}-\d{2}$", since) or day < since:
                     continue
             out.append(twilio_call_json(c))
         size = int(one("PageSize") or 50)
