@@ -13,7 +13,7 @@ DEPS=(build-essential pkg-config git tzdata
       libssl-dev libre-dev zlib1g-dev libfcgi-dev)
 TEST_DEPS=(sip-tester lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
-           chromium chromium-driver libarchive-tools unzip)
+           chromium chromium-driver libarchive-tools unzip nodejs npm)
 
 ensure_deps() {
 	local missing=() p
@@ -48,6 +48,9 @@ build)
 	;;
 test)
 	ensure_deps "${DEPS[@]}" "${TEST_DEPS[@]}"
+	# the providers' official SDKs, for the interop tests (pinned, locked)
+	[ -d tests/interop/node_modules ] ||
+		(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) >&2
 	build
 	build SAN=1
 	exec tests/run.sh

@@ -54,6 +54,24 @@ void telnyx_account_wipe(struct telnyx_account *a)
 	explicit_bzero(a->api_key, sizeof(a->api_key));
 }
 
+int telnyx_path_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	int rc = 0;
+
+	for (p = (const unsigned char *)s; !rc && *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~!$&'()*+,;=:@", *p)) {
+			rc = buf_putc(b, (char)*p);
+		} else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			rc = buf_put(b, e, 3);
+		}
+	}
+	return rc;
+}
+
 int telnyx_rest(struct httpc_response *res, const struct telnyx_account *a,
 		const char *method, const char *path, const cJSON *body)
 {
@@ -92,7 +110,7 @@ int telnyx_command_m(const struct telnyx_account *a, const char *method,
 	int rc = GD_ERROR;
 
 	memset(&res, 0, sizeof(res));
-	if (buf_puts(&path, "/calls/") || url_escape(&path, call_id) ||
+	if (buf_puts(&path, "/calls/") || telnyx_path_escape(&path, call_id) ||
 	    buf_printf(&path, "/actions/%s", action)) {
 		gd_error_set("telnyx %s: call id too long", action);
 		goto cleanup;
@@ -488,7 +506,7 @@ static cJSON *telnyx_status(const cJSON *req)
 		}
 		goto cleanup;
 	}
-	if (buf_puts(&path, "/calls/") || url_escape(&path, id)) {
+	if (buf_puts(&path, "/calls/") || telnyx_path_escape(&path, id)) {
 		out = fn_fail("transient", "request", "call id too long");
 		goto cleanup;
 	}
@@ -581,7 +599,7 @@ static cJSON *telnyx_hangup(const cJSON *req)
 	memset(&res, 0, sizeof(res));
 	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), 0))
 		return fn_fail("auth", "credentials", "%s", gd_error_last());
-	if (buf_puts(&path, "/calls/") || url_escape(&path, id) ||
+	if (buf_puts(&path, "/calls/") || telnyx_path_escape(&path, id) ||
 	    buf_puts(&path, "/actions/hangup")) {
 		out = fn_fail("rejected", "bad_request", "call id too long");
 		goto cleanup;

@@ -34,6 +34,12 @@ struct telnyx_account {
 int telnyx_account_load(struct telnyx_account *a, const cJSON *account,
 			const char *name, int need_connection);
 void telnyx_account_wipe(struct telnyx_account *a);
+/*
+ * Appends a call_control_id as a path segment: RFC 3986 pchars kept
+ * (":" of "v3:..." included), the rest percent-encoded, as the SDK's
+ * encodeURIPath does.
+ */
+int telnyx_path_escape(struct buf *b, const char *s);
 /* One REST call to base + "/v2" + path with the Bearer key; JSON body. */
 int telnyx_rest(struct httpc_response *res, const struct telnyx_account *a,
 		const char *method, const char *path, const cJSON *body);

@@ -438,7 +438,6 @@ static cJSON *twilio_dial(const cJSON *req)
 			goto cleanup;
 		}
 		if (form_put(&form, "StatusCallback", url.ptr) ||
-		    form_put(&form, "StatusCallback", url.ptr) ||
 		    form_put(&form, "StatusCallbackMethod", "POST") ||
 		    form_put(&form, "StatusCallbackEvent", "initiated") ||
 		    form_put(&form, "StatusCallbackEvent", "ringing") ||
