@@ -110,5 +110,12 @@ expect_eq "speak: the webhook's request is the SDK's, field by field" same "$(co
 expect_eq "the SDK's dial and speak succeeded; its hangup found the call ended (90018)" \
 	"call_control_id 90018 data" \
 	"$("$PY" -c 'import json,sys; print(" ".join(("90018" if "90018" in l else next(iter(json.loads(l)))) for l in open(sys.argv[1])))' "$TMP/sdk.out")"
+# the fake holds the SDK's own calls to the spec too
+: >"$TMP/sdk.out"
+sdk telnyx-action "$TX_URL" "$KEY" speak "$cid2" '{"payload":"Hola","voice":"female","language":"es"}'
+expect_grep "fake: speak with a raw language and a basic-only voice -> 422 10015" '"status":422' "$TMP/sdk.out"
+: >"$TMP/sdk.out"
+sdk telnyx-action "$TX_URL" "$KEY" speak "$cid2" "{\"payload\":\"$(head -c 3001 /dev/zero | tr '\0' x)\",\"voice\":\"female\",\"service_level\":\"basic\"}"
+expect_grep "fake: a payload over 3,000 characters -> 422" '"status":422' "$TMP/sdk.out"
 ok_if "no sanitizer report" san_clean
 finish

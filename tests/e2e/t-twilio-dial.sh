@@ -249,6 +249,18 @@ import json,sys; print([c for c in json.load(sys.stdin) if c["to"]=="+1415555015
 tw hangup "$TMP/hh.json" "$TMP/hho2.json"
 expect_eq "hangup of an ended call is fine" '{"ok": true}' "$(jv "$TMP/hho2.json" 'd')"
 
+# --- the fake refuses what the spec refuses, with Twilio's codes
+fake_raw() { # FORM: a create straight to the fake; prints "status code"
+	curl -s -u "$SID:$TOKEN" --data "$1" "$TW_URL/2010-04-01/Accounts/$SID/Calls.json" |
+		"$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["code"])'
+}
+expect_eq "fake: an unknown parameter (StartTime>= style typo) -> 20001" "400 20001" \
+	"$(fake_raw 'To=%2B14155550120&From=%2B14155550100&Twiml=x&Timout=5')"
+expect_eq "fake: MachineDetection outside its enum -> 21263" "400 21263" \
+	"$(fake_raw 'To=%2B14155550120&From=%2B14155550100&Twiml=x&MachineDetection=Bogus')"
+expect_eq "fake: async AMD with no callback URL -> 21262" "400 21262" \
+	"$(fake_raw 'To=%2B14155550120&From=%2B14155550100&Twiml=x&MachineDetection=Enable&AsyncAmd=true')"
+
 # --- no secret anywhere
 ok_if "the auth token appears in no output" sh -c "! grep -rq '$TOKEN' '$TMP'/*.json '$TMP/stderr'"
 finish

@@ -257,6 +257,55 @@ def twilio_err(code, message, status):
                     "status": status}
 
 
+# CreateCallRequest (twilio-oai spec/json/twilio_api_v2010.json, see
+# docs/providers.md): its parameter names, enums, and the error
+# dictionary's code for each rule
+TWILIO_CREATE_PARAMS = {
+    "To", "From", "Url", "Twiml", "ApplicationSid", "Method", "FallbackUrl",
+    "FallbackMethod", "StatusCallback", "StatusCallbackEvent",
+    "StatusCallbackMethod", "SendDigits", "Timeout", "Record",
+    "RecordingChannels", "RecordingStatusCallback",
+    "RecordingStatusCallbackMethod", "SipAuthUsername", "SipAuthPassword",
+    "MachineDetection", "MachineDetectionTimeout",
+    "RecordingStatusCallbackEvent", "Trim", "CallerId",
+    "MachineDetectionSpeechThreshold", "MachineDetectionSpeechEndThreshold",
+    "MachineDetectionSilenceTimeout", "AsyncAmd", "AsyncAmdStatusCallback",
+    "AsyncAmdStatusCallbackMethod", "Byoc", "CallReason", "CallToken",
+    "RecordingTrack", "TimeLimit", "ClientNotificationUrl"}
+
+
+def twilio_create_error(f):
+    """(code, message) of the first rule a create request breaks, or None."""
+    unknown = sorted(set(f) - TWILIO_CREATE_PARAMS)
+    if unknown:
+        return 20001, "Unknown parameters: %s" % ", ".join(unknown)
+    if not f.get("To", [""])[0]:
+        return 21201, "No 'To' number is specified"
+    if not f.get("From", [""])[0]:
+        return 21213, "No 'From' number is specified"
+    for k in ("Method", "FallbackMethod", "StatusCallbackMethod",
+              "RecordingStatusCallbackMethod", "AsyncAmdStatusCallbackMethod"):
+        if k in f and f[k][0] not in ("GET", "POST"):
+            return 21209, "Invalid %s: %s" % (k, f[k][0])
+    for k in ("Url", "StatusCallback", "AsyncAmdStatusCallback", "FallbackUrl"):
+        if k in f and (len(f[k][0]) > 4000 or
+                       not re.match(r"^https?://[^/?#_]+", f[k][0])):
+            return 21205, "%s is not a valid URL" % k
+    if "Twiml" in f and len(f["Twiml"][0]) > 4000:
+        return 21205, "Twiml is longer than 4000 characters"
+    if "MachineDetection" in f and f["MachineDetection"][0] not in (
+            "Enable", "DetectMessageEnd"):
+        return 21263, "Invalid Answering Machine Detection Parameters"
+    if "AsyncAmd" in f and f["AsyncAmd"][0] not in ("true", "false"):
+        return 21263, "Invalid Answering Machine Detection Parameters"
+    if f.get("AsyncAmd", ["false"])[0] == "true" and "MachineDetection" in f \
+            and "AsyncAmdStatusCallback" not in f:
+        return 21262, "No AMD status callback URL provided"
+    if "Record" in f and f["Record"][0] not in ("true", "false"):
+        return 21200, "Record must be true or false"
+    return None
+
+
 def twilio_callbacks(c, f):
     url = f.get("StatusCallback", [None])[0]
     events = set(f.get("StatusCallbackEvent", [])) | {"completed"}
@@ -511,6 +560,9 @@ class Handler(BaseHTTPRequestHandler):
     def twilio_create(self, f, after):
         to = f.get("To", [""])[0]
         frm = f.get("From", [""])[0]
+        bad = twilio_create_error(f)
+        if bad:
+            return self.send(*twilio_err(bad[0], bad[1], 400))
         if not E164.match(to):
             return self.send(*twilio_err(21211, "The 'To' number %s is not a valid "
                                          "phone number." % to, 400))
