@@ -145,6 +145,8 @@ expect_eq "one outcome per call in the spool, from the terminate" \
 	"$(outcomes)"
 ok_if "the spooled events match the spool-event schema" \
 	json_schema_ok "$TOP/schemas/spool-event.schema.json" "$SPOOL"/*.json
+expect_eq "each outcome names the account whose app secret verified it" wa-main \
+	"$("$PY" -c 'import json,sys; print(" ".join(sorted(set(json.load(open(f))["account"] for f in sys.argv[1:]))))' "$SPOOL"/*.json)"
 expect_eq "ended: the status action reports the outcome" "completed connected 45" \
 	"$(state 1 +14155550110)"
 expect_eq "the late RINGING once more, after the terminate: accepted" 200 \
