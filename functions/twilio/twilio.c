@@ -422,6 +422,10 @@ static cJSON *twilio_dial(const cJSON *req)
 	    form_put(&form, "Twiml", twiml.ptr) ||
 	    form_put(&form, "Timeout", timeout))
 		goto too_big;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "record")) &&
+	    form_put(&form, "Record", "true"))
+		/* "The recording_url is sent to the status_callback URL" */
+		goto too_big;
 	if (hook && *hook) {
 		if (callback_url(&url, hook, a.name, aid, NULL, NULL, NULL,
 				 NULL) ||

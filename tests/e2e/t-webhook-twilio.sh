@@ -42,7 +42,8 @@ print(json.dumps({"v": 1, "action": "dial", "now": "2026-11-25T12:00:00Z",
   "webhook_url": "https://hooks.example.com/gd/twilio",
   "script": {"mode": "override", "text": "Your payment is due Friday."},
   "language": "en", "disclosure": "This call may be recorded.",
-  "voicemail": vm, "ring_timeout_s": 30}))
+  "voicemail": vm, "ring_timeout_s": 30}
+  | ({"record": True} if sys.argv[5:] == ["record"] else {})))
 EOF
 	gitdial-twilio dial <"$TMP/req.json" >"$TMP/dial.$1.json" 2>>"$TMP/stderr"
 }
@@ -124,6 +125,21 @@ expect_eq "duplicated, reversed deliveries are all accepted" "204" "$(statuses <
 expect_eq "each duplicate final status is spooled (the tick de-duplicates)" 11 "$(spool_count "$SPOOL")"
 expect_eq "and every copy says the same" "nov.8.1 connected 45 true true human 200
 nov.9.1 busy 0 false false - 486" "$(outcomes | grep -E '^nov\.[89]\.')"
+
+# --- a recorded call: Record=true, the recording URL in the outcome
+dial 40 +14155550140 hang_up record
+expect_eq "record: Record=true on create" true "$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
+import json, sys
+print([c for c in json.load(sys.stdin) if c["to"] == "+14155550140"][0]["form"].get("Record"))')"
+fake_ctl "$TW_URL" /_control/flush '{}' >/dev/null
+expect_grep "... and the outcome carries the recording URL from the completed callback" \
+	'"recording_url":"https://api.twilio.com/2010-04-01/Accounts/'"$SID"'/Recordings/RE[0-9a-f]{32}"' \
+	"$(grep -l '"nov.40.1"' "$SPOOL"/*.json | head -1)"
+dial 41 +14155550141 hang_up
+ok_if "without record: no Record parameter" sh -c "curl -sS '$TW_URL/_control/calls' | $PY -c '
+import json, sys
+sys.exit(\"Record\" in [c for c in json.load(sys.stdin) if c[\"to\"] == \"+14155550141\"][0][\"form\"])'"
+fake_ctl "$TW_URL" /_control/flush '{}' >/dev/null
 
 # --- crafted deliveries
 n0=$(spool_count "$SPOOL")

@@ -343,6 +343,12 @@ def twilio_callbacks(c, f):
              ("SipResponseCode", str(sip))]
     if amd and answered:
         extra.append(("AnsweredBy", ab))
+    if answered and f.get("Record", ["false"])[0] == "true":
+        # "The recording_url is sent to the status_callback URL"
+        rs = "RE" + uuid.uuid4().hex
+        extra += [("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/%s/"
+                   "Recordings/%s" % (ARGS.account_sid, rs)),
+                  ("RecordingSid", rs), ("RecordingDuration", str(dur))]
     add("completed", st, extra, at=t + 5 + dur)
     return cbs
 
