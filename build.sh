@@ -17,7 +17,7 @@ DEPS=(build-essential pkg-config git tzdata
 TEST_DEPS=(sip-tester openssl lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
            chromium chromium-driver libarchive-tools unzip
-           openssh-server openssh-client)
+           openssh-server openssh-client nodejs npm)
 # What ./build.sh deb and test-deploy use besides DEPS.
 DEPLOY_DEPS=(dpkg-dev binutils mmdebstrap)
 
@@ -94,6 +94,9 @@ build)
 	;;
 test)
 	ensure_deps "${DEPS[@]}" "${TEST_DEPS[@]}"
+	# the providers' official SDKs, for the interop tests (pinned, locked)
+	[ -d tests/interop/node_modules ] ||
+		(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) >&2
 	build
 	build SAN=1
 	exec tests/run.sh

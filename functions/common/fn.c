@@ -43,6 +43,16 @@ cJSON *fn_fail(const char *kind, const char *code, const char *fmt, ...)
 	return o;
 }
 
+cJSON *fn_hint(cJSON *fail, const char *hint)
+{
+	cJSON *e = cJSON_GetObjectItemCaseSensitive(fail, "error");
+
+	if (cJSON_IsObject(e) && hint && *hint &&
+	    !cJSON_GetObjectItemCaseSensitive(e, "hint"))
+		cJSON_AddStringToObject(e, "hint", hint);
+	return fail;
+}
+
 const char *fn_str(const cJSON *obj, const char *key)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));

@@ -90,6 +90,13 @@ cJSON *fn_ok(void);
 /* {"ok":false,"error":{"kind","code","message"}}. */
 cJSON *fn_fail(const char *kind, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Adds error.hint (what the operator can do about it) to a failure
+ * response from fn_fail; returns fail. For kind "account": the provider
+ * account or its settings are wrong, so the runner pauses the campaign
+ * until the operator fixes them and resumes it.
+ */
+cJSON *fn_hint(cJSON *fail, const char *hint);
 /* obj[key] when it is a string, else NULL. */
 const char *fn_str(const cJSON *obj, const char *key);
 /*

@@ -109,8 +109,18 @@ static int pair_cmp(const void *x, const void *y)
 	return c ? c : strcmp(a->value, b->value);
 }
 
+static int twilio_mac(char *out, size_t n_out, int sha256, const char *token,
+		      const char *url, const struct form *params);
+
 int sig_twilio_compute(char out[SIG_TWILIO_LEN], const char *token,
 		       const char *url, const struct form *params)
+{
+	return twilio_mac(out, SIG_TWILIO_LEN, 0, token, url, params);
+}
+
+/* As sig_twilio_compute, with HMAC-SHA256 when sha256 (out: n bytes). */
+static int twilio_mac(char *out, size_t n_out, int sha256, const char *token,
+		      const char *url, const struct form *params)
 {
 	struct buf s = BUF_INIT(SIG_INPUT_MAX);
 	const struct form_pair **sorted = NULL;
@@ -139,13 +149,13 @@ int sig_twilio_compute(char out[SIG_TWILIO_LEN], const char *token,
 				goto cleanup;
 		}
 	}
-	if (!HMAC(EVP_sha1(), token, (int)strlen(token),
+	if (!HMAC(sha256 ? EVP_sha256() : EVP_sha1(), token, (int)strlen(token),
 		  (const unsigned char *)(s.ptr ? s.ptr : ""), s.len, mac,
 		  &maclen)) {
-		gd_error_set("HMAC-SHA1 failed");
+		gd_error_set("HMAC failed");
 		goto cleanup;
 	}
-	if (b64_encode(out, SIG_TWILIO_LEN, mac, maclen) < 0)
+	if (b64_encode(out, n_out, mac, maclen) < 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -205,9 +215,16 @@ int sig_twilio_check(const char *token, const char *url,
 		     const struct form *params, const char *body, size_t len,
 		     const char *header)
 {
+	return sig_twilio_check_alg(token, 0, url, params, body, len, header);
+}
+
+int sig_twilio_check_alg(const char *token, int sha256, const char *url,
+			 const struct form *params, const char *body,
+			 size_t len, const char *header)
+{
 	struct buf without = BUF_INIT(SIG_INPUT_MAX), with = BUF_INIT(SIG_INPUT_MAX);
 	struct form q = FORM_INIT;
-	char a[SIG_TWILIO_LEN], b[SIG_TWILIO_LEN];
+	char a[SIG_TWILIO256_LEN], b[SIG_TWILIO256_LEN];
 	const char *body_hash;
 	int rc = GD_EINVALID, hash_ok = 1, ok;
 
@@ -230,8 +247,8 @@ int sig_twilio_check(const char *token, const char *url,
 		params = NULL; /* a JSON body is signed through its hash */
 	}
 	if (url_port_variants(&without, &with, url) ||
-	    sig_twilio_compute(a, token, without.ptr, params) ||
-	    sig_twilio_compute(b, token, with.ptr, params)) {
+	    twilio_mac(a, sizeof(a), sha256, token, without.ptr, params) ||
+	    twilio_mac(b, sizeof(b), sha256, token, with.ptr, params)) {
 		rc = GD_ERROR;
 		goto cleanup;
 	}

@@ -16,6 +16,7 @@
 #include "form.h"
 
 #define SIG_TWILIO_LEN 29       /* base64 of 20 bytes + NUL */
+#define SIG_TWILIO256_LEN 45    /* base64 of 32 bytes + NUL */
 #define SIG_TELNYX_TOLERANCE 300 /* seconds either side of now */
 
 /* Standard base64 with padding; returns the length written, or -1 when out is too small. */
@@ -47,6 +48,15 @@ int sig_twilio_compute(char out[SIG_TWILIO_LEN], const char *token,
 int sig_twilio_check(const char *token, const char *url,
 		     const struct form *params, const char *body, size_t len,
 		     const char *header);
+/*
+ * sig_twilio_check with HMAC-SHA256 when sha256 is set: what Twilio sends
+ * for a webhook signed with a SharedKey whose
+ * X-Twilio-Webhooks-Signature-Settings says algorithm=HMAC_SHA256 (the
+ * same string signed; token is then the SharedKey secret).
+ */
+int sig_twilio_check_alg(const char *token, int sha256, const char *url,
+			 const struct form *params, const char *body,
+			 size_t len, const char *header);
 
 /* Lower-case hex HMAC-SHA256(secret, data). */
 void sig_hmac_sha256_hex(char out[65], const char *secret, const void *data,

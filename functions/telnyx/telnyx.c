@@ -54,6 +54,24 @@ void telnyx_account_wipe(struct telnyx_account *a)
 	explicit_bzero(a->api_key, sizeof(a->api_key));
 }
 
+int telnyx_path_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	int rc = 0;
+
+	for (p = (const unsigned char *)s; !rc && *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~!$&'()*+,;=:@", *p)) {
+			rc = buf_putc(b, (char)*p);
+		} else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			rc = buf_put(b, e, 3);
+		}
+	}
+	return rc;
+}
+
 int telnyx_rest(struct httpc_response *res, const struct telnyx_account *a,
 		const char *method, const char *path, const cJSON *body)
 {
@@ -80,14 +98,24 @@ static int error_is(const struct httpc_response *res, const char *code)
 int telnyx_command(const struct telnyx_account *a, const char *call_id,
 		   const char *action, const cJSON *body)
 {
+	return telnyx_command_m(a, "POST", call_id, action, body);
+}
+
+int telnyx_command_m(const struct telnyx_account *a, const char *method,
+		     const char *call_id, const char *action, const cJSON *body)
+{
 	struct buf path = BUF_INIT(2048);
 	struct httpc_response res;
+	cJSON *empty = body ? NULL : cJSON_CreateObject();
 	int rc = GD_ERROR;
 
-	if (buf_puts(&path, "/calls/") || url_escape(&path, call_id) ||
-	    buf_printf(&path, "/actions/%s", action))
+	memset(&res, 0, sizeof(res));
+	if (buf_puts(&path, "/calls/") || telnyx_path_escape(&path, call_id) ||
+	    buf_printf(&path, "/actions/%s", action)) {
+		gd_error_set("telnyx %s: call id too long", action);
 		goto cleanup;
-	if (!telnyx_rest(&res, a, "POST", path.ptr, body) &&
+	}
+	if (!telnyx_rest(&res, a, method, path.ptr, body ? body : empty) &&
 	    ((res.status >= 200 && res.status < 300) || res.status == 404 ||
 	     (res.status == 422 && error_is(&res, "90018"))))
 		rc = 0; /* done, or the call is gone: nothing left to do */
@@ -96,8 +124,93 @@ int telnyx_command(const struct telnyx_account *a, const char *call_id,
 			     res.fate ? res.error : "refused", res.status);
 	httpc_response_release(&res);
 cleanup:
+	cJSON_Delete(empty);
 	buf_release(&path);
 	return rc;
+}
+
+int telnyx_voice(const char *lang, const char **language, const char **voice,
+		 const char **service_level)
+{
+	/*
+	 * gitdial's language code -> the speak enum value and a voice. English
+	 * uses the basic service level (en-US only, voice by gender); the
+	 * others a premium AWS Polly voice (language is then ignored by Telnyx
+	 * but still one of its enum values); Urdu, absent from the enum, the
+	 * Telnyx Sukhan voice the spec names for it.
+	 */
+	static const struct { const char *code, *tag, *voice; } map[] = {
+		{ "en", "en-US", "female" },
+		{ "ar", "arb", "AWS.Polly.Zeina" },
+		{ "es", "es-ES", "AWS.Polly.Lucia" },
+		{ "fr", "fr-FR", "AWS.Polly.Lea" },
+		{ "de", "de-DE", "AWS.Polly.Vicki" },
+		{ "pt", "pt-BR", "AWS.Polly.Camila" },
+		{ "it", "it-IT", "AWS.Polly.Bianca" },
+		{ "hi", "hi-IN", "AWS.Polly.Aditi" },
+		{ "ur", NULL, "Telnyx.Sukhan.urdu-professor" },
+	};
+	size_t i;
+
+	if (!lang || !*lang)
+		lang = "en";
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(lang, map[i].code) &&
+		    (!map[i].tag || strcmp(lang, map[i].tag)))
+			continue;
+		*language = map[i].tag;
+		*voice = map[i].voice;
+		*service_level = i == 0 ? "basic" : "premium";
+		return 0;
+	}
+	return GD_ENOTFOUND;
+}
+
+int telnyx_state_encode(struct buf *out, const cJSON *st)
+{
+	char *s = cJSON_PrintUnformatted(st), *b64 = NULL;
+	size_t len = s ? strlen(s) : 0, need = (len + 2) / 3 * 4 + 1;
+	int rc = GD_ERROR;
+
+	buf_reset(out);
+	if (s && need <= TELNYX_STATE_MAX + 1 && (b64 = malloc(need)) &&
+	    b64_encode(b64, need, s, len) >= 0 && !buf_puts(out, b64)) {
+		rc = 0;
+	} else {
+		gd_error_set("the call's state is %zu bytes of JSON; client_state "
+			     "takes at most %d base64 characters here", len,
+			     TELNYX_STATE_MAX);
+	}
+	free(b64);
+	cJSON_free(s);
+	return rc;
+}
+
+cJSON *telnyx_state_decode(const char *client_state)
+{
+	size_t n = client_state ? strlen(client_state) : 0, len;
+	unsigned char *raw;
+	cJSON *st = NULL;
+
+	if (!n || n > TELNYX_STATE_MAX || !(raw = malloc(n)))
+		return NULL;
+	if (!b64_decode(raw, n - 1, &len, client_state)) {
+		raw[len] = '\0';
+		if (strlen((char *)raw) == len) {
+			if (raw[0] == '{') {
+				st = cJSON_Parse((char *)raw);
+			} else if (attempt_id_valid((char *)raw)) {
+				st = cJSON_CreateObject();
+				cJSON_AddStringToObject(st, "a", (char *)raw);
+			}
+		}
+	}
+	free(raw);
+	if (st && (!cJSON_IsObject(st) || !attempt_id_valid(fn_str(st, "a")))) {
+		cJSON_Delete(st);
+		st = NULL;
+	}
+	return st;
 }
 
 /* The first error's code, title/detail and source pointer. */
@@ -122,6 +235,24 @@ static const char *error_of(const struct httpc_response *res, char *code,
 	snprintf(ptr, p, "%s", pt ? pt : "");
 	cJSON_Delete(j);
 	return code;
+}
+
+/*
+ * Telnyx's codes (api-errors) that say the request itself is malformed or
+ * names something that does not exist: every call would draw the same.
+ */
+static int is_request_error(const char *code)
+{
+	static const char *const codes[] = {
+		"10001", "10003", "10004", "10005", "10006", "10015", "10017",
+		"10023",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (!strcmp(code, codes[i]))
+			return 1;
+	return 0;
 }
 
 cJSON *telnyx_fail(const struct httpc_response *res, int creating)
@@ -152,7 +283,9 @@ cJSON *telnyx_fail(const struct httpc_response *res, int creating)
 	if ((!strcmp(code, "10002") || !strcmp(code, "10016")) &&
 	    strcmp(ptr, "/from"))
 		return fn_fail("invalid_number", code_s, "Telnyx: %s", msg);
-	if (res->status >= 500)
+	if (res->status >= 500 || res->status == 408 || res->status == 409 ||
+	    !strcmp(code, "10008") || !strcmp(code, "10007"))
+		/* documented as transient (request timeout, unexpected error) */
 		return fn_fail("transient", code_s, "Telnyx: %s", msg);
 	if (res->status >= 200 && res->status < 300)
 		return creating
@@ -160,7 +293,12 @@ cJSON *telnyx_fail(const struct httpc_response *res, int creating)
 				  "without a call_control_id", res->status)
 			: fn_fail("transient", "bad_response", "Telnyx answered %ld "
 				  "with an unreadable body", res->status);
-	return fn_fail("rejected", code_s, "Telnyx: %s", msg);
+	if (is_request_error(code) || (res->status == 422 && ptr[0]))
+		/* our request is wrong: the campaign's, every call alike */
+		return fn_fail("rejected", code_s, "Telnyx: %s%s%s", msg,
+			       ptr[0] ? " at " : "", ptr);
+	/* a 4xx we cannot place: ask again later rather than fail the campaign */
+	return fn_fail("transient", code_s, "Telnyx: %s", msg);
 }
 
 /* The webhook URL with our query parameters added. */
@@ -171,32 +309,65 @@ static int webhook_url(struct buf *out, const char *hook, const char *account)
 	       buf_puts(out, "account=") || url_escape(out, account);
 }
 
-/* What the webhook does once the call is answered (telnyx_hook.c). */
-static int keep_plan(const cJSON *req, const char *stream, int leave)
+/*
+ * The call's plan for the webhook (telnyx_hook.c), carried in client_state
+ * so that any webhook host can act on it: the disclosure to speak on
+ * answer, the agent's stream to start after it, the voicemail mode and
+ * message. Each text Telnyx will speak is checked first: a language we
+ * have a voice for, at most TELNYX_SPEAK_MAX characters. Returns NULL, or
+ * the failure response.
+ */
+static cJSON *plan_state(struct buf *out, const cJSON *req, const char *stream,
+			 int leave, int with_plan)
 {
 	const cJSON *script = cJSON_GetObjectItemCaseSensitive(req, "script");
 	const char *disclosure = fn_str(req, "disclosure");
-	const char *lang = fn_str(req, "language");
-	cJSON *plan = cJSON_CreateObject();
-	char *s;
-	int rc;
+	const char *lang = fn_str(req, "language"), *text = fn_str(script, "text");
+	const char *tag, *voice, *level;
+	cJSON *st = cJSON_CreateObject(), *fail = NULL;
 
-	if (disclosure && *disclosure)
-		cJSON_AddStringToObject(plan, "disclosure", disclosure);
-	if (lang)
-		cJSON_AddStringToObject(plan, "language", lang);
-	if (stream)
-		cJSON_AddStringToObject(plan, "stream_url", stream);
-	cJSON_AddStringToObject(plan, "voicemail", leave ? "leave_message"
-				: "hang_up");
-	if (leave)
-		cJSON_AddStringToObject(plan, "message", fn_str(script, "text"));
-	s = cJSON_PrintUnformatted(plan);
-	cJSON_Delete(plan);
-	rc = s ? hook_state_put("telnyx", fn_str(req, "attempt_id"), "plan", s)
-		: GD_ERROR;
-	cJSON_free(s);
-	return rc;
+	cJSON_AddStringToObject(st, "a", fn_str(req, "attempt_id"));
+	if (with_plan) {
+		int disclose = disclosure && *disclosure;
+		if ((disclose || leave) &&
+		    telnyx_voice(lang, &tag, &voice, &level)) {
+			fail = fn_fail("rejected", "language", "Telnyx has no speech "
+				       "voice here for language \"%s\" (the %s "
+				       "must be spoken): see docs/providers.md",
+				       lang, disclose ? "disclosure" : "voicemail "
+				       "message");
+			goto done;
+		}
+		if ((disclose && utf8_len(disclosure) > TELNYX_SPEAK_MAX) ||
+		    (leave && utf8_len(text) > TELNYX_SPEAK_MAX)) {
+			fail = fn_fail("rejected", "speak_too_long", "the %s is %zu "
+				       "characters; Telnyx speaks at most %d",
+				       disclose && utf8_len(disclosure) >
+				       TELNYX_SPEAK_MAX ? "disclosure"
+				       : "voicemail message",
+				       utf8_len(disclose && utf8_len(disclosure) >
+						TELNYX_SPEAK_MAX ? disclosure : text),
+				       TELNYX_SPEAK_MAX);
+			goto done;
+		}
+		if (lang)
+			cJSON_AddStringToObject(st, "l", lang);
+		if (disclose)
+			cJSON_AddStringToObject(st, "d", disclosure);
+		if (stream && disclose)
+			cJSON_AddStringToObject(st, "s", stream);
+		cJSON_AddStringToObject(st, "v", leave ? "leave_message"
+					: "hang_up");
+		if (leave)
+			cJSON_AddStringToObject(st, "m", text);
+	}
+	if (telnyx_state_encode(out, st))
+		fail = fn_fail("rejected", "state_too_long", "%s: shorten the "
+			       "voicemail message or the disclosure",
+			       gd_error_last());
+done:
+	cJSON_Delete(st);
+	return fail;
 }
 
 static cJSON *telnyx_dial(const cJSON *req)
@@ -211,8 +382,7 @@ static cJSON *telnyx_dial(const cJSON *req)
 	const char *text = fn_str(script, "text"), *mode = fn_str(script, "mode");
 	struct telnyx_account a;
 	struct httpc_response res;
-	struct buf url = BUF_INIT(8192);
-	char state[256];
+	struct buf url = BUF_INIT(8192), state = BUF_INIT(TELNYX_STATE_MAX + 1);
 	cJSON *body = NULL, *out = NULL, *got = NULL;
 	const char *id;
 	long ring = cJSON_IsNumber(rt) ? (long)rt->valuedouble : 30;
@@ -234,13 +404,14 @@ static cJSON *telnyx_dial(const cJSON *req)
 		goto cleanup;
 	}
 	ring = ring < 5 ? 5 : ring > 600 ? 600 : ring;
-	b64_encode(state, sizeof(state), aid, strlen(aid));
+	if ((out = plan_state(&state, req, stream, leave, hook && *hook)))
+		goto cleanup;
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "connection_id", a.connection_id);
 	cJSON_AddStringToObject(body, "to", fn_str(req, "to"));
 	cJSON_AddStringToObject(body, "from", fn_str(req, "from"));
 	cJSON_AddNumberToObject(body, "timeout_secs", (double)ring);
-	cJSON_AddStringToObject(body, "client_state", state);
+	cJSON_AddStringToObject(body, "client_state", state.ptr);
 	cJSON_AddStringToObject(body, "command_id", aid);
 	if (hook && *hook) {
 		if (webhook_url(&url, hook, a.name)) {
@@ -251,11 +422,6 @@ static cJSON *telnyx_dial(const cJSON *req)
 		cJSON_AddStringToObject(body, "webhook_url_method", "POST");
 		cJSON_AddStringToObject(body, "answering_machine_detection",
 					leave ? "detect_beep" : "detect");
-		if (keep_plan(req, stream, leave)) {
-			out = fn_fail("transient", "state", "cannot keep the call's "
-				      "plan: %s", gd_error_last());
-			goto cleanup;
-		}
 	} else {
 		cJSON_AddStringToObject(body, "answering_machine_detection",
 					"disabled");
@@ -277,7 +443,11 @@ static cJSON *telnyx_dial(const cJSON *req)
 	}
 	if (res.fate != HTTPC_ANSWERED || res.status < 200 || res.status >= 300) {
 		out = telnyx_fail(&res, 1);
-		if (maybe_created && res.fate == HTTPC_ANSWERED && res.status >= 500) {
+		if (maybe_created && res.fate == HTTPC_ANSWERED) {
+			/*
+			 * The first dial may have made the call: whatever the
+			 * same command_id draws now (a 4xx too) proves nothing.
+			 */
 			cJSON_Delete(out);
 			out = fn_fail("ambiguous", "no_response", "no response from "
 				      "Telnyx, then HTTP %ld: the call may exist",
@@ -299,6 +469,7 @@ cleanup:
 	cJSON_Delete(body);
 	httpc_response_release(&res);
 	buf_release(&url);
+	buf_release(&state);
 	telnyx_account_wipe(&a);
 	return out;
 }
@@ -308,12 +479,13 @@ static cJSON *telnyx_status(const cJSON *req)
 	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
 	const char *id = fn_str(req, "call_id"), *aid = fn_str(req, "attempt_id");
 	const char *disp = fn_str(req, "dispatched_at");
-	struct buf known = BUF_INIT(512), path = BUF_INIT(2048), ans = BUF_INIT(64);
+	struct buf known = BUF_INIT(512), path = BUF_INIT(2048);
 	struct telnyx_account a;
 	struct httpc_response res;
-	cJSON *out = NULL, *got = NULL, *oc;
-	const cJSON *d, *dur;
-	time_t now = 0, since;
+	cJSON *out = NULL, *got = NULL, *oc, *st = NULL;
+	const cJSON *d, *dur, *answered_at;
+	const char *by;
+	time_t now = 0, since, end;
 	long secs;
 
 	memset(&res, 0, sizeof(res));
@@ -334,7 +506,7 @@ static cJSON *telnyx_status(const cJSON *req)
 		}
 		goto cleanup;
 	}
-	if (buf_puts(&path, "/calls/") || url_escape(&path, id)) {
+	if (buf_puts(&path, "/calls/") || telnyx_path_escape(&path, id)) {
 		out = fn_fail("transient", "request", "call id too long");
 		goto cleanup;
 	}
@@ -359,27 +531,57 @@ static cJSON *telnyx_status(const cJSON *req)
 	out = fn_ok();
 	cJSON_AddBoolToObject(out, "found", 1);
 	cJSON_AddStringToObject(out, "call_id", id);
+	st = telnyx_state_decode(fn_str(d, "client_state"));
+	answered_at = cJSON_GetObjectItemCaseSensitive(st, "t");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "is_alive"))) {
-		int answered = aid && !hook_state_get(&ans, "telnyx", aid, "answered");
-		cJSON_AddStringToObject(out, "state", answered ? "in_progress"
-					: "ringing");
+		/* the webhook notes the answer in client_state */
+		cJSON_AddStringToObject(out, "state", cJSON_IsNumber(answered_at)
+					? "in_progress" : "ringing");
 		goto cleanup;
 	}
+	/*
+	 * call_duration is "the duration of the call in seconds": the spec
+	 * does not say it is talk time (it may count ringing), so the answer
+	 * comes from client_state, where the webhook put it.
+	 */
 	dur = cJSON_GetObjectItemCaseSensitive(d, "call_duration");
 	secs = cJSON_IsNumber(dur) ? (long)dur->valuedouble : 0;
+	by = fn_str(st, "b");
 	oc = cJSON_CreateObject();
-	/* the status API has no cause: the webhook's outcome is richer */
-	hook_outcome(oc, secs > 0 ? (secs < TELNYX_HANGUP_S ? "hangup" : "connected")
-		     : "no_answer", secs, secs > 0, NULL, 0,
-		     "from the call's status (no hangup cause)");
+	if (cJSON_IsNumber(answered_at) &&
+	    !time_parse_rfc3339(&end, fn_str(d, "end_time"))) {
+		long talk = (long)(end - (time_t)answered_at->valuedouble);
+		if (talk < 0)
+			talk = 0;
+		if (by && (!strcmp(by, "machine") || !strcmp(by, "fax")))
+			hook_outcome(oc, "voicemail", talk, 0, by, 0,
+				     "from the call's status (no hangup cause)");
+		else
+			hook_outcome(oc, talk < TELNYX_HANGUP_S ? "hangup"
+				     : "connected", talk, 1, by, 0,
+				     "from the call's status (no hangup cause)");
+	} else if (secs == 0 && !cJSON_IsNumber(answered_at)) {
+		hook_outcome(oc, "no_answer", 0, 0, NULL, 0,
+			     "from the call's status (no hangup cause)");
+	} else {
+		cJSON *e;
+		hook_outcome(oc, "failed", 0, 0, NULL, 0,
+			     "from the call's status (no hangup cause)");
+		e = cJSON_AddObjectToObject(oc, "error");
+		cJSON_AddStringToObject(e, "kind", "failed");
+		cJSON_AddStringToObject(e, "code", "no_webhook");
+		cJSON_AddStringToObject(e, "message", "the call ended and no "
+					"webhook said whether it was answered "
+					"(call_duration may count ringing)");
+	}
 	cJSON_AddStringToObject(out, "state", "completed");
 	cJSON_AddItemToObject(out, "outcome", oc);
 cleanup:
+	cJSON_Delete(st);
 	cJSON_Delete(got);
 	httpc_response_release(&res);
 	buf_release(&known);
 	buf_release(&path);
-	buf_release(&ans);
 	telnyx_account_wipe(&a);
 	return out;
 }
@@ -391,18 +593,19 @@ static cJSON *telnyx_hangup(const cJSON *req)
 	struct buf path = BUF_INIT(2048);
 	struct telnyx_account a;
 	struct httpc_response res;
-	cJSON *out = NULL;
+	cJSON *out = NULL, *empty = NULL;
 	char code[32], msg[256], ptr[64];
 
 	memset(&res, 0, sizeof(res));
 	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), 0))
 		return fn_fail("auth", "credentials", "%s", gd_error_last());
-	if (buf_puts(&path, "/calls/") || url_escape(&path, id) ||
+	if (buf_puts(&path, "/calls/") || telnyx_path_escape(&path, id) ||
 	    buf_puts(&path, "/actions/hangup")) {
 		out = fn_fail("rejected", "bad_request", "call id too long");
 		goto cleanup;
 	}
-	if (telnyx_rest(&res, &a, "POST", path.ptr, NULL)) {
+	empty = cJSON_CreateObject(); /* HangupRequest: the body is required */
+	if (telnyx_rest(&res, &a, "POST", path.ptr, empty)) {
 		out = telnyx_fail(&res, 0);
 	} else if ((res.status >= 200 && res.status < 300) || res.status == 404 ||
 		   !strcmp(error_of(&res, code, sizeof(code), msg, sizeof(msg),
@@ -412,6 +615,7 @@ static cJSON *telnyx_hangup(const cJSON *req)
 		out = telnyx_fail(&res, 0);
 	}
 cleanup:
+	cJSON_Delete(empty);
 	httpc_response_release(&res);
 	buf_release(&path);
 	telnyx_account_wipe(&a);

@@ -4,15 +4,23 @@
  * The Ed25519 signature (telnyx-signature-ed25519 over
  * telnyx-timestamp + "|" + body) is checked first, with the account's
  * public_key and a 300 s tolerance on the injected clock ($GITDIAL_NOW,
- * else the wall clock). The attempt comes from client_state (base64 of
- * the attempt id). Then:
- *   call.initiated         remember the call id (for status lookups)
- *   call.answered          remember when; speak the disclosure if planned
+ * else the wall clock). Everything the handler needs about the call comes
+ * from client_state (telnyx_state_decode): the attempt, the plan dial put
+ * there, and what earlier steps added (answered at, AMD verdict, phase).
+ * Nothing is kept on this machine's disk, so any host may take the
+ * webhooks. Then:
+ *   call.initiated         the call id, for a status lookup on this host
+ *   call.answered          speak the disclosure if planned, else note the
+ *                          answer (client_state_update)
  *   call.speak.ended       after the disclosure start the agent's stream;
  *                          after the voicemail message hang up
- *   call.machine.*         remember the verdict; hang up on a machine, or
- *                          speak the message after the greeting
+ *   call.machine.*         hang up on a machine, or speak the message
+ *                          after the greeting
  *   call.hangup            the "outcome" event, spooled
+ * Each command carries command_id <attempt>:<step> and the next
+ * client_state. A failed command answers 502, so Telnyx delivers the
+ * event again and the command is re-sent with the same command_id: done
+ * once per call whether the first try failed or its answer was lost.
  * Deliveries may repeat and come out of order: each is handled on its own.
  */
 #include <stdio.h>
@@ -74,67 +82,91 @@ static int verify(const cJSON *cfg, const char *name,
 	return GD_EINVALID; /* the check's message stands */
 }
 
-/* The attempt id carried in client_state. */
-static int attempt_of(char *out, size_t n, const char *client_state)
+/* A copy of the call's state with key set to a string (value NULL: removed). */
+static cJSON *state_with(const cJSON *st, const char *key, const char *value)
 {
-	unsigned char raw[128];
-	size_t len;
+	cJSON *n = cJSON_Duplicate(st, 1);
 
-	if (!client_state || b64_decode(raw, sizeof(raw) - 1, &len, client_state))
-		return GD_EINVALID;
-	raw[len] = '\0';
-	if (strlen((char *)raw) != len || !attempt_id_valid((char *)raw) ||
-	    len >= n)
-		return GD_EINVALID;
-	memcpy(out, raw, len + 1);
-	return 0;
+	cJSON_DeleteItemFromObjectCaseSensitive(n, key);
+	if (value)
+		cJSON_AddStringToObject(n, key, value);
+	return n;
 }
 
-static const char *speak_language(const char *lang)
+/*
+ * Sends action with body plus client_state (next) and command_id
+ * <attempt>:<step>; as telnyx_command.
+ */
+static int command(const struct telnyx_account *a, const char *call_id,
+		   const char *action, cJSON *body, const cJSON *next,
+		   const char *step)
 {
-	if (!lang || !strcmp(lang, "en"))
-		return "en-US";
-	if (!strcmp(lang, "ar"))
-		return "arb";
-	return lang;
-}
+	struct buf cs = BUF_INIT(TELNYX_STATE_MAX + 1), id = BUF_INIT(256);
+	int rc;
 
-/* The plan dial left for this attempt, or NULL. */
-static cJSON *plan_of(const char *attempt_id)
-{
-	struct buf b = BUF_INIT(128 * 1024);
-	cJSON *p = NULL;
-
-	if (!hook_state_get(&b, "telnyx", attempt_id, "plan"))
-		p = cJSON_Parse(b.ptr);
-	buf_release(&b);
-	return p;
+	if (next && telnyx_state_encode(&cs, next)) {
+		rc = GD_ERROR;
+		goto cleanup;
+	}
+	if (next)
+		cJSON_AddStringToObject(body, "client_state", cs.ptr);
+	if (step) {
+		if (buf_printf(&id, "%s:%s", fn_str(next, "a"), step)) {
+			rc = gd_error_set("command_id too long");
+			goto cleanup;
+		}
+		cJSON_AddStringToObject(body, "command_id", id.ptr);
+	}
+	rc = telnyx_command(a, call_id, action, body);
+cleanup:
+	buf_release(&cs);
+	buf_release(&id);
+	return rc;
 }
 
 static int speak(const struct telnyx_account *a, const char *call_id,
-		 const char *text, const char *lang)
+		 const char *text, const cJSON *next, const char *step)
 {
+	const char *language, *voice, *level;
 	cJSON *body = cJSON_CreateObject();
 	int rc;
 
+	if (telnyx_voice(fn_str(next, "l"), &language, &voice, &level)) {
+		cJSON_Delete(body);
+		return gd_error_set("no speech voice for language \"%s\"",
+				    fn_str(next, "l"));
+	}
 	cJSON_AddStringToObject(body, "payload", text);
-	cJSON_AddStringToObject(body, "voice", "female");
-	cJSON_AddStringToObject(body, "language", speak_language(lang));
-	rc = telnyx_command(a, call_id, "speak", body);
+	cJSON_AddStringToObject(body, "payload_type", "text");
+	cJSON_AddStringToObject(body, "service_level", level);
+	cJSON_AddStringToObject(body, "voice", voice);
+	if (language)
+		cJSON_AddStringToObject(body, "language", language);
+	rc = command(a, call_id, "speak", body, next, step);
 	cJSON_Delete(body);
 	return rc;
 }
 
 static int start_stream(const struct telnyx_account *a, const char *call_id,
-			const char *url)
+			const cJSON *next)
 {
 	cJSON *body = cJSON_CreateObject();
 	int rc;
 
-	cJSON_AddStringToObject(body, "stream_url", url);
+	cJSON_AddStringToObject(body, "stream_url", fn_str(next, "s"));
 	cJSON_AddStringToObject(body, "stream_track", "inbound_track");
 	cJSON_AddStringToObject(body, "stream_bidirectional_mode", "rtp");
-	rc = telnyx_command(a, call_id, "streaming_start", body);
+	rc = command(a, call_id, "streaming_start", body, next, "stream");
+	cJSON_Delete(body);
+	return rc;
+}
+
+static int hang_up(const struct telnyx_account *a, const char *call_id,
+		   const cJSON *next, const char *step)
+{
+	cJSON *body = cJSON_CreateObject();
+	int rc = command(a, call_id, "hangup", body, next, step);
+
 	cJSON_Delete(body);
 	return rc;
 }
@@ -165,26 +197,38 @@ static long sip_of(const cJSON *payload)
 	return *end || v < 100 || v > 699 ? 0 : v;
 }
 
-/* The outcome event of a call.hangup. */
-static cJSON *hangup_event(const cJSON *payload, const char *campaign,
-			   const char *attempt_id, const char *call_id, time_t ts)
+/*
+ * The outcome event of a call.hangup. The spec's hangup payload has
+ * start_time ("when the call started") but no end time and no answer
+ * time: the talk time is occurred_at minus the answer time the webhook
+ * noted in client_state. Without it (call.hangup delivered before
+ * call.answered was handled), a cause that only an answered call ends
+ * with (normal_clearing, time_limit) counts from start_time: an upper
+ * bound that may include ringing (docs/providers.md).
+ */
+static cJSON *hangup_event(const cJSON *payload, const cJSON *st,
+			   const char *campaign, const char *call_id, time_t ts)
 {
 	const char *cause = fn_str(payload, "hangup_cause");
-	struct buf ans = BUF_INIT(64), amd = BUF_INIT(64);
+	const char *attempt_id = fn_str(st, "a"), *by = fn_str(st, "b");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(st, "t");
 	cJSON *ev = hook_event("outcome", ts, campaign, attempt_id, call_id), *e;
 	long sip = sip_of(payload), dur = 0;
-	time_t st, en;
-	int answered = !hook_state_get(&ans, "telnyx", attempt_id, "answered");
-	const char *by = hook_state_get(&amd, "telnyx", attempt_id, "amd")
-		? NULL : amd.ptr;
+	time_t start;
+	int answered = cJSON_IsNumber(t) || (by && strcmp(by, "unknown"));
+	int machine = by && (!strcmp(by, "machine") || !strcmp(by, "fax"));
 
 	if (!cause)
 		cause = "unspecified";
-	if (answered)
-		dur = (long)(ts - (time_t)strtoll(ans.ptr, NULL, 10));
-	else if (!time_parse_rfc3339(&st, fn_str(payload, "start_time")) &&
-		 !time_parse_rfc3339(&en, fn_str(payload, "end_time")))
-		dur = (long)(en - st);
+	if (!strcmp(cause, "normal_clearing") || !strcmp(cause, "time_limit"))
+		answered = 1;
+	if (cJSON_IsNumber(t))
+		dur = (long)(ts - (time_t)t->valuedouble);
+	else if (answered &&
+		 !time_parse_rfc3339(&start, fn_str(payload, "start_time")))
+		dur = (long)(ts - start);
+	if (dur < 0)
+		dur = 0;
 	if (!strcmp(cause, "user_busy")) {
 		hook_outcome(ev, "busy", 0, 0, NULL, (int)(sip ? sip : 486), cause);
 	} else if (!strcmp(cause, "timeout") || !strcmp(cause, "no_answer") ||
@@ -194,7 +238,7 @@ static cJSON *hangup_event(const cJSON *payload, const char *campaign,
 	} else if (!strcmp(cause, "normal_clearing") ||
 		   !strcmp(cause, "time_limit") ||
 		   !strcmp(cause, "originator_cancel")) {
-		if (by && (!strcmp(by, "machine") || !strcmp(by, "fax")))
+		if (machine)
 			hook_outcome(ev, "voicemail", dur, 0, by, (int)(sip ? sip : 200),
 				     cause);
 		else
@@ -212,8 +256,6 @@ static cJSON *hangup_event(const cJSON *payload, const char *campaign,
 					? "the number cannot be reached as dialed"
 					: "the call could not be completed");
 	}
-	buf_release(&ans);
-	buf_release(&amd);
 	return ev;
 }
 
@@ -221,12 +263,11 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 {
 	struct form q = FORM_INIT;
 	struct telnyx_account acct;
-	struct buf phase = BUF_INIT(64);
-	const char *type, *call_id, *occurred;
+	const char *type, *call_id, *occurred, *phase, *vm;
 	const cJSON *data, *payload;
-	char attempt_id[128], campaign[72], num[32];
-	cJSON *cfg = NULL, *body = NULL, *ev = NULL, *plan = NULL;
-	int st = 400, cmd_rc = 0;
+	char campaign[72];
+	cJSON *cfg = NULL, *body = NULL, *ev = NULL, *st = NULL, *next = NULL;
+	int st_code = 400, cmd_rc = 0;
 	time_t ts;
 
 	memset(&acct, 0, sizeof(acct));
@@ -242,8 +283,8 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 		web_reply_text(rep, 500, "%s", gd_error_last());
 		goto cleanup;
 	}
-	if (verify(cfg, form_get(&q, "account"), req, &acct, &st)) {
-		web_reply_text(rep, st, "%s", gd_error_last());
+	if (verify(cfg, form_get(&q, "account"), req, &acct, &st_code)) {
+		web_reply_text(rep, st_code, "%s", gd_error_last());
 		goto cleanup;
 	}
 	/* authentic from here on */
@@ -257,76 +298,85 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 		web_reply_text(rep, 400, "not a Telnyx call event");
 		goto cleanup;
 	}
-	if (attempt_of(attempt_id, sizeof(attempt_id), fn_str(payload, "client_state")) ||
-	    attempt_campaign(campaign, sizeof(campaign), attempt_id)) {
+	st = telnyx_state_decode(fn_str(payload, "client_state"));
+	if (!st || attempt_campaign(campaign, sizeof(campaign), fn_str(st, "a"))) {
 		web_reply_text(rep, 400, "client_state carries no gitdial attempt id");
 		goto cleanup;
 	}
 	occurred = fn_str(data, "occurred_at");
 	if (!occurred || time_parse_rfc3339(&ts, occurred))
 		ts = hook_now();
+	phase = fn_str(st, "p");
+	vm = fn_str(st, "v");
 
 	if (!strcmp(type, "call.initiated")) {
-		if (hook_state_put("telnyx", attempt_id, "call", call_id))
-			goto state_failed;
+		/*
+		 * For a status lookup of a dial that drew no answer, on a host
+		 * that is also the dialing one; any other needs the call id
+		 * from the log (the runner's side).
+		 */
+		if (hook_state_put("telnyx", fn_str(st, "a"), "call", call_id)) {
+			web_reply_text(rep, 500, "cannot keep the call id: %s",
+				       gd_error_last());
+			goto cleanup;
+		}
 	} else if (!strcmp(type, "call.answered")) {
-		snprintf(num, sizeof(num), "%lld", (long long)ts);
-		if (hook_state_put("telnyx", attempt_id, "answered", num))
-			goto state_failed;
-		plan = plan_of(attempt_id);
-		/* a repeated delivery finds the phase set: said once */
-		if (fn_str(plan, "disclosure") &&
-		    hook_state_get(&phase, "telnyx", attempt_id, "phase") ==
-		    GD_ENOTFOUND) {
-			if (hook_state_put("telnyx", attempt_id, "phase", "disclosure"))
-				goto state_failed;
-			cmd_rc = speak(&acct, call_id, fn_str(plan, "disclosure"),
-				       fn_str(plan, "language"));
+		next = cJSON_Duplicate(st, 1);
+		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(next, "t")))
+			cJSON_AddNumberToObject(next, "t", (double)ts);
+		if (fn_str(st, "d") && !phase) {
+			cJSON_AddStringToObject(next, "p", "disclosure");
+			cmd_rc = speak(&acct, call_id, fn_str(st, "d"), next,
+				       "disclosure");
+		} else if (!phase) {
+			cJSON *b = cJSON_CreateObject();
+			struct buf cs = BUF_INIT(TELNYX_STATE_MAX + 1);
+			if (!(cmd_rc = telnyx_state_encode(&cs, next))) {
+				cJSON_AddStringToObject(b, "client_state", cs.ptr);
+				cmd_rc = telnyx_command_m(&acct, "PUT", call_id,
+							  "client_state_update", b);
+			}
+			buf_release(&cs);
+			cJSON_Delete(b);
 		}
 	} else if (!strcmp(type, "call.speak.ended")) {
-		plan = plan_of(attempt_id);
-		if (!hook_state_get(&phase, "telnyx", attempt_id, "phase")) {
-			if (!strcmp(phase.ptr, "voicemail"))
-				cmd_rc = telnyx_command(&acct, call_id, "hangup", NULL);
-			else if (!strcmp(phase.ptr, "disclosure") &&
-				 fn_str(plan, "stream_url")) {
-				if (hook_state_put("telnyx", attempt_id, "phase", "agent"))
-					goto state_failed;
-				cmd_rc = start_stream(&acct, call_id,
-						      fn_str(plan, "stream_url"));
-			}
+		const char *how = fn_str(payload, "status");
+		if (how && strcmp(how, "completed")) {
+			; /* the call hung up, or AMD cut it: nothing follows */
+		} else if (phase && !strcmp(phase, "voicemail")) {
+			cmd_rc = hang_up(&acct, call_id, st, "voicemail-end");
+		} else if (phase && !strcmp(phase, "disclosure") && fn_str(st, "s")) {
+			next = state_with(st, "p", "agent");
+			cJSON_DeleteItemFromObjectCaseSensitive(next, "d");
+			cmd_rc = start_stream(&acct, call_id, next);
 		}
 	} else if (!strncmp(type, "call.machine.", 13) &&
 		   strstr(type, "detection.ended")) {
 		const char *v = amd_verdict(fn_str(payload, "result"));
-		if (v && hook_state_put("telnyx", attempt_id, "amd", v))
-			goto state_failed;
-		plan = plan_of(attempt_id);
 		if (v && (!strcmp(v, "machine") || !strcmp(v, "fax")) &&
-		    (!plan || strcmp(fn_str(plan, "voicemail") ?
-				     fn_str(plan, "voicemail") : "", "leave_message")))
-			cmd_rc = telnyx_command(&acct, call_id, "hangup", NULL);
+		    (!vm || strcmp(vm, "leave_message"))) {
+			next = state_with(st, "b", v);
+			cmd_rc = hang_up(&acct, call_id, next, "machine");
+		}
 	} else if (!strncmp(type, "call.machine.", 13) &&
 		   strstr(type, "greeting.ended")) {
-		plan = plan_of(attempt_id);
-		if (fn_str(plan, "message") && fn_str(plan, "voicemail") &&
-		    !strcmp(fn_str(plan, "voicemail"), "leave_message") &&
-		    (hook_state_get(&phase, "telnyx", attempt_id, "phase") ||
-		     strcmp(phase.ptr, "voicemail"))) {
-			if (hook_state_put("telnyx", attempt_id, "phase", "voicemail"))
-				goto state_failed;
-			cmd_rc = speak(&acct, call_id, fn_str(plan, "message"),
-				       fn_str(plan, "language"));
+		if (fn_str(st, "m") && vm && !strcmp(vm, "leave_message") &&
+		    (!phase || strcmp(phase, "voicemail"))) {
+			next = state_with(st, "p", "voicemail");
+			cJSON_DeleteItemFromObjectCaseSensitive(next, "b");
+			cJSON_AddStringToObject(next, "b", "machine");
+			cJSON_DeleteItemFromObjectCaseSensitive(next, "d");
+			cmd_rc = speak(&acct, call_id, fn_str(st, "m"), next,
+				       "voicemail");
 		}
 	} else if (!strcmp(type, "call.hangup")) {
-		ev = hangup_event(payload, campaign, attempt_id, call_id, ts);
+		ev = hangup_event(payload, st, campaign, call_id, ts);
+		cJSON_AddStringToObject(ev, "account", acct.name);
 		if (fn_spool(ev)) {
 			web_reply_text(rep, 500, "cannot spool the event: %s",
 				       gd_error_last());
 			goto cleanup;
 		}
-		hook_state_drop("telnyx", attempt_id, "plan");
-		hook_state_drop("telnyx", attempt_id, "phase");
 	}
 	if (cmd_rc) {
 		/* a non-2xx makes Telnyx deliver again, and the command retried */
@@ -334,13 +384,10 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 		goto cleanup;
 	}
 	web_reply_text(rep, 200, "ok");
-	goto cleanup;
-state_failed:
-	web_reply_text(rep, 500, "cannot keep the call's state: %s", gd_error_last());
 cleanup:
 	telnyx_account_wipe(&acct);
-	buf_release(&phase);
-	cJSON_Delete(plan);
+	cJSON_Delete(next);
+	cJSON_Delete(st);
 	cJSON_Delete(ev);
 	cJSON_Delete(body);
 	cJSON_Delete(cfg);

@@ -109,8 +109,52 @@ static long error_code(const struct httpc_response *res, char *msg, size_t n)
 	return code;
 }
 
+/*
+ * Twilio's codes that mean the account or its settings are wrong, not the
+ * number: geographic permissions, trial-account limits, caller ID. Codes
+ * and titles from Twilio's error dictionary (docs/providers.md).
+ */
+static const struct {
+	long code;
+	const char *hint;
+} account_codes[] = {
+	{ 21215, "the destination country is not enabled in the account's "
+	  "Voice Geographic Permissions (Twilio Console > Voice > Settings > "
+	  "Geo permissions): enable it, then gitdial resume" },
+	{ 13227, "the destination country is not enabled in the account's "
+	  "Voice Geographic Permissions: enable it, then gitdial resume" },
+	{ 32205, "the destination country is not enabled in the SIP trunk's "
+	  "Geographic Permissions: enable it, then gitdial resume" },
+	{ 21219, "a trial account calls only verified numbers: upgrade the "
+	  "account (or verify the number), then gitdial resume" },
+	{ 32100, "a trial account calls only verified caller IDs: upgrade the "
+	  "account, then gitdial resume" },
+	{ 10002, "a trial account cannot use this feature: upgrade the account, "
+	  "then gitdial resume" },
+	{ 21210, "the campaign's From is neither a Twilio number of this account "
+	  "nor a verified caller ID: verify it or change from, then gitdial "
+	  "resume" },
+	{ 32204, "the campaign's From is not a verified caller ID of the "
+	  "account: verify it or change from, then gitdial resume" },
+	{ 21212, "the campaign's From is not a valid caller ID (E.164, a number "
+	  "of the account): change from, then gitdial resume" },
+	{ 20005, "the Twilio account is not active (suspended, or out of "
+	  "funds): reactivate it, then gitdial resume" },
+};
+
+const char *twilio_account_hint(long code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(account_codes) / sizeof(account_codes[0]); i++)
+		if (account_codes[i].code == code)
+			return account_codes[i].hint;
+	return NULL;
+}
+
 cJSON *twilio_fail(const struct httpc_response *res, int creating)
 {
+	const char *hint;
 	char msg[400], code_s[24];
 	long code;
 
@@ -135,12 +179,14 @@ cJSON *twilio_fail(const struct httpc_response *res, int creating)
 	if (res->status == 401 || code == 20003)
 		return fn_fail("auth", code_s, "Twilio refused the credentials: %s",
 			       msg);
-	if (code == 21210 || code == 21212)
-		return fn_fail("rejected", code_s, "Twilio refused the caller ID: %s",
-			       msg);
-	if (code == 21211 || code == 21214 || code == 21217 || code == 21215 ||
-	    code == 21216 || code == 21219)
+	if ((hint = twilio_account_hint(code)))
+		return fn_hint(fn_fail("account", code_s, "Twilio: %s", msg), hint);
+	if (code == 21211 || code == 21214 || code == 21217 || code == 21216)
 		return fn_fail("invalid_number", code_s, "Twilio: %s", msg);
+	if (creating && (res->status == 502 || res->status == 504))
+		/* a gateway's answer: Twilio behind it may have made the call */
+		return fn_fail("ambiguous", code_s, "Twilio's gateway answered "
+			       "HTTP %ld: the call may exist", res->status);
 	if (res->status >= 500)
 		return fn_fail("transient", code_s, "Twilio: %s", msg);
 	if (res->status == 404)
@@ -301,9 +347,10 @@ static int twiml_dial(struct buf *out, const cJSON *req, const char *stream)
 /* The webhook URL with our query parameters added. */
 static int callback_url(struct buf *out, const char *webhook_url,
 			const char *account, const char *attempt_id,
-			const char *cb, const char *vm)
+			const char *cb, const char *vm, const char *msg,
+			const char *lang)
 {
-	struct buf q = BUF_INIT(2048);
+	struct buf q = BUF_INIT(64 * 1024);
 	int rc;
 
 	rc = form_put(&q, "account", account) ||
@@ -312,6 +359,11 @@ static int callback_url(struct buf *out, const char *webhook_url,
 		rc = form_put(&q, "cb", cb);
 	if (!rc && vm)
 		rc = form_put(&q, "vm", vm);
+	/* the message rides in the URL Twilio signs: no state on this disk */
+	if (!rc && msg)
+		rc = form_put(&q, "msg", msg);
+	if (!rc && msg && lang)
+		rc = form_put(&q, "lang", lang);
 	rc = rc || buf_puts(out, webhook_url) ||
 	     buf_putc(out, strchr(webhook_url, '?') ? '&' : '?') ||
 	     buf_puts(out, q.ptr);
@@ -330,7 +382,7 @@ static cJSON *twilio_dial(const cJSON *req)
 	const char *vm = fn_str(req, "voicemail");
 	const char *text = fn_str(script, "text"), *mode = fn_str(script, "mode");
 	struct buf twiml = BUF_INIT(64 * 1024), form = BUF_INIT(128 * 1024);
-	struct buf url = BUF_INIT(8192), amd = BUF_INIT(8192);
+	struct buf url = BUF_INIT(8192), amd = BUF_INIT(64 * 1024);
 	struct twilio_account a;
 	struct httpc_response res;
 	cJSON *out = NULL, *body = NULL;
@@ -370,11 +422,26 @@ static cJSON *twilio_dial(const cJSON *req)
 	    form_put(&form, "Twiml", twiml.ptr) ||
 	    form_put(&form, "Timeout", timeout))
 		goto too_big;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "record")) &&
+	    form_put(&form, "Record", "true"))
+		/* "The recording_url is sent to the status_callback URL" */
+		goto too_big;
 	if (hook && *hook) {
-		if (callback_url(&url, hook, a.name, aid, NULL, NULL) ||
+		if (callback_url(&url, hook, a.name, aid, NULL, NULL, NULL,
+				 NULL) ||
 		    callback_url(&amd, hook, a.name, aid, "amd",
-				 leave ? "leave_message" : "hang_up") ||
-		    form_put(&form, "StatusCallback", url.ptr) ||
+				 leave ? "leave_message" : "hang_up",
+				 leave ? text : NULL, fn_str(req, "language")))
+			goto too_big;
+		if (amd.len > TWILIO_URL_MAX) {
+			out = fn_fail("rejected", "vm_message_too_long", "the "
+				      "voicemail message makes the AMD callback URL "
+				      "%zu characters; Twilio takes at most %d: "
+				      "shorten the script (%zu characters)",
+				      amd.len, TWILIO_URL_MAX, utf8_len(text));
+			goto cleanup;
+		}
+		if (form_put(&form, "StatusCallback", url.ptr) ||
 		    form_put(&form, "StatusCallbackMethod", "POST") ||
 		    form_put(&form, "StatusCallbackEvent", "initiated") ||
 		    form_put(&form, "StatusCallbackEvent", "ringing") ||
@@ -386,24 +453,6 @@ static cJSON *twilio_dial(const cJSON *req)
 		    form_put(&form, "AsyncAmdStatusCallback", amd.ptr) ||
 		    form_put(&form, "AsyncAmdStatusCallbackMethod", "POST"))
 			goto too_big;
-		if (leave) {
-			/* what the AMD webhook says after the beep */
-			cJSON *vmj = cJSON_CreateObject();
-			char *s;
-			cJSON_AddStringToObject(vmj, "message", text);
-			if (fn_str(req, "language"))
-				cJSON_AddStringToObject(vmj, "language",
-							fn_str(req, "language"));
-			s = cJSON_PrintUnformatted(vmj);
-			cJSON_Delete(vmj);
-			if (!s || hook_state_put("twilio", aid, "vm", s)) {
-				cJSON_free(s);
-				out = fn_fail("transient", "state", "cannot keep the "
-					      "voicemail message: %s", gd_error_last());
-				goto cleanup;
-			}
-			cJSON_free(s);
-		}
 	}
 	if (twilio_rest(&res, &a, "POST", "/Calls.json", form.ptr) ||
 	    res.status < 200 || res.status >= 300) {
@@ -475,7 +524,8 @@ static cJSON *status_from_call(const cJSON *call, const char *attempt_id,
 static cJSON *find_call(const struct twilio_account *a, const char *to,
 			const char *from, time_t since, cJSON **fail)
 {
-	static const char *const filters[] = { "StartTime>=", "Status" };
+	/* the spec's parameter is "StartTime>" (on or after that day, UTC) */
+	static const char *const filters[] = { "StartTime>", "Status" };
 	struct httpc_response res;
 	cJSON *best = NULL;
 	time_t best_t = 0;

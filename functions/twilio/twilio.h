@@ -9,6 +9,7 @@
 
 #define TWILIO_API "https://api.twilio.com"
 #define TWILIO_TWIML_MAX 4000 /* characters of inline Twiml */
+#define TWILIO_URL_MAX 4000   /* characters of a callback URL (error 21609) */
 #define TWILIO_HANGUP_S 5     /* a human call shorter than this: "hangup" */
 
 struct web_request;
@@ -41,6 +42,12 @@ int twilio_rest(struct httpc_response *res, const struct twilio_account *a,
  * have created a call (no answer is then "ambiguous").
  */
 cJSON *twilio_fail(const struct httpc_response *res, int creating);
+/*
+ * What the operator should change when code is one of Twilio's account
+ * and settings errors (geo permissions, trial limits, caller ID), else
+ * NULL: such a failure is kind "account", never the recipient's.
+ */
+const char *twilio_account_hint(long code);
 /*
  * Adds §5 outcome fields for a final call status (completed, busy,
  * no-answer, failed, canceled) to ev. Returns 0, or GD_ENOTFOUND when

@@ -29,18 +29,59 @@
  * Verifies the delivery with the named account, or with each Twilio
  * account when the URL names none. On success *acct is the account.
  */
+/*
+ * The algorithm X-Twilio-Webhooks-Signature-Settings names
+ * ("key=<id>,algorithm=HMAC_SHA256"): 1 for HMAC-SHA256, 0 for HMAC-SHA1
+ * (also when it names none, as the SDK's getSignatureAlgorithm), -1 for
+ * one we do not know.
+ */
+static int settings_sha256(const char *settings)
+{
+	const char *p = settings;
+
+	while (p && *p) {
+		const char *end = strchr(p, ','), *eq;
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		while (n && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		eq = memchr(p, '=', n);
+		if (eq && eq - p == 9 && !strncmp(p, "algorithm", 9)) {
+			const char *v = eq + 1;
+			size_t vn = n - (size_t)(v - p);
+			while (vn && (*v == ' ' || *v == '\t'))
+				v++, vn--;
+			while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+				vn--;
+			if (!vn || (vn == 9 && !strncasecmp(v, "HMAC_SHA1", 9)))
+				return 0;
+			if (vn == 11 && !strncasecmp(v, "HMAC_SHA256", 11))
+				return 1;
+			return -1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 static int verify(const cJSON *cfg, const char *name, const char *url,
 		  const struct form *params, const struct web_request *req,
 		  struct twilio_account *acct, int *status)
 {
 	const char *sig = web_header(req, "X-Twilio-Signature");
+	const char *settings = web_header(req, "X-Twilio-Webhooks-Signature-Settings");
 	const cJSON *accounts = cJSON_GetObjectItemCaseSensitive(cfg, "accounts");
 	const cJSON *a;
-	int tried = 0;
+	char shared[HOOK_SECRET_MAX];
+	int tried = 0, sha256 = settings ? settings_sha256(settings) : 0;
 
 	if (!sig || !*sig) {
 		*status = 401;
 		return gd_error_set("no X-Twilio-Signature header");
+	}
+	if (sha256 < 0) {
+		*status = 403;
+		return gd_error_set("X-Twilio-Webhooks-Signature-Settings names an "
+				    "algorithm other than HMAC_SHA1 or HMAC_SHA256");
 	}
 	cJSON_ArrayForEach(a, accounts) {
 		const char *prov = cJSON_GetStringValue(
@@ -52,9 +93,27 @@ static int verify(const cJSON *cfg, const char *name, const char *url,
 			*status = 500;
 			return GD_ERROR;
 		}
-		if (!sig_twilio_check(acct->token, url, params, req->body.ptr,
-				      req->body.len, sig))
+		if (settings) {
+			/* signed with the account's SharedKey, not its token */
+			int rc;
+			if (hook_credential(shared, sizeof(shared), a,
+					    "webhook_shared_key")) {
+				twilio_account_wipe(acct);
+				*status = 403;
+				return gd_error_set("a SharedKey-signed webhook, but "
+						    "account '%s' has no "
+						    "credentials.webhook_shared_key",
+						    a->string);
+			}
+			rc = sig_twilio_check_alg(shared, sha256, url, params,
+						  req->body.ptr, req->body.len, sig);
+			explicit_bzero(shared, sizeof(shared));
+			if (!rc)
+				return 0;
+		} else if (!sig_twilio_check(acct->token, url, params,
+					     req->body.ptr, req->body.len, sig)) {
 			return 0;
+		}
 		twilio_account_wipe(acct);
 	}
 	*status = tried ? 403 : 404;
@@ -66,20 +125,18 @@ static int verify(const cJSON *cfg, const char *name, const char *url,
 
 /* Makes Twilio act on a machine: the voicemail message, or a hang-up. */
 static void amd_act(const struct twilio_account *a, const char *call_sid,
-		    const char *attempt_id, const char *vm)
+		    const char *attempt_id, const struct form *q)
 {
 	struct buf path = BUF_INIT(1024), form = BUF_INIT(64 * 1024);
-	struct buf state = BUF_INIT(64 * 1024), twiml = BUF_INIT(64 * 1024);
+	struct buf twiml = BUF_INIT(64 * 1024);
 	struct httpc_response res;
-	cJSON *msg = NULL;
-	const char *text = NULL, *lang = NULL;
+	const char *vm = form_get(q, "vm"), *text = NULL, *lang = NULL;
 
 	memset(&res, 0, sizeof(res));
-	if (vm && !strcmp(vm, "leave_message") &&
-	    !hook_state_get(&state, "twilio", attempt_id, "vm")) {
-		msg = cJSON_Parse(state.ptr);
-		text = fn_str(msg, "message");
-		lang = fn_str(msg, "language");
+	if (vm && !strcmp(vm, "leave_message")) {
+		/* from the signed callback URL dial built */
+		text = form_get(q, "msg");
+		lang = form_get(q, "lang");
 	}
 	if (buf_puts(&path, "/Calls/") || url_escape(&path, call_sid) ||
 	    buf_puts(&path, ".json"))
@@ -101,10 +158,8 @@ static void amd_act(const struct twilio_account *a, const char *call_sid,
 			res.fate ? res.error : "refused", res.status);
 	httpc_response_release(&res);
 cleanup:
-	cJSON_Delete(msg);
 	buf_release(&path);
 	buf_release(&form);
-	buf_release(&state);
 	buf_release(&twiml);
 }
 
@@ -187,7 +242,7 @@ void twilio_webhook(const struct web_request *req, struct web_reply *rep)
 			goto cleanup;
 		}
 		if (twilio_is_machine(answered_by))
-			amd_act(&acct, call_sid, attempt_id, form_get(&q, "vm"));
+			amd_act(&acct, call_sid, attempt_id, &q);
 		web_reply_text(rep, 204, "ok");
 		goto cleanup;
 	}
@@ -206,11 +261,11 @@ void twilio_webhook(const struct web_request *req, struct web_reply *rep)
 	if (form_get(&p, "RecordingUrl") && *form_get(&p, "RecordingUrl"))
 		cJSON_AddStringToObject(ev, "recording_url",
 					form_get(&p, "RecordingUrl"));
+	cJSON_AddStringToObject(ev, "account", acct.name);
 	if (fn_spool(ev)) {
 		web_reply_text(rep, 500, "cannot spool the event: %s", gd_error_last());
 		goto cleanup;
 	}
-	hook_state_drop("twilio", attempt_id, "vm");
 	web_reply_text(rep, 204, "ok");
 cleanup:
 	twilio_account_wipe(&acct);

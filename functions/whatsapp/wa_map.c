@@ -57,8 +57,15 @@ const char *wa_error_kind(long http, long code)
 		return "auth";
 	case 138003: case 138004: case 138007: case 1: case 2:
 		return "transient";
-	case 138000: case 138013: case 138014: case 138015: case 131055:
-	case 100:
+	case 131026:
+		return "invalid_number";
+	case 131047:
+		return "no_call_permission";
+	case 131056:
+		return "rate_limited";
+	case 133010: case 138000: case 138013: case 138014: case 138015:
+		return "account";
+	case 131055: case 100:
 		return "rejected";
 	}
 	if (code >= 200 && code <= 299)
@@ -106,6 +113,14 @@ cJSON *wa_fail(const struct httpc_response *res, int creating,
 	if (!strcmp(kind, "auth"))
 		return fn_fail(kind, code_s, "the Graph API refused the access "
 			       "token (%s): %s", what, msg);
+	if (!strcmp(kind, "account"))
+		return fn_hint(fn_fail(kind, code_s, "WhatsApp %s: %s", what, msg),
+			       code == 133010
+			       ? "register the business phone number on the "
+				 "WhatsApp Business Platform, then gitdial resume"
+			       : "enable business-initiated calling on the "
+				 "number (call settings; quality and messaging "
+				 "limits allowing), then gitdial resume");
 	return fn_fail(kind, code_s, "WhatsApp %s: %s", what, msg);
 }
 

@@ -136,12 +136,54 @@ cleanup:
 	return rc;
 }
 
+/*
+ * The call-permission request template (created with a
+ * call_permission_request component), for a user outside the 24-hour
+ * customer-service window, where Meta refuses the free-form message
+ * (131047). The note says what happened.
+ */
+static void ask_by_template(const struct wa_account *a, const char *wa_id,
+			    const char *name, const char *lang, char *note,
+			    size_t n)
+{
+	struct httpc_response res;
+	cJSON *body = cJSON_CreateObject(), *t, *l;
+	char msg[300];
+	long code;
+
+	cJSON_AddStringToObject(body, "messaging_product", "whatsapp");
+	cJSON_AddStringToObject(body, "recipient_type", "individual");
+	cJSON_AddStringToObject(body, "to", wa_id);
+	cJSON_AddStringToObject(body, "type", "template");
+	t = cJSON_AddObjectToObject(body, "template");
+	cJSON_AddStringToObject(t, "name", name);
+	l = cJSON_AddObjectToObject(t, "language");
+	cJSON_AddStringToObject(l, "code", lang && *lang ? lang : "en");
+	wa_graph(&res, a, "POST", "/messages", body);
+	if (res.fate == HTTPC_ANSWERED && res.status >= 200 && res.status < 300) {
+		snprintf(note, n, "; outside the 24-hour window, the "
+			 "call-permission template '%s' was sent", name);
+	} else if (res.fate == HTTPC_ANSWERED) {
+		wa_error_parse(&code, msg, sizeof(msg), res.body.ptr, res.body.len);
+		snprintf(note, n, "; the call-permission template '%s' was "
+			 "refused (%ld: %s)", name, code, msg);
+	} else {
+		snprintf(note, n, "; the call-permission template got no answer "
+			 "(%s)", res.error);
+	}
+	httpc_response_release(&res);
+	cJSON_Delete(body);
+}
+
 /* Asks the user for call permission; the note says what happened. */
 static void ask_permission(const struct wa_account *a, const char *wa_id,
-			   const char *text, char *note, size_t n)
+			   const cJSON *opts, const char *lang, char *note,
+			   size_t n)
 {
 	struct httpc_response res;
 	cJSON *body = cJSON_CreateObject(), *in, *act, *b;
+	const char *text = fn_str(opts, "permission_text");
+	const char *tmpl = fn_str(opts, "permission_template");
 	char msg[300];
 	long code;
 
@@ -160,8 +202,17 @@ static void ask_permission(const struct wa_account *a, const char *wa_id,
 		snprintf(note, n, "; a call-permission request was sent");
 	} else if (res.fate == HTTPC_ANSWERED) {
 		wa_error_parse(&code, msg, sizeof(msg), res.body.ptr, res.body.len);
-		snprintf(note, n, "; the call-permission request was refused "
-			 "(%ld: %s)", code, msg);
+		if (code == WA_ERR_REENGAGEMENT && tmpl && *tmpl) {
+			const char *tl = fn_str(opts, "permission_template_language");
+			ask_by_template(a, wa_id, tmpl, tl ? tl : lang, note, n);
+		} else if (code == WA_ERR_REENGAGEMENT) {
+			snprintf(note, n, "; outside the 24-hour window Meta takes "
+				 "only a template (131047): set "
+				 "whatsapp.permission_template");
+		} else {
+			snprintf(note, n, "; the call-permission request was "
+				 "refused (%ld: %s)", code, msg);
+		}
 	} else {
 		snprintf(note, n, "; the call-permission request got no answer "
 			 "(%s)", res.error);
@@ -246,8 +297,9 @@ static cJSON *wa_dial(const cJSON *req)
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opts,
 				 "request_permission"))) {
 			if (p.can_request)
-				ask_permission(&a, wa_id, fn_str(opts, "permission_text"),
-					       note, sizeof(note));
+				ask_permission(&a, wa_id, opts,
+					       fn_str(req, "language"), note,
+					       sizeof(note));
 			else
 				snprintf(note, sizeof(note), "; no call-permission "
 					 "request sent (Meta's limit%s%s)",

@@ -11,8 +11,12 @@
 
 #include "httpc.h"
 
-/* The Graph version is part of api_base; the current number is UNCONFIRMED. */
-#define WA_API "https://graph.facebook.com/v23.0"
+/*
+ * The Graph version is part of api_base; v25.0 is what Meta's calling and
+ * template pages use in their examples (docs/providers.md).
+ */
+#define WA_API "https://graph.facebook.com/v25.0"
+#define WA_ERR_REENGAGEMENT 131047 /* outside the customer-service window */
 #define WA_HANGUP_S 5       /* picked up and gone sooner: "hangup" */
 #define WA_FIND_WINDOW 600  /* s after the claim a webhook must have named the call */
 #define WA_LOST_AFTER 14400 /* s after the claim with no terminate: the call is lost */
@@ -65,9 +69,14 @@ void wa_error_parse(long *code, char *msg, size_t n, const char *body,
  * → no_call_permission; 138001, 131030 → invalid_number; 138002, 138005,
  * 138009, 138012, 613, 4, 80007, 130429 or HTTP 429 → rate_limited;
  * 190, 102, 10, 200-299 or another HTTP 401/403 → auth; 138003, 138004,
- * 138007, 1, 2 or HTTP 5xx → transient; everything else (138000,
- * 138013, 138014, 138015, 131055, 100, other 4xx) → rejected, which
- * fails the campaign.
+ * 138007, 1, 2 or HTTP 5xx → transient; the messaging codes that are
+ * about one recipient: 131026 (undeliverable) → invalid_number, 131047
+ * (outside the 24-hour window) → no_call_permission, 131056 (pair rate
+ * limit) → rate_limited; 133010 (the business number is not registered)
+ * and 138000, 138013, 138014, 138015 (calling not enabled or allowed on
+ * the number) → account (the campaign pauses until the operator fixes
+ * it); everything else (131055, 100, other 4xx) → rejected, which fails
+ * the campaign.
  */
 const char *wa_error_kind(long http, long code);
 /*

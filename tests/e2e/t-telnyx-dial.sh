@@ -57,8 +57,9 @@ jv "$TMP/r1.json" 'd["body"]' >"$TMP/b1.json"
 expect_eq "Bearer auth, JSON" "True application/json" "$(jv "$TMP/r1.json" 'str(d["auth_ok"]) + " " + d["content_type"]')"
 expect_eq "connection_id, to, from, timeout_secs (at least 5)" "1494404757140276705 +14155550120 +14155550100 5" \
 	"$(jv "$TMP/b1.json" '" ".join([d["connection_id"], d["to"], d["from"], str(d["timeout_secs"])])')"
-expect_eq "client_state is base64 of the attempt id; command_id is the attempt id" \
-	"$(printf nov.2.1 | base64) nov.2.1" "$(jv "$TMP/b1.json" 'd["client_state"] + " " + d["command_id"]')"
+expect_eq "client_state is base64 of the call's state (attempt id, plan); command_id is the attempt id" \
+	'{"a":"nov.2.1","l":"ar","v":"hang_up"} nov.2.1' \
+	"$(jv "$TMP/b1.json" '__import__("base64").b64decode(d["client_state"]).decode() + " " + d["command_id"]')"
 expect_eq "webhook_url names the account; machine detection on" \
 	"https://hooks.example.com/gd/telnyx?account=tx-main POST detect" \
 	"$(jv "$TMP/b1.json" '" ".join([d["webhook_url"], d["webhook_url_method"], d["answering_machine_detection"]])')"
@@ -71,8 +72,26 @@ reqs
 jv "$TMP/reqs.json" 'd[-1]["body"]' >"$TMP/b2.json"
 expect_eq "a disclosure: no stream until the webhook has spoken it; detect_beep for a message" "False detect_beep" \
 	"$(jv "$TMP/b2.json" 'str("stream_url" in d) + " " + d["answering_machine_detection"]')"
-expect_eq "the plan for the webhook is kept beside the spool" "هذه المكالمة قد تسجل. leave_message Your payment is due Friday." \
-	"$(jv "$GITDIAL_SPOOL/.telnyx/nov.3.1.plan" 'd["disclosure"] + " " + d["voicemail"] + " " + d["message"]')"
+expect_eq "the plan for the webhook travels in client_state, not on this disk" \
+	"هذه المكالمة قد تسجل. leave_message Your payment is due Friday. wss://agent.example.com/voice False" \
+	"$(jv "$TMP/b2.json" 'json.loads(__import__("base64").b64decode(d["client_state"])) and (lambda p: p["d"] + " " + p["v"] + " " + p["m"] + " " + p["s"])(json.loads(__import__("base64").b64decode(d["client_state"])))') $(test -e "$GITDIAL_SPOOL/.telnyx/nov.3.1.plan" && echo True || echo False)"
+
+# --- what Telnyx can speak, checked before dialing
+n=$(calls_to +14155550120)
+req dial "$TMP/l1.json" attempt_id='"nov.80.1"' disclosure='"Esta llamada puede ser grabada."' language='"es"'
+tx dial "$TMP/l1.json" "$TMP/l1o.json"
+expect_eq "Spanish (es) is a language Telnyx speaks (es-ES)" true "$(jv "$TMP/l1o.json" 'd["ok"]')"
+req dial "$TMP/l2.json" attempt_id='"nov.81.1"' disclosure='"Recorded."' language='"xx"'
+tx dial "$TMP/l2.json" "$TMP/l2o.json"
+expect_eq "a language with no Telnyx voice: rejected before dialing" "rejected language" "$(kind "$TMP/l2o.json")"
+req dial "$TMP/l3.json" attempt_id='"nov.82.1"' disclosure="\"$(head -c 3001 /dev/zero | tr '\0' x)\""
+tx dial "$TMP/l3.json" "$TMP/l3o.json"
+expect_eq "a disclosure over 3,000 characters: rejected before dialing" "rejected speak_too_long" "$(kind "$TMP/l3o.json")"
+req dial "$TMP/l4.json" attempt_id='"nov.83.1"' voicemail='"leave_message"' \
+	script="{\"mode\":\"override\",\"text\":\"$(head -c 3001 /dev/zero | tr '\0' y)\"}"
+tx dial "$TMP/l4.json" "$TMP/l4o.json"
+expect_eq "a voicemail message over 3,000 characters: rejected before dialing" "rejected speak_too_long" "$(kind "$TMP/l4o.json")"
+expect_eq "... none of them reached Telnyx but the Spanish one" "$((n + 1))" "$(calls_to +14155550120)"
 req dial "$TMP/d3.json" attempt_id='"nov.4.1"' disclosure='"Recorded."' webhook_url=null
 tx dial "$TMP/d3.json" "$TMP/o3.json"
 expect_eq "a disclosure with no webhook to play it: rejected" "rejected no_webhook" "$(kind "$TMP/o3.json")"
@@ -90,6 +109,14 @@ fault '{"create":["429"]}'
 req dial "$TMP/e4.json" attempt_id='"nov.7.1"'
 tx dial "$TMP/e4.json" "$TMP/e4o.json"
 expect_eq "HTTP 429: rate_limited (90103)" "rate_limited 90103" "$(kind "$TMP/e4o.json")"
+fake_ctl "$TX_URL" /_control/config '{"fates":{"+14155550191":"rest:422:10002",
+	"+14155550192":"rest:408:10008","+14155550193":"rest:400:99999"}}' >/dev/null
+req dial "$TMP/e5.json" to='"+14155550192"' attempt_id='"nov.8.1"'
+tx dial "$TMP/e5.json" "$TMP/e5o.json"
+expect_eq "10008 Request timeout (HTTP 408): transient, not rejected" "transient 10008" "$(kind "$TMP/e5o.json")"
+req dial "$TMP/e6.json" to='"+14155550193"' attempt_id='"nov.9.1"'
+tx dial "$TMP/e6.json" "$TMP/e6o.json"
+expect_eq "an unlisted 4xx: transient, the campaign is not failed on it" "transient 99999" "$(kind "$TMP/e6o.json")"
 
 # --- faults: retries with the same command_id never make a second call
 fault '{"create":["500"]}'
@@ -120,6 +147,11 @@ fault '{"create":["reset","500"]}'
 req dial "$TMP/f5.json" to='"+14155550165"' attempt_id='"nov.65.1"'
 tx dial "$TMP/f5.json" "$TMP/f5o.json"
 expect_eq "no answer then a 500: still ambiguous" "ambiguous no_response" "$(kind "$TMP/f5o.json")"
+fault '{"create":["reset","429"]}'
+req dial "$TMP/f7.json" to='"+14155550167"' attempt_id='"nov.67.1"'
+tx dial "$TMP/f7.json" "$TMP/f7o.json"
+expect_eq "no answer, then the same command_id draws a 4xx: ambiguous, not a failure" \
+	"ambiguous no_response" "$(kind "$TMP/f7o.json")"
 req dial "$TMP/f6.json" account.api_base="\"http://127.0.0.1:$(free_port)\"" attempt_id='"nov.66.1"'
 tx dial "$TMP/f6.json" "$TMP/f6o.json"
 expect_eq "connection refused: transient" "transient connect" "$(kind "$TMP/f6o.json")"
@@ -137,8 +169,25 @@ expect_eq "status with no id finds the id dial remembered: a live call rings" "T
 	"$(jv "$TMP/s3o.json" 'str(d["found"]) + " " + d["state"] + " " + d["call_id"]')"
 fake_ctl "$TX_URL" /_control/flush '{}' >/dev/null
 tx status "$TMP/s3.json" "$TMP/s3o.json"
-expect_eq "after it ends: completed, 45 s, connected" "completed connected 45" \
-	"$(jv "$TMP/s3o.json" 'd["state"] + " " + d["outcome"]["outcome"] + " " + str(d["outcome"]["duration_s"])')"
+expect_eq "after it ends with no webhook heard: call_duration (50 s, ringing included) is not talk time" \
+	"completed failed 0 no_webhook" \
+	"$(jv "$TMP/s3o.json" 'd["state"] + " " + d["outcome"]["outcome"] + " " + str(d["outcome"]["duration_s"]) + " " + d["outcome"]["error"]["code"]')"
+# the webhook notes the answer in client_state; status reads it from Telnyx
+T=$(date -u -d 2026-11-25T12:00:00Z +%s)
+fake_ctl "$TX_URL" /_control/config '{"clock":'"$T"'}' >/dev/null
+req dial "$TMP/s5d.json" to='"+14155550180"' attempt_id='"nov.75.1"'
+tx dial "$TMP/s5d.json" "$TMP/s5do.json"
+cid5=$(jv "$TMP/s5do.json" 'd["call_id"]')
+cs=$(printf '{"a":"nov.75.1","v":"hang_up","t":%s}' $((T + 5)) | base64 -w0)
+curl -s -o /dev/null -X PUT -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+	--data "{\"client_state\":\"$cs\"}" "$TX_URL/v2/calls/$cid5/actions/client_state_update"
+req status "$TMP/s5.json" call_id="\"$cid5\"" attempt_id='"nov.75.1"'
+tx status "$TMP/s5.json" "$TMP/s5o.json"
+expect_eq "a live call whose client_state says answered: in_progress" in_progress "$(jv "$TMP/s5o.json" 'd["state"]')"
+fake_ctl "$TX_URL" /_control/flush '{}' >/dev/null
+tx status "$TMP/s5.json" "$TMP/s5o.json"
+expect_eq "after it ends: talk time from the answer to end_time (45 s), connected" "completed connected 45" \
+	"$(jv "$TMP/s5o.json" 'd["state"] + " " + d["outcome"]["outcome"] + " " + str(d["outcome"]["duration_s"])')"
 req status "$TMP/s4.json" call_id='"v3:unknown"'
 tx status "$TMP/s4.json" "$TMP/s4o.json"
 expect_eq "a call Telnyx no longer knows: found, state unknown" "True unknown" \
@@ -156,5 +205,7 @@ tx hangup "$TMP/hh.json" "$TMP/hho2.json"
 expect_eq "hangup of an ended call (90018) is fine" '{"ok": true}' "$(jv "$TMP/hho2.json" 'd')"
 reqs
 expect_eq "both went to /actions/hangup" 2 "$(jv "$TMP/reqs.json" 'len([r for r in d if r["op"]=="hangup"])')"
+expect_eq "... each with the required JSON body {} and its Content-Type" "{} application/json {} application/json" \
+	"$(jv "$TMP/reqs.json" '" ".join(r["body"] + " " + str(r["content_type"]) for r in d if r["op"]=="hangup")')"
 ok_if "the API key appears in no output" sh -c "! grep -rq '$KEY' '$TMP'/*o.json '$TMP'/o*.json '$TMP/stderr'"
 finish

@@ -12,7 +12,10 @@ fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
 # callbacks go to a closed local port: this test is about the REST side
 fake_ctl "$TW_URL" /_control/config '{"caller_ids":["+14155550100"],
 	"deliver":{"https://hooks.example.com/gd":"http://127.0.0.1:'"$(free_port)"'"},
-	"fates":{"+14155550191":"rest:400:21214","+14155550192":"rest:400:21217"}}' >/dev/null
+	"fates":{"+14155550191":"rest:400:21214","+14155550192":"rest:400:21217",
+	"+14155550193":"rest:400:21215","+14155550194":"rest:400:21219",
+	"+14155550195":"rest:400:13227","+14155550196":"rest:400:32205",
+	"+14155550197":"rest:400:21212"}}' >/dev/null
 
 # req ACTION FILE [k=JSON ...]: writes a request (defaults below; k may
 # be account.X or script.X), without starting a process.
@@ -72,8 +75,8 @@ expect_eq "status callback to the webhook URL with account and attempt" \
 expect_eq "status callback events: initiated ringing answered completed" \
 	'["initiated", "ringing", "answered", "completed"]' \
 	"$(jv "$TMP/c1.json" 'd["form"]["StatusCallbackEvent"]')"
-expect_eq "leave_message: DetectMessageEnd, async, AMD callback with cb=amd" \
-	"DetectMessageEnd true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1&cb=amd&vm=leave_message" \
+expect_eq "leave_message: DetectMessageEnd, async, AMD callback with cb=amd and the message" \
+	"DetectMessageEnd true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1&cb=amd&vm=leave_message&msg=Hi%20Ann%2C%20your%20payment%20of%20%2440%20is%20due%20%3CFriday%3E%20%26%20more.&lang=en" \
 	"$(jv "$TMP/c1.json" '" ".join([d["form"]["MachineDetection"][0], d["form"]["AsyncAmd"][0], d["form"]["AsyncAmdStatusCallback"][0]])')"
 jv "$TMP/c1.json" 'd["form"]["Twiml"][0]' >"$TMP/twiml1.xml"
 expect_grep "Twiml: the disclosure is said first, in the recipient's language" \
@@ -86,8 +89,13 @@ expect_grep "Twiml: the recipient's variables are parameters" \
 	'<Parameter name="var_customer_name" value="Ann"/><Parameter name="var_due_date" value="Friday"/></Stream></Connect></Response>$' \
 	"$TMP/twiml1.xml"
 ok_if "Twiml is well-formed XML" "$PY" -c 'import sys,xml.dom.minidom as m; m.parse(sys.argv[1])' "$TMP/twiml1.xml"
-ok_if "leave_message keeps the message for the AMD webhook" \
-	grep -q 'Hi Ann, your payment' "$GITDIAL_SPOOL/.twilio/nov-reminders.2.1.vm"
+ok_if "the message is not kept on the dialing machine's disk" test ! -e "$GITDIAL_SPOOL/.twilio/nov-reminders.2.1.vm"
+n=$(creates)
+req dial "$TMP/dvm.json" script.text="\"$(printf '%.0sس' $(seq 700))\"" attempt_id='"nov-reminders.6.1"'
+tw dial "$TMP/dvm.json" "$TMP/ovm.json"
+expect_eq "a message too long for the AMD callback URL (4,000 characters): rejected before calling" \
+	"rejected vm_message_too_long" "$(err_kind "$TMP/ovm.json")"
+expect_eq "... nothing reached Twilio" "$n" "$(creates)"
 
 req dial "$TMP/d2.json" disclosure=null voicemail='"hang_up"' ring_timeout_s=900 \
 	attempt_id='"nov-reminders.3.1"'
@@ -122,7 +130,17 @@ TW_TOKEN=wrong gitdial-twilio dial <"$TMP/d1.json" >"$TMP/e1.json" 2>>"$TMP/stde
 expect_eq "wrong token: auth (20003)" "auth 20003" "$(kind "$TMP/e1.json")"
 req dial "$TMP/e2.json" from='"+14155550111"'
 tw dial "$TMP/e2.json" "$TMP/e2o.json"
-expect_eq "unverified caller ID: rejected (21210)" "rejected 21210" "$(kind "$TMP/e2o.json")"
+expect_eq "unverified caller ID: account (21210)" "account 21210" "$(kind "$TMP/e2o.json")"
+expect_grep "the account error carries a hint" '"hint":"the campaign.s From is neither a Twilio number' "$TMP/e2o.json"
+# account settings, not the number: the runner pauses the campaign and
+# keeps the recipient (geo permissions, trial accounts, caller ID)
+for c in 93:21215 94:21219 95:13227 96:32205 97:21212; do
+	req dial "$TMP/ga$c.json" to="\"+141555501${c%%:*}\""
+	tw dial "$TMP/ga$c.json" "$TMP/gao$c.json"
+	expect_eq "Twilio ${c#*:}: account, not invalid_number" "account ${c#*:}" "$(kind "$TMP/gao$c.json")"
+	expect_grep "Twilio ${c#*:}: a hint says what to change" '"hint":"[^"]*gitdial resume"' "$TMP/gao$c.json"
+done
+expect_grep "21215's hint names the geo permissions" '"hint":"the destination country is not enabled in the account.s Voice Geographic Permissions' "$TMP/gao93:21215.json"
 req dial "$TMP/e3.json" to='"+14155550191"'
 tw dial "$TMP/e3.json" "$TMP/e3o.json"
 expect_eq "unreachable number: invalid_number (21214)" "invalid_number 21214" "$(kind "$TMP/e3o.json")"
@@ -143,6 +161,18 @@ expect_eq "HTTP 429: rate_limited (20429)" "rate_limited 20429" "$(kind "$TMP/f1
 fault '{"create":["500"]}'
 tw dial "$TMP/d1.json" "$TMP/f2.json"
 expect_eq "HTTP 500: transient" "transient 20500" "$(kind "$TMP/f2.json")"
+n=$(creates)
+fault '{"create":["502"]}'
+tw dial "$TMP/d1.json" "$TMP/f2b.json"
+expect_eq "HTTP 502 from a gateway: ambiguous (the call may exist)" "ambiguous http_502" "$(kind "$TMP/f2b.json")"
+fault '{"create":["504"]}'
+tw dial "$TMP/d1.json" "$TMP/f2c.json"
+expect_eq "HTTP 504 from a gateway: ambiguous" "ambiguous http_504" "$(kind "$TMP/f2c.json")"
+expect_eq "the fake saw both creates" "$((n + 2))" "$(creates)"
+fault '{"update":["502"]}'
+req hangup "$TMP/f2d.json" call_id='"CA00000000000000000000000000000001"'
+tw hangup "$TMP/f2d.json" "$TMP/f2do.json"
+expect_eq "HTTP 502 on hangup: transient (nothing to create)" "transient http_502" "$(kind "$TMP/f2do.json")"
 req dial "$TMP/f3.json" account.api_base="\"http://127.0.0.1:$(free_port)\""
 tw dial "$TMP/f3.json" "$TMP/f3o.json"
 expect_eq "connection refused (nothing sent): transient" "transient connect" "$(kind "$TMP/f3o.json")"
@@ -160,6 +190,11 @@ expect_eq "connection reset before any answer: ambiguous" "ambiguous no_response
 req status "$TMP/s1.json" to='"+14155550131"' attempt_id='"nov-reminders.31.1"' call_id=null
 tw status "$TMP/s1.json" "$TMP/s1o.json"
 expect_eq "status finds no call: the attempt was never placed" '{"ok": true, "found": false}' "$(jv "$TMP/s1o.json" 'd')"
+expect_eq "the lookup filters with the spec's StartTime> (on or after the claim's day)" "2026-11-25" \
+	"$(fake_ctl "$TW_URL" /_control/requests | "$PY" -c '
+import json, sys, urllib.parse
+print(" ".join(sorted(set(dict(urllib.parse.parse_qsl(r["body"])).get("StartTime>", "-")
+    for r in json.load(sys.stdin) if r["op"] == "list" and "Status" not in r["body"]))))')"
 
 fault '{"create":["reset_after_create"]}'
 req dial "$TMP/a2.json" to='"+14155550132"' attempt_id='"nov-reminders.32.1"'
@@ -213,6 +248,18 @@ expect_eq "hangup sent Status=completed" "completed" "$(fake_ctl "$TW_URL" /_con
 import json,sys; print([c for c in json.load(sys.stdin) if c["to"]=="+14155550150"][0]["updates"][0]["Status"])')"
 tw hangup "$TMP/hh.json" "$TMP/hho2.json"
 expect_eq "hangup of an ended call is fine" '{"ok": true}' "$(jv "$TMP/hho2.json" 'd')"
+
+# --- the fake refuses what the spec refuses, with Twilio's codes
+fake_raw() { # FORM: a create straight to the fake; prints "status code"
+	curl -s -u "$SID:$TOKEN" --data "$1" "$TW_URL/2010-04-01/Accounts/$SID/Calls.json" |
+		"$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["code"])'
+}
+expect_eq "fake: an unknown parameter (StartTime>= style typo) -> 20001" "400 20001" \
+	"$(fake_raw 'To=%2B14155550120&From=%2B14155550100&Twiml=x&Timout=5')"
+expect_eq "fake: MachineDetection outside its enum -> 21263" "400 21263" \
+	"$(fake_raw 'To=%2B14155550120&From=%2B14155550100&Twiml=x&MachineDetection=Bogus')"
+expect_eq "fake: async AMD with no callback URL -> 21262" "400 21262" \
+	"$(fake_raw 'To=%2B14155550120&From=%2B14155550100&Twiml=x&MachineDetection=Enable&AsyncAmd=true')"
 
 # --- no secret anywhere
 ok_if "the auth token appears in no output" sh -c "! grep -rq '$TOKEN' '$TMP'/*.json '$TMP/stderr'"

@@ -17,12 +17,15 @@ fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
 mkdir -p "$TMP/repo" "$SPOOL"
 cat >"$TMP/repo/gitdial.json" <<EOF
 {"accounts": {"tw-main": {"provider": "twilio", "caller_ids": ["+14155550100"],
-   "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"},
+   "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN",
+                   "webhook_shared_key": "env:TW_SHARED"},
    "api_base": "$TW_URL"}},
  "agent": {"stream_url": "wss://agent.example.com/voice"},
  "webhook_base_url": "$PUB/"}
 EOF
-web_start GITDIAL_REPO="$TMP/repo" GITDIAL_SPOOL="$SPOOL" TW_SID="$SID" TW_TOKEN="$TOKEN" || exit 1
+SHARED=tw-shared-key-secret-77e0
+web_start GITDIAL_REPO="$TMP/repo" GITDIAL_SPOOL="$SPOOL" TW_SID="$SID" TW_TOKEN="$TOKEN" \
+	TW_SHARED="$SHARED" || exit 1
 fake_ctl "$TW_URL" /_control/config '{"deliver":{"'"$PUB"'":"'"$WEB_URL"'"}}' >/dev/null
 
 # dial ROW TO VOICEMAIL: places a call through gitdial-twilio.
@@ -39,7 +42,8 @@ print(json.dumps({"v": 1, "action": "dial", "now": "2026-11-25T12:00:00Z",
   "webhook_url": "https://hooks.example.com/gd/twilio",
   "script": {"mode": "override", "text": "Your payment is due Friday."},
   "language": "en", "disclosure": "This call may be recorded.",
-  "voicemail": vm, "ring_timeout_s": 30}))
+  "voicemail": vm, "ring_timeout_s": 30}
+  | ({"record": True} if sys.argv[5:] == ["record"] else {})))
 EOF
 	gitdial-twilio dial <"$TMP/req.json" >"$TMP/dial.$1.json" 2>>"$TMP/stderr"
 }
@@ -86,8 +90,15 @@ nov.6.1 voicemail 25 false false machine_end_beep 200
 nov.7.1 hangup 2 true false human 200" "$(cat "$TMP/outcomes1")"
 ok_if "spooled events match spool-event.schema.json" \
 	json_schema_ok "$TOP/schemas/spool-event.schema.json" "$SPOOL"/*.json
+# ingest ignores what spool-event.schema.json does not list for the log
+mkdir -p "$TMP/logged"
+for f in "$SPOOL"/*.json; do
+	jv "$f" 'json.dumps({k: v for k, v in d.items() if k != "account"})' >"$TMP/logged/${f##*/}"
+done
 ok_if "spooled events match event.schema.json" \
-	json_schema_ok "$TOP/schemas/event.schema.json" "$SPOOL"/*.json
+	json_schema_ok "$TOP/schemas/event.schema.json" "$TMP/logged"/*.json
+expect_eq "each outcome names the account whose token verified it" tw-main \
+	"$("$PY" -c 'import json,sys; print(" ".join(sorted(set(json.load(open(f))["account"] for f in sys.argv[1:]))))' "$SPOOL"/*.json)"
 ev1=$(grep -l '"nov.1.1"' "$SPOOL"/*.json)
 expect_eq "the event carries campaign, call sid and Twilio's timestamp" \
 	"nov $(jv "$TMP/dial.1.json" 'd["call_id"]') outcome" \
@@ -114,6 +125,21 @@ expect_eq "duplicated, reversed deliveries are all accepted" "204" "$(statuses <
 expect_eq "each duplicate final status is spooled (the tick de-duplicates)" 11 "$(spool_count "$SPOOL")"
 expect_eq "and every copy says the same" "nov.8.1 connected 45 true true human 200
 nov.9.1 busy 0 false false - 486" "$(outcomes | grep -E '^nov\.[89]\.')"
+
+# --- a recorded call: Record=true, the recording URL in the outcome
+dial 40 +14155550140 hang_up record
+expect_eq "record: Record=true on create" true "$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
+import json, sys
+print([c for c in json.load(sys.stdin) if c["to"] == "+14155550140"][0]["form"].get("Record"))')"
+fake_ctl "$TW_URL" /_control/flush '{}' >/dev/null
+expect_grep "... and the outcome carries the recording URL from the completed callback" \
+	'"recording_url":"https://api.twilio.com/2010-04-01/Accounts/'"$SID"'/Recordings/RE[0-9a-f]{32}"' \
+	"$(grep -l '"nov.40.1"' "$SPOOL"/*.json | head -1)"
+dial 41 +14155550141 hang_up
+ok_if "without record: no Record parameter" sh -c "curl -sS '$TW_URL/_control/calls' | $PY -c '
+import json, sys
+sys.exit(\"Record\" in [c for c in json.load(sys.stdin) if c[\"to\"] == \"+14155550141\"][0][\"form\"])'"
+fake_ctl "$TW_URL" /_control/flush '{}' >/dev/null
 
 # --- crafted deliveries
 n0=$(spool_count "$SPOOL")
@@ -164,7 +190,27 @@ expect_eq "nothing was spooled for any of them" "$n0" "$(spool_count "$SPOOL")"
 expect_eq "a good crafted delivery: 204" 204 \
 	"$(post_hook "/twilio?$Q" "$TMP/good.form" "$FORM" "X-Twilio-Signature: $sig")"
 expect_eq "... and its outcome is spooled" "nov.20.1 connected 40 true true - -" "$(outcomes | grep '^nov.20.1')"
-ev=$(grep -l '"nov.20.1"' "$SPOOL"/*.json)
+# webhooks signed with a SharedKey: X-Twilio-Webhooks-Signature-Settings
+# names the algorithm (the SDK's validateRequest supports HMAC_SHA1/256)
+SETS="X-Twilio-Webhooks-Signature-Settings: key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"
+s256=$("$PY" "$FAKE_DIR/sign.py" twilio256 "$SHARED" "$PUB/twilio?$Q" "${P[@]}")
+expect_eq "HMAC-SHA256 with the SharedKey and the settings header: 204" 204 \
+	"$(post_hook "/twilio?$Q" "$TMP/good.form" "$FORM" "X-Twilio-Signature: $s256" "$SETS")"
+s1k=$("$PY" "$FAKE_DIR/sign.py" twilio "$SHARED" "$PUB/twilio?$Q" "${P[@]}")
+expect_eq "HMAC-SHA1 with the SharedKey (algorithm=HMAC_SHA1): 204" 204 \
+	"$(post_hook "/twilio?$Q" "$TMP/good.form" "$FORM" "X-Twilio-Signature: $s1k" \
+		"X-Twilio-Webhooks-Signature-Settings: key=webhooks_sharedkey_1, algorithm=HMAC_SHA1")"
+n2=$(spool_count "$SPOOL")
+s256t=$("$PY" "$FAKE_DIR/sign.py" twilio256 "$TOKEN" "$PUB/twilio?$Q" "${P[@]}")
+expect_eq "HMAC-SHA256 keyed with the auth token, not the SharedKey: 403" 403 \
+	"$(post_hook "/twilio?$Q" "$TMP/good.form" "$FORM" "X-Twilio-Signature: $s256t" "$SETS")"
+expect_eq "an HMAC-SHA256 signature without the settings header: 403" 403 \
+	"$(post_hook "/twilio?$Q" "$TMP/good.form" "$FORM" "X-Twilio-Signature: $s256")"
+expect_eq "an algorithm we do not know: 403" 403 \
+	"$(post_hook "/twilio?$Q" "$TMP/good.form" "$FORM" "X-Twilio-Signature: $s256" \
+		"X-Twilio-Webhooks-Signature-Settings: key=k,algorithm=HMAC_SHA512")"
+expect_eq "... none of those was spooled" "$n2" "$(spool_count "$SPOOL")"
+ev=$(grep -l '"nov.20.1"' "$SPOOL"/*.json | head -1)
 expect_eq "... stamped with Twilio's Timestamp" "2026-11-25T12:01:00Z" "$(jv "$ev" 'd["ts"]')"
 port=$("$PY" "$FAKE_DIR/sign.py" twilio "$TOKEN" "https://hooks.example.com:443/gd/twilio?$Q" "${P[@]}")
 expect_eq "signed with the default port in the URL (the port quirk): 204" 204 \
@@ -181,15 +227,23 @@ expect_eq "... and not spooled" "$n1" "$(spool_count "$SPOOL")"
 export GITDIAL_REPO=$TMP/repo
 dial 30 +14155550157 leave_message
 csid=$(jv "$TMP/dial.30.json" 'd["call_id"]')
-QA="account=tw-main&attempt_id=nov.30.1&cb=amd&vm=leave_message"
+# the AMD callback URL exactly as dial gave it to Twilio (message included)
+QA=$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
+import json, sys
+c = [c for c in json.load(sys.stdin) if c["to"] == "+14155550157"][0]
+print(c["form"]["AsyncAmdStatusCallback"].split("?", 1)[1])')
 A=(CallSid=$csid AccountSid=$SID AnsweredBy=machine_end_beep MachineDetectionDuration=2100)
 "$PY" "$FAKE_DIR/sign.py" form "$TMP/amd.form" "${A[@]}"
 amd=$("$PY" "$FAKE_DIR/sign.py" twilio "$TOKEN" "$PUB/twilio?$QA" "${A[@]}")
 expect_eq "leak-checked: an AMD verdict, acted on" 204 \
 	"$(san_cgi gitdial-twilio POST /twilio "$QA" "$TMP/amd.form" HTTP_X_TWILIO_SIGNATURE="$amd" \
 		LD_DEBUG=libs LD_DEBUG_OUTPUT="$TMP/ld-amd")"
-expect_eq "... the message went to Twilio" 1 "$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
-import json,sys; print(len([c for c in json.load(sys.stdin) if c["to"]=="+14155550157"][0].get("updates",[])))')"
+expect_eq "... the message, from the signed URL, went to Twilio" \
+	'<Say language="en-US">Your payment is due Friday.</Say><Hangup/>' \
+	"$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
+import json,sys,re; u=[c for c in json.load(sys.stdin) if c["to"]=="+14155550157"][0].get("updates",[])
+print(len(u) == 1 and re.sub(r"^.*<Response>|</Response>$", "", u[0]["Twiml"]))')"
+ok_if "... with no state file on any disk" test ! -e "$SPOOL/.twilio/nov.30.1.vm"
 Q3="account=tw-main&attempt_id=nov.30.1"
 C=(CallSid=$csid AccountSid=$SID CallStatus=completed CallDuration=31 SipResponseCode=200)
 "$PY" "$FAKE_DIR/sign.py" form "$TMP/done.form" "${C[@]}"

@@ -28,7 +28,7 @@ cat >"$R/gitdial.json" <<EOF
 {"accounts": {"wa-main": {"provider": "whatsapp", "caller_ids": ["+15557010100"],
    "credentials": {"access_token": "env:WA_TOKEN", "app_secret": "env:WA_SECRET",
                    "verify_token": "env:WA_VERIFY", "phone_number_id": "$PNID"},
-   "api_base": "$WA_URL/v23.0"}},
+   "api_base": "$WA_URL/v25.0"}},
  "agent": {"media_url": "$WA_URL/_agent/media", "secret": "env:AG_SECRET"},
  "webhook_base_url": "https://hooks.example.com/gd"}
 EOF
@@ -62,7 +62,7 @@ r = {"v": 1, "action": action, "now": "2026-11-25T12:00:00Z",
      "account": {"name": "wa-main", "provider": "whatsapp",
                  "credentials": {"access_token": "env:WA_TOKEN",
                                  "phone_number_id": "106540352242922"},
-                 "api_base": api + "/v23.0"}}
+                 "api_base": api + "/v25.0"}}
 if action == "dial":
     r.update({"agent": {"media_url": api + "/_agent/media", "secret": "env:AG_SECRET"},
               "script": {"mode": "override", "text": "Hello."}, "language": "en",
@@ -145,6 +145,8 @@ expect_eq "one outcome per call in the spool, from the terminate" \
 	"$(outcomes)"
 ok_if "the spooled events match the spool-event schema" \
 	json_schema_ok "$TOP/schemas/spool-event.schema.json" "$SPOOL"/*.json
+expect_eq "each outcome names the account whose app secret verified it" wa-main \
+	"$("$PY" -c 'import json,sys; print(" ".join(sorted(set(json.load(open(f))["account"] for f in sys.argv[1:]))))' "$SPOOL"/*.json)"
 expect_eq "ended: the status action reports the outcome" "completed connected 45" \
 	"$(state 1 +14155550110)"
 expect_eq "the late RINGING once more, after the terminate: accepted" 200 \

@@ -40,7 +40,7 @@ ok_if "the template has the WhatsApp sample campaign as a draft" \
 import json, sys
 r, api, pub = sys.argv[1:4]
 g = json.load(open(r + "/gitdial.json"))
-g["accounts"]["whatsapp-main"]["api_base"] = api + "/v23.0"
+g["accounts"]["whatsapp-main"]["api_base"] = api + "/v25.0"
 g["agent"]["media_url"] = api + "/_agent/media"
 g["webhook_base_url"] = pub
 json.dump(g, open(r + "/gitdial.json", "w"), ensure_ascii=False, indent=2)

@@ -42,7 +42,7 @@ dial() {
 	shift
 	N=$(($(last_n) + 1))
 	echo "$N" >"$TMP/n"
-	printf '{"v":1,"action":"dial","now":"2026-11-25T12:00:00Z","attempt_id":"wa.%s.1","campaign":"wa","to":"%s","from":"+15557010100","account":{"name":"wa-main","provider":"whatsapp","credentials":{"access_token":"env:WA_TOKEN","phone_number_id":"106540352242922"},"api_base":"%s/v23.0"},"agent":{"media_url":"%s/_agent/media","secret":"env:AG_SECRET"},"script":{"mode":"override","text":"Your order shipped."},"language":"en","disclosure":null,"voicemail":"hang_up","ring_timeout_s":30}\n' \
+	printf '{"v":1,"action":"dial","now":"2026-11-25T12:00:00Z","attempt_id":"wa.%s.1","campaign":"wa","to":"%s","from":"+15557010100","account":{"name":"wa-main","provider":"whatsapp","credentials":{"access_token":"env:WA_TOKEN","phone_number_id":"106540352242922"},"api_base":"%s/v25.0"},"agent":{"media_url":"%s/_agent/media","secret":"env:AG_SECRET"},"script":{"mode":"override","text":"Your order shipped."},"language":"en","disclosure":null,"voicemail":"hang_up","ring_timeout_s":30}\n' \
 		"$N" "$to" "$WA_URL" "$WA_URL" >"$TMP/q.$N.json"
 	# overrides (KEY=JSON, dotted; DELETE removes), only when given
 	[ $# -eq 0 ] || "$PY" - "$TMP/q.$N.json" "$@" <<'EOF'
@@ -78,10 +78,10 @@ ok_if "call_permissions asked first, with the user's WhatsApp id and the Bearer 
 import json, sys
 r = json.load(sys.stdin)
 assert [x[\"op\"] for x in r] == [\"permission\", \"calls\"], r
-assert r[0][\"method\"] == \"GET\" and r[0][\"path\"] == \"/v23.0/$PNID/call_permissions?user_wa_id=14155550110\", r[0]
+assert r[0][\"method\"] == \"GET\" and r[0][\"path\"] == \"/v25.0/$PNID/call_permissions?user_wa_id=14155550110\", r[0]
 assert all(x[\"auth_ok\"] for x in r)
 b = json.loads(r[1][\"body\"])
-assert r[1][\"path\"] == \"/v23.0/$PNID/calls\" and r[1][\"content_type\"] == \"application/json\"
+assert r[1][\"path\"] == \"/v25.0/$PNID/calls\" and r[1][\"content_type\"] == \"application/json\"
 assert b[\"messaging_product\"] == \"whatsapp\" and b[\"to\"] == \"14155550110\", b
 assert b[\"action\"] == \"connect\" and b[\"biz_opaque_callback_data\"] == \"wa.1.1\", b
 assert b[\"session\"][\"sdp_type\"] == \"offer\" and \"m=audio\" in b[\"session\"][\"sdp\"], b
@@ -103,13 +103,21 @@ fake_ctl "$WA_URL" /_control/config '{"fates":{
 	"14155550203":"rest:429:138002","14155550204":"rest:401:138000",
 	"14155550205":"rest:400:138013","14155550206":"rest:400:138014",
 	"14155550207":"rest:500:138004","14155550208":"rest:400:138003",
-	"14155550209":"rest:400:131055"}}' >/dev/null
+	"14155550209":"rest:400:131055","14155550211":"rest:400:131026",
+	"14155550212":"rest:400:131047","14155550213":"rest:400:131056",
+	"14155550214":"rest:401:133010"}}' >/dev/null
 expect_eq "138006 at connect: no_call_permission" "no_call_permission 138006" "$(dial +14155550201)"
 expect_eq "138005 call rate limit: rate_limited" "rate_limited 138005" "$(dial +14155550202)"
 expect_eq "138002 concurrent calls limit: rate_limited" "rate_limited 138002" "$(dial +14155550203)"
-expect_eq "138000 calling not enabled: rejected (fails the campaign)" "rejected 138000" "$(dial +14155550204)"
-expect_eq "138013 not available in the country: rejected" "rejected 138013" "$(dial +14155550205)"
-expect_eq "138014 calling disabled (quality): rejected" "rejected 138014" "$(dial +14155550206)"
+expect_eq "138000 calling not enabled: account (the campaign pauses, not fails)" "account 138000" "$(dial +14155550204)"
+ok_if "... with a hint" grep -q '"hint":"enable business-initiated calling' "$TMP/r.$(last_n).json"
+expect_eq "138013 not available in the country: account" "account 138013" "$(dial +14155550205)"
+expect_eq "138014 calling disabled (quality): account" "account 138014" "$(dial +14155550206)"
+# messaging codes are about one recipient (or the account), never the campaign
+expect_eq "131026 message undeliverable: invalid_number" "invalid_number 131026" "$(dial +14155550211)"
+expect_eq "131047 outside the 24-hour window: no_call_permission" "no_call_permission 131047" "$(dial +14155550212)"
+expect_eq "131056 pair rate limit: rate_limited" "rate_limited 131056" "$(dial +14155550213)"
+expect_eq "133010 business number not registered: account" "account 133010" "$(dial +14155550214)"
 expect_eq "138004 connection error: transient" "transient 138004" "$(dial +14155550207)"
 expect_eq "138003 a call already ongoing: transient" "transient 138003" "$(dial +14155550208)"
 expect_eq "131055 SIP-enabled number: rejected" "rejected 131055" "$(dial +14155550209)"
@@ -145,6 +153,19 @@ expect_eq "the same user again within 24 h: still no_call_permission" "no_call_p
 ok_if "... and no second request (Meta's limit, read from call_permissions)" sh -c "
 	grep -q 'no call-permission request sent' '$TMP/r.$(last_n).json' &&
 	test \$(curl -sS '$WA_URL/_control/messages' | grep -o wamid | wc -l) -eq 1"
+# outside the customer-service window Meta takes only a template
+fake_ctl "$WA_URL" /_control/config '{"closed":["14155550137","14155550147"],
+	"templates":["call_perm_v1"]}' >/dev/null
+expect_eq "outside the 24-hour window, no template set: no_call_permission" "no_call_permission no_permission" \
+	"$(dial +14155550137 'whatsapp={"request_permission":true}')"
+ok_if "... saying a template is needed" grep -q 'set whatsapp.permission_template' "$TMP/r.$(last_n).json"
+expect_eq "outside the window with a template: no_call_permission" "no_call_permission no_permission" \
+	"$(dial +14155550147 'whatsapp={"request_permission":true,"permission_template":"call_perm_v1"}' 'language="es"')"
+ok_if "... saying the template was sent" grep -q "the call-permission template 'call_perm_v1' was sent" "$TMP/r.$(last_n).json"
+expect_eq "... which is the template in the recipient's language" "14155550147 call_perm_v1 es" \
+	"$(fake_ctl "$WA_URL" /_control/messages | "$PY" -c '
+import json, sys
+print(" | ".join(m["to"] + " " + m["template"] + " " + m["language"] for m in json.load(sys.stdin) if "template" in m))')"
 expect_eq "Meta was never asked to call a user without permission" "$c0" "$(calls)"
 
 # --- the agent's media endpoint ---------------------------------------------------------

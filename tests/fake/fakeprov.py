@@ -141,12 +141,25 @@ def deliver(cb):
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Twilio-Signature": sig, "User-Agent": "TwilioProxy/1.1"})
     else:
+        with LOCK:
+            cur = STATE["calls"].get(cb["call"], {}).get("client_state")
+        if "client_state" in cb["envelope"]["data"]["payload"] and \
+                cb["envelope"]["data"]["payload"]["client_state"] is None:
+            cb["envelope"]["data"]["payload"]["client_state"] = cur
         body = json.dumps(cb["envelope"], separators=(",", ":")).encode()
         ts = str(now_s())
         st = post(cb["url"], body, {
             "Content-Type": "application/json",
             "telnyx-signature-ed25519": telnyx_sign(ts, body),
             "telnyx-timestamp": ts, "User-Agent": "telnyx-webhooks"})
+    if cb["kind"] == "telnyx" and not (isinstance(st, int) and 200 <= st < 300):
+        # Telnyx delivers again when the answer is not 2xx (at most 5 retries,
+        # webhook_retries_policies); here: at the next flush
+        env = cb["envelope"]
+        env["meta"]["attempt"] = env["meta"].get("attempt", 1) + 1
+        if env["meta"]["attempt"] <= 6:
+            with LOCK:
+                STATE["pending"].append(cb)
     return {"url": cb["url"], "event": cb["event"], "call": cb["call"], "status": st}
 
 
@@ -244,6 +257,55 @@ def twilio_err(code, message, status):
                     "status": status}
 
 
+# CreateCallRequest (twilio-oai spec/json/twilio_api_v2010.json, see
+# docs/providers.md): its parameter names, enums, and the error
+# dictionary's code for each rule
+TWILIO_CREATE_PARAMS = {
+    "To", "From", "Url", "Twiml", "ApplicationSid", "Method", "FallbackUrl",
+    "FallbackMethod", "StatusCallback", "StatusCallbackEvent",
+    "StatusCallbackMethod", "SendDigits", "Timeout", "Record",
+    "RecordingChannels", "RecordingStatusCallback",
+    "RecordingStatusCallbackMethod", "SipAuthUsername", "SipAuthPassword",
+    "MachineDetection", "MachineDetectionTimeout",
+    "RecordingStatusCallbackEvent", "Trim", "CallerId",
+    "MachineDetectionSpeechThreshold", "MachineDetectionSpeechEndThreshold",
+    "MachineDetectionSilenceTimeout", "AsyncAmd", "AsyncAmdStatusCallback",
+    "AsyncAmdStatusCallbackMethod", "Byoc", "CallReason", "CallToken",
+    "RecordingTrack", "TimeLimit", "ClientNotificationUrl"}
+
+
+def twilio_create_error(f):
+    """(code, message) of the first rule a create request breaks, or None."""
+    unknown = sorted(set(f) - TWILIO_CREATE_PARAMS)
+    if unknown:
+        return 20001, "Unknown parameters: %s" % ", ".join(unknown)
+    if not f.get("To", [""])[0]:
+        return 21201, "No 'To' number is specified"
+    if not f.get("From", [""])[0]:
+        return 21213, "No 'From' number is specified"
+    for k in ("Method", "FallbackMethod", "StatusCallbackMethod",
+              "RecordingStatusCallbackMethod", "AsyncAmdStatusCallbackMethod"):
+        if k in f and f[k][0] not in ("GET", "POST"):
+            return 21209, "Invalid %s: %s" % (k, f[k][0])
+    for k in ("Url", "StatusCallback", "AsyncAmdStatusCallback", "FallbackUrl"):
+        if k in f and (len(f[k][0]) > 4000 or
+                       not re.match(r"^https?://[^/?#_]+", f[k][0])):
+            return 21205, "%s is not a valid URL" % k
+    if "Twiml" in f and len(f["Twiml"][0]) > 4000:
+        return 21205, "Twiml is longer than 4000 characters"
+    if "MachineDetection" in f and f["MachineDetection"][0] not in (
+            "Enable", "DetectMessageEnd"):
+        return 21263, "Invalid Answering Machine Detection Parameters"
+    if "AsyncAmd" in f and f["AsyncAmd"][0] not in ("true", "false"):
+        return 21263, "Invalid Answering Machine Detection Parameters"
+    if f.get("AsyncAmd", ["false"])[0] == "true" and "MachineDetection" in f \
+            and "AsyncAmdStatusCallback" not in f:
+        return 21262, "No AMD status callback URL provided"
+    if "Record" in f and f["Record"][0] not in ("true", "false"):
+        return 21200, "Record must be true or false"
+    return None
+
+
 def twilio_callbacks(c, f):
     url = f.get("StatusCallback", [None])[0]
     events = set(f.get("StatusCallbackEvent", [])) | {"completed"}
@@ -281,6 +343,12 @@ def twilio_callbacks(c, f):
              ("SipResponseCode", str(sip))]
     if amd and answered:
         extra.append(("AnsweredBy", ab))
+    if answered and f.get("Record", ["false"])[0] == "true":
+        # "The recording_url is sent to the status_callback URL"
+        rs = "RE" + uuid.uuid4().hex
+        extra += [("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/%s/"
+                   "Recordings/%s" % (ARGS.account_sid, rs)),
+                  ("RecordingSid", rs), ("RecordingDuration", str(dur))]
     add("completed", st, extra, at=t + 5 + dur)
     return cbs
 
@@ -337,7 +405,11 @@ class Handler(BaseHTTPRequestHandler):
         if f.startswith("latency:"):
             time.sleep(int(f.split(":")[1]) / 1000.0)
             return False, None
-        if f in ("500", "503", "502"):
+        if f in ("502", "504"):
+            # a gateway in front of the API: its own page, not the API's
+            self.send_gateway(int(f))
+            return True, None
+        if f in ("500", "503"):
             self.send_error_body(int(f))
             return True, None
         if f == "429":
@@ -360,6 +432,15 @@ class Handler(BaseHTTPRequestHandler):
                 pass
         else:
             self.send(status, obj)
+
+    def send_gateway(self, status):
+        data = ("<html><body><h1>%d %s</h1></body></html>" % (
+            status, "Bad Gateway" if status == 502 else "Gateway Timeout")).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def send_error_body(self, status):
         if ARGS.provider == "twilio":
@@ -417,6 +498,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/_control/"):
             return self.control("POST")
         return self.route("POST")
+
+    def do_PUT(self):
+        return self.route("PUT")
 
     def route(self, method):
         if ARGS.provider == "twilio":
@@ -482,6 +566,9 @@ class Handler(BaseHTTPRequestHandler):
     def twilio_create(self, f, after):
         to = f.get("To", [""])[0]
         frm = f.get("From", [""])[0]
+        bad = twilio_create_error(f)
+        if bad:
+            return self.send(*twilio_err(bad[0], bad[1], 400))
         if not E164.match(to):
             return self.send(*twilio_err(21211, "The 'To' number %s is not a valid "
                                          "phone number." % to, 400))
@@ -531,14 +618,14 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             if one("Status") and c["status"] != one("Status"):
                 continue
-            since = one("StartTime>")  # parse_qs splits "StartTime>=" at '='
-            if since is None and "StartTime>=" in q:
-                since = q["StartTime>="][0]
+            # the spec's parameters are StartTime, StartTime< and StartTime>
+            # (on or after the day); any other name is not a filter
+            since = one("StartTime>")
             if since is not None:
                 if not c.get("start_time"):
                     continue  # queued calls have no start time
                 day = time.strftime("%Y-%m-%d", time.gmtime(c["start_time"]))
-                if day < since.lstrip("="):
+                if not re.match(r"^\d{4}-\d{2}-\d{2}$", since) or day < since:
                     continue
             out.append(twilio_call_json(c))
         size = int(one("PageSize") or 50)
@@ -564,14 +651,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def telnyx(self, method):
         u = urllib.parse.urlsplit(self.path)
-        body = self.body() if method == "POST" else b""
+        body = self.body() if method in ("POST", "PUT") else b""
         m = re.match(r"^/v2/calls(?:/([^/]+)(?:/actions/([a-z_]+))?)?$", u.path)
         op = "unknown"
         if m:
             call, action = m.group(1), m.group(2)
+            # the spec's methods: client_state_update is a PUT, the rest POST
+            want = "PUT" if action == "client_state_update" else "POST"
             op = "create" if not call and method == "POST" else \
                 "fetch" if call and not action and method == "GET" else \
-                action if call and action and method == "POST" else "unknown"
+                action if call and action in TELNYX_ACTIONS and method == want \
+                else "unknown"
         ok = self.headers.get("Authorization", "") == "Bearer " + ARGS.api_key
         self.record(op, body, ok)
         if not ok:
@@ -580,7 +670,7 @@ class Handler(BaseHTTPRequestHandler):
         if op == "unknown":
             return self.telnyx_err(404, "10005", "Resource not found",
                                    "The requested resource or URL could not be found.")
-        handled, after = self.fault_before("update" if op in ("hangup", "speak")
+        handled, after = self.fault_before("update" if op in TELNYX_ACTIONS
                                            else op)
         if handled:
             return
@@ -599,12 +689,36 @@ class Handler(BaseHTTPRequestHandler):
                                    "Call %s not found." % cid)
         if op == "fetch":
             return self.send(200, {"data": telnyx_call_json(c)})
+        # every command's request body is required JSON (spec: requestBody
+        # required: true), the empty object included
+        try:
+            cmd = json.loads(body)
+        except ValueError:
+            cmd = None
+        if not isinstance(cmd, dict):
+            return self.telnyx_err(400, "10023", "Invalid JSON",
+                                   "The request body is required and must be "
+                                   "a JSON object.")
+        bad = telnyx_command_error(op, cmd)
+        if bad:
+            return self.telnyx_err(422, "10015", "Bad Request", bad[1], bad[0])
         with LOCK:
-            c.setdefault("updates", []).append({"action": op,
-                                                "body": json.loads(body or b"{}")})
+            c.setdefault("updates", []).append({"action": op, "body": cmd})
             if c.get("final") or c.get("hung_up"):
                 return self.telnyx_err(422, "90018", "Call has already ended",
                                        "This call is no longer active.")
+            cid_ = cmd.get("command_id")
+            seen = c.setdefault("command_ids", [])
+            if cid_ and cid_ in seen:
+                # "Telnyx will ignore any command with the same command_id
+                # for the same call_control_id"
+                c["updates"][-1]["ignored"] = True
+                return self.send(200, {"data": {"result": "ok"}})
+            if cid_:
+                seen.append(cid_)
+            if "client_state" in cmd:
+                # "add state to every subsequent webhook"
+                c["client_state"] = cmd["client_state"]
             if op == "hangup":
                 c["hung_up"] = True
             elif op == "speak":
@@ -652,6 +766,7 @@ class Handler(BaseHTTPRequestHandler):
             cid = "v3:" + base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("=")
             c = {"id": cid, "to": to, "from": frm, "status": "queued",
                  "created": now_s(), "fate": fate, "duration": 0, "json": d,
+                 "client_state": d.get("client_state"),
                  "leg": str(uuid.uuid4()), "session": str(uuid.uuid4())}
             STATE["calls"][cid] = c
             STATE["order"].append(cid)
@@ -667,12 +782,80 @@ def iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(t))
 
 
+# Call Control actions the fake knows, and their request schemas' rules
+# (team-telnyx/openapi spec3.json, read through the telnyx npm SDK 7.24.0
+# types generated from it; see docs/providers.md)
+TELNYX_ACTIONS = ("hangup", "speak", "streaming_start", "client_state_update")
+SPEAK_LANGUAGES = (
+    "arb", "cmn-CN", "cy-GB", "da-DK", "de-DE", "en-AU", "en-GB", "en-GB-WLS",
+    "en-IN", "en-US", "es-ES", "es-MX", "es-US", "fr-CA", "fr-FR", "hi-IN",
+    "is-IS", "it-IT", "ja-JP", "ko-KR", "nb-NO", "nl-NL", "pl-PL", "pt-BR",
+    "pt-PT", "ro-RO", "ru-RU", "sv-SE", "tr-TR")
+VOICE_PROVIDERS = ("AWS.Polly.", "Polly.", "Azure.", "ElevenLabs.", "Telnyx.",
+                   "Minimax.", "Resemble.", "Inworld.", "FishAudio.", "Soniox.",
+                   "xAI.", "Humain.")
+
+
+def b64_ok(s):
+    try:
+        base64.b64decode(s, validate=True)
+        return isinstance(s, str)
+    except ValueError:
+        return False
+
+
+def telnyx_command_error(op, cmd):
+    """(pointer, detail) of the first rule the command breaks, or None."""
+    if "client_state" in cmd and not b64_ok(cmd["client_state"]):
+        return "/client_state", "client_state must be a valid Base-64 string."
+    if op == "client_state_update" and "client_state" not in cmd:
+        return "/client_state", "client_state is required."
+    if op == "streaming_start":
+        if cmd.get("stream_track", "inbound_track") not in (
+                "inbound_track", "outbound_track", "both_tracks"):
+            return "/stream_track", "stream_track is not one of the allowed values."
+        if cmd.get("stream_bidirectional_mode", "mp3") not in ("mp3", "rtp"):
+            return "/stream_bidirectional_mode", "not one of mp3, rtp."
+    if op != "speak":
+        return None
+    payload, voice = cmd.get("payload"), cmd.get("voice")
+    if not isinstance(payload, str) or not payload:
+        return "/payload", "payload is required."
+    if len(payload) > 3000:
+        return "/payload", "There is a 3,000 character limit."
+    if not isinstance(voice, str) or not voice:
+        return "/voice", "voice is required."
+    level = cmd.get("service_level", "premium")
+    if level not in ("basic", "premium"):
+        return "/service_level", "service_level must be basic or premium."
+    lang = cmd.get("language")
+    if lang is not None and lang not in SPEAK_LANGUAGES:
+        return "/language", "language is not one of the allowed values."
+    if cmd.get("payload_type", "text") not in ("text", "ssml"):
+        return "/payload_type", "payload_type must be text or ssml."
+    if level == "basic":
+        # "When using basic, only the en-US language and payload type text
+        # are allowed"; "For service_level basic, you may define the
+        # gender of the speaker (male or female)"
+        if lang not in (None, "en-US") or cmd.get("payload_type", "text") != "text":
+            return "/language", "basic allows only en-US and text."
+        if voice not in ("male", "female") and not voice.startswith(VOICE_PROVIDERS):
+            return "/voice", "voice is not valid."
+    elif not voice.startswith(VOICE_PROVIDERS):
+        return "/voice", ("voice %s is only defined for service_level basic; "
+                          "premium takes <Provider>.<Model>.<VoiceId>" % voice)
+    return None
+
+
 def telnyx_call_json(c):
     alive = not c.get("final")
     d = {"call_control_id": c["id"], "call_leg_id": c["leg"],
          "call_session_id": c["session"], "is_alive": alive, "record_type": "call",
-         "client_state": c["json"].get("client_state"),
-         "call_duration": c.get("duration", 0) if not alive else None,
+         "client_state": c.get("client_state"),
+         # "the duration of the call in seconds": from its start, ringing
+         # included (the spec does not say talk time)
+         "call_duration": (c["end_time"] - c["created"]) if not alive and
+         c.get("end_time") else (0 if not alive else None),
          "start_time": iso(c["created"]),
          "end_time": iso(c["end_time"]) if c.get("end_time") else None}
     return d
@@ -681,8 +864,9 @@ def telnyx_call_json(c):
 def telnyx_event(c, event, at, extra):
     d = c["json"]
     url = d.get("webhook_url") or ARGS.webhook_url
+    # client_state is filled in as the event is sent: the latest one
     payload = {"call_control_id": c["id"], "call_leg_id": c["leg"],
-               "call_session_id": c["session"], "client_state": d.get("client_state"),
+               "call_session_id": c["session"], "client_state": None,
                "connection_id": ARGS.connection_id, "from": c["from"], "to": c["to"],
                "direction": "outgoing"}
     payload.update(extra)
@@ -714,12 +898,13 @@ def telnyx_callbacks(c, d):
             if res == "machine" and d.get("answering_machine_detection") in (
                     "detect_beep", "greeting_end", "premium"):
                 add("call.machine.greeting.ended", t + 12, {"result": "beep_detected"})
+    # the spec's CallHangup payload: start_time, no end_time (the end is
+    # the envelope's occurred_at)
     add("call.hangup", t + 5 + dur, {
         "state": "hangup", "hangup_cause": cause,
         "hangup_source": "callee" if st == "completed" else "unknown",
         "sip_hangup_cause": str(sip) if sip != 200 else "unspecified",
-        "start_time": iso(t), "end_time": iso(t + 5 + dur),
-        "call_quality_stats": None})
+        "start_time": iso(t), "call_quality_stats": None})
     return cbs
 
 

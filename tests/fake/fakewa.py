@@ -427,8 +427,17 @@ class Handler(BaseHTTPRequestHandler):
         if handled:
             return
         to = d.get("to", "")
+        if d.get("type") == "template":
+            return self.template_message(d, to)
         it = d.get("interactive") or {}
         text = (it.get("body") or {}).get("text")
+        # a free-form message only inside the customer-service window (24 h
+        # after the user's last message); config "closed": [wa_id, ...]
+        if to in STATE["config"].get("closed", []):
+            return self.send(*graph_err(400, 131047, "Re-engagement message",
+                                        details="Message failed to send because "
+                                        "more than 24 hours have passed since the "
+                                        "customer last replied to this number."))
         if (d.get("type") != "interactive" or it.get("type") != "call_permission_request"
                 or (it.get("action") or {}).get("name") != "call_permission_request"
                 or not isinstance(text, str) or not text or len(text) > 1024
@@ -448,6 +457,34 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, {"messaging_product": "whatsapp",
                         "contacts": [{"input": to, "wa_id": to}],
                         "messages": [{"id": mid}]})
+
+    def template_message(self, d, to):
+        """A call-permission request template (config "templates": the
+        approved ones with a call_permission_request component)."""
+        t = d.get("template") or {}
+        lang = (t.get("language") or {}).get("code")
+        if (d.get("messaging_product") != "whatsapp" or not str(to).isdigit()
+                or not isinstance(t.get("name"), str) or not isinstance(lang, str)):
+            return self.send(*graph_err(400, 100, "Invalid parameter",
+                                        details="template.name and template.language.code "
+                                        "are required"))
+        if t["name"] not in STATE["config"].get("templates", []):
+            return self.send(*graph_err(404, 132001, "Template name does not exist "
+                                        "in the translation"))
+        now = now_s()
+        with LOCK:
+            asked = STATE["asked"].setdefault(to, [])
+            if len([a for a in asked if a > now - 86400]) >= 1 or \
+                    len([a for a in asked if a > now - 7 * 86400]) >= 2:
+                return self.send(*graph_err(400, 138009, "Call permission request "
+                                            "limit hit"))
+            asked.append(now)
+            mid = "wamid." + base64.b64encode(os.urandom(18)).decode()
+            STATE["messages"].append({"id": mid, "to": to, "template": t["name"],
+                                      "language": lang, "at": now})
+        self.send(200, {"messaging_product": "whatsapp",
+                        "contacts": [{"input": to, "wa_id": to}],
+                        "messages": [{"id": mid, "message_status": "accepted"}]})
 
     def connect(self, d):
         handled, after = self.fault_before("create")

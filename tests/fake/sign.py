@@ -2,6 +2,8 @@
 """Signs crafted webhook deliveries for the tests.
 
   sign.py twilio TOKEN URL [name=value ...]   -> X-Twilio-Signature
+  sign.py twilio256 KEY URL [name=value ...]  -> the same with HMAC-SHA256
+                                                (a SharedKey's algorithm=HMAC_SHA256)
   sign.py telnyx SEED_HEX TIMESTAMP BODYFILE  -> telnyx-signature-ed25519
   sign.py hmac SECRET BODYFILE                -> sha256=<hex>
   sign.py pubkey SEED_HEX                     -> base64 Ed25519 public key
@@ -15,13 +17,14 @@ import sys
 
 def main(argv):
     kind = argv[1]
-    if kind == "twilio":
+    if kind in ("twilio", "twilio256"):
         token, url, pairs = argv[2], argv[3], [a.split("=", 1) for a in argv[4:]]
         s = url
         for n in sorted(set(k for k, _ in pairs)):
             for v in sorted(set(v for k, v in pairs if k == n)):
                 s += n + v
-        mac = hmac.new(token.encode(), s.encode(), hashlib.sha1).digest()
+        mac = hmac.new(token.encode(), s.encode(),
+                       hashlib.sha256 if kind == "twilio256" else hashlib.sha1).digest()
         print(base64.b64encode(mac).decode())
     elif kind == "telnyx":
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

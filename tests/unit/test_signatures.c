@@ -65,6 +65,20 @@ static void twilio_vectors(void)
 			    "RSOYDt4T1cUTdK1PDd93/VVr8B8") == GD_EINVALID,
 	   "twilio: a truncated signature fails");
 
+	/*
+	 * HMAC-SHA256 (a SharedKey with algorithm=HMAC_SHA256): the same
+	 * string signed; the value is what the twilio npm SDK 6.3.1's
+	 * getExpectedTwilioSignature(..., "HMAC_SHA256") gives for the vector
+	 */
+	OK(!sig_twilio_check_alg("12345", 1, url, &p, NULL, 0,
+				 "033hgUJA9M/hXIZsYjwkerEP/DBm35nEri5FhCYjA5s="),
+	   "twilio: the HMAC-SHA256 vector validates");
+	OK(sig_twilio_check_alg("12345", 0, url, &p, NULL, 0,
+				"033hgUJA9M/hXIZsYjwkerEP/DBm35nEri5FhCYjA5s=") == GD_EINVALID &&
+	   sig_twilio_check_alg("12345", 1, url, &p, NULL, 0,
+				"RSOYDt4T1cUTdK1PDd93/VVr8B8=") == GD_EINVALID,
+	   "twilio: SHA-1 and SHA-256 signatures are not interchangeable");
+
 	/* the port quirk */
 	OK(!sig_twilio_check("12345", "https://mycompany.com:1234/myapp.php?foo=1&bar=2",
 			     &p, NULL, 0, "RSOYDt4T1cUTdK1PDd93/VVr8B8="),

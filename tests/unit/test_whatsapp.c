@@ -65,10 +65,16 @@ static void error_kinds(void)
 		{ 429, 613, "rate_limited" },
 		{ 400, 138009, "rate_limited" },
 		{ 400, 138012, "rate_limited" },
-		{ 401, 138000, "rejected" },  /* a 401 that is not about the token */
-		{ 400, 138013, "rejected" },
-		{ 400, 138014, "rejected" },
-		{ 400, 138015, "rejected" },
+		/* the number's calling settings: the account's, not the campaign's */
+		{ 401, 138000, "account" },  /* a 401 that is not about the token */
+		{ 400, 138013, "account" },
+		{ 400, 138014, "account" },
+		{ 400, 138015, "account" },
+		{ 401, 133010, "account" },
+		/* messaging codes about one recipient */
+		{ 400, 131026, "invalid_number" },
+		{ 400, 131047, "no_call_permission" },
+		{ 400, 131056, "rate_limited" },
 		{ 400, 131055, "rejected" },
 		{ 400, 100, "rejected" },
 		{ 400, 138003, "transient" },
