@@ -17,7 +17,7 @@ DEPS=(build-essential pkg-config git tzdata
 TEST_DEPS=(sip-tester openssl lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
            chromium chromium-driver libarchive-tools unzip
-           openssh-server openssh-client nodejs npm)
+           openssh-server openssh-client nodejs npm iproute2)
 # What ./build.sh deb and test-deploy use besides DEPS.
 DEPLOY_DEPS=(dpkg-dev binutils mmdebstrap)
 

@@ -404,7 +404,9 @@ static uint8_t err_class(const char *kind)
 {
 	if (!kind)
 		return ERRC_NONE;
-	if (!strcmp(kind, "invalid_number"))
+	/* a number that cannot be called, or a person who declined (SIP
+	 * 603/607): done for good, and nothing wrong with the provider */
+	if (!strcmp(kind, "invalid_number") || !strcmp(kind, "declined"))
 		return ERRC_INVALID;
 	if (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient") ||
 	    !strcmp(kind, "account"))
