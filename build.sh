@@ -4,6 +4,7 @@
 #   ./build.sh test     build (plain and ASan+UBSan) and run every test
 #   ./build.sh demo     build and run a whole campaign on the sim carrier
 #   ./build.sh bench    build and print the performance table
+#   ./build.sh image    build the OCI image localhost/gitdial (podman)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -65,8 +66,13 @@ bench)
 	build
 	exec tests/bench/run.sh "${@:2}"
 	;;
+image)
+	ensure_deps "${DEPS[@]}" podman runc mmdebstrap
+	build
+	exec tools/image.sh
+	;;
 *)
-	echo "usage: ./build.sh [build|test|demo|bench]" >&2
+	echo "usage: ./build.sh [build|test|demo|bench|image]" >&2
 	exit 2
 	;;
 esac
