@@ -5,7 +5,7 @@
 # commits; a webhook container serves Meta's handshake with the verify
 # token from its environment and refuses a forged delivery; and the
 # webhook Deployment of deploy/kubernetes/webhooks.yaml runs under
-# `podman kube play` (its init container clones, lighttpd answers, the
+# `podman kube play` (the repository cloned once into the shared volume, lighttpd answers, the
 # ingest container runs beside it), its Secrets from secrets.example.yaml.
 # Needs root, podman and the Debian mirror (the image's base): part of
 # ./build.sh test-deploy, not of ./build.sh test.
@@ -95,7 +95,7 @@ for d in docs:
     if d["kind"] != "Deployment":
         continue
     spec = d["spec"]["template"]["spec"]
-    for c in spec["initContainers"] + spec["containers"]:
+    for c in spec.get("initContainers", []) + spec["containers"]:
         for e in c["env"]:
             if e["name"] == "GITDIAL_REMOTE_URL":
                 e["value"] = url      # the test's remote instead of git.example.com
@@ -107,18 +107,28 @@ for d in docs:
                          {"name": "GITDIAL_ENV_ALLOW", "value": "WHATSAPP_"}]
 yaml.safe_dump_all(docs, open(dst, "w"))
 PY
-# The Secrets of secrets.example.yaml as podman secrets. (podman 4.3's kube
-# play stores a Secret manifest as YAML, which its own secretKeyRef cannot
-# read; it reads JSON with base64 values, so the test converts the file.)
+# The Secrets of secrets.example.yaml as podman secrets. podman 4.3 reads
+# a secret two ways: secretKeyRef (env) wants JSON with base64 values, a
+# secret volume wants the Secret manifest that kube play stores. So the
+# env one (gitdial-git) is converted to JSON and the volume one
+# (gitdial-secrets) is kube-played, with its stringData as data.
 /usr/bin/python3 - "$TOP/deploy/kubernetes/secrets.example.yaml" "$TMP" <<'PY' >"$TMP/secrets.out" 2>&1
 import base64, json, subprocess, sys, yaml
 for d in yaml.safe_load_all(open(sys.argv[1])):
     data = dict(d.get("data") or {})
     data.update({k: base64.b64encode(v.encode()).decode()
                  for k, v in (d.get("stringData") or {}).items()})
-    f = "%s/%s.json" % (sys.argv[2], d["metadata"]["name"])
-    open(f, "w").write(json.dumps(data))
-    subprocess.run(["podman", "secret", "create", d["metadata"]["name"], f], check=True)
+    name = d["metadata"]["name"]
+    if name == "gitdial-git":
+        f = "%s/%s.json" % (sys.argv[2], name)
+        open(f, "w").write(json.dumps(data))
+        subprocess.run(["podman", "secret", "create", name, f], check=True)
+    else:
+        d.pop("stringData", None)
+        d["data"] = data
+        f = "%s/%s.yaml" % (sys.argv[2], name)
+        yaml.safe_dump(d, open(f, "w"))
+        subprocess.run(["podman", "kube", "play", f], check=True)
 PY
 expect_eq "the Secrets of secrets.example.yaml created" 0 $?
 KUBE=$TMP/webhooks.yaml
@@ -126,14 +136,15 @@ podman kube play --network host "$KUBE" >"$TMP/kube.out" 2>&1
 rc=$?
 expect_eq "kube play webhooks.yaml (Deployment + Service)" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/#   /' "$TMP/kube.out" | tail
-ok_if "the Deployment's lighttpd answers" poll "http://127.0.0.1:$P2/gitdial/whatsapp"
+pod=gitdial-webhooks-pod-0   # kube play's name for the Deployment's pod
+ok_if "the Deployment's lighttpd answers" poll "http://127.0.0.1:$P2/gitdial/whatsapp" ||
+	{ podman ps -a --format "{{.Names}} {{.Status}}"; podman logs "$pod-webhooks"; podman logs "$pod-ingest"; } 2>&1 | sed 's/^/#   /' | tail -n 20
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data 'x=1' "http://127.0.0.1:$P2/gitdial/twilio")
 expect_eq "an unsigned delivery: 401 from the function (FastCGI) in the pod" 401 "$code"
-pod=gitdial-webhooks-pod-0   # kube play's name for the Deployment's pod
-ok_if "the pod's init container cloned the repository" \
+ok_if "the pod cloned the repository into its shared volume" \
 	podman exec "$pod-webhooks" test -f /var/lib/gitdial/calls/gitdial.json
 podman ps --format '{{.Names}}' >"$TMP/running"
 expect_grep "the ingest container runs beside it" "^$pod-ingest\$" "$TMP/running"
 ok_if "the Secret is mounted as files under GITDIAL_SECRETS_DIR" \
-	podman exec "$pod-webhooks" test -s /etc/gitdial/secrets/twilio-auth-token
+	podman exec "$pod-webhooks" sh -c 'ls -la /etc/gitdial/secrets/ /etc/gitdial/secrets/*; id; test -s /etc/gitdial/secrets/twilio-auth-token' 
 finish
