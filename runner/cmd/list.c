@@ -1,6 +1,7 @@
 /*
  * gitdial list: the campaigns table (SPEC §8), from the branch head.
- * Name, Provider, Audience, Status, Connected, Answered, No answer, Created.
+ * Name, Provider, Audience, Status, Connected, Answered, No answer, Created,
+ * and with --shards N the shard (shard_of) whose `tick --shard I/N` dials it.
  */
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include "err.h"
 #include "ledger.h"
 #include "repo.h"
+#include "shard.h"
 #include "state.h"
 #include "summary.h"
 #include "util.h"
@@ -24,7 +26,8 @@
 
 static const char usage[] =
 	"gitdial list [--repo PATH] [--search TEXT] [--provider P,...] [--status S,...]\n"
-	"             [--archived|--deleted] [--now RFC3339] [--format table|json]";
+	"             [--archived|--deleted] [--shards N] [--now RFC3339]\n"
+	"             [--format table|json]";
 
 /* Display columns of a UTF-8 string (Arabic letters are one column each). */
 static int display_width(const char *s)
@@ -74,6 +77,7 @@ int cmd_list(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "archived", no_argument, NULL, 'A' },
 		{ "deleted", no_argument, NULL, 'D' },
+		{ "shards", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -91,8 +95,9 @@ int cmd_list(int argc, char **argv)
 	time_t now = time(NULL);
 	size_t i, n = 0;
 	int fmt = FMT_TABLE, c, rc = 1, found, have_src = 0, color;
-	unsigned tab = 0;
-	int w[8];
+	unsigned tab = 0, shards = 0;
+	int w[8], ws = 5;
+	char *end;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
 	optind = 1;
@@ -122,6 +127,14 @@ int cmd_list(int argc, char **argv)
 						   "--deleted are two tabs: pick one");
 			tab = c == 'A' ? REPO_ARCHIVED : REPO_DELETED;
 			break;
+		case 'N': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v == 0 || v > 10000)
+				return usage_error("list", usage, "--shards: expected a "
+						   "number from 1 to 10000, got \"%s\"", optarg);
+			shards = (unsigned)v;
+			break;
+		}
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return usage_error("list", usage, "bad option");
 		}
@@ -169,6 +182,9 @@ int cmd_list(int argc, char **argv)
 			cJSON_AddNumberToObject(o, "answered", (double)rows[i].answered);
 			cJSON_AddNumberToObject(o, "no_answer", (double)rows[i].noanswer);
 			cJSON_AddStringToObject(o, "created", rows[i].created);
+			if (shards)
+				cJSON_AddNumberToObject(o, "shard",
+							(double)shard_of(rows[i].id, shards));
 			cJSON_AddItemToArray(arr, o);
 		}
 		json_emit(arr);
@@ -193,8 +209,10 @@ int cmd_list(int argc, char **argv)
 	}
 	for (c = 0; c < 8; c++) {
 		cell(heads[c], w[c], c >= 4 && c <= 6);
-		printf(c < 7 ? "  " : "\n");
+		printf(c < 7 || shards ? "  " : "\n");
 	}
+	if (shards)
+		printf("Shard\n");
 	for (i = 0; i < n; i++) {
 		static const char *const col[] = {
 			"", "\033[2m", "\033[34m", "\033[33m", "\033[2m", "\033[32m",
@@ -216,7 +234,13 @@ int cmd_list(int argc, char **argv)
 		cell(num[0], w[4], 1); printf("  ");
 		cell(num[1], w[5], 1); printf("  ");
 		cell(num[2], w[6], 1); printf("  ");
-		cell(rows[i].created, w[7], 0); printf("\n");
+		if (shards) {
+			cell(rows[i].created, w[7], 0);
+			printf("  %*u\n", ws, shard_of(rows[i].id, shards));
+		} else {
+			cell(rows[i].created, w[7], 0);
+			printf("\n");
+		}
 	}
 	rc = 0;
 cleanup:

@@ -32,6 +32,7 @@
 #include "render.h"
 #include "repo.h"
 #include "select.h"
+#include "shard.h"
 #include "spool.h"
 #include "state.h"
 #include "store.h"
@@ -221,9 +222,7 @@ static void crash_point(const char *name)
 
 static int in_shard(const struct opts *o, const char *id)
 {
-	if (o->shard_n <= 1)
-		return 1;
-	return hash_fnv1a(id, strlen(id)) % o->shard_n == o->shard_i;
+	return shard_of(id, o->shard_n) == o->shard_i;
 }
 
 static void round_release(struct round *r)
