@@ -34,9 +34,12 @@ const cJSON *hook_account(const cJSON *cfg, const char *name);
 int hook_credential(char *out, size_t n, const cJSON *account, const char *key);
 /*
  * The account's api_base (dflt when it has none) into out, without a
- * trailing '/', so paths can be appended as "/...".
+ * trailing '/', so paths can be appended as "/...". An api_base must be
+ * one of provider's own hosts over https or a host the operator allows
+ * (trust_endpoint_check): GD_EINVALID with a message otherwise, out "".
  */
-void hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt);
+int hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt,
+		  const char *provider);
 /*
  * The public URL of an endpoint: webhook_base_url (trailing '/' dropped)
  * + "/" + endpoint, + "?" + query when query is not empty. GD_ERROR when

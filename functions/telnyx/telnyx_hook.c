@@ -320,6 +320,7 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 		}
 	} else if (!strcmp(type, "call.hangup")) {
 		ev = hangup_event(payload, campaign, attempt_id, call_id, ts);
+		cJSON_AddStringToObject(ev, "account", acct.name);
 		if (fn_spool(ev)) {
 			web_reply_text(rep, 500, "cannot spool the event: %s",
 				       gd_error_last());

@@ -206,6 +206,9 @@ void twilio_webhook(const struct web_request *req, struct web_reply *rep)
 	if (form_get(&p, "RecordingUrl") && *form_get(&p, "RecordingUrl"))
 		cJSON_AddStringToObject(ev, "recording_url",
 					form_get(&p, "RecordingUrl"));
+	/* the account whose token verified it: ingest compares it with
+	 * the campaign's */
+	cJSON_AddStringToObject(ev, "account", acct.name);
 	if (fn_spool(ev)) {
 		web_reply_text(rep, 500, "cannot spool the event: %s", gd_error_last());
 		goto cleanup;

@@ -43,6 +43,7 @@
 
 struct verified {
 	char pnid[WA_VERIFIED_MAX][64];
+	char name[WA_VERIFIED_MAX][65]; /* the account whose app_secret verified */
 	int n;
 };
 
@@ -146,8 +147,10 @@ static int verify(const cJSON *cfg, const struct web_request *req,
 		rc = sig_hmac_sha256_check(secret, req->body.ptr, req->body.len,
 					   sig);
 		explicit_bzero(secret, sizeof(secret));
-		if (!rc && v->n < WA_VERIFIED_MAX)
+		if (!rc && v->n < WA_VERIFIED_MAX) {
+			snprintf(v->name[v->n], sizeof(v->name[0]), "%s", a->string);
 			snprintf(v->pnid[v->n++], sizeof(v->pnid[0]), "%s", pnid);
+		}
 	}
 	if (v->n)
 		return 0;
@@ -157,14 +160,15 @@ static int verify(const cJSON *cfg, const struct web_request *req,
 			    "gitdial.json");
 }
 
-static int verified_has(const struct verified *v, const char *pnid)
+/* The verified account whose number is pnid, or NULL. */
+static const char *verified_has(const struct verified *v, const char *pnid)
 {
 	int i;
 
 	for (i = 0; pnid && i < v->n; i++)
 		if (!strcmp(v->pnid[i], pnid))
-			return 1;
-	return 0;
+			return v->name[i];
+	return NULL;
 }
 
 /* The attempt an item belongs to, or -1 when it is not one of ours. */
@@ -252,7 +256,7 @@ static int on_status(const cJSON *s, const char *aid)
 
 /* terminate: the outcome, spooled, then kept for the status action. */
 static int on_terminate(const cJSON *call, const char *aid,
-			const char *campaign)
+			const char *campaign, const char *account)
 {
 	cJSON *ev, *oc;
 	char *s = NULL;
@@ -266,6 +270,7 @@ static int on_terminate(const cJSON *call, const char *aid,
 		ts = hook_now();
 	ev = hook_event("outcome", ts, campaign, aid, fn_str(call, "id"));
 	wa_terminate_outcome(ev, call);
+	cJSON_AddStringToObject(ev, "account", account);
 	rc = fn_spool(ev);
 	cJSON_Delete(ev);
 	if (rc)
@@ -301,10 +306,11 @@ static void on_change(struct tally *t, const cJSON *val, const char *field)
 {
 	const char *pnid = fn_str(cJSON_GetObjectItemCaseSensitive(val,
 				  "metadata"), "phone_number_id");
+	const char *account = verified_has(&t->v, pnid);
 	char aid[WA_OPAQUE_MAX + 1], campaign[72];
 	const cJSON *item;
 
-	if (!field || strcmp(field, "calls") || !verified_has(&t->v, pnid))
+	if (!field || strcmp(field, "calls") || !account)
 		return; /* messages, or another app's number */
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(val, "calls")) {
 		const char *ev = fn_str(item, "event");
@@ -318,7 +324,8 @@ static void on_change(struct tally *t, const cJSON *val, const char *field)
 			t->failed += !!on_connect(t->cfg, item, aid, campaign,
 						  &t->bad_gateway);
 		else if (!strcmp(ev, "terminate"))
-			t->failed += !!on_terminate(item, aid, campaign);
+			t->failed += !!on_terminate(item, aid, campaign,
+						    account);
 	}
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(val,
 								  "statuses")) {
