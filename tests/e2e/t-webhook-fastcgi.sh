@@ -47,6 +47,14 @@ mapfile -t EXTRA < <(sed -n '201,203p' "$CALLS" | cut -f1,2)
 FN_SECRET=fn-fcgi-secret-9
 printf '%s\n' "$FN_SECRET" >"$TMP/fn.secret"
 fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
+# /twilio/fn acts with this host's gitdial.json (never the request's account):
+# its api_base is the fake Twilio
+"$PY" - "$REPO/gitdial.json" "$TW_URL" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1])); c["accounts"]["tw-main"]["api_base"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+EOF
+(cd "$REPO" && "${GITX[@]}" commit -qam "the fake Twilio") || exit 1
 # every request also carries parameters named like the settings: they
 # must change nothing (the settings are the processes' environment)
 mkdir -p "$TMP/not-the-spool"
