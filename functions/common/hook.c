@@ -40,6 +40,31 @@ int hook_config_load(cJSON **out)
 	return 0;
 }
 
+int hook_account_may_place(const char *campaign, const char *account)
+{
+	const char *repo = getenv("GITDIAL_REPO");
+	struct buf b = BUF_INIT(HOOK_CONFIG_MAX);
+	const char *named;
+	char path[4300];
+	cJSON *c = NULL;
+	int ok = 1;
+
+	if (!repo || !*repo || !id_valid(campaign) || !account)
+		return 1;
+	snprintf(path, sizeof(path), "%s/campaigns/%s/campaign.json", repo,
+		 campaign);
+	if (file_read(&b, path, b.max) || !b.ptr)
+		goto cleanup;
+	c = cJSON_ParseWithLength(b.ptr, b.len);
+	named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c,
+								      "account"));
+	ok = !named || !strcmp(named, account);
+cleanup:
+	cJSON_Delete(c);
+	buf_release(&b);
+	return ok;
+}
+
 const cJSON *hook_account(const cJSON *cfg, const char *name)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(cfg, "accounts");

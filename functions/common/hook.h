@@ -23,6 +23,15 @@
  * variable is unset, the file is missing, too large or not JSON.
  */
 int hook_config_load(cJSON **out);
+/*
+ * Whether account may have placed a call of campaign: the campaign's
+ * "account" in $GITDIAL_REPO/campaigns/<campaign>/campaign.json (the
+ * work tree) must be it. 1 when it is, or when the campaign is not
+ * there to say (another clone's, archived since); 0 when it names
+ * another account. A delivery verified with one account's key is never
+ * credited to a campaign dialing on another.
+ */
+int hook_account_may_place(const char *campaign, const char *account);
 /* accounts[name] of a parsed gitdial.json, or NULL. */
 const cJSON *hook_account(const cJSON *cfg, const char *name);
 /*

@@ -171,6 +171,11 @@ void twilio_webhook(const struct web_request *req, struct web_reply *rep)
 		web_reply_text(rep, 400, "the URL carries no gitdial attempt_id");
 		goto cleanup;
 	}
+	if (!hook_account_may_place(campaign, acct.name)) {
+		web_reply_text(rep, 403, "campaign %s does not dial on account %s",
+			       campaign, acct.name);
+		goto cleanup;
+	}
 	call_sid = form_get(&p, "CallSid");
 	status = form_get(&p, "CallStatus");
 	answered_by = form_get(&p, "AnsweredBy");

@@ -190,12 +190,19 @@ mkdir -p "$TMP/host"
 cat >"$TMP/host/gitdial.json" <<EOF
 {"accounts": {"tw-main": {"provider": "twilio", "caller_ids": ["+14155550100"],
    "credentials": {"account_sid": "env:TW_SID", "auth_token": "file:secrets/tw.token"},
+   "api_base": "$TW_URL"},
+  "tw-b": {"provider": "twilio", "caller_ids": ["+14155550101"],
+   "credentials": {"account_sid": "env:TW_SID", "auth_token": "file:secrets/twb.token"},
    "api_base": "$TW_URL"}},
  "agent": {"stream_url": "wss://agent.example.com/voice",
            "secret": "file:$TMP/host/agent.secret"},
  "webhook_base_url": "https://hooks.example.com/gd"}
 EOF
 printf 'CGI/1.1\n' >"$TMP/host/agent.secret"
+printf 'tw-b-token-31\n' >"$TMP/secrets/twb.token"
+mkdir -p "$TMP/host/campaigns/nov"
+printf '{"name": "Nov", "account": "tw-main", "audience": {"csv": "a.csv"}}\n' \
+	>"$TMP/host/campaigns/nov/campaign.json"
 # the host's operator: secrets under $TMP (the repository $TMP/host is inside it)
 web_start GITDIAL_REPO="$TMP/host" GITDIAL_SPOOL="$SPOOL" TW_SID="$SID" \
 	GITDIAL_FUNCTION_SECRET="file:$TMP/secrets/fn.secret" || exit 1
@@ -248,6 +255,16 @@ expect_eq "a signed Twilio status callback: 204" 204 \
 	"$(post_hook "/twilio?$Q" "$TMP/cb.form" "X-Twilio-Signature: $SIG")"
 expect_eq "... spooled with the account that verified it" "tw-main" \
 	"$(grep -l CA0444 "$SPOOL"/*.json | head -1 | xargs "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("account"))')"
+
+# the key of another account (one the URL may name) for a campaign of tw-main
+Q="account=tw-b&attempt_id=nov.5.1"
+"$PY" "$FAKE_DIR/sign.py" form "$TMP/cb2.form" CallSid=CA0555 CallStatus=completed \
+	CallDuration=41 "AccountSid=$SID"
+SIG=$("$PY" "$FAKE_DIR/sign.py" twilio tw-b-token-31 "https://hooks.example.com/gd/twilio?$Q" \
+	CallSid=CA0555 CallStatus=completed CallDuration=41 "AccountSid=$SID")
+expect_eq "a callback verified by another account than the campaign's: 403" 403 \
+	"$(post_hook "/twilio?$Q" "$TMP/cb2.form" "X-Twilio-Signature: $SIG")"
+ok_if "... nothing spooled for it" sh -c "! grep -q CA0555 '$SPOOL'/*.json"
 
 ok_if "no secret in any reply or log" sh -c "! grep -rqE '$TOKEN|$FN_SECRET|runner-credential' '$TMP/.hook_body' '$TMP/lighttpd.err' '$TMP'/d*.out '$TMP/v1.out'"
 finish
