@@ -74,6 +74,9 @@ static void check_account(struct jctx *c, const cJSON *a, const char *root)
 			   "requests; every dial would be refused");
 	check_ref(c, jpath(p, sizeof(p), base, "function_secret"),
 		  cJSON_GetObjectItemCaseSensitive(a, "function_secret"), root);
+	/* the sim's signing key for its webhooks (main's sim.c) */
+	check_ref(c, jpath(p, sizeof(p), base, "webhook_secret"),
+		  cJSON_GetObjectItemCaseSensitive(a, "webhook_secret"), root);
 	cJSON_ArrayForEach(x, creds) {
 		char cp[300];
 		if (!strcmp(x->string, "connection_id") ||
