@@ -16,6 +16,12 @@ export GIT_CONFIG_NOSYSTEM=1 HOME=${TMPDIR:-/tmp}
 T_N=0 T_PASS=0 T_FAIL=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gitdial-test.XXXXXX")
 trap '[ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
+# What an operator allows outside the repository (SECURITY.md): secret
+# files under $TMP, the names the tests' env: references use, and the fake
+# providers and web servers on 127.0.0.1 (http:// is allowed only there).
+export GITDIAL_SECRETS_DIR=$TMP
+export GITDIAL_ENV_ALLOW=GITDIAL_,TWILIO_,TELNYX_,WHATSAPP_,SIP_,TW_,TX_,WA_,AG_,AGENT_
+export GITDIAL_ALLOWED_HOSTS=127.0.0.1
 
 # ok_if DESC CMD...: passes when CMD exits 0.
 ok_if() {

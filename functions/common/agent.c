@@ -55,6 +55,10 @@ void agent_webhook(const struct web_request *req, struct web_reply *rep)
 	agent = cJSON_GetObjectItemCaseSensitive(cfg, "agent");
 	ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "secret"));
 	if (!ref || fn_secret(secret, sizeof(secret), ref) || !secret[0]) {
+		/* the reason (never the value) for the operator's log only */
+		if (ref)
+			fprintf(stderr, "gitdial: agent.secret: %s\n",
+				gd_error_last());
 		web_reply_text(rep, 500, "agent.secret is not set or cannot be "
 			       "resolved");
 		goto cleanup;

@@ -1,4 +1,6 @@
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "phone.h"
 #include "sig.h"
 #include "spool.h"
+#include "trust.h"
 #include "util.h"
 #include "web.h"
 #include "banned.h"
@@ -244,13 +247,165 @@ static cJSON *run_action(const struct fn_def *def, const char *action,
 	return def->hangup(req);
 }
 
+/*
+ * Records nonce (already checked: hex) as seen at ts under
+ * $GITDIAL_SPOOL/.fn/<ts / window>/; a nonce seen before is a replay.
+ * Buckets older than two windows are removed first, so the store holds
+ * what a replay could still use and no more. Returns 0, GD_ECONFLICT for
+ * a replay, or GD_ERROR.
+ */
+static int nonce_record(const char *nonce, long long ts, time_t now)
+{
+	const char *spool = getenv("GITDIAL_SPOOL");
+	long long bucket = ts / TRUST_FN_WINDOW, oldest;
+	char dir[4200], path[4300], f[4400];
+	struct dirent *e, *g;
+	DIR *d, *in;
+	int fd;
+
+	if (!spool || !*spool)
+		return gd_error_set("GITDIAL_SPOOL is not set");
+	oldest = (long long)now / TRUST_FN_WINDOW - 2;
+	snprintf(dir, sizeof(dir), "%s/.fn", spool);
+	if ((d = opendir(dir))) {
+		while ((e = readdir(d))) {
+			char *end;
+			long long b = strtoll(e->d_name, &end, 10);
+			if (e->d_name[0] == '.' || *end || b >= oldest)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if ((in = opendir(path))) {
+				while ((g = readdir(in)))
+					if (g->d_name[0] != '.') {
+						snprintf(f, sizeof(f), "%s/%s",
+							 path, g->d_name);
+						unlink(f);
+					}
+				closedir(in);
+			}
+			rmdir(path);
+		}
+		closedir(d);
+	}
+	snprintf(path, sizeof(path), "%s/%lld", dir, bucket);
+	if (dir_create(path))
+		return GD_ERROR;
+	snprintf(f, sizeof(f), "%s/%s", path, nonce);
+	fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? GD_ECONFLICT
+			: gd_error_set("'%s': %s", f, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/*
+ * Checks a /fn request's signature headers (trust.h): 0, or the HTTP
+ * status of the refusal with its reason in rep.
+ */
+static int fn_auth(const struct web_request *r, const char *secret,
+		   struct web_reply *rep)
+{
+	const char *ts = web_header(r, "X-Gitdial-Timestamp");
+	const char *nonce = web_header(r, "X-Gitdial-Nonce");
+	const char *sig = web_header(r, "X-Gitdial-Signature");
+	time_t now = time(NULL); /* transport freshness: the real clock */
+	char want[65];
+	long long t = 0;
+	size_t i;
+	int rc;
+
+	if (!sig || !ts || !nonce) {
+		web_reply_text(rep, 401, "a signed request needs X-Gitdial-"
+			       "Signature, X-Gitdial-Timestamp and X-Gitdial-Nonce");
+		return 401;
+	}
+	for (i = 0; ts[i] && i < 12; i++)
+		if (ts[i] < '0' || ts[i] > '9')
+			break;
+	if (!i || ts[i]) {
+		web_reply_text(rep, 400, "X-Gitdial-Timestamp is not Unix seconds");
+		return 400;
+	}
+	t = strtoll(ts, NULL, 10);
+	i = strspn(nonce, "0123456789abcdefABCDEF");
+	if (i < 16 || i > 64 || nonce[i]) {
+		web_reply_text(rep, 400, "X-Gitdial-Nonce is not 16-64 hex digits");
+		return 400;
+	}
+	if (strncmp(sig, "sha256=", 7) ||
+	    trust_fn_sign(want, secret, ts, nonce, r->body.ptr ? r->body.ptr : "",
+			  r->body.len) || !ct_streq(want, sig + 7)) {
+		web_reply_text(rep, 403, "wrong signature");
+		return 403;
+	}
+	if (t < (long long)now - TRUST_FN_WINDOW ||
+	    t > (long long)now + TRUST_FN_WINDOW) {
+		web_reply_text(rep, 403, "stale request: signed at %lld, more than "
+			       "%d s from this host's clock", t, TRUST_FN_WINDOW);
+		return 403;
+	}
+	if ((rc = nonce_record(nonce, t, now))) {
+		if (rc == GD_ECONFLICT)
+			web_reply_text(rep, 403, "replayed request: the nonce was "
+				       "used before");
+		else
+			web_reply_text(rep, 500, "cannot record the nonce: %s",
+				       gd_error_last());
+		return rc == GD_ECONFLICT ? 403 : 500;
+	}
+	return 0;
+}
+
+/*
+ * The request's account and agent replaced by this host's: a remote
+ * function acts only with the settings and references of its own
+ * gitdial.json, never ones a caller sends. 0, or the HTTP status with the
+ * reason in rep.
+ */
+static int use_host_config(cJSON *req, const char *provider,
+			   struct web_reply *rep)
+{
+	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
+	const char *name = fn_str(acct, "name");
+	const cJSON *mine, *agent;
+	cJSON *cfg = NULL, *copy;
+	int st = 0;
+
+	if (!account_name_valid(name)) {
+		web_reply_text(rep, 400, "the request names no account");
+		return 400;
+	}
+	if (hook_config_load(&cfg)) {
+		web_reply_text(rep, 500, "%s", gd_error_last());
+		return 500;
+	}
+	mine = hook_account(cfg, name);
+	if (!mine || !fn_str(mine, "provider") ||
+	    strcmp(fn_str(mine, "provider"), provider)) {
+		web_reply_text(rep, 404, "no %s account \"%s\" in this host's "
+			       "gitdial.json", provider, name);
+		st = 404;
+		goto cleanup;
+	}
+	copy = cJSON_Duplicate(mine, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "name");
+	cJSON_AddStringToObject(copy, "name", name);
+	cJSON_ReplaceItemInObjectCaseSensitive(req, "account", copy);
+	cJSON_DeleteItemFromObjectCaseSensitive(req, "agent");
+	agent = cJSON_GetObjectItemCaseSensitive(cfg, "agent");
+	if (cJSON_IsObject(agent))
+		cJSON_AddItemToObject(req, "agent", cJSON_Duplicate(agent, 1));
+cleanup:
+	cJSON_Delete(cfg);
+	return st;
+}
+
 /* POST .../fn: an action over HTTP for a runner using a remote function. */
 static void serve_action(const struct fn_def *def, const struct web_request *r,
 			 struct web_reply *rep)
 {
 	const char *ref = getenv("GITDIAL_FUNCTION_SECRET");
-	const char *given = web_header(r, "X-Gitdial-Function-Secret");
-	const char *signed_hdr = web_header(r, "X-Gitdial-Signature");
 	char secret[HOOK_SECRET_MAX];
 	const char *action;
 	cJSON *req = NULL, *resp = NULL;
@@ -266,15 +421,8 @@ static void serve_action(const struct fn_def *def, const struct web_request *r,
 			       "GITDIAL_FUNCTION_SECRET names no secret");
 		goto cleanup;
 	}
-	if (!given && !signed_hdr) {
-		web_reply_text(rep, 401, "no X-Gitdial-Function-Secret header");
+	if (fn_auth(r, secret, rep))
 		goto cleanup;
-	}
-	if (given ? !ct_streq(secret, given)
-	    : sig_hmac_sha256_check(secret, r->body.ptr, r->body.len, signed_hdr)) {
-		web_reply_text(rep, 403, "wrong function secret");
-		goto cleanup;
-	}
 	req = cJSON_ParseWithLength(r->body.ptr ? r->body.ptr : "", r->body.len);
 	action = fn_str(req, "action");
 	if (!cJSON_IsObject(req) || !action ||
@@ -284,6 +432,8 @@ static void serve_action(const struct fn_def *def, const struct web_request *r,
 			       "action dial, status or hangup");
 		goto cleanup;
 	}
+	if (use_host_config(req, def->provider, rep))
+		goto cleanup;
 	resp = run_action(def, action, req, 1);
 	web_reply_json(rep, 200, resp);
 cleanup:

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "fn.h"
 #include "hook.h"
+#include "trust.h"
 #include "util.h"
 #include "banned.h"
 
@@ -39,6 +40,31 @@ int hook_config_load(cJSON **out)
 	return 0;
 }
 
+int hook_account_may_place(const char *campaign, const char *account)
+{
+	const char *repo = getenv("GITDIAL_REPO");
+	struct buf b = BUF_INIT(HOOK_CONFIG_MAX);
+	const char *named;
+	char path[4300];
+	cJSON *c = NULL;
+	int ok = 1;
+
+	if (!repo || !*repo || !id_valid(campaign) || !account)
+		return 1;
+	snprintf(path, sizeof(path), "%s/campaigns/%s/campaign.json", repo,
+		 campaign);
+	if (file_read(&b, path, b.max) || !b.ptr)
+		goto cleanup;
+	c = cJSON_ParseWithLength(b.ptr, b.len);
+	named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c,
+								      "account"));
+	ok = !named || !strcmp(named, account);
+cleanup:
+	cJSON_Delete(c);
+	buf_release(&b);
+	return ok;
+}
+
 const cJSON *hook_account(const cJSON *cfg, const char *name)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(cfg, "accounts");
@@ -47,16 +73,23 @@ const cJSON *hook_account(const cJSON *cfg, const char *name)
 	return cJSON_IsObject(a) ? a : NULL;
 }
 
-void hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt)
+int hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt,
+		  const char *provider)
 {
 	const char *base = cJSON_GetStringValue(
 		cJSON_GetObjectItemCaseSensitive(account, "api_base"));
 	size_t len;
 
-	snprintf(out, n, "%s", base ? base : dflt);
+	if (n)
+		out[0] = '\0';
+	if (base && trust_endpoint_check(base, provider, "api_base"))
+		return GD_EINVALID;
+	if ((size_t)snprintf(out, n, "%s", base ? base : dflt) >= n)
+		return gd_error_set("api_base: too long");
 	len = strlen(out);
 	while (len && out[len - 1] == '/')
 		out[--len] = '\0';
+	return 0;
 }
 
 int hook_credential(char *out, size_t n, const cJSON *account, const char *key)
@@ -78,8 +111,12 @@ int hook_credential(char *out, size_t n, const cJSON *account, const char *key)
 		snprintf(out, n, "%s", ref);
 		return 0;
 	}
-	if (fn_secret(out, n, ref) || !out[0])
-		return gd_error_set("credentials.%s: cannot resolve '%s'", key, ref);
+	if (fn_secret(out, n, ref)) {
+		gd_error_prefix("credentials.%s", key);
+		return GD_ERROR;
+	}
+	if (!out[0])
+		return gd_error_set("credentials.%s: %s is empty", key, ref);
 	return 0;
 }
 

@@ -23,6 +23,15 @@
  * variable is unset, the file is missing, too large or not JSON.
  */
 int hook_config_load(cJSON **out);
+/*
+ * Whether account may have placed a call of campaign: the campaign's
+ * "account" in $GITDIAL_REPO/campaigns/<campaign>/campaign.json (the
+ * work tree) must be it. 1 when it is, or when the campaign is not
+ * there to say (another clone's, archived since); 0 when it names
+ * another account. A delivery verified with one account's key is never
+ * credited to a campaign dialing on another.
+ */
+int hook_account_may_place(const char *campaign, const char *account);
 /* accounts[name] of a parsed gitdial.json, or NULL. */
 const cJSON *hook_account(const cJSON *cfg, const char *name);
 /*
@@ -34,9 +43,12 @@ const cJSON *hook_account(const cJSON *cfg, const char *name);
 int hook_credential(char *out, size_t n, const cJSON *account, const char *key);
 /*
  * The account's api_base (dflt when it has none) into out, without a
- * trailing '/', so paths can be appended as "/...".
+ * trailing '/', so paths can be appended as "/...". An api_base must be
+ * one of provider's own hosts over https or a host the operator allows
+ * (trust_endpoint_check): GD_EINVALID with a message otherwise, out "".
  */
-void hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt);
+int hook_api_base(char *out, size_t n, const cJSON *account, const char *dflt,
+		  const char *provider);
 /*
  * The public URL of an endpoint: webhook_base_url (trailing '/' dropped)
  * + "/" + endpoint, + "?" + query when query is not empty. GD_ERROR when

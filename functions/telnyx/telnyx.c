@@ -37,6 +37,10 @@ int telnyx_account_load(struct telnyx_account *a, const cJSON *account,
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
+	if (hook_api_base(a->base, sizeof(a->base), account, TELNYX_API, "telnyx")) {
+		gd_error_prefix("account '%s'", a->name);
+		return GD_EINVALID;
+	}
 	if (hook_credential(a->api_key, sizeof(a->api_key), account, "api_key") ||
 	    (need_connection && hook_credential(a->connection_id,
 						sizeof(a->connection_id),
@@ -45,7 +49,6 @@ int telnyx_account_load(struct telnyx_account *a, const cJSON *account,
 		telnyx_account_wipe(a);
 		return GD_ERROR;
 	}
-	hook_api_base(a->base, sizeof(a->base), account, TELNYX_API);
 	return 0;
 }
 

@@ -303,6 +303,11 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 		web_reply_text(rep, 400, "client_state carries no gitdial attempt id");
 		goto cleanup;
 	}
+	if (!hook_account_may_place(campaign, acct.name)) {
+		web_reply_text(rep, 403, "campaign %s does not dial on account %s",
+			       campaign, acct.name);
+		goto cleanup;
+	}
 	occurred = fn_str(data, "occurred_at");
 	if (!occurred || time_parse_rfc3339(&ts, occurred))
 		ts = hook_now();

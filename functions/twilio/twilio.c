@@ -37,13 +37,16 @@ int twilio_account_load(struct twilio_account *a, const cJSON *account,
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
+	if (hook_api_base(a->base, sizeof(a->base), account, TWILIO_API, "twilio")) {
+		gd_error_prefix("account '%s'", a->name);
+		return GD_EINVALID;
+	}
 	if (hook_credential(a->sid, sizeof(a->sid), account, "account_sid") ||
 	    hook_credential(a->token, sizeof(a->token), account, "auth_token")) {
 		gd_error_prefix("account '%s'", a->name);
 		twilio_account_wipe(a);
 		return GD_ERROR;
 	}
-	hook_api_base(a->base, sizeof(a->base), account, TWILIO_API);
 	return 0;
 }
 

@@ -226,6 +226,11 @@ void twilio_webhook(const struct web_request *req, struct web_reply *rep)
 		web_reply_text(rep, 400, "the URL carries no gitdial attempt_id");
 		goto cleanup;
 	}
+	if (!hook_account_may_place(campaign, acct.name)) {
+		web_reply_text(rep, 403, "campaign %s does not dial on account %s",
+			       campaign, acct.name);
+		goto cleanup;
+	}
 	call_sid = form_get(&p, "CallSid");
 	status = form_get(&p, "CallStatus");
 	answered_by = form_get(&p, "AnsweredBy");
@@ -261,6 +266,8 @@ void twilio_webhook(const struct web_request *req, struct web_reply *rep)
 	if (form_get(&p, "RecordingUrl") && *form_get(&p, "RecordingUrl"))
 		cJSON_AddStringToObject(ev, "recording_url",
 					form_get(&p, "RecordingUrl"));
+	/* the account whose token verified it: ingest compares it with
+	 * the campaign's */
 	cJSON_AddStringToObject(ev, "account", acct.name);
 	if (fn_spool(ev)) {
 		web_reply_text(rep, 500, "cannot spool the event: %s", gd_error_last());

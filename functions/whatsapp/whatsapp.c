@@ -44,6 +44,10 @@ int wa_account_load(struct wa_account *a, const cJSON *account,
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
+	if (hook_api_base(a->base, sizeof(a->base), account, WA_API, "whatsapp")) {
+		gd_error_prefix("account '%s'", a->name);
+		return GD_EINVALID;
+	}
 	if (hook_credential(a->token, sizeof(a->token), account, "access_token") ||
 	    hook_credential(a->pnid, sizeof(a->pnid), account, "phone_number_id")) {
 		gd_error_prefix("account '%s'", a->name);
@@ -58,7 +62,6 @@ int wa_account_load(struct wa_account *a, const cJSON *account,
 		return gd_error_set("account '%s': credentials.phone_number_id is "
 				    "not a number id (digits)", a->name);
 	}
-	hook_api_base(a->base, sizeof(a->base), account, WA_API);
 	return 0;
 }
 

@@ -315,8 +315,9 @@ static void on_change(struct tally *t, const cJSON *val, const char *field)
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(val, "calls")) {
 		const char *ev = fn_str(item, "event");
 		if (!ev || attempt_of(aid, sizeof(aid), campaign,
-				      sizeof(campaign), item))
-			continue;
+				      sizeof(campaign), item) ||
+		    !hook_account_may_place(campaign, account))
+			continue; /* not ours, or another account's campaign */
 		t->mine++;
 		if (keep_call(aid, fn_str(item, "id")))
 			t->failed++;
@@ -330,7 +331,8 @@ static void on_change(struct tally *t, const cJSON *val, const char *field)
 								  "statuses")) {
 		const char *type = fn_str(item, "type");
 		if (!type || strcmp(type, "call") ||
-		    attempt_of(aid, sizeof(aid), campaign, sizeof(campaign), item))
+		    attempt_of(aid, sizeof(aid), campaign, sizeof(campaign), item) ||
+		    !hook_account_may_place(campaign, account))
 			continue;
 		t->mine++;
 		if (keep_call(aid, fn_str(item, "id")) || on_status(item, aid))

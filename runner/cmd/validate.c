@@ -11,6 +11,7 @@
 #include "dnc.h"
 #include "err.h"
 #include "repo.h"
+#include "trust_check.h"
 #include "util.h"
 #include "banned.h"
 
@@ -83,6 +84,10 @@ int cmd_validate(int argc, char **argv)
 		campaigns = r ? r->n : 0;
 		if (r) {
 			struct rules *ru = NULL;
+			/* what the operator allows, and what could only fail
+			 * at dial time (SECURITY.md) */
+			trust_check_config(&s, root, r->cfg, &d);
+			trust_check_campaigns(&s, r, &d);
 			dnc_validate(&s, &d);
 			/* the repository's own rules packs (rules/ *.json) */
 			if (rules_load_layered(&ru, &s, &d) == GD_ERROR)
@@ -93,6 +98,8 @@ int cmd_validate(int argc, char **argv)
 		/* config once, then each named campaign */
 		if (repo_load(&r, &s, NULL, REPO_CONFIG_ONLY, &d))
 			rc = 1;
+		else
+			trust_check_config(&s, root, r->cfg, &d);
 		repo_free(r);
 		r = NULL;
 		for (i = optind; i < argc && !rc; i++) {
@@ -124,6 +131,7 @@ int cmd_validate(int argc, char **argv)
 				continue;
 			}
 			campaigns++;
+			trust_check_campaigns(&s, one, &d);
 			{
 				size_t k;
 				for (k = 0; k < tmp.n; k++)

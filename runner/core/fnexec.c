@@ -14,6 +14,7 @@
 #include "curlx.h"
 #include "err.h"
 #include "fnexec.h"
+#include "trust.h"
 #include "banned.h"
 
 static double now_s(void)
@@ -487,7 +488,7 @@ static int xfer_start(struct xfer *x, const struct curlx *cu,
 		      const struct fn_target *t, const char *action,
 		      const struct fn_call *c, int timeout_s)
 {
-	char hdr[600], url[2048];
+	char hdr[600], url[2048], ts[24], nonce[33], sig[65];
 
 	memset(x, 0, sizeof(*x));
 	x->cu = cu;
@@ -498,9 +499,23 @@ static int xfer_start(struct xfer *x, const struct curlx *cu,
 		 strchr(t->url, '?') ? "&action=" : "?action=", action);
 	x->hdrs = x->cu->slist_append(x->hdrs, "Content-Type: application/json");
 	if (t->secret) {
-		snprintf(hdr, sizeof(hdr), "X-Gitdial-Function-Secret: %s", t->secret);
+		/* signed, timestamped and unique: a captured request cannot
+		 * be sent again (trust.h) */
+		snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+		if (trust_fn_nonce(nonce) ||
+		    trust_fn_sign(sig, t->secret, ts, nonce, c->request,
+				  strlen(c->request))) {
+			buf_release(&x->resp);
+			cu->easy_cleanup(x->h);
+			x->h = NULL;
+			return -1;
+		}
+		snprintf(hdr, sizeof(hdr), "X-Gitdial-Timestamp: %s", ts);
 		x->hdrs = x->cu->slist_append(x->hdrs, hdr);
-		explicit_bzero(hdr, sizeof(hdr));
+		snprintf(hdr, sizeof(hdr), "X-Gitdial-Nonce: %s", nonce);
+		x->hdrs = x->cu->slist_append(x->hdrs, hdr);
+		snprintf(hdr, sizeof(hdr), "X-Gitdial-Signature: sha256=%s", sig);
+		x->hdrs = x->cu->slist_append(x->hdrs, hdr);
 	}
 	x->cu->easy_setopt(x->h, CURLOPT_URL, url);
 	x->cu->easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
@@ -628,6 +643,9 @@ int fn_run(const struct fn_target *t, const char *action, struct fn_call *calls,
 		return 0;
 	if (parallel < 1)
 		parallel = 1;
+	/* the operator's hosts only: the function secret signs what goes there */
+	if (t->url && trust_endpoint_check(t->url, NULL, "function"))
+		return GD_EINVALID;
 	if (t->url)
 		return run_urls(t, action, calls, n, parallel, cps, timeout_s);
 	return run_local(t, action, calls, n, parallel, cps, timeout_s);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "trust.h"
 #include "util.h"
 #include "banned.h"
 
@@ -506,29 +507,7 @@ void utf8_truncate(char *out, size_t n, const char *s)
 
 int secret_resolve(char *out, size_t n, const char *ref)
 {
-	struct buf b = BUF_INIT(64 * 1024);
-	const char *v;
-
-	if (!ref || !n)
-		return -1;
-	if (!strncmp(ref, "env:", 4)) {
-		if (!(v = getenv(ref + 4)) || strlen(v) >= n)
-			return -1;
-		snprintf(out, n, "%s", v);
-		return 0;
-	}
-	if (!strncmp(ref, "file:", 5)) {
-		if (file_read(&b, ref + 5, b.max) || b.len >= n) {
-			buf_release(&b);
-			return -1;
-		}
-		while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
-			b.ptr[--b.len] = '\0';
-		snprintf(out, n, "%s", b.ptr);
-		buf_release(&b);
-		return 0;
-	}
-	return -1;
+	return trust_secret_resolve(out, n, ref, NULL);
 }
 
 int list_has_token(const char *list, const char *tok)

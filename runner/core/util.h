@@ -85,8 +85,11 @@ void mem_hint_huge(void *p, size_t len);
 
 /*
  * Resolves a secret reference into out: env:NAME reads the environment,
- * file:PATH the file (a trailing newline dropped). Never logs the value.
- * Returns 0, or -1 when it is missing, unreadable or does not fit.
+ * file:PATH the file (a trailing newline dropped), within what the
+ * operator allows (trust.h: GITDIAL_SECRETS_DIR, GITDIAL_ENV_ALLOW, never
+ * a well-known variable or a file of $GITDIAL_REPO). Never logs the
+ * value. Returns 0, or a negative code with a message naming the
+ * reference and why when it is refused, missing, unreadable or does not fit.
  */
 int secret_resolve(char *out, size_t n, const char *ref);
 

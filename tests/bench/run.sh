@@ -22,6 +22,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# the operator's settings (SECURITY.md): the fakes' env: names and hosts
+export GITDIAL_ENV_ALLOW=GITDIAL_,TWILIO_,TELNYX_,WHATSAPP_,SIP_,TW_
+export GITDIAL_ALLOWED_HOSTS=127.0.0.1
 BIN=$ROOT/build/bin
 BB=$ROOT/build/bench
 
@@ -421,7 +424,9 @@ wh_lighttpd() {
 	local d=$1 try port env
 	mkdir -p "$d/www"
 	env="\"GITDIAL_REPO\" => \"$2\", \"GITDIAL_SPOOL\" => \"$3\",
-     \"TW_SID\" => \"$WH_SID\", \"TW_TOKEN\" => \"$WH_TOKEN\""
+     \"TW_SID\" => \"$WH_SID\", \"TW_TOKEN\" => \"$WH_TOKEN\",
+     \"GITDIAL_ENV_ALLOW\" => \"$GITDIAL_ENV_ALLOW\",
+     \"GITDIAL_ALLOWED_HOSTS\" => \"$GITDIAL_ALLOWED_HOSTS\""
 	for try in 1 2 3; do
 		port=$(wh_port)
 		cat >"$d/lighttpd.conf" <<EOF

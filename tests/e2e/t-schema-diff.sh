@@ -29,6 +29,11 @@ if [ "$SCHEMA_ONLY" != 1 ] && [ ! -x "$GITDIAL" ]; then
 	exit 1
 fi
 
+# The corpus is about the schema, not about an operator's settings
+# (t-trust.sh): every name, file and listed host is allowed here.
+export GITDIAL_ENV_ALLOW='*' GITDIAL_SECRETS_DIR=/
+export GITDIAL_ALLOWED_HOSTS=127.0.0.1,functions.example.com,api.example.com
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/gitdial-schema-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -114,7 +119,8 @@ fixed_config='{
     "wa-main": {"provider": "whatsapp", "caller_ids": ["+14155550101"],
                 "credentials": {"access_token": "env:WA_TOKEN", "app_secret": "env:WA_SECRET",
                                 "verify_token": "env:WA_VERIFY", "phone_number_id": "106540352242922"}}
-  }
+  },
+  "agent": {"media_url": "https://agent.example.com/sdp"}
 }'
 fixed_campaign='{
   "name": "Schema diff demo",

@@ -47,6 +47,14 @@ mapfile -t EXTRA < <(sed -n '201,203p' "$CALLS" | cut -f1,2)
 FN_SECRET=fn-fcgi-secret-9
 printf '%s\n' "$FN_SECRET" >"$TMP/fn.secret"
 fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
+# /twilio/fn acts with this host's gitdial.json (never the request's account):
+# its api_base is the fake Twilio
+"$PY" - "$REPO/gitdial.json" "$TW_URL" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1])); c["accounts"]["tw-main"]["api_base"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+EOF
+(cd "$REPO" && "${GITX[@]}" commit -qam "the fake Twilio") || exit 1
 # every request also carries parameters named like the settings: they
 # must change nothing (the settings are the processes' environment)
 mkdir -p "$TMP/not-the-spool"
@@ -177,17 +185,17 @@ EOF
 fn_req dial 9001 >"$TMP/d1.json"
 fn_req dial 9002 >"$TMP/d2.json"
 expect_eq "/twilio/fn: a wrong function secret: 403" 403 \
-	"$(post_hook /twilio/fn "$TMP/d1.json" "$JSON" "X-Gitdial-Function-Secret: ${FN_SECRET}x")"
+	"$(post_fn /twilio/fn "$TMP/d1.json" "${FN_SECRET}x")"
 expect_eq "... the secret a request's parameter names is not the one: 403" 403 \
-	"$(post_hook /twilio/fn "$TMP/d1.json" "$JSON" "X-Gitdial-Function-Secret: $SID")"
+	"$(post_fn /twilio/fn "$TMP/d1.json" "$SID")"
 expect_eq "two dials with the function secret: 200 200" "200 200" \
-	"$(post_hook /twilio/fn "$TMP/d1.json" "$JSON" "X-Gitdial-Function-Secret: $FN_SECRET") $(post_hook /twilio/fn "$TMP/d2.json" "$JSON" "X-Gitdial-Function-Secret: $FN_SECRET")"
+	"$(post_fn /twilio/fn "$TMP/d1.json" "$FN_SECRET") $(post_fn /twilio/fn "$TMP/d2.json" "$FN_SECRET")"
 cid=$(jv "$TMP/.hook_body" 'd["call_id"]')
 expect_eq "... the fake Twilio has both calls, with the token from the environment" "2 $cid" \
 	"$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c 'import json,sys; c=json.load(sys.stdin); print(len(c), c[-1]["id"])')"
 fn_req status 9002 "$cid" >"$TMP/s2.json"
-expect_eq "status over HTTP, HMAC-signed: queued" "200 True queued" \
-	"$(post_hook /twilio/fn "$TMP/s2.json" "$JSON" "X-Gitdial-Signature: $("$PY" "$FAKE_DIR/sign.py" hmac "$FN_SECRET" "$TMP/s2.json")") $(jv "$TMP/.hook_body" 'str(d["found"]) + " " + d["state"]')"
+expect_eq "status over HTTP, signed: queued" "200 True queued" \
+	"$(post_fn /twilio/fn "$TMP/s2.json" "$FN_SECRET") $(jv "$TMP/.hook_body" 'str(d["found"]) + " " + d["state"]')"
 n0=$(spool_count "$SPOOL")
 
 # --- 200 deliveries, 8 clients: the same two processes serve them all

@@ -95,6 +95,9 @@ web_serve() {
 	[ "$kind" = fastcgi ] && asan="detect_leaks=1:abort_on_error=1:atexit=1:log_path=$FCGI_SAN/asan"
 	mkdir -p "$TMP/www" "$FCGI_SAN"
 	for kv in "$@" "ASAN_OPTIONS=$asan" \
+		"GITDIAL_SECRETS_DIR=$GITDIAL_SECRETS_DIR" \
+		"GITDIAL_ENV_ALLOW=$GITDIAL_ENV_ALLOW" \
+		"GITDIAL_ALLOWED_HOSTS=$GITDIAL_ALLOWED_HOSTS" \
 		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan"; do
 		env="$env \"${kv%%=*}\" => \"${kv#*=}\","
 	done
@@ -159,7 +162,9 @@ spawn_fcgi() {
 	shift 2
 	WEB_FCGI_SOCKET=$TMP/spawn.sock
 	mkdir -p "$FCGI_SAN"
-	env -i PATH=/usr/bin:/bin "$@" \
+	env -i PATH=/usr/bin:/bin GITDIAL_SECRETS_DIR="$GITDIAL_SECRETS_DIR" \
+		GITDIAL_ENV_ALLOW="$GITDIAL_ENV_ALLOW" \
+		GITDIAL_ALLOWED_HOSTS="$GITDIAL_ALLOWED_HOSTS" "$@" \
 		ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:atexit=1:log_path=$FCGI_SAN/asan" \
 		LSAN_OPTIONS="$LSAN_OPTIONS" \
 		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan" \
@@ -217,6 +222,15 @@ post_hook() {
 	for h in "$@"; do args+=(-H "$h"); done
 	curl -sS -o "$TMP/.hook_body" -w '%{http_code}' -X POST \
 		--data-binary "@$body" "${args[@]}" "$WEB_URL$path"
+}
+
+# post_fn PATH BODYFILE SECRET [TS [NONCE]]: post_hook of a remote function
+# request signed as the runner signs it (X-Gitdial-Timestamp, -Nonce,
+# -Signature over "TS.NONCE.BODY"); prints the status.
+post_fn() {
+	local path=$1 body=$2 secret=$3 h=()
+	mapfile -t h < <("$PY" "$FAKE_DIR/sign.py" fn "$secret" "$body" "${@:4}")
+	post_hook "$path" "$body" "Content-Type: application/json" "${h[@]}"
 }
 
 # spool_count DIR: event files in a spool.

@@ -6,6 +6,9 @@
                                                 (a SharedKey's algorithm=HMAC_SHA256)
   sign.py telnyx SEED_HEX TIMESTAMP BODYFILE  -> telnyx-signature-ed25519
   sign.py hmac SECRET BODYFILE                -> sha256=<hex>
+  sign.py fn SECRET BODYFILE [TS [NONCE]]     -> the three X-Gitdial-* headers of
+                                                a remote function request, one a line
+                                                (TS default now, NONCE default random)
   sign.py pubkey SEED_HEX                     -> base64 Ed25519 public key
   sign.py form OUTFILE [name=value ...]       writes the form-encoded body
 """
@@ -36,6 +39,17 @@ def main(argv):
         with open(argv[3], "rb") as f:
             body = f.read()
         print("sha256=" + hmac.new(argv[2].encode(), body, hashlib.sha256).hexdigest())
+    elif kind == "fn":
+        import os, time
+        with open(argv[3], "rb") as f:
+            body = f.read()
+        ts = argv[4] if len(argv) > 4 else str(int(time.time()))
+        nonce = argv[5] if len(argv) > 5 else os.urandom(16).hex()
+        mac = hmac.new(argv[2].encode(), ts.encode() + b"." + nonce.encode() + b"." + body,
+                       hashlib.sha256).hexdigest()
+        print("X-Gitdial-Timestamp: " + ts)
+        print("X-Gitdial-Nonce: " + nonce)
+        print("X-Gitdial-Signature: sha256=" + mac)
     elif kind == "pubkey":
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from cryptography.hazmat.primitives import serialization

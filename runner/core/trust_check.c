@@ -1,0 +1,192 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "jsonx.h"
+#include "trust.h"
+#include "trust_check.h"
+#include "banned.h"
+
+/* The last message without a leading "field: " (the report names it). */
+static const char *reason(const char *field)
+{
+	const char *m = gd_error_last();
+	size_t n = strlen(field);
+
+	return !strncmp(m, field, n) && !strncmp(m + n, ": ", 2) ? m + n + 2 : m;
+}
+
+static void check_ref(struct jctx *c, const char *path, const cJSON *v,
+		      const char *root)
+{
+	if (cJSON_IsString(v) && trust_secret_check(v->valuestring, root))
+		jctx_error(c, path, "%s", gd_error_last());
+}
+
+static void check_url(struct jctx *c, const char *path, const char *field,
+		      const cJSON *v, const char *provider)
+{
+	if (cJSON_IsString(v) &&
+	    trust_endpoint_check(v->valuestring, provider, field))
+		jctx_error(c, path, "%s", reason(field));
+}
+
+/* The credentials a provider's function needs to dial at all. */
+static const char *const *needed(const char *provider)
+{
+	static const char *const twilio[] = { "account_sid", "auth_token", NULL };
+	static const char *const telnyx[] = { "api_key", "connection_id", NULL };
+	static const char *const wa[] = { "access_token", "phone_number_id", NULL };
+	static const char *const none[] = { NULL };
+
+	if (!strcmp(provider, "twilio"))
+		return twilio;
+	if (!strcmp(provider, "telnyx"))
+		return telnyx;
+	if (!strcmp(provider, "whatsapp"))
+		return wa;
+	return none;
+}
+
+static void check_account(struct jctx *c, const cJSON *a, const char *root)
+{
+	const char *prov = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(a, "provider"));
+	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(a, "credentials");
+	const cJSON *fn = cJSON_GetObjectItemCaseSensitive(a, "function");
+	const char *const *need;
+	const cJSON *x;
+	char base[128], p[256];
+	int web = prov && (!strcmp(prov, "twilio") || !strcmp(prov, "telnyx") ||
+			   !strcmp(prov, "whatsapp"));
+
+	if (!prov)
+		return;
+	snprintf(base, sizeof(base), "accounts.%s", a->string);
+	check_url(c, jpath(p, sizeof(p), base, "api_base"), "api_base",
+		  cJSON_GetObjectItemCaseSensitive(a, "api_base"),
+		  web ? prov : NULL);
+	check_url(c, jpath(p, sizeof(p), base, "function"), "function", fn, NULL);
+	if (cJSON_IsString(fn) &&
+	    !cJSON_GetObjectItemCaseSensitive(a, "function_secret"))
+		jctx_error(c, jpath(p, sizeof(p), base, "function"), "a remote "
+			   "function needs a function_secret to sign its "
+			   "requests; every dial would be refused");
+	check_ref(c, jpath(p, sizeof(p), base, "function_secret"),
+		  cJSON_GetObjectItemCaseSensitive(a, "function_secret"), root);
+	/* the sim's signing key for its webhooks (main's sim.c) */
+	check_ref(c, jpath(p, sizeof(p), base, "webhook_secret"),
+		  cJSON_GetObjectItemCaseSensitive(a, "webhook_secret"), root);
+	cJSON_ArrayForEach(x, creds) {
+		char cp[300];
+		if (!strcmp(x->string, "connection_id") ||
+		    !strcmp(x->string, "phone_number_id")) {
+			if (cJSON_IsString(x) &&
+			    (!strncmp(x->valuestring, "env:", 4) ||
+			     !strncmp(x->valuestring, "file:", 5)))
+				check_ref(c, jpath(cp, sizeof(cp), base,
+						   "credentials"), x, root);
+			continue;
+		}
+		snprintf(cp, sizeof(cp), "%s.credentials.%s", base, x->string);
+		check_ref(c, cp, x, root);
+	}
+	if (!strcmp(prov, "sip") &&
+	    !cJSON_GetObjectItemCaseSensitive(creds, "username") !=
+	    !cJSON_GetObjectItemCaseSensitive(creds, "password"))
+		jctx_error(c, jpath(p, sizeof(p), base, "credentials"),
+			   "a SIP trunk's username and password go together; "
+			   "with one only, every dial would fail");
+	for (need = needed(prov); *need; need++)
+		if (!cJSON_GetObjectItemCaseSensitive(creds, *need))
+			jctx_error(c, jpath(p, sizeof(p), base, creds ?
+					    "credentials" : "provider"),
+				   "a %s account needs credentials.%s to dial; "
+				   "every dial would fail", prov, *need);
+	x = cJSON_GetObjectItemCaseSensitive(creds, "phone_number_id");
+	if (cJSON_IsString(x) && strncmp(x->valuestring, "env:", 4) &&
+	    strncmp(x->valuestring, "file:", 5) &&
+	    strspn(x->valuestring, "0123456789") != strlen(x->valuestring))
+		jctx_error(c, jpath(p, sizeof(p), base, "credentials"),
+			   "phone_number_id \"%s\" is not a number id (digits)",
+			   x->valuestring);
+}
+
+void trust_check_config(struct src *s, const char *root,
+			const struct config *cfg, struct diags *d)
+{
+	struct buf text = BUF_INIT(CONFIG_MAX);
+	struct jctx c = { CONFIG_FILE, NULL, 0, d };
+	const cJSON *a, *agent;
+
+	if (!cfg || s->read(s, CONFIG_FILE, &text, CONFIG_MAX) || !text.ptr)
+		goto cleanup;
+	c.text = text.ptr;
+	c.len = text.len;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(cfg->root,
+							       "accounts"))
+		if (cJSON_IsObject(a))
+			check_account(&c, a, root);
+	agent = cJSON_GetObjectItemCaseSensitive(cfg->root, "agent");
+	check_ref(&c, "agent.secret",
+		  cJSON_GetObjectItemCaseSensitive(agent, "secret"), root);
+cleanup:
+	buf_release(&text);
+}
+
+/* What the account's provider needs of gitdial.json's agent, or NULL. */
+static const char *agent_lacks(const struct config *cfg, const char *prov)
+{
+	const char *v;
+
+	if (!strcmp(prov, "twilio") || !strcmp(prov, "telnyx")) {
+		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cfg->agent, "stream_url"));
+		return v && *v ? NULL : "agent.stream_url (the agent's media "
+			"stream the call connects to)";
+	}
+	if (!strcmp(prov, "whatsapp")) {
+		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cfg->agent, "media_url"));
+		return v && *v ? NULL : "agent.media_url (where the agent "
+			"answers WhatsApp's SDP)";
+	}
+	if (!strcmp(prov, "sip")) {
+		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cfg->agent, "sip_uri"));
+		return v && !strncmp(v, "sip:", 4) ? NULL : "a sip: agent.sip_uri "
+			"(sips: is not supported)";
+	}
+	return NULL;
+}
+
+void trust_check_campaigns(struct src *s, const struct repo *r,
+			   struct diags *d)
+{
+	struct buf text = BUF_INIT(CAMPAIGN_MAX);
+	const struct account *a;
+	const char *lacks;
+	char path[256];
+	size_t i;
+
+	for (i = 0; r && r->cfg && i < r->n; i++) {
+		const struct campaign *c = r->v[i].c;
+		struct jctx jc = { path, NULL, 0, d };
+		if (!c || !c->account ||
+		    !(a = config_account(r->cfg, c->account)) || !a->provider ||
+		    !(lacks = agent_lacks(r->cfg, a->provider)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/campaign.json", r->v[i].top,
+			 r->v[i].id);
+		buf_release(&text);
+		buf_init(&text, CAMPAIGN_MAX);
+		if (s->read(s, path, &text, CAMPAIGN_MAX) || !text.ptr)
+			continue; /* campaign_load read it: it is there */
+		jc.text = text.ptr;
+		jc.len = text.len;
+		jctx_error(&jc, "account", "\"%s\" is a %s account, which needs "
+			   "%s in gitdial.json; without it every dial fails",
+			   c->account, a->provider, lacks);
+	}
+	buf_release(&text);
+}

@@ -1,0 +1,32 @@
+/*
+ * What `validate` adds to the schema: gitdial.json held against the
+ * operator's settings (trust.h), and settings that could only fail at
+ * dial time. Every problem is an error naming file, line and field.
+ */
+#ifndef GD_TRUST_CHECK_H
+#define GD_TRUST_CHECK_H
+
+#include "diag.h"
+#include "repo.h"
+#include "store.h"
+
+/*
+ * gitdial.json (read again from s for the lines) against the operator's
+ * settings: each account's api_base and function (trust_endpoint_check),
+ * every secret reference (trust_secret_check; root, the work tree, for
+ * files inside the repository), a function with no function_secret, and
+ * credentials a provider needs to dial that are missing.
+ */
+void trust_check_config(struct src *s, const char *root,
+			const struct config *cfg, struct diags *d);
+
+/*
+ * Each loaded campaign of r whose account cannot dial with this
+ * gitdial.json: Twilio and Telnyx with no agent.stream_url, WhatsApp with
+ * no agent.media_url, SIP with no sip: agent.sip_uri. Reported at the
+ * campaign's "account".
+ */
+void trust_check_campaigns(struct src *s, const struct repo *r,
+			   struct diags *d);
+
+#endif
