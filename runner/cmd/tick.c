@@ -37,6 +37,7 @@
 #include "state.h"
 #include "store.h"
 #include "trace.h"
+#include "trust.h"
 #include "util.h"
 #include "banned.h"
 
@@ -599,6 +600,23 @@ static void spool_quarantine_bad(struct round *r)
 	}
 }
 
+/* True when ref resolves here to something not empty; else *why says so. */
+static int ref_resolves(const struct account *a, const char *group,
+			const char *key, const char *ref, char *why, size_t n)
+{
+	char val[HOOK_SECRET_MAX_RUNNER];
+	int bad = secret_resolve(val, sizeof(val), ref);
+
+	if (!bad && val[0]) {
+		explicit_bzero(val, sizeof(val));
+		return 1;
+	}
+	snprintf(why, n, "accounts.%s.%s%s: %s does not resolve on this runner: %s",
+		 a->name, group, key, ref, bad ? gd_error_last() : "it is empty");
+	explicit_bzero(val, sizeof(val));
+	return 0;
+}
+
 /*
  * A runner configuration check before anything is asked of a provider:
  * every secret reference of the account (its credentials, its
@@ -613,7 +631,6 @@ static int account_secrets_ok(const struct account *a, char *why, size_t n)
 	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(a->json, "credentials");
 	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(a->json, "function_secret");
 	const cJSON *x;
-	char val[HOOK_SECRET_MAX_RUNNER];
 
 	/*
 	 * A SIP call is held by the gitdial-sip process for its whole
@@ -632,32 +649,25 @@ static int account_secrets_ok(const struct account *a, char *why, size_t n)
 			 : "GITHUB_ACTIONS=true");
 		return 0;
 	}
+	/* a function URL the operator does not allow gets nothing */
+	if (a->function && trust_endpoint_check(a->function, NULL, "function")) {
+		snprintf(why, n, "accounts.%s.function: %s", a->name, gd_error_last());
+		return 0;
+	}
 	cJSON_ArrayForEach(x, creds) {
 		const char *ref = cJSON_GetStringValue(x);
 		if (!ref || (strncmp(ref, "env:", 4) && strncmp(ref, "file:", 5)))
 			continue; /* a literal id (connection_id, phone_number_id) */
-		if (secret_resolve(val, sizeof(val), ref) || !val[0]) {
-			snprintf(why, n, "accounts.%s.credentials.%s: %s does not "
-				 "resolve on this runner (unset, empty, unreadable "
-				 "or not allowed)", a->name, x->string, ref);
+		if (!ref_resolves(a, "credentials.", x->string, ref, why, n))
 			return 0;
-		}
 	}
 	x = cJSON_GetObjectItemCaseSensitive(a->json, "webhook_secret");
-	if (cJSON_IsString(x) && (secret_resolve(val, sizeof(val), x->valuestring) ||
-				  !val[0])) {
-		snprintf(why, n, "accounts.%s.webhook_secret: %s does not resolve "
-			 "on this runner (unset, empty, unreadable or not allowed)",
-			 a->name, x->valuestring);
+	if (cJSON_IsString(x) &&
+	    !ref_resolves(a, "", "webhook_secret", x->valuestring, why, n))
 		return 0;
-	}
-	if (cJSON_IsString(fs) && (secret_resolve(val, sizeof(val), fs->valuestring) ||
-				   !val[0])) {
-		snprintf(why, n, "accounts.%s.function_secret: %s does not resolve "
-			 "on this runner (unset, empty, unreadable or not allowed)",
-			 a->name, fs->valuestring);
+	if (cJSON_IsString(fs) &&
+	    !ref_resolves(a, "", "function_secret", fs->valuestring, why, n))
 		return 0;
-	}
 	return 1;
 }
 
