@@ -110,6 +110,15 @@ struct audience {
 int audience_read(struct audience **out, const char *file, const char *data,
 		  size_t len, const struct audience_opts *opts, struct diags *d);
 void audience_free(struct audience *a);
+/*
+ * For tests that compare what a row read at load with what audience_var
+ * reads again at dial time: fn (NULL to stop) is called for every row
+ * kept with keep_vars, with the line the row starts on and its n values
+ * as the row checks saw them. Process-wide; not for production use.
+ */
+typedef void audience_row_fn(void *ctx, uint32_t line, char *const *vals,
+			     int n);
+void audience_trace_rows(audience_row_fn *fn, void *ctx);
 /* Writes "+digits" for a recipient. */
 void audience_phone(char out[PHONE_MAX], const struct recipient *r);
 /*
