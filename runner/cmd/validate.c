@@ -1,6 +1,11 @@
 /*
- * gitdial validate [--repo PATH] [--format text|github|json] [--strict] [PATH...]
+ * gitdial validate [--repo PATH] [--format text|github|json] [--strict] [--] [PATH...]
  * Checks the work tree's files as a pull request's CI sees them.
+ *
+ * Options end at the first path or at "--": a changed file named "-h" or
+ * "--repo=x" is a path, never an option, so CI that passes file names
+ * (`gitdial validate -- $changed`) cannot be talked into printing usage
+ * and passing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,7 +20,7 @@
 #include "banned.h"
 
 static const char usage[] =
-	"gitdial validate [--repo PATH] [--format text|github|json] [--strict] [PATH...]";
+	"gitdial validate [--repo PATH] [--format text|github|json] [--strict] [--] [PATH...]";
 
 /* The campaign a changed path belongs to, "*" for everything, NULL for none. */
 static const char *path_campaign(const char *p, char *id, size_t n)
@@ -50,11 +55,12 @@ int cmd_validate(int argc, char **argv)
 	struct diags d = { 0 };
 	struct repo *r = NULL;
 	struct src s;
-	int fmt = FMT_TEXT, strict = 0, all = 1, c, i, rc = 0;
+	int fmt = FMT_TEXT, strict = 0, all = 1, help = 0, c, i, rc = 0;
 	size_t campaigns = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	/* "+": the first path ends the options (no reordering) */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 'f':
@@ -63,9 +69,18 @@ int cmd_validate(int argc, char **argv)
 						   "unknown format '%s'", optarg);
 			break;
 		case 's': strict = 1; break;
-		case 'h': printf("usage: %s\n", usage); return 0;
+		case 'h': help = 1; break;
 		default: return usage_error("validate", usage, "bad option");
 		}
+	}
+	if (help) {
+		/* help alone is help; with anything else it may be a file name */
+		if (argc != 2)
+			return usage_error("validate", usage, "-h/--help with other "
+					   "arguments (a path that starts with - "
+					   "goes after --)");
+		printf("usage: %s\n", usage);
+		return 0;
 	}
 	src_init_dir(&s, root);
 	if (optind < argc) {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# A hostile or careless pull request (issue 16): validate's arguments,
+# symbolic links, list and export on a campaign that cannot be read,
+# terminal escapes in names, decompression bombs, and `validate --base`
+# on what a PR changed. Every command runs under `timeout`.
+. "$(dirname "$0")/../lib.sh"
+
+R=$TMP/repo
+A=campaigns/nov-reminders
+new_repo "$R" || { echo "Bail out! gitdial init failed"; exit 1; }
+T0=2026-11-24T14:00:00Z
+
+reset() { git -C "$R" reset -q --hard && git -C "$R" clean -qfdx; }
+# g ARGS...: gitdial in the repo; stdout $TMP/out, stderr $TMP/err, $RC.
+g() {
+	(cd "$R" && timeout 60 "$GITDIAL" "$@") >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+}
+rc_is() {
+	expect_eq "$1: exit $2" "$2" "$RC"
+	[ "$RC" = "$2" ] || sed 's/^/#   err: /' "$TMP/err" | head -5
+}
+no_grep() { # no_grep DESC REGEX FILE
+	T_N=$((T_N + 1))
+	if grep -qE -- "$2" "$3"; then
+		T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $1"
+		grep -E -- "$2" "$3" | head -3 | sed 's/^/#   /'
+	else
+		T_PASS=$((T_PASS + 1)); echo "ok $T_N - $1"
+	fi
+}
+broken_json() { echo '{"name": ' > "$R/$A/campaign.json"; }
+
+# --- validate's arguments: a file name is never an option -------------------
+g validate -- -h
+rc_is "validate -- -h checks a path" 0
+no_grep "validate -- -h prints no usage" "usage" "$TMP/out"
+broken_json
+g validate -- -h "$A/campaign.json"
+rc_is "validate -- -h BROKEN: the broken file is checked" 1
+g validate "$A/campaign.json" -h
+rc_is "validate BROKEN -h: -h after a path is a path" 1
+expect_grep "validate BROKEN -h: the error names the file" "$A/campaign.json" "$TMP/out"
+g validate "$A/campaign.json" --help
+rc_is "validate BROKEN --help: a path" 1
+g validate -h "$A/campaign.json"
+rc_is "validate -h PATH: a usage error, never a pass" 2
+g validate -- --repo=/nonexistent "$A/campaign.json"
+rc_is "validate -- --repo=X PATH: --repo=X is a path" 1
+expect_grep "validate -- --repo=X: the repository's file was checked" \
+	"$A/campaign.json" "$TMP/out"
+reset
+g validate -h
+rc_is "validate -h alone is help" 0
+
+# --- symbolic links: never followed, refused where read --------------------
+printf 'phone,customer_name,amount,due_date\n+12125550100,SECRET-TARGET-VALUE,$1,2026-12-01\n' > "$TMP/outside.csv"
+rm "$R/$A/audience.csv"
+ln -s "$TMP/outside.csv" "$R/$A/audience.csv"
+g validate --format github
+rc_is "validate: a symlinked audience is an error" 1
+expect_grep "validate: the error says symbolic link and names the file" \
+	"file=$A/audience.csv.*symbolic link" "$TMP/out"
+no_grep "validate: the link's target is not read" "SECRET-TARGET-VALUE" "$TMP/out"
+g plan nov-reminders --now $T0
+no_grep "plan: the link's target is not read" "SECRET-TARGET-VALUE" "$TMP/out"
+expect_eq "plan: a symlinked audience fails" 1 "$([ $RC -ne 0 ] && echo 1 || echo 0)"
+# the tick reads the same: the link is refused, nothing is dialed
+schedule "$R" nov-reminders 2026-11-24T09:00:00-05:00
+g tick --now $T0
+expect_grep "tick: a committed symlinked audience is refused with its name" \
+	"$A/audience.csv.*symbolic link" "$TMP/err"
+expect_eq "tick: nothing dialed from a symlinked audience" "" \
+	"$(git -C "$R" ls-tree -r --name-only HEAD outcomes/nov-reminders)"
+reset
+git -C "$R" reset -q --hard HEAD~1
+
+# a symlinked log segment: list shows the campaign with the error
+mkdir -p "$R/outcomes/nov-reminders"
+ln -s /etc/passwd "$R/outcomes/nov-reminders/2026-11-24.jsonl"
+git_commit_all "$R" "a symlinked log"
+g list
+rc_is "list: a campaign whose log cannot be read makes the exit code 1" 1
+expect_grep "list: the campaign is a row with status error" \
+	"^November payment reminders .* error " "$TMP/out"
+expect_grep "list: the reason is on stderr" "nov-reminders: .*symbolic link" "$TMP/err"
+expect_eq "list: the other campaigns are listed" 4 "$(($(wc -l < "$TMP/out") - 1))"
+g list --format json
+rc_is "list --format json: exit 1" 1
+expect_eq "list --format json: status error with the reason" "error symbolic" \
+	"$(/usr/bin/python3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["id"]=="nov-reminders"][0]; print(r["status"], "symbolic" if "symbolic link" in r["error"] else r["error"])' "$TMP/out")"
+g export nov-reminders --out "$TMP/x.tgz"
+rc_is "export: a symlinked log segment fails" 1
+git -C "$R" reset -q --hard HEAD~1
+
+# --- export: outcomes.csv is never silently left out ------------------------
+printf 'phone,customer_name\n+12125550100,Ann\n' > "$R/$A/audience.csv"
+git_commit_all "$R" "an audience without the script's columns"
+g export nov-reminders --out "$TMP/x.tgz"
+rc_is "export: an audience that does not load fails" 1
+expect_grep "export: the error names outcomes.csv and the file" \
+	"outcomes.csv cannot be made: $A/audience.csv" "$TMP/err"
+expect_eq "export: no bundle written" no "$([ -e "$TMP/x.tgz" ] && echo yes || echo no)"
+git -C "$R" reset -q --hard HEAD~1
+broken_json
+git_commit_all "$R" "a broken campaign.json"
+g list
+rc_is "list: a broken campaign.json is a row with the error, exit 1" 1
+expect_grep "list: the broken campaign's id is its name" "^nov-reminders .* error " "$TMP/out"
+git -C "$R" reset -q --hard HEAD~1
+
+finish
