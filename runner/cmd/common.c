@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "term.h"
 #include "banned.h"
 
 int format_parse(const char *s, const char *allowed)
@@ -39,6 +40,8 @@ static void gh_escape(FILE *f, const char *s, int prop)
 			fputs("%3A", f);
 		else if (prop && *s == ',')
 			fputs("%2C", f);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", (unsigned char)*s); /* no ESC in a CI log */
 		else
 			fputc(*s, f);
 	}
@@ -65,13 +68,17 @@ void diags_print(FILE *f, const struct diags *d, enum out_format fmt)
 			fputc('\n', f);
 			continue;
 		}
-		fprintf(f, "%s", x->file);
+		/* file names, fields and messages quote the repository */
+		term_put(f, x->file);
 		if (x->line)
 			fprintf(f, ":%lu", x->line);
 		fprintf(f, ": %s: ", lvl);
-		if (x->field)
-			fprintf(f, "%s: ", x->field);
-		fprintf(f, "%s\n", x->msg);
+		if (x->field) {
+			term_put(f, x->field);
+			fputs(": ", f);
+		}
+		term_put(f, x->msg);
+		fputc('\n', f);
 	}
 	if (d->errors + d->warnings > d->n)
 		fprintf(f, "... and %zu more problems not shown\n",

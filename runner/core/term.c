@@ -75,6 +75,15 @@ char *term_safe(char *out, size_t n, const char *s)
 	return out;
 }
 
+const char *term_str(const char *s)
+{
+	static char b[8][1024];
+	static unsigned i;
+
+	i = (i + 1) % 8;
+	return term_safe(b[i], sizeof(b[i]), s ? s : "");
+}
+
 void term_put(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -104,8 +113,10 @@ size_t term_unsafe(const char *s, char *why, size_t why_n)
 			};
 			if (*p < 0x20 && names[*p])
 				snprintf(why, why_n, "%s (0x%02x)", names[*p], *p);
+			else if (esc[1] == 'u')
+				snprintf(why, why_n, "U+%s", esc + 2);
 			else
-				snprintf(why, why_n, "%s", esc);
+				snprintf(why, why_n, "byte 0x%s", esc + 2);
 			return (size_t)(p - (const unsigned char *)s) + 1;
 		}
 		p += k;

@@ -22,6 +22,12 @@
  */
 char *term_safe(char *out, size_t n, const char *s);
 
+/*
+ * s escaped as term_safe does, in one of 8 buffers of 1 KiB used in
+ * turn: for a few values in one printf. Not for two threads at once.
+ */
+const char *term_str(const char *s);
+
 /* Writes s to f escaped as term_safe does, without a length limit. */
 void term_put(FILE *f, const char *s);
 

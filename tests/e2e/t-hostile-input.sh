@@ -109,4 +109,56 @@ rc_is "list: a broken campaign.json is a row with the error, exit 1" 1
 expect_grep "list: the broken campaign's id is its name" "^nov-reminders .* error " "$TMP/out"
 git -C "$R" reset -q --hard HEAD~1
 
+# --- terminal escapes: refused in names, escaped wherever printed -----------
+set_name() { # set_name JSON-STRING-LITERAL
+	/usr/bin/python3 - "$R/$A/campaign.json" "$1" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d["name"] = json.loads(sys.argv[2])
+json.dump(d, open(p, "w"), ensure_ascii=True, indent=2)
+PY
+}
+for c in 'ESC:\u001b]0;pwned\u0007' 'BEL:a\u0007b' 'CR:a\rb' 'LF:Fake row\nx' 'C1:a\u009b2J'; do
+	set_name "\"${c#*:}\""
+	g validate
+	rc_is "validate: a name with ${c%%:*} is refused" 1
+	expect_grep "validate: the error names the field (${c%%:*})" \
+		"campaign.json:[0-9]+: error: name: contains" "$TMP/out"
+	no_grep "validate: no raw ESC/BEL/CR in its output (${c%%:*})" $'[\x1b\x07\r]' "$TMP/out"
+	reset
+done
+/usr/bin/python3 - "$R/$A/audience.csv" <<'PY'
+import sys
+p = sys.argv[1]
+n = open(p).readline().count(",")
+open(p, "a").write("\x1b]0;pwned\x07+1212" + ",x" * n + "\n")
+PY
+g validate
+expect_grep "validate: a bad phone with ESC is reported, escaped" '\\x1b\]0;pwned\\x07' "$TMP/out"
+no_grep "validate: text output has no raw ESC" $'\x1b' "$TMP/out"
+g validate --format github
+no_grep "validate --format github: no raw ESC in annotations" $'\x1b' "$TMP/out"
+reset
+mkdir -p "$R/dnc"
+printf '{"v":1,"ts":"2026-11-20T10:00:00Z","phone":"+12125550150","action":"add","reason":"\\u001b[2Jcleared","source":"a\\u0007b"}\n' > "$R/dnc/hostile.jsonl"
+git_commit_all "$R" "a DNC entry with escapes"
+g dnc list
+expect_grep "dnc list: the entry is listed" "^\+12125550150 " "$TMP/out"
+no_grep "dnc list: no raw ESC or BEL" $'[\x1b\x07]' "$TMP/out"
+g dnc check +12125550150
+no_grep "dnc check: no raw ESC or BEL" $'[\x1b\x07]' "$TMP/out"
+git -C "$R" reset -q --hard HEAD~1
+mkdir -p "$R/outcomes/nov-reminders/2026/11/24"
+L=$R/outcomes/nov-reminders/2026/11/24/T150000Z-hand.jsonl
+ev() { printf '{"v":1,"ts":"%s","campaign":"nov-reminders",%s}\n' "$1" "$2" >> "$L"; }
+ev 2026-11-24T15:00:00Z '"event":"dispatched","attempt_id":"nov-reminders.12125550100.1","phone":"+12125550100","row":2,"attempt":1,"account":"sim-main","caller_id":"+12125550100"'
+ev 2026-11-24T15:00:01Z '"event":"placed","attempt_id":"nov-reminders.12125550100.1","call_id":"CA1"'
+ev 2026-11-24T15:02:00Z '"event":"outcome","attempt_id":"nov-reminders.12125550100.1","call_id":"CA1","outcome":"connected","duration_s":65,"connected":true,"answered":true,"recording_url":"https://x/\u001b]0;pwned\u0007"'
+git_commit_all "$R" "a log string with escapes"
+g show nov-reminders --now 2026-11-24T15:10:00Z
+expect_grep "show: the outcome is shown, escaped" 'https://x/\\x1b\]0;pwned\\x07' "$TMP/out"
+no_grep "show: no raw ESC or BEL" $'[\x1b\x07]' "$TMP/out"
+git -C "$R" reset -q --hard HEAD~1
+
 finish
