@@ -741,7 +741,16 @@ struct pipe_state {
 	la_ssize_t last; /* archive_read_data's final answer */
 	uLong crc;
 	uint64_t total;
+	uint64_t packed; /* the compressed size, for the ratio cap */
+	int bomb;        /* stopped at a cap (AUDIENCE_INFLATED_MAX, _RATIO_MAX) */
 };
+
+/* Whether total decompressed bytes from packed compressed ones is too much. */
+static int inflated_too_much(uint64_t total, uint64_t packed)
+{
+	return total > AUDIENCE_INFLATED_MAX ||
+	       (total > AUDIENCE_RATIO_FREE && total / AUDIENCE_RATIO_MAX > packed);
+}
 
 static void *inflate_thread(void *arg)
 {
@@ -767,8 +776,16 @@ static void *inflate_thread(void *arg)
 			pthread_mutex_unlock(&ps->mu);
 			break;
 		}
-		ps->crc = crc32(ps->crc, (const Bytef *)ps->buf[head], (uInt)got);
 		ps->total += (uint64_t)got;
+		if (inflated_too_much(ps->total, ps->packed)) {
+			/* a bomb: stop here, before the parser gets more */
+			ps->bomb = 1;
+			ps->done = 1;
+			pthread_cond_broadcast(&ps->cv);
+			pthread_mutex_unlock(&ps->mu);
+			break;
+		}
+		ps->crc = crc32(ps->crc, (const Bytef *)ps->buf[head], (uInt)got);
 		ps->len[head] = (size_t)got;
 		ps->full[head] = 1;
 		pthread_cond_broadcast(&ps->cv);
@@ -809,7 +826,8 @@ static int feed_chunk(struct reader *rd, const char *data, size_t len)
 
 /* Feeds the whole member to the parser; returns archive_read_data's last answer. */
 static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
-				   uLong *crc, uint64_t *total, int *rc)
+				   uLong *crc, uint64_t *total, int *rc,
+				   uint64_t packed, int *bomb)
 {
 	struct pipe_state ps;
 	pthread_t th;
@@ -818,6 +836,7 @@ static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
 	memset(&ps, 0, sizeof(ps));
 	ps.ar = ar;
 	ps.crc = *crc;
+	ps.packed = packed;
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.cv, NULL);
 	for (i = 0; i < PIPE_BUFS; i++)
@@ -853,6 +872,7 @@ static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
 	pthread_join(th, NULL);
 	*crc = ps.crc;
 	*total = ps.total;
+	*bomb = ps.bomb;
 	for (i = 0; i < PIPE_BUFS; i++)
 		free(ps.buf[i]);
 	pthread_cond_destroy(&ps.cv);
@@ -871,6 +891,7 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 	uLong crc = crc32(0L, Z_NULL, 0);
 	uint64_t total = 0;
 	int gzip = n > 3 && !strcmp(rd->file + n - 3, ".gz");
+	int bomb = 0, members = 0;
 
 	if (!ar)
 		return gd_error_set("out of memory");
@@ -908,6 +929,14 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 		n = name ? strlen(name) : 0;
 		if (n > 4 && !strcasecmp(name + n - 4, ".csv"))
 			break;
+		if (++members >= AUDIENCE_ZIP_MEMBERS_MAX) {
+			diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+				  "no .csv among the first %d members of the zip "
+				  "file (at most %d are looked at)",
+				  AUDIENCE_ZIP_MEMBERS_MAX, AUDIENCE_ZIP_MEMBERS_MAX);
+			rc = GD_EINVALID;
+			goto cleanup;
+		}
 		archive_read_data_skip(ar);
 	}
 	if (!zip && archive_filter_count(ar) <= 1) {
@@ -916,9 +945,20 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 		rc = GD_EINVALID;
 		goto cleanup;
 	}
-	got = inflate_and_feed(rd, ar, &crc, &total, &rc);
+	got = inflate_and_feed(rd, ar, &crc, &total, &rc, len, &bomb);
 	if (rc)
 		goto cleanup;
+	if (bomb) {
+		diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+			  "decompresses to more than %s (at most %llu MiB, and "
+			  "at most %d times the compressed size past %llu MiB): "
+			  "reading stopped; split the audience or compress it "
+			  "less", total > AUDIENCE_INFLATED_MAX ? "the size cap"
+			  : "the ratio cap", AUDIENCE_INFLATED_MAX >> 20,
+			  AUDIENCE_RATIO_MAX, AUDIENCE_RATIO_FREE >> 20);
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
 	if (got < 0) {
 		diags_add(rd->d, DIAG_ERROR, rd->file, rd->line, NULL,
 			  "corrupt or truncated compressed data: %s",

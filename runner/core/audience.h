@@ -21,6 +21,18 @@
 #include "rules.h"
 
 #define AUDIENCE_FIELD_MAX 65536  /* bytes in one field */
+/*
+ * A compressed audience (decompression bombs): at most this many bytes
+ * once decompressed, and past the first AUDIENCE_RATIO_FREE bytes at
+ * most AUDIENCE_RATIO_MAX times its compressed size; a zip at most
+ * AUDIENCE_ZIP_MEMBERS_MAX members before its .csv. Past a cap reading
+ * stops with an error naming the file, so the work per input is bounded.
+ * docs/inputs.md lists them.
+ */
+#define AUDIENCE_INFLATED_MAX (512ull << 20)
+#define AUDIENCE_RATIO_FREE (16ull << 20)
+#define AUDIENCE_RATIO_MAX 200
+#define AUDIENCE_ZIP_MEMBERS_MAX 1000
 #define AUDIENCE_COLUMNS_MAX 256
 
 /* Why a row is not dialed; the names are the `skipped` reasons. */

@@ -161,4 +161,35 @@ expect_grep "show: the outcome is shown, escaped" 'https://x/\\x1b\]0;pwned\\x07
 no_grep "show: no raw ESC or BEL" $'[\x1b\x07]' "$TMP/out"
 git -C "$R" reset -q --hard HEAD~1
 
+# --- decompression bombs: capped, with an error naming the file -------------
+/usr/bin/python3 - "$R/$A" <<'PY'
+import sys
+head = open(sys.argv[1] + "/audience.csv", "rb").readline()
+# 600 MiB of spaces after the header: past both caps, ~600 KB compressed
+import zlib
+z = zlib.compressobj(9, zlib.DEFLATED, 31)
+out = [z.compress(head)]
+block = b" " * (1 << 20)
+for _ in range(600):
+    out.append(z.compress(block))
+out.append(z.flush())
+open(sys.argv[1] + "/audience.csv.gz", "wb").write(b"".join(out))
+PY
+rm "$R/$A/audience.csv"
+sed -i 's/"audience.csv"/"audience.csv.gz"/' "$R/$A/campaign.json"
+start=$SECONDS
+g validate --format github
+rc_is "validate: a decompression bomb is an error" 1
+expect_grep "validate: the error names the file and the cap" \
+	"file=$A/audience.csv.gz::decompresses to more than" "$TMP/out"
+expect_eq "validate: the bomb is refused within 30 s" 1 "$(( SECONDS - start < 30 ))"
+git_commit_all "$R" "a decompression bomb"
+schedule "$R" nov-reminders 2026-11-24T09:00:00-05:00
+g tick --now $T0
+expect_grep "tick: the bomb is refused with the file's name" \
+	"$A/audience.csv.gz.*decompresses to more than" "$TMP/err"
+expect_eq "tick: nothing dialed from a bomb" "" \
+	"$(git -C "$R" ls-tree -r --name-only HEAD outcomes/nov-reminders)"
+git -C "$R" reset -q --hard HEAD~2
+
 finish

@@ -936,6 +936,35 @@ static void test_line_ends(void)
 	free(csv);
 }
 
+/*
+ * Decompression bombs: reading stops at the ratio cap (past the first
+ * AUDIENCE_RATIO_FREE bytes) with an error naming the file, whatever
+ * the compression; a sane ratio passes.
+ */
+static void test_bomb(void)
+{
+	static const char *const kinds[] = { "gz", "xz", "zst" };
+	static const char *const names[] = { "b.csv.gz", "b.csv.xz", "b.csv.zst" };
+	size_t len = (size_t)AUDIENCE_RATIO_FREE + (4u << 20), k;
+	char *csv = malloc(len);
+	struct blob b;
+
+	/* a header, then spaces: libcsv skips them cheaply, the ratio is huge */
+	memset(csv, ' ', len);
+	memcpy(csv, "phone\n", 6);
+	for (k = 0; k < 3; k++) {
+		if (pack(&b, kinds[k], "b.csv", csv, len, NULL))
+			continue;
+		rd(names[k], b.p, b.len, NULL);
+		CHECK(RC == GD_EINVALID && b.len * AUDIENCE_RATIO_MAX < len,
+		      "%s: %zu bytes inflating to %zu is refused (rc %d)", names[k],
+		      b.len, len, RC);
+		EXPECT(&D, DIAG_ERROR, names[k], 0, NULL, "decompresses to more than");
+		free(b.p);
+	}
+	free(csv);
+}
+
 static void test_corrupt_gzip(void)
 {
 	size_t len;
@@ -1014,6 +1043,7 @@ int main(void)
 	test_compressed();
 	test_chunks();
 	test_line_ends();
+	test_bomb();
 	test_corrupt_gzip();
 	audience_free(A);
 	diags_release(&D);
