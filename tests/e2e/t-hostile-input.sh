@@ -192,4 +192,37 @@ expect_eq "tick: nothing dialed from a bomb" "" \
 	"$(git -C "$R" ls-tree -r --name-only HEAD outcomes/nov-reminders)"
 git -C "$R" reset -q --hard HEAD~2
 
+# --- a repository's rules may only narrow legal rows --------------------------
+rules_pack() { # rules_pack ID JURISDICTION START END
+	mkdir -p "$R/rules"
+	cat > "$R/rules/acme.json" <<EOF
+{"rules": [
+ {"id": "$1", "jurisdiction": "$2", "kind": "hours",
+  "hours": [{"days": ["sun", "mon", "tue", "wed", "thu", "fri", "sat"], "start": "$3", "end": "$4"}],
+  "source": "https://example.com/acme", "effective": "1992-12-20", "status": "confirmed"}
+]}
+EOF
+}
+rules_pack us-tcpa US 00:00 23:59
+g validate
+rc_is "validate: a pack widening us-tcpa to 00:00-23:59 is refused" 1
+expect_grep "validate: the error names the pack's row and the built-in one" \
+	"rules/acme.json:[0-9]+: error: rules\[0\]: rule \"us-tcpa\" would widen the row it replaces \(schemas/rules/rules.json:[0-9]+\): more hours" "$TMP/out"
+git_commit_all "$R" "widen us-tcpa"
+schedule "$R" nov-reminders 2026-11-24T00:00:00Z
+g tick --now 2026-11-24T08:00:00Z
+expect_eq "tick: nobody in New York dialed at 03:00 with a widening pack" 0 \
+	"$(git -C "$R" grep -h '"dispatched"' HEAD -- outcomes 2>/dev/null | wc -l)"
+expect_grep "tick: says the pack is refused" "rules/acme.json.*would widen" "$TMP/err"
+git -C "$R" reset -q --hard HEAD~2
+rules_pack us-tcpa US 09:00 20:00
+g validate
+rc_is "validate: a pack narrowing us-tcpa is accepted" 0
+rules_pack acme-gb GB 00:00 23:59
+g validate
+rc_is "validate: a new country hours row wider than the default is refused" 1
+expect_grep "validate: it says it would replace the default hours" \
+	"rule \"acme-gb\" would replace the default hours" "$TMP/out"
+reset
+
 finish
