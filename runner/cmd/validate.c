@@ -1,6 +1,10 @@
 /*
- * gitdial validate [--repo PATH] [--format text|github|json] [--strict] [--] [PATH...]
- * Checks the work tree's files as a pull request's CI sees them.
+ * gitdial validate [--repo PATH] [--format text|github|json] [--strict]
+ *                  [--base REV] [--] [PATH...]
+ * Checks the work tree's files as a pull request's CI sees them. With
+ * --base, also what the commits since REV changed (prcheck.h): the
+ * append-only logs, hand-written runner events, links, submodules, and
+ * the changes that need an owner's approval (notices).
  *
  * Options end at the first path or at "--": a changed file named "-h" or
  * "--repo=x" is a path, never an option, so CI that passes file names
@@ -15,12 +19,14 @@
 #include "cmd.h"
 #include "dnc.h"
 #include "err.h"
+#include "prcheck.h"
 #include "repo.h"
 #include "util.h"
 #include "banned.h"
 
 static const char usage[] =
-	"gitdial validate [--repo PATH] [--format text|github|json] [--strict] [--] [PATH...]";
+	"gitdial validate [--repo PATH] [--format text|github|json] [--strict]\n"
+	"                 [--base REV] [--] [PATH...]";
 
 /* The campaign a changed path belongs to, "*" for everything, NULL for none. */
 static const char *path_campaign(const char *p, char *id, size_t n)
@@ -48,10 +54,11 @@ int cmd_validate(int argc, char **argv)
 		{ "repo", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "base", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *root = ".";
+	const char *root = ".", *base = NULL;
 	struct diags d = { 0 };
 	struct repo *r = NULL;
 	struct src s;
@@ -69,6 +76,7 @@ int cmd_validate(int argc, char **argv)
 						   "unknown format '%s'", optarg);
 			break;
 		case 's': strict = 1; break;
+		case 'b': base = optarg; break;
 		case 'h': help = 1; break;
 		default: return usage_error("validate", usage, "bad option");
 		}
@@ -150,6 +158,15 @@ int cmd_validate(int argc, char **argv)
 			diags_release(&tmp);
 		}
 	}
+	if (base) {
+		/* what the PR changed: every campaign is checked as well */
+		struct store *st = NULL;
+		if (store_open(&st, root) || prcheck(st, base, &d)) {
+			fprintf(stderr, "gitdial validate: %s\n", gd_error_last());
+			rc = 1;
+		}
+		store_free(st);
+	}
 	diags_sort(&d);
 	if (fmt == FMT_JSON)
 		diags_print_json(stdout, &d);
@@ -158,10 +175,11 @@ int cmd_validate(int argc, char **argv)
 	if (d.errors || (strict && d.warnings))
 		rc = 1;
 	if (fmt == FMT_TEXT)
-		fprintf(stderr, "%s: %zu campaign%s checked, %zu error%s, %zu warning%s\n",
+		fprintf(stderr, "%s: %zu campaign%s checked, %zu error%s, %zu warning%s%s\n",
 			rc ? "FAILED" : "ok", campaigns, campaigns == 1 ? "" : "s",
 			d.errors, d.errors == 1 ? "" : "s", d.warnings,
-			d.warnings == 1 ? "" : "s");
+			d.warnings == 1 ? "" : "s", d.notices
+			? "; changes that need an owner's approval (notices)" : "");
 	repo_free(r);
 	diags_release(&d);
 	return rc;

@@ -225,4 +225,94 @@ expect_grep "validate: it says it would replace the default hours" \
 	"rule \"acme-gb\" would replace the default hours" "$TMP/out"
 reset
 
+# --- validate --base: what a pull request changed ------------------------------
+expect_grep "init writes a CODEOWNERS entry for gitdial.json" "^/gitdial.json @" "$R/.github/CODEOWNERS"
+expect_grep "init writes a CODEOWNERS entry for rules/" "^/rules/ @" "$R/.github/CODEOWNERS"
+expect_grep "the PR workflow runs validate --base" "gitdial validate .*--base" "$R/.github/workflows/validate.yml"
+printf '{"v":1,"ts":"2026-11-21T10:00:00Z","phone":"+12125550108","action":"add","reason":"second","source":"x"}\n' >> "$R/dnc/2026.jsonl"
+git_commit_all "$R" "two DNC entries"
+BASE=$(git -C "$R" rev-parse HEAD)
+pr_done() { git -C "$R" reset -q --hard "$BASE"; git -C "$R" clean -qfdx; }
+vb() { g validate --format github --base "$BASE"; }
+
+vb
+rc_is "validate --base with no change passes" 0
+printf '{"v":1,"ts":"2026-11-22T10:00:00Z","phone":"+12125550109","action":"add","reason":"third","source":"y"}\n' >> "$R/dnc/2026.jsonl"
+git_commit_all "$R" "append a DNC entry"
+vb
+rc_is "validate --base: appending to dnc/ passes" 0
+pr_done
+sed -i '1d' "$R/dnc/2026.jsonl"
+git_commit_all "$R" "drop a DNC entry"
+vb
+rc_is "validate --base: deleting a DNC entry is refused" 1
+expect_grep "validate --base: names the file and line of the deleted entry" \
+	"::error file=dnc/2026.jsonl,line=1::edits or deletes an existing line" "$TMP/out"
+pr_done
+sed -i 's/"second"/"changed"/' "$R/dnc/2026.jsonl"
+git_commit_all "$R" "edit a DNC entry"
+vb
+rc_is "validate --base: editing a DNC entry is refused" 1
+expect_grep "validate --base: the edited line is named" \
+	"::error file=dnc/2026.jsonl,line=2::edits or deletes" "$TMP/out"
+pr_done
+git -C "$R" rm -q dnc/2026.jsonl && git -C "$R" commit -qm "no DNC"
+vb
+rc_is "validate --base: deleting a DNC file is refused" 1
+expect_grep "validate --base: the deleted file is named" "::error file=dnc/2026.jsonl::deleted or moved" "$TMP/out"
+pr_done
+printf '{"v":1,"ts":"2026-11-22T10:00:00Z","phone":"+12125550110","action":"add","reason":"\\u001b[2J","source":"y"}\n' >> "$R/dnc/2026.jsonl"
+git_commit_all "$R" "a DNC reason with ESC"
+vb
+rc_is "validate --base: a control character in an added DNC reason is refused" 1
+expect_grep "validate --base: names the line and field" \
+	"::error file=dnc/2026.jsonl,line=3::reason: contains ESC" "$TMP/out"
+pr_done
+mkdir -p "$R/outcomes/nov-reminders/2026/11/24"
+printf '{"v":1,"ts":"2026-11-24T15:00:00Z","campaign":"nov-reminders","event":"status","status":"failed","reason":"forged"}\n' \
+	> "$R/outcomes/nov-reminders/2026/11/24/T150000Z-x.jsonl"
+git_commit_all "$R" "a forged log"
+vb
+rc_is "validate --base: a hand-written runner event is refused" 1
+expect_grep "validate --base: names the forged file" \
+	"::error file=outcomes/nov-reminders/2026/11/24/T150000Z-x.jsonl,line=1::a hand-written runner event" "$TMP/out"
+pr_done
+ln -s ../../README.md "$R/$A/notes.md"
+git_commit_all "$R" "a symlink"
+vb
+rc_is "validate --base: a committed symlink is refused" 1
+expect_grep "validate --base: names the link" "::error file=$A/notes.md::a symbolic link" "$TMP/out"
+pr_done
+git -C "$R" update-index --add --cacheinfo "160000,$BASE,vendor/sub" && git -C "$R" commit -qm "a submodule"
+vb
+rc_is "validate --base: a submodule is refused" 1
+expect_grep "validate --base: names the submodule" "::error file=vendor/sub::a submodule" "$TMP/out"
+pr_done
+/usr/bin/python3 - "$R/gitdial.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d["webhook_base_url"] = "https://hooks.example.net/gitdial"
+d["agent"]["secret"] = "env:GITDIAL_OTHER_SECRET"
+d["accounts"]["sip-trunk"]["credentials"]["password"] = "env:SIP_OTHER"
+d["accounts"]["sim-main"]["cps"] = 40
+json.dump(d, open(p, "w"), indent=1)
+PY
+git_commit_all "$R" "move where secrets go"
+vb
+expect_grep "validate --base: webhook_base_url needs an owner's approval (notice)" \
+	"::notice file=gitdial.json,line=[0-9]+::webhook_base_url: changed; .*owner's approval" "$TMP/out"
+expect_grep "validate --base: agent.secret needs an owner's approval" \
+	"::notice file=gitdial.json,line=[0-9]+::agent.secret: changed" "$TMP/out"
+expect_grep "validate --base: credentials need an owner's approval" \
+	"::notice file=gitdial.json,line=[0-9]+::accounts.sip-trunk.credentials: changed" "$TMP/out"
+no_grep "validate --base: other settings are not flagged" "cps" "$TMP/out"
+g validate --format json --base "$BASE"
+expect_eq "validate --base --format json: three notices, no error" "3 0" \
+	"$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["notice_count"], d["error_count"])' "$TMP/out")"
+pr_done
+g validate --base no-such-rev
+rc_is "validate --base with an unknown revision fails" 1
+expect_grep "validate --base: says the revision is unknown" "no commit 'no-such-rev'" "$TMP/err"
+
 finish
