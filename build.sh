@@ -13,7 +13,8 @@ DEPS=(build-essential pkg-config git tzdata
       libssl-dev libre-dev zlib1g-dev libfcgi-dev)
 TEST_DEPS=(sip-tester lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
-           chromium chromium-driver libarchive-tools unzip)
+           chromium chromium-driver libarchive-tools unzip
+           libphonenumber-dev g++) # t-phone-possible: libphonenumber itself
 
 ensure_deps() {
 	local missing=() p

@@ -425,6 +425,16 @@ static void row(struct reader *rd)
 		problem(rd, SKIP_INVALID, NULL);
 		return;
 	}
+	{
+		/* a number of a length its country's numbers never have */
+		char why2[160];
+		if (phone_possible(phone, why2, sizeof(why2))) {
+			warn(rd, line, "phone", "%s %s (libphonenumber's metadata)",
+			     phone, why2);
+			problem(rd, SKIP_INVALID, NULL);
+			return;
+		}
+	}
 	key = phone_key(phone);
 	if (a->col_tz >= 0) {
 		tz = trim(rd->fields[a->col_tz]);

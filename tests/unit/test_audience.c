@@ -655,19 +655,41 @@ static void test_timezone_language(const struct rules *rules)
 
 	/* with rules, every kept row has a place */
 	o.rules = rules;
-	rds("phone,timezone\n+12125550100,\n+966500000100,\n+99912345678,\n"
-	    "+99912345679,Europe/Paris\n+12125550101,\n", &o);
+	/* +800 (international freephone) exists but has no time zone */
+	rds("phone,timezone\n+12125550100,\n+966500000100,\n+80012345678,\n"
+	    "+80012345679,Europe/Paris\n+12125550101,\n", &o);
 	CHECK(RC == 0 && !strcmp(kept_lines(), "2,3,5,6") &&
 	      !strcmp(problem_lines(), "4:invalid"),
 	      "a number with no known zone is a row problem (got %s / %s)",
 	      kept_lines(), problem_lines());
-	EXPECT(&D, DIAG_WARNING, "a.csv", 4, "phone", "no time zone is known for +99912345678");
+	EXPECT(&D, DIAG_WARNING, "a.csv", 4, "phone", "no time zone is known for +80012345678");
 	CHECK(A->n_places == 3 && A->r[0].place == A->r[3].place &&
 	      A->r[0].place != A->r[1].place,
 	      "places are shared by equal numbers (%zu places)", A->n_places);
 	CHECK(A->n == 4 && A->places[A->r[2].place].source == ZSRC_COLUMN &&
 	      !strcmp(A->places[A->r[2].place].zones[0], "Europe/Paris"),
 	      "the timezone column gives the place");
+}
+
+/*
+ * Numbers that cannot exist (libphonenumber's metadata): a length no
+ * number of the country has, or a country code nobody uses, is a row
+ * problem like any other bad number; the example numbers pass.
+ */
+static void test_cannot_exist(void)
+{
+	rds("phone\n+12015550123\n+1201555012\n+447400123456\n+336123456\n"
+	    "+33612345678\n+99912345678\n+966500000100\n", NULL);
+	CHECK(RC == 0 && !strcmp(kept_lines(), "2,4,6,8") &&
+	      !strcmp(problem_lines(), "3:invalid,5:invalid,7:invalid"),
+	      "cut numbers and an unused code are row problems (got %s / %s)",
+	      kept_lines(), problem_lines());
+	EXPECT(&D, DIAG_WARNING, "a.csv", 3, "phone",
+	       "+1201555012 cannot exist: +1 numbers have 7 or 10 digits after "
+	       "the country code, not 9");
+	EXPECT(&D, DIAG_WARNING, "a.csv", 5, "phone", "+336123456 cannot exist");
+	EXPECT(&D, DIAG_WARNING, "a.csv", 7, "phone",
+	       "a country code no country or service uses");
 }
 
 static void test_warnings_are_utf8(void)
@@ -1037,6 +1059,7 @@ int main(void)
 	test_malformed();
 	test_placeholders();
 	test_timezone_language(rules);
+	test_cannot_exist();
 	test_warnings_are_utf8();
 	test_file_names();
 	test_lent_text();
