@@ -109,14 +109,16 @@ int phone_possible(const char *e164, char *why, size_t n)
 		return -1;
 	}
 	if (len - k >= 32 || !(cc_lengths[cc] & (1u << (len - k)))) {
-		char want[96] = "";
+		char want[128] = "";
 		size_t at = 0;
-		unsigned l;
-		for (l = 1; l < 32; l++)
-			if (cc_lengths[cc] & (1u << l))
-				at += (size_t)snprintf(want + at, at < sizeof(want)
-						       ? sizeof(want) - at : 0,
-						       "%s%u", at ? " or " : "", l);
+		unsigned l, left = (unsigned)__builtin_popcount(cc_lengths[cc]);
+		for (l = 1; l < 32 && at < sizeof(want); l++)
+			if (cc_lengths[cc] & (1u << l)) {
+				left--;
+				at += (size_t)snprintf(want + at, sizeof(want) - at,
+						       "%s%u", !at ? "" : left ? ", "
+						       : " or ", l);
+			}
 		snprintf(why, n, "cannot exist: +%u numbers have %s digits after "
 			 "the country code, not %zu", cc, want, len - k);
 		return -1;

@@ -685,8 +685,8 @@ static void test_cannot_exist(void)
 	      "cut numbers and an unused code are row problems (got %s / %s)",
 	      kept_lines(), problem_lines());
 	EXPECT(&D, DIAG_WARNING, "a.csv", 3, "phone",
-	       "+1201555012 cannot exist: +1 numbers have 7 or 10 digits after "
-	       "the country code, not 9");
+	       "+1201555012 cannot exist: +1 numbers have 7, 10 or 11 digits "
+	       "after the country code, not 9");
 	EXPECT(&D, DIAG_WARNING, "a.csv", 5, "phone", "+336123456 cannot exist");
 	EXPECT(&D, DIAG_WARNING, "a.csv", 7, "phone",
 	       "a country code no country or service uses");
