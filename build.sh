@@ -18,7 +18,8 @@ DEPS=(build-essential pkg-config git tzdata
 TEST_DEPS=(sip-tester openssl lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
            chromium chromium-driver libarchive-tools unzip
-           openssh-server openssh-client iproute2 shellcheck jq python3-yaml systemd)
+           openssh-server openssh-client iproute2 shellcheck jq python3-yaml systemd
+           libphonenumber-dev g++) # t-phone-possible: libphonenumber itself
 # What ./build.sh deb and test-deploy use besides DEPS.
 DEPLOY_DEPS=(dpkg-dev binutils mmdebstrap podman runc)
 

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "term.h"
 #include "banned.h"
 
 int format_parse(const char *s, const char *allowed)
@@ -39,6 +40,8 @@ static void gh_escape(FILE *f, const char *s, int prop)
 			fputs("%3A", f);
 		else if (prop && *s == ',')
 			fputs("%2C", f);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", (unsigned char)*s); /* no ESC in a CI log */
 		else
 			fputc(*s, f);
 	}
@@ -50,7 +53,8 @@ void diags_print(FILE *f, const struct diags *d, enum out_format fmt)
 
 	for (i = 0; i < d->n; i++) {
 		const struct diag *x = &d->v[i];
-		const char *lvl = x->level == DIAG_ERROR ? "error" : "warning";
+		const char *lvl = x->level == DIAG_ERROR ? "error"
+				: x->level == DIAG_WARNING ? "warning" : "notice";
 		if (fmt == FMT_GITHUB) {
 			fprintf(f, "::%s file=", lvl);
 			gh_escape(f, x->file, 1);
@@ -65,17 +69,21 @@ void diags_print(FILE *f, const struct diags *d, enum out_format fmt)
 			fputc('\n', f);
 			continue;
 		}
-		fprintf(f, "%s", x->file);
+		/* file names, fields and messages quote the repository */
+		term_put(f, x->file);
 		if (x->line)
 			fprintf(f, ":%lu", x->line);
 		fprintf(f, ": %s: ", lvl);
-		if (x->field)
-			fprintf(f, "%s: ", x->field);
-		fprintf(f, "%s\n", x->msg);
+		if (x->field) {
+			term_put(f, x->field);
+			fputs(": ", f);
+		}
+		term_put(f, x->msg);
+		fputc('\n', f);
 	}
-	if (d->errors + d->warnings > d->n)
+	if (d->errors + d->warnings + d->notices > d->n)
 		fprintf(f, "... and %zu more problems not shown\n",
-			d->errors + d->warnings - d->n);
+			d->errors + d->warnings + d->notices - d->n);
 }
 
 void diags_print_json(FILE *f, const struct diags *d)
@@ -83,6 +91,7 @@ void diags_print_json(FILE *f, const struct diags *d)
 	cJSON *root = cJSON_CreateObject();
 	cJSON *errs = cJSON_AddArrayToObject(root, "errors");
 	cJSON *warns = cJSON_AddArrayToObject(root, "warnings");
+	cJSON *notes = cJSON_AddArrayToObject(root, "notices");
 	char *s;
 	size_t i;
 
@@ -96,10 +105,12 @@ void diags_print_json(FILE *f, const struct diags *d)
 		else
 			cJSON_AddNullToObject(o, "field");
 		cJSON_AddStringToObject(o, "message", x->msg);
-		cJSON_AddItemToArray(x->level == DIAG_ERROR ? errs : warns, o);
+		cJSON_AddItemToArray(x->level == DIAG_ERROR ? errs
+				     : x->level == DIAG_WARNING ? warns : notes, o);
 	}
 	cJSON_AddNumberToObject(root, "error_count", (double)d->errors);
 	cJSON_AddNumberToObject(root, "warning_count", (double)d->warnings);
+	cJSON_AddNumberToObject(root, "notice_count", (double)d->notices);
 	s = cJSON_PrintUnformatted(root);
 	if (s)
 		fprintf(f, "%s\n", s);

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "phone.h"
 #include "store.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -62,8 +63,9 @@ static void print_bad_lines(const struct diags *d)
 
 	for (i = 0; i < d->n; i++)
 		fprintf(stderr, "gitdial dnc: %s:%lu: %s%s%s (line skipped)\n",
-			d->v[i].file, d->v[i].line, d->v[i].field ? d->v[i].field : "",
-			d->v[i].field ? ": " : "", d->v[i].msg);
+			term_str(d->v[i].file), d->v[i].line,
+			d->v[i].field ? term_str(d->v[i].field) : "",
+			d->v[i].field ? ": " : "", term_str(d->v[i].msg));
 }
 
 static void rec_json(cJSON *o, const struct dnc_rec *r)
@@ -86,8 +88,10 @@ static void rec_text(FILE *f, const struct dnc_rec *r)
 	char t[21];
 
 	time_format_utc(t, r->ts);
-	fprintf(f, "%s (%s%s%s) %s:%lu", t, *r->reason ? r->reason : "no reason",
-		*r->source ? "; " : "", r->source, r->file, r->line);
+	/* reasons and sources are the repository's text: escaped */
+	fprintf(f, "%s (%s%s%s) %s:%lu", t, *r->reason ? term_str(r->reason)
+		: "no reason", *r->source ? "; " : "", term_str(r->source),
+		term_str(r->file), r->line);
 }
 
 static int print_json(cJSON *root)
@@ -130,7 +134,7 @@ static int run_list(struct store *st, const struct opts *o)
 	}
 	for (i = 0; i < l.n; i++) {
 		const struct dnc_rec *r = &l.v[i];
-		char t[21], where[160], reason[29], source[25];
+		char t[21], where[160], reason[29], source[25], esc[4][128];
 		if (i + 1 < l.n && l.v[i + 1].key == r->key)
 			continue; /* not the latest entry for this number */
 		numbers++;
@@ -147,10 +151,13 @@ static int run_list(struct store *st, const struct opts *o)
 		time_format_utc(t, r->ts);
 		snprintf(where, sizeof(where), "%s:%lu", r->file, r->line);
 		/* cut at a character boundary: reasons may be Arabic */
-		utf8_truncate(reason, 29, r->reason);
-		utf8_truncate(source, 25, r->source);
-		printf("%-16s %-7s %-20s %-28s %-24s %s\n", r->phone,
-		       r->add ? "added" : "removed", t, reason, source, where);
+		/* escaped first (the repository's text), then cut */
+		utf8_truncate(reason, 29, term_safe(esc[0], sizeof(esc[0]), r->reason));
+		utf8_truncate(source, 25, term_safe(esc[1], sizeof(esc[1]), r->source));
+		printf("%-16s %-7s %-20s %-28s %-24s %s\n",
+		       term_safe(esc[2], sizeof(esc[2]), r->phone),
+		       r->add ? "added" : "removed", t, reason, source,
+		       term_safe(esc[3], sizeof(esc[3]), where));
 	}
 	if (o->json) {
 		cJSON_AddNumberToObject(root, "blocked_count", (double)blocked);

@@ -13,7 +13,9 @@
  *
  * The bundle is a function of the branch head and --now (entry times are
  * the head commit's time; the gzip header carries none), and it appears
- * at --out only when complete (temp file, fsync, rename).
+ * at --out only when complete (temp file, fsync, rename). A campaign
+ * whose campaign.json or audience cannot be read is not exported (a
+ * bundle without outcomes.csv is no audit): the error names the file.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -38,6 +40,7 @@
 #include "repo.h"
 #include "state.h"
 #include "summary.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -677,7 +680,27 @@ int cmd_export(int argc, char **argv)
 		if (sf.id[0] && bundle_add_files(&bu, &one, "audience"))
 			goto fail;
 	}
-	if (rc && rc->c && rc->aud) {
+	if (!rc || !rc->c || !rc->aud) {
+		/* a bundle without outcomes.csv is not an audit: say why */
+		size_t k;
+		for (k = 0; k < d.n && d.v[k].level != DIAG_ERROR; k++)
+			;
+		if (k < d.n) {
+			char at[32] = "";
+			if (d.v[k].line)
+				snprintf(at, sizeof(at), ":%lu", d.v[k].line);
+			gd_error_set("outcomes.csv cannot be made: %s%s: %s%s%s "
+				     "(gitdial validate)", d.v[k].file, at,
+				     d.v[k].field ? d.v[k].field : "",
+				     d.v[k].field ? ": " : "", d.v[k].msg);
+		}
+		else
+			gd_error_set("outcomes.csv cannot be made: campaign.json or "
+				     "the audience of '%s' cannot be read (gitdial "
+				     "validate)", id);
+		goto fail;
+	}
+	{
 		if (summary_fill(&sum, &cs, r, rc, vs, now))
 			goto fail;
 		have_state = 1;
@@ -756,7 +779,9 @@ fail_tmp:
 	fd = -1;
 	unlink(tmp);
 fail:
-	fprintf(stderr, "gitdial export: %s\n", gd_error_last());
+	fputs("gitdial export: ", stderr);
+	term_put(stderr, gd_error_last()); /* may quote the repository */
+	fputc('\n', stderr);
 cleanup:
 	if (have_state || cs.r)
 		state_release(&cs);

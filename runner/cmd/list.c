@@ -1,7 +1,10 @@
 /*
- * gitdial list: the campaigns table (SPEC §8), from the branch head.
+ * gitdial list: the campaigns table, from the branch head.
  * Name, Provider, Audience, Status, Connected, Answered, No answer, Created,
  * and with --shards N the shard (shard_of) whose `tick --shard I/N` dials it.
+ * A campaign that cannot be read (campaign.json, its log) is a row with
+ * status "error" and the reason, never left out; the exit code is then 1.
+ * Text from the repository is printed with control characters escaped.
  */
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -21,6 +24,7 @@
 #include "shard.h"
 #include "state.h"
 #include "summary.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -90,6 +94,8 @@ int cmd_list(int argc, char **argv)
 	struct repo *r = NULL;
 	struct diags d = { 0 };
 	struct csummary *rows = NULL;
+	char (*errs)[300] = NULL; /* per row: why it cannot be read, or "" */
+	size_t n_err = 0;
 	struct src s;
 	git_oid head;
 	time_t now = time(NULL);
@@ -150,22 +156,46 @@ int cmd_list(int argc, char **argv)
 		goto cleanup;
 	}
 	rows = calloc(r->n + 1, sizeof(*rows));
-	for (i = 0; rows && i < r->n; i++) {
+	errs = calloc(r->n + 1, sizeof(*errs));
+	if (!rows || !errs) {
+		fprintf(stderr, "gitdial list: out of memory\n");
+		goto cleanup;
+	}
+	for (i = 0; i < r->n; i++) {
 		struct repo_campaign *rc2 = &r->v[i];
 		struct cstate cs;
 		struct csummary *x = &rows[n];
-		if (!rc2->c)
-			continue;
-		if (search && !strcasestr(rc2->c->name, search))
+		const char *name = rc2->c ? rc2->c->name : rc2->id;
+		int bad;
+		if (search && !strcasestr(name, search))
 			continue;
 		/* the row is derived with report's code (summary.c) */
-		if (summary_fill(x, &cs, r, rc2, &s, now) ||
-		    !in_list(prov, x->provider) ||
-		    !in_list(stat, status_labels[x->st])) {
+		bad = !rc2->c ? gd_error_set("campaign.json is invalid (gitdial "
+					     "validate)")
+			      : summary_fill(x, &cs, r, rc2, &s, now);
+		if (rc2->c)
 			state_release(&cs);
+		if (bad) {
+			/* shown with the reason, not left out */
+			char prov_[sizeof(x->provider)];
+			snprintf(prov_, sizeof(prov_), "%s", rc2->c && x->provider[0]
+				 ? x->provider : "-");
+			memset(x, 0, sizeof(*x));
+			snprintf(x->provider, sizeof(x->provider), "%s", prov_);
+			x->id = rc2->id;
+			snprintf(x->name, sizeof(x->name), "%s", name);
+			snprintf(x->audience, sizeof(x->audience), "-");
+			snprintf(x->created, sizeof(x->created), "-");
+			snprintf(errs[n], sizeof(errs[n]), "%s", gd_error_last());
+			if (!in_list(stat, "error"))
+				continue;
+			n_err++;
+			n++;
 			continue;
 		}
-		state_release(&cs);
+		if (!in_list(prov, x->provider) ||
+		    !in_list(stat, status_labels[x->st]))
+			continue;
 		n++;
 	}
 	if (fmt == FMT_JSON) {
@@ -177,7 +207,10 @@ int cmd_list(int argc, char **argv)
 			cJSON_AddStringToObject(o, "provider", rows[i].provider);
 			cJSON_AddStringToObject(o, "audience", rows[i].audience);
 			cJSON_AddNumberToObject(o, "audience_count", (double)rows[i].count);
-			cJSON_AddStringToObject(o, "status", status_labels[rows[i].st]);
+			cJSON_AddStringToObject(o, "status", errs[i][0] ? "error"
+						: status_labels[rows[i].st]);
+			if (errs[i][0])
+				cJSON_AddStringToObject(o, "error", errs[i]);
 			cJSON_AddNumberToObject(o, "connected", (double)rows[i].connected);
 			cJSON_AddNumberToObject(o, "answered", (double)rows[i].answered);
 			cJSON_AddNumberToObject(o, "no_answer", (double)rows[i].noanswer);
@@ -188,8 +221,20 @@ int cmd_list(int argc, char **argv)
 			cJSON_AddItemToArray(arr, o);
 		}
 		json_emit(arr);
-		rc = 0;
+		rc = n_err ? 1 : 0;
 		goto cleanup;
+	}
+	/* names, audiences and dates are the repository's text: escaped on a terminal */
+	for (i = 0; i < n; i++) {
+		char t[sizeof(rows[i].audience) * 4];
+		term_safe(t, sizeof(rows[i].name), rows[i].name);
+		snprintf(rows[i].name, sizeof(rows[i].name), "%s", t);
+		term_safe(t, sizeof(rows[i].audience), rows[i].audience);
+		snprintf(rows[i].audience, sizeof(rows[i].audience), "%s", t);
+		term_safe(t, sizeof(rows[i].created), rows[i].created);
+		snprintf(rows[i].created, sizeof(rows[i].created), "%s", t);
+		term_safe(t, sizeof(errs[i]), errs[i]);
+		snprintf(errs[i], sizeof(errs[i]), "%s", t);
 	}
 	color = isatty(1) && !getenv("NO_COLOR");
 	for (c = 0; c < 8; c++)
@@ -201,7 +246,7 @@ int cmd_list(int argc, char **argv)
 		snprintf(num[1], sizeof(num[1]), "%zu", rows[i].answered);
 		snprintf(num[2], sizeof(num[2]), "%zu", rows[i].noanswer);
 		v[0] = rows[i].name; v[1] = rows[i].provider; v[2] = rows[i].audience;
-		v[3] = status_labels[rows[i].st]; v[4] = num[0]; v[5] = num[1]; v[6] = num[2];
+		v[3] = errs[i][0] ? "error" : status_labels[rows[i].st]; v[4] = num[0]; v[5] = num[1]; v[6] = num[2];
 		v[7] = rows[i].created;
 		for (c = 0; c < 8; c++)
 			if (display_width(v[c]) > w[c])
@@ -226,8 +271,8 @@ int cmd_list(int argc, char **argv)
 		cell(rows[i].provider, w[1], 0); printf("  ");
 		cell(rows[i].audience, w[2], 0); printf("  ");
 		if (color)
-			printf("%s", col[rows[i].st]);
-		cell(status_labels[rows[i].st], w[3], 0);
+			printf("%s", errs[i][0] ? "\033[31m" : col[rows[i].st]);
+		cell(errs[i][0] ? "error" : status_labels[rows[i].st], w[3], 0);
 		if (color)
 			printf("\033[0m");
 		printf("  ");
@@ -242,8 +287,12 @@ int cmd_list(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	rc = 0;
+	for (i = 0; i < n; i++)
+		if (errs[i][0])
+			fprintf(stderr, "gitdial list: %s: %s\n", rows[i].id, errs[i]);
+	rc = n_err ? 1 : 0;
 cleanup:
+	free(errs);
 	free(rows);
 	repo_free(r);
 	if (have_src)

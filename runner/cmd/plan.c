@@ -17,6 +17,7 @@
 #include "repo.h"
 #include "select.h"
 #include "state.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -255,7 +256,9 @@ int cmd_plan(int argc, char **argv)
 	} else {
 		char t[64];
 		time_format_utc(t, now);
-		printf("## gitdial plan: %s (\"%s\") at %s\n\n", id, rc_->c->name, t);
+		/* names, zones and paths are the repository's text: escaped */
+		printf("## gitdial plan: %s (\"%s\") at %s\n\n", id,
+		       term_str(rc_->c->name), t);
 		printf("Status:      %s%s\n", status_labels[eff],
 		       eff == ST_SCHEDULED && rc_->c->start_at ? " (start_at " : "");
 		if (eff == ST_SCHEDULED && rc_->c->start_at) {
@@ -263,15 +266,18 @@ int cmd_plan(int argc, char **argv)
 			printf("             starts %s)\n", t);
 		}
 		printf("Provider:    %s (account %s), caller ID %s\n",
-		       acct && acct->provider ? acct->provider : "?", rc_->c->account,
-		       campaign_caller_id(rc_->c, r->cfg) ? campaign_caller_id(rc_->c, r->cfg) : "-");
-		printf("Audience:    %s: %zu rows, %zu dialable\n", rc_->audience_path,
+		       acct && acct->provider ? acct->provider : "?",
+		       term_str(rc_->c->account),
+		       campaign_caller_id(rc_->c, r->cfg) ?
+		       term_str(campaign_caller_id(rc_->c, r->cfg)) : "-");
+		printf("Audience:    %s: %zu rows, %zu dialable\n",
+		       term_str(rc_->audience_path),
 		       rc_->aud->rows, rc_->aud->n - dnc_n);
 		printf("Excluded:    invalid %zu, duplicate %zu, DNC %zu, no consent %zu\n",
 		       rc_->aud->n_invalid, rc_->aud->n_duplicate, dnc_n,
 		       rc_->aud->n_no_consent);
 		printf("Window:      %s (recipient's local time, within the legal window)\n",
-		       rc_->c->window_text);
+		       term_str(rc_->c->window_text));
 		printf("Zone source: column %zu, area code %zu, country %zu\n\n",
 		       per_src[ZSRC_COLUMN], per_src[ZSRC_AREA_CODE], per_src[ZSRC_COUNTRY]);
 		printf("| recipients | time zone(s) | from | window | rules |\n");
@@ -287,12 +293,13 @@ int cmd_plan(int argc, char **argv)
 				snprintf(when, sizeof(when), "closed a week by %s",
 					 zr[j].why);
 			}
-			printf("| %zu | %s | %s | %s | %s |\n", zr[j].count, zr[j].zones,
-			       zone_source_names[zr[j].source], when, zr[j].rules);
+			printf("| %zu | %s | %s | %s | %s |\n", zr[j].count,
+			       term_str(zr[j].zones), zone_source_names[zr[j].source],
+			       when, term_str(zr[j].rules));
 		}
 		printf("\nConcurrency: %zu (campaign %ld; account %s max %ld shared by %zu "
 		       "campaign%s = %zu) -> capped by the %s\n", cap, rc_->c->concurrency,
-		       rc_->c->account, acct ? acct->max_concurrency : 0, active,
+		       term_str(rc_->c->account), acct ? acct->max_concurrency : 0, active,
 		       active == 1 ? "" : "s", share,
 		       (size_t)rc_->c->concurrency <= share ? "campaign" : "account");
 		if (rc_->c->retries_max)

@@ -21,6 +21,7 @@
 #include "phone.h"
 #include "rules.h"
 #include "store.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -166,11 +167,13 @@ static void rule_print(const struct rule *x)
 
 	what_text(what, sizeof(what), x);
 	date_text(ds, sizeof(ds), x->effective);
-	printf("  %-22s %-8s %-10s %s\n", x->id, x->jurisdiction,
-	       rule_kind_names[x->kind], what);
+	/* a repository's pack is the repository's text: escaped */
+	printf("  %-22s %-8s %-10s %s\n", term_str(x->id),
+	       term_str(x->jurisdiction), rule_kind_names[x->kind], what);
 	printf("  %-22s from %s, %s, %s:%lu\n", "", ds,
-	       x->status && *x->status ? x->status : "-", x->file, x->line);
-	printf("  %-22s %s\n", "", x->source);
+	       x->status && *x->status ? term_str(x->status) : "-",
+	       term_str(x->file), x->line);
+	printf("  %-22s %s\n", "", term_str(x->source));
 }
 
 /* Jurisdictions a query names: "US-FL" → "US,US-FL"; lower case accepted. */

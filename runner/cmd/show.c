@@ -20,6 +20,7 @@
 #include "select.h"
 #include "state.h"
 #include "summary.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -230,15 +231,16 @@ static void print_text(const struct view *v, const struct cstate *st,
 	char t[21], u[21];
 	size_t i, n = st->n_recent < RECENT_MAX ? st->n_recent : RECENT_MAX;
 
-	printf("%s (%s%s%s)\n", c->name, strcmp(v->rc->top, "campaigns")
+	/* the repository's and the log's text is escaped (term_str) */
+	printf("%s (%s%s%s)\n", term_str(c->name), strcmp(v->rc->top, "campaigns")
 	       ? v->rc->top : "", strcmp(v->rc->top, "campaigns") ? "/" : "",
 	       v->rc->id);
 	printf("  Status       %s%s%s\n", status_labels[v->eff],
 	       v->eff == ST_PAUSED && st->logged_reason[0] ? " — " : "",
-	       v->eff == ST_PAUSED ? st->logged_reason : "");
+	       v->eff == ST_PAUSED ? term_str(st->logged_reason) : "");
 	printf("  Provider     %s (account %s), caller ID %s\n",
-	       v->acct && v->acct->provider ? v->acct->provider : "?", c->account,
-	       campaign_caller_id(c, cfg));
+	       v->acct && v->acct->provider ? v->acct->provider : "?",
+	       term_str(c->account), term_str(campaign_caller_id(c, cfg)));
 	if (c->created)
 		snprintf(t, sizeof(t), "%s", c->created);
 	else if (st->first_ts)
@@ -249,9 +251,10 @@ static void print_text(const struct view *v, const struct cstate *st,
 		time_format_utc(u, (time_t)st->last_ts);
 	else
 		snprintf(u, sizeof(u), "-");
-	printf("  Created      %s\n  Updated      %s\n", t, u);
+	printf("  Created      %s\n  Updated      %s\n", term_str(t), u);
 	printf("  Audience     %s: %zu recipients\n",
-	       c->audience_csv ? c->audience_csv : c->audience_segment, st->n);
+	       term_str(c->audience_csv ? c->audience_csv : c->audience_segment),
+	       st->n);
 	printf("  Progress     %zu in flight, %zu queued, %zu completed, "
 	       "%zu failed, %zu skipped\n", v->in_flight, v->queued, v->completed,
 	       v->failed, v->skipped);
@@ -260,11 +263,12 @@ static void print_text(const struct view *v, const struct cstate *st,
 	printf("  Concurrency  %zu", v->cap);
 	if (v->cap < v->concurrency)
 		printf(" of %zu set: account %s's max_concurrency %ld is shared "
-		       "by %zu campaign%s, %zu each", v->concurrency, c->account,
+		       "by %zu campaign%s, %zu each", v->concurrency,
+		       term_str(c->account),
 		       v->acct ? v->acct->max_concurrency : 0L, v->active,
 		       v->active == 1 ? "" : "s", v->share);
 	printf("\n  Window       %s (recipient's local time, within the legal "
-	       "hours of their jurisdiction)\n", c->window_text);
+	       "hours of their jurisdiction)\n", term_str(c->window_text));
 	if (v->eff == ST_DIALING || v->eff == ST_SCHEDULED) {
 		if (v->eff == ST_SCHEDULED && c->start_at > now) {
 			time_format_utc(t, c->start_at);
@@ -284,8 +288,8 @@ static void print_text(const struct view *v, const struct cstate *st,
 		}
 	}
 	if (v->eff == ST_FAILED) {
-		printf("  Failed       %s\n", st->logged_reason);
-		printf("  What to do   %s\n", v->hint);
+		printf("  Failed       %s\n", term_str(st->logged_reason));
+		printf("  What to do   %s\n", term_str(v->hint));
 	}
 	printf("\nLast %zu outcome%s (newest first)\n", n, n == 1 ? "" : "s");
 	if (!n) {
@@ -307,7 +311,7 @@ static void print_text(const struct view *v, const struct cstate *st,
 		printf("  %-20s  %-16s  %-9s  %8s  %-9s  %s\n", t, phone,
 		       outcome_names[x->outcome], d,
 		       x->sentiment ? sentiments[x->sentiment] : "-",
-		       x->recording[0] ? x->recording : "-");
+		       x->recording[0] ? term_str(x->recording) : "-");
 	}
 }
 

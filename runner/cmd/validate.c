@@ -1,6 +1,15 @@
 /*
- * gitdial validate [--repo PATH] [--format text|github|json] [--strict] [PATH...]
- * Checks the work tree's files as a pull request's CI sees them.
+ * gitdial validate [--repo PATH] [--format text|github|json] [--strict]
+ *                  [--base REV] [--] [PATH...]
+ * Checks the work tree's files as a pull request's CI sees them. With
+ * --base, also what the commits since REV changed (prcheck.h): the
+ * append-only logs, hand-written runner events, links, submodules, and
+ * the changes that need an owner's approval (notices).
+ *
+ * Options end at the first path or at "--": a changed file named "-h" or
+ * "--repo=x" is a path, never an option, so CI that passes file names
+ * (`gitdial validate -- $changed`) cannot be talked into printing usage
+ * and passing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,13 +19,15 @@
 #include "cmd.h"
 #include "dnc.h"
 #include "err.h"
+#include "prcheck.h"
 #include "repo.h"
 #include "trust_check.h"
 #include "util.h"
 #include "banned.h"
 
 static const char usage[] =
-	"gitdial validate [--repo PATH] [--format text|github|json] [--strict] [PATH...]";
+	"gitdial validate [--repo PATH] [--format text|github|json] [--strict]\n"
+	"                 [--base REV] [--] [PATH...]";
 
 /* The campaign a changed path belongs to, "*" for everything, NULL for none. */
 static const char *path_campaign(const char *p, char *id, size_t n)
@@ -44,18 +55,20 @@ int cmd_validate(int argc, char **argv)
 		{ "repo", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "base", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *root = ".";
+	const char *root = ".", *base = NULL;
 	struct diags d = { 0 };
 	struct repo *r = NULL;
 	struct src s;
-	int fmt = FMT_TEXT, strict = 0, all = 1, c, i, rc = 0;
+	int fmt = FMT_TEXT, strict = 0, all = 1, help = 0, c, i, rc = 0;
 	size_t campaigns = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	/* "+": the first path ends the options (no reordering) */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 'f':
@@ -64,9 +77,19 @@ int cmd_validate(int argc, char **argv)
 						   "unknown format '%s'", optarg);
 			break;
 		case 's': strict = 1; break;
-		case 'h': printf("usage: %s\n", usage); return 0;
+		case 'b': base = optarg; break;
+		case 'h': help = 1; break;
 		default: return usage_error("validate", usage, "bad option");
 		}
+	}
+	if (help) {
+		/* help alone is help; with anything else it may be a file name */
+		if (argc != 2)
+			return usage_error("validate", usage, "-h/--help with other "
+					   "arguments (a path that starts with - "
+					   "goes after --)");
+		printf("usage: %s\n", usage);
+		return 0;
 	}
 	src_init_dir(&s, root);
 	if (optind < argc) {
@@ -143,6 +166,15 @@ int cmd_validate(int argc, char **argv)
 			diags_release(&tmp);
 		}
 	}
+	if (base) {
+		/* what the PR changed: every campaign is checked as well */
+		struct store *st = NULL;
+		if (store_open(&st, root) || prcheck(st, base, &d)) {
+			fprintf(stderr, "gitdial validate: %s\n", gd_error_last());
+			rc = 1;
+		}
+		store_free(st);
+	}
 	diags_sort(&d);
 	if (fmt == FMT_JSON)
 		diags_print_json(stdout, &d);
@@ -151,10 +183,11 @@ int cmd_validate(int argc, char **argv)
 	if (d.errors || (strict && d.warnings))
 		rc = 1;
 	if (fmt == FMT_TEXT)
-		fprintf(stderr, "%s: %zu campaign%s checked, %zu error%s, %zu warning%s\n",
+		fprintf(stderr, "%s: %zu campaign%s checked, %zu error%s, %zu warning%s%s\n",
 			rc ? "FAILED" : "ok", campaigns, campaigns == 1 ? "" : "s",
 			d.errors, d.errors == 1 ? "" : "s", d.warnings,
-			d.warnings == 1 ? "" : "s");
+			d.warnings == 1 ? "" : "s", d.notices
+			? "; changes that need an owner's approval (notices)" : "");
 	repo_free(r);
 	diags_release(&d);
 	return rc;

@@ -19,6 +19,15 @@
 
 static void row_values_free(struct row_values *rv);
 
+static audience_row_fn *trace_fn; /* audience_trace_rows */
+static void *trace_ctx;
+
+void audience_trace_rows(audience_row_fn *fn, void *ctx)
+{
+	trace_fn = fn;
+	trace_ctx = ctx;
+}
+
 const char *const row_skip_names[] = {
 	"", "invalid", "duplicate", "no_consent"
 };
@@ -50,6 +59,7 @@ struct reader {
 	int header_done;
 	int started;
 	int skip_to_eol; /* dropping the rest of a line after a too-long field */
+	int prev_cr;     /* the last byte fed was a CR (a CR LF may be split) */
 	int fatal;
 	int placeholder_col[PLACEHOLDER_MAX];
 	uint8_t keep_col[AUDIENCE_COLUMNS_MAX]; /* columns row() or keep_vars read */
@@ -415,6 +425,16 @@ static void row(struct reader *rd)
 		problem(rd, SKIP_INVALID, NULL);
 		return;
 	}
+	{
+		/* a number of a length its country's numbers never have */
+		char why2[160];
+		if (phone_possible(phone, why2, sizeof(why2))) {
+			warn(rd, line, "phone", "%s %s (libphonenumber's metadata)",
+			     phone, why2);
+			problem(rd, SKIP_INVALID, NULL);
+			return;
+		}
+	}
 	key = phone_key(phone);
 	if (a->col_tz >= 0) {
 		tz = trim(rd->fields[a->col_tz]);
@@ -476,6 +496,8 @@ static void row(struct reader *rd)
 			return;
 		}
 		r->vars = (uint32_t)rd->rec_off;
+		if (trace_fn)
+			trace_fn(trace_ctx, r->line, rd->fields, rd->nf);
 	}
 	a->n++;
 }
@@ -606,12 +628,41 @@ static int drop_long_field(struct reader *rd)
 }
 
 /*
- * Feeds bytes to libcsv a physical line at a time, so that we know the
- * line where each record starts: a record starts on the first line fed
- * while the parser had no row begun.
+ * The length of the next piece to feed in [p, end): up to and including
+ * the first line end (LF, CR, or CR LF together), or all of it when
+ * there is none. *cr and *nl cache the next CR and LF found (NULL: not
+ * searched yet; end: none left), so a file is scanned once for each.
+ * libcsv ends a record at a bare CR as well as at LF: a piece never
+ * holds the end of one record and the start of the next.
+ */
+static size_t line_piece(const char *p, const char *end, const char **cr,
+			 const char **nl)
+{
+	const char *t;
+
+	if (!*cr || *cr < p)
+		*cr = (t = memchr(p, '\r', (size_t)(end - p))) ? t : end;
+	if (!*nl || *nl < p)
+		*nl = (t = memchr(p, '\n', (size_t)(end - p))) ? t : end;
+	t = *cr < *nl ? *cr : *nl;
+	if (t == end)
+		return (size_t)(end - p);
+	if (*t == '\r' && t + 1 < end && t[1] == '\n')
+		t++;
+	return (size_t)(t - p) + 1;
+}
+
+/*
+ * Feeds bytes to libcsv a line at a time (a line ends at LF, CR or CR LF,
+ * as libcsv's records do), so that we know where each record starts: at
+ * the first piece fed while the parser had no row begun. rec_off is then
+ * the offset audience_var parses the record again from, and rec_line the
+ * physical line it starts on.
  */
 static int feed(struct reader *rd, const char *data, size_t len)
 {
+	const char *end, *cr = NULL, *nl = NULL;
+
 	/* a UTF-8 BOM is not data: strip it before libcsv sees a quote */
 	if (!rd->started) {
 		rd->started = 1;
@@ -620,17 +671,27 @@ static int feed(struct reader *rd, const char *data, size_t len)
 			len -= 3;
 		}
 	}
-	while (len && !rd->fatal) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) + 1 : len;
+	end = data + len;
+	while (data < end && !rd->fatal) {
+		size_t n;
+		int eol;
+		if (rd->prev_cr && *data == '\n') {
+			/* the LF of a CR LF split between two feeds: the CR
+			 * counted the line */
+			n = 1;
+			eol = 0;
+		} else {
+			n = line_piece(data, end, &cr, &nl);
+			eol = data[n - 1] == '\n' || data[n - 1] == '\r';
+		}
 		if (rd->skip_to_eol) {
-			if (nl) {
+			if (eol) {
 				rd->skip_to_eol = 0;
 				rd->line++;
 				rd->at_line_start = 1;
 			}
+			rd->prev_cr = data[n - 1] == '\r';
 			data += n;
-			len -= n;
 			continue;
 		}
 		if (rd->at_line_start && rd->p.pstate == 0) {
@@ -641,7 +702,7 @@ static int feed(struct reader *rd, const char *data, size_t len)
 			if (csv_error(&rd->p) == CSV_ENOMEM) {
 				if (drop_long_field(rd))
 					return GD_EINVALID;
-				continue; /* the same bytes, now skipped to the newline */
+				continue; /* the same bytes, now skipped to the line end */
 			}
 			diags_add(rd->d, DIAG_ERROR, rd->file, rd->rec_line, NULL,
 				  "malformed CSV: %s (a quote inside a quoted "
@@ -650,11 +711,15 @@ static int feed(struct reader *rd, const char *data, size_t len)
 			rd->fatal = 1;
 			return GD_EINVALID;
 		}
-		rd->at_line_start = nl != NULL;
-		if (nl)
+		rd->prev_cr = data[n - 1] == '\r';
+		if (n == 1 && !eol && *data == '\n') {
+			data += n; /* the split CR LF's LF: the line is as it was */
+			continue;
+		}
+		rd->at_line_start = eol;
+		if (eol)
 			rd->line++;
 		data += n;
-		len -= n;
 	}
 	return rd->fatal ? GD_EINVALID : 0;
 }
@@ -686,7 +751,16 @@ struct pipe_state {
 	la_ssize_t last; /* archive_read_data's final answer */
 	uLong crc;
 	uint64_t total;
+	uint64_t packed; /* the compressed size, for the ratio cap */
+	int bomb;        /* stopped at a cap (AUDIENCE_INFLATED_MAX, _RATIO_MAX) */
 };
+
+/* Whether total decompressed bytes from packed compressed ones is too much. */
+static int inflated_too_much(uint64_t total, uint64_t packed)
+{
+	return total > AUDIENCE_INFLATED_MAX ||
+	       (total > AUDIENCE_RATIO_FREE && total / AUDIENCE_RATIO_MAX > packed);
+}
 
 static void *inflate_thread(void *arg)
 {
@@ -712,8 +786,16 @@ static void *inflate_thread(void *arg)
 			pthread_mutex_unlock(&ps->mu);
 			break;
 		}
-		ps->crc = crc32(ps->crc, (const Bytef *)ps->buf[head], (uInt)got);
 		ps->total += (uint64_t)got;
+		if (inflated_too_much(ps->total, ps->packed)) {
+			/* a bomb: stop here, before the parser gets more */
+			ps->bomb = 1;
+			ps->done = 1;
+			pthread_cond_broadcast(&ps->cv);
+			pthread_mutex_unlock(&ps->mu);
+			break;
+		}
+		ps->crc = crc32(ps->crc, (const Bytef *)ps->buf[head], (uInt)got);
 		ps->len[head] = (size_t)got;
 		ps->full[head] = 1;
 		pthread_cond_broadcast(&ps->cv);
@@ -754,7 +836,8 @@ static int feed_chunk(struct reader *rd, const char *data, size_t len)
 
 /* Feeds the whole member to the parser; returns archive_read_data's last answer. */
 static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
-				   uLong *crc, uint64_t *total, int *rc)
+				   uLong *crc, uint64_t *total, int *rc,
+				   uint64_t packed, int *bomb)
 {
 	struct pipe_state ps;
 	pthread_t th;
@@ -763,6 +846,7 @@ static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
 	memset(&ps, 0, sizeof(ps));
 	ps.ar = ar;
 	ps.crc = *crc;
+	ps.packed = packed;
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.cv, NULL);
 	for (i = 0; i < PIPE_BUFS; i++)
@@ -798,6 +882,7 @@ static la_ssize_t inflate_and_feed(struct reader *rd, struct archive *ar,
 	pthread_join(th, NULL);
 	*crc = ps.crc;
 	*total = ps.total;
+	*bomb = ps.bomb;
 	for (i = 0; i < PIPE_BUFS; i++)
 		free(ps.buf[i]);
 	pthread_cond_destroy(&ps.cv);
@@ -816,6 +901,7 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 	uLong crc = crc32(0L, Z_NULL, 0);
 	uint64_t total = 0;
 	int gzip = n > 3 && !strcmp(rd->file + n - 3, ".gz");
+	int bomb = 0, members = 0;
 
 	if (!ar)
 		return gd_error_set("out of memory");
@@ -853,6 +939,14 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 		n = name ? strlen(name) : 0;
 		if (n > 4 && !strcasecmp(name + n - 4, ".csv"))
 			break;
+		if (++members >= AUDIENCE_ZIP_MEMBERS_MAX) {
+			diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+				  "no .csv among the first %d members of the zip "
+				  "file (at most %d are looked at)",
+				  AUDIENCE_ZIP_MEMBERS_MAX, AUDIENCE_ZIP_MEMBERS_MAX);
+			rc = GD_EINVALID;
+			goto cleanup;
+		}
 		archive_read_data_skip(ar);
 	}
 	if (!zip && archive_filter_count(ar) <= 1) {
@@ -861,9 +955,20 @@ static int feed_archive(struct reader *rd, const char *data, size_t len)
 		rc = GD_EINVALID;
 		goto cleanup;
 	}
-	got = inflate_and_feed(rd, ar, &crc, &total, &rc);
+	got = inflate_and_feed(rd, ar, &crc, &total, &rc, len, &bomb);
 	if (rc)
 		goto cleanup;
+	if (bomb) {
+		diags_add(rd->d, DIAG_ERROR, rd->file, 0, NULL,
+			  "decompresses to more than %s (at most %llu MiB, and "
+			  "at most %d times the compressed size past %llu MiB): "
+			  "reading stopped; split the audience or compress it "
+			  "less", total > AUDIENCE_INFLATED_MAX ? "the size cap"
+			  : "the ratio cap", AUDIENCE_INFLATED_MAX >> 20,
+			  AUDIENCE_RATIO_MAX, AUDIENCE_RATIO_FREE >> 20);
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
 	if (got < 0) {
 		diags_add(rd->d, DIAG_ERROR, rd->file, rd->line, NULL,
 			  "corrupt or truncated compressed data: %s",
@@ -1015,7 +1120,7 @@ void audience_phone(char out[PHONE_MAX], const struct recipient *r)
 
 /*
  * A kept row's values, parsed again from the text: libcsv with the
- * reader's options, a physical line at a time until the record ends.
+ * reader's options, a line at a time (line_piece) until the record ends.
  * The record was valid when it was read (a kept row), so what comes out
  * is what the reader saw.
  */
@@ -1056,6 +1161,7 @@ static int row_values_parse(struct row_values *rv, const struct audience *a,
 {
 	struct csv_parser p;
 	const char *q = a->text + off, *end = a->text + a->text_len;
+	const char *cr = NULL, *nl = NULL;
 	int i;
 
 	rv->off = UINT32_MAX;
@@ -1064,8 +1170,7 @@ static int row_values_parse(struct row_values *rv, const struct audience *a,
 	if (off >= a->text_len || csv_init(&p, CSV_STRICT | CSV_APPEND_NULL))
 		return -1;
 	while (q < end && !rv->ended) {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-		size_t n = nl ? (size_t)(nl - q) + 1 : (size_t)(end - q);
+		size_t n = line_piece(q, end, &cr, &nl);
 		if (csv_parse(&p, q, n, rv_field, rv_record, rv) != n)
 			break;
 		q += n;

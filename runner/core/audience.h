@@ -21,6 +21,18 @@
 #include "rules.h"
 
 #define AUDIENCE_FIELD_MAX 65536  /* bytes in one field */
+/*
+ * A compressed audience (decompression bombs): at most this many bytes
+ * once decompressed, and past the first AUDIENCE_RATIO_FREE bytes at
+ * most AUDIENCE_RATIO_MAX times its compressed size; a zip at most
+ * AUDIENCE_ZIP_MEMBERS_MAX members before its .csv. Past a cap reading
+ * stops with an error naming the file, so the work per input is bounded.
+ * docs/inputs.md lists them.
+ */
+#define AUDIENCE_INFLATED_MAX (512ull << 20)
+#define AUDIENCE_RATIO_FREE (16ull << 20)
+#define AUDIENCE_RATIO_MAX 200
+#define AUDIENCE_ZIP_MEMBERS_MAX 1000
 #define AUDIENCE_COLUMNS_MAX 256
 
 /* Why a row is not dialed; the names are the `skipped` reasons. */
@@ -110,6 +122,15 @@ struct audience {
 int audience_read(struct audience **out, const char *file, const char *data,
 		  size_t len, const struct audience_opts *opts, struct diags *d);
 void audience_free(struct audience *a);
+/*
+ * For tests that compare what a row read at load with what audience_var
+ * reads again at dial time: fn (NULL to stop) is called for every row
+ * kept with keep_vars, with the line the row starts on and its n values
+ * as the row checks saw them. Process-wide; not for production use.
+ */
+typedef void audience_row_fn(void *ctx, uint32_t line, char *const *vals,
+			     int n);
+void audience_trace_rows(audience_row_fn *fn, void *ctx);
 /* Writes "+digits" for a recipient. */
 void audience_phone(char out[PHONE_MAX], const struct recipient *r);
 /*

@@ -14,7 +14,7 @@
 #include "util.h"
 #include "banned.h"
 
-#define AUD_MAGIC "GDAUD006"
+#define AUD_MAGIC "GDAUD007" /* 007: record offsets after a bare CR */
 #define AUD_ALIGN 16 /* the arrays start aligned: they are used in place */
 
 struct aud_head {

@@ -7,6 +7,7 @@
 #include "err.h"
 #include "jsonx.h"
 #include "phone.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -280,8 +281,14 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 	jget_string(&c, root, "", "$schema", 0);
 	if ((v = jget_string(&c, root, "", "name", 1))) {
 		size_t n = utf8_len(v->valuestring);
+		char why[32];
 		if (n == 0 || n > 120)
 			jctx_error(&c, "name", "expected 1-120 characters");
+		else if (term_unsafe(v->valuestring, why, sizeof(why)))
+			/* ESC, BEL, CR, LF... would act on a terminal or forge
+			 * a row of `gitdial list` */
+			jctx_error(&c, "name", "contains %s, a control character "
+				   "(expected printable text)", why);
 		cp->name = v->valuestring;
 	}
 	if ((v = jget_string(&c, root, "", "status", 0))) {

@@ -15,8 +15,10 @@ void diags_add(struct diags *d, enum diag_level level, const char *file,
 
 	if (level == DIAG_ERROR)
 		d->errors++;
-	else
+	else if (level == DIAG_WARNING)
 		d->warnings++;
+	else
+		d->notices++;
 	if (d->n >= DIAG_KEEP)
 		return;
 	if (d->n == d->alloc) {

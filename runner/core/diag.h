@@ -11,7 +11,11 @@
 
 #define DIAG_KEEP 10000
 
-enum diag_level { DIAG_ERROR, DIAG_WARNING };
+/*
+ * A notice is neither a problem nor a pass/fail matter: a change that
+ * needs an owner's approval (validate --base), shown apart.
+ */
+enum diag_level { DIAG_ERROR, DIAG_WARNING, DIAG_NOTICE };
 
 struct diag {
 	enum diag_level level;
@@ -25,6 +29,7 @@ struct diags {
 	struct diag *v;
 	size_t n, alloc;
 	size_t errors, warnings; /* all of them, kept or not */
+	size_t notices;
 };
 
 void diags_add(struct diags *d, enum diag_level level, const char *file,

@@ -1,3 +1,6 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "phone.h"
@@ -52,6 +55,72 @@ int phone_normalize(char out[PHONE_MAX], const char *in, size_t len,
 	}
 	if (out[1] == '0') {
 		*why = "has a country code starting with 0";
+		return -1;
+	}
+	return 0;
+}
+
+extern const char gd_data_phone_lengths[];
+
+/* Per country calling code: bit L set when L national digits can be. */
+static uint32_t cc_lengths[1000];
+static pthread_once_t cc_once = PTHREAD_ONCE_INIT;
+
+static void cc_load(void)
+{
+	const char *p = gd_data_phone_lengths;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		if (*p != '#') {
+			char *end;
+			long cc = strtol(p, &end, 10), l;
+			if (cc > 0 && cc < 1000 && *end == '|') {
+				for (p = end + 1; (l = strtol(p, &end, 10)) > 0 && end > p;
+				     p = end + (*end == ',')) {
+					if (l < 32)
+						cc_lengths[cc] |= 1u << l;
+					if (*end != ',')
+						break;
+				}
+			}
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+}
+
+int phone_possible(const char *e164, char *why, size_t n)
+{
+	const char *d = e164 + (*e164 == '+');
+	size_t len = strlen(d), k;
+	unsigned cc = 0;
+
+	pthread_once(&cc_once, cc_load);
+	/* country calling codes are prefix-free: the first known one */
+	for (k = 1; k <= 3 && k < len; k++) {
+		cc = cc * 10 + (unsigned)(d[k - 1] - '0');
+		if (cc_lengths[cc])
+			break;
+	}
+	if (k > 3 || k >= len || !cc_lengths[cc]) {
+		snprintf(why, n, "has a country code no country or service uses");
+		return -1;
+	}
+	if (len - k >= 32 || !(cc_lengths[cc] & (1u << (len - k)))) {
+		char want[128] = "";
+		size_t at = 0;
+		unsigned l, left = (unsigned)__builtin_popcount(cc_lengths[cc]);
+		for (l = 1; l < 32 && at < sizeof(want); l++)
+			if (cc_lengths[cc] & (1u << l)) {
+				left--;
+				at += (size_t)snprintf(want + at, sizeof(want) - at,
+						       "%s%u", !at ? "" : left ? ", "
+						       : " or ", l);
+			}
+		snprintf(why, n, "cannot exist: +%u numbers have %s digits after "
+			 "the country code, not %zu", cc, want, len - k);
 		return -1;
 	}
 	return 0;

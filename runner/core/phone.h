@@ -15,6 +15,14 @@
  */
 int phone_normalize(char out[PHONE_MAX], const char *in, size_t len,
 		    const char **why);
+/*
+ * Whether E.164 number e164 can exist: its country calling code is one
+ * libphonenumber knows, and the digits after it have a length that code's
+ * numbers have (schemas/data/phone-lengths.txt, written from the
+ * library's metadata by tools/gen-phone-lengths.cc). Returns 0, or -1
+ * with the reason in why (n bytes). A table lookup: cheap per row.
+ */
+int phone_possible(const char *e164, char *why, size_t n);
 /* True when s is already strict E.164. */
 int phone_is_e164(const char *s);
 /* The digits as an integer: unique per E.164 number (no leading zeros). */

@@ -489,6 +489,103 @@ static int rules_grow(struct rules *r, size_t more)
  * replaces that row; others are added. Problems go to d; the pack is
  * applied only when it has none. Keeps the parsed JSON (rows point in).
  */
+/* True when window a has a minute that b does not. */
+static int daywin_wider(const struct daywin *a, const struct daywin *b)
+{
+	size_t d, w;
+
+	for (d = 0; d < 7; d++)
+		for (w = 0; w < WIN_WORDS; w++)
+			if (a->bits[d][w] & ~b->bits[d][w])
+				return 1;
+	return 0;
+}
+
+/*
+ * How row x, replacing row old, would let a call through that old
+ * stops (NULL when it does not): a later effective date, another
+ * jurisdiction or kind, more hours, fewer banned days or holidays, a
+ * looser cap, a disclosure no longer required.
+ */
+static const char *rule_widens(const struct rule *x, const struct rule *old)
+{
+	size_t i;
+
+	if (strcmp(x->jurisdiction, old->jurisdiction))
+		return "another jurisdiction";
+	if (x->kind != old->kind)
+		return "another kind";
+	if (x->effective > old->effective)
+		return "a later effective date";
+	switch (x->kind) {
+	case RK_HOURS:
+		return daywin_wider(&x->hours, &old->hours)
+			? "more hours (an earlier start, a later end or more days)"
+			: NULL;
+	case RK_BANNED:
+		if (old->banned_days & ~x->banned_days)
+			return "fewer banned days";
+		for (i = 0; i < old->n_dates; i++)
+			if (!bsearch(&old->dates[i], x->dates, x->n_dates,
+				     sizeof(*x->dates), cmp_long))
+				return "fewer holidays";
+		return NULL;
+	case RK_CAP:
+		return x->max_calls > old->max_calls || x->period_s < old->period_s
+			? "a looser frequency cap" : NULL;
+	case RK_DISCLOSURE:
+		return old->required && !x->required
+			? "a disclosure no longer required" : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * A repository's pack may only narrow what the packs under it allow
+ * (the embedded one first): a row replacing one must not widen it, and
+ * a country's first hours row must stay within the "default" hours it
+ * replaces (rules_place uses the default only for a country without
+ * one). Errors name the row; the pack is then not applied.
+ */
+static void layer_check(const struct rules *r, const struct rule *x,
+			struct jctx *c, const char *path)
+{
+	const char *why;
+	size_t k;
+
+	for (k = 0; k < r->n_rules; k++)
+		if (!strcmp(r->rules[k].id, x->id))
+			break;
+	if (k < r->n_rules) {
+		if ((why = rule_widens(x, &r->rules[k])))
+			jctx_error(c, path, "rule \"%s\" would widen the row it "
+				   "replaces (%s:%lu): %s; a repository's rules "
+				   "may only narrow legal rows", x->id,
+				   r->rules[k].file, r->rules[k].line, why);
+		return;
+	}
+	if (x->kind != RK_HOURS || strchr(x->jurisdiction, '-') ||
+	    !strcmp(x->jurisdiction, "default"))
+		return; /* added to the rows that apply: only narrows */
+	for (k = 0; k < r->n_rules; k++)
+		if (r->rules[k].kind == RK_HOURS &&
+		    !strcmp(r->rules[k].jurisdiction, x->jurisdiction))
+			return; /* intersected with the country's own hours */
+	for (k = 0; k < r->n_rules; k++) {
+		const struct rule *def = &r->rules[k];
+		if (def->kind != RK_HOURS || strcmp(def->jurisdiction, "default"))
+			continue;
+		if (x->effective > def->effective ||
+		    daywin_wider(&x->hours, &def->hours)) {
+			jctx_error(c, path, "rule \"%s\" would replace the default "
+				   "hours (%s) for %s with wider ones; a "
+				   "repository's rules may only narrow legal rows",
+				   x->id, def->id, x->jurisdiction);
+			return;
+		}
+	}
+}
+
 static int pack_apply(struct rules *r, const char *file, const char *text,
 		      size_t len, struct diags *d)
 {
@@ -529,6 +626,8 @@ static int pack_apply(struct rules *r, const char *file, const char *text,
 		parse_row(&c, x, row, path);
 		x->file = file;
 		x->line = json_line(text, len, path);
+		if (r->n_rules && x->id[0]) /* a layer over the embedded pack */
+			layer_check(r, x, &c, path);
 		for (k = 0; k + 1 < n && x->id[0]; k++)
 			if (!strcmp(parsed[k].id, x->id))
 				jctx_error(&c, path, "duplicate rule id \"%s\" (also "

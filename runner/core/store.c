@@ -113,13 +113,46 @@ static int path_safe(const char *p)
 	return p && p[0] != '/' && !strstr(p, "..") && !strstr(p, "//");
 }
 
+/*
+ * A symbolic link in the repository is refused wherever it is read: a
+ * committed link could point out of the checkout (validate would check
+ * the target, the tick the link's text), so neither follows one.
+ */
+#define SYMLINK_REFUSED "is a symbolic link (files in the repository must " \
+	"be regular files; links are not followed)"
+
+/* GD_EINVALID when path, or a directory on the way to it, is a link. */
+static int dir_no_link(const char *root, const char *path)
+{
+	char full[4096];
+	struct stat st;
+	size_t n = strlen(root) + 1, i;
+
+	snprintf(full, sizeof(full), "%s/%s", root, path);
+	for (i = n; ; i++) {
+		if (full[i] == '/' || !full[i]) {
+			char c = full[i];
+			full[i] = '\0';
+			if (lstat(full, &st) == 0 && S_ISLNK(st.st_mode))
+				return gd_error_set("'%s' %s", full + n,
+						    SYMLINK_REFUSED), GD_EINVALID;
+			full[i] = c;
+			if (!c)
+				return 0;
+		}
+	}
+}
+
 static int dir_read(struct src *s, const char *path, struct buf *out, size_t max)
 {
 	char full[4096];
 	struct stat st;
+	int rc;
 
 	if (!path_safe(path))
 		return gd_error_set("unsafe path '%s'", path), GD_EINVALID;
+	if ((rc = dir_no_link(s->ctx, path)))
+		return rc;
 	snprintf(full, sizeof(full), "%s/%s", (const char *)s->ctx, path);
 	if (stat(full, &st) == 0 && !S_ISREG(st.st_mode))
 		return gd_error_set("'%s' is not a regular file", path), GD_EINVALID;
@@ -145,7 +178,8 @@ static int dir_list(struct src *s, const char *dir, struct names *out)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", full, e->d_name);
-		if (stat(p, &st))
+		/* a link is listed as a file, never entered: reading it says why */
+		if (lstat(p, &st))
 			continue;
 		if (names_push(out, e->d_name, S_ISDIR(st.st_mode))) {
 			closedir(d);
@@ -265,6 +299,10 @@ static int tree_read(struct src *s, const char *path, struct buf *out, size_t ma
 		git_tree_entry_free(e);
 		return gd_error_set("'%s' is not a file", path), GD_EINVALID;
 	}
+	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+		git_tree_entry_free(e);
+		return gd_error_set("'%s' %s", path, SYMLINK_REFUSED), GD_EINVALID;
+	}
 	if (git_blob_lookup(&b, t->repo, git_tree_entry_id(e))) {
 		git_tree_entry_free(e);
 		return git_fail(path);
@@ -327,7 +365,9 @@ static void tree_content_id(struct src *s, const char *path, char out[41])
 
 	out[0] = '\0';
 	if (path_safe(path) && !git_tree_entry_bypath(&e, t->tree, path)) {
-		git_oid_tostr(out, 41, git_tree_entry_id(e));
+		/* a link has none: reading it (tree_read) says it is refused */
+		if (git_tree_entry_filemode(e) != GIT_FILEMODE_LINK)
+			git_oid_tostr(out, 41, git_tree_entry_id(e));
 		git_tree_entry_free(e);
 	}
 }
@@ -405,6 +445,8 @@ static int tree_walk_entry(struct tree_src *t, const git_tree_entry *e,
 	}
 	if (!tree_listed(e, path, suffix))
 		return 0;
+	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+		return gd_error_set("'%s' %s", path, SYMLINK_REFUSED), GD_EINVALID;
 	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
 	return files_push(out, path, hex);
 }

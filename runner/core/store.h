@@ -43,7 +43,7 @@ struct src {
 	int (*list)(struct src *s, const char *dir, struct names *out);
 	/*
 	 * A stable id for a file's content (the blob id; a directory's is
-	 * its tree id), or "" if unknown or missing.
+	 * its tree id), or "" if unknown, missing or a symbolic link.
 	 */
 	void (*content_id)(struct src *s, const char *path, char out[41]);
 	/*

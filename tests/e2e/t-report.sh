@@ -76,7 +76,13 @@ mkdir -p "$R/campaigns/broken" && echo '{"name": ' > "$R/campaigns/broken/campai
 git_commit_all "$R" "archived, deleted, a hand-written log, a broken campaign"
 
 NOW=2026-11-24T15:08:00Z
-"$GITDIAL" list --repo "$R" --now $NOW --format json > $TMP/list.json
+# list shows the broken campaign as a row with status "error" (and exits
+# 1); the dashboard is compared with the campaigns that can be read
+"$GITDIAL" list --repo "$R" --now $NOW --format json > $TMP/list-all.json
+/usr/bin/python3 -c 'import json,sys; json.dump([r for r in json.load(open(sys.argv[1])) if r["status"] != "error"], open(sys.argv[2], "w"))' \
+	$TMP/list-all.json $TMP/list.json
+expect_eq "list shows the broken campaign as an error row" "broken error" \
+	"$(/usr/bin/python3 -c 'import json,sys; print(*[r["id"] + " " + r["status"] for r in json.load(open(sys.argv[1])) if r["status"] == "error"])' $TMP/list-all.json)"
 ok_if "report writes the dashboard" "$GITDIAL" report --repo "$R" --out $TMP/out --now $NOW
 expect_grep "it says where" "^report: $TMP/out/index.html \(8 campaign pages\)" $TMP/.out
 for f in index.html active/xss-test.html active/nov-reminders.html archived/old-promo.html deleted/spring-survey.html; do

@@ -2,7 +2,10 @@
  * Fuzz target: an audience CSV through audience_read. The first byte picks
  * the options (keep the columns, resolve places with the rules tables,
  * check a campaign's placeholders and consent); the rest is the file.
- * Every kept row is then read back (phone, columns, script).
+ * Every kept row is then read back (phone, columns, script), and with
+ * keep_vars its values at dial time (audience_var) must be the values
+ * the reader checked at load (audience_trace_rows), whatever ends the
+ * lines (LF, CR LF, a bare CR).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,50 @@
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The values of the kept rows at load: line, count, then each NUL-ended. */
+static struct buf seen = BUF_INIT(64u << 20);
+
+static void seen_row(void *ctx, uint32_t line, char *const *vals, int n)
+{
+	int c;
+
+	(void)ctx;
+	buf_put(&seen, &line, sizeof(line));
+	buf_put(&seen, &n, sizeof(n));
+	for (c = 0; c < n; c++)
+		buf_put(&seen, vals[c], strlen(vals[c]) + 1);
+}
+
+/* Aborts unless every kept row's dial-time values are its load-time ones. */
+static void check_seen(const struct audience *a)
+{
+	size_t at = 0, i;
+	int c;
+
+	for (i = 0; i < a->n; i++) {
+		uint32_t line;
+		int n;
+		/* rows are kept in order: skip the ones left out (dedup) */
+		for (;;) {
+			if (at + sizeof(line) + sizeof(n) > seen.len)
+				abort(); /* a kept row never seen at load */
+			memcpy(&line, seen.ptr + at, sizeof(line));
+			memcpy(&n, seen.ptr + at + sizeof(line), sizeof(n));
+			at += sizeof(line) + sizeof(n);
+			if (line == a->r[i].line)
+				break;
+			for (c = 0; c < n; c++)
+				at += strlen(seen.ptr + at) + 1;
+		}
+		for (c = 0; c < n; c++) {
+			const char *v = seen.ptr + at;
+			if (c < a->n_columns && strcmp(audience_var(a, &a->r[i], c), v))
+				abort(); /* a row read another row's values */
+			at += strlen(v) + 1;
+		}
+	}
+}
 
 static const char campaign_json[] =
 	"{\"name\": \"f\", \"account\": \"a\", \"audience\": {\"csv\": \"a.csv\"},"
@@ -56,8 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.keep_vars = flags & 1;
 	o.rules = flags & 2 ? rules : NULL;
 	o.campaign = flags & 4 ? camp : flags & 8 ? consent : NULL;
-	if (audience_read(&a, "campaigns/f/audience.csv", (const char *)data + 1,
-			  size - 1, &o, &d) == 0 && a) {
+	buf_reset(&seen);
+	audience_trace_rows(seen_row, NULL);
+	c = audience_read(&a, "campaigns/f/audience.csv", (const char *)data + 1,
+			  size - 1, &o, &d);
+	audience_trace_rows(NULL, NULL);
+	if (c == 0 && a) {
+		if (o.keep_vars)
+			check_seen(a);
 		if (a->n > a->rows)
 			abort();
 		for (i = 0; i < a->n; i++) {

@@ -1,7 +1,8 @@
 /*
  * Fuzz target: phone_normalize on raw bytes (a CSV phone field), with its
  * invariants: a success is strict E.164, normalising it again gives the
- * same, and phone_key round-trips through "+%llu".
+ * same, phone_key round-trips through "+%llu", and phone_possible says
+ * why whenever it refuses one.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 (unsigned long long)phone_key(out));
 		if (strcmp(back, out))
 			abort();
+		{
+			char why2[160] = "";
+			if (phone_possible(out, why2, sizeof(why2)) && !why2[0])
+				abort();
+		}
 	} else if (!why || !*why) {
 		abort();
 	}

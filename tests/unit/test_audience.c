@@ -126,6 +126,99 @@ static const char *var(size_t row, const char *col)
 	return "(no column)";
 }
 
+
+/* --- load-time values against dial-time values --------------------------- */
+
+/* The values each kept row had when it was read (audience_trace_rows). */
+struct seen_row {
+	uint32_t line;
+	int n;
+	char **vals;
+};
+static struct seen_row *Seen;
+static size_t N_seen, Seen_alloc;
+
+static void seen_free(void)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < N_seen; i++)
+	{
+		for (c = 0; c < Seen[i].n; c++)
+			free(Seen[i].vals[c]);
+		free(Seen[i].vals);
+	}
+	free(Seen);
+	Seen = NULL;
+	N_seen = Seen_alloc = 0;
+}
+
+static void seen_add(void *ctx, uint32_t line, char *const *vals, int n)
+{
+	struct seen_row *s;
+	int c;
+
+	(void)ctx;
+	if (N_seen == Seen_alloc) {
+		Seen_alloc = Seen_alloc ? Seen_alloc * 2 : 256;
+		if (!(s = realloc(Seen, Seen_alloc * sizeof(*s))))
+			abort();
+		Seen = s;
+	}
+	s = &Seen[N_seen++];
+	s->line = line;
+	s->n = n;
+	if (!(s->vals = malloc((size_t)(n ? n : 1) * sizeof(*s->vals))))
+		abort();
+	for (c = 0; c < n; c++)
+		s->vals[c] = strdup(vals[c]);
+}
+
+/* Reads data with keep_vars while recording what every kept row read. */
+static void rd_traced(const char *file, const char *data, size_t len)
+{
+	struct audience_opts o = { NULL, NULL, 1, NULL, NULL };
+
+	seen_free();
+	audience_trace_rows(seen_add, NULL);
+	rd(file, data, len, &o);
+	audience_trace_rows(NULL, NULL);
+}
+
+/*
+ * The kept rows whose values re-read at dial time (audience_var) differ
+ * from the values read at load, or that were never seen at load; the
+ * first difference goes to the TAP output.
+ */
+static size_t differences(void)
+{
+	size_t i, j = 0, bad = 0;
+	int c;
+
+	/* both are in file order: one pass */
+	for (i = 0; A && i < A->n; i++) {
+		const struct seen_row *s = NULL;
+		for (; j < N_seen && !s; j++)
+			if (Seen[j].line == A->r[i].line)
+				s = &Seen[j];
+		if (!s || s->n != A->n_columns) {
+			if (!bad++)
+				printf("# row at line %u: not seen at load\n", A->r[i].line);
+			continue;
+		}
+		for (c = 0; c < A->n_columns; c++)
+			if (strcmp(audience_var(A, &A->r[i], c), s->vals[c])) {
+				if (!bad++)
+					printf("# line %u column %d: \"%s\" at load, "
+					       "\"%s\" at dial time\n", A->r[i].line, c,
+					       s->vals[c], audience_var(A, &A->r[i], c));
+				break;
+			}
+	}
+	return bad;
+}
+
 /* --- compression in memory ---------------------------------------------- */
 
 struct blob {
@@ -562,19 +655,41 @@ static void test_timezone_language(const struct rules *rules)
 
 	/* with rules, every kept row has a place */
 	o.rules = rules;
-	rds("phone,timezone\n+12125550100,\n+966500000100,\n+99912345678,\n"
-	    "+99912345679,Europe/Paris\n+12125550101,\n", &o);
+	/* +800 (international freephone) exists but has no time zone */
+	rds("phone,timezone\n+12125550100,\n+966500000100,\n+80012345678,\n"
+	    "+80012345679,Europe/Paris\n+12125550101,\n", &o);
 	CHECK(RC == 0 && !strcmp(kept_lines(), "2,3,5,6") &&
 	      !strcmp(problem_lines(), "4:invalid"),
 	      "a number with no known zone is a row problem (got %s / %s)",
 	      kept_lines(), problem_lines());
-	EXPECT(&D, DIAG_WARNING, "a.csv", 4, "phone", "no time zone is known for +99912345678");
+	EXPECT(&D, DIAG_WARNING, "a.csv", 4, "phone", "no time zone is known for +80012345678");
 	CHECK(A->n_places == 3 && A->r[0].place == A->r[3].place &&
 	      A->r[0].place != A->r[1].place,
 	      "places are shared by equal numbers (%zu places)", A->n_places);
 	CHECK(A->n == 4 && A->places[A->r[2].place].source == ZSRC_COLUMN &&
 	      !strcmp(A->places[A->r[2].place].zones[0], "Europe/Paris"),
 	      "the timezone column gives the place");
+}
+
+/*
+ * Numbers that cannot exist (libphonenumber's metadata): a length no
+ * number of the country has, or a country code nobody uses, is a row
+ * problem like any other bad number; the example numbers pass.
+ */
+static void test_cannot_exist(void)
+{
+	rds("phone\n+12015550123\n+1201555012\n+447400123456\n+336123456\n"
+	    "+33612345678\n+99912345678\n+966500000100\n", NULL);
+	CHECK(RC == 0 && !strcmp(kept_lines(), "2,4,6,8") &&
+	      !strcmp(problem_lines(), "3:invalid,5:invalid,7:invalid"),
+	      "cut numbers and an unused code are row problems (got %s / %s)",
+	      kept_lines(), problem_lines());
+	EXPECT(&D, DIAG_WARNING, "a.csv", 3, "phone",
+	       "+1201555012 cannot exist: +1 numbers have 7, 10 or 11 digits "
+	       "after the country code, not 9");
+	EXPECT(&D, DIAG_WARNING, "a.csv", 5, "phone", "+336123456 cannot exist");
+	EXPECT(&D, DIAG_WARNING, "a.csv", 7, "phone",
+	       "a country code no country or service uses");
 }
 
 static void test_warnings_are_utf8(void)
@@ -764,6 +879,114 @@ static void test_chunks(void)
 	free(csv);
 }
 
+/*
+ * libcsv ends a record at a bare CR as well as at LF: every record gets
+ * its own values at dial time, whatever ends its lines (issue: a stray CR
+ * gave Bob Alice's values; a CR-only file gave everyone the header).
+ */
+static void test_line_ends(void)
+{
+	static const char stray[] = "phone,name,amount\n"
+				    "+12125550100,Alice,100\r"
+				    "+12125550101,Bob,5\n";
+	static const char mac[] = "phone,name\r+12125550100,Ann\r+12125550101,Bob\r";
+	static const char mixed[] = "phone,note\r\n"           /* 1 */
+				    "+12125550100,\"a\rb\"\r"  /* 2-3 */
+				    "+12125550101,x\n"           /* 4 */
+				    "\r\n\r"                     /* 5-6 */
+				    "+12125550102,\"y\r\nz\"\r\n" /* 7-8 */
+				    "+12125550103,last";          /* 9 */
+	size_t len, i, k;
+	char want_kept[1 << 16], want_bad[1 << 16];
+	char *csv = big_csv(&len, 5000, want_kept, want_bad, sizeof(want_kept));
+	char *crlf = malloc(len * 2), *cr = malloc(len);
+	size_t ncrlf = 0;
+	struct blob b;
+
+	rd_traced("a.csv", stray, sizeof(stray) - 1);
+	CHECK(RC == 0 && A->n == 2 && !strcmp(var(1, "name"), "Bob") &&
+	      !strcmp(var(1, "amount"), "5") && !strcmp(var(0, "name"), "Alice"),
+	      "a stray CR: Bob's row has Bob's values");
+	CHECK(!strcmp(kept_lines(), "2,3"), "a stray CR ends a line (got %s)",
+	      kept_lines());
+	CHECK(differences() == 0, "a stray CR: dial-time values are load-time values");
+
+	rd_traced("a.csv", mac, sizeof(mac) - 1);
+	CHECK(RC == 0 && A->n == 2 && A->n_columns == 2 &&
+	      !strcmp(var(0, "name"), "Ann") && !strcmp(var(1, "name"), "Bob") &&
+	      !strcmp(kept_lines(), "2,3"),
+	      "a CR-only file: own values, lines 2,3 (lines %s)", kept_lines());
+	CHECK(differences() == 0, "a CR-only file: dial-time values are load-time values");
+
+	rd_traced("a.csv", mixed, sizeof(mixed) - 1);
+	CHECK(RC == 0 && A->n == 4 && !strcmp(kept_lines(), "2,4,7,9"),
+	      "CR LF, CR, LF and quoted line ends: lines 2,4,7,9 (got %s)",
+	      kept_lines());
+	CHECK(!strcmp(var(0, "note"), "a\rb") && !strcmp(var(1, "note"), "x") &&
+	      !strcmp(var(2, "note"), "y\r\nz") && !strcmp(var(3, "note"), "last"),
+	      "quoted CR and CR LF are values; each row its own");
+	CHECK(differences() == 0, "mixed line ends: dial-time values are load-time values");
+
+	/* thousands of rows with CR or CR LF line ends, plain and across the
+	 * chunks of a compressed file (a CR LF may be split between two) */
+	for (i = 0; i < len; i++) {
+		cr[i] = csv[i] == '\n' ? '\r' : csv[i];
+		if (csv[i] == '\n')
+			crlf[ncrlf++] = '\r';
+		crlf[ncrlf++] = csv[i];
+	}
+	for (k = 0; k < 2; k++) {
+		const char *text = k ? crlf : cr, *what = k ? "CR LF" : "CR";
+		size_t tlen = k ? ncrlf : len;
+		rd_traced("big.csv", text, tlen);
+		CHECK(RC == 0 && !strcmp(kept_lines(), want_kept) &&
+		      !strcmp(problem_lines(), want_bad),
+		      "%s line ends: every kept and problem line right", what);
+		CHECK(differences() == 0 && N_seen == A->n,
+		      "%s line ends: every row's values at dial time as at load", what);
+		if (pack(&b, "gz", "big.csv", text, tlen, NULL))
+			continue;
+		rd_traced("big.csv.gz", b.p, b.len);
+		CHECK(RC == 0 && !strcmp(kept_lines(), want_kept) &&
+		      !strcmp(problem_lines(), want_bad) && differences() == 0,
+		      "%s line ends in a .csv.gz: the same lines and values", what);
+		free(b.p);
+	}
+	seen_free();
+	free(cr);
+	free(crlf);
+	free(csv);
+}
+
+/*
+ * Decompression bombs: reading stops at the ratio cap (past the first
+ * AUDIENCE_RATIO_FREE bytes) with an error naming the file, whatever
+ * the compression; a sane ratio passes.
+ */
+static void test_bomb(void)
+{
+	static const char *const kinds[] = { "gz", "xz", "zst" };
+	static const char *const names[] = { "b.csv.gz", "b.csv.xz", "b.csv.zst" };
+	size_t len = (size_t)AUDIENCE_RATIO_FREE + (4u << 20), k;
+	char *csv = malloc(len);
+	struct blob b;
+
+	/* a header, then spaces: libcsv skips them cheaply, the ratio is huge */
+	memset(csv, ' ', len);
+	memcpy(csv, "phone\n", 6);
+	for (k = 0; k < 3; k++) {
+		if (pack(&b, kinds[k], "b.csv", csv, len, NULL))
+			continue;
+		rd(names[k], b.p, b.len, NULL);
+		CHECK(RC == GD_EINVALID && b.len * AUDIENCE_RATIO_MAX < len,
+		      "%s: %zu bytes inflating to %zu is refused (rc %d)", names[k],
+		      b.len, len, RC);
+		EXPECT(&D, DIAG_ERROR, names[k], 0, NULL, "decompresses to more than");
+		free(b.p);
+	}
+	free(csv);
+}
+
 static void test_corrupt_gzip(void)
 {
 	size_t len;
@@ -836,11 +1059,14 @@ int main(void)
 	test_malformed();
 	test_placeholders();
 	test_timezone_language(rules);
+	test_cannot_exist();
 	test_warnings_are_utf8();
 	test_file_names();
 	test_lent_text();
 	test_compressed();
 	test_chunks();
+	test_line_ends();
+	test_bomb();
 	test_corrupt_gzip();
 	audience_free(A);
 	diags_release(&D);
