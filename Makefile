@@ -41,6 +41,15 @@ BINS     := $(B)/bin/gitdial $(patsubst %,$(B)/bin/gitdial-%,$(FN_DIRS))
 UNITS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(B)/tests/replay-%,$(FUZZ_SRC))
 
+# `make install`: the binaries (the data they need is built into them),
+# the JSON schemas for editors and CI, the documentation.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/gitdial
+DOCDIR  ?= $(PREFIX)/share/doc/gitdial
+# VERSION, or VERSION+git<N>.<hash> between releases (tools/version.sh).
+GD_VERSION := $(shell sh tools/version.sh)
+
 all: $(BINS) $(UNITS) $(FUZZ_REPLAY)
 
 $(B)/obj/%.o: %.c $(wildcard runner/core/*.h functions/common/*.h)
@@ -66,7 +75,17 @@ $(B)/libgitdial.a: $(CORE_OBJ)
 $(B)/libfn.a: $(FNC_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/bin/gitdial: $(call obj,$(CMD_SRC)) $(B)/libgitdial.a
+# Rewritten only when the version changes, so builds stay incremental.
+$(B)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf 'const char gd_version[] = "%s";\n' '$(GD_VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(B)/obj/gen/version.o: $(B)/gen/version.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/bin/gitdial: $(call obj,$(CMD_SRC)) $(B)/obj/gen/version.o $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
@@ -119,8 +138,22 @@ $(B)/obj/tests/fuzz_replay_main.o: tests/fuzz_replay_main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/
+	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(patsubst $(B)/bin/%,$(DESTDIR)$(BINDIR)/%,$(BINS))
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+version:
+	@echo $(GD_VERSION)
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all clean
+FORCE:
+.PHONY: all clean install uninstall version FORCE
 .SECONDARY:

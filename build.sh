@@ -4,6 +4,9 @@
 #   ./build.sh test     build (plain and ASan+UBSan) and run every test
 #   ./build.sh demo     build and run a whole campaign on the sim carrier
 #   ./build.sh bench    build and print the performance table
+#   ./build.sh deb      build build/gitdial_<version>_<arch>.deb
+#   ./build.sh test-deploy  build the package and install it into a fresh
+#                       Debian root (needs root and the Debian mirror)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,7 +16,10 @@ DEPS=(build-essential pkg-config git tzdata
       libssl-dev libre-dev zlib1g-dev libfcgi-dev)
 TEST_DEPS=(sip-tester lighttpd spawn-fcgi python3 python3-jsonschema python3-cryptography
            gzip xz-utils zstd zip procps time curl tmux
-           chromium chromium-driver libarchive-tools unzip)
+           chromium chromium-driver libarchive-tools unzip
+           openssh-server openssh-client)
+# What ./build.sh deb and test-deploy use besides DEPS.
+DEPLOY_DEPS=(dpkg-dev binutils mmdebstrap)
 
 ensure_deps() {
 	local missing=() p
@@ -41,6 +47,46 @@ build() {
 	make -s -j"$jobs" "$@"
 }
 
+# deb: a Debian package of the plain build. Depends are the packages of the
+# shared libraries the binaries link (dpkg-shlibdeps), plus what they read
+# at run time: tzdata (/usr/share/zoneinfo), ca-certificates (HTTPS, TLS).
+deb() {
+	local ver arch root deps out
+	ensure_deps "${DEPS[@]}" dpkg-dev binutils
+	build
+	ver=$(sh tools/version.sh)
+	arch=$(dpkg --print-architecture)
+	root=build/deb/root
+	rm -rf build/deb
+	make -s install DESTDIR="$PWD/$root" PREFIX=/usr
+	strip --strip-unneeded "$root"/usr/bin/*
+	mkdir -p build/deb/debian "$root/DEBIAN"
+	printf 'Source: gitdial\n\nPackage: gitdial\nArchitecture: any\n' \
+		>build/deb/debian/control
+	deps=$(cd build/deb && dpkg-shlibdeps -O -e root/usr/bin/* 2>/dev/null |
+		sed -n 's/^shlibs:Depends=//p')
+	[ -n "$deps" ] || { echo "build.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+	cat >"$root/DEBIAN/control" <<-EOF
+	Package: gitdial
+	Version: $ver
+	Architecture: $arch
+	Maintainer: gitdial maintainers <gitdial@localhost>
+	Section: utils
+	Priority: optional
+	Installed-Size: $(du -sk "$root/usr" | cut -f1)
+	Depends: $deps, tzdata, ca-certificates
+	Suggests: git, lighttpd
+	Description: outbound voice campaigns run from a git repository
+	 gitdial runs call campaigns whose audience, script and schedule are
+	 files in a git repository: a tick on a schedule places the calls
+	 through provider functions (Twilio, Telnyx, SIP, WhatsApp, a
+	 simulator) and commits every outcome back to the repository.
+	EOF
+	out=build/gitdial_${ver}_${arch}.deb
+	dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >/dev/null
+	echo "$out"
+}
+
 case "${1:-build}" in
 build)
 	build
@@ -62,8 +108,15 @@ bench)
 	build
 	exec tests/bench/run.sh "${@:2}"
 	;;
+deb)
+	deb
+	;;
+test-deploy)
+	ensure_deps "${DEPS[@]}" "${DEPLOY_DEPS[@]}"
+	exec tests/deploy/run.sh
+	;;
 *)
-	echo "usage: ./build.sh [build|test|demo|bench]" >&2
+	echo "usage: ./build.sh [build|test|demo|bench|deb|test-deploy]" >&2
 	exit 2
 	;;
 esac

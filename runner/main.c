@@ -10,11 +10,17 @@
 #include "cmd/cmd.h"
 #include "banned.h"
 
+/* Built from VERSION (or git describe) by the Makefile. */
+extern const char gd_version[];
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
 };
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "init", cmd_init, "write a new campaign repository" },
@@ -36,15 +42,71 @@ static const struct command commands[] = {
 	{ "dnc", cmd_dnc, "the do-not-call list: add, remove, list, check" },
 	{ "demo", cmd_demo, "run a whole campaign on the sim carrier" },
 	{ "rules", cmd_rules, "the compliance rules pack, by jurisdiction or number" },
+	{ "version", cmd_version, "print gitdial's version" },
+	{ "help", cmd_help, "list the commands, or one command's usage" },
 };
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: gitdial <command> [options]   (gitdial <command> -h)\n\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	fprintf(f, "usage: gitdial <command> [options]   (gitdial help <command>)\n\n");
+	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+static const struct command *command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* gitdial version (and --version): one line, "gitdial <version>". */
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: gitdial version\n");
+		return 0;
+	}
+	if (argc > 1)
+		return usage_error("version", "usage: gitdial version",
+				   "unexpected argument '%s'", argv[1]);
+	printf("gitdial %s\n", gd_version);
+	return 0;
+}
+
+/*
+ * gitdial help [CMD]: the command list on stdout, or CMD's usage (what
+ * `gitdial CMD -h` prints); an unknown CMD is a usage error (2).
+ */
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+	char h[] = "-h";
+	char *sub[3];
+
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2 || !(c = command_find(argv[1]))) {
+		fprintf(stderr, "gitdial help: '%s' is not a command\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	if (c->fn == cmd_help) {
+		printf("usage: gitdial help [COMMAND]\n");
+		return 0;
+	}
+	sub[0] = argv[1];
+	sub[1] = h;
+	sub[2] = NULL;
+	return c->fn(2, sub);
 }
 
 int main(int argc, char **argv)
@@ -65,7 +127,9 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	if (!strcmp(argv[1], "--version"))
+		return finish_stdout(cmd_version(1, argv + 1));
+	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name)) {
 			int rc = commands[i].fn(argc - 1, argv + 1);
 			cache_wait(); /* cache files still being made durable */

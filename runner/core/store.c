@@ -11,6 +11,7 @@
 #include <git2/sys/repository.h>
 
 #include "err.h"
+#include "remote_auth.h"
 #include "store.h"
 #include "util.h"
 #include "banned.h"
@@ -809,21 +810,30 @@ int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
 	*found = 0;
 	if (remote) {
 		git_fetch_options fo;
+		struct remote_auth ra;
 		char spec[600];
 		char *specs[1] = { spec };
 		git_strarray sa = { specs, 1 };
+		int rc;
 		if (git_remote_lookup(&r, st->repo, remote))
 			return gd_error_set("no remote named '%s'", remote),
 			       GD_ENOTFOUND;
+		if ((rc = remote_auth_init(&ra, st->repo, r, 0))) {
+			git_remote_free(r);
+			return rc;
+		}
 		snprintf(spec, sizeof(spec), "+refs/heads/%s:refs/remotes/%s/%s",
 			 st->branch, remote, st->branch);
 		git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 		fo.update_fetchhead = 0;
-		if (git_remote_fetch(r, &sa, &fo, NULL)) {
-			git_remote_free(r);
-			return git_fail("fetch failed");
-		}
+		remote_auth_callbacks(&ra, &fo.callbacks);
+		fo.custom_headers = ra.custom_headers;
+		if (git_remote_fetch(r, &sa, &fo, NULL))
+			rc = remote_auth_fail(&ra, "fetch");
+		remote_auth_release(&ra);
 		git_remote_free(r);
+		if (rc)
+			return rc;
 		snprintf(ref, sizeof(ref), "refs/remotes/%s/%s", remote, st->branch);
 	} else {
 		snprintf(ref, sizeof(ref), "refs/heads/%s", st->branch);
@@ -982,7 +992,7 @@ struct push_ctx {
 
 static int on_push_ref(const char *ref, const char *status, void *data)
 {
-	struct push_ctx *p = data;
+	struct push_ctx *p = ((struct remote_auth *)data)->owner;
 
 	if (status) {
 		p->rejected = 1;
@@ -991,7 +1001,9 @@ static int on_push_ref(const char *ref, const char *status, void *data)
 	return 0;
 }
 
-static int push_refspec(git_remote *r, const char *spec, struct push_ctx *pc)
+/* Pushes spec to r with the credentials in ra (see remote_auth.h). */
+static int push_refspec(git_remote *r, const char *spec, struct push_ctx *pc,
+			struct remote_auth *ra)
 {
 	git_push_options po;
 	char *specs[1] = { (char *)spec };
@@ -999,14 +1011,16 @@ static int push_refspec(git_remote *r, const char *spec, struct push_ctx *pc)
 	int e;
 
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	remote_auth_callbacks(ra, &po.callbacks);
+	po.custom_headers = ra->custom_headers;
 	po.callbacks.push_update_reference = on_push_ref;
-	po.callbacks.payload = pc;
+	ra->owner = pc;
 	e = git_remote_push(r, &sa, &po);
 	if (e == GIT_ENONFASTFORWARD)
 		return gd_error_set("push rejected (not a fast-forward)"),
 		       GD_ECONFLICT;
 	if (e)
-		return git_fail("push failed");
+		return remote_auth_fail(ra, "push");
 	if (pc->rejected)
 		return gd_error_set("push rejected: %s", pc->msg), GD_ECONFLICT;
 	return 0;
@@ -1112,6 +1126,7 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 	git_remote *r = NULL;
 	git_repository *rr = NULL;
 	struct push_ctx pc = { 0, "" };
+	struct remote_auth ra;
 	const char *path;
 	int rc;
 
@@ -1147,7 +1162,10 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 		if ((rc = cas_ref(st->repo, tmp, commit, NULL)) && rc != GD_ECONFLICT)
 			goto cleanup;
 		snprintf(spec, sizeof(spec), "%s:%s", tmp, ref);
-		rc = push_refspec(r, spec, &pc);
+		if (!(rc = remote_auth_init(&ra, st->repo, r, 1))) {
+			rc = push_refspec(r, spec, &pc, &ra);
+			remote_auth_release(&ra);
+		}
 		{
 			git_reference *t = NULL;
 			if (!git_reference_lookup(&t, st->repo, tmp))
