@@ -606,7 +606,10 @@ static void spool_quarantine_bad(struct round *r)
  * function_secret, the sim's webhook_secret) must resolve, to something not empty, in this
  * runner's environment. When one does not, *why names it (never a
  * value) and the account's campaigns are left as they are this tick:
- * the fault is the runner's, not the campaign's.
+ * the fault is the runner's, not the campaign's. An account with a
+ * remote function sends its credentials and webhook_secret as
+ * references, resolved on the function's host: only its
+ * function_secret must resolve here.
  */
 static int account_secrets_ok(const struct account *a, char *why, size_t n)
 {
@@ -615,6 +618,8 @@ static int account_secrets_ok(const struct account *a, char *why, size_t n)
 	const cJSON *x;
 	char val[HOOK_SECRET_MAX_RUNNER];
 
+	if (a->function)
+		creds = NULL; /* resolved by the remote function */
 	cJSON_ArrayForEach(x, creds) {
 		const char *ref = cJSON_GetStringValue(x);
 		if (!ref || (strncmp(ref, "env:", 4) && strncmp(ref, "file:", 5)))
@@ -626,7 +631,8 @@ static int account_secrets_ok(const struct account *a, char *why, size_t n)
 			return 0;
 		}
 	}
-	x = cJSON_GetObjectItemCaseSensitive(a->json, "webhook_secret");
+	x = a->function ? NULL
+		: cJSON_GetObjectItemCaseSensitive(a->json, "webhook_secret");
 	if (cJSON_IsString(x) && (secret_resolve(val, sizeof(val), x->valuestring) ||
 				  !val[0])) {
 		snprintf(why, n, "accounts.%s.webhook_secret: %s does not resolve "
