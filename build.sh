@@ -57,7 +57,7 @@ deb() {
 	ver=$(sh tools/version.sh)
 	arch=$(dpkg --print-architecture)
 	root=build/deb/root
-	rm -rf build/deb
+	rm -rf build/deb build/gitdial_*.deb
 	make -s install DESTDIR="$PWD/$root" PREFIX=/usr
 	strip --strip-unneeded "$root"/usr/bin/*
 	mkdir -p build/deb/debian "$root/DEBIAN"

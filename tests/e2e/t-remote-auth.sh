@@ -194,6 +194,9 @@ refused "ssh, a host key not in ~/.ssh/known_hosts" "host key of '127.0.0.1' is 
 echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$TMP/keys/id_other.pub")" >"$TMP/home/.ssh/known_hosts"
 clone "$SSH_URL"
 refused "ssh, a different host key in known_hosts" "known_hosts"
+ssh-keyscan -H -t ed25519 -p "$SSH_PORT" 127.0.0.1 >"$TMP/home/.ssh/known_hosts" 2>/dev/null
+clone "$SSH_URL"
+pushed "ssh, a hashed known_hosts entry (ssh-keyscan -H)"
 cp "$GITSRV_DIR/known_hosts-$SSH_PORT" "$TMP/home/.ssh/known_hosts"
 
 ok_if "the server's repository is sound after it all" git -C "$BARE" fsck --no-progress --no-dangling
