@@ -73,7 +73,6 @@ web_start_fastcgi GITDIAL_REPO="$WH" GITDIAL_SPOOL="$SP" GITDIAL_NOW="$HOST_NOW"
 	TW_SID="$SID" TW_TOKEN="$TW_TOKEN_V" TX_KEY="$TX_KEY_V" TX_PUB="$TX_PUB_V" \
 	GITDIAL_FUNCTION_SECRET=env:HOST_FN_SECRET HOST_FN_SECRET="$FN_SECRET" \
 	GITDIAL_SIM_HOOK_SECRET="$HOOK_SECRET" GITDIAL_AGENT_SECRET="$AGENT_SECRET" || exit 1
-HOST_PIDS=$(for r in twilio telnyx whatsapp agent sim; do fcgi_pids $r; done)
 
 # --- the operator's change: accounts and three campaigns, pushed
 clone_ci "$TMP/ops"
@@ -183,7 +182,7 @@ import json, sys
 st = {c["id"]: c["status"] for c in json.load(sys.stdin)}
 sys.exit(0 if all(st.get(c) == "Completed" for c in ("tw-camp", "tx-camp", "sim-camp")) else 1)'
 }
-runs_failed=0 rc_a= rc_b= rc5= killed_spooled= restarted_port= agent_sent= done_at=
+host_killed=0 runs_failed=0 rc_a= rc_b= rc5= killed_spooled= restarted_port= agent_sent= done_at=
 for i in $(seq 0 30); do
 	now=$(minutes_after $T0 $((i * STEP)))
 	echo "$now" >"$TMP/now"
@@ -219,6 +218,8 @@ for i in $(seq 0 30); do
 		kill_ingest
 		flush
 		killed_spooled=$(spool_count "$SP")
+		HOST_PIDS=$(for r in twilio telnyx whatsapp agent sim; do fcgi_pids $r; done)
+		host_killed=$(echo $HOST_PIDS | wc -w)
 		kill -9 "$WEB_LPID" $HOST_PIDS 2>/dev/null
 		wait "$WEB_LPID" 2>/dev/null
 		wait_for gone $HOST_PIDS
@@ -229,7 +230,6 @@ for i in $(seq 0 30); do
 		WEB_LPID=$!
 		WEB_PIDS+=($WEB_LPID)
 		wait_for curl -s -o /dev/null "$WEB_URL/" && restarted_port=$WEB_PORT
-		HOST_PIDS=$(for r in twilio telnyx whatsapp agent sim; do fcgi_pids $r; done)
 		ingest_loop &
 		ING=$!
 		WEB_PIDS+=($ING)
@@ -270,6 +270,7 @@ ok_if "... and neither campaign of those accounts is Failed" sh -c \
 	"grep -q tw-camp '$TMP/c.list' && ! grep -E 'tw-camp|tx-camp' '$TMP/c.list' | grep -q Failed"
 ok_if "the webhook host was killed with events spooled and not committed ($killed_spooled)" \
 	test "${killed_spooled:-0}" -gt 0
+ok_if "... lighttpd and its FastCGI processes ($host_killed) all killed" test "$host_killed" -ge 5
 expect_eq "... and came back on its port" "$WEB_PORT" "$restarted_port"
 expect_eq "the agent's signed opt-out was accepted" 200 "$agent_sent"
 ok_if "every provider delivery was accepted by the webhook host" "$PY" - "$TMP/deliveries.json" <<'EOF'
