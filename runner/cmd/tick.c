@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1149,15 +1150,54 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 	return rc;
 }
 
+/*
+ * This process's run id (32 hex digits, random), written into every
+ * commit it makes. Two runners that plan the same change from the same
+ * head at the same second would otherwise make the very same commit: the
+ * second push then finds the branch already there and succeeds, and both
+ * runners dial the same claim. With the id the commits differ and the
+ * compare-and-swap lets one of them through.
+ */
+static const char *run_id(void)
+{
+	static char id[33];
+	unsigned char b[16];
+	size_t i;
+
+	if (id[0])
+		return id;
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		struct timespec ts;
+		uint64_t x;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+		    ((uint64_t)getpid() << 40);
+		for (i = 0; i < sizeof(b); i++, x = x * 6364136223846793005u + 1442695040888963407u)
+			b[i] = (unsigned char)(x >> 56);
+	}
+	for (i = 0; i < sizeof(b); i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return id;
+}
+
 static int commit_and_publish(struct round *r, struct change *ch,
 			      const char *message, git_oid *out)
 {
 	git_oid made;
+	size_t len = strlen(message);
+	char *msg;
 	int rc;
 
+	/* the run id as a trailer of its own paragraph */
+	if (!(msg = malloc(len + 64)))
+		return gd_error_set("out of memory");
+	snprintf(msg, len + 64, "%s%sGitdial-Run: %s\n", message,
+		 len && message[len - 1] == '\n' ? "\n" : "\n\n", run_id());
 	/* *out names a commit only once it is on the branch */
-	if ((rc = store_commit(r->st, &made, &r->head, ch, message, RUNNER_NAME,
-			       RUNNER_EMAIL, r->o->now)))
+	rc = store_commit(r->st, &made, &r->head, ch, msg, RUNNER_NAME,
+			  RUNNER_EMAIL, r->o->now);
+	free(msg);
+	if (rc)
 		return rc;
 	crash_point(ch->n && strstr(message, "place:") ? "place-committed"
 						       : "claim-committed");
