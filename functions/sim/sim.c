@@ -23,7 +23,10 @@
  * =down fails every dial as transient (the carrier is unavailable);
  * =account refuses every dial as an account setting would (kind
  * `account`, Twilio's 21215 geo permissions, with a hint).
+ * GITDIAL_SIM_LATENCY_MS=N (0 to 10000) makes each dial take N ms before
+ * it answers, as a provider's API does (the bench's 150 ms dials).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +192,26 @@ static int sim_deliver(const cJSON *req, cJSON *ev)
 	return 0;
 }
 
+/* GITDIAL_SIM_LATENCY_MS: the time a dial request takes (bounded). */
+static void sim_latency(void)
+{
+	const char *v = getenv("GITDIAL_SIM_LATENCY_MS");
+	struct timespec ts;
+	long ms;
+
+	if (!v || !*v)
+		return;
+	ms = strtol(v, NULL, 10);
+	if (ms <= 0)
+		return;
+	if (ms > 10000)
+		ms = 10000;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
 static cJSON *sim_dial(const cJSON *req)
 {
 	const char *to = fn_str(req, "to"), *from = fn_str(req, "from");
@@ -230,6 +253,7 @@ static cJSON *sim_dial(const cJSON *req)
 	/* the carrier is down: every call fails at the provider (breaker tests) */
 	if (fault && !strcmp(fault, "down"))
 		return fn_fail("transient", "503", "the carrier is unavailable");
+	sim_latency();
 	x = cJSON_GetObjectItemCaseSensitive(acct, "seed");
 	if (cJSON_IsNumber(x))
 		seed = (long)x->valuedouble;

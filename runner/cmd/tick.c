@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -623,7 +624,10 @@ static int ref_resolves(const struct account *a, const char *group,
  * function_secret, the sim's webhook_secret) must resolve, to something not empty, in this
  * runner's environment. When one does not, *why names it (never a
  * value) and the account's campaigns are left as they are this tick:
- * the fault is the runner's, not the campaign's.
+ * the fault is the runner's, not the campaign's. An account with a
+ * remote function sends its credentials and webhook_secret as
+ * references, resolved on the function's host: only its
+ * function_secret must resolve here.
  */
 static int account_secrets_ok(const struct account *a, char *why, size_t n)
 {
@@ -654,6 +658,8 @@ static int account_secrets_ok(const struct account *a, char *why, size_t n)
 		snprintf(why, n, "accounts.%s.function: %s", a->name, gd_error_last());
 		return 0;
 	}
+	if (a->function)
+		creds = NULL; /* resolved by the remote function, on its host */
 	cJSON_ArrayForEach(x, creds) {
 		const char *ref = cJSON_GetStringValue(x);
 		if (!ref || (strncmp(ref, "env:", 4) && strncmp(ref, "file:", 5)))
@@ -661,7 +667,8 @@ static int account_secrets_ok(const struct account *a, char *why, size_t n)
 		if (!ref_resolves(a, "credentials.", x->string, ref, why, n))
 			return 0;
 	}
-	x = cJSON_GetObjectItemCaseSensitive(a->json, "webhook_secret");
+	x = a->function ? NULL
+		: cJSON_GetObjectItemCaseSensitive(a->json, "webhook_secret");
 	if (cJSON_IsString(x) &&
 	    !ref_resolves(a, "", "webhook_secret", x->valuestring, why, n))
 		return 0;
@@ -1171,15 +1178,54 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 	return rc;
 }
 
+/*
+ * This process's run id (32 hex digits, random), written into every
+ * commit it makes. Two runners that plan the same change from the same
+ * head at the same second would otherwise make the very same commit: the
+ * second push then finds the branch already there and succeeds, and both
+ * runners dial the same claim. With the id the commits differ and the
+ * compare-and-swap lets one of them through.
+ */
+static const char *run_id(void)
+{
+	static char id[33];
+	unsigned char b[16];
+	size_t i;
+
+	if (id[0])
+		return id;
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		struct timespec ts;
+		uint64_t x;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+		    ((uint64_t)getpid() << 40);
+		for (i = 0; i < sizeof(b); i++, x = x * 6364136223846793005u + 1442695040888963407u)
+			b[i] = (unsigned char)(x >> 56);
+	}
+	for (i = 0; i < sizeof(b); i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return id;
+}
+
 static int commit_and_publish(struct round *r, struct change *ch,
 			      const char *message, git_oid *out)
 {
 	git_oid made;
+	size_t len = strlen(message);
+	char *msg;
 	int rc;
 
+	/* the run id as a trailer of its own paragraph */
+	if (!(msg = malloc(len + 64)))
+		return gd_error_set("out of memory");
+	snprintf(msg, len + 64, "%s%sGitdial-Run: %s\n", message,
+		 len && message[len - 1] == '\n' ? "\n" : "\n\n", run_id());
 	/* *out names a commit only once it is on the branch */
-	if ((rc = store_commit(r->st, &made, &r->head, ch, message, RUNNER_NAME,
-			       RUNNER_EMAIL, r->o->now)))
+	rc = store_commit(r->st, &made, &r->head, ch, msg, RUNNER_NAME,
+			  RUNNER_EMAIL, r->o->now);
+	free(msg);
+	if (rc)
 		return rc;
 	crash_point(ch->n && strstr(message, "place:") ? "place-committed"
 						       : "claim-committed");

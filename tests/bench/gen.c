@@ -22,6 +22,11 @@
  *       two ticks: N never-dialed recipients from row index FIRST on, each
  *       dispatched, placed and ended (about 3.5 lines each) by 15:00:00Z.
  *
+ *   gen inflight DIR ID FIRST N SPOOL
+ *       As `more`, but the N calls are left in flight (dispatched, placed)
+ *       and their outcome and analysis events are files in SPOOL, as the
+ *       sim's webhook spools them on the webhook host (for `ingest`).
+ *
  *   gen flat DIR ROWS DIALED FILES ID [RETRIES]
  *       A small long-running campaign: ROWS recipients, the first DIALED of
  *       them dialed (and, with RETRIES 1, their retries), the log spread
@@ -641,6 +646,58 @@ static void more(const char *dir, const char *id, long first_row, long n)
 	fprintf(stderr, "gen: %ld more log lines\n", l.lines);
 }
 
+/*
+ * gen inflight DIR ID FIRST N SPOOL: one more log file in which N
+ * never-dialed recipients from row index FIRST on are dispatched and
+ * placed (in flight) at 15:00Z, and in SPOOL one file a call with the
+ * outcome (and analysis) the sim's webhook delivered for it, named and
+ * shaped as gitdial-sim at /sim spools them: what `gitdial ingest` on
+ * the webhook host then commits.
+ */
+static void inflight(const char *dir, const char *id, long first_row, long n,
+		     const char *spool)
+{
+	struct log l = { NULL, id, 0 }, ev = { NULL, id, 0 };
+	time_t t = 1795532400; /* 2026-11-24T15:00:00Z */
+	long i, done = 0;
+	char path[4096], *buf = NULL;
+	size_t len = 0;
+
+	l.f = log_open();
+	mkdirs(spool);
+	for (i = first_row; done < n; i++) {
+		uint64_t num = 12120000000ULL + 2000000 + ((uint64_t)i * 7919) % 8000000;
+		FILE *f;
+		char *nl, *p;
+		if (i % 200 == 199 || i % 331 == 330)
+			continue;
+		ev_dispatched(&l, t, num, i + 2, 1);
+		ev_placed(&l, t + 1, num, 1);
+		/* the events of this call, one spool file each */
+		if (!(ev.f = open_memstream(&buf, &len)))
+			die("open_memstream");
+		ev_outcome(&ev, t + 1, num, 1);
+		fclose(ev.f);
+		for (p = buf; *p; p = nl + 1) {
+			if (!(nl = strchr(p, '\n')))
+				break;
+			/* the sim's webhook names its account */
+			snprintf(path, sizeof(path), "%s/1795532400.%09ld.1.%lu.json",
+				 spool, done, (unsigned long)(p - buf));
+			f = open_w(path);
+			fprintf(f, "%.*s,\"account\":\"sim-main\"}", (int)(nl - p - 1), p);
+			if (fclose(f))
+				die(path);
+		}
+		free(buf);
+		buf = NULL;
+		done++;
+	}
+	log_close(l.f, dir, id, t, 515151);
+	fprintf(stderr, "gen: %ld log lines in flight, %ld spooled events\n",
+		l.lines, ev.lines);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -673,7 +730,12 @@ int main(int argc, char **argv)
 		more(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 		return 0;
 	}
+	if (argc >= 7 && !strcmp(argv[1], "inflight")) {
+		inflight(argv[2], argv[3], atol(argv[4]), atol(argv[5]), argv[6]);
+		return 0;
+	}
 	fprintf(stderr, "usage: gen audience FILE ROWS SEED | gen tick DIR ROWS EVENTS FILES ID"
-		" | gen flat DIR ROWS DIALED FILES ID [RETRIES] | gen more DIR ID FIRST N\n");
+		" | gen flat DIR ROWS DIALED FILES ID [RETRIES] | gen more DIR ID FIRST N"
+		" | gen inflight DIR ID FIRST N SPOOL\n");
 	return 2;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitdial performance bench (issues 2 and 3, "Performance").
 #
-#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials]
+#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for]
 #
 # Uses build/bin/ (./build.sh bench builds it first). Prints one table:
 # figure | target | measured | ok. Nothing here is a test: a missed target
@@ -52,9 +52,11 @@ PY=/usr/bin/python3
 
 if [ "$QUICK" = 1 ]; then
 	ROWS=100000 EVENTS=200000 FILES=50 FLAT_FILES=1000 MORE=100 HOOKS=500 HOOK_RUNS=3
+	INGEST_N=500 IRUNS=1
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=" (quick, 1/10)"
 else
 	ROWS=1000000 EVENTS=2000000 FILES=500 FLAT_FILES=10000 MORE=100 HOOKS=5000 HOOK_RUNS=1
+	INGEST_N=5000 IRUNS=3
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=
 fi
 FLAT_ROWS=5000 FLAT_DIALED=4000 FLAT_FEW_DIALED=100 FLAT_FEW_FILES=10
@@ -678,10 +680,181 @@ bench_exec_floor() {
 		"report" "$(awk -v u="${per[1]}" 'BEGIN{printf "%.1f ms", u/1000}')" "-"
 }
 
+# ---- 5. the webhook host's ingest, over smart HTTP ----------------------
+# The tick's 1M-recipient repository (make_tick_repo) served by git
+# http-backend under lighttpd with basic auth; the webhook host's clone
+# (credentials in the remote URL) has ingested once before (its state
+# cache warm, as on a host that runs ingest every minute); then INGEST_N
+# calls of the campaign are in flight (pushed by a runner) and the sim's
+# webhooks for them are in the host's spool (gen inflight: an outcome
+# each, an analysis for the connected ones). Measured: one
+# `gitdial ingest --remote origin`, fetch to push; checked: the spool
+# drained and the server's branch moved to an ingest commit.
+bench_ingest() {
+	local d=$WORK/ingest i ms=() cpu=() kb=() pub=() n_ev=0 subj port= url bad=0 t0 t1
+	local f="ingest of $(num "$INGEST_N") calls' spooled events into a $(num "$ROWS")-recipient repository, over smart HTTP (fetch, commit, push)"
+	[ -x /usr/sbin/lighttpd ] || { err "$f" "≤ 2.0 s" "no lighttpd"; return; }
+	[ -x /usr/lib/git-core/git-http-backend ] || { err "$f" "≤ 2.0 s" "no git-http-backend"; return; }
+	mkdir -p "$d/srv" "$d/www" || return
+	log "ingest: generating $ROWS recipients, $EVENTS events in $FILES files"
+	make_tick_repo "$d/seed"
+	git clone -q --bare "$d/seed" "$d/pristine.git" || die "clone --bare"
+	git -C "$d/pristine.git" config http.receivepack true
+	[ "$KEEP" = 1 ] || rm -rf "$d/seed"
+	printf 'bench:bench-pw\n' >"$d/users"
+	for i in 1 2 3; do
+		port=$(wh_port)
+		cat >"$d/lighttpd.conf" <<EOF
+server.document-root = "$d/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$d/lighttpd.err"
+server.modules += ( "mod_auth", "mod_authn_file", "mod_alias", "mod_setenv", "mod_cgi" )
+auth.backend = "plain"
+auth.backend.plain.userfile = "$d/users"
+auth.require = ( "/git/" => ( "method" => "basic", "realm" => "git", "require" => "valid-user" ) )
+alias.url = ( "/git/" => "/usr/lib/git-core/git-http-backend/" )
+\$HTTP["url"] =~ "^/git/" {
+	cgi.assign = ( "" => "" )
+	setenv.set-environment = ( "GIT_PROJECT_ROOT" => "$d/srv", "GIT_HTTP_EXPORT_ALL" => "1",
+	                           "PATH" => "/usr/bin:/bin" )
+}
+EOF
+		/usr/sbin/lighttpd -D -f "$d/lighttpd.conf" >>"$d/lighttpd.out" 2>&1 &
+		WH_LPID=$!
+		BG_PIDS+=("$WH_LPID")
+		wh_wait curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		wh_stop "$WH_LPID"
+		port=
+	done
+	[ -n "$port" ] || { err "$f" "≤ 2.0 s" "lighttpd"; return; }
+	url=http://bench:bench-pw@127.0.0.1:$port/git/calls.git
+	for ((i = 0; i < IRUNS; i++)); do
+		rm -rf "$d/srv/calls.git" "$d/host" "$d/spool" "$d/mine"
+		cp -a "$d/pristine.git" "$d/srv/calls.git" || die "cp"
+		git clone -q "$url" "$d/host" || { err "$f" "≤ 2.0 s" "clone"; return; }
+		mkdir -p "$d/spool"
+		# the host's previous ingest (nothing spooled): its cache is warm
+		"$BIN/gitdial" ingest --repo "$d/host" --remote origin --spool "$d/spool" \
+			--now "$NEXT" >/dev/null 2>"$d/warm.err" ||
+			{ cat "$d/warm.err" >&2; err "$f" "≤ 2.0 s" "warm-up ingest"; return; }
+		# another runner placed INGEST_N calls (pushed); their webhooks came
+		git clone -q "$url" "$d/mine" || die "clone"
+		"$BB/gen" inflight "$d/mine" "$ID" $((ROWS * 9 / 10 + i * INGEST_N * 2)) "$INGEST_N" \
+			"$d/spool" 2>"$d/gen.err" || die "gen inflight"
+		(cd "$d/mine" && "${GIT[@]}" add -A "outcomes/$ID" &&
+			"${GIT[@]}" commit -qm "bench: $INGEST_N calls placed by a runner" &&
+			"${GIT[@]}" push -q origin HEAD) || die "push (in flight)"
+		n_ev=$(ls "$d/spool" | wc -l)
+		[ "$i" = 0 ] && log "ingest: $(cat "$d/gen.err")"
+		sync
+		measure env GITDIAL_TRACE_PERF=1 "$BIN/gitdial" ingest --repo "$d/host" \
+			--remote origin --spool "$d/spool" --now 2026-11-24T15:10:00Z
+		if [ "$M_RC" != 0 ]; then
+			err "$f" "≤ 2.0 s" "$M_RC"
+			return
+		fi
+		[ "$i" = 0 ] && log "ingest: $(head -n 1 "$WORK/out")"
+		ms+=("$M_MS") cpu+=("$M_CPU") kb+=("$M_KB")
+		# the trace's "commit claim": the ingest commit pushed; what
+		# follows is removing the spooled files
+		pub+=("$(sed -n 's/^gitdial trace: commit claim .*(at \([0-9]*\)\.[0-9]* ms.*/\1/p' "$WORK/err")")
+		subj=$(git -C "$d/srv/calls.git" log -1 --format=%s main)
+		if [ "$(find "$d/spool" -maxdepth 1 -name '*.json' | wc -l)" != 0 ] ||
+		   [ "${subj#ingest: }" = "$subj" ]; then
+			bad=1
+			log "ingest: run $((i + 1)): spool not drained or nothing pushed ($subj)"
+		fi
+	done
+	row "$f, $(num "$n_ev") events, median of ${#ms[@]}$SIZE" "≤ 2.0 s" \
+		"$(wall_cpu "$(median "${ms[@]}")" "$(median "${cpu[@]}")")" \
+		"$([ "$bad" = 0 ] && le "$(median "${ms[@]}")" 2000 || echo ERR)"
+	# what removing that many files costs this machine's file system
+	mkdir -p "$d/unlink"
+	for ((i = 0; i < n_ev; i++)); do echo x >"$d/unlink/$i.json"; done
+	sync
+	t0=$(date +%s%N)
+	find "$d/unlink" -name '*.json' -delete
+	t1=$(date +%s%N)
+	row "... of which the ingest commit was pushed after (median; the rest is removing the $(num "$n_ev") spooled files: rm of as many small files here takes $(fmt_s $(( (t1 - t0) / 1000000 ))))" \
+		"report" "$(fmt_s "$(median "${pub[@]}")")" "-"
+	row "ingest peak RSS" "report" "$(fmt_mb "$(maxof "${kb[@]}")")" "-"
+	wh_stop "$WH_LPID"
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
+# ---- 6. slots kept full: tick --for ------------------------------------
+# One `gitdial tick --for 60 --every 5` (real clock) of a sim campaign of
+# concurrency FOR_CONC (the account's cps FOR_CPS), each dial taking 150
+# ms at the sim (GITDIAL_SIM_LATENCY_MS), the sim's events spooled
+# locally as its webhooks would be. Calls in flight are counted from the
+# log afterwards, as the carrier has them: a call is in flight from its
+# dispatch to its end (its outcome's time); the figure is the time
+# average of that count from the first dispatch to the end of the run,
+# against the concurrency. Recipients are +1 numbers of a US time zone
+# where it is now between 09:00 and 19:00 (the legal window is open on
+# the real clock).
+FOR_CONC=20 FOR_CPS=10 FOR_S=60 FOR_EVERY=5 FOR_LAT=150
+bench_for() {
+	local d=$WORK/for h area t1 f avg n_disp n_out win
+	f="tick --for ${FOR_S}s --every $FOR_EVERY, sim at $FOR_LAT ms a dial: calls in flight, time average / concurrency $FOR_CONC"
+	h=$(date -u +%H); h=${h#0}
+	if [ "$h" -ge 14 ] && [ "$h" -le 23 ]; then area=212   # New York, UTC-5
+	elif [ "$h" -ge 19 ] || [ "$h" -le 4 ]; then area=808  # Honolulu, UTC-10
+	else area=671; fi                                      # Guam, UTC+10
+	init_repo "$d" || return
+	rm -rf "$d/campaigns/"*
+	mkdir -p "$d/campaigns/slots"
+	"$PY" - "$d" "$area" "$FOR_CONC" <<'EOF' || { err "$f" "≥ 90%" "setup"; return; }
+import json, sys
+d, area, conc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(d + "/campaigns/slots/audience.csv", "w") as f:
+    f.write("phone,name\n")
+    for i in range(5000):
+        f.write("+1%s55%05d,Person %d\n" % (area, i, i))
+json.dump({"name": "Slots", "status": "scheduled", "start_at": "2026-01-01T00:00:00Z",
+           "account": "sim-main", "script": {"mode": "override", "text": "Hello {{name}}."},
+           "audience": {"csv": "audience.csv"},
+           "pacing": {"concurrency": conc, "retries": {"max": 0}}},
+          open(d + "/campaigns/slots/campaign.json", "w"), indent=2)
+EOF
+	set_json "$d/gitdial.json" "c['accounts']['sim-main']['cps'] = $FOR_CPS; c['accounts']['sim-main']['max_concurrency'] = $FOR_CONC"
+	(cd "$d" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: slots") || die "commit"
+	log "for: $FOR_S s of ticks every $FOR_EVERY s, concurrency $FOR_CONC, +1 $area numbers"
+	measure env GITDIAL_SIM_LATENCY_MS=$FOR_LAT "$BIN/gitdial" tick --repo "$d" \
+		--for "$FOR_S" --every "$FOR_EVERY"
+	t1=$(date +%s.%N)
+	[ "$M_RC" = 0 ] || { err "$f" "≥ 90%" "$M_RC"; return; }
+	log "for: $(tail -n 1 "$WORK/out")"
+	git -C "$d" grep -h '' HEAD -- outcomes/slots >"$d/log.jsonl"
+	"$PY" - "$d/log.jsonl" "$t1" >"$d/fig" <<'EOF' || { err "$f" "≥ 90%" "log"; return; }
+import datetime, json, sys
+path, t1 = sys.argv[1], float(sys.argv[2])
+ts = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
+    tzinfo=datetime.timezone.utc).timestamp()
+start, end = {}, {}
+for line in open(path):
+    e = json.loads(line)
+    a = e.get("attempt_id")
+    if e["event"] == "dispatched":
+        start[a] = ts(e["ts"])
+    elif e["event"] == "outcome" and a:
+        end[a] = ts(e["ts"])
+w0 = min(start.values())  # the first tick's start, to the second
+area = sum(max(0.0, min(end.get(a, t1), t1) - max(s, w0)) for a, s in start.items())
+print("%.1f %d %d %.0f" % (area / (t1 - w0), len(start), len(end), t1 - w0))
+EOF
+	read -r avg n_disp n_out win <"$d/fig"
+	row "$f (over $win s; $n_disp calls dialed, $n_out ended)" "≥ 90%" \
+		"$avg of $FOR_CONC ($(awk -v a="$avg" -v c="$FOR_CONC" 'BEGIN{printf "%.0f%%", 100*a/c}'))" \
+		"$(awk -v a="$avg" -v c="$FOR_CONC" 'BEGIN{print (a >= 0.9 * c) ? "yes" : "no"}')"
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
 START=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 case "$ONLY" in
-'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks ;;
+'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks; bench_ingest; bench_for ;;
 validate) bench_validate ;;
 tick) bench_tick ;;
 audit) bench_audit ;;
@@ -689,7 +862,9 @@ flat) bench_flat ;;
 webhooks) bench_webhooks ;;
 hooks) bench_exec_floor; bench_hooks ;;
 dials) bench_exec_floor; bench_dials ;;
-*) die "--only validate|tick|flat|audit|webhooks|hooks|dials" ;;
+ingest) bench_ingest ;;
+for) bench_for ;;
+*) die "--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for" ;;
 esac
 
 echo
