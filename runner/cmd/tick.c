@@ -51,6 +51,7 @@ static const char ingest_usage[] =
 	"               [--format text|json]";
 
 #define CLAIM_GRACE_S 120  /* a claim younger than this may still be placing */
+#define PLACE_BUDGET_S 90  /* no call starts later than this after its claim */
 #define ROUNDS_MAX 20      /* claim attempts before giving up this tick */
 /*
  * Dial requests in flight at once (cps still spaces their starts): the
@@ -204,6 +205,31 @@ static void account_pause_from(struct round *r, struct camp *c, size_t from)
 		free(line);
 		from = end + 1;
 	}
+}
+
+/* Seconds since *t (CLOCK_MONOTONIC). */
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) +
+	       (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/*
+ * How long after its claim is published a call may still start:
+ * PLACE_BUDGET_S, well inside CLAIM_GRACE_S (GITDIAL_TEST_PLACE_BUDGET_S
+ * shortens it for the tests).
+ */
+static double place_budget_s(void)
+{
+	const char *t = getenv("GITDIAL_TEST_PLACE_BUDGET_S");
+	double v;
+
+	if (t && (v = atof(t)) > 0 && v < PLACE_BUDGET_S)
+		return v;
+	return PLACE_BUDGET_S;
 }
 
 /* The exit code for what the ticks saw (see ALERT_*). */
@@ -1266,11 +1292,15 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 	}
 	fn_target_for(&t, r, c->acct, bin, sizeof(bin), secret, sizeof(secret));
 	par = n < PLACE_PARALLEL ? (int)n : PLACE_PARALLEL;
-	/* respect --max-seconds: only what can start in time is started */
+	/*
+	 * Only what can start within deadline seconds is started (the
+	 * placing budget, --max-seconds): cps spaces the starts.
+	 */
 	started = n;
-	if (deadline > 0 && c->acct->cps > 0) {
-		double room = deadline;
-		size_t can = room <= 0 ? 0 : (size_t)(room * c->acct->cps) + 1;
+	if (deadline <= 0) {
+		started = 0;
+	} else if (c->acct->cps > 0) {
+		size_t can = (size_t)(deadline * c->acct->cps) + 1;
 		if (can < n)
 			started = can;
 	}
@@ -1292,7 +1322,8 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 			snprintf(codebuf, sizeof(codebuf), "%ld", (long)code->valuedouble);
 		if (i >= started) {
 			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, "transient",
-				  "not_started", "the tick ran out of time (--max-seconds) "
+				  "not_started", "the tick ran out of time (its placing budget "
+				  "or --max-seconds) "
 				  "before this call could start");
 			c->n_failed++;
 		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok"))) {
@@ -1554,11 +1585,12 @@ static int tick_once(struct opts *o, struct store *st, unsigned *alerts,
 	struct round r;
 	struct diags d = { 0 };
 	git_oid claim, placed;
-	struct timespec t0;
+	struct timespec t0, t_claim;
 	int rc, round_no, found, claim_rounds = 0;
 	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t_claim = t0;
 	memset(&r, 0, sizeof(r));
 	memset(&claim, 0, sizeof(claim));
 	memset(&placed, 0, sizeof(placed));
@@ -1636,6 +1668,7 @@ static int tick_once(struct opts *o, struct store *st, unsigned *alerts,
 		}
 		trace_mark("build claim");
 		rc = commit_and_publish(&r, &ch, msg.ptr, &claim);
+		clock_gettime(CLOCK_MONOTONIC, &t_claim);
 		trace_mark("commit claim");
 		change_release(&ch);
 		buf_release(&msg);
@@ -1658,16 +1691,21 @@ static int tick_once(struct opts *o, struct store *st, unsigned *alerts,
 	}
 	/* place the claimed calls */
 	if (!o->ingest_only) {
-		struct timespec t1;
-		double elapsed, left = 0;
 		size_t any = 0;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		elapsed = (double)(t1.tv_sec - t0.tv_sec) +
-			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (o->max_seconds)
-			left = (double)o->max_seconds - elapsed;
+		double budget = place_budget_s();
 		for (i = 0; i < r.n; i++) {
-			place_calls(&r, &r.camps[i], o->max_seconds ? (left > 0 ? left : 0.001) : 0);
+			/*
+			 * Calls start only while their claim is younger than
+			 * the budget: past CLAIM_GRACE_S another runner's
+			 * reconcile may close a claim not yet placed, and a
+			 * call placed after that would be a second dial. The
+			 * rest end `failed` (transient, not_started), not
+			 * counted as attempts. --max-seconds may cut sooner.
+			 */
+			double left = budget - since(&t_claim);
+			if (o->max_seconds && o->max_seconds - since(&t0) < left)
+				left = (double)o->max_seconds - since(&t0);
+			place_calls(&r, &r.camps[i], left);
 			any += r.camps[i].placed.len;
 		}
 		trace_mark("place calls");

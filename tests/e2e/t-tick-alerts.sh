@@ -116,5 +116,25 @@ GITDIAL_EPHEMERAL=1 SIP_TRUNK_USER=u SIP_TRUNK_PASSWORD=p "$GITDIAL" tick --repo
 expect_eq "a local SIP trunk on an ephemeral runner exits 5" 5 $?
 expect_grep "... saying why and what to do" 'accounts\.sip-trunk: a SIP trunk cannot be dialed from an ephemeral runner.*"function" URL' "$TMP/t9.err"
 expect_eq "... and dials nothing" "$before" "$(git -C "$R3" rev-list --count HEAD)"
+# 8. calls start only within the placing budget after their claim (90 s;
+# past the 120 s grace another runner's reconcile may close a claim not
+# yet placed): the rest end failed/not_started, not counted, redialed later
+R4=$TMP/repo4
+new_repo "$R4" >/dev/null || exit 1
+rm -rf "$R4/campaigns/ramadan-survey" "$R4/campaigns/nov-reminders"
+sed -i 's/"cps": 50/"cps": 1/' "$R4/gitdial.json"
+git_commit_all "$R4" "one call a second"
+add_campaign "$R4" slow 8 212 8 0
+schedule "$R4" slow $T0
+GITDIAL_TEST_PLACE_BUDGET_S=2 "$GITDIAL" tick --repo "$R4" --now $T0 >"$TMP/t10" 2>&1
+expect_eq "a tick whose placing budget runs out exits 0" 0 $?
+slow() { git -C "$R4" grep -h "$1" HEAD -- outcomes/slow | wc -l; }
+placed=$(slow '"placed"') late=$(slow '"code":"not_started"')
+expect_eq "8 claimed, each placed or not started" "8 8" "$(slow '"dispatched"') $((placed + late))"
+ok_if "at most 3 placed within 2 s at 1 call/s ($placed), the rest not started ($late)" \
+	test "$placed" -ge 1 -a "$placed" -le 3
+"$GITDIAL" tick --repo "$R4" --now "$(minutes_after $T0 1)" >/dev/null 2>&1
+expect_eq "the next tick dials those again (attempt 2; not_started did not count)" "$late" \
+	"$(git -C "$R4" grep -h '"dispatched"' HEAD -- outcomes/slow | grep -c '"attempt":2')"
 ok_if "git fsck is clean" git -C "$R" fsck --strict
 finish
