@@ -4,6 +4,9 @@
 # stale cache is ignored. Nor does replaying a log on several threads:
 # one thread and four make the same commits and the same views.
 . "$(dirname "$0")/../lib.sh"
+# every run signs its commits with the same run id (Gitdial-Run), so runs
+# with and without the cache can be compared commit for commit
+export GITDIAL_TEST_RUN_ID=0123456789abcdef0123456789abcdef
 
 T0=2026-11-24T14:00:00Z
 new_repo "$TMP/seed" >/dev/null

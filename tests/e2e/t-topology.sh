@@ -47,7 +47,8 @@ fake_start TX telnyx --api-key "$TX_KEY_V" --connection-id 1494404757140276705 \
 
 # --- the git server
 new_repo "$TMP/seed" >/dev/null || exit 1
-rm -rf "$TMP/seed/campaigns/ramadan-survey" "$TMP/seed/campaigns/nov-reminders"
+rm -rf "$TMP/seed/campaigns/ramadan-survey" "$TMP/seed/campaigns/nov-reminders" \
+	"$TMP/seed/campaigns/sip-callback" "$TMP/seed/campaigns/whatsapp-followup"
 git_commit_all "$TMP/seed" "only the drafts"
 git clone -q --bare "$TMP/seed" "$TMP/srv/calls.git"
 git -C "$TMP/srv/calls.git" config http.receivepack true
@@ -71,7 +72,7 @@ printf '%s' "$AGENT_SECRET" >"$TMP/agent.secret"
 HOST_NOW=$(minutes_after $T0 4) # the Telnyx signature's clock (±300 s)
 web_start_fastcgi GITDIAL_REPO="$WH" GITDIAL_SPOOL="$SP" GITDIAL_NOW="$HOST_NOW" \
 	TW_SID="$SID" TW_TOKEN="$TW_TOKEN_V" TX_KEY="$TX_KEY_V" TX_PUB="$TX_PUB_V" \
-	GITDIAL_FUNCTION_SECRET=env:HOST_FN_SECRET HOST_FN_SECRET="$FN_SECRET" \
+	GITDIAL_FUNCTION_SECRET=env:TW_HOST_FN_SECRET TW_HOST_FN_SECRET="$FN_SECRET" \
 	GITDIAL_SIM_HOOK_SECRET="$HOOK_SECRET" GITDIAL_AGENT_SECRET="$AGENT_SECRET" || exit 1
 
 # --- the operator's change: accounts and three campaigns, pushed
