@@ -158,52 +158,42 @@ static void account_pause_reason(struct camp *c, const char *code,
 		 c->rc->id);
 }
 
-/*
- * An outcome that arrived later (webhook, status lookup) with an error
- * of kind `account` pauses its campaign the same way, once.
- */
-static void account_pause_one(struct round *r, struct camp *c,
-			      const char *line)
+/* An error's code, string or number, into out ("" when it has none). */
+static void err_code(char out[64], const cJSON *err)
 {
-	cJSON *o = cJSON_Parse(line);
-	const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
-	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
-	char codebuf[64] = "";
-	size_t before;
 
-	if (kind && !strcmp(kind, "account") && !c->paused_now &&
-	    !state_breaker_paused(&c->st)) {
-		if (cJSON_IsString(code))
-			snprintf(codebuf, sizeof(codebuf), "%s", code->valuestring);
-		else if (cJSON_IsNumber(code))
-			snprintf(codebuf, sizeof(codebuf), "%ld", (long)code->valuedouble);
-		account_pause_reason(c, codebuf, cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(err, "message")),
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "hint")));
-		before = c->lines.len;
-		if (!ev_status(&c->lines, r->o->now, c->rc->id, "paused",
-			       c->pause_reason)) {
-			ledger_apply(&c->st, c->lines.ptr + before,
-				     c->lines.len - before);
-			c->st_paused_logged = 1;
-			r->alerts |= ALERT_CAMPAIGN;
-		}
-	}
-	cJSON_Delete(o);
+	out[0] = '\0';
+	if (cJSON_IsString(code))
+		snprintf(out, 64, "%s", code->valuestring);
+	else if (cJSON_IsNumber(code))
+		snprintf(out, 64, "%ld", (long)code->valuedouble);
 }
 
-/* account_pause_one for each line of lines[from..] (new lines of c). */
-static void account_pause_from(struct round *r, struct camp *c, size_t from)
+/*
+ * An outcome that arrived later (webhook, status lookup) whose error
+ * (err, or NULL) is of kind `account` pauses its campaign the same way,
+ * once.
+ */
+static void account_pause_from(struct round *r, struct camp *c,
+			       const cJSON *err)
 {
-	while (from < c->lines.len) {
-		const char *nl = memchr(c->lines.ptr + from, '\n', c->lines.len - from);
-		size_t end = nl ? (size_t)(nl - c->lines.ptr) : c->lines.len;
-		char *line = strndup(c->lines.ptr + from, end - from);
-		if (line && strstr(line, "\"account\""))
-			account_pause_one(r, c, line);
-		free(line);
-		from = end + 1;
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
+	char code[64];
+	size_t before;
+
+	if (!kind || strcmp(kind, "account") || c->paused_now ||
+	    state_breaker_paused(&c->st))
+		return;
+	err_code(code, err);
+	account_pause_reason(c, code, cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(err, "message")),
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "hint")));
+	before = c->lines.len;
+	if (!ev_status(&c->lines, r->o->now, c->rc->id, "paused", c->pause_reason)) {
+		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+		c->st_paused_logged = 1;
+		r->alerts |= ALERT_CAMPAIGN;
 	}
 }
 
@@ -599,8 +589,7 @@ static void ingest(struct round *r)
 			state_apply(&c->st, line, strlen(line));
 			r->spool_done[i] = 1;
 			c->ingested++;
-			if (strstr(line, "\"account\""))
-				account_pause_one(r, c, line);
+			account_pause_from(r, c, cJSON_GetObjectItemCaseSensitive(o, "error"));
 		}
 		cJSON_free(line);
 next:
@@ -879,7 +868,7 @@ static void reconcile(struct round *r, struct camp *c)
 		if (c->lines.len > before) {
 			ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 			c->reconciled++;
-			account_pause_from(r, c, before);
+			account_pause_from(r, c, cJSON_GetObjectItemCaseSensitive(oc, "error"));
 		}
 		cJSON_Delete(resp);
 		fn_call_release(&calls[i]);
@@ -1318,14 +1307,10 @@ static void place_calls(struct round *r, struct camp *c, double deadline)
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(resp, "error");
 		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
 		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
-		char codebuf[64] = "", aid[128];
+		char codebuf[64], aid[128];
 		int next = rstate_newest(&c->st.r[c->pick[i]]);
 		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
-		if (cJSON_IsString(code))
-			snprintf(codebuf, sizeof(codebuf), "%s", code->valuestring);
-		else if (cJSON_IsNumber(code))
-			snprintf(codebuf, sizeof(codebuf), "%ld", (long)code->valuedouble);
+		err_code(codebuf, err);
 		if (i >= started) {
 			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, "transient",
 				  "not_started", "the tick ran out of time (its placing budget "
@@ -1777,10 +1762,6 @@ static void on_stop(int sig)
 	stop_asked = 1;
 }
 
-static int alerts_exit(unsigned alerts)
-{
-	return alerts_code(alerts);
-}
 
 /*
  * tick and ingest. With --for, complete ticks one after another until
@@ -1810,7 +1791,7 @@ static int tick_main(int argc, char **argv, int ingest_only)
 		rc = tick_once(&o, st, &alerts, 0);
 		store_free(st);
 		trace_mark("end");
-		return rc ? rc : alerts_exit(alerts);
+		return rc ? rc : alerts_code(alerts);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -1872,7 +1853,7 @@ static int tick_main(int argc, char **argv, int ingest_only)
 		       failures ? " (some failed: see above)" : "");
 	store_free(st);
 	trace_mark("end");
-	return failures ? 1 : alerts_exit(alerts);
+	return failures ? 1 : alerts_code(alerts);
 }
 
 int cmd_tick(int argc, char **argv)
