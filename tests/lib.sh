@@ -62,6 +62,13 @@ finish() {
 new_repo() {
 	"$GITDIAL" init "$1" >/dev/null
 }
+# drafts_repo DIR: an init repository whose only campaigns are the
+# drafts (the two samples that would dial are removed), committed.
+drafts_repo() {
+	new_repo "$1" >/dev/null &&
+		rm -rf "$1/campaigns/ramadan-survey" "$1/campaigns/nov-reminders" &&
+		git_commit_all "$1" "only the drafts"
+}
 AUDIT="/usr/bin/python3 $TOP/tests/tools/audit.py"
 
 # git_commit_all REPO MSG: commit the work tree (tests may use git; the product does not).

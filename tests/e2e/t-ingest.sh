@@ -17,9 +17,7 @@ W=$TMP/seed
 WH=$TMP/webhook-host
 SP=$TMP/wh-spool
 mkdir -p "$SP" "$GITDIAL_SIM_DIR"
-new_repo "$W" >/dev/null || exit 1
-rm -rf "$W/campaigns/ramadan-survey" "$W/campaigns/nov-reminders"
-git_commit_all "$W" "only the drafts"
+drafts_repo "$W" || exit 1
 git clone -q --bare "$W" "$TMP/remote.git"
 git clone -q "$TMP/remote.git" "$WH"
 web_start GITDIAL_REPO="$WH" GITDIAL_SPOOL="$SP" GITDIAL_SIM_HOOK_SECRET="$HOOK_SECRET" || exit 1

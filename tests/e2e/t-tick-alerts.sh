@@ -11,9 +11,7 @@
 . "$TOP/tests/fake/lib-web.sh"
 
 R=$TMP/repo
-new_repo "$R" >/dev/null || exit 1
-rm -rf "$R/campaigns/ramadan-survey" "$R/campaigns/nov-reminders"
-git_commit_all "$R" "only the drafts"
+drafts_repo "$R" || exit 1
 add_campaign "$R" geo 6 212 3 2
 T0=2026-11-24T15:00:00Z
 schedule "$R" geo $T0

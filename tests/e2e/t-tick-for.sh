@@ -8,9 +8,7 @@
 . "$TOP/tests/fake/lib-web.sh"
 
 R=$TMP/repo
-new_repo "$R" >/dev/null || exit 1
-rm -rf "$R/campaigns/ramadan-survey" "$R/campaigns/nov-reminders"
-git_commit_all "$R" "only the drafts"
+drafts_repo "$R" || exit 1
 add_campaign "$R" loop 40 212 4 0
 T0=2026-11-24T15:00:00Z
 schedule "$R" loop $T0
@@ -45,9 +43,7 @@ expect_eq "usage: a bad duration" 2 "$("$GITDIAL" tick --repo "$R" --for 5x >/de
 
 # SIGTERM in the middle of a long run: it ends after the tick in progress
 R2=$TMP/repo2
-new_repo "$R2" >/dev/null || exit 1
-rm -rf "$R2/campaigns/ramadan-survey" "$R2/campaigns/nov-reminders"
-git_commit_all "$R2" "only the drafts"
+drafts_repo "$R2" || exit 1
 add_campaign "$R2" term 200 212 5 2
 schedule "$R2" term $T0
 start=$(git -C "$R2" rev-list --count HEAD)
