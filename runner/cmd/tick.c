@@ -939,9 +939,15 @@ static size_t cap_count(void *ctx, long period_s)
 	for (k = 0; k < r->n_claims; k++) {
 		const struct cstate *st = r->claims[k].st;
 		const struct recipient *rp = audience_find(st->aud, x->key);
+		/*
+		 * Claims stamped after now count too: another runner's
+		 * clock may be ahead of ours (skew, or simulated clocks),
+		 * and a claim it made is a call all the same.
+		 */
 		if (rp)
 			n += state_claims(st, (size_t)(rp - st->aud->r),
-					  r->claims[k].upto, now - period_s, now);
+					  r->claims[k].upto, now - period_s,
+					  now + period_s);
 	}
 	return n;
 }
