@@ -1,44 +1,22 @@
 /*
- * gitdial tick: one pass of the stateless runner (SPEC §4).
- *
- *   sync → ingest the spool → reconcile → derive state → select →
- *   claim (commit + publish: a recipient is dialed only once its
- *   `dispatched` line is on the branch) → place → commit outcomes.
- *
- * A claim that loses the race (someone else moved the branch) is thrown
- * away whole and the tick starts over from the new head: nothing was
- * dialed for it. The commit of `placed` lines is append-only, so when it
- * races it is simply made again on the new head.
+ * gitdial tick and gitdial ingest: the options, the loop of --for and
+ * what is printed. The engine itself (load, ingest, reconcile, judge,
+ * claim, place, record) is runner/core/round.c.
  */
 #include <cjson/cJSON.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "cache.h"
-#include "caps.h"
 #include "cmd.h"
-#include "dnc.h"
 #include "err.h"
-#include "fnexec.h"
-#include "folder.h"
-#include "ledger.h"
-#include "render.h"
 #include "repo.h"
-#include "select.h"
-#include "shard.h"
-#include "spool.h"
-#include "state.h"
-#include "store.h"
+#include "round.h"
+#include "term.h"
 #include "trace.h"
-#include "trust.h"
 #include "util.h"
 #include "banned.h"
 
@@ -50,1324 +28,12 @@ static const char ingest_usage[] =
 	"gitdial ingest [--repo PATH] [--remote NAME] [--spool DIR] [--now RFC3339]\n"
 	"               [--format text|json]";
 
-#define CLAIM_GRACE_S 120  /* a claim younger than this may still be placing */
-#define PLACE_BUDGET_S 90  /* no call starts later than this after its claim */
-#define ROUNDS_MAX 20      /* claim attempts before giving up this tick */
-/*
- * Dial requests in flight at once (cps still spaces their starts): the
- * threads of one function process in batch mode (fnexec.c), so cheap.
- */
-#define PLACE_PARALLEL 50
-#define HOOK_SECRET_MAX_RUNNER 4096
-#define RUNNER_NAME "gitdial runner"
-#define RUNNER_EMAIL "runner@gitdial.invalid"
-
+/* The command line: the engine's options and the loop's. */
 struct opts {
-	const char *repo, *remote, *spool;
-	const char *cmd;    /* "tick" or "ingest", for messages */
-	time_t now;
-	int now_given;
-	unsigned shard_i, shard_n;
-	int dry_run, json;
-	int ingest_only;    /* gitdial ingest: the spool into the log, nothing else */
-	long max_seconds;
+	struct round_opts r;
+	int now_given, json;
 	long for_s, every_s; /* --for, --every */
 };
-
-/* Per campaign work for one round. */
-struct camp {
-	struct repo_campaign *rc;
-	const struct account *acct;
-	struct cstate st;
-	int loaded;
-	enum status eff;
-	struct buf lines;   /* the claim commit's new lines */
-	struct buf placed;  /* the place commit's new lines */
-	uint32_t *pick;
-	size_t n_pick;
-	size_t ingested, dispatched, n_placed, n_failed, skipped, reconciled;
-	int failed_now;     /* a provider rejected the campaign */
-	char fail_reason[300];
-	int paused_now;     /* the runner paused it this tick (breaker, account) */
-	char pause_reason[400];
-	int st_paused_logged; /* that pause is already in lines */
-	int blocked;        /* its account's secrets do not resolve here */
-	int checked;        /* secrets_check looked at its account */
-	size_t slots;
-};
-
-struct round {
-	struct opts *o;
-	struct store *st;
-	git_oid head;
-	struct src src;
-	int have_src;
-	struct repo *repo;
-	struct dnc *dnc;
-	struct caps *caps; /* this round's own claims per number, for caps */
-	/* every campaign's claims as loaded (the round's and another
-	 * shard's), for frequency caps: st's first upto claims */
-	struct claims { const struct cstate *st; size_t upto; } *claims;
-	size_t n_claims;
-	struct cstate *others; /* another shard's campaigns, read only */
-	size_t n_others;
-	struct camp *camps;
-	size_t n;
-	struct spool_list spool;
-	uint8_t *spool_done; /* per spool file: committed, remove after publish */
-	uint8_t *spool_bad;
-	const char **spool_why; /* per bad spool file: why */
-	struct buf dnc_lines;
-	char spool_dir[PATH_MAX];
-	struct ledger_ahead *ahead; /* a cold campaign's log, parsed early */
-	char ahead_id[64 + 1];
-	unsigned alerts;            /* ALERT_*, for the exit code */
-	int quiet_config;           /* said once already (tick --for) */
-};
-
-/*
- * What the exit code tells a scheduler (cron, CI, systemd), the most
- * serious first: the runner is misconfigured (a secret reference does
- * not resolve here), a campaign could not be read, a campaign failed or
- * was paused by the runner this tick. docs/commands.md lists them.
- */
-#define ALERT_CAMPAIGN 1u
-#define ALERT_UNREAD 2u
-#define ALERT_CONFIG 4u
-#define EXIT_CAMPAIGN 3
-#define EXIT_UNREAD 4
-#define EXIT_CONFIG 5
-
-/*
- * The provider refused the account, not the number (error kind
- * `account`): the campaign is paused with ACCOUNT_PREFIX, the code,
- * the provider's message and its hint, until an operator resumes it.
- */
-static void account_pause_reason(struct camp *c, const char *code,
-				 const char *msg, const char *hint)
-{
-	char m[160], h[160];
-
-	utf8_truncate(m, sizeof(m), msg ? msg : "");
-	utf8_truncate(h, sizeof(h), hint ? hint : "");
-	c->paused_now = 1;
-	snprintf(c->pause_reason, sizeof(c->pause_reason),
-		 ACCOUNT_PREFIX " the provider refused account %s (%s): %s%s%s; "
-		 "fix it, then gitdial resume %s", c->rc->c->account,
-		 code && *code ? code : "no code", m, *h ? "; hint: " : "", h,
-		 c->rc->id);
-}
-
-/* An error's code, string or number, into out ("" when it has none). */
-static void err_code(char out[64], const cJSON *err)
-{
-	const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
-
-	out[0] = '\0';
-	if (cJSON_IsString(code))
-		snprintf(out, 64, "%s", code->valuestring);
-	else if (cJSON_IsNumber(code))
-		snprintf(out, 64, "%ld", (long)code->valuedouble);
-}
-
-/*
- * An outcome that arrived later (webhook, status lookup) whose error
- * (err, or NULL) is of kind `account` pauses its campaign the same way,
- * once.
- */
-static void account_pause_from(struct round *r, struct camp *c,
-			       const cJSON *err)
-{
-	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
-	char code[64];
-	size_t before;
-
-	if (!kind || strcmp(kind, "account") || c->paused_now ||
-	    state_breaker_paused(&c->st))
-		return;
-	err_code(code, err);
-	account_pause_reason(c, code, cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(err, "message")),
-		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "hint")));
-	before = c->lines.len;
-	if (!ev_status(&c->lines, r->o->now, c->rc->id, "paused", c->pause_reason)) {
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
-		c->st_paused_logged = 1;
-		r->alerts |= ALERT_CAMPAIGN;
-	}
-}
-
-/* Seconds since *t (CLOCK_MONOTONIC). */
-static double since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) +
-	       (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-/*
- * How long after its claim is published a call may still start:
- * PLACE_BUDGET_S, well inside CLAIM_GRACE_S (GITDIAL_TEST_PLACE_BUDGET_S
- * shortens it for the tests).
- */
-static double place_budget_s(void)
-{
-	const char *t = getenv("GITDIAL_TEST_PLACE_BUDGET_S");
-	double v;
-
-	if (t && (v = atof(t)) > 0 && v < PLACE_BUDGET_S)
-		return v;
-	return PLACE_BUDGET_S;
-}
-
-/* The exit code for what the ticks saw (see ALERT_*). */
-static int alerts_code(unsigned alerts)
-{
-	return alerts & ALERT_CONFIG ? EXIT_CONFIG
-		: alerts & ALERT_UNREAD ? EXIT_UNREAD
-		: alerts & ALERT_CAMPAIGN ? EXIT_CAMPAIGN : 0;
-}
-
-static void crash_point(const char *name)
-{
-	const char *want = getenv("GITDIAL_TEST_CRASH");
-
-	if (want && !strcmp(want, name))
-		raise(SIGKILL);
-}
-
-static int in_shard(const struct opts *o, const char *id)
-{
-	return shard_of(id, o->shard_n) == o->shard_i;
-}
-
-static void round_release(struct round *r)
-{
-	size_t i;
-
-	ledger_ahead_free(r->ahead); /* before the source it reads */
-	r->ahead = NULL;
-	for (i = 0; i < r->n; i++) {
-		state_release(&r->camps[i].st);
-		buf_release(&r->camps[i].lines);
-		buf_release(&r->camps[i].placed);
-		free(r->camps[i].pick);
-	}
-	free(r->camps);
-	r->camps = NULL;
-	r->n = 0;
-	repo_free(r->repo);
-	r->repo = NULL;
-	dnc_free(r->dnc);
-	r->dnc = NULL;
-	caps_free(r->caps);
-	r->caps = NULL;
-	for (i = 0; i < r->n_others; i++)
-		state_release(&r->others[i]);
-	free(r->others);
-	r->others = NULL;
-	r->n_others = 0;
-	free(r->claims);
-	r->claims = NULL;
-	r->n_claims = 0;
-	if (r->have_src)
-		src_release_tree(&r->src);
-	r->have_src = 0;
-	spool_list_release(&r->spool);
-	free(r->spool_done);
-	free(r->spool_bad);
-	free(r->spool_why);
-	r->spool_done = r->spool_bad = NULL;
-	r->spool_why = NULL;
-	buf_release(&r->dnc_lines);
-}
-
-static struct camp *camp_find(struct round *r, const char *id)
-{
-	size_t i;
-
-	for (i = 0; id && i < r->n; i++)
-		if (!strcmp(r->camps[i].rc->id, id))
-			return &r->camps[i];
-	return NULL;
-}
-
-static void state_cache_path(const struct round *r, const char *id,
-			     char *out, size_t n)
-{
-	snprintf(out, n, "%s/gitdial/cache/%s.state",
-		 git_repository_path(store_repo(r->st)), id);
-}
-
-/* A campaign's state from its log, through the derived cache. */
-static int camp_state_load(struct round *r, const struct repo_campaign *rc2,
-			   struct cstate *st)
-{
-	char cpath[PATH_MAX], key[128], cj[41], cjpath[128];
-	struct ledger_ahead *ahead = NULL;
-	size_t replayed;
-	int rc;
-
-	snprintf(cjpath, sizeof(cjpath), "campaigns/%s/campaign.json", rc2->id);
-	r->src.content_id(&r->src, cjpath, cj);
-	snprintf(key, sizeof(key), "%.40s:%.40s:%zu", rc2->audience_oid, cj,
-		 rules_count(r->repo->rules));
-	state_cache_path(r, rc2->id, cpath, sizeof(cpath));
-	if ((rc = state_init(st, rc2->aud)))
-		return rc;
-	if (r->ahead && !strcmp(r->ahead_id, rc2->id)) {
-		ahead = r->ahead;
-		r->ahead = NULL;
-	}
-	rc = cache_replay(st, &r->src, rc2->id,
-			  getenv("GITDIAL_NO_CACHE") ? NULL : cpath, key, ahead,
-			  &replayed);
-	ledger_ahead_free(ahead);
-	return rc;
-}
-
-/*
- * A cold tick (no state cache) reads a campaign's audience, then replays
- * its log: for a million recipients, about a second each. Parsing the
- * log needs no audience, so it starts first, on the other CPUs, for the
- * first campaign of this shard that has no state cache. (A cache that is
- * there but stale is replayed the usual way.)
- */
-static void ahead_begin(struct round *r)
-{
-	struct names n = { NULL, 0 };
-	int nocache = getenv("GITDIAL_NO_CACHE") != NULL;
-	size_t i;
-
-	if (r->src.list(&r->src, "campaigns", &n))
-		return;
-	for (i = 0; i < n.n && !r->ahead; i++) {
-		char id[256], cpath[PATH_MAX];
-		size_t l = strlen(n.v[i]);
-		if (!l || n.v[i][l - 1] != '/' || l > sizeof(r->ahead_id))
-			continue;
-		snprintf(id, sizeof(id), "%.*s", (int)(l - 1), n.v[i]);
-		if (!id_valid(id) || !in_shard(r->o, id))
-			continue;
-		state_cache_path(r, id, cpath, sizeof(cpath));
-		if (!nocache && access(cpath, F_OK) == 0)
-			continue;
-		if (!ledger_ahead_start(&r->ahead, &r->src, id) && r->ahead)
-			snprintf(r->ahead_id, sizeof(r->ahead_id), "%s", id);
-	}
-	names_release(&n);
-}
-
-/*
- * Frequency caps count across campaigns (another shard's too), from each
- * campaign's claims as the round loaded them (see cap_count). Another
- * shard's campaigns are read here, never planned.
- */
-static int claims_load(struct round *r)
-{
-	size_t k;
-	int rc;
-
-	if ((rc = caps_new(&r->caps)))
-		return rc;
-	if (!(r->claims = calloc(r->repo->n + 1, sizeof(*r->claims))) ||
-	    !(r->others = calloc(r->repo->n + 1, sizeof(*r->others))))
-		return gd_error_set("out of memory");
-	for (k = 0; k < r->n; k++) {
-		r->claims[r->n_claims].st = &r->camps[k].st;
-		r->claims[r->n_claims++].upto = r->camps[k].st.ndl;
-	}
-	for (k = 0; k < r->repo->n; k++) {
-		const struct repo_campaign *rc2 = &r->repo->v[k];
-		struct cstate *st = &r->others[r->n_others];
-		if (!rc2->c || !rc2->aud || camp_find(r, rc2->id))
-			continue;
-		rc = camp_state_load(r, rc2, st);
-		r->n_others++; /* released with the round, loaded or not */
-		if (rc)
-			return rc;
-		r->claims[r->n_claims].st = st;
-		r->claims[r->n_claims++].upto = st->ndl;
-	}
-	return 0;
-}
-
-/* Loads the repository at head and every campaign's state. */
-static int round_load(struct round *r, struct diags *d)
-{
-	size_t i;
-	int rc;
-
-	buf_init(&r->dnc_lines, LEDGER_FILE_MAX);
-	if ((rc = src_init_tree(&r->src, r->st, &r->head)))
-		return rc;
-	r->have_src = 1;
-	if (!getenv("GITDIAL_NO_CACHE")) {
-		static char dir[PATH_MAX];
-		snprintf(dir, sizeof(dir), "%s/gitdial/cache",
-			 git_repository_path(store_repo(r->st)));
-		repo_set_cache_dir(dir);
-	}
-	ahead_begin(r);
-	rc = repo_load(&r->repo, &r->src, NULL,
-		       REPO_AUDIENCE | REPO_PLACES | REPO_VARS, d);
-	trace_mark("load repository");
-	if (rc)
-		return rc == GD_EINVALID
-			? gd_error_set("gitdial.json is invalid; fix it first "
-				       "(gitdial validate)") : rc;
-	if ((rc = dnc_load(&r->dnc, &r->src, NULL)))
-		return rc;
-	if (!(r->camps = calloc(r->repo->n + 1, sizeof(*r->camps))))
-		return gd_error_set("out of memory");
-	for (i = 0; i < r->repo->n; i++) {
-		struct repo_campaign *rc2 = &r->repo->v[i];
-		struct camp *c;
-		if (!rc2->c || !rc2->aud || !in_shard(r->o, rc2->id))
-			continue;
-		c = &r->camps[r->n++];
-		c->rc = rc2;
-		c->acct = config_account(r->repo->cfg, rc2->c->account);
-		buf_init(&c->lines, LEDGER_FILE_MAX);
-		buf_init(&c->placed, LEDGER_FILE_MAX);
-		if ((rc = camp_state_load(r, rc2, &c->st)))
-			return rc;
-		c->loaded = 1;
-	}
-	trace_mark("load states");
-	return claims_load(r);
-}
-
-/* Appends a spooled event to its campaign's lines, once (SPEC §4 step 2). */
-/*
- * Spool files are named by arrival; events are appended in the order of
- * their content (time, then the whole text), so two runners given the
- * same events write the same bytes whatever order the webhooks came in.
- */
-static int cmp_spool_event(const void *a, const void *b)
-{
-	const struct spool_file *x = a, *y = b;
-	const char *tx = strstr(x->data, "\"ts\":\""), *ty = strstr(y->data, "\"ts\":\"");
-	int c;
-
-	if (tx && ty && (c = strncmp(tx, ty, 26)))
-		return c;
-	if ((c = strcmp(x->data, y->data)))
-		return c;
-	return strcmp(x->name, y->name);
-}
-
-/*
- * Marks spool file i as unusable: it is moved to the spool's
- * quarantine/ when the round's commit is published (or at once when
- * nothing is committed), with a warning naming it and why, instead of
- * being read again at every tick.
- */
-static void spool_reject(struct round *r, size_t i, const char *why)
-{
-	r->spool_bad[i] = 1;
-	r->spool_why[i] = why;
-}
-
-/* An opt-out (agent's analysis) blocks the number for every campaign now. */
-static void optout_note(struct round *r, cJSON *o, time_t ts, const char *cid)
-{
-	const char *aid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "attempt_id"));
-	uint64_t key;
-	int n;
-
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opt_out")) &&
-	    !attempt_id_parse(aid, &key, &n) && !dnc_contains(r->dnc, key)) {
-		char phone[PHONE_MAX];
-		snprintf(phone, sizeof(phone), "+%" PRIu64, key);
-		dnc_entry(&r->dnc_lines, ts, phone, 1, "opted out during the call", cid);
-		dnc_block(r->dnc, key);
-	}
-}
-
-#define SPOOL_FUTURE_MAX_S (7L * 86400) /* later than this: a bad clock */
-
-static void ingest(struct round *r)
-{
-	size_t i;
-
-	if (spool_read(&r->spool, r->spool_dir))
-		return;
-	if (r->spool.n > 1)
-		qsort(r->spool.v, r->spool.n, sizeof(*r->spool.v), cmp_spool_event);
-	r->spool_done = calloc(r->spool.n + 1, 1);
-	r->spool_bad = calloc(r->spool.n + 1, 1);
-	r->spool_why = calloc(r->spool.n + 1, sizeof(*r->spool_why));
-	if (!r->spool_done || !r->spool_bad || !r->spool_why)
-		return;
-	for (i = 0; i < r->spool.n; i++) {
-		cJSON *o = r->spool.v[i].len <= SPOOL_EVENT_MAX
-			? cJSON_Parse(r->spool.v[i].data) : NULL;
-		const char *ev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "event"));
-		const char *ts_s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ts"));
-		const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "campaign"));
-		const char *aid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "attempt_id"));
-		const char *call = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "call_id"));
-		const char *acct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "account"));
-		struct camp *c;
-		time_t ts;
-		uint64_t key;
-		int n;
-		long idx;
-		char *line;
-
-		if (!o || !ev || !ts_s || !cid || time_parse_rfc3339(&ts, ts_s) ||
-		    !id_valid(cid)) {
-			spool_reject(r, i, r->spool.v[i].len > SPOOL_EVENT_MAX
-				     ? "larger than 64 KiB"
-				     : "not an event (JSON with event, ts and campaign)");
-			goto next;
-		}
-		if (ts > r->o->now + SPOOL_FUTURE_MAX_S) {
-			spool_reject(r, i, "its time is more than 7 days ahead");
-			goto next;
-		}
-		if (ts > r->o->now)
-			goto next; /* not yet: the clock has not reached it */
-		if (!(c = camp_find(r, cid))) {
-			/*
-			 * Another shard's waits in the spool. A campaign this
-			 * head does not have (archived or deleted since) never
-			 * takes it: quarantined, but an opt-out cannot wait: the
-			 * number is blocked for every campaign now.
-			 */
-			if (!repo_find(r->repo, cid)) {
-				spool_reject(r, i, "its campaign is not in campaigns/");
-				if (!strcmp(ev, "analysis"))
-					optout_note(r, o, ts, cid);
-			}
-			goto next;
-		}
-		/* bound to the account that placed it, when the hook says */
-		if (acct && c->rc->c->account && strcmp(acct, c->rc->c->account)) {
-			spool_reject(r, i, "signed with another account's key than "
-				     "the campaign's");
-			goto next;
-		}
-		if (!strcmp(ev, "outcome")) {
-			const char *placed_call;
-			if (attempt_id_parse(aid, &key, &n) ||
-			    (idx = state_find(&c->st, key)) < 0 ||
-			    !(c->st.r[idx].dispatched & (1u << n))) {
-				spool_reject(r, i, "its attempt was never dispatched");
-				goto next;
-			}
-			if (c->st.r[idx].done & (1u << n)) {
-				r->spool_done[i] = 1; /* a duplicate delivery */
-				goto next;
-			}
-			placed_call = state_call_id(&c->st, (uint32_t)idx, n);
-			if (call && placed_call && *placed_call && strcmp(call, placed_call)) {
-				spool_reject(r, i, "its call_id is not the placed call's");
-				goto next;
-			}
-		} else if (!strcmp(ev, "analysis")) {
-			if (!call) {
-				spool_reject(r, i, "an analysis without call_id");
-				goto next;
-			}
-			if (state_has_analysis(&c->st, call)) {
-				r->spool_done[i] = 1;
-				goto next;
-			}
-			optout_note(r, o, ts, cid);
-		} else {
-			/* progress and other events: nothing to record */
-			r->spool_done[i] = 1;
-			goto next;
-		}
-		if (!(line = cJSON_PrintUnformatted(o)))
-			goto next;
-		if (!buf_puts(&c->lines, line) && !buf_putc(&c->lines, '\n')) {
-			state_apply(&c->st, line, strlen(line));
-			r->spool_done[i] = 1;
-			c->ingested++;
-			account_pause_from(r, c, cJSON_GetObjectItemCaseSensitive(o, "error"));
-		}
-		cJSON_free(line);
-next:
-		cJSON_Delete(o);
-	}
-}
-
-/* Moves this round's unusable spool files aside, saying so. */
-static void spool_quarantine_bad(struct round *r)
-{
-	size_t i;
-
-	for (i = 0; r->spool_bad && i < r->spool.n; i++) {
-		if (!r->spool_bad[i])
-			continue;
-		if (spool_quarantine(r->spool_dir, r->spool.v[i].name))
-			fprintf(stderr, "gitdial %s: spool/%s: %s; could not move it "
-				"to quarantine/: %s\n", r->o->cmd, r->spool.v[i].name,
-				r->spool_why[i], gd_error_last());
-		else
-			fprintf(stderr, "gitdial %s: warning: spool/%s: %s; moved to "
-				"%s/quarantine/\n", r->o->cmd, r->spool.v[i].name,
-				r->spool_why[i], r->spool_dir);
-	}
-}
-
-/* True when ref resolves here to something not empty; else *why says so. */
-static int ref_resolves(const struct account *a, const char *group,
-			const char *key, const char *ref, char *why, size_t n)
-{
-	char val[HOOK_SECRET_MAX_RUNNER];
-	int bad = secret_resolve(val, sizeof(val), ref);
-
-	if (!bad && val[0]) {
-		explicit_bzero(val, sizeof(val));
-		return 1;
-	}
-	snprintf(why, n, "accounts.%s.%s%s: %s does not resolve on this runner: %s",
-		 a->name, group, key, ref, bad ? gd_error_last() : "it is empty");
-	explicit_bzero(val, sizeof(val));
-	return 0;
-}
-
-/*
- * A runner configuration check before anything is asked of a provider:
- * every secret reference of the account (its credentials, its
- * function_secret, the sim's webhook_secret) must resolve, to something not empty, in this
- * runner's environment. When one does not, *why names it (never a
- * value) and the account's campaigns are left as they are this tick:
- * the fault is the runner's, not the campaign's. An account with a
- * remote function sends its credentials and webhook_secret as
- * references, resolved on the function's host: only its
- * function_secret must resolve here.
- */
-static int account_secrets_ok(const struct account *a, char *why, size_t n)
-{
-	const char *gha = getenv("GITHUB_ACTIONS"), *eph = getenv("GITDIAL_EPHEMERAL");
-	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(a->json, "credentials");
-	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(a->json, "function_secret");
-	const cJSON *x;
-
-	/*
-	 * A SIP call is held by the gitdial-sip process for its whole
-	 * length: on a runner that ends with its job (GitHub Actions, a
-	 * Kubernetes Job: GITDIAL_EPHEMERAL=1) it would die with the job
-	 * and take the calls with it. Such a runner reaches the trunk
-	 * through a remote function on a host that stays.
-	 */
-	if (a->provider && !strcmp(a->provider, "sip") && !a->function &&
-	    ((gha && !strcmp(gha, "true")) || (eph && !strcmp(eph, "1")))) {
-		snprintf(why, n, "accounts.%s: a SIP trunk cannot be dialed from "
-			 "an ephemeral runner (%s): its calls live in the "
-			 "gitdial-sip process; give the account a \"function\" "
-			 "URL on a host that stays up", a->name,
-			 eph && !strcmp(eph, "1") ? "GITDIAL_EPHEMERAL=1"
-			 : "GITHUB_ACTIONS=true");
-		return 0;
-	}
-	/* a function URL the operator does not allow gets nothing */
-	if (a->function && trust_endpoint_check(a->function, NULL, "function")) {
-		snprintf(why, n, "accounts.%s.function: %s", a->name, gd_error_last());
-		return 0;
-	}
-	if (a->function)
-		creds = NULL; /* resolved by the remote function, on its host */
-	cJSON_ArrayForEach(x, creds) {
-		const char *ref = cJSON_GetStringValue(x);
-		if (!ref || (strncmp(ref, "env:", 4) && strncmp(ref, "file:", 5)))
-			continue; /* a literal id (connection_id, phone_number_id) */
-		if (!ref_resolves(a, "credentials.", x->string, ref, why, n))
-			return 0;
-	}
-	x = a->function ? NULL
-		: cJSON_GetObjectItemCaseSensitive(a->json, "webhook_secret");
-	if (cJSON_IsString(x) &&
-	    !ref_resolves(a, "", "webhook_secret", x->valuestring, why, n))
-		return 0;
-	if (cJSON_IsString(fs) &&
-	    !ref_resolves(a, "", "function_secret", fs->valuestring, why, n))
-		return 0;
-	return 1;
-}
-
-/* Marks the campaigns whose account's secrets do not resolve (once each). */
-static void secrets_check(struct round *r)
-{
-	size_t i, j;
-
-	for (i = 0; i < r->n; i++) {
-		struct camp *c = &r->camps[i];
-		char why[512];
-		enum status eff;
-		if (!c->acct)
-			continue;
-		/* only what will ask the provider something this tick */
-		eff = state_effective(c->rc->c, &c->st, r->o->now);
-		if (eff != ST_DIALING && !state_in_flight(&c->st))
-			continue;
-		for (j = 0; j < i; j++)
-			if (r->camps[j].acct == c->acct && r->camps[j].checked)
-				break;
-		if (j < i) {
-			c->blocked = r->camps[j].blocked;
-			c->checked = 1;
-			continue;
-		}
-		c->checked = 1;
-		if (account_secrets_ok(c->acct, why, sizeof(why)))
-			continue;
-		c->blocked = 1;
-		r->alerts |= ALERT_CONFIG;
-		if (!r->quiet_config)
-			fprintf(stderr, "gitdial tick: runner configuration: %s; its "
-				"campaigns are left as they are (nothing dialed)\n", why);
-	}
-}
-
-static const char *fn_binary(const struct account *a, char *out, size_t n)
-{
-	snprintf(out, n, "%s/gitdial-%s", self_dir(), a->provider);
-	return out;
-}
-
-static void fn_target_for(struct fn_target *t, struct round *r,
-			  const struct account *a, char *bin, size_t n,
-			  char *secret, size_t sn)
-{
-	memset(t, 0, sizeof(*t));
-	if (a->function) {
-		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(a->json,
-								    "function_secret");
-		t->url = a->function;
-		if (secret_resolve(secret, sn, cJSON_GetStringValue(ref)))
-			secret[0] = '\0';
-		t->secret = secret[0] ? secret : NULL;
-	} else {
-		t->binary = fn_binary(a, bin, n);
-	}
-	t->spool = r->spool_dir;
-	t->repo = r->o->repo;
-}
-
-/*
- * Reconcile (SPEC §4 step 3): attempts claimed but never placed, and
- * calls that should have ended, are asked about; never redialed blindly.
- */
-static void reconcile(struct round *r, struct camp *c)
-{
-	const struct campaign *cp = c->rc->c;
-	struct fn_call *calls = NULL;
-	uint32_t *who = NULL;
-	uint8_t *att = NULL;
-	size_t n = 0, i;
-	long overdue = cp->ring_timeout_s + cp->max_call_minutes * 60 + 60;
-	struct fn_target t;
-	char bin[PATH_MAX], secret[512];
-	const uint32_t *infl;
-	size_t ninfl, k;
-
-	if (!c->acct || !c->acct->provider)
-		return;
-	/* in audience order, like a scan of every recipient would be */
-	state_in_flight_list(&c->st, &infl, &ninfl);
-	for (k = 0; k < ninfl; k++) {
-		const struct rstate *rs = &c->st.r[infl[k]];
-		uint16_t fl = RS_INFLIGHT(rs);
-		int a;
-		i = infl[k];
-		if (!fl)
-			continue;
-		for (a = 1; a <= ATTEMPTS_MAX; a++) {
-			int unplaced;
-			if (!(fl & (1u << a)))
-				continue;
-			unplaced = !(rs->placed & (1u << a));
-			if (unplaced ? rs->dispatched_at + CLAIM_GRACE_S > r->o->now
-				     : rs->placed_at + overdue > r->o->now)
-				continue;
-			if (!(n & (n - 1))) {
-				size_t cap = n ? n * 2 : 8;
-				void *p1 = realloc(calls, cap * sizeof(*calls));
-				void *p2 = p1 ? realloc(who, cap * sizeof(*who)) : NULL;
-				void *p3 = p2 ? realloc(att, cap) : NULL;
-				if (p1) calls = p1;
-				if (p2) who = p2;
-				if (p3) att = p3;
-				if (!p3)
-					goto cleanup;
-			}
-			{
-				char aid[128], phone[PHONE_MAX];
-				const char *call_id;
-				cJSON *req;
-				attempt_id_make(aid, sizeof(aid), cp->id,
-						c->rc->aud->r[i].key, a);
-				audience_phone(phone, &c->rc->aud->r[i]);
-				call_id = state_call_id(&c->st, (uint32_t)i, a);
-				req = render_status(r->repo->cfg, cp, aid, phone, call_id,
-						    (time_t)rs->dispatched_at, r->o->now);
-				calls[n].request = cJSON_PrintUnformatted(req);
-				cJSON_Delete(req);
-				who[n] = (uint32_t)i;
-				att[n] = (uint8_t)a;
-				n++;
-			}
-		}
-	}
-	if (!n)
-		goto cleanup;
-	fn_target_for(&t, r, c->acct, bin, sizeof(bin), secret, sizeof(secret));
-	fn_run(&t, "status", calls, n, 8, c->acct->cps * 4, 30);
-	for (i = 0; i < n; i++) {
-		cJSON *resp = calls[i].response ? cJSON_Parse(calls[i].response) : NULL;
-		const struct rstate *rs = &c->st.r[who[i]];
-		const cJSON *oc = cJSON_GetObjectItemCaseSensitive(resp, "outcome");
-		const char *call_id = cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(resp, "call_id"));
-		size_t before = c->lines.len;
-		char aid[128];
-		attempt_id_make(aid, sizeof(aid), cp->id, c->rc->aud->r[who[i]].key,
-				att[i]);
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok"))) {
-			/* the provider could not say: ask again next tick */
-		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "found"))) {
-			if (!(rs->placed & (1u << att[i])))
-				ev_placed(&c->lines, r->o->now, cp->id, aid,
-					  call_id ? call_id : "");
-			if (cJSON_IsObject(oc)) {
-				/*
-				 * The answer's outcome holds the outcome's fields;
-				 * the event's own keys are ours (a function's answer
-				 * that carried none once committed lines that closed
-				 * nothing, again at every tick).
-				 */
-				time_t ts = r->o->now;
-				time_parse_rfc3339(&ts, cJSON_GetStringValue(
-					cJSON_GetObjectItemCaseSensitive(oc, "ts")));
-				if (ts > r->o->now)
-					ts = r->o->now;
-				if (ev_outcome_fields(&c->lines, ts, cp->id, aid,
-						      call_id ? call_id
-						      : state_call_id(&c->st, who[i], att[i]),
-						      oc))
-					fprintf(stderr, "gitdial tick: %s: %s: %s; asking "
-						"again next tick\n", cp->id, aid,
-						gd_error_last());
-			}
-		} else if (!(rs->placed & (1u << att[i]))) {
-			ev_failed(&c->lines, r->o->now, cp->id, aid, NULL, "not_placed",
-				  "claimed_not_placed", "claimed, but the provider has no "
-				  "such call (the runner stopped before placing it)");
-		} else {
-			ev_failed(&c->lines, r->o->now, cp->id, aid, call_id, "lost",
-				  "no_such_call", "the provider no longer knows this call");
-		}
-		if (c->lines.len > before) {
-			ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
-			c->reconciled++;
-			account_pause_from(r, c, cJSON_GetObjectItemCaseSensitive(oc, "error"));
-		}
-		cJSON_Delete(resp);
-		fn_call_release(&calls[i]);
-		free(calls[i].request);
-	}
-cleanup:
-	free(calls);
-	free(who);
-	free(att);
-}
-
-#define PLACE_WHY_MAX 96
-#define NEVER_HORIZON_S (8L * 86400) /* a week and a day: every weekday seen */
-
-/*
- * Each place's verdict at now: open, closed (the recipient waits), or
- * never open again before the campaign ends (end_at, or within
- * NEVER_HORIZON_S: the weekly rules are periodic), with the rule ids
- * that close it in (*why)[place] for the skip reason.
- */
-static int places_judge(struct round *r, const struct campaign *cp,
-			const struct audience *a, uint8_t **open,
-			char (**why)[PLACE_WHY_MAX])
-{
-	const struct rules *ru = r->repo->rules;
-	long horizon = NEVER_HORIZON_S;
-	size_t i;
-
-	*open = calloc(a->n_places + 1, 1);
-	*why = calloc(a->n_places + 1, sizeof(**why));
-	if (!*open || !*why)
-		return gd_error_set("out of memory");
-	/* a call must start before end_at */
-	if (cp->end_at && cp->end_at - 1 - r->o->now < horizon)
-		horizon = (long)(cp->end_at - 1 - r->o->now);
-	for (i = 0; i < a->n_places; i++) {
-		const struct place *p = &a->places[i];
-		if (place_is_open(ru, p, &cp->window, r->o->now))
-			(*open)[i] = PLACE_OPEN;
-		else if (horizon > 0 &&
-			 !place_next_open(ru, p, &cp->window, r->o->now, horizon,
-					  (*why)[i], PLACE_WHY_MAX))
-			(*open)[i] = PLACE_NEVER;
-	}
-	return 0;
-}
-
-struct admit_ctx {
-	struct round *r;
-	const struct audience *a;
-	uint64_t key;
-};
-
-/*
- * A number's claims within (now - period_s, now]: this round's own, and
- * those of every campaign's log that holds the number, each found
- * through the audience's phone index and the recipient's chain of
- * claims, so a tick pays for the numbers it asks about, not for every
- * claim of every log.
- */
-static size_t cap_count(void *ctx, long period_s)
-{
-	struct admit_ctx *x = ctx;
-	const struct round *r = x->r;
-	time_t now = r->o->now;
-	size_t n = caps_count(r->caps, x->key, now, period_s), k;
-
-	for (k = 0; k < r->n_claims; k++) {
-		const struct cstate *st = r->claims[k].st;
-		const struct recipient *rp = audience_find(st->aud, x->key);
-		/*
-		 * Claims stamped after now count too: another runner's
-		 * clock may be ahead of ours (skew, or simulated clocks),
-		 * and a claim it made is a call all the same.
-		 */
-		if (rp)
-			n += state_claims(st, (size_t)(rp - st->aud->r),
-					  r->claims[k].upto, now - period_s,
-					  now + period_s);
-	}
-	return n;
-}
-
-/* Frequency caps across campaigns: may recipient i be dialed now? */
-static int cap_admit(void *ctx, uint32_t i)
-{
-	struct admit_ctx *x = ctx;
-	const struct recipient *rc = &x->a->r[i];
-
-	x->key = rc->key;
-	if (place_cap(x->r->repo->rules, &x->a->places[rc->place], x->r->o->now,
-		      cap_count, x, NULL))
-		return 0;
-	/* counted now, so another campaign in this tick sees it */
-	caps_add(x->r->caps, rc->key, x->r->o->now);
-	return 1;
-}
-
-/*
- * The circuit breaker: when at least half of the campaign's last
- * BREAKER_WINDOW attempts failed at the provider or transport level,
- * log a pause (reason starting with BREAKER_PREFIX) and return 1.
- */
-static int breaker_check(struct round *r, struct camp *c)
-{
-	char why[200];
-	int failed, of;
-	size_t before;
-
-	if (!state_breaker(&c->st, &failed, &of))
-		return 0;
-	snprintf(why, sizeof(why), BREAKER_PREFIX " %d of the last %d attempts "
-		 "failed at the provider or transport level (threshold %d); "
-		 "resume with gitdial resume", failed, of, BREAKER_FAILED);
-	before = c->lines.len;
-	ev_status(&c->lines, r->o->now, c->rc->id, "paused", why);
-	ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
-	c->eff = ST_PAUSED;
-	c->paused_now = 1;
-	snprintf(c->pause_reason, sizeof(c->pause_reason), "%s", why);
-	r->alerts |= ALERT_CAMPAIGN;
-	return 1;
-}
-
-/* Status transitions, skips and the batch for one campaign (steps 4-6, 8). */
-static int plan_campaign(struct round *r, struct camp *c)
-{
-	const struct campaign *cp = c->rc->c;
-	const struct audience *a = c->rc->aud;
-	struct select_in in;
-	struct select_out out;
-	struct admit_ctx actx;
-	uint8_t *open = NULL;
-	char (*never)[PLACE_WHY_MAX] = NULL;
-	size_t i, before, mark;
-	int rc = 0;
-	const char *caller = campaign_caller_id(cp, r->repo->cfg);
-
-	c->eff = state_effective(cp, &c->st, r->o->now);
-	if (c->eff == ST_COMPLETED || c->eff == ST_FAILED)
-		return 0;
-	/* the circuit breaker pauses a dialing campaign itself */
-	if (c->eff == ST_DIALING && breaker_check(r, c))
-		return 0;
-	/* an operator's pause in campaign.json takes over a breaker pause,
-	 * so scheduling it again afterwards resumes it */
-	if (c->eff == ST_PAUSED && cp->desired == WANT_PAUSED &&
-	    state_breaker_paused(&c->st)) {
-		before = c->lines.len;
-		ev_status(&c->lines, r->o->now, cp->id, "paused", "paused in campaign.json");
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
-	}
-	if (c->eff != c->st.logged && c->eff != ST_DRAFT) {
-		const char *why = c->eff == ST_SCHEDULED ? "scheduled in campaign.json"
-			: c->eff == ST_PAUSED ? "paused in campaign.json"
-			: c->st.logged == ST_PAUSED ? "resumed in campaign.json"
-			: "start_at reached";
-		before = c->lines.len;
-		ev_status(&c->lines, r->o->now, cp->id, status_names[c->eff], why);
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
-	}
-	if (c->eff != ST_DIALING)
-		return 0;
-	/* rows that will never be dialed are accounted for once */
-	mark = c->lines.len;
-	for (i = 0; i < a->n_problems; i++) {
-		const struct row_problem *p = &a->problems[i];
-		if (p->line < c->st.skipped_line_max &&
-		    (c->st.skipped_line[p->line / 8] >> (p->line % 8)) & 1)
-			continue;
-		if ((rc = ev_skipped(&c->lines, r->o->now, cp->id, p->phone, p->line,
-				     row_skip_names[p->why])))
-			return rc;
-		c->skipped++;
-	}
-	if ((rc = places_judge(r, cp, a, &open, &never)))
-		return rc;
-	memset(&in, 0, sizeof(in));
-	in.c = cp;
-	in.a = a;
-	in.s = &c->st;
-	in.dnc = r->dnc;
-	in.place_open = open;
-	in.now = r->o->now;
-	in.slots = c->slots;
-	actx.r = r;
-	actx.a = a;
-	in.admit = cap_admit;
-	in.admit_ctx = &actx;
-	if ((rc = select_batch(&out, &in))) {
-		free(open);
-		free(never);
-		return rc;
-	}
-	for (i = 0; !rc && i < out.n_never; i++) {
-		char phone[PHONE_MAX];
-		const struct recipient *x = &a->r[out.never[i]];
-		audience_phone(phone, x);
-		rc = ev_skipped(&c->lines, r->o->now, cp->id, phone, x->line,
-				never[x->place]);
-		c->skipped++;
-	}
-	for (i = 0; !rc && i < out.n_dnc_skip; i++) {
-		char phone[PHONE_MAX];
-		const struct recipient *x = &a->r[out.dnc_skip[i]];
-		audience_phone(phone, x);
-		rc = ev_skipped(&c->lines, r->o->now, cp->id, phone, x->line, "dnc");
-		c->skipped++;
-	}
-	for (i = 0; !rc && i < out.n_expired; i++) {
-		char phone[PHONE_MAX];
-		const struct recipient *x = &a->r[out.expired[i]];
-		audience_phone(phone, x);
-		rc = ev_skipped(&c->lines, r->o->now, cp->id, phone, x->line, "expired");
-		c->skipped++;
-	}
-	for (i = 0; !rc && i < out.n_pick; i++) {
-		const struct recipient *x = &a->r[out.pick[i]];
-		const struct rstate *rs = &c->st.r[out.pick[i]];
-		char phone[PHONE_MAX], aid[128];
-		int next = rstate_newest(rs) + 1;
-		audience_phone(phone, x);
-		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
-		rc = ev_dispatched(&c->lines, r->o->now, cp->id, aid, phone, x->line,
-				   next, cp->account, caller ? caller : "",
-				   rules_digest(r->repo->rules));
-	}
-	if (!rc && out.n_pick) {
-		c->pick = out.pick;
-		c->n_pick = out.n_pick;
-		out.pick = NULL;
-		c->dispatched = c->n_pick;
-	}
-	free(open);
-	free(never);
-	select_release(&out);
-	if (rc)
-		return rc;
-	/* what this commit adds counts now; then see whether we are done */
-	ledger_apply(&c->st, c->lines.ptr + mark, c->lines.len - mark);
-	if (!c->n_pick && state_all_terminal(cp, &c->st, r->o->now)) {
-		before = c->lines.len;
-		ev_status(&c->lines, r->o->now, cp->id, "completed",
-			  "every recipient is in a final state");
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
-	}
-	return 0;
-}
-
-static int camp_dialing(void *ctx, const struct repo_campaign *rc)
-{
-	struct round *r = ctx;
-	struct camp *c = camp_find(r, rc->id);
-
-	if (!c)
-		return -1; /* another shard's: judge by campaign.json */
-	return state_effective(rc->c, &c->st, r->o->now) == ST_DIALING;
-}
-
-/*
- * Free slots per campaign: min(campaign concurrency, its fair share of
- * the account's max_concurrency) minus what it has in flight.
- */
-static void compute_slots(struct round *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++) {
-		struct camp *c = &r->camps[i];
-		size_t share, cap, inflight = state_in_flight(&c->st);
-		share = repo_account_share(r->repo, c->rc->id, r->o->now,
-					   camp_dialing, r, NULL);
-		cap = (size_t)c->rc->c->concurrency < share
-			? (size_t)c->rc->c->concurrency : share;
-		c->slots = cap > inflight ? cap - inflight : 0;
-	}
-}
-
-/* Builds the change of this round's claim commit; *summary for the message. */
-static int build_change(struct round *r, struct change *ch, const char *tag,
-			struct buf *msg, int placing)
-{
-	size_t i, dialed = 0, outcomes = 0;
-	int rc = 0;
-
-	for (i = 0; !rc && i < r->n; i++) {
-		struct camp *c = &r->camps[i];
-		struct buf *b = placing ? &c->placed : &c->lines;
-		char path[512];
-		if (!b->len)
-			continue;
-		ledger_path(path, sizeof(path), c->rc->id, r->o->now, tag);
-		rc = change_add(ch, path, b->ptr, b->len);
-		if (!msg->len)
-			buf_puts(msg, placing ? "place:" : r->o->ingest_only
-				 ? "ingest:" : "tick:");
-		else
-			buf_putc(msg, ',');
-		if (placing)
-			buf_printf(msg, " %s %zu placed, %zu failed", c->rc->id,
-				   c->n_placed, c->n_failed);
-		else
-			buf_printf(msg, " %s +%zu dialed, %zu outcomes", c->rc->id,
-				   c->dispatched, c->ingested + c->reconciled);
-		dialed += c->dispatched;
-		outcomes += c->ingested;
-	}
-	if (!rc && !placing && r->dnc_lines.len) {
-		char path[256], t[21];
-		time_format_utc(t, r->o->now);
-		t[4] = t[7] = t[13] = t[16] = '-';
-		snprintf(path, sizeof(path), "dnc/optouts-%s-%s.jsonl", t, tag);
-		rc = change_add(ch, path, r->dnc_lines.ptr, r->dnc_lines.len);
-		buf_printf(msg, "%s dnc +opt-outs", msg->len ? ","
-			   : r->o->ingest_only ? "ingest:" : "tick:");
-	}
-	/* deleted campaigns past their 30 days leave the tree (logs stay) */
-	if (!rc && !placing && r->o->shard_i == 0 && !r->o->ingest_only) {
-		struct buf ids = BUF_INIT(64 * 1024);
-		rc = folder_purge_deleted(&r->src, r->o->now, ch, &ids);
-		if (!rc && ids.len)
-			buf_printf(msg, "%s purged deleted/ %s", msg->len ? "," : "tick:",
-				   ids.ptr);
-		buf_release(&ids);
-	}
-	(void)dialed;
-	(void)outcomes;
-	return rc;
-}
-
-/*
- * This process's run id (32 hex digits, random), written into every
- * commit it makes. Two runners that plan the same change from the same
- * head at the same second would otherwise make the very same commit: the
- * second push then finds the branch already there and succeeds, and both
- * runners dial the same claim. With the id the commits differ and the
- * compare-and-swap lets one of them through.
- */
-static const char *run_id(void)
-{
-	static char id[33];
-	unsigned char b[16];
-	size_t i;
-
-	if (id[0])
-		return id;
-	/* the determinism tests compare commits made by separate runs */
-	if (getenv("GITDIAL_TEST_RUN_ID") && strlen(getenv("GITDIAL_TEST_RUN_ID")) == 32 &&
-	    strspn(getenv("GITDIAL_TEST_RUN_ID"), "0123456789abcdef") == 32) {
-		memcpy(id, getenv("GITDIAL_TEST_RUN_ID"), 32);
-		return id;
-	}
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-		struct timespec ts;
-		uint64_t x;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
-		    ((uint64_t)getpid() << 40);
-		for (i = 0; i < sizeof(b); i++, x = x * 6364136223846793005u + 1442695040888963407u)
-			b[i] = (unsigned char)(x >> 56);
-	}
-	for (i = 0; i < sizeof(b); i++)
-		snprintf(id + 2 * i, 3, "%02x", b[i]);
-	return id;
-}
-
-static int commit_and_publish(struct round *r, struct change *ch,
-			      const char *message, git_oid *out)
-{
-	git_oid made;
-	size_t len = strlen(message);
-	char *msg;
-	int rc;
-
-	/* the run id as a trailer of its own paragraph */
-	if (!(msg = malloc(len + 64)))
-		return gd_error_set("out of memory");
-	snprintf(msg, len + 64, "%s%sGitdial-Run: %s\n", message,
-		 len && message[len - 1] == '\n' ? "\n" : "\n\n", run_id());
-	/* *out names a commit only once it is on the branch */
-	rc = store_commit(r->st, &made, &r->head, ch, msg, RUNNER_NAME,
-			  RUNNER_EMAIL, r->o->now);
-	free(msg);
-	if (rc)
-		return rc;
-	crash_point(ch->n && strstr(message, "place:") ? "place-committed"
-						       : "claim-committed");
-	if ((rc = store_publish(r->st, r->o->remote, &made, &r->head)))
-		return rc;
-	store_checkout_paths(r->st, &r->head, &made, ch);
-	r->head = *out = made;
-	return 0;
-}
-
-/* Places the claimed calls (step 7) and records what the providers said. */
-static void place_calls(struct round *r, struct camp *c, double deadline)
-{
-	const struct campaign *cp = c->rc->c;
-	const struct audience *a = c->rc->aud;
-	const char *caller = campaign_caller_id(cp, r->repo->cfg);
-	struct fn_call *calls;
-	struct fn_target t;
-	char bin[PATH_MAX], secret[512];
-	size_t i, n = c->n_pick, started;
-	int par;
-
-	if (!n || !c->acct)
-		return;
-	if (!(calls = calloc(n, sizeof(*calls))))
-		return;
-	for (i = 0; i < n; i++) {
-		const struct recipient *x = &a->r[c->pick[i]];
-		const struct rstate *rs = &c->st.r[c->pick[i]];
-		char aid[128];
-		int next = rstate_newest(rs); /* the claim made it the newest */
-		cJSON *req;
-		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
-		req = render_dial(r->repo->cfg, cp, a, x, aid, caller ? caller : "",
-				  r->o->now);
-		calls[i].request = cJSON_PrintUnformatted(req);
-		cJSON_Delete(req);
-	}
-	fn_target_for(&t, r, c->acct, bin, sizeof(bin), secret, sizeof(secret));
-	par = n < PLACE_PARALLEL ? (int)n : PLACE_PARALLEL;
-	/*
-	 * Only what can start within deadline seconds is started (the
-	 * placing budget, --max-seconds): cps spaces the starts.
-	 */
-	started = n;
-	if (deadline <= 0) {
-		started = 0;
-	} else if (c->acct->cps > 0) {
-		size_t can = (size_t)(deadline * c->acct->cps) + 1;
-		if (can < n)
-			started = can;
-	}
-	crash_point("placing");
-	fn_run(&t, "dial", calls, started, par, c->acct->cps, 30);
-	for (i = 0; i < n; i++) {
-		const struct recipient *x = &a->r[c->pick[i]];
-		cJSON *resp = calls[i].response ? cJSON_Parse(calls[i].response) : NULL;
-		const cJSON *err = cJSON_GetObjectItemCaseSensitive(resp, "error");
-		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
-		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
-		char codebuf[64], aid[128];
-		int next = rstate_newest(&c->st.r[c->pick[i]]);
-		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
-		err_code(codebuf, err);
-		if (i >= started) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, "transient",
-				  "not_started", "the tick ran out of time (its placing budget "
-				  "or --max-seconds) "
-				  "before this call could start");
-			c->n_failed++;
-		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok"))) {
-			const char *cid = cJSON_GetStringValue(
-				cJSON_GetObjectItemCaseSensitive(resp, "call_id"));
-			ev_placed(&c->placed, r->o->now, cp->id, aid, cid ? cid : "");
-			c->n_placed++;
-		} else if (kind && (!strcmp(kind, "rejected") || !strcmp(kind, "auth"))) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
-				  msg ? msg : "");
-			c->n_failed++;
-			if (!c->failed_now) {
-				c->failed_now = 1;
-				snprintf(c->fail_reason, sizeof(c->fail_reason),
-					 "provider rejected the campaign (%s %s): %s", kind,
-					 codebuf, msg ? msg : "");
-			}
-		} else if (kind && !strcmp(kind, "account")) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
-				  msg ? msg : "");
-			c->n_failed++;
-			if (!c->paused_now)
-				account_pause_reason(c, codebuf, msg, cJSON_GetStringValue(
-					cJSON_GetObjectItemCaseSensitive(err, "hint")));
-		} else if (kind && (!strcmp(kind, "invalid_number") ||
-				    !strcmp(kind, "rate_limited") ||
-				    !strcmp(kind, "transient") ||
-				    !strcmp(kind, "no_call_permission"))) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
-				  msg ? msg : "");
-			c->n_failed++;
-		}
-		/* ambiguous, or no answer at all: left claimed; reconcile asks */
-		cJSON_Delete(resp);
-		fn_call_release(&calls[i]);
-		free(calls[i].request);
-		if (i == n / 2)
-			crash_point("placing-half");
-	}
-	if (c->failed_now)
-		ev_status(&c->placed, r->o->now, cp->id, "failed", c->fail_reason);
-	else if (c->paused_now && !c->st_paused_logged)
-		ev_status(&c->placed, r->o->now, cp->id, "paused", c->pause_reason);
-	if (c->failed_now || c->paused_now)
-		r->alerts |= ALERT_CAMPAIGN;
-	free(calls);
-}
 
 static void print_summary(struct round *r, int json, const git_oid *claim,
 			  const git_oid *place, int dry)
@@ -1383,16 +49,16 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 		cJSON_AddStringToObject(root, "claim_commit", claim && !git_oid_is_zero(claim) ? hex : "");
 		git_oid_tostr(hex, sizeof(hex), place);
 		cJSON_AddStringToObject(root, "place_commit", place && !git_oid_is_zero(place) ? hex : "");
-		cJSON_AddNumberToObject(root, "exit_code", alerts_code(r->alerts));
+		cJSON_AddNumberToObject(root, "exit_code", round_exit_code(r->alerts));
 		cJSON_AddBoolToObject(root, "runner_config_error",
-				      (r->alerts & ALERT_CONFIG) != 0);
+				      (r->alerts & ROUND_ALERT_CONFIG) != 0);
 		cJSON_AddBoolToObject(root, "campaign_not_run",
-				      (r->alerts & ALERT_UNREAD) != 0);
+				      (r->alerts & ROUND_ALERT_UNREAD) != 0);
 		cJSON_AddBoolToObject(root, "campaign_failed_or_paused",
-				      (r->alerts & ALERT_CAMPAIGN) != 0);
+				      (r->alerts & ROUND_ALERT_CAMPAIGN) != 0);
 	}
 	for (i = 0; i < r->n; i++) {
-		struct camp *c = &r->camps[i];
+		struct round_camp *c = &r->camps[i];
 		enum status now_st = c->failed_now ? ST_FAILED
 			: c->paused_now ? ST_PAUSED
 			: state_effective(c->rc->c, &c->st, r->o->now);
@@ -1504,10 +170,11 @@ static int parse_opts(struct opts *o, int argc, char **argv, int ingest_only)
 	char *end;
 
 	memset(o, 0, sizeof(o[0]));
-	o->repo = ".";
-	o->now = time(NULL);
-	o->cmd = cmd;
-	o->ingest_only = ingest_only;
+	o->r.repo = ".";
+	o->r.now = time(NULL);
+	o->r.cmd = cmd;
+	o->r.ingest_only = ingest_only;
+	o->r.fn_dir = self_dir();
 	o->every_s = 10;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -1516,12 +183,12 @@ static int parse_opts(struct opts *o, int argc, char **argv, int ingest_only)
 			return usage_error(cmd, use, "%s is an option of gitdial tick",
 					   argv[optind - 1]);
 		switch (c) {
-		case 'r': o->repo = optarg; break;
-		case 'R': o->remote = optarg; break;
-		case 'S': o->spool = optarg; break;
-		case 'd': o->dry_run = 1; break;
+		case 'r': o->r.repo = optarg; break;
+		case 'R': o->r.remote = optarg; break;
+		case 'S': o->r.spool = optarg; break;
+		case 'd': o->r.dry_run = 1; break;
 		case 'n':
-			if (time_parse_rfc3339(&o->now, optarg))
+			if (time_parse_rfc3339(&o->r.now, optarg))
 				return usage_error(cmd, use, "--now: \"%s\" is not "
 						   "an RFC 3339 time with an offset", optarg);
 			o->now_given = 1;
@@ -1532,13 +199,13 @@ static int parse_opts(struct opts *o, int argc, char **argv, int ingest_only)
 			    *end || i >= n || n > 10000)
 				return usage_error(cmd, use, "--shard: expected I/N "
 						   "with 0 <= I < N, got \"%s\"", optarg);
-			o->shard_i = (unsigned)i;
-			o->shard_n = (unsigned)n;
+			o->r.shard_i = (unsigned)i;
+			o->r.shard_n = (unsigned)n;
 			break;
 		}
 		case 'm':
-			o->max_seconds = strtol(optarg, &end, 10);
-			if (*end || o->max_seconds < 1)
+			o->r.max_seconds = strtol(optarg, &end, 10);
+			if (*end || o->r.max_seconds < 1)
 				return usage_error(cmd, use, "--max-seconds: "
 						   "expected a whole number of seconds");
 			break;
@@ -1565,194 +232,53 @@ static int parse_opts(struct opts *o, int argc, char **argv, int ingest_only)
 	}
 	if (optind < argc)
 		return usage_error(cmd, use, "unexpected argument '%s'", argv[optind]);
-	if (o->dry_run && o->for_s)
+	if (o->r.dry_run && o->for_s)
 		return usage_error(cmd, use, "--dry-run and --for do not go together");
 	return 0;
 }
 
 /*
- * One whole tick (or, for ingest, its ingest step alone) from the
- * branch head: everything it needs is read afresh, so ticks repeated
- * by --for are as independent as ticks started by cron. Returns 0 or
- * an error (1); *alerts gets the ALERT_* bits of what it saw.
+ * One whole tick (or, for ingest, its ingest step alone), printed.
+ * Returns 0 or an error (1); *alerts gets the ROUND_ALERT_* bits of
+ * what it saw.
  */
 static int tick_once(struct opts *o, struct store *st, unsigned *alerts,
 		     int quiet_config)
 {
 	struct round r;
 	struct diags d = { 0 };
-	git_oid claim, placed;
-	struct timespec t0, t_claim;
-	int rc, round_no, found, claim_rounds = 0;
 	size_t i;
+	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	t_claim = t0;
-	memset(&r, 0, sizeof(r));
-	memset(&claim, 0, sizeof(claim));
-	memset(&placed, 0, sizeof(placed));
-	r.o = o;
-	r.st = st;
-	r.quiet_config = quiet_config;
-	if (!o->dry_run)
-		store_index_prefetch(st); /* for the checkout after the commits */
-	if (o->spool)
-		snprintf(r.spool_dir, sizeof(r.spool_dir), "%s", o->spool);
-	else
-		spool_default(r.spool_dir, sizeof(r.spool_dir),
-			      git_repository_path(store_repo(st)));
-	if (r.spool_dir[0] != '/') {
-		char cwd[PATH_MAX], tmp[PATH_MAX];
-		if (getcwd(cwd, sizeof(cwd))) {
-			snprintf(tmp, sizeof(tmp), "%s/%s", cwd, r.spool_dir);
-			snprintf(r.spool_dir, sizeof(r.spool_dir), "%s", tmp);
-		}
-	}
-	for (round_no = 0; round_no < ROUNDS_MAX; round_no++) {
-		struct change ch = { 0 };
-		struct buf msg = BUF_INIT(64 * 1024);
-		char tag[32], hex[41];
-
-		round_release(&r);
-		diags_release(&d);
-		r.alerts = 0;
-		claim_rounds++;
-		if ((rc = store_sync(st, o->remote, &r.head, &found)))
-			goto fail;
-		if (!found) {
-			gd_error_set("the branch '%s' has no commit yet", store_branch(st));
-			rc = GD_ERROR;
-			goto fail;
-		}
-		trace_mark("sync");
-		if ((rc = round_load(&r, &d)))
-			goto fail;
-		if (!o->ingest_only)
-			secrets_check(&r);
-		ingest(&r);
-		trace_mark("ingest");
-		crash_point("ingest");
-		if (!o->ingest_only) {
-			if (!o->dry_run)
-				for (i = 0; i < r.n; i++)
-					if (!r.camps[i].blocked)
-						reconcile(&r, &r.camps[i]);
-			trace_mark("reconcile");
-			compute_slots(&r);
-			for (i = 0; i < r.n; i++)
-				if (!r.camps[i].blocked &&
-				    (rc = plan_campaign(&r, &r.camps[i])))
-					goto fail;
-			trace_mark("plan");
-		}
-		if (o->dry_run) {
-			print_summary(&r, o->json, NULL, NULL, 1);
-			rc = 0;
-			goto done;
-		}
-		git_oid_tostr(hex, sizeof(hex), &r.head);
-		snprintf(tag, sizeof(tag), "%.12s%s", hex, o->ingest_only ? "-i" : "");
-		if ((rc = build_change(&r, &ch, tag, &msg, 0))) {
-			change_release(&ch);
-			buf_release(&msg);
-			goto fail;
-		}
-		if (!ch.n) {
-			change_release(&ch);
-			buf_release(&msg);
-			spool_quarantine_bad(&r);
-			break; /* nothing to do this tick */
-		}
-		trace_mark("build claim");
-		rc = commit_and_publish(&r, &ch, msg.ptr, &claim);
-		clock_gettime(CLOCK_MONOTONIC, &t_claim);
-		trace_mark("commit claim");
-		change_release(&ch);
-		buf_release(&msg);
-		if (rc == GD_ECONFLICT || rc == GD_ERETRY)
-			continue; /* someone else moved first: start over */
-		if (rc)
-			goto fail;
-		crash_point("claim-pushed");
-		for (i = 0; i < r.spool.n; i++)
-			if (r.spool_done[i])
-				spool_remove(r.spool_dir, r.spool.v[i].name);
-		spool_quarantine_bad(&r);
-		break;
-	}
-	if (round_no == ROUNDS_MAX) {
-		fprintf(stderr, "gitdial %s: the branch kept moving; gave up after "
-			"%d tries (nothing was dialed)\n", o->cmd, ROUNDS_MAX);
+	o->r.quiet_config = quiet_config;
+	rc = round_tick(&r, &o->r, st, &d);
+	if (rc) {
+		fprintf(stderr, "gitdial %s: %s\n", o->r.cmd, term_str(gd_error_last()));
+		diags_print(stderr, &d, FMT_TEXT);
 		rc = 1;
 		goto done;
 	}
-	/* place the claimed calls */
-	if (!o->ingest_only) {
-		size_t any = 0;
-		double budget = place_budget_s();
-		for (i = 0; i < r.n; i++) {
-			/*
-			 * Calls start only while their claim is younger than
-			 * the budget: past CLAIM_GRACE_S another runner's
-			 * reconcile may close a claim not yet placed, and a
-			 * call placed after that would be a second dial. The
-			 * rest end `failed` (transient, not_started), not
-			 * counted as attempts. --max-seconds may cut sooner.
-			 */
-			double left = budget - since(&t_claim);
-			if (o->max_seconds && o->max_seconds - since(&t0) < left)
-				left = (double)o->max_seconds - since(&t0);
-			place_calls(&r, &r.camps[i], left);
-			any += r.camps[i].placed.len;
-		}
-		trace_mark("place calls");
-		crash_point("before-outcome-commit");
-		if (any) {
-			char tag[32], hex[41];
-			git_oid_tostr(hex, sizeof(hex), &claim);
-			snprintf(tag, sizeof(tag), "%.12s-p", hex);
-			for (round_no = 0; round_no < ROUNDS_MAX; round_no++) {
-				struct change ch = { 0 };
-				struct buf msg = BUF_INIT(64 * 1024);
-				rc = build_change(&r, &ch, tag, &msg, 1);
-				if (!rc)
-					rc = commit_and_publish(&r, &ch, msg.ptr, &placed);
-				change_release(&ch);
-				buf_release(&msg);
-				if (rc != GD_ECONFLICT && rc != GD_ERETRY)
-					break;
-				/* append-only: the same new file on top of the new head */
-				if ((rc = store_sync(st, o->remote, &r.head, &found)))
-					break;
-			}
-			if (rc)
-				goto fail;
-		}
-	}
-	trace_mark("commit placed");
 	/* broken campaigns do not stop the others, but people must hear of it */
-	for (i = 0; i < d.n; i++) {
+	for (i = 0; !o->r.dry_run && i < d.n; i++) {
 		char where[32] = "";
 		if (d.v[i].level != DIAG_ERROR)
 			continue;
-		r.alerts |= ALERT_UNREAD;
 		if (d.v[i].line)
 			snprintf(where, sizeof(where), ":%lu", d.v[i].line);
-		fprintf(stderr, "gitdial %s: not run: %s%s: %s%s%s\n", o->cmd,
-			d.v[i].file, where, d.v[i].field ? d.v[i].field : "",
-			d.v[i].field ? ": " : "", d.v[i].msg);
+		fprintf(stderr, "gitdial %s: not run: %s%s: %s%s%s\n", o->r.cmd,
+			term_str(d.v[i].file), where,
+			d.v[i].field ? term_str(d.v[i].field) : "",
+			d.v[i].field ? ": " : "", term_str(d.v[i].msg));
 	}
-	print_summary(&r, o->json, &claim, &placed, 0);
-	if (claim_rounds > 1 && !o->json)
+	if (o->r.dry_run) {
+		print_summary(&r, o->json, NULL, NULL, 1);
+		goto done;
+	}
+	print_summary(&r, o->json, &r.claim, &r.placed, 0);
+	if (r.claim_rounds > 1 && !o->json)
 		printf("(the branch moved under this %s %d time%s; it re-planned "
-		       "from the new head each time)\n", o->cmd, claim_rounds - 1,
-		       claim_rounds == 2 ? "" : "s");
-	rc = 0;
-	goto done;
-fail:
-	fprintf(stderr, "gitdial %s: %s\n", o->cmd, gd_error_last());
-	diags_print(stderr, &d, FMT_TEXT);
-	rc = 1;
+		       "from the new head each time)\n", o->r.cmd, r.claim_rounds - 1,
+		       r.claim_rounds == 2 ? "" : "s");
 done:
 	*alerts |= r.alerts;
 	round_release(&r);
@@ -1789,15 +315,15 @@ static int tick_main(int argc, char **argv, int ingest_only)
 	trace_mark("start");
 	if ((rc = parse_opts(&o, argc, argv, ingest_only)))
 		return rc < 0 ? 0 : rc;
-	if (store_open(&st, o.repo)) {
-		fprintf(stderr, "gitdial %s: %s\n", o.cmd, gd_error_last());
+	if (store_open(&st, o.r.repo)) {
+		fprintf(stderr, "gitdial %s: %s\n", o.r.cmd, gd_error_last());
 		return 1;
 	}
 	if (!o.for_s) {
 		rc = tick_once(&o, st, &alerts, 0);
 		store_free(st);
 		trace_mark("end");
-		return rc ? rc : alerts_code(alerts);
+		return rc ? rc : round_exit_code(alerts);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -1811,7 +337,7 @@ static int tick_main(int argc, char **argv, int ingest_only)
 		unsigned a = 0;
 		struct timespec now;
 		double since;
-		rc = tick_once(&o, st, &a, (seen & ALERT_CONFIG) != 0);
+		rc = tick_once(&o, st, &a, (seen & ROUND_ALERT_CONFIG) != 0);
 		n++;
 		seen |= a;
 		alerts |= a;
@@ -1823,7 +349,7 @@ static int tick_main(int argc, char **argv, int ingest_only)
 			/* a simulated clock: the next tick's time, no waiting */
 			if ((long)n * o.every_s >= o.for_s)
 				break;
-			o.now += o.every_s;
+			o.r.now += o.every_s;
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1847,7 +373,7 @@ static int tick_main(int argc, char **argv, int ingest_only)
 		}
 		if (stop_asked)
 			break;
-		o.now = time(NULL);
+		o.r.now = time(NULL);
 		if (now.tv_sec > next.tv_sec)
 			next = now; /* a tick ran long: no burst to catch up */
 	}
@@ -1859,7 +385,7 @@ static int tick_main(int argc, char **argv, int ingest_only)
 		       failures ? " (some failed: see above)" : "");
 	store_free(st);
 	trace_mark("end");
-	return failures ? 1 : alerts_code(alerts);
+	return failures ? 1 : round_exit_code(alerts);
 }
 
 int cmd_tick(int argc, char **argv)
