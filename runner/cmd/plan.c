@@ -15,6 +15,7 @@
 #include "err.h"
 #include "ledger.h"
 #include "repo.h"
+#include "round.h"
 #include "select.h"
 #include "state.h"
 #include "term.h"
@@ -63,6 +64,30 @@ static void zones_text(char *out, size_t n, const struct place *p)
 	}
 }
 
+/* The cool-down in minutes before retry k (0-based): the last repeats. */
+static long ladder_at(const struct campaign *c, long k)
+{
+	if (c->n_cooldown <= 0)
+		return 0;
+	return c->cooldown[k < c->n_cooldown ? k : c->n_cooldown - 1];
+}
+
+/* Prints the problems of d that are in campaign id's folder. */
+static void diags_print_campaign(const struct diags *d, const char *id)
+{
+	struct diags mine = { 0 };
+	char dir[128];
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "campaigns/%s/", id);
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].file && !strncmp(d->v[i].file, dir, strlen(dir)))
+			diags_add(&mine, d->v[i].level, d->v[i].file, d->v[i].line,
+				 d->v[i].field, "%s", d->v[i].msg);
+	diags_print(stderr, mine.n ? &mine : d, FMT_TEXT);
+	diags_release(&mine);
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -74,23 +99,26 @@ int cmd_plan(int argc, char **argv)
 	};
 	const char *root = ".", *id;
 	struct diags d = { 0 };
+	struct round rd;
+	struct round_opts ro;
+	struct round_camp *cv = NULL;
 	struct repo *r = NULL;
 	struct repo_campaign *rc_;
-	struct dnc *dnc = NULL;
-	struct cstate st;
-	struct select_in in;
-	struct select_out out;
+	const struct dnc *dnc = NULL;
 	struct zone_row *zr = NULL;
 	size_t nzr = 0, i, j, share = 0, active = 0, cap, dnc_n = 0, per_src[4] = { 0 };
+	size_t unreach = 0;
+	char uwhy[ROUND_WHY_MAX];
 	uint8_t *open = NULL;
 	time_t now = time(NULL);
-	int fmt = FMT_TEXT, c, rc = 1, have_state = 0;
+	int fmt = FMT_TEXT, c, rc = 1, have_round = 0;
 	struct src s;
 	const struct account *acct;
 	enum status eff;
 	double est_min;
 
-	memset(&out, 0, sizeof(out));
+	memset(&ro, 0, sizeof(ro));
+	memset(&rd, 0, sizeof(rd));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -117,35 +145,36 @@ int cmd_plan(int argc, char **argv)
 		return 1;
 	}
 	src_init_dir(&s, root);
-	if (repo_load(&r, &s, id, REPO_AUDIENCE | REPO_PLACES, &d) || !r) {
-		fprintf(stderr, "gitdial plan: %s\n", gd_error_last());
+	/*
+	 * The tick's own verdict over the whole work tree: the account's
+	 * fair share and the frequency caps depend on every campaign.
+	 */
+	ro.now = now;
+	ro.repo = root;
+	ro.cmd = "plan";
+	ro.dry_run = 1;
+	if (round_judge(&rd, &ro, &s, NULL, &d)) {
+		fprintf(stderr, "gitdial plan: %s\n", term_str(gd_error_last()));
 		diags_print(stderr, &d, FMT_TEXT);
 		goto cleanup;
 	}
-	rc_ = repo_find(r, id);
-	if (!rc_->c || !rc_->aud) {
+	have_round = 1;
+	r = rd.repo;
+	if (!(rc_ = repo_find(r, id))) {
+		fprintf(stderr, "gitdial plan: no campaign '%s' in campaigns/\n", id);
+		goto cleanup;
+	}
+	if (!rc_->c || !rc_->aud || !(cv = round_camp_find(&rd, id))) {
 		fprintf(stderr, "gitdial plan: campaign '%s' has errors; fix them "
 			"first (gitdial validate):\n", id);
-		diags_print(stderr, &d, FMT_TEXT);
+		diags_print_campaign(&d, id);
+
 		goto cleanup;
 	}
 	acct = config_account(r->cfg, rc_->c->account);
-	if (dnc_load(&dnc, &s, NULL) || state_init(&st, rc_->aud))
-		goto cleanup;
-	have_state = 1;
-	ledger_replay(&st, &s, id);
-	eff = state_effective(rc_->c, &st, now);
-	/* the account's cap is shared with every campaign on it: load them all */
-	{
-		struct repo *all = NULL;
-		struct diags quiet = { 0 };
-		if (!repo_load(&all, &s, NULL, 0, &quiet) && all)
-			share = repo_account_share(all, id, now, NULL, NULL, &active);
-		else
-			share = repo_account_share(r, id, now, NULL, NULL, &active);
-		repo_free(all);
-		diags_release(&quiet);
-	}
+	dnc = rd.dnc;
+	eff = cv->eff;
+	share = repo_account_share(r, id, now, NULL, NULL, &active);
 	cap = (size_t)rc_->c->concurrency < share ? (size_t)rc_->c->concurrency : share;
 	/* recipients per zone set, and when each opens */
 	if (!(open = calloc(rc_->aud->n_places + 1, 1)) ||
@@ -178,22 +207,11 @@ int cmd_plan(int argc, char **argv)
 		}
 		zr[j].count++;
 	}
-	memset(&in, 0, sizeof(in));
-	in.c = rc_->c;
-	in.a = rc_->aud;
-	in.s = &st;
-	in.dnc = dnc;
-	in.place_open = open;
-	in.now = now;
-	{
-		size_t inflight = state_in_flight(&st);
-		in.slots = eff == ST_DIALING || eff == ST_SCHEDULED
-			? (cap > inflight ? cap - inflight : 0) : 0;
-	}
-	if (select_batch(&out, &in))
-		goto cleanup;
+	unreach = round_unreachable(r->rules, rc_->c, rc_->aud, now, uwhy,
+				    sizeof(uwhy));
 	/* dialable × expected attempts × ~2.5 min per call, over the slots */
-	est_min = cap ? (double)(rc_->aud->n - dnc_n) *
+	est_min = cap && rc_->aud->n > dnc_n + unreach
+		? (double)(rc_->aud->n - dnc_n - unreach) *
 		(1.0 + 0.3 * (double)rc_->c->retries_max) * 2.5 / (double)cap : 0;
 	if (fmt == FMT_JSON) {
 		cJSON *o = cJSON_CreateObject(), *x, *arr;
@@ -243,13 +261,30 @@ int cmd_plan(int argc, char **argv)
 		cJSON_AddStringToObject(x, "capped_by", (size_t)rc_->c->concurrency <= share
 					? "campaign" : "account");
 		cJSON_AddNumberToObject(o, "estimated_minutes", est_min);
+		x = cJSON_AddObjectToObject(o, "retries");
+		cJSON_AddNumberToObject(x, "max", (double)rc_->c->retries_max);
+		arr = cJSON_AddArrayToObject(x, "cooldown_minutes");
+		for (i = 0; i < (size_t)rc_->c->retries_max; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateNumber(
+				(double)ladder_at(rc_->c, (long)i)));
+		x = cJSON_AddObjectToObject(o, "unreachable");
+		cJSON_AddNumberToObject(x, "recipients", (double)unreach);
+		cJSON_AddStringToObject(x, "closed_by", uwhy);
+		cJSON_AddNumberToObject(x, "horizon_days", (double)UNREACH_HORIZON_S / 86400);
+		x = cJSON_AddObjectToObject(o, "verdict");
+		cJSON_AddNumberToObject(x, "slots", (double)cv->slots);
+		cJSON_AddNumberToObject(x, "waiting_window", (double)cv->waiting_window);
+		cJSON_AddNumberToObject(x, "waiting_cooldown", (double)cv->waiting_cooldown);
+		cJSON_AddNumberToObject(x, "waiting_cap", (double)cv->waiting_cap);
+		cJSON_AddNumberToObject(x, "in_flight", (double)cv->in_flight_now);
+		cJSON_AddNumberToObject(x, "never_open", (double)cv->never_open);
 		arr = cJSON_AddArrayToObject(o, "first_batch");
-		for (i = 0; i < out.n_pick; i++) {
+		for (i = 0; i < cv->n_pick; i++) {
 			char phone[PHONE_MAX];
 			cJSON *b = cJSON_CreateObject();
-			audience_phone(phone, &rc_->aud->r[out.pick[i]]);
+			audience_phone(phone, &rc_->aud->r[cv->pick[i]]);
 			cJSON_AddStringToObject(b, "phone", phone);
-			cJSON_AddNumberToObject(b, "line", rc_->aud->r[out.pick[i]].line);
+			cJSON_AddNumberToObject(b, "line", rc_->aud->r[cv->pick[i]].line);
 			cJSON_AddItemToArray(arr, b);
 		}
 		json_emit(o);
@@ -259,6 +294,15 @@ int cmd_plan(int argc, char **argv)
 		/* names, zones and paths are the repository's text: escaped */
 		printf("## gitdial plan: %s (\"%s\") at %s\n\n", id,
 		       term_str(rc_->c->name), t);
+		if (unreach)
+			printf("**Warning: %zu of %zu recipients can never be called %s: "
+			       "the campaign window %s never meets their legal "
+			       "window (closed by %s). They stay queued; fix the "
+			       "window or the schedule.**\n\n", unreach, rc_->aud->n,
+			       rc_->c->end_at && rc_->c->end_at - (rc_->c->start_at > now
+				? rc_->c->start_at : now) < UNREACH_HORIZON_S
+			       ? "before end_at" : "in any week",
+			       term_str(rc_->c->window_text), term_str(uwhy));
 		printf("Status:      %s%s\n", status_labels[eff],
 		       eff == ST_SCHEDULED && rc_->c->start_at ? " (start_at " : "");
 		if (eff == ST_SCHEDULED && rc_->c->start_at) {
@@ -302,40 +346,40 @@ int cmd_plan(int argc, char **argv)
 		       term_str(rc_->c->account), acct ? acct->max_concurrency : 0, active,
 		       active == 1 ? "" : "s", share,
 		       (size_t)rc_->c->concurrency <= share ? "campaign" : "account");
-		if (rc_->c->retries_max)
-			printf("Retries:     up to %ld after a cool-down of %ld min\n",
-			       rc_->c->retries_max, rc_->c->cooldown[0]);
-		else
+		if (rc_->c->retries_max) {
+			long k;
+			printf("Retries:     up to %ld, after cool-downs of", rc_->c->retries_max);
+			for (k = 0; k < rc_->c->retries_max; k++)
+				printf("%s %ld", k ? "," : "", ladder_at(rc_->c, k));
+			printf(" min\n");
+		} else
 			printf("Retries:     none\n");
 		printf("Estimate:    about %.0f minutes of dialing time inside the windows\n",
 		       est_min);
 		time_format_utc(t, now);
-		printf("\nFirst batch at %s: %zu call%s\n", t, out.n_pick,
-		       out.n_pick == 1 ? "" : "s");
-		for (i = 0; i < out.n_pick; i++) {
+		printf("\nFirst batch at %s: %zu call%s\n", t, cv->n_pick,
+		       cv->n_pick == 1 ? "" : "s");
+		for (i = 0; i < cv->n_pick; i++) {
 			char phone[PHONE_MAX];
-			audience_phone(phone, &rc_->aud->r[out.pick[i]]);
-			printf("  %s (line %u)\n", phone, rc_->aud->r[out.pick[i]].line);
+			audience_phone(phone, &rc_->aud->r[cv->pick[i]]);
+			printf("  %s (line %u)\n", phone, rc_->aud->r[cv->pick[i]].line);
 		}
-		if (!out.n_pick && eff != ST_DIALING && eff != ST_SCHEDULED)
+		if (!cv->n_pick && eff != ST_DIALING && eff != ST_SCHEDULED)
 			printf("  (none: the campaign is %s)\n", status_labels[eff]);
-		else if (!out.n_pick)
+		else if (!cv->n_pick)
 			printf("  (none now: %zu waiting for a window, %zu for a cool-down, "
-			       "%zu in flight)\n", out.waiting_window, out.waiting_cooldown,
-			       out.in_flight);
+			       "%zu in flight)\n", cv->waiting_window, cv->waiting_cooldown,
+			       cv->in_flight_now);
 		if (d.warnings)
 			printf("\n%zu row problem%s (see gitdial validate)\n", d.warnings,
 			       d.warnings == 1 ? "" : "s");
 	}
 	rc = 0;
 cleanup:
-	select_release(&out);
-	if (have_state)
-		state_release(&st);
+	if (have_round)
+		round_release(&rd);
 	free(open);
 	free(zr);
-	dnc_free(dnc);
-	repo_free(r);
 	diags_release(&d);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "ledger.h"
 #include "repo.h"
+#include "round.h"
 #include "select.h"
 #include "state.h"
 #include "summary.h"
@@ -40,7 +41,42 @@ struct view {
 	time_t next_retry;   /* earliest cool-down end, 0 none */
 	size_t waiting_window, eligible;
 	char hint[512];      /* what to do about a failure */
+	/* the tick's verdict at now (round.h), for a campaign that dials */
+	int judged;
+	size_t batch, capped, never_open;
+	char never_why[ROUND_WHY_MAX];
 };
+
+/*
+ * The tick's own verdict on v's campaign at now, from the same tree s:
+ * who the next tick would dial (frequency caps and the account's fair
+ * share included) and who waits at a place never open in a week.
+ */
+static int view_judge(struct view *v, struct src *s, struct store *st,
+		      time_t now)
+{
+	struct round rd;
+	struct round_opts ro;
+	struct diags quiet = { 0 };
+	struct round_camp *cv;
+	int rc;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.now = now;
+	ro.cmd = "show";
+	ro.dry_run = 1;
+	rc = round_judge(&rd, &ro, s, st, &quiet);
+	if (!rc && (cv = round_camp_find(&rd, v->rc->id))) {
+		v->judged = 1;
+		v->batch = cv->n_pick;
+		v->capped = cv->waiting_cap;
+		v->never_open = cv->never_open;
+		snprintf(v->never_why, sizeof(v->never_why), "%s", cv->never_why);
+	}
+	round_release(&rd);
+	diags_release(&quiet);
+	return rc;
+}
 
 /* What an operator can do about a campaign that failed for reason. */
 static void failure_hint(char *out, size_t n, const char *reason)
@@ -195,6 +231,14 @@ static void print_json(const struct view *v, const struct cstate *st,
 		cJSON_AddStringToObject(o, "next_window", t);
 	} else
 		cJSON_AddNullToObject(o, "next_window");
+	if (v->judged) {
+		p = cJSON_AddObjectToObject(o, "next_tick");
+		cJSON_AddNumberToObject(p, "would_dial", (double)v->batch);
+		cJSON_AddNumberToObject(p, "held_by_caps", (double)v->capped);
+		cJSON_AddNumberToObject(p, "never_open", (double)v->never_open);
+		if (v->never_open)
+			cJSON_AddStringToObject(p, "closed_by", v->never_why);
+	}
 	if (v->eff == ST_FAILED || v->eff == ST_PAUSED) {
 		cJSON_AddStringToObject(o, "reason", st->logged_reason);
 		if (v->eff == ST_FAILED)
@@ -273,7 +317,10 @@ static void print_text(const struct view *v, const struct cstate *st,
 		if (v->eff == ST_SCHEDULED && c->start_at > now) {
 			time_format_utc(t, c->start_at);
 			printf("  Starts       %s\n", t);
-		} else if (v->eligible)
+		} else if (v->judged && v->batch)
+			printf("  Next         the next tick dials %zu recipient%s\n",
+			       v->batch, v->batch == 1 ? "" : "s");
+		else if (!v->judged && v->eligible)
 			printf("  Next         %zu recipient%s can be called now\n",
 			       v->eligible, v->eligible == 1 ? "" : "s");
 		else if (v->next_open) {
@@ -282,6 +329,14 @@ static void print_text(const struct view *v, const struct cstate *st,
 			       "recipient%s\n", t, v->waiting_window,
 			       v->waiting_window == 1 ? "" : "s");
 		}
+		if (v->judged && v->capped)
+			printf("  Caps         %zu held back by frequency caps for now\n",
+			       v->capped);
+		if (v->judged && v->never_open)
+			printf("  Never open   %zu recipient%s can never be called in a "
+			       "week: the window never meets their legal window "
+			       "(closed by %s); they stay queued\n", v->never_open,
+			       v->never_open == 1 ? "" : "s", term_str(v->never_why));
 		if (v->next_retry && !v->eligible) {
 			time_format_utc(t, v->next_retry);
 			printf("  Retries      the next cool-down ends at %s\n", t);
@@ -417,6 +472,10 @@ int cmd_show(int argc, char **argv)
 	v.acct = config_account(r->cfg, v.rc->c->account);
 	if (view_fill(&v, r, &cs, dnc, now)) {
 		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+		goto cleanup;
+	}
+	if (!top && v.eff == ST_DIALING && view_judge(&v, &s, st, now)) {
+		fprintf(stderr, "gitdial show: %s\n", term_str(gd_error_last()));
 		goto cleanup;
 	}
 	if (v.eff == ST_FAILED)

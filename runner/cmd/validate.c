@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "dnc.h"
 #include "err.h"
 #include "prcheck.h"
 #include "repo.h"
+#include "round.h"
 #include "trust_check.h"
 #include "util.h"
 #include "banned.h"
@@ -47,6 +49,35 @@ static const char *path_campaign(const char *p, char *id, size_t n)
 	    !strcmp(p, ".") || !*p)
 		return "*";
 	return NULL;
+}
+
+/*
+ * Warns about each campaign of r (loaded with its places) whose window,
+ * the legal windows of its recipients' zones and its schedule leave
+ * some recipients no callable time before end_at or within a week.
+ */
+static void window_check(const struct repo *r, struct diags *d, time_t now)
+{
+	size_t k;
+
+	for (k = 0; r && k < r->n; k++) {
+		const struct repo_campaign *rc = &r->v[k];
+		char why[ROUND_WHY_MAX], file[256];
+		size_t n;
+		if (!rc->c || !rc->aud || !r->rules)
+			continue;
+		n = round_unreachable(r->rules, rc->c, rc->aud, now, why, sizeof(why));
+		if (!n)
+			continue;
+		snprintf(file, sizeof(file), "%s/%s/campaign.json", rc->top, rc->id);
+		diags_add(d, DIAG_WARNING, file, 0, "window",
+			  "%zu of %zu recipients can never be called %s: the "
+			  "window %s never meets their legal window (closed by "
+			  "%s); they would stay queued", n, rc->aud->n,
+			  rc->c->end_at && rc->c->end_at - (rc->c->start_at > now
+			  ? rc->c->start_at : now) < UNREACH_HORIZON_S
+			  ? "before end_at" : "in any week", rc->c->window_text, why);
+	}
 }
 
 int cmd_validate(int argc, char **argv)
@@ -102,8 +133,9 @@ int cmd_validate(int argc, char **argv)
 		}
 	}
 	if (all) {
-		if (repo_load(&r, &s, NULL, REPO_AUDIENCE, &d) == GD_ERROR)
+		if (repo_load(&r, &s, NULL, REPO_AUDIENCE | REPO_PLACES, &d) == GD_ERROR)
 			rc = 1;
+		window_check(r, &d, time(NULL));
 		campaigns = r ? r->n : 0;
 		if (r) {
 			struct rules *ru = NULL;
@@ -146,7 +178,8 @@ int cmd_validate(int argc, char **argv)
 					  "\"%s\" is not a valid campaign id", x);
 				continue;
 			}
-			if (repo_load(&one, &s, x, REPO_AUDIENCE, &tmp) == GD_ENOTFOUND &&
+			if (repo_load(&one, &s, x, REPO_AUDIENCE | REPO_PLACES,
+				      &tmp) == GD_ENOTFOUND &&
 			    !tmp.errors) {
 				/* deleted in this change: nothing to check */
 				repo_free(one);
@@ -155,6 +188,7 @@ int cmd_validate(int argc, char **argv)
 			}
 			campaigns++;
 			trust_check_campaigns(&s, one, &d);
+			window_check(one, &d, time(NULL));
 			{
 				size_t k;
 				for (k = 0; k < tmp.n; k++)

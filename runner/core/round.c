@@ -1527,3 +1527,37 @@ int round_judge(struct round *r, const struct round_opts *o, struct src *s,
 		return rc;
 	return 0;
 }
+
+size_t round_unreachable(const struct rules *ru, const struct campaign *c,
+			 const struct audience *a, time_t now, char *why,
+			 size_t why_n)
+{
+	time_t from = c->start_at > now ? c->start_at : now;
+	long horizon = UNREACH_HORIZON_S;
+	uint8_t *seen;
+	size_t i, n = 0;
+
+	if (why_n)
+		why[0] = '\0';
+	if (c->end_at && c->end_at <= from)
+		return 0; /* over before it starts: end_at says so itself */
+	if (c->end_at && c->end_at - from < horizon)
+		horizon = (long)(c->end_at - from);
+	/* per place: 0 not looked at, 1 callable, 2 never */
+	if (!a->n_places || !(seen = calloc(a->n_places, 1)))
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		uint32_t p = a->r[i].place;
+		char w[ROUND_WHY_MAX];
+		if (p >= a->n_places)
+			continue;
+		if (!seen[p])
+			seen[p] = place_is_open(ru, &a->places[p], &c->window, from) ||
+				  place_next_open(ru, &a->places[p], &c->window,
+						  from, horizon, w, sizeof(w)) ? 1 : 2;
+		if (seen[p] == 2 && !n++ && why_n)
+			snprintf(why, why_n, "%s", w);
+	}
+	free(seen);
+	return n;
+}

@@ -153,6 +153,23 @@ struct round_camp *round_camp_find(struct round *r, const char *id);
 /* Frees what r holds; r can be used again. */
 void round_release(struct round *r);
 
+/*
+ * How many of a's recipients have no callable time between max(now,
+ * start_at) and end_at or a week later, whichever comes first: the
+ * campaign window, the legal windows of their zones and the schedule
+ * never meet (a needs its places). *why gets the rules that close the
+ * first such place ("window" when the campaign window itself never
+ * opens). validate warns and plan's headline says so; the tick keeps
+ * them queued.
+ */
+#define UNREACH_HORIZON_S (7L * 86400)
+struct rules;
+struct campaign;
+struct audience;
+size_t round_unreachable(const struct rules *ru, const struct campaign *c,
+			 const struct audience *a, time_t now, char *why,
+			 size_t why_n);
+
 /* The exit code for alerts (ROUND_ALERT_* bits), 0 when none. */
 int round_exit_code(unsigned alerts);
 

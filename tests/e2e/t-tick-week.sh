@@ -63,10 +63,39 @@ set -- $zones
 expect_eq "20+ distinct zone sets, none unknown, 97 dialable" "ok 0 97" \
 	"$([ "$1" -ge 20 ] && echo ok || echo "only $1") $2 $3"
 
-fails=0 ticks=0
+# plan's first batch is the tick's own verdict: the same numbers as
+# tick --dry-run (given no spool: plan reads none), frequency caps
+# across both campaigns included
+same_batch() {
+	local now=$1 id
+	# plan reads no spool: the dry run is given an empty one
+	mkdir -p $TMP/nospool
+	"$GITDIAL" tick --repo "$R" --now "$now" --dry-run --spool $TMP/nospool \
+		--format json > $TMP/dry.json || return 1
+	for id in world office-hours; do
+		"$GITDIAL" plan $id --repo "$R" --now "$now" --format json > $TMP/plan-$id.json || return 1
+	done
+	/usr/bin/python3 - $TMP/dry.json $TMP/plan-world.json $TMP/plan-office-hours.json $TMP/capped <<'PY'
+import json, sys
+dry = {c["id"]: c["batch"] for c in json.load(open(sys.argv[1]))["campaigns"]}
+capped = 0
+for f in sys.argv[2:4]:
+    p = json.load(open(f))
+    got = [b["phone"] for b in p["first_batch"]]
+    if got != dry.get(p["campaign"], []):
+        sys.exit("%s: plan %s, tick --dry-run %s" % (p["campaign"], got, dry.get(p["campaign"])))
+    capped += p["verdict"]["waiting_cap"]
+open(sys.argv[4], "a").write("%d\n" % capped)
+PY
+}
+fails=0 ticks=0 differ=0
+: > $TMP/capped
 e0=$(date -u -d $T0 +%s)
 for i in $(seq 0 592); do
 	TZ=UTC printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' $((e0 + i * 17 * 60))
+	if [ $((i % 9)) -eq 4 ] && ! same_batch "$now" 2>>$TMP/differ; then
+		differ=$((differ + 1))
+	fi
 	"$GITDIAL" tick --repo "$R" --now "$now" >/dev/null 2>>$TMP/err || fails=$((fails + 1))
 	ticks=$((ticks + 1))
 	# both campaigns final: nothing can be dialed for the rest of the week
@@ -76,6 +105,10 @@ for i in $(seq 0 592); do
 	fi
 done
 expect_eq "ticks over the week ran without error ($ticks ticks, until $now)" 0 "$fails"
+expect_eq "plan's first batch = tick --dry-run's batch, every 9th tick ($(wc -l < $TMP/capped) compared)" \
+	"0 " "$differ $(head -c 300 $TMP/differ)"
+ok_if "and the frequency caps held someone back in some of them" \
+	test "$(awk '{s+=$1} END {print s+0}' $TMP/capped)" -gt 0
 ok_if "both campaigns completed within the week" \
 	test "$(git -C "$R" grep -h -e '"status":"completed"' HEAD -- outcomes | wc -l)" -eq 2
 ok_if "world: every dispatch inside the rules (all zones, DST, bans, holidays), caps, ladder, every row final" \
