@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "calls.h"
 #include "cmd.h"
 #include "err.h"
 #include "html.h"
@@ -50,6 +51,7 @@ static const char css[] =
 	"th,td{padding:8px 10px;border-bottom:1px solid var(--line);"
 	"text-align:start;white-space:nowrap}"
 	"td.name{white-space:normal;unicode-bidi:plaintext}"
+	"td.sum{white-space:normal;unicode-bidi:plaintext;min-width:240px}"
 	"th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;"
 	"color:var(--muted);background:#f3f4f6}"
 	"td.n,th.n{text-align:end;font-variant-numeric:tabular-nums}"
@@ -501,7 +503,7 @@ static void stat_box(struct buf *b, const char *cls, const char *label,
 static int campaign_page(struct report *rp, const struct tab *t,
 			 const struct repo *r, const struct repo_campaign *rc,
 			 struct src *s, const struct csummary *sum,
-			 const struct cstate *cs)
+			 const struct cstate *cs, size_t n_calls)
 {
 	static const char *const sent[] = { "-", "positive", "neutral", "negative" };
 	struct buf b = BUF_INIT(PAGE_MAX);
@@ -594,6 +596,10 @@ static int campaign_page(struct report *rp, const struct tab *t,
 		   "(%zu connected, %zu answered, %zu no answer).</p>\n",
 		   cs->n, cs->n_outcomes, sum->connected, sum->answered,
 		   sum->noanswer);
+	buf_printf(&b, "<p><a id=\"conversations\" href=\"calls/%s.html\">"
+		   "Conversations</a> (%zu call%s: outcome, sentiment, summary, "
+		   "transcript and recording of each)</p>\n", rc->id, n_calls,
+		   n_calls == 1 ? "" : "s");
 	buf_puts(&b, "<h2>Progress over time</h2>\n");
 	chart_svg(&b, x.ends, x.n_ends, fins, n_fins);
 	shown = cs->n_recent < RECENT_MAX ? cs->n_recent : RECENT_MAX;
@@ -635,6 +641,107 @@ cleanup:
 	free(fins);
 	extras_release(&x);
 	buf_release(&b);
+	return rc2;
+}
+
+#define REPORT_CALLS_MAX 500 /* calls on a campaign's conversations page */
+
+static void link_cell(struct buf *b, const char *url, const char *label)
+{
+	buf_puts(b, "<td>");
+	if (url && html_url_ok(url)) {
+		buf_puts(b, "<a rel=\"noopener noreferrer\" href=\"");
+		html_put(b, url);
+		buf_printf(b, "\">%s</a>", label);
+	} else
+		buf_puts(b, "-");
+	buf_puts(b, "</td>");
+}
+
+/*
+ * The conversations of one campaign: <tab>/calls/<id>.html, the newest
+ * REPORT_CALLS_MAX calls with outcome, duration, the agent's sentiment
+ * and summary, transcript and recording links (http(s) only: calls.c
+ * keeps no other), phone numbers masked. *n_calls is the total.
+ */
+static int calls_page(struct report *rp, const struct tab *t,
+		      const struct repo_campaign *rc, struct src *s,
+		      const struct csummary *sum, const struct cstate *cs,
+		      size_t *n_calls)
+{
+	struct buf b = BUF_INIT(PAGE_MAX);
+	struct calls all;
+	char rel[160], tsb[21], e164[PHONE_MAX], phone[32];
+	size_t i, shown;
+	int rc2;
+
+	*n_calls = 0;
+	if ((rc2 = calls_load(&all, s, rc->id)))
+		return rc2;
+	*n_calls = all.n;
+	shown = all.n < REPORT_CALLS_MAX ? all.n : REPORT_CALLS_MAX;
+	page_head(&b, rp, sum->name);
+	buf_printf(&b, "<p><a href=\"../%s.html\">&larr; ", rc->id);
+	html_put(&b, sum->name);
+	buf_puts(&b, "</a></p>\n<h1 class=\"name\" dir=\"auto\">Conversations: ");
+	html_put(&b, sum->name);
+	buf_printf(&b, "</h1>\n<p class=\"sub\">%zu call%s, newest first", all.n,
+		   all.n == 1 ? "" : "s");
+	if (shown < all.n)
+		buf_printf(&b, "; the newest %zu here (<code>gitdial show %s "
+			   "--calls --limit N</code> lists more)", shown, rc->id);
+	buf_puts(&b, ". Phone numbers are masked.</p>\n");
+	if (all.bad_urls)
+		buf_printf(&b, "<p class=\"note\">%zu link%s in the log %s not "
+			   "http(s) (or too long) and %s not shown.</p>\n",
+			   all.bad_urls, all.bad_urls == 1 ? "" : "s",
+			   all.bad_urls == 1 ? "is" : "are",
+			   all.bad_urls == 1 ? "is" : "are");
+	if (!shown)
+		buf_puts(&b, "<p class=\"empty\">No calls yet.</p>\n");
+	else
+		buf_puts(&b, "<table id=\"calls\"><thead><tr><th>Time (UTC)</th>"
+			 "<th>Recipient</th><th>Outcome</th><th class=\"n\">"
+			 "Duration</th><th>Sentiment</th><th>Summary</th>"
+			 "<th>Transcript</th><th>Recording</th></tr></thead>"
+			 "<tbody>\n");
+	for (i = 0; i < shown; i++) {
+		const struct call *x = &all.v[i];
+		long idx = -1;
+		if (x->key) {
+			struct recipient r;
+			memset(&r, 0, sizeof(r));
+			r.key = x->key;
+			audience_phone(e164, &r);
+			calls_mask_phone(phone, sizeof(phone), e164);
+			idx = cs->aud ? state_find(cs, x->key) : -1;
+		} else
+			snprintf(phone, sizeof(phone), "-");
+		time_format_utc(tsb, x->ts);
+		buf_printf(&b, "<tr data-outcome=\"%s\"><td>%s</td><td>%s",
+			   x->outcome == OUT_NONE ? "none"
+			   : outcome_names[x->outcome], tsb, phone);
+		if (idx >= 0 && (size_t)idx < cs->aud->n)
+			buf_printf(&b, " <span class=\"sub\">row %u</span>",
+				   cs->aud->r[idx].line);
+		buf_printf(&b, "</td><td>%s</td><td class=\"n\">%ld:%02ld</td>"
+			   "<td>%s</td><td class=\"sum\" dir=\"auto\">",
+			   x->outcome == OUT_NONE ? "-" : outcome_names[x->outcome],
+			   x->duration_s / 60, x->duration_s % 60,
+			   x->sentiment ? x->sentiment : "-");
+		html_put(&b, x->summary ? x->summary : "-");
+		buf_puts(&b, "</td>");
+		link_cell(&b, x->transcript_url, "transcript");
+		link_cell(&b, x->recording_url, "recording");
+		buf_puts(&b, "</tr>\n");
+	}
+	if (shown)
+		buf_puts(&b, "</tbody></table>\n");
+	page_foot(&b, rp, 0);
+	snprintf(rel, sizeof(rel), "%s/calls/%s.html", t->name, rc->id);
+	rc2 = emit(rp, rel, &b);
+	buf_release(&b);
+	calls_release(&all);
 	return rc2;
 }
 
@@ -705,7 +812,11 @@ static int run_tab(struct report *rp, size_t ti, struct src *base)
 		if (!(rc = summary_fill(&sum, &cs, r, c, s, rp->now))) {
 			provider_note(rp, sum.provider);
 			index_row(rp, ti, &sum);
-			rc = campaign_page(rp, t, r, c, s, &sum, &cs);
+			size_t n_calls = 0;
+			rc = calls_page(rp, t, c, s, &sum, &cs, &n_calls);
+			if (!rc)
+				rc = campaign_page(rp, t, r, c, s, &sum, &cs,
+						   n_calls);
 		}
 		state_release(&cs);
 	}
@@ -863,7 +974,7 @@ int cmd_report(int argc, char **argv)
 	git_oid_tostr(rp.commit, sizeof(rp.commit), &head);
 	snprintf(rp.branch, sizeof(rp.branch), "%s", store_branch(st));
 	for (i = 0; i < NTABS; i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", rp.out, tabs[i].name);
+		snprintf(dir, sizeof(dir), "%s/%s/calls", rp.out, tabs[i].name);
 		if (dir_create(dir))
 			goto fail;
 	}
