@@ -80,6 +80,9 @@ static const char css[] =
 	".count{display:inline-block;min-width:20px;margin-inline-start:6px;"
 	"padding:0 6px;border-radius:999px;background:#e5e7eb;font-size:12px}"
 	".controls{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start}"
+	".controls[hidden]{display:none}a[role=tab]{text-decoration:none;"
+	"display:inline-block}nav.filters{margin:6px 0 12px;color:var(--muted);"
+	"line-height:2}nav.filters a[aria-current]{font-weight:600;color:var(--fg)}"
 	".controls input[type=search]{font:inherit;padding:6px 10px;width:280px;"
 	"border:1px solid #d1d5db;border-radius:6px}"
 	"details.ms{position:relative;background:#fff;border:1px solid #d1d5db;"
@@ -144,8 +147,9 @@ static const char js[] =
 	"\"false\");document.getElementById(b.getAttribute(\"aria-controls\"))"
 	".hidden=!on;});if(push&&history.replaceState)history.replaceState("
 	"null,\"\",\"#\"+name);}"
-	"tabs.forEach(function(b){b.addEventListener(\"click\",function(){"
-	"select(b.id.slice(4),true);});});"
+	"tabs.forEach(function(b){b.addEventListener(\"click\",function(e){"
+	"e.preventDefault();select(b.id.slice(4),true);});});"
+	"document.querySelector(\".controls\").hidden=false;"
 	"var h=location.hash.slice(1);if(document.getElementById(\"tab-\"+h))"
 	"select(h,false);"
 	"q.addEventListener(\"input\",apply);"
@@ -165,8 +169,17 @@ static const struct tab tabs[] = {
 };
 #define NTABS (sizeof(tabs) / sizeof(tabs[0]))
 
+/* One index row in its tab's panel buffer, for the filtered pages. */
+struct rowref {
+	enum status st;
+	char provider[32];
+	size_t off, len;
+};
+
 /* Everything a run writes, gathered as it goes. */
 struct report {
+	struct rowref *rowv[NTABS];
+	size_t rowalloc[NTABS];
 	const char *out;
 	time_t now;
 	char commit[41], branch[64];
@@ -746,9 +759,10 @@ static int calls_page(struct report *rp, const struct tab *t,
 }
 
 /* The index row of a campaign, into its tab's panel. */
-static void index_row(struct report *rp, size_t ti, const struct csummary *sum)
+static int index_row(struct report *rp, size_t ti, const struct csummary *sum)
 {
 	struct buf *b = &rp->panel[ti];
+	size_t off = b->len;
 
 	buf_puts(b, "<tr data-name=\"");
 	html_put(b, sum->name);
@@ -770,7 +784,21 @@ static void index_row(struct report *rp, size_t ti, const struct csummary *sum)
 		   sum->noanswer);
 	html_put(b, sum->created);
 	buf_puts(b, "</td></tr>\n");
+	if (rp->rows[ti] == rp->rowalloc[ti]) {
+		size_t na = rp->rowalloc[ti] ? rp->rowalloc[ti] * 2 : 64;
+		struct rowref *v = realloc(rp->rowv[ti], na * sizeof(*v));
+		if (!v)
+			return gd_error_set("out of memory");
+		rp->rowv[ti] = v;
+		rp->rowalloc[ti] = na;
+	}
+	rp->rowv[ti][rp->rows[ti]].st = sum->st;
+	snprintf(rp->rowv[ti][rp->rows[ti]].provider,
+		 sizeof(rp->rowv[ti][0].provider), "%s", sum->provider);
+	rp->rowv[ti][rp->rows[ti]].off = off;
+	rp->rowv[ti][rp->rows[ti]].len = b->len - off;
 	rp->rows[ti]++;
+	return 0;
 }
 
 /* Every campaign of one tab: its pages and its index rows. */
@@ -811,9 +839,10 @@ static int run_tab(struct report *rp, size_t ti, struct src *base)
 		}
 		if (!(rc = summary_fill(&sum, &cs, r, c, s, rp->now))) {
 			provider_note(rp, sum.provider);
-			index_row(rp, ti, &sum);
+			rc = index_row(rp, ti, &sum);
 			size_t n_calls = 0;
-			rc = calls_page(rp, t, c, s, &sum, &cs, &n_calls);
+			if (!rc)
+				rc = calls_page(rp, t, c, s, &sum, &cs, &n_calls);
 			if (!rc)
 				rc = campaign_page(rp, t, r, c, s, &sum, &cs,
 						   n_calls);
@@ -825,6 +854,12 @@ cleanup:
 	diags_release(&d);
 	return rc;
 }
+
+static const char index_heads[] =
+	"<thead><tr><th>Name</th><th>Provider</th><th>Audience</th>"
+	"<th>Status</th><th class=\"n\">Connected</th><th class=\"n\">"
+	"Answered</th><th class=\"n\">No answer</th><th>Created</th>"
+	"</tr></thead>\n";
 
 static void filter_box(struct buf *b, const char *name, const char *label,
 		       const char *const *values, const char *const *labels,
@@ -845,13 +880,89 @@ static void filter_box(struct buf *b, const char *name, const char *label,
 	buf_puts(b, "</div></details>\n");
 }
 
-static int index_page(struct report *rp)
+/* The page of tab ti without JavaScript: index.html, archived.html, deleted.html. */
+static const char *tab_page(size_t ti)
 {
-	static const char *const heads =
-		"<thead><tr><th>Name</th><th>Provider</th><th>Audience</th>"
-		"<th>Status</th><th class=\"n\">Connected</th><th class=\"n\">"
-		"Answered</th><th class=\"n\">No answer</th><th>Created</th>"
-		"</tr></thead>\n";
+	static const char *const pages[] = { "index.html", "archived.html",
+		"deleted.html" };
+	return pages[ti];
+}
+
+/* A provider name that can be part of a file name (they are an enum). */
+static int provider_plain(const char *p)
+{
+	size_t i;
+
+	for (i = 0; p[i]; i++)
+		if (!(p[i] >= 'a' && p[i] <= 'z'))
+			return 0;
+	return i > 0 && i < 24;
+}
+
+/*
+ * The plain links that filter tab ti without JavaScript: one page per
+ * status and per provider (list-<tab>-status-<s>.html,
+ * list-<tab>-provider-<p>.html), each with its count; cur marks the one
+ * being shown.
+ */
+static void filter_links(struct buf *b, const struct report *rp, size_t ti,
+			 const char *cur)
+{
+	size_t i, j, n;
+	char name[96];
+
+	buf_printf(b, "<nav class=\"filters\" aria-label=\"Filters\"><span>Status:"
+		   "</span> <a href=\"%s\"%s>All</a>", tab_page(ti),
+		   cur ? "" : " aria-current=\"page\"");
+	for (i = 1; status_names[i]; i++) {
+		for (j = n = 0; j < rp->rows[ti]; j++)
+			n += rp->rowv[ti][j].st == (enum status)i;
+		snprintf(name, sizeof(name), "list-%s-status-%s.html", tabs[ti].name,
+			 status_names[i]);
+		buf_printf(b, " <a href=\"%s\"%s>%s</a>&nbsp;<span class=\"count\">"
+			   "%zu</span>", name, cur && !strcmp(cur, name)
+			   ? " aria-current=\"page\"" : "", status_labels[i], n);
+	}
+	buf_puts(b, " <span>Provider:</span>");
+	for (i = 0; i < rp->n_providers; i++) {
+		if (!provider_plain(rp->providers[i]))
+			continue;
+		for (j = n = 0; j < rp->rows[ti]; j++)
+			n += !strcmp(rp->rowv[ti][j].provider, rp->providers[i]);
+		snprintf(name, sizeof(name), "list-%s-provider-%s.html",
+			 tabs[ti].name, rp->providers[i]);
+		buf_printf(b, " <a href=\"%s\"%s>%s</a>&nbsp;<span class=\"count\">"
+			   "%zu</span>", name, cur && !strcmp(cur, name)
+			   ? " aria-current=\"page\"" : "", rp->providers[i], n);
+	}
+	buf_puts(b, "</nav>\n");
+}
+
+/* The tab links: plain pages, switched in place when JavaScript runs. */
+static void tab_links(struct buf *b, const struct report *rp, size_t sel,
+		      int script)
+{
+	size_t i;
+
+	buf_puts(b, "<div role=\"tablist\" aria-label=\"Campaigns\">\n");
+	for (i = 0; i < NTABS; i++)
+		buf_printf(b, "<a role=\"tab\" id=\"tab-%s\" href=\"%s\"%s%s%s "
+			   "aria-selected=\"%s\">%s<span class=\"count\">%zu</span>"
+			   "</a>\n", tabs[i].name, tab_page(i),
+			   script ? " aria-controls=\"panel-" : "",
+			   script ? tabs[i].name : "", script ? "\"" : "",
+			   i == sel ? "true" : "false", tabs[i].label, rp->rows[i]);
+	buf_puts(b, "</div>\n");
+}
+
+/*
+ * The campaigns pages: index.html, archived.html and deleted.html hold
+ * every tab (the script switches among them in place) with tab sel shown;
+ * without JavaScript the tabs are links to each other and the filters
+ * links to the list- pages.
+ */
+static int index_page(struct report *rp, size_t sel)
+{
 	struct buf b = BUF_INIT(PAGE_MAX);
 	const char *pv[32];
 	size_t i;
@@ -860,32 +971,29 @@ static int index_page(struct report *rp)
 	page_head(&b, rp, "Campaigns - gitdial");
 	buf_puts(&b, "<h1>Campaigns</h1>\n<p class=\"sub\">Outbound voice "
 		 "campaigns of this repository, as the runner sees them.</p>\n"
-		 "<div class=\"controls\">\n<input id=\"q\" type=\"search\" "
+		 "<div class=\"controls\" hidden>\n<input id=\"q\" type=\"search\" "
 		 "maxlength=\"120\" placeholder=\"Search by name\" "
 		 "aria-label=\"Search campaigns by name\" autocomplete=\"off\">\n");
 	for (i = 0; i < rp->n_providers; i++)
 		pv[i] = rp->providers[i];
 	filter_box(&b, "provider", "Provider", pv, pv, rp->n_providers);
 	filter_box(&b, "status", "Status", status_names + 1, status_labels + 1, 6);
-	buf_puts(&b, "</div>\n<div role=\"tablist\" aria-label=\"Campaigns\">\n");
-	for (i = 0; i < NTABS; i++)
-		buf_printf(&b, "<button type=\"button\" role=\"tab\" id=\"tab-%s\" "
-			   "aria-controls=\"panel-%s\" aria-selected=\"%s\">%s"
-			   "<span class=\"count\">%zu</span></button>\n",
-			   tabs[i].name, tabs[i].name, i ? "false" : "true",
-			   tabs[i].label, rp->rows[i]);
-	buf_puts(&b, "</div>\n");
+	buf_puts(&b, "</div>\n<noscript><p class=\"sub\">Search needs JavaScript; "
+		 "the tabs and the status and provider links below work without "
+		 "it.</p></noscript>\n");
+	tab_links(&b, rp, sel, 1);
 	for (i = 0; i < NTABS; i++) {
 		buf_printf(&b, "<section role=\"tabpanel\" id=\"panel-%s\" "
 			   "aria-labelledby=\"tab-%s\"%s>\n", tabs[i].name,
-			   tabs[i].name, i ? " hidden" : "");
+			   tabs[i].name, i != sel ? " hidden" : "");
+		filter_links(&b, rp, i, NULL);
 		if (rp->broken[i])
 			buf_printf(&b, "<p class=\"note\">%zu campaign folder%s "
 				   "under %s/ could not be read and %s not shown "
 				   "(run <code>gitdial validate</code>).</p>\n",
 				   rp->broken[i], rp->broken[i] > 1 ? "s" : "",
 				   tabs[i].top, rp->broken[i] > 1 ? "are" : "is");
-		buf_printf(&b, "<table>\n%s<tbody>\n", heads);
+		buf_printf(&b, "<table>\n%s<tbody>\n", index_heads);
 		buf_put(&b, rp->panel[i].ptr ? rp->panel[i].ptr : "", rp->panel[i].len);
 		buf_printf(&b, "</tbody></table>\n<p class=\"empty\"%s>No %s "
 			   "campaigns%s.</p>\n</section>\n", rp->rows[i] ? " hidden" : "",
@@ -893,8 +1001,71 @@ static int index_page(struct report *rp)
 			   rp->rows[i] ? " match the search and filters" : "");
 	}
 	page_foot(&b, rp, 1);
-	rc = emit(rp, "index.html", &b);
+	rc = emit(rp, tab_page(sel), &b);
 	buf_release(&b);
+	return rc;
+}
+
+/*
+ * One filtered list without JavaScript: tab ti's campaigns whose status
+ * is st (provider NULL) or whose provider is provider. No script.
+ */
+static int list_page(struct report *rp, size_t ti, enum status st,
+		     const char *provider)
+{
+	struct buf b = BUF_INIT(PAGE_MAX);
+	char name[96], title[160];
+	size_t j, n = 0;
+	int rc;
+
+	if (provider)
+		snprintf(name, sizeof(name), "list-%s-provider-%s.html",
+			 tabs[ti].name, provider);
+	else
+		snprintf(name, sizeof(name), "list-%s-status-%s.html",
+			 tabs[ti].name, status_names[st]);
+	snprintf(title, sizeof(title), "%s campaigns, %s %s - gitdial",
+		 tabs[ti].label, provider ? "provider" : "status",
+		 provider ? provider : status_labels[st]);
+	page_head(&b, rp, title);
+	buf_printf(&b, "<h1>Campaigns</h1>\n<p class=\"sub\">%s campaigns whose %s "
+		   "is %s.</p>\n", tabs[ti].label, provider ? "provider" : "status",
+		   provider ? provider : status_labels[st]);
+	tab_links(&b, rp, ti, 0);
+	filter_links(&b, rp, ti, name);
+	buf_printf(&b, "<table id=\"list\">\n%s<tbody>\n", index_heads);
+	for (j = 0; j < rp->rows[ti]; j++) {
+		const struct rowref *x = &rp->rowv[ti][j];
+		if (provider ? strcmp(x->provider, provider) : x->st != st)
+			continue;
+		buf_put(&b, rp->panel[ti].ptr + x->off, x->len);
+		n++;
+	}
+	buf_printf(&b, "</tbody></table>\n");
+	if (!n)
+		buf_printf(&b, "<p class=\"empty\">No %s campaigns with that %s.</p>\n",
+			   ti ? tabs[ti].name : "active",
+			   provider ? "provider" : "status");
+	page_foot(&b, rp, 0);
+	rc = emit(rp, name, &b);
+	buf_release(&b);
+	return rc;
+}
+
+/* Every page of the campaigns list: the tabs and the filtered lists. */
+static int index_pages(struct report *rp)
+{
+	size_t ti, i;
+	int rc = 0;
+
+	for (ti = 0; !rc && ti < NTABS; ti++) {
+		rc = index_page(rp, ti);
+		for (i = 1; !rc && status_names[i]; i++)
+			rc = list_page(rp, ti, (enum status)i, NULL);
+		for (i = 0; !rc && i < rp->n_providers; i++)
+			if (provider_plain(rp->providers[i]))
+				rc = list_page(rp, ti, ST_DRAFT, rp->providers[i]);
+	}
 	return rc;
 }
 
@@ -981,7 +1152,7 @@ int cmd_report(int argc, char **argv)
 	for (i = 0; i < NTABS; i++)
 		if (run_tab(&rp, i, &s))
 			goto fail;
-	if (index_page(&rp))
+	if (index_pages(&rp))
 		goto fail;
 	if (fmt == FMT_JSON) {
 		struct buf j = BUF_INIT(1 << 16);
@@ -1003,8 +1174,10 @@ int cmd_report(int argc, char **argv)
 fail:
 	fprintf(stderr, "gitdial report: %s\n", gd_error_last());
 cleanup:
-	for (i = 0; i < NTABS; i++)
+	for (i = 0; i < NTABS; i++) {
 		buf_release(&rp.panel[i]);
+		free(rp.rowv[i]);
+	}
 	if (have_src)
 		src_release_tree(&s);
 	store_free(st);
