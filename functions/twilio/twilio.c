@@ -464,6 +464,16 @@ static cJSON *twilio_dial(const cJSON *req)
 				 leave && !msg ? (mode ? mode : "agent") : NULL,
 				 text))
 			goto too_big;
+		if (amd.len > TWILIO_URL_MAX && leave && !msg) {
+			/* the agent had the script with the call's first stream
+			 * (same attempt_id): the voicemail stream can go without */
+			buf_reset(&amd);
+			if (callback_url(&amd, hook, a.name, aid, "amd",
+					 "leave_message", NULL,
+					 fn_str(req, "language"),
+					 mode ? mode : "agent", NULL))
+				goto too_big;
+		}
 		if (amd.len > TWILIO_URL_MAX) {
 			out = fn_fail("rejected", "vm_message_too_long", "the "
 				      "voicemail %s makes the AMD callback URL "

@@ -267,6 +267,12 @@ static void check_vm_text(struct jctx *c, struct campaign *cp,
 			   VM_MESSAGE_MAX, n);
 		return;
 	}
+	for (p = v->valuestring; *p == ' ' || *p == '\n'; p++)
+		;
+	if (!*p) {
+		jctx_error(c, field, "is blank (expected the words to speak)");
+		return;
+	}
 	for (p = v->valuestring; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\n') {
 			jctx_error(c, field, "contains a control character "

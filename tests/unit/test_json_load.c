@@ -550,8 +550,9 @@ static void test_campaign(void)
 			"    \"x y\": \"Hi\",\n"                                         /* 7 */
 			"    \"ar\": \"Hi {{name\",\n"                                   /* 8 */
 			"    \"fr\": 3,\n"                                               /* 9 */
-			"    \"de\": \"ring\\u0007\"\n"                                 /* 10 */
-			"  }\n"                                                         /* 11 */
+			"    \"de\": \"ring\\u0007\",\n"                                /* 10 */
+			"    \"es\": \" \\n \"\n"                                       /* 11 */
+			"  }\n"                                                         /* 12 */
 			"}\n";
 		CHECK(camp(&c, &d, t) == GD_EINVALID && !c, "bad voicemail_message fails");
 		EXPECT(&d, DIAG_ERROR, F, 6, "voicemail_message.en",
@@ -563,6 +564,7 @@ static void test_campaign(void)
 		EXPECT(&d, DIAG_ERROR, F, 9, "voicemail_message.fr", "expected text");
 		EXPECT(&d, DIAG_ERROR, F, 10, "voicemail_message.de",
 		       "contains a control character");
+		EXPECT(&d, DIAG_ERROR, F, 11, "voicemail_message.es", "is blank");
 		diags_release(&d);
 	}
 	{
