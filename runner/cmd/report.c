@@ -672,45 +672,60 @@ static void link_cell(struct buf *b, const char *url, const char *label)
 }
 
 /*
- * The conversations of one campaign: <tab>/calls/<id>.html, the newest
- * REPORT_CALLS_MAX calls with outcome, duration, the agent's sentiment
- * and summary, transcript and recording links (http(s) only: calls.c
- * keeps no other), phone numbers masked. *n_calls is the total.
+ * One conversations page of campaign rc: every call (oc OUT_NONE, at
+ * <tab>/calls/<id>.html) or those with outcome oc (<tab>/calls/<id>/<oc>.html),
+ * the newest REPORT_CALLS_MAX, with outcome, duration, the agent's
+ * sentiment and summary, transcript and recording links (http(s) only:
+ * calls.c keeps no other), phone numbers masked; above the table, plain
+ * links to the other outcomes' pages (they work without JavaScript).
  */
-static int calls_page(struct report *rp, const struct tab *t,
-		      const struct repo_campaign *rc, struct src *s,
-		      const struct csummary *sum, const struct cstate *cs,
-		      size_t *n_calls)
+static int calls_page_one(struct report *rp, const struct tab *t,
+			  const struct repo_campaign *rc,
+			  const struct csummary *sum, const struct cstate *cs,
+			  const struct calls *all, const size_t *per, int oc)
 {
 	struct buf b = BUF_INIT(PAGE_MAX);
-	struct calls all;
-	char rel[160], tsb[21], e164[PHONE_MAX], phone[32];
-	size_t i, shown;
-	int rc2;
+	const char *up = oc ? "../" : "";
+	char rel[200], tsb[21], e164[PHONE_MAX], phone[32];
+	size_t i, total = oc ? per[oc] : all->n, shown = 0;
+	int k, rc2;
 
-	*n_calls = 0;
-	if ((rc2 = calls_load(&all, s, rc->id)))
-		return rc2;
-	*n_calls = all.n;
-	shown = all.n < REPORT_CALLS_MAX ? all.n : REPORT_CALLS_MAX;
 	page_head(&b, rp, sum->name);
-	buf_printf(&b, "<p><a href=\"../%s.html\">&larr; ", rc->id);
+	buf_printf(&b, "<p><a href=\"%s../%s.html\">&larr; ", up, rc->id);
 	html_put(&b, sum->name);
 	buf_puts(&b, "</a></p>\n<h1 class=\"name\" dir=\"auto\">Conversations: ");
 	html_put(&b, sum->name);
-	buf_printf(&b, "</h1>\n<p class=\"sub\">%zu call%s, newest first", all.n,
-		   all.n == 1 ? "" : "s");
-	if (shown < all.n)
-		buf_printf(&b, "; the newest %zu here (<code>gitdial show %s "
-			   "--calls --limit N</code> lists more)", shown, rc->id);
+	buf_printf(&b, "</h1>\n<p class=\"sub\">%zu call%s%s%s, newest first",
+		   total, total == 1 ? "" : "s", oc ? " with outcome " : "",
+		   oc ? outcome_names[oc] : "");
+	if (total > REPORT_CALLS_MAX)
+		buf_printf(&b, "; the newest %d here (<code>gitdial show %s "
+			   "--calls --limit N</code> lists more)", REPORT_CALLS_MAX,
+			   rc->id);
 	buf_puts(&b, ". Phone numbers are masked.</p>\n");
-	if (all.bad_urls)
+	buf_printf(&b, "<nav class=\"filters\" aria-label=\"Outcome\"><span>"
+		   "Outcome:</span> <a href=\"%s%s.html\"%s>All</a>&nbsp;<span "
+		   "class=\"count\">%zu</span>", up, rc->id,
+		   oc ? "" : " aria-current=\"page\"", all->n);
+	for (k = OUT_CONNECTED; k <= OUT_FAILED; k++) {
+		if (!per[k]) {
+			buf_printf(&b, " %s&nbsp;<span class=\"count\">0</span>",
+				   outcome_names[k]);
+			continue;
+		}
+		buf_printf(&b, " <a href=\"%s%s/%s.html\"%s>%s</a>&nbsp;<span "
+			   "class=\"count\">%zu</span>", up, rc->id,
+			   outcome_names[k], k == oc ? " aria-current=\"page\"" : "",
+			   outcome_names[k], per[k]);
+	}
+	buf_puts(&b, "</nav>\n");
+	if (all->bad_urls)
 		buf_printf(&b, "<p class=\"note\">%zu link%s in the log %s not "
 			   "http(s) (or too long) and %s not shown.</p>\n",
-			   all.bad_urls, all.bad_urls == 1 ? "" : "s",
-			   all.bad_urls == 1 ? "is" : "are",
-			   all.bad_urls == 1 ? "is" : "are");
-	if (!shown)
+			   all->bad_urls, all->bad_urls == 1 ? "" : "s",
+			   all->bad_urls == 1 ? "is" : "are",
+			   all->bad_urls == 1 ? "is" : "are");
+	if (!total)
 		buf_puts(&b, "<p class=\"empty\">No calls yet.</p>\n");
 	else
 		buf_puts(&b, "<table id=\"calls\"><thead><tr><th>Time (UTC)</th>"
@@ -718,9 +733,12 @@ static int calls_page(struct report *rp, const struct tab *t,
 			 "Duration</th><th>Sentiment</th><th>Summary</th>"
 			 "<th>Transcript</th><th>Recording</th></tr></thead>"
 			 "<tbody>\n");
-	for (i = 0; i < shown; i++) {
-		const struct call *x = &all.v[i];
+	for (i = 0; i < all->n && shown < REPORT_CALLS_MAX; i++) {
+		const struct call *x = &all->v[i];
 		long idx = -1;
+		if (oc && (int)x->outcome != oc)
+			continue;
+		shown++;
 		if (x->key) {
 			struct recipient r;
 			memset(&r, 0, sizeof(r));
@@ -748,12 +766,50 @@ static int calls_page(struct report *rp, const struct tab *t,
 		link_cell(&b, x->recording_url, "recording");
 		buf_puts(&b, "</tr>\n");
 	}
-	if (shown)
+	if (total)
 		buf_puts(&b, "</tbody></table>\n");
 	page_foot(&b, rp, 0);
-	snprintf(rel, sizeof(rel), "%s/calls/%s.html", t->name, rc->id);
+	if (oc)
+		snprintf(rel, sizeof(rel), "%s/calls/%s/%s.html", t->name, rc->id,
+			 outcome_names[oc]);
+	else
+		snprintf(rel, sizeof(rel), "%s/calls/%s.html", t->name, rc->id);
 	rc2 = emit(rp, rel, &b);
 	buf_release(&b);
+	return rc2;
+}
+
+/*
+ * The conversations pages of campaign rc: all its calls, and one page per
+ * outcome that occurs. *n_calls is the number of calls.
+ */
+static int calls_page(struct report *rp, const struct tab *t,
+		      const struct repo_campaign *rc, struct src *s,
+		      const struct csummary *sum, const struct cstate *cs,
+		      size_t *n_calls)
+{
+	struct calls all;
+	size_t per[OUT_FAILED + 1], i;
+	char dir[4400];
+	int k, rc2;
+
+	*n_calls = 0;
+	if ((rc2 = calls_load(&all, s, rc->id)))
+		return rc2;
+	*n_calls = all.n;
+	memset(per, 0, sizeof(per));
+	for (i = 0; i < all.n; i++)
+		if (all.v[i].outcome <= OUT_FAILED)
+			per[all.v[i].outcome]++;
+	rc2 = calls_page_one(rp, t, rc, sum, cs, &all, per, OUT_NONE);
+	for (k = OUT_CONNECTED; !rc2 && k <= OUT_FAILED; k++) {
+		if (!per[k])
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s/calls/%s", rp->out, t->name, rc->id);
+		if ((rc2 = dir_create(dir)))
+			break;
+		rc2 = calls_page_one(rp, t, rc, sum, cs, &all, per, k);
+	}
 	calls_release(&all);
 	return rc2;
 }

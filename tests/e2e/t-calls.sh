@@ -90,4 +90,11 @@ expect_grep "the https recording is a link, its URL escaped" 'href="https://rec.
 expect_eq "no javascript: or data: link" 0 "$(grep -cE 'href="(javascript|data):' "$P")"
 expect_eq "numbers masked on the page" 0 "$(grep -cE '\+1[0-9]{10}' "$P")"
 expect_eq "no script on the page" 0 "$(grep -c '<script' "$P")"
+C=$TMP/out/active/calls/nov-reminders/connected.html
+expect_eq "a page per outcome, linked (no JavaScript needed): connected lists only those" \
+	"$((n_conn + 1)) connected" \
+	"$(grep -c '<tr data-outcome="connected"' "$C") $(grep -o '<tr data-outcome="[a-z_]*"' "$C" | sort -u | sed 's/.*="//; s/"//' | tr '\n' ' ' | sed 's/ $//')"
+expect_grep "... linked from the conversations page" 'href="nov-reminders/connected.html">connected</a>' "$P"
+expect_grep "... and back to all of them" 'href="../nov-reminders.html">All</a>' "$C"
+ok_if "an outcome no call had gets no page" test ! -e "$TMP/out/active/calls/ramadan-survey/connected.html"
 finish
