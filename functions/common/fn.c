@@ -196,6 +196,10 @@ cJSON *fn_request_check(const cJSON *req, const char *provider,
 	if (!strcmp(action, "hangup") ? !(cJSON_IsString(x) && *x->valuestring)
 	    : !is_str_or_null(x))
 		return fn_fail("rejected", "bad_request", "call_id must be a string");
+	x = cJSON_GetObjectItemCaseSensitive(req, "voicemail_message");
+	if (x && !cJSON_IsString(x))
+		return fn_fail("rejected", "bad_request", "voicemail_message must "
+			       "be a string");
 	if (!is_str_or_null(cJSON_GetObjectItemCaseSensitive(req, "webhook_url")) ||
 	    !is_str_or_null(cJSON_GetObjectItemCaseSensitive(req, "disclosure")))
 		return fn_fail("rejected", "bad_request", "webhook_url and "

@@ -321,18 +321,17 @@ static int webhook_url(struct buf *out, const char *hook, const char *account)
  * the failure response.
  */
 static cJSON *plan_state(struct buf *out, const cJSON *req, const char *stream,
-			 int leave, int with_plan)
+			 int leave, const char *text, int with_plan)
 {
-	const cJSON *script = cJSON_GetObjectItemCaseSensitive(req, "script");
 	const char *disclosure = fn_str(req, "disclosure");
-	const char *lang = fn_str(req, "language"), *text = fn_str(script, "text");
+	const char *lang = fn_str(req, "language");
 	const char *tag, *voice, *level;
 	cJSON *st = cJSON_CreateObject(), *fail = NULL;
 
 	cJSON_AddStringToObject(st, "a", fn_str(req, "attempt_id"));
 	if (with_plan) {
 		int disclose = disclosure && *disclosure;
-		if ((disclose || leave) &&
+		if ((disclose || text) &&
 		    telnyx_voice(lang, &tag, &voice, &level)) {
 			fail = fn_fail("rejected", "language", "Telnyx has no speech "
 				       "voice here for language \"%s\" (the %s "
@@ -342,7 +341,7 @@ static cJSON *plan_state(struct buf *out, const cJSON *req, const char *stream,
 			goto done;
 		}
 		if ((disclose && utf8_len(disclosure) > TELNYX_SPEAK_MAX) ||
-		    (leave && utf8_len(text) > TELNYX_SPEAK_MAX)) {
+		    (text && utf8_len(text) > TELNYX_SPEAK_MAX)) {
 			fail = fn_fail("rejected", "speak_too_long", "the %s is %zu "
 				       "characters; Telnyx speaks at most %d",
 				       disclose && utf8_len(disclosure) >
@@ -357,11 +356,13 @@ static cJSON *plan_state(struct buf *out, const cJSON *req, const char *stream,
 			cJSON_AddStringToObject(st, "l", lang);
 		if (disclose)
 			cJSON_AddStringToObject(st, "d", disclosure);
-		if (stream && disclose)
+		/* the agent's stream: after the disclosure, or after the
+		 * beep when the agent leaves the message */
+		if (stream && (disclose || (leave && !text)))
 			cJSON_AddStringToObject(st, "s", stream);
 		cJSON_AddStringToObject(st, "v", leave ? "leave_message"
 					: "hang_up");
-		if (leave)
+		if (leave && text)
 			cJSON_AddStringToObject(st, "m", text);
 	}
 	if (telnyx_state_encode(out, st))
@@ -377,20 +378,20 @@ static cJSON *telnyx_dial(const cJSON *req)
 {
 	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
 	const cJSON *agent = cJSON_GetObjectItemCaseSensitive(req, "agent");
-	const cJSON *script = cJSON_GetObjectItemCaseSensitive(req, "script");
 	const cJSON *rt = cJSON_GetObjectItemCaseSensitive(req, "ring_timeout_s");
 	const char *aid = fn_str(req, "attempt_id"), *hook = fn_str(req, "webhook_url");
 	const char *stream = fn_str(agent, "stream_url"), *vm = fn_str(req, "voicemail");
 	const char *disclosure = fn_str(req, "disclosure");
-	const char *text = fn_str(script, "text"), *mode = fn_str(script, "mode");
+	const char *msg = fn_str(req, "voicemail_message");
 	struct telnyx_account a;
 	struct httpc_response res;
 	struct buf url = BUF_INIT(8192), state = BUF_INIT(TELNYX_STATE_MAX + 1);
 	cJSON *body = NULL, *out = NULL, *got = NULL;
 	const char *id;
 	long ring = cJSON_IsNumber(rt) ? (long)rt->valuedouble : 30;
-	int leave = vm && !strcmp(vm, "leave_message") && text && *text &&
-		(!mode || !strcmp(mode, "override"));
+	/* voicemail_message spoken after the beep, else the agent's stream
+	 * again; never script.text, which is instructions to the agent */
+	int leave = vm && !strcmp(vm, "leave_message");
 	int disclose = disclosure && *disclosure, tries, maybe_created = 0;
 
 	memset(&res, 0, sizeof(res));
@@ -407,7 +408,10 @@ static cJSON *telnyx_dial(const cJSON *req)
 		goto cleanup;
 	}
 	ring = ring < 5 ? 5 : ring > 600 ? 600 : ring;
-	if ((out = plan_state(&state, req, stream, leave, hook && *hook)))
+	if (msg && !*msg)
+		msg = NULL;
+	if ((out = plan_state(&state, req, stream, leave, leave ? msg : NULL,
+			      hook && *hook)))
 		goto cleanup;
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "connection_id", a.connection_id);

@@ -14,8 +14,9 @@
  *                          answer (client_state_update)
  *   call.speak.ended       after the disclosure start the agent's stream;
  *                          after the voicemail message hang up
- *   call.machine.*         hang up on a machine, or speak the message
- *                          after the greeting
+ *   call.machine.*         hang up on a machine, or after the greeting
+ *                          speak the voicemail message, or (none) start
+ *                          the agent's stream again to leave one
  *   call.hangup            the "outcome" event, spooled
  * Each command carries command_id <attempt>:<step> and the next
  * client_state. A failed command answers 502, so Telnyx delivers the
@@ -148,7 +149,7 @@ static int speak(const struct telnyx_account *a, const char *call_id,
 }
 
 static int start_stream(const struct telnyx_account *a, const char *call_id,
-			const cJSON *next)
+			const cJSON *next, const char *step)
 {
 	cJSON *body = cJSON_CreateObject();
 	int rc;
@@ -156,9 +157,32 @@ static int start_stream(const struct telnyx_account *a, const char *call_id,
 	cJSON_AddStringToObject(body, "stream_url", fn_str(next, "s"));
 	cJSON_AddStringToObject(body, "stream_track", "inbound_track");
 	cJSON_AddStringToObject(body, "stream_bidirectional_mode", "rtp");
-	rc = command(a, call_id, "streaming_start", body, next, "stream");
+	rc = command(a, call_id, "streaming_start", body, next, step);
 	cJSON_Delete(body);
 	return rc;
+}
+
+/*
+ * The agent leaves the message: its stream, running since the answer
+ * (or the disclosure), is stopped and started again now that the beep
+ * has passed. A stop that fails (no stream was running) does not keep
+ * the new one from starting.
+ */
+static int agent_voicemail(const struct telnyx_account *a, const char *call_id,
+			   const cJSON *next, const char *phase)
+{
+	cJSON *body;
+
+	if (!phase || !strcmp(phase, "agent")) {
+		body = cJSON_CreateObject();
+		if (command(a, call_id, "streaming_stop", body, next,
+			    "voicemail-stop"))
+			fprintf(stderr, "gitdial-telnyx: %s: cannot stop the "
+				"agent's stream before the voicemail: %s\n",
+				fn_str(next, "a"), gd_error_last());
+		cJSON_Delete(body);
+	}
+	return start_stream(a, call_id, next, "voicemail-stream");
 }
 
 static int hang_up(const struct telnyx_account *a, const char *call_id,
@@ -353,7 +377,7 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 		} else if (phase && !strcmp(phase, "disclosure") && fn_str(st, "s")) {
 			next = state_with(st, "p", "agent");
 			cJSON_DeleteItemFromObjectCaseSensitive(next, "d");
-			cmd_rc = start_stream(&acct, call_id, next);
+			cmd_rc = start_stream(&acct, call_id, next, "stream");
 		}
 	} else if (!strncmp(type, "call.machine.", 13) &&
 		   strstr(type, "detection.ended")) {
@@ -365,14 +389,20 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 		}
 	} else if (!strncmp(type, "call.machine.", 13) &&
 		   strstr(type, "greeting.ended")) {
-		if (fn_str(st, "m") && vm && !strcmp(vm, "leave_message") &&
+		/* the message (voicemail_message) by speech, or the agent */
+		if (vm && !strcmp(vm, "leave_message") &&
+		    (fn_str(st, "m") || fn_str(st, "s")) &&
 		    (!phase || strcmp(phase, "voicemail"))) {
 			next = state_with(st, "p", "voicemail");
 			cJSON_DeleteItemFromObjectCaseSensitive(next, "b");
 			cJSON_AddStringToObject(next, "b", "machine");
 			cJSON_DeleteItemFromObjectCaseSensitive(next, "d");
-			cmd_rc = speak(&acct, call_id, fn_str(st, "m"), next,
-				       "voicemail");
+			if (fn_str(st, "m"))
+				cmd_rc = speak(&acct, call_id, fn_str(st, "m"),
+					       next, "voicemail");
+			else
+				cmd_rc = agent_voicemail(&acct, call_id, next,
+							 phase);
 		}
 	} else if (!strcmp(type, "call.hangup")) {
 		ev = hangup_event(payload, st, campaign, call_id, ts);

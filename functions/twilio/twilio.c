@@ -311,31 +311,26 @@ static int twiml_param(struct buf *out, const char *name, const char *value)
 	       buf_puts(out, "\"/>");
 }
 
-/* The call's inline Twiml: disclosure, then the agent's stream. */
-static int twiml_dial(struct buf *out, const cJSON *req, const char *stream)
+int twiml_stream(struct buf *out, const char *stream, const char *campaign,
+		 const char *attempt_id, const char *lang, const char *mode,
+		 const char *script, const cJSON *vars, int voicemail)
 {
-	const cJSON *script = cJSON_GetObjectItemCaseSensitive(req, "script");
-	const cJSON *vars = cJSON_GetObjectItemCaseSensitive(req, "variables");
-	const char *disclosure = fn_str(req, "disclosure");
-	const char *lang = fn_str(req, "language");
-	const char *mode = fn_str(script, "mode"), *text = fn_str(script, "text");
 	const cJSON *v;
 	char name[160];
 	int rc;
 
-	rc = buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>");
-	if (!rc && disclosure && *disclosure)
-		rc = twiml_say(out, lang, disclosure);
-	rc = rc || buf_puts(out, "<Connect><Stream url=\"") ||
+	rc = buf_puts(out, "<Connect><Stream url=\"") ||
 	     xml_escape(out, stream) || buf_puts(out, "\">") ||
-	     twiml_param(out, "campaign", fn_str(req, "campaign")) ||
-	     twiml_param(out, "attempt_id", fn_str(req, "attempt_id"));
+	     twiml_param(out, "campaign", campaign ? campaign : "") ||
+	     twiml_param(out, "attempt_id", attempt_id ? attempt_id : "");
 	if (!rc && lang)
 		rc = twiml_param(out, "language", lang);
 	if (!rc)
 		rc = twiml_param(out, "script_mode", mode ? mode : "agent");
-	if (!rc && text && *text && (!mode || !strcmp(mode, "override")))
-		rc = twiml_param(out, "script", text);
+	if (!rc && script && *script && (!mode || !strcmp(mode, "override")))
+		rc = twiml_param(out, "script", script);
+	if (!rc && voicemail)
+		rc = twiml_param(out, "voicemail", "leave_message");
 	cJSON_ArrayForEach(v, vars) {
 		if (rc)
 			break;
@@ -344,14 +339,33 @@ static int twiml_dial(struct buf *out, const cJSON *req, const char *stream)
 		snprintf(name, sizeof(name), "var_%s", v->string);
 		rc = twiml_param(out, name, v->valuestring);
 	}
-	return rc || buf_puts(out, "</Stream></Connect></Response>");
+	return rc || buf_puts(out, "</Stream></Connect>");
+}
+
+/* The call's inline Twiml: disclosure, then the agent's stream. */
+static int twiml_dial(struct buf *out, const cJSON *req, const char *stream)
+{
+	const cJSON *script = cJSON_GetObjectItemCaseSensitive(req, "script");
+	const char *disclosure = fn_str(req, "disclosure");
+	const char *lang = fn_str(req, "language");
+	int rc;
+
+	rc = buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>");
+	if (!rc && disclosure && *disclosure)
+		rc = twiml_say(out, lang, disclosure);
+	return rc || twiml_stream(out, stream, fn_str(req, "campaign"),
+				  fn_str(req, "attempt_id"), lang,
+				  fn_str(script, "mode"), fn_str(script, "text"),
+				  cJSON_GetObjectItemCaseSensitive(req, "variables"),
+				  0) ||
+	       buf_puts(out, "</Response>");
 }
 
 /* The webhook URL with our query parameters added. */
 static int callback_url(struct buf *out, const char *webhook_url,
 			const char *account, const char *attempt_id,
 			const char *cb, const char *vm, const char *msg,
-			const char *lang)
+			const char *lang, const char *mode, const char *prompt)
 {
 	struct buf q = BUF_INIT(64 * 1024);
 	int rc;
@@ -365,8 +379,13 @@ static int callback_url(struct buf *out, const char *webhook_url,
 	/* the message rides in the URL Twilio signs: no state on this disk */
 	if (!rc && msg)
 		rc = form_put(&q, "msg", msg);
-	if (!rc && msg && lang)
+	if (!rc && (msg || mode) && lang)
 		rc = form_put(&q, "lang", lang);
+	/* no message: the agent leaves one, with the script as its prompt */
+	if (!rc && mode)
+		rc = form_put(&q, "mode", mode);
+	if (!rc && mode && prompt && *prompt)
+		rc = form_put(&q, "prompt", prompt);
 	rc = rc || buf_puts(out, webhook_url) ||
 	     buf_putc(out, strchr(webhook_url, '?') ? '&' : '?') ||
 	     buf_puts(out, q.ptr);
@@ -384,6 +403,7 @@ static cJSON *twilio_dial(const cJSON *req)
 	const char *stream = fn_str(agent, "stream_url");
 	const char *vm = fn_str(req, "voicemail");
 	const char *text = fn_str(script, "text"), *mode = fn_str(script, "mode");
+	const char *msg = fn_str(req, "voicemail_message");
 	struct buf twiml = BUF_INIT(64 * 1024), form = BUF_INIT(128 * 1024);
 	struct buf url = BUF_INIT(8192), amd = BUF_INIT(64 * 1024);
 	struct twilio_account a;
@@ -393,9 +413,15 @@ static cJSON *twilio_dial(const cJSON *req)
 	char timeout[16];
 	long ring = cJSON_IsNumber(rt) ? (long)rt->valuedouble : 30;
 	size_t chars;
-	int leave = vm && !strcmp(vm, "leave_message") && text && *text &&
-		(!mode || !strcmp(mode, "override"));
+	/*
+	 * The machine gets voicemail_message by <Say>, or else the agent's
+	 * stream again after the beep; never script.text by <Say>: that is
+	 * instructions to the agent.
+	 */
+	int leave = vm && !strcmp(vm, "leave_message");
 
+	if (msg && !*msg)
+		msg = NULL;
 	memset(&res, 0, sizeof(res));
 	buf_init(&res.body, 1);
 	if (twilio_account_load(&a, acct, fn_str(acct, "name")))
@@ -431,17 +457,30 @@ static cJSON *twilio_dial(const cJSON *req)
 		goto too_big;
 	if (hook && *hook) {
 		if (callback_url(&url, hook, a.name, aid, NULL, NULL, NULL,
-				 NULL) ||
+				 NULL, NULL, NULL) ||
 		    callback_url(&amd, hook, a.name, aid, "amd",
 				 leave ? "leave_message" : "hang_up",
-				 leave ? text : NULL, fn_str(req, "language")))
+				 leave ? msg : NULL, fn_str(req, "language"),
+				 leave && !msg ? (mode ? mode : "agent") : NULL,
+				 text))
 			goto too_big;
+		if (amd.len > TWILIO_URL_MAX && leave && !msg) {
+			/* the agent had the script with the call's first stream
+			 * (same attempt_id): the voicemail stream can go without */
+			buf_reset(&amd);
+			if (callback_url(&amd, hook, a.name, aid, "amd",
+					 "leave_message", NULL,
+					 fn_str(req, "language"),
+					 mode ? mode : "agent", NULL))
+				goto too_big;
+		}
 		if (amd.len > TWILIO_URL_MAX) {
 			out = fn_fail("rejected", "vm_message_too_long", "the "
-				      "voicemail message makes the AMD callback URL "
+				      "voicemail %s makes the AMD callback URL "
 				      "%zu characters; Twilio takes at most %d: "
-				      "shorten the script (%zu characters)",
-				      amd.len, TWILIO_URL_MAX, utf8_len(text));
+				      "shorten it (%zu characters)",
+				      msg ? "message" : "agent's script", amd.len,
+				      TWILIO_URL_MAX, utf8_len(msg ? msg : text));
 			goto cleanup;
 		}
 		if (form_put(&form, "StatusCallback", url.ptr) ||

@@ -59,6 +59,15 @@ int twilio_outcome(cJSON *ev, const char *status, long duration_s,
 int twilio_is_machine(const char *answered_by);
 /* <Say> with the recipient's language appended to out, text escaped. */
 int twiml_say(struct buf *out, const char *language, const char *text);
+/*
+ * Appends <Connect><Stream> to the agent at stream with its <Parameter>s:
+ * campaign, attempt_id, language, script_mode, script (override only),
+ * voicemail=leave_message when voicemail is set (the agent is to leave
+ * the message: the beep has passed), var_<column> for each of vars.
+ */
+int twiml_stream(struct buf *out, const char *stream, const char *campaign,
+		 const char *attempt_id, const char *lang, const char *mode,
+		 const char *script, const cJSON *vars, int voicemail);
 /* Appends s with XML's five special characters escaped. */
 int xml_escape(struct buf *out, const char *s);
 

@@ -22,6 +22,7 @@
 #include "hook.h"
 #include "sig.h"
 #include "twilio.h"
+#include "util.h"
 #include "web.h"
 #include "banned.h"
 
@@ -123,38 +124,66 @@ static int verify(const cJSON *cfg, const char *name, const char *url,
 	return gd_error_set("X-Twilio-Signature does not match");
 }
 
-/* Makes Twilio act on a machine: the voicemail message, or a hang-up. */
-static void amd_act(const struct twilio_account *a, const char *call_sid,
-		    const char *attempt_id, const struct form *q)
+/*
+ * Makes Twilio act on a machine (with DetectMessageEnd, after the beep):
+ * leave_message with a message speaks it (<Say>, the campaign's
+ * voicemail_message rendered at dial); leave_message without one
+ * connects the agent's stream (agent.stream_url of gitdial.json) again,
+ * with its script as prompt and voicemail=leave_message, so the agent
+ * leaves the message; hang_up hangs up. script.text is never <Say>'d.
+ */
+static void amd_act(const struct twilio_account *a, const cJSON *cfg,
+		    const char *call_sid, const char *attempt_id,
+		    const char *campaign, const struct form *q)
 {
 	struct buf path = BUF_INIT(1024), form = BUF_INIT(64 * 1024);
 	struct buf twiml = BUF_INIT(64 * 1024);
 	struct httpc_response res;
 	const char *vm = form_get(q, "vm"), *text = NULL, *lang = NULL;
+	const char *mode = NULL, *stream = NULL, *what = "hang up";
 
 	memset(&res, 0, sizeof(res));
 	if (vm && !strcmp(vm, "leave_message")) {
 		/* from the signed callback URL dial built */
 		text = form_get(q, "msg");
 		lang = form_get(q, "lang");
+		mode = form_get(q, "mode");
+		stream = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(cfg, "agent"),
+			"stream_url"));
 	}
 	if (buf_puts(&path, "/Calls/") || url_escape(&path, call_sid) ||
 	    buf_puts(&path, ".json"))
 		goto cleanup;
 	if (text && *text) {
+		what = "leave the message on";
 		if (buf_puts(&twiml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 			     "<Response>") || twiml_say(&twiml, lang, text) ||
 		    buf_puts(&twiml, "<Hangup/></Response>") ||
 		    form_put(&form, "Twiml", twiml.ptr))
 			goto cleanup;
+	} else if (mode && stream && *stream) {
+		what = "connect the agent to leave the message on";
+		if (buf_puts(&twiml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+			     "<Response>") ||
+		    twiml_stream(&twiml, stream, campaign, attempt_id, lang,
+				 mode, form_get(q, "prompt"), NULL, 1) ||
+		    buf_puts(&twiml, "</Response>") ||
+		    utf8_len(twiml.ptr) > TWILIO_TWIML_MAX ||
+		    form_put(&form, "Twiml", twiml.ptr)) {
+			fprintf(stderr, "gitdial-twilio: %s: the agent's voicemail "
+				"Twiml is too long; hanging up\n", attempt_id);
+			buf_reset(&form);
+			if (form_put(&form, "Status", "completed"))
+				goto cleanup;
+		}
 	} else if (form_put(&form, "Status", "completed")) {
 		goto cleanup;
 	}
 	if (twilio_rest(&res, a, "POST", path.ptr, form.ptr) ||
 	    res.status < 200 || res.status >= 300)
 		fprintf(stderr, "gitdial-twilio: %s: cannot %s the machine-answered "
-			"call: %s (HTTP %ld)\n", attempt_id,
-			text ? "leave the message on" : "hang up",
+			"call: %s (HTTP %ld)\n", attempt_id, what,
 			res.fate ? res.error : "refused", res.status);
 	httpc_response_release(&res);
 cleanup:
@@ -247,7 +276,7 @@ void twilio_webhook(const struct web_request *req, struct web_reply *rep)
 			goto cleanup;
 		}
 		if (twilio_is_machine(answered_by))
-			amd_act(&acct, call_sid, attempt_id, &q);
+			amd_act(&acct, cfg, call_sid, attempt_id, campaign, &q);
 		web_reply_text(rep, 204, "ok");
 		goto cleanup;
 	}

@@ -472,11 +472,6 @@ static int step_script(struct wiz *w)
 		return rc;
 	if (!w->nc.override) {
 		w->nc.script_text[0] = '\0';
-		if (w->nc.leave_message) {
-			w->nc.leave_message = 0;
-			fprintf(w->out, "    voicemail is now hang_up: leave_message "
-				"speaks an override script\n");
-		}
 		return 0;
 	}
 	/* a long text is shown cut; Enter keeps all of it */
@@ -765,12 +760,8 @@ static int check_voicemail(struct wiz *w, const char *v, char *why, size_t n)
 			 "or leave_message)", v);
 		return -1;
 	}
-	if (!w->nc.override) {
-		snprintf(why, n, "leave_message speaks the override script, and this "
-			 "campaign uses the agent's prompt (choose hang_up, or an "
-			 "override script in step 2)");
-		return -1;
-	}
+	/* the agent leaves the message (its stream after the beep); a
+	 * voicemail_message to speak instead is written in campaign.json */
 	w->nc.leave_message = 1;
 	return 0;
 }

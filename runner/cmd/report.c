@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "calls.h"
 #include "cmd.h"
 #include "err.h"
 #include "html.h"
@@ -50,6 +51,7 @@ static const char css[] =
 	"th,td{padding:8px 10px;border-bottom:1px solid var(--line);"
 	"text-align:start;white-space:nowrap}"
 	"td.name{white-space:normal;unicode-bidi:plaintext}"
+	"td.sum{white-space:normal;unicode-bidi:plaintext;min-width:240px}"
 	"th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;"
 	"color:var(--muted);background:#f3f4f6}"
 	"td.n,th.n{text-align:end;font-variant-numeric:tabular-nums}"
@@ -78,6 +80,9 @@ static const char css[] =
 	".count{display:inline-block;min-width:20px;margin-inline-start:6px;"
 	"padding:0 6px;border-radius:999px;background:#e5e7eb;font-size:12px}"
 	".controls{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start}"
+	".controls[hidden]{display:none}a[role=tab]{text-decoration:none;"
+	"display:inline-block}nav.filters{margin:6px 0 12px;color:var(--muted);"
+	"line-height:2}nav.filters a[aria-current]{font-weight:600;color:var(--fg)}"
 	".controls input[type=search]{font:inherit;padding:6px 10px;width:280px;"
 	"border:1px solid #d1d5db;border-radius:6px}"
 	"details.ms{position:relative;background:#fff;border:1px solid #d1d5db;"
@@ -142,8 +147,9 @@ static const char js[] =
 	"\"false\");document.getElementById(b.getAttribute(\"aria-controls\"))"
 	".hidden=!on;});if(push&&history.replaceState)history.replaceState("
 	"null,\"\",\"#\"+name);}"
-	"tabs.forEach(function(b){b.addEventListener(\"click\",function(){"
-	"select(b.id.slice(4),true);});});"
+	"tabs.forEach(function(b){b.addEventListener(\"click\",function(e){"
+	"e.preventDefault();select(b.id.slice(4),true);});});"
+	"document.querySelector(\".controls\").hidden=false;"
 	"var h=location.hash.slice(1);if(document.getElementById(\"tab-\"+h))"
 	"select(h,false);"
 	"q.addEventListener(\"input\",apply);"
@@ -163,8 +169,17 @@ static const struct tab tabs[] = {
 };
 #define NTABS (sizeof(tabs) / sizeof(tabs[0]))
 
+/* One index row in its tab's panel buffer, for the filtered pages. */
+struct rowref {
+	enum status st;
+	char provider[32];
+	size_t off, len;
+};
+
 /* Everything a run writes, gathered as it goes. */
 struct report {
+	struct rowref *rowv[NTABS];
+	size_t rowalloc[NTABS];
 	const char *out;
 	time_t now;
 	char commit[41], branch[64];
@@ -501,7 +516,7 @@ static void stat_box(struct buf *b, const char *cls, const char *label,
 static int campaign_page(struct report *rp, const struct tab *t,
 			 const struct repo *r, const struct repo_campaign *rc,
 			 struct src *s, const struct csummary *sum,
-			 const struct cstate *cs)
+			 const struct cstate *cs, size_t n_calls)
 {
 	static const char *const sent[] = { "-", "positive", "neutral", "negative" };
 	struct buf b = BUF_INIT(PAGE_MAX);
@@ -594,6 +609,10 @@ static int campaign_page(struct report *rp, const struct tab *t,
 		   "(%zu connected, %zu answered, %zu no answer).</p>\n",
 		   cs->n, cs->n_outcomes, sum->connected, sum->answered,
 		   sum->noanswer);
+	buf_printf(&b, "<p><a id=\"conversations\" href=\"calls/%s.html\">"
+		   "Conversations</a> (%zu call%s: outcome, sentiment, summary, "
+		   "transcript and recording of each)</p>\n", rc->id, n_calls,
+		   n_calls == 1 ? "" : "s");
 	buf_puts(&b, "<h2>Progress over time</h2>\n");
 	chart_svg(&b, x.ends, x.n_ends, fins, n_fins);
 	shown = cs->n_recent < RECENT_MAX ? cs->n_recent : RECENT_MAX;
@@ -638,10 +657,168 @@ cleanup:
 	return rc2;
 }
 
+#define REPORT_CALLS_MAX 500 /* calls on a campaign's conversations page */
+
+static void link_cell(struct buf *b, const char *url, const char *label)
+{
+	buf_puts(b, "<td>");
+	if (url && html_url_ok(url)) {
+		buf_puts(b, "<a rel=\"noopener noreferrer\" href=\"");
+		html_put(b, url);
+		buf_printf(b, "\">%s</a>", label);
+	} else
+		buf_puts(b, "-");
+	buf_puts(b, "</td>");
+}
+
+/*
+ * One conversations page of campaign rc: every call (oc OUT_NONE, at
+ * <tab>/calls/<id>.html) or those with outcome oc (<tab>/calls/<id>/<oc>.html),
+ * the newest REPORT_CALLS_MAX, with outcome, duration, the agent's
+ * sentiment and summary, transcript and recording links (http(s) only:
+ * calls.c keeps no other), phone numbers masked; above the table, plain
+ * links to the other outcomes' pages (they work without JavaScript).
+ */
+static int calls_page_one(struct report *rp, const struct tab *t,
+			  const struct repo_campaign *rc,
+			  const struct csummary *sum, const struct cstate *cs,
+			  const struct calls *all, const size_t *per, int oc)
+{
+	struct buf b = BUF_INIT(PAGE_MAX);
+	const char *up = oc ? "../" : "";
+	char rel[200], tsb[21], e164[PHONE_MAX], phone[32];
+	size_t i, total = oc ? per[oc] : all->n, shown = 0;
+	int k, rc2;
+
+	page_head(&b, rp, sum->name);
+	buf_printf(&b, "<p><a href=\"%s../%s.html\">&larr; ", up, rc->id);
+	html_put(&b, sum->name);
+	buf_puts(&b, "</a></p>\n<h1 class=\"name\" dir=\"auto\">Conversations: ");
+	html_put(&b, sum->name);
+	buf_printf(&b, "</h1>\n<p class=\"sub\">%zu call%s%s%s, newest first",
+		   total, total == 1 ? "" : "s", oc ? " with outcome " : "",
+		   oc ? outcome_names[oc] : "");
+	if (total > REPORT_CALLS_MAX)
+		buf_printf(&b, "; the newest %d here (<code>gitdial show %s "
+			   "--calls --limit N</code> lists more)", REPORT_CALLS_MAX,
+			   rc->id);
+	buf_puts(&b, ". Phone numbers are masked.</p>\n");
+	buf_printf(&b, "<nav class=\"filters\" aria-label=\"Outcome\"><span>"
+		   "Outcome:</span> <a href=\"%s%s.html\"%s>All</a>&nbsp;<span "
+		   "class=\"count\">%zu</span>", up, rc->id,
+		   oc ? "" : " aria-current=\"page\"", all->n);
+	for (k = OUT_CONNECTED; k <= OUT_FAILED; k++) {
+		if (!per[k]) {
+			buf_printf(&b, " %s&nbsp;<span class=\"count\">0</span>",
+				   outcome_names[k]);
+			continue;
+		}
+		buf_printf(&b, " <a href=\"%s%s/%s.html\"%s>%s</a>&nbsp;<span "
+			   "class=\"count\">%zu</span>", up, rc->id,
+			   outcome_names[k], k == oc ? " aria-current=\"page\"" : "",
+			   outcome_names[k], per[k]);
+	}
+	buf_puts(&b, "</nav>\n");
+	if (all->bad_urls)
+		buf_printf(&b, "<p class=\"note\">%zu link%s in the log %s not "
+			   "http(s) (or too long) and %s not shown.</p>\n",
+			   all->bad_urls, all->bad_urls == 1 ? "" : "s",
+			   all->bad_urls == 1 ? "is" : "are",
+			   all->bad_urls == 1 ? "is" : "are");
+	if (!total)
+		buf_puts(&b, "<p class=\"empty\">No calls yet.</p>\n");
+	else
+		buf_puts(&b, "<table id=\"calls\"><thead><tr><th>Time (UTC)</th>"
+			 "<th>Recipient</th><th>Outcome</th><th class=\"n\">"
+			 "Duration</th><th>Sentiment</th><th>Summary</th>"
+			 "<th>Transcript</th><th>Recording</th></tr></thead>"
+			 "<tbody>\n");
+	for (i = 0; i < all->n && shown < REPORT_CALLS_MAX; i++) {
+		const struct call *x = &all->v[i];
+		long idx = -1;
+		if (oc && (int)x->outcome != oc)
+			continue;
+		shown++;
+		if (x->key) {
+			struct recipient r;
+			memset(&r, 0, sizeof(r));
+			r.key = x->key;
+			audience_phone(e164, &r);
+			calls_mask_phone(phone, sizeof(phone), e164);
+			idx = cs->aud ? state_find(cs, x->key) : -1;
+		} else
+			snprintf(phone, sizeof(phone), "-");
+		time_format_utc(tsb, x->ts);
+		buf_printf(&b, "<tr data-outcome=\"%s\"><td>%s</td><td>%s",
+			   x->outcome == OUT_NONE ? "none"
+			   : outcome_names[x->outcome], tsb, phone);
+		if (idx >= 0 && (size_t)idx < cs->aud->n)
+			buf_printf(&b, " <span class=\"sub\">row %u</span>",
+				   cs->aud->r[idx].line);
+		buf_printf(&b, "</td><td>%s</td><td class=\"n\">%ld:%02ld</td>"
+			   "<td>%s</td><td class=\"sum\" dir=\"auto\">",
+			   x->outcome == OUT_NONE ? "-" : outcome_names[x->outcome],
+			   x->duration_s / 60, x->duration_s % 60,
+			   x->sentiment ? x->sentiment : "-");
+		html_put(&b, x->summary ? x->summary : "-");
+		buf_puts(&b, "</td>");
+		link_cell(&b, x->transcript_url, "transcript");
+		link_cell(&b, x->recording_url, "recording");
+		buf_puts(&b, "</tr>\n");
+	}
+	if (total)
+		buf_puts(&b, "</tbody></table>\n");
+	page_foot(&b, rp, 0);
+	if (oc)
+		snprintf(rel, sizeof(rel), "%s/calls/%s/%s.html", t->name, rc->id,
+			 outcome_names[oc]);
+	else
+		snprintf(rel, sizeof(rel), "%s/calls/%s.html", t->name, rc->id);
+	rc2 = emit(rp, rel, &b);
+	buf_release(&b);
+	return rc2;
+}
+
+/*
+ * The conversations pages of campaign rc: all its calls, and one page per
+ * outcome that occurs. *n_calls is the number of calls.
+ */
+static int calls_page(struct report *rp, const struct tab *t,
+		      const struct repo_campaign *rc, struct src *s,
+		      const struct csummary *sum, const struct cstate *cs,
+		      size_t *n_calls)
+{
+	struct calls all;
+	size_t per[OUT_FAILED + 1], i;
+	char dir[4400];
+	int k, rc2;
+
+	*n_calls = 0;
+	if ((rc2 = calls_load(&all, s, rc->id)))
+		return rc2;
+	*n_calls = all.n;
+	memset(per, 0, sizeof(per));
+	for (i = 0; i < all.n; i++)
+		if (all.v[i].outcome <= OUT_FAILED)
+			per[all.v[i].outcome]++;
+	rc2 = calls_page_one(rp, t, rc, sum, cs, &all, per, OUT_NONE);
+	for (k = OUT_CONNECTED; !rc2 && k <= OUT_FAILED; k++) {
+		if (!per[k])
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s/calls/%s", rp->out, t->name, rc->id);
+		if ((rc2 = dir_create(dir)))
+			break;
+		rc2 = calls_page_one(rp, t, rc, sum, cs, &all, per, k);
+	}
+	calls_release(&all);
+	return rc2;
+}
+
 /* The index row of a campaign, into its tab's panel. */
-static void index_row(struct report *rp, size_t ti, const struct csummary *sum)
+static int index_row(struct report *rp, size_t ti, const struct csummary *sum)
 {
 	struct buf *b = &rp->panel[ti];
+	size_t off = b->len;
 
 	buf_puts(b, "<tr data-name=\"");
 	html_put(b, sum->name);
@@ -663,7 +840,21 @@ static void index_row(struct report *rp, size_t ti, const struct csummary *sum)
 		   sum->noanswer);
 	html_put(b, sum->created);
 	buf_puts(b, "</td></tr>\n");
+	if (rp->rows[ti] == rp->rowalloc[ti]) {
+		size_t na = rp->rowalloc[ti] ? rp->rowalloc[ti] * 2 : 64;
+		struct rowref *v = realloc(rp->rowv[ti], na * sizeof(*v));
+		if (!v)
+			return gd_error_set("out of memory");
+		rp->rowv[ti] = v;
+		rp->rowalloc[ti] = na;
+	}
+	rp->rowv[ti][rp->rows[ti]].st = sum->st;
+	snprintf(rp->rowv[ti][rp->rows[ti]].provider,
+		 sizeof(rp->rowv[ti][0].provider), "%s", sum->provider);
+	rp->rowv[ti][rp->rows[ti]].off = off;
+	rp->rowv[ti][rp->rows[ti]].len = b->len - off;
 	rp->rows[ti]++;
+	return 0;
 }
 
 /* Every campaign of one tab: its pages and its index rows. */
@@ -704,8 +895,13 @@ static int run_tab(struct report *rp, size_t ti, struct src *base)
 		}
 		if (!(rc = summary_fill(&sum, &cs, r, c, s, rp->now))) {
 			provider_note(rp, sum.provider);
-			index_row(rp, ti, &sum);
-			rc = campaign_page(rp, t, r, c, s, &sum, &cs);
+			rc = index_row(rp, ti, &sum);
+			size_t n_calls = 0;
+			if (!rc)
+				rc = calls_page(rp, t, c, s, &sum, &cs, &n_calls);
+			if (!rc)
+				rc = campaign_page(rp, t, r, c, s, &sum, &cs,
+						   n_calls);
 		}
 		state_release(&cs);
 	}
@@ -714,6 +910,12 @@ cleanup:
 	diags_release(&d);
 	return rc;
 }
+
+static const char index_heads[] =
+	"<thead><tr><th>Name</th><th>Provider</th><th>Audience</th>"
+	"<th>Status</th><th class=\"n\">Connected</th><th class=\"n\">"
+	"Answered</th><th class=\"n\">No answer</th><th>Created</th>"
+	"</tr></thead>\n";
 
 static void filter_box(struct buf *b, const char *name, const char *label,
 		       const char *const *values, const char *const *labels,
@@ -734,13 +936,89 @@ static void filter_box(struct buf *b, const char *name, const char *label,
 	buf_puts(b, "</div></details>\n");
 }
 
-static int index_page(struct report *rp)
+/* The page of tab ti without JavaScript: index.html, archived.html, deleted.html. */
+static const char *tab_page(size_t ti)
 {
-	static const char *const heads =
-		"<thead><tr><th>Name</th><th>Provider</th><th>Audience</th>"
-		"<th>Status</th><th class=\"n\">Connected</th><th class=\"n\">"
-		"Answered</th><th class=\"n\">No answer</th><th>Created</th>"
-		"</tr></thead>\n";
+	static const char *const pages[] = { "index.html", "archived.html",
+		"deleted.html" };
+	return pages[ti];
+}
+
+/* A provider name that can be part of a file name (they are an enum). */
+static int provider_plain(const char *p)
+{
+	size_t i;
+
+	for (i = 0; p[i]; i++)
+		if (!(p[i] >= 'a' && p[i] <= 'z'))
+			return 0;
+	return i > 0 && i < 24;
+}
+
+/*
+ * The plain links that filter tab ti without JavaScript: one page per
+ * status and per provider (list-<tab>-status-<s>.html,
+ * list-<tab>-provider-<p>.html), each with its count; cur marks the one
+ * being shown.
+ */
+static void filter_links(struct buf *b, const struct report *rp, size_t ti,
+			 const char *cur)
+{
+	size_t i, j, n;
+	char name[96];
+
+	buf_printf(b, "<nav class=\"filters\" aria-label=\"Filters\"><span>Status:"
+		   "</span> <a href=\"%s\"%s>All</a>", tab_page(ti),
+		   cur ? "" : " aria-current=\"page\"");
+	for (i = 1; status_names[i]; i++) {
+		for (j = n = 0; j < rp->rows[ti]; j++)
+			n += rp->rowv[ti][j].st == (enum status)i;
+		snprintf(name, sizeof(name), "list-%s-status-%s.html", tabs[ti].name,
+			 status_names[i]);
+		buf_printf(b, " <a href=\"%s\"%s>%s</a>&nbsp;<span class=\"count\">"
+			   "%zu</span>", name, cur && !strcmp(cur, name)
+			   ? " aria-current=\"page\"" : "", status_labels[i], n);
+	}
+	buf_puts(b, " <span>Provider:</span>");
+	for (i = 0; i < rp->n_providers; i++) {
+		if (!provider_plain(rp->providers[i]))
+			continue;
+		for (j = n = 0; j < rp->rows[ti]; j++)
+			n += !strcmp(rp->rowv[ti][j].provider, rp->providers[i]);
+		snprintf(name, sizeof(name), "list-%s-provider-%s.html",
+			 tabs[ti].name, rp->providers[i]);
+		buf_printf(b, " <a href=\"%s\"%s>%s</a>&nbsp;<span class=\"count\">"
+			   "%zu</span>", name, cur && !strcmp(cur, name)
+			   ? " aria-current=\"page\"" : "", rp->providers[i], n);
+	}
+	buf_puts(b, "</nav>\n");
+}
+
+/* The tab links: plain pages, switched in place when JavaScript runs. */
+static void tab_links(struct buf *b, const struct report *rp, size_t sel,
+		      int script)
+{
+	size_t i;
+
+	buf_puts(b, "<div role=\"tablist\" aria-label=\"Campaigns\">\n");
+	for (i = 0; i < NTABS; i++)
+		buf_printf(b, "<a role=\"tab\" id=\"tab-%s\" href=\"%s\"%s%s%s "
+			   "aria-selected=\"%s\">%s<span class=\"count\">%zu</span>"
+			   "</a>\n", tabs[i].name, tab_page(i),
+			   script ? " aria-controls=\"panel-" : "",
+			   script ? tabs[i].name : "", script ? "\"" : "",
+			   i == sel ? "true" : "false", tabs[i].label, rp->rows[i]);
+	buf_puts(b, "</div>\n");
+}
+
+/*
+ * The campaigns pages: index.html, archived.html and deleted.html hold
+ * every tab (the script switches among them in place) with tab sel shown;
+ * without JavaScript the tabs are links to each other and the filters
+ * links to the list- pages.
+ */
+static int index_page(struct report *rp, size_t sel)
+{
 	struct buf b = BUF_INIT(PAGE_MAX);
 	const char *pv[32];
 	size_t i;
@@ -749,32 +1027,29 @@ static int index_page(struct report *rp)
 	page_head(&b, rp, "Campaigns - gitdial");
 	buf_puts(&b, "<h1>Campaigns</h1>\n<p class=\"sub\">Outbound voice "
 		 "campaigns of this repository, as the runner sees them.</p>\n"
-		 "<div class=\"controls\">\n<input id=\"q\" type=\"search\" "
+		 "<div class=\"controls\" hidden>\n<input id=\"q\" type=\"search\" "
 		 "maxlength=\"120\" placeholder=\"Search by name\" "
 		 "aria-label=\"Search campaigns by name\" autocomplete=\"off\">\n");
 	for (i = 0; i < rp->n_providers; i++)
 		pv[i] = rp->providers[i];
 	filter_box(&b, "provider", "Provider", pv, pv, rp->n_providers);
 	filter_box(&b, "status", "Status", status_names + 1, status_labels + 1, 6);
-	buf_puts(&b, "</div>\n<div role=\"tablist\" aria-label=\"Campaigns\">\n");
-	for (i = 0; i < NTABS; i++)
-		buf_printf(&b, "<button type=\"button\" role=\"tab\" id=\"tab-%s\" "
-			   "aria-controls=\"panel-%s\" aria-selected=\"%s\">%s"
-			   "<span class=\"count\">%zu</span></button>\n",
-			   tabs[i].name, tabs[i].name, i ? "false" : "true",
-			   tabs[i].label, rp->rows[i]);
-	buf_puts(&b, "</div>\n");
+	buf_puts(&b, "</div>\n<noscript><p class=\"sub\">Search needs JavaScript; "
+		 "the tabs and the status and provider links below work without "
+		 "it.</p></noscript>\n");
+	tab_links(&b, rp, sel, 1);
 	for (i = 0; i < NTABS; i++) {
 		buf_printf(&b, "<section role=\"tabpanel\" id=\"panel-%s\" "
 			   "aria-labelledby=\"tab-%s\"%s>\n", tabs[i].name,
-			   tabs[i].name, i ? " hidden" : "");
+			   tabs[i].name, i != sel ? " hidden" : "");
+		filter_links(&b, rp, i, NULL);
 		if (rp->broken[i])
 			buf_printf(&b, "<p class=\"note\">%zu campaign folder%s "
 				   "under %s/ could not be read and %s not shown "
 				   "(run <code>gitdial validate</code>).</p>\n",
 				   rp->broken[i], rp->broken[i] > 1 ? "s" : "",
 				   tabs[i].top, rp->broken[i] > 1 ? "are" : "is");
-		buf_printf(&b, "<table>\n%s<tbody>\n", heads);
+		buf_printf(&b, "<table>\n%s<tbody>\n", index_heads);
 		buf_put(&b, rp->panel[i].ptr ? rp->panel[i].ptr : "", rp->panel[i].len);
 		buf_printf(&b, "</tbody></table>\n<p class=\"empty\"%s>No %s "
 			   "campaigns%s.</p>\n</section>\n", rp->rows[i] ? " hidden" : "",
@@ -782,8 +1057,71 @@ static int index_page(struct report *rp)
 			   rp->rows[i] ? " match the search and filters" : "");
 	}
 	page_foot(&b, rp, 1);
-	rc = emit(rp, "index.html", &b);
+	rc = emit(rp, tab_page(sel), &b);
 	buf_release(&b);
+	return rc;
+}
+
+/*
+ * One filtered list without JavaScript: tab ti's campaigns whose status
+ * is st (provider NULL) or whose provider is provider. No script.
+ */
+static int list_page(struct report *rp, size_t ti, enum status st,
+		     const char *provider)
+{
+	struct buf b = BUF_INIT(PAGE_MAX);
+	char name[96], title[160];
+	size_t j, n = 0;
+	int rc;
+
+	if (provider)
+		snprintf(name, sizeof(name), "list-%s-provider-%s.html",
+			 tabs[ti].name, provider);
+	else
+		snprintf(name, sizeof(name), "list-%s-status-%s.html",
+			 tabs[ti].name, status_names[st]);
+	snprintf(title, sizeof(title), "%s campaigns, %s %s - gitdial",
+		 tabs[ti].label, provider ? "provider" : "status",
+		 provider ? provider : status_labels[st]);
+	page_head(&b, rp, title);
+	buf_printf(&b, "<h1>Campaigns</h1>\n<p class=\"sub\">%s campaigns whose %s "
+		   "is %s.</p>\n", tabs[ti].label, provider ? "provider" : "status",
+		   provider ? provider : status_labels[st]);
+	tab_links(&b, rp, ti, 0);
+	filter_links(&b, rp, ti, name);
+	buf_printf(&b, "<table id=\"list\">\n%s<tbody>\n", index_heads);
+	for (j = 0; j < rp->rows[ti]; j++) {
+		const struct rowref *x = &rp->rowv[ti][j];
+		if (provider ? strcmp(x->provider, provider) : x->st != st)
+			continue;
+		buf_put(&b, rp->panel[ti].ptr + x->off, x->len);
+		n++;
+	}
+	buf_printf(&b, "</tbody></table>\n");
+	if (!n)
+		buf_printf(&b, "<p class=\"empty\">No %s campaigns with that %s.</p>\n",
+			   ti ? tabs[ti].name : "active",
+			   provider ? "provider" : "status");
+	page_foot(&b, rp, 0);
+	rc = emit(rp, name, &b);
+	buf_release(&b);
+	return rc;
+}
+
+/* Every page of the campaigns list: the tabs and the filtered lists. */
+static int index_pages(struct report *rp)
+{
+	size_t ti, i;
+	int rc = 0;
+
+	for (ti = 0; !rc && ti < NTABS; ti++) {
+		rc = index_page(rp, ti);
+		for (i = 1; !rc && status_names[i]; i++)
+			rc = list_page(rp, ti, (enum status)i, NULL);
+		for (i = 0; !rc && i < rp->n_providers; i++)
+			if (provider_plain(rp->providers[i]))
+				rc = list_page(rp, ti, ST_DRAFT, rp->providers[i]);
+	}
 	return rc;
 }
 
@@ -863,14 +1201,14 @@ int cmd_report(int argc, char **argv)
 	git_oid_tostr(rp.commit, sizeof(rp.commit), &head);
 	snprintf(rp.branch, sizeof(rp.branch), "%s", store_branch(st));
 	for (i = 0; i < NTABS; i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", rp.out, tabs[i].name);
+		snprintf(dir, sizeof(dir), "%s/%s/calls", rp.out, tabs[i].name);
 		if (dir_create(dir))
 			goto fail;
 	}
 	for (i = 0; i < NTABS; i++)
 		if (run_tab(&rp, i, &s))
 			goto fail;
-	if (index_page(&rp))
+	if (index_pages(&rp))
 		goto fail;
 	if (fmt == FMT_JSON) {
 		struct buf j = BUF_INIT(1 << 16);
@@ -892,8 +1230,10 @@ int cmd_report(int argc, char **argv)
 fail:
 	fprintf(stderr, "gitdial report: %s\n", gd_error_last());
 cleanup:
-	for (i = 0; i < NTABS; i++)
+	for (i = 0; i < NTABS; i++) {
 		buf_release(&rp.panel[i]);
+		free(rp.rowv[i]);
+	}
 	if (have_src)
 		src_release_tree(&s);
 	store_free(st);

@@ -19,6 +19,7 @@
 #include "repo.h"
 #include "round.h"
 #include "select.h"
+#include "show_calls.h"
 #include "state.h"
 #include "summary.h"
 #include "term.h"
@@ -27,7 +28,9 @@
 
 static const char usage[] =
 	"gitdial show ID [--repo PATH] [--now RFC3339] [--archived|--deleted]\n"
-	"            [--format text|json]";
+	"            [--format text|json]\n"
+	"       gitdial show ID --calls [--outcome X[,Y]] [--limit N] "
+	"[--full-numbers] [--format text|json]";
 
 #define WEEK (7L * 24 * 3600)
 
@@ -378,6 +381,10 @@ int cmd_show(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "archived", no_argument, NULL, 'A' },
 		{ "deleted", no_argument, NULL, 'D' },
+		{ "calls", no_argument, NULL, 'C' },
+		{ "outcome", required_argument, NULL, 'O' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "full-numbers", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -393,6 +400,9 @@ int cmd_show(int argc, char **argv)
 	time_t now = time(NULL);
 	unsigned top = 0;
 	int fmt = FMT_TEXT, c, rc = 1, found, have_src = 0, have_state = 0, err;
+	struct calls_opts co = { 0, CALLS_LIMIT_DEFAULT, 0, 0 };
+	int calls = 0, calls_only = 0;
+	char why[160];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -410,12 +420,30 @@ int cmd_show(int argc, char **argv)
 			break;
 		case 'A': top = REPO_ARCHIVED; break;
 		case 'D': top = REPO_DELETED; break;
+		case 'C': calls = 1; break;
+		case 'O':
+			if (calls_parse_outcomes(&co.outcomes, optarg, why, sizeof(why)))
+				return usage_error("show", usage, "--outcome: %s", why);
+			calls_only = 1;
+			break;
+		case 'L':
+			if (calls_parse_limit(&co.limit, optarg))
+				return usage_error("show", usage, "--limit: \"%s\" is "
+						   "not a whole number from 1 to %d",
+						   term_str(optarg), CALLS_LIMIT_MAX);
+			calls_only = 1;
+			break;
+		case 'F': co.full_numbers = 1; calls_only = 1; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return usage_error("show", usage, "bad option");
 		}
 	}
 	if (argc - optind != 1)
 		return usage_error("show", usage, "give one campaign id");
+	if (calls_only && !calls)
+		return usage_error("show", usage, "--outcome, --limit and "
+				   "--full-numbers go with --calls");
+	co.json = fmt == FMT_JSON;
 	id = argv[optind];
 	if (!id_valid(id))
 		return usage_error("show", usage, "'%s' is not a campaign id "
@@ -467,6 +495,14 @@ int cmd_show(int argc, char **argv)
 	have_state = 1;
 	if (ledger_replay(&cs, &s, id)) {
 		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+		goto cleanup;
+	}
+	if (calls) {
+		if (show_calls(&s, v.rc, &cs, &co)) {
+			fprintf(stderr, "gitdial show: %s\n", gd_error_last());
+			goto cleanup;
+		}
+		rc = 0;
 		goto cleanup;
 	}
 	v.acct = config_account(r->cfg, v.rc->c->account);

@@ -39,9 +39,14 @@ static int file_name_valid(const char *s)
 	return 1;
 }
 
-static void find_placeholders(struct jctx *c, struct campaign *cp)
+/*
+ * Adds the {{column}} names text uses to cp->placeholders (each once);
+ * problems are reported against field.
+ */
+static void find_placeholders(struct jctx *c, struct campaign *cp,
+			      const char *text, const char *field)
 {
-	const char *p = cp->script_text;
+	const char *p = text;
 
 	while (p && (p = strstr(p, "{{"))) {
 		const char *end = strstr(p + 2, "}}");
@@ -49,7 +54,7 @@ static void find_placeholders(struct jctx *c, struct campaign *cp)
 		size_t n = 0;
 		int i;
 		if (!end) {
-			jctx_error(c, "script.text", "\"{{\" without a closing \"}}\"");
+			jctx_error(c, field, "\"{{\" without a closing \"}}\"");
 			return;
 		}
 		for (p += 2; p < end && isspace((unsigned char)*p); p++)
@@ -59,7 +64,7 @@ static void find_placeholders(struct jctx *c, struct campaign *cp)
 		name[n] = '\0';
 		p = end + 2;
 		if (!n) {
-			jctx_error(c, "script.text", "empty placeholder \"{{}}\"");
+			jctx_error(c, field, "empty placeholder \"{{}}\"");
 			continue;
 		}
 		for (i = 0; i < cp->n_placeholders; i++)
@@ -68,7 +73,7 @@ static void find_placeholders(struct jctx *c, struct campaign *cp)
 		if (i < cp->n_placeholders)
 			continue;
 		if (cp->n_placeholders == PLACEHOLDER_MAX) {
-			jctx_error(c, "script.text", "more than %d placeholders",
+			jctx_error(c, field, "more than %d placeholders",
 				   PLACEHOLDER_MAX);
 			return;
 		}
@@ -243,6 +248,96 @@ static void load_whatsapp(struct jctx *c, struct campaign *cp, const cJSON *o,
 			   "(account \"%s\" is %s)", a->name, a->provider);
 }
 
+#define VM_MESSAGE_MAX 1000 /* characters: Twilio's callback URL carries it */
+
+/* One voicemail message text: 1-VM_MESSAGE_MAX characters, no controls. */
+static void check_vm_text(struct jctx *c, struct campaign *cp,
+			  const cJSON *v, const char *field)
+{
+	size_t n;
+	const char *p;
+
+	if (!cJSON_IsString(v)) {
+		jctx_error(c, field, "expected text");
+		return;
+	}
+	n = utf8_len(v->valuestring);
+	if (n == 0 || n > VM_MESSAGE_MAX) {
+		jctx_error(c, field, "expected 1-%d characters (it has %zu)",
+			   VM_MESSAGE_MAX, n);
+		return;
+	}
+	for (p = v->valuestring; *p == ' ' || *p == '\n'; p++)
+		;
+	if (!*p) {
+		jctx_error(c, field, "is blank (expected the words to speak)");
+		return;
+	}
+	for (p = v->valuestring; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n') {
+			jctx_error(c, field, "contains a control character "
+				   "(0x%02x): expected text to be spoken",
+				   (unsigned)(unsigned char)*p);
+			return;
+		}
+	find_placeholders(c, cp, v->valuestring, field);
+}
+
+/*
+ * "voicemail_message": the text spoken after the beep, one string or an
+ * object of strings by language code ({"en": ..., "ar": ...}).
+ */
+static void load_vm_message(struct jctx *c, struct campaign *cp,
+			    const cJSON *v)
+{
+	const cJSON *x;
+	char field[64];
+
+	cp->voicemail_message = v;
+	if (cJSON_IsString(v)) {
+		check_vm_text(c, cp, v, "voicemail_message");
+		return;
+	}
+	if (!cJSON_IsObject(v)) {
+		jctx_error(c, "voicemail_message", "expected text, or an object "
+			   "of texts by language code ({\"en\": \"...\"})");
+		return;
+	}
+	if (!cJSON_GetArraySize(v))
+		jctx_error(c, "voicemail_message", "is empty (leave it out for "
+			   "the agent to leave the message)");
+	cJSON_ArrayForEach(x, v) {
+		size_t i, n = strlen(x->string);
+		int ok = n >= 2 && n <= 16;
+		for (i = 0; ok && i < n; i++)
+			ok = isalnum((unsigned char)x->string[i]) ||
+			     (i && x->string[i] == '-');
+		if (!ok) {
+			jctx_error(c, "voicemail_message", "\"%.40s\" is not a "
+				   "language code (expected e.g. en, ar, pt-BR)",
+				   x->string);
+			continue;
+		}
+		snprintf(field, sizeof(field), "voicemail_message.%s", x->string);
+		check_vm_text(c, cp, x, field);
+	}
+}
+
+const char *campaign_vm_message(const struct campaign *c, const char *lang)
+{
+	const cJSON *v = c->voicemail_message;
+
+	if (!v || c->voicemail != VM_LEAVE_MESSAGE)
+		return NULL;
+	if (cJSON_IsString(v))
+		return v->valuestring;
+	v = cJSON_GetObjectItemCaseSensitive(c->voicemail_message,
+					     lang && *lang ? lang : "en");
+	if (!cJSON_IsString(v))
+		v = cJSON_GetObjectItemCaseSensitive(c->voicemail_message, "en");
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 int campaign_load(struct campaign **out, const char *id, const char *file,
 		  const char *text, size_t len, const struct config *cfg,
 		  struct diags *d)
@@ -250,7 +345,7 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 	static const char *const keys[] = {
 		"$schema", "name", "status", "start_at", "end_at", "account",
 		"caller_id", "script", "audience", "pacing", "require_consent",
-		"created", "whatsapp", NULL
+		"created", "whatsapp", "voicemail_message", NULL
 	};
 	struct jctx c = { file, text, len, d };
 	size_t errors = d->errors;
@@ -342,7 +437,7 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 			cp->script_text = v->valuestring;
 			if (utf8_len(v->valuestring) > 4000)
 				jctx_error(&c, "script.text", "is longer than 4000 characters");
-			find_placeholders(&c, cp);
+			find_placeholders(&c, cp, cp->script_text, "script.text");
 		}
 	}
 	if ((o = jget_object(&c, root, "", "audience", 1))) {
@@ -368,6 +463,13 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 	jget_bool(&c, root, "", "require_consent", &cp->require_consent);
 	if ((o = jget_object(&c, root, "", "whatsapp", 0)))
 		load_whatsapp(&c, cp, o, cfg);
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "voicemail_message"))) {
+		load_vm_message(&c, cp, v);
+		if (cp->voicemail != VM_LEAVE_MESSAGE)
+			jctx_error(&c, "voicemail_message", "is only spoken with "
+				   "pacing.voicemail leave_message (this campaign "
+				   "hangs up on a machine)");
+	}
 	if ((v = jget_string(&c, root, "", "created", 0))) {
 		time_t t;
 		if (time_parse_rfc3339(&t, v->valuestring))

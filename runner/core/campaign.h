@@ -52,6 +52,7 @@ struct campaign {
 	int n_cooldown;
 	unsigned retry_on; /* 1 << enum outcome */
 	enum voicemail voicemail;
+	const cJSON *voicemail_message; /* string or {lang: string}, or NULL */
 	long ring_timeout_s;   /* default 30 */
 	long max_call_minutes; /* default 15 */
 	int require_consent;
@@ -73,6 +74,12 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 void campaign_free(struct campaign *c);
 /* Cool-down before retry number n (1-based), in seconds. */
 long campaign_cooldown_s(const struct campaign *c, int retry);
+/*
+ * The voicemail message for a recipient speaking lang (its entry, else
+ * "en"), unrendered; NULL when the agent leaves the message (no
+ * voicemail_message, or none for the language) or on hang_up.
+ */
+const char *campaign_vm_message(const struct campaign *c, const char *lang);
 /* The caller ID calls go out from (campaign's or the account's first). */
 const char *campaign_caller_id(const struct campaign *c, const struct config *cfg);
 

@@ -9,7 +9,13 @@
 int render_script(struct buf *out, const struct campaign *c,
 		  const struct audience *a, const struct recipient *r)
 {
-	const char *p = c->script_text ? c->script_text : "";
+	return render_text(out, c->script_text, a, r);
+}
+
+int render_text(struct buf *out, const char *text, const struct audience *a,
+		const struct recipient *r)
+{
+	const char *p = text ? text : "";
 	int rc = 0;
 
 	while (!rc && *p) {
@@ -69,6 +75,7 @@ cJSON *render_dial(const struct config *cfg, const struct campaign *c,
 		? &a->places[r->place] : NULL;
 	const char *lang = a->langs[r->lang][0] ? a->langs[r->lang] : "en";
 	const char *disc = pl && pl->disclosure ? config_disclosure(cfg, lang) : NULL;
+	const char *vm;
 	struct buf script = BUF_INIT(64 * 1024);
 	char phone[PHONE_MAX], t[21];
 	cJSON *req = cJSON_CreateObject(), *s, *vars;
@@ -98,6 +105,14 @@ cJSON *render_dial(const struct config *cfg, const struct campaign *c,
 		cJSON_AddNullToObject(req, "disclosure");
 	cJSON_AddStringToObject(req, "voicemail",
 				c->voicemail == VM_LEAVE_MESSAGE ? "leave_message" : "hang_up");
+	/* spoken after the beep; without it the agent leaves the message */
+	if ((vm = campaign_vm_message(c, lang))) {
+		struct buf m = BUF_INIT(16 * 1024);
+		if (!render_text(&m, vm, a, r))
+			cJSON_AddStringToObject(req, "voicemail_message",
+						m.ptr ? m.ptr : "");
+		buf_release(&m);
+	}
 	cJSON_AddNumberToObject(req, "ring_timeout_s", (double)c->ring_timeout_s);
 	if (c->wa_request_permission || c->wa_permission_text) {
 		cJSON *wa = cJSON_AddObjectToObject(req, "whatsapp");

@@ -16,6 +16,9 @@
  */
 int render_script(struct buf *out, const struct campaign *c,
 		  const struct audience *a, const struct recipient *r);
+/* As render_script, for any campaign text (the voicemail message). */
+int render_text(struct buf *out, const char *text, const struct audience *a,
+		const struct recipient *r);
 
 /*
  * The dial request for attempt_id to recipient r (a new object, the

@@ -307,7 +307,6 @@ refused "a bad day" 1 '--days: "someday" is not a day' $OK --window 09:00-17:00 
 refused "11 retries" 1 '--retries: "11" is not a whole number from 0 to 10' $OK --retries 11
 refused "a bad cool-down" 1 '--cooldown: "soon" is not a cool-down' $OK --retries 1 --cooldown soon
 refused "a retry on connected" 1 '--retry-on: "connected" is not an outcome to retry' $OK --retries 1 --retry-on connected
-refused "leave_message with the agent's prompt" 1 '--voicemail: leave_message speaks the override script' $OK --voicemail leave_message
 refused "a bad voicemail choice" 1 '--voicemail: "beep" is not a voicemail choice' $OK --voicemail beep
 refused "a bad start" 1 '--start-at: "2026-12-01 09:00" is not a time' $OK --start-at "2026-12-01 09:00"
 refused "an end before the start" 1 '--end-at: the end .* is not after the start' $OK --start-at 2026-12-01T09:00:00Z --end-at 2026-12-01T08:00:00Z

@@ -68,7 +68,7 @@ ev() { printf '{"v":1,"ts":"%s","campaign":"recorded",%s}\n' "$1" "$2" >> "$L"; 
 ev 2026-11-24T15:00:00Z '"event":"dispatched","attempt_id":"recorded.14155550001.1","phone":"+14155550001","row":2,"attempt":1,"account":"sim-main","caller_id":"+12125550100"'
 ev 2026-11-24T15:00:01Z '"event":"placed","attempt_id":"recorded.14155550001.1","call_id":"CA1"'
 ev 2026-11-24T15:02:00Z '"event":"outcome","attempt_id":"recorded.14155550001.1","call_id":"CA1","outcome":"connected","duration_s":65,"connected":true,"answered":true,"recording_url":"https://rec.example.com/CA1.mp3?a=1&b=2"'
-ev 2026-11-24T15:02:30Z '"event":"analysis","call_id":"CA1","sentiment":"positive","summary":"ok"'
+ev 2026-11-24T15:02:30Z '"event":"analysis","call_id":"CA1","sentiment":"positive","summary":"Will pay <b>Friday</b>","transcript_url":"https://rec.example.com/CA1.txt"'
 ev 2026-11-24T15:00:00Z '"event":"dispatched","attempt_id":"recorded.14155550002.1","phone":"+14155550002","row":3,"attempt":1,"account":"sim-main","caller_id":"+12125550100"'
 ev 2026-11-24T15:00:01Z '"event":"placed","attempt_id":"recorded.14155550002.1","call_id":"CA2"'
 ev 2026-11-24T15:05:00Z '"event":"outcome","attempt_id":"recorded.14155550002.1","call_id":"CA2","outcome":"failed","duration_s":0,"connected":false,"answered":false,"recording_url":"javascript:alert(2)","error":{"kind":"invalid_number","code":"21211","message":"bad"}}'
@@ -85,7 +85,9 @@ expect_eq "list shows the broken campaign as an error row" "broken error" \
 	"$(/usr/bin/python3 -c 'import json,sys; print(*[r["id"] + " " + r["status"] for r in json.load(open(sys.argv[1])) if r["status"] == "error"])' $TMP/list-all.json)"
 ok_if "report writes the dashboard" "$GITDIAL" report --repo "$R" --out $TMP/out --now $NOW
 expect_grep "it says where" "^report: $TMP/out/index.html \(8 campaign pages\)" $TMP/.out
-for f in index.html active/xss-test.html active/nov-reminders.html archived/old-promo.html deleted/spring-survey.html; do
+for f in index.html archived.html deleted.html list-active-status-failed.html list-deleted-provider-sim.html \
+	active/xss-test.html active/nov-reminders.html archived/old-promo.html deleted/spring-survey.html \
+	active/calls/recorded.html archived/calls/old-promo.html; do
 	expect_eq "$f written" 1 "$([ -s $TMP/out/$f ] && echo 1)"
 done
 expect_grep "a campaign folder that cannot be read is noted, not hidden" \
@@ -99,8 +101,14 @@ expect_eq "no external URL in any page (nothing to fetch)" "" \
 	"$(grep -ohE '(src|href)="(https?:)?//[^"]*"' -r $TMP/out | grep -v 'rec.example.com' | sort -u)"
 expect_eq "the hostile name never appears unescaped" "" "$(grep -rlF "$XSS" $TMP/out)"
 expect_grep "and it appears escaped" '&lt;script&gt;alert\(1\)&lt;/script&gt;' $TMP/out/index.html
-expect_eq "one <script> in the index (ours), none in campaign pages" "1 0" \
-	"$(grep -o '<script>' $TMP/out/index.html | wc -l) $(cat $TMP/out/active/*.html | grep -o '<script' | wc -l)"
+expect_eq "one <script> in the index (ours), none in campaign, conversations or list pages" "1 0" \
+	"$(grep -o '<script>' $TMP/out/index.html | wc -l) $(cat $TMP/out/active/*.html $TMP/out/active/calls/*.html $TMP/out/list-*.html | grep -o '<script' | wc -l)"
+expect_eq "without JavaScript: the tabs are links to their pages" 3 \
+	"$(grep -cE '<a role="tab" id="tab-(active|archived|deleted)" href="(index|archived|deleted).html"' $TMP/out/index.html)"
+expect_eq "archived.html shows the Archived tab" 'aria-selected="true">Archived' \
+	"$(grep -o 'aria-selected="true">[A-Za-z]*' $TMP/out/archived.html)"
+expect_eq "a status page lists only that status (Failed: bad-caller)" "bad-caller" \
+	"$(grep -o 'href="active/[a-z-]*.html"' $TMP/out/list-active-status-failed.html | sed 's|.*active/||; s|.html"||' | tr '\n' ' ' | sed 's/ $//')"
 expect_grep "a CSP allows only the page's own script" "script-src 'sha256-" $TMP/out/index.html
 
 # errors
@@ -136,7 +144,14 @@ pages = [
         {"phone": "+14155550001", "outcome": "connected", "duration": "1:05", "sentiment": "positive",
          "recording": "recording", "href": "https://rec.example.com/CA1.mp3?a=1&b=2"},
         {"phone": "+14155550002", "outcome": "failed", "duration": "0:00", "sentiment": "-",
-         "recording": "javascript:alert(2)", "href": None}]},
+         "recording": "javascript:alert(2)", "href": None}],
+     "calls": [
+        {"phone": "+14*****0002", "outcome": "failed", "duration": "0:00", "sentiment": "-",
+         "summary": "-", "transcript": None, "recording": None},
+        {"phone": "+14*****0001", "outcome": "connected", "duration": "1:05",
+         "sentiment": "positive", "summary": "Will pay <b>Friday</b>",
+         "transcript": "https://rec.example.com/CA1.txt",
+         "recording": "https://rec.example.com/CA1.mp3?a=1&b=2"}]},
     {"path": "archived/old-promo.html", "name": "Old promo (archived)", "status": "Draft",
      "recipients": 20, "n_outcomes": 0, "shot": "campaign-archived.png"},
 ]
@@ -151,6 +166,8 @@ exp = {
                       "and_rows": [n for n in by_status("Completed", "Failed") if "script" in n.lower()]},
     "providers": ["sim"], "sim_rows": [r["name"] for r in lst],
     "pages": pages,
+    "nojs": {"status": "failed", "rows": by_status("Failed"),
+             "provider": "sim", "provider_rows": [r["name"] for r in lst]},
 }
 json.dump(exp, sys.stdout, ensure_ascii=False, indent=1)
 PY
@@ -166,5 +183,5 @@ code=$?
 echo "# browser: $((SECONDS - t_start)) s"
 sed 's/^/  /' $TMP/browser.out
 expect_eq "the dashboard works in headless Chromium (see above)" 0 "$code"
-expect_eq "screenshots kept in $ART" 8 "$(ls "$ART"/*.png 2>/dev/null | wc -l)"
+expect_eq "screenshots kept in $ART" 11 "$(ls "$ART"/*.png 2>/dev/null | wc -l)"
 finish

@@ -66,14 +66,15 @@ expect_eq "webhook_url names the account; machine detection on" \
 expect_eq "no disclosure: the agent's stream starts with the call" "wss://agent.example.com/voice inbound_track" \
 	"$(jv "$TMP/b1.json" 'd["stream_url"] + " " + d["stream_track"]')"
 
-req dial "$TMP/d2.json" attempt_id='"nov.3.1"' disclosure='"هذه المكالمة قد تسجل."' voicemail='"leave_message"'
+req dial "$TMP/d2.json" attempt_id='"nov.3.1"' disclosure='"هذه المكالمة قد تسجل."' voicemail='"leave_message"' \
+	voicemail_message='"يرجى معاودة الاتصال."'
 tx dial "$TMP/d2.json" "$TMP/o2.json"
 reqs
 jv "$TMP/reqs.json" 'd[-1]["body"]' >"$TMP/b2.json"
 expect_eq "a disclosure: no stream until the webhook has spoken it; detect_beep for a message" "False detect_beep" \
 	"$(jv "$TMP/b2.json" 'str("stream_url" in d) + " " + d["answering_machine_detection"]')"
 expect_eq "the plan for the webhook travels in client_state, not on this disk" \
-	"هذه المكالمة قد تسجل. leave_message Your payment is due Friday. wss://agent.example.com/voice False" \
+	"هذه المكالمة قد تسجل. leave_message يرجى معاودة الاتصال. wss://agent.example.com/voice False" \
 	"$(jv "$TMP/b2.json" 'json.loads(__import__("base64").b64decode(d["client_state"])) and (lambda p: p["d"] + " " + p["v"] + " " + p["m"] + " " + p["s"])(json.loads(__import__("base64").b64decode(d["client_state"])))') $(test -e "$GITDIAL_SPOOL/.telnyx/nov.3.1.plan" && echo True || echo False)"
 
 # --- what Telnyx can speak, checked before dialing
@@ -88,10 +89,18 @@ req dial "$TMP/l3.json" attempt_id='"nov.82.1"' disclosure="\"$(head -c 3001 /de
 tx dial "$TMP/l3.json" "$TMP/l3o.json"
 expect_eq "a disclosure over 3,000 characters: rejected before dialing" "rejected speak_too_long" "$(kind "$TMP/l3o.json")"
 req dial "$TMP/l4.json" attempt_id='"nov.83.1"' voicemail='"leave_message"' \
-	script="{\"mode\":\"override\",\"text\":\"$(head -c 3001 /dev/zero | tr '\0' y)\"}"
+	voicemail_message="\"$(head -c 3001 /dev/zero | tr '\0' y)\""
 tx dial "$TMP/l4.json" "$TMP/l4o.json"
 expect_eq "a voicemail message over 3,000 characters: rejected before dialing" "rejected speak_too_long" "$(kind "$TMP/l4o.json")"
-expect_eq "... none of them reached Telnyx but the Spanish one" "$((n + 1))" "$(calls_to +14155550120)"
+req dial "$TMP/d5.json" attempt_id='"nov.5.1"' voicemail='"leave_message"' \
+	script="{\"mode\":\"override\",\"text\":\"$(head -c 3001 /dev/zero | tr '\0' y)\"}"
+tx dial "$TMP/d5.json" "$TMP/o5.json"
+reqs
+jv "$TMP/reqs.json" 'd[-1]["body"]' >"$TMP/b5.json"
+expect_eq "leave_message, no voicemail_message: the agent leaves it (a long script is never spoken)" \
+	"true detect_beep leave_message - wss://agent.example.com/voice" \
+	"$(jv "$TMP/o5.json" 'str(d["ok"]).lower()') $(jv "$TMP/b5.json" '(lambda p: d["answering_machine_detection"] + " " + p["v"] + " " + p.get("m", "-") + " " + p["s"])(json.loads(__import__("base64").b64decode(d["client_state"])))')"
+expect_eq "... none of them reached Telnyx but the Spanish one and the agent's" "$((n + 2))" "$(calls_to +14155550120)"
 req dial "$TMP/d3.json" attempt_id='"nov.4.1"' disclosure='"Recorded."' webhook_url=null
 tx dial "$TMP/d3.json" "$TMP/o3.json"
 expect_eq "a disclosure with no webhook to play it: rejected" "rejected no_webhook" "$(kind "$TMP/o3.json")"

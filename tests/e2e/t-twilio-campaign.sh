@@ -53,6 +53,7 @@ json.dump({"name": "Twilio end to end", "status": "draft", "account": "tw-main",
            "caller_id": "+14155550100",
            "script": {"mode": "override", "text": "Hello {{name}}, a reminder."},
            "audience": {"csv": "audience.csv"},
+           "voicemail_message": {"en": "Hi {{name}}, please call us back."},
            "pacing": {"concurrency": 6, "voicemail": "leave_message",
                       "retries": {"max": 1, "cooldown_minutes": 5,
                                   "on": ["no_answer", "busy", "voicemail"]}}},
@@ -127,8 +128,10 @@ import json,sys; print([c["id"] for c in json.load(sys.stdin) if c["to"]==sys.ar
 done
 expect_eq "... and Twilio called each only as often as it was dispatched" "1 1 2 2" \
 	"$(for p in 3 4; do echo "$(log '"dispatched"' | grep -c "\"phone\":\"+1415555011$p\"") $(fake_ctl "$TW_URL" /_control/calls | grep -o "\"to\": \"+1415555011$p\"" | wc -l)"; done | tr '\n' ' ' | sed 's/ $//')"
-ok_if "the machine heard the message after the beep" sh -c "fake_ctl() { curl -sS \"\$1\$2\"; }; \
-	fake_ctl '$TW_URL' /_control/calls | grep -q 'Hello Person 7, a reminder.</Say><Hangup/>'"
+ok_if "the machine heard voicemail_message, rendered, after the beep" sh -c "fake_ctl() { curl -sS \"\$1\$2\"; }; \
+	fake_ctl '$TW_URL' /_control/calls | grep -q 'Hi Person 7, please call us back.</Say><Hangup/>'"
+ok_if "... and never the override script (instructions to the agent) by <Say>" sh -c "fake_ctl() { curl -sS \"\$1\$2\"; }; \
+	! fake_ctl '$TW_URL' /_control/calls | grep -q 'a reminder.</Say>'"
 expect_eq "the spool is drained" 0 "$(spool_count "$SPOOL")"
 ok_if "git fsck is clean" git -C "$R" fsck --strict
 finish

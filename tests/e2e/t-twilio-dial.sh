@@ -75,9 +75,15 @@ expect_eq "status callback to the webhook URL with account and attempt" \
 expect_eq "status callback events: initiated ringing answered completed" \
 	'["initiated", "ringing", "answered", "completed"]' \
 	"$(jv "$TMP/c1.json" 'd["form"]["StatusCallbackEvent"]')"
-expect_eq "leave_message: DetectMessageEnd, async, AMD callback with cb=amd and the message" \
-	"DetectMessageEnd true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1&cb=amd&vm=leave_message&msg=Hi%20Ann%2C%20your%20payment%20of%20%2440%20is%20due%20%3CFriday%3E%20%26%20more.&lang=en" \
+expect_eq "leave_message, no voicemail_message: DetectMessageEnd, async, AMD callback for the agent (the script its prompt, no msg to say)" \
+	"DetectMessageEnd true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.2.1&cb=amd&vm=leave_message&lang=en&mode=override&prompt=Hi%20Ann%2C%20your%20payment%20of%20%2440%20is%20due%20%3CFriday%3E%20%26%20more." \
 	"$(jv "$TMP/c1.json" '" ".join([d["form"]["MachineDetection"][0], d["form"]["AsyncAmd"][0], d["form"]["AsyncAmdStatusCallback"][0]])')"
+req dial "$TMP/dm.json" attempt_id='"nov-reminders.3.1"' voicemail_message='"Ann, please call us back <today> & soon."'
+tw dial "$TMP/dm.json" "$TMP/om.json"
+last_create >"$TMP/cm.json"
+expect_eq "leave_message with voicemail_message: the AMD callback carries it (msg), not the script" \
+	"https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.3.1&cb=amd&vm=leave_message&msg=Ann%2C%20please%20call%20us%20back%20%3Ctoday%3E%20%26%20soon.&lang=en" \
+	"$(jv "$TMP/cm.json" 'd["form"]["AsyncAmdStatusCallback"][0]')"
 jv "$TMP/c1.json" 'd["form"]["Twiml"][0]' >"$TMP/twiml1.xml"
 expect_grep "Twiml: the disclosure is said first, in the recipient's language" \
 	'^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say language="en-US">This call may be recorded.</Say><Connect><Stream url="wss://agent.example.com/voice">' \
@@ -93,8 +99,15 @@ ok_if "the message is not kept on the dialing machine's disk" test ! -e "$GITDIA
 n=$(creates)
 req dial "$TMP/dvm.json" script.text="\"$(printf '%.0sس' $(seq 700))\"" attempt_id='"nov-reminders.6.1"'
 tw dial "$TMP/dvm.json" "$TMP/ovm.json"
-expect_eq "a message too long for the AMD callback URL (4,000 characters): rejected before calling" \
-	"rejected vm_message_too_long" "$(err_kind "$TMP/ovm.json")"
+last_create >"$TMP/cvm.json"
+expect_eq "no message, a script too long for the AMD URL: placed, the agent's voicemail stream without the prompt" \
+	"true https://hooks.example.com/gd/twilio?account=tw-main&attempt_id=nov-reminders.6.1&cb=amd&vm=leave_message&lang=en&mode=override" \
+	"$(jv "$TMP/ovm.json" 'str(d["ok"]).lower()') $(jv "$TMP/cvm.json" 'd["form"]["AsyncAmdStatusCallback"][0]')"
+n=$(creates)
+req dial "$TMP/dvm2.json" voicemail_message="\"$(printf '%.0sس' $(seq 700))\"" attempt_id='"nov-reminders.7.1"'
+tw dial "$TMP/dvm2.json" "$TMP/ovm2.json"
+expect_eq "a voicemail_message too long for the AMD callback URL: rejected before calling" \
+	"rejected vm_message_too_long" "$(err_kind "$TMP/ovm2.json")"
 expect_eq "... nothing reached Twilio" "$n" "$(creates)"
 
 req dial "$TMP/d2.json" disclosure=null voicemail='"hang_up"' ring_timeout_s=900 \

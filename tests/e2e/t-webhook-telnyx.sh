@@ -30,11 +30,12 @@ web_start GITDIAL_REPO="$TMP/repo" GITDIAL_SPOOL="$SPOOL" TX_KEY="$KEY" \
 	TX_PUB="$PUBKEY" GITDIAL_NOW="$NOW" || exit 1
 fake_ctl "$TX_URL" /_control/config '{"clock":'"$T"',"deliver":{"'"$PUB"'":"'"$WEB_URL"'"}}' >/dev/null
 
-dial() { # ROW TO VOICEMAIL DISCLOSURE
+dial() { # ROW TO VOICEMAIL DISCLOSURE [VOICEMAIL_MESSAGE]
 	"$PY" - "$TX_URL" "$@" >"$TMP/req.json" <<'EOF'
 import json, sys
 api, row, to, vm, disc = sys.argv[1:6]
-print(json.dumps({"v": 1, "action": "dial", "now": "2026-11-25T12:00:00Z",
+msg = sys.argv[6] if len(sys.argv) > 6 else None
+print(json.dumps(dict({"v": 1, "action": "dial", "now": "2026-11-25T12:00:00Z",
   "attempt_id": "nov.%s.1" % row, "campaign": "nov", "to": to, "from": "+14155550100",
   "account": {"name": "tx-main", "provider": "telnyx",
               "credentials": {"api_key": "env:TX_KEY", "connection_id": "1494404757140276705"},
@@ -42,7 +43,8 @@ print(json.dumps({"v": 1, "action": "dial", "now": "2026-11-25T12:00:00Z",
   "agent": {"stream_url": "wss://agent.example.com/voice"},
   "webhook_url": "https://hooks.example.com/gd/telnyx",
   "script": {"mode": "override", "text": "Your payment is due Friday."},
-  "language": "en", "disclosure": disc or None, "voicemail": vm, "ring_timeout_s": 30}))
+  "language": "en", "disclosure": disc or None, "voicemail": vm, "ring_timeout_s": 30},
+  **({"voicemail_message": msg} if msg else {}))))
 EOF
 	gitdial-telnyx dial <"$TMP/req.json" >"$TMP/dial.$1.json" 2>>"$TMP/stderr"
 }
@@ -78,29 +80,38 @@ dial 2 +14155550114 hang_up ""
 dial 3 +14155550115 hang_up ""
 dial 4 +14155550116 hang_up ""
 dial 5 +14155550117 hang_up ""
-dial 6 +14155550127 leave_message ""
+dial 6 +14155550127 leave_message "" "Please call us back, Ann."
 dial 7 +14155550118 hang_up ""
-ok_if "seven calls placed" test "$(cat "$TMP"/dial.*.json | grep -c '"ok":true')" -eq 7
+dial 13 +14155550137 leave_message ""
+ok_if "eight calls placed" test "$(cat "$TMP"/dial.*.json | grep -c '"ok":true')" -eq 8
 fake_ctl "$TX_URL" /_control/flush '{"hold":["call.hangup"]}' >"$TMP/flush1.json"
 expect_eq "signed events up to the hang-up: all accepted" 200 "$(statuses <"$TMP/flush1.json")"
 expect_eq "answered with a disclosure: it is spoken first" "speak(This call may be recorded.)" \
 	"$(updates +14155550110)"
 expect_eq "a machine with hang_up: hung up on at detection" "hangup" "$(updates +14155550117)"
-expect_eq "a machine with leave_message: the message after the greeting" \
-	"speak(Your payment is due Friday.)" "$(updates +14155550127)"
+expect_eq "a machine with leave_message: the voicemail_message after the greeting" \
+	"speak(Please call us back, Ann.)" "$(updates +14155550127)"
+expect_eq "leave_message, no message: the agent's stream again after the greeting, no speech" \
+	"streaming_stop streaming_start(wss://agent.example.com/voice)" "$(updates +14155550137)"
 fake_ctl "$TX_URL" /_control/flush '{"hold":["call.hangup"]}' >"$TMP/flush2.json"
 expect_eq "the speech ended: accepted" 200 "$(statuses <"$TMP/flush2.json")"
 expect_eq "after the disclosure, the agent's stream starts" \
 	"speak(This call may be recorded.) streaming_start(wss://agent.example.com/voice)" \
 	"$(updates +14155550110)"
 expect_eq "after the voicemail message, the call is hung up" \
-	"speak(Your payment is due Friday.) hangup" "$(updates +14155550127)"
+	"speak(Please call us back, Ann.) hangup" "$(updates +14155550127)"
 expect_eq "nothing spooled before the hang-ups" 0 "$(spool_count "$SPOOL")"
 fake_ctl "$TX_URL" /_control/flush '{}' >"$TMP/flush3.json"
+expect_eq "the override script (instructions to the agent) is never spoken" "" \
+	"$(fake_ctl "$TX_URL" /_control/calls | "$PY" -c '
+import json, sys
+print(" ".join(c["to"] for c in json.load(sys.stdin) for u in c.get("updates", [])
+               if u["action"] == "speak" and "payment is due" in u["body"].get("payload", "")))')"
 expect_eq "the hang-ups: accepted" 200 "$(statuses <"$TMP/flush3.json")"
 # a human verdict is not carried (it would overwrite client_state while a
 # speak may be setting it): answered_by is left out, not guessed
 expect_eq "one outcome per call, normalised to §5" "nov.1.1 connected 45 true true - 200
+nov.13.1 voicemail 25 false false machine 200
 nov.2.1 busy 0 false false - 486
 nov.3.1 no_answer 0 false false - 487
 nov.4.1 failed 0 false false - 404
@@ -125,7 +136,7 @@ expect_eq "stamped with occurred_at; the call id is the call_control_id" \
 ok_if "no plan, phase or answer is kept on this host's disk" \
 	sh -c "! ls '$SPOOL/.telnyx/' 2>/dev/null | grep -qv '[.]call\$'"
 expect_eq "every command carries command_id <attempt>:<step>" \
-	"nov.1.1:disclosure nov.1.1:stream nov.5.1:machine nov.6.1:voicemail nov.6.1:voicemail-end" \
+	"nov.1.1:disclosure nov.1.1:stream nov.5.1:machine nov.6.1:voicemail nov.6.1:voicemail-end nov.13.1:voicemail-stop nov.13.1:voicemail-stream" \
 	"$(fake_ctl "$TX_URL" /_control/calls | "$PY" -c '
 import json, sys
 print(" ".join(u["body"]["command_id"] for c in json.load(sys.stdin)

@@ -28,7 +28,7 @@ web_start GITDIAL_REPO="$TMP/repo" GITDIAL_SPOOL="$SPOOL" TW_SID="$SID" TW_TOKEN
 	TW_SHARED="$SHARED" || exit 1
 fake_ctl "$TW_URL" /_control/config '{"deliver":{"'"$PUB"'":"'"$WEB_URL"'"}}' >/dev/null
 
-# dial ROW TO VOICEMAIL: places a call through gitdial-twilio.
+# dial ROW TO VOICEMAIL [record|msg=TEXT]: places a call through gitdial-twilio.
 dial() {
 	"$PY" - "$TW_URL" "$@" >"$TMP/req.json" <<'EOF'
 import json, sys
@@ -43,7 +43,8 @@ print(json.dumps({"v": 1, "action": "dial", "now": "2026-11-25T12:00:00Z",
   "script": {"mode": "override", "text": "Your payment is due Friday."},
   "language": "en", "disclosure": "This call may be recorded.",
   "voicemail": vm, "ring_timeout_s": 30}
-  | ({"record": True} if sys.argv[5:] == ["record"] else {})))
+  | ({"record": True} if sys.argv[5:] == ["record"] else {})
+  | ({"voicemail_message": sys.argv[5][4:]} if sys.argv[5:6] and sys.argv[5].startswith("msg=") else {})))
 EOF
 	gitdial-twilio dial <"$TMP/req.json" >"$TMP/dial.$1.json" 2>>"$TMP/stderr"
 }
@@ -71,17 +72,19 @@ dial 1 +14155550110 hang_up      # human, 45 s
 dial 2 +14155550114 hang_up      # busy
 dial 3 +14155550115 hang_up      # no answer
 dial 4 +14155550116 hang_up      # failed, 404
-dial 5 +14155550117 leave_message # machine: leave the message
+dial 5 +14155550117 leave_message "msg=Please call us back, Ann." # machine: the message
 dial 6 +14155550127 hang_up      # machine: hang up
 dial 7 +14155550118 hang_up      # picked up, 2 s
-ok_if "seven calls placed" test "$(cat "$TMP"/dial.*.json | grep -c '"ok":true')" -eq 7
+dial 13 +14155550137 leave_message # machine, no message: the agent leaves one
+ok_if "eight calls placed" test "$(cat "$TMP"/dial.*.json | grep -c '"ok":true')" -eq 8
 fake_ctl "$TW_URL" /_control/flush '{}' >"$TMP/flush1.json"
 expect_eq "every signed callback was accepted (204)" "204" "$(statuses <"$TMP/flush1.json")"
-expect_eq "callbacks delivered: 4 answered calls x (4 + AMD) + 3 unanswered x 3" 29 \
+expect_eq "callbacks delivered: 5 answered calls x (4 + AMD) + 3 unanswered x 3" 34 \
 	"$(jv "$TMP/flush1.json" 'len(d)')"
-expect_eq "one outcome per call, only from the final status" 7 "$(spool_count "$SPOOL")"
+expect_eq "one outcome per call, only from the final status" 8 "$(spool_count "$SPOOL")"
 outcomes >"$TMP/outcomes1"
 expect_eq "outcomes normalised to §5" "nov.1.1 connected 45 true true human 200
+nov.13.1 voicemail 25 false false machine_end_beep 200
 nov.2.1 busy 0 false false - 486
 nov.3.1 no_answer 0 false false - 487
 nov.4.1 failed 0 false false - 404
@@ -108,9 +111,14 @@ ev4=$(grep -l '"nov.4.1"' "$SPOOL"/*.json)
 expect_eq "a failed call says why" "invalid_number 404" \
 	"$(jv "$ev4" 'd["error"]["kind"] + " " + str(d["error"]["code"])')"
 fake_ctl "$TW_URL" /_control/calls >"$TMP/calls.json"
-expect_eq "leave_message: after the beep Twilio is told to say the message" \
-	'<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US">Your payment is due Friday.</Say><Hangup/></Response>' \
+expect_eq "leave_message: after the beep Twilio is told to say voicemail_message" \
+	'<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US">Please call us back, Ann.</Say><Hangup/></Response>' \
 	"$(jv "$TMP/calls.json" '[c for c in d if c["to"]=="+14155550117"][0]["updates"][0]["Twiml"]')"
+expect_eq "leave_message, no message: after the beep the agent's stream, the script its prompt" \
+	'<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="wss://agent.example.com/voice"><Parameter name="campaign" value="nov"/><Parameter name="attempt_id" value="nov.13.1"/><Parameter name="language" value="en"/><Parameter name="script_mode" value="override"/><Parameter name="script" value="Your payment is due Friday."/><Parameter name="voicemail" value="leave_message"/></Stream></Connect></Response>' \
+	"$(jv "$TMP/calls.json" '[c for c in d if c["to"]=="+14155550137"][0]["updates"][0]["Twiml"]')"
+expect_eq "the override script (instructions to the agent) is never in a <Say>" "" \
+	"$(jv "$TMP/calls.json" '" ".join(c["to"] for c in d for u in c.get("updates", []) + [c["form"]] if "<Say" in str(u.get("Twiml", "")) and "payment is due" in str(u.get("Twiml", "")).split("<Connect>")[0])')"
 expect_eq "hang_up: a machine is hung up on" completed \
 	"$(jv "$TMP/calls.json" '[c for c in d if c["to"]=="+14155550127"][0]["updates"][0]["Status"]')"
 expect_eq "a human is left alone" "[]" \
@@ -122,7 +130,7 @@ dial 8 +14155550120 hang_up
 dial 9 +14155550134 hang_up
 fake_ctl "$TW_URL" /_control/flush '{"duplicate":true,"reverse":true}' >"$TMP/flush2.json"
 expect_eq "duplicated, reversed deliveries are all accepted" "204" "$(statuses <"$TMP/flush2.json")"
-expect_eq "each duplicate final status is spooled (the tick de-duplicates)" 11 "$(spool_count "$SPOOL")"
+expect_eq "each duplicate final status is spooled (the tick de-duplicates)" 12 "$(spool_count "$SPOOL")"
 expect_eq "and every copy says the same" "nov.8.1 connected 45 true true human 200
 nov.9.1 busy 0 false false - 486" "$(outcomes | grep -E '^nov\.[89]\.')"
 
@@ -225,7 +233,7 @@ expect_eq "an intermediate status is acknowledged" 204 \
 expect_eq "... and not spooled" "$n1" "$(spool_count "$SPOOL")"
 # --- the same handler run directly as CGI with leak checks on
 export GITDIAL_REPO=$TMP/repo
-dial 30 +14155550157 leave_message
+dial 30 +14155550157 leave_message "msg=Please call us back, Bo."
 csid=$(jv "$TMP/dial.30.json" 'd["call_id"]')
 # the AMD callback URL exactly as dial gave it to Twilio (message included)
 QA=$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
@@ -239,7 +247,7 @@ expect_eq "leak-checked: an AMD verdict, acted on" 204 \
 	"$(san_cgi gitdial-twilio POST /twilio "$QA" "$TMP/amd.form" HTTP_X_TWILIO_SIGNATURE="$amd" \
 		LD_DEBUG=libs LD_DEBUG_OUTPUT="$TMP/ld-amd")"
 expect_eq "... the message, from the signed URL, went to Twilio" \
-	'<Say language="en-US">Your payment is due Friday.</Say><Hangup/>' \
+	'<Say language="en-US">Please call us back, Bo.</Say><Hangup/>' \
 	"$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
 import json,sys,re; u=[c for c in json.load(sys.stdin) if c["to"]=="+14155550157"][0].get("updates",[])
 print(len(u) == 1 and re.sub(r"^.*<Response>|</Response>$", "", u[0]["Twiml"]))')"

@@ -785,7 +785,8 @@ def iso(t):
 # Call Control actions the fake knows, and their request schemas' rules
 # (team-telnyx/openapi spec3.json, read through the telnyx npm SDK 7.24.0
 # types generated from it; see docs/providers.md)
-TELNYX_ACTIONS = ("hangup", "speak", "streaming_start", "client_state_update")
+TELNYX_ACTIONS = ("hangup", "speak", "streaming_start", "streaming_stop",
+                  "client_state_update")
 SPEAK_LANGUAGES = (
     "arb", "cmn-CN", "cy-GB", "da-DK", "de-DE", "en-AU", "en-GB", "en-GB-WLS",
     "en-IN", "en-US", "es-ES", "es-MX", "es-US", "fr-CA", "fr-FR", "hi-IN",

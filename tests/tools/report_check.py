@@ -72,7 +72,7 @@ class WebDriver:
     def s(self, method, path, body=None, **kw):
         return self.call(method, "/session/%s%s" % (self.sid, path), body, **kw)
 
-    def start(self, chromium):
+    def start(self, chromium, extra_args=()):
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL"},
@@ -81,7 +81,8 @@ class WebDriver:
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                          "--disable-dev-shm-usage", "--window-size=1280,1000",
                          "--no-first-run", "--disable-extensions",
-                         "--user-data-dir=" + tempfile.mkdtemp(prefix="gd-chrome-")]}}}}
+                         "--user-data-dir=" + tempfile.mkdtemp(prefix="gd-chrome-")]
+                        + list(extra_args)}}}}
         self.sid = self.call("POST", "/session", caps)["sessionId"]
 
     def get(self, url):
@@ -208,6 +209,11 @@ def main():
             time.sleep(0.1)
         wd.start(a.chromium)
         run(wd, base, exp, a.artifacts, asked)
+        wd.quit()
+        # the same report with JavaScript off: tabs and filters are links
+        wd = WebDriver(drv_port)
+        wd.start(a.chromium, ["--blink-settings=scriptEnabled=false"])
+        run_nojs(wd, base, exp, a.artifacts)
     finally:
         wd.quit()
         drv.terminate()
@@ -386,10 +392,13 @@ def run(wd, base, exp, art, asked):
         if "why" in page:
             check("%s: shows why it failed" % page["path"],
                   info["why"] is not None and page["why"] in info["why"], info["why"])
+        own_calls = "calls/" + page["path"].rsplit("/", 1)[1]
         bad = [h for h in info["links"] if not (h.startswith("https://") or
                                                 h.startswith("http://") or
-                                                h.startswith("../index.html"))]
-        check("%s: every link is http(s) or back to the index" % page["path"], not bad, bad)
+                                                h.startswith("../index.html") or
+                                                h == own_calls)]
+        check("%s: every link is http(s), back to the index or to its "
+              "conversations" % page["path"], not bad, bad)
         check("%s: the page fetched nothing" % page["path"], info["resources"] == 0)
         wd.screenshot(os.path.join(art, page["shot"]))
 
@@ -399,6 +408,26 @@ def run(wd, base, exp, art, asked):
     check("campaign page: the back link opens the index",
           wd.js("return location.pathname") == "/index.html")
 
+    # the conversations page of a campaign, from its page's link
+    for page in exp["pages"]:
+        if "calls" not in page:
+            continue
+        wd.get(base + "/" + page["path"])
+        wd.click("#conversations")
+        got = wd.js("""
+          return [].map.call(document.querySelectorAll('#calls tbody tr'), function (r) {
+            var a = function (i) { var x = r.cells[i].querySelector('a');
+                                   return x ? x.getAttribute('href') : null; };
+            return {phone: r.cells[1].firstChild.textContent.trim(),
+                    outcome: r.cells[2].textContent, duration: r.cells[3].textContent,
+                    sentiment: r.cells[4].textContent, summary: r.cells[5].textContent,
+                    transcript: a(6), recording: a(7)}; });""")
+        check("%s: its conversations page lists its calls, newest first" % page["path"],
+              got == page["calls"], "want %s\ngot  %s" % (page["calls"], got))
+        check("%s: no alert, no script on the conversations page" % page["path"],
+              not wd.alert_open() and wd.js("return document.scripts.length") == 0)
+        wd.screenshot(os.path.join(art, "calls.png"))
+
     log = wd.browser_log()
     if log is not None:
         errs = [e["message"] for e in log if e.get("level") == "SEVERE"
@@ -406,8 +435,50 @@ def run(wd, base, exp, art, asked):
         check("browser console: no errors (CSP, script)", not errs, "\n".join(errs))
     extra = sorted({p.split("?")[0].split("#")[0] for p in asked} -
                    {"/index.html", "/favicon.ico"} -
-                   {"/" + p["path"] for p in exp["pages"]})
+                   {"/" + p["path"] for p in exp["pages"]} -
+                   {"/" + p["path"].replace("/", "/calls/") for p in exp["pages"]
+                    if "calls" in p})
     check("server: only the report's pages were asked for", not extra, extra)
+
+
+LIST_ROWS = """
+var t = document.querySelector('[role="tabpanel"]:not([hidden]) table, #list');
+return [].slice.call(t.querySelectorAll('tbody tr')).filter(function (r) {
+  return r.offsetParent !== null;
+}).map(function (r) { return r.cells[0].textContent; });
+"""
+
+
+def run_nojs(wd, base, exp, art):
+    """JavaScript off: the tabs and the filters are plain links to pages."""
+    wd.get(base + "/index.html")
+    check("no JS: the page script did not run (search and checkboxes stay hidden)",
+          wd.js("return document.querySelector('.controls').hidden") is True)
+    check("no JS: index.html lists the active campaigns",
+          sorted(wd.js(LIST_ROWS)) == sorted(exp["tabs"]["active"]), str(wd.js(LIST_ROWS)))
+    for tab in ("archived", "deleted"):
+        wd.click("#tab-" + tab)
+        check("no JS: the %s tab is a link to %s.html, listing them" % (tab, tab),
+              wd.js("return location.pathname") == "/%s.html" % tab and
+              sorted(wd.js(LIST_ROWS)) == sorted(exp["tabs"][tab]) and
+              wd.js("return document.getElementById('tab-%s')"
+                    ".getAttribute('aria-selected')" % tab) == "true",
+              "%s %s" % (wd.js("return location.pathname"), wd.js(LIST_ROWS)))
+    wd.screenshot(os.path.join(art, "nojs-deleted.png"))
+    wd.click("#tab-active")
+    nj = exp["nojs"]
+    wd.click('#panel-active nav.filters a[href="list-active-status-%s.html"]' % nj["status"])
+    check("no JS: the status link %s lists only those campaigns" % nj["status"],
+          wd.js("return location.pathname") == "/list-active-status-%s.html" % nj["status"]
+          and sorted(wd.js(LIST_ROWS)) == sorted(nj["rows"]), str(wd.js(LIST_ROWS)))
+    wd.screenshot(os.path.join(art, "nojs-status.png"))
+    wd.click('nav.filters a[href="list-active-provider-%s.html"]' % nj["provider"])
+    check("no JS: the provider link %s lists its campaigns" % nj["provider"],
+          sorted(wd.js(LIST_ROWS)) == sorted(nj["provider_rows"]), str(wd.js(LIST_ROWS)))
+    wd.click('nav.filters a[href="index.html"]')
+    check("no JS: All goes back to every active campaign",
+          wd.js("return location.pathname") == "/index.html" and
+          sorted(wd.js(LIST_ROWS)) == sorted(exp["tabs"]["active"]))
 
 
 if __name__ == "__main__":

@@ -491,6 +491,94 @@ static void test_campaign(void)
 		diags_release(&d);
 	}
 
+	{
+		/* voicemail_message: per language, placeholders, fall back to en */
+		static const char t[] =
+			"{\"name\": \"x\", \"account\": \"sim-main\",\n"
+			" \"audience\": {\"segment\": \"vip\"},\n"
+			" \"script\": {\"mode\": \"override\", \"text\": \"Offer a plan.\"},\n"
+			" \"voicemail_message\": {\"en\": \"Hi {{Name}}, call us.\",\n"
+			"   \"ar\": \"{{name}} {{amount}}\"},\n"
+			" \"pacing\": {\"voicemail\": \"leave_message\"}}\n";
+		CHECK(camp(&c, &d, t) == 0 && c, "voicemail_message by language loads");
+		if (d.n)
+			dump(&d);
+		if (c) {
+			CHECK(!strcmp(campaign_vm_message(c, "ar"), "{{name}} {{amount}}") &&
+			      !strcmp(campaign_vm_message(c, "fr"), "Hi {{Name}}, call us.") &&
+			      !strcmp(campaign_vm_message(c, NULL), "Hi {{Name}}, call us."),
+			      "voicemail_message: the language's, else en's");
+			CHECK(c->n_placeholders == 2 && !strcmp(c->placeholders[0], "name") &&
+			      !strcmp(c->placeholders[1], "amount"),
+			      "voicemail_message placeholders are checked against the audience");
+		}
+		campaign_free(c);
+		diags_release(&d);
+	}
+	{
+		static const char t[] =
+			"{\"name\": \"x\", \"account\": \"sim-main\",\n"
+			" \"audience\": {\"segment\": \"vip\"},\n"
+			" \"pacing\": {\"voicemail\": \"leave_message\"}}\n";
+		CHECK(camp(&c, &d, t) == 0 && c, "leave_message in agent mode loads");
+		CHECK(c && !campaign_vm_message(c, "en"),
+		      "no voicemail_message: the agent leaves it");
+		campaign_free(c);
+		diags_release(&d);
+	}
+	{
+		static const char t[] =
+			"{\n"                                                         /* 1 */
+			"  \"name\": \"x\", \"account\": \"sim-main\",\n"           /* 2 */
+			"  \"audience\": {\"segment\": \"vip\"},\n"                  /* 3 */
+			"  \"voicemail_message\": \"Please call us back.\"\n"          /* 4 */
+			"}\n";
+		CHECK(camp(&c, &d, t) == GD_EINVALID && !c,
+		      "voicemail_message with hang_up fails");
+		EXPECT(&d, DIAG_ERROR, F, 4, "voicemail_message",
+		       "is only spoken with pacing.voicemail leave_message");
+		diags_release(&d);
+	}
+	{
+		static const char t[] =
+			"{\n"                                                         /* 1 */
+			"  \"name\": \"x\", \"account\": \"sim-main\",\n"           /* 2 */
+			"  \"audience\": {\"segment\": \"vip\"},\n"                  /* 3 */
+			"  \"pacing\": {\"voicemail\": \"leave_message\"},\n"        /* 4 */
+			"  \"voicemail_message\": {\n"                                 /* 5 */
+			"    \"en\": \"\",\n"                                           /* 6 */
+			"    \"x y\": \"Hi\",\n"                                         /* 7 */
+			"    \"ar\": \"Hi {{name\",\n"                                   /* 8 */
+			"    \"fr\": 3,\n"                                               /* 9 */
+			"    \"de\": \"ring\\u0007\",\n"                                /* 10 */
+			"    \"es\": \" \\n \"\n"                                       /* 11 */
+			"  }\n"                                                         /* 12 */
+			"}\n";
+		CHECK(camp(&c, &d, t) == GD_EINVALID && !c, "bad voicemail_message fails");
+		EXPECT(&d, DIAG_ERROR, F, 6, "voicemail_message.en",
+		       "expected 1-1000 characters");
+		EXPECT(&d, DIAG_ERROR, F, 5, "voicemail_message",
+		       "\"x y\" is not a language code");
+		EXPECT(&d, DIAG_ERROR, F, 8, "voicemail_message.ar",
+		       "without a closing");
+		EXPECT(&d, DIAG_ERROR, F, 9, "voicemail_message.fr", "expected text");
+		EXPECT(&d, DIAG_ERROR, F, 10, "voicemail_message.de",
+		       "contains a control character");
+		EXPECT(&d, DIAG_ERROR, F, 11, "voicemail_message.es", "is blank");
+		diags_release(&d);
+	}
+	{
+		static const char t[] =
+			"{\"name\": \"x\", \"account\": \"sim-main\",\n"
+			" \"audience\": {\"segment\": \"vip\"},\n"
+			" \"pacing\": {\"voicemail\": \"leave_message\"},\n"
+			" \"voicemail_message\": [\"Hi\"]}\n";
+		CHECK(camp(&c, &d, t) == GD_EINVALID, "voicemail_message as a list fails");
+		EXPECT(&d, DIAG_ERROR, F, 4, "voicemail_message",
+		       "expected text, or an object of texts by language code");
+		diags_release(&d);
+	}
+
 	CHECK(campaign_load(&c, "Bad_Id", "campaigns/Bad_Id/campaign.json", good,
 			    strlen(good), the_cfg, &d) == GD_EINVALID && !c,
 	      "a bad campaign id fails");

@@ -651,6 +651,49 @@ static void test_render_and_ids(void)
 	CHECK(render_script(&b, &c, A, &A->r[1]) == 0 && (!b.ptr || !*b.ptr),
 	      "no script renders nothing");
 	buf_release(&b);
+	{
+		/* the dial request: voicemail_message rendered; the script
+		 * stays script.text, never the message */
+		static const char cj[] = "{\"accounts\":{\"a\":{\"provider\":"
+			"\"sim\",\"caller_ids\":[\"+12125550000\"]}}}";
+		struct config *cfg = NULL;
+		struct diags d;
+		cJSON *req, *msg = cJSON_CreateString("Hi {{name}}, {{amount}} is due.");
+		memset(&d, 0, sizeof(d));
+		CHECK(config_load(&cfg, "gitdial.json", cj, strlen(cj), &d) == 0,
+		      "a config for render_dial");
+		c = *C;
+		c.script_override = 1;
+		c.script_text = "Offer to take the payment of {{amount}}.";
+		c.voicemail = VM_LEAVE_MESSAGE;
+		c.voicemail_message = msg;
+		req = cfg ? render_dial(cfg, &c, A, &A->r[2], "s.1.1",
+					"+12125550000", 0) : NULL;
+		CHECK(req && !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(req,
+		      "voicemail_message")), "Hi N2, $2 is due.") &&
+		      !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(req,
+		      "voicemail")), "leave_message"),
+		      "render_dial: voicemail_message rendered for the recipient");
+		cJSON_Delete(req);
+		c.voicemail_message = NULL;
+		req = cfg ? render_dial(cfg, &c, A, &A->r[2], "s.1.1",
+					"+12125550000", 0) : NULL;
+		CHECK(req && !cJSON_GetObjectItem(req, "voicemail_message") &&
+		      !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+		      req, "script"), "text")), "Offer to take the payment of $2."),
+		      "render_dial: no message, none sent (the agent leaves it)");
+		cJSON_Delete(req);
+		c.voicemail_message = msg;
+		c.voicemail = VM_HANG_UP;
+		req = cfg ? render_dial(cfg, &c, A, &A->r[2], "s.1.1",
+					"+12125550000", 0) : NULL;
+		CHECK(req && !cJSON_GetObjectItem(req, "voicemail_message"),
+		      "render_dial: hang_up sends no message");
+		cJSON_Delete(req);
+		cJSON_Delete(msg);
+		config_free(cfg);
+		diags_release(&d);
+	}
 
 	CHECK(attempt_id_parse("nov-reminders.12125550100.1", &key, &n) == 0 &&
 	      key == 12125550100ULL && n == 1, "attempt_id_parse");
