@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2/sys/alloc.h>
 #include <git2/sys/repository.h>
 
 #include "err.h"
+#include "gitx.h"
 #include "remote_auth.h"
 #include "store.h"
 #include "util.h"
@@ -25,13 +25,6 @@ struct store {
 	git_index *index_ahead;
 	char index_path[4096];
 };
-
-static int git_fail(const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return gd_error_set("%s: %s", what, e && e->message ? e->message : "git error");
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -305,7 +298,7 @@ static int tree_read(struct src *s, const char *path, struct buf *out, size_t ma
 	}
 	if (git_blob_lookup(&b, t->repo, git_tree_entry_id(e))) {
 		git_tree_entry_free(e);
-		return git_fail(path);
+		return gitx_fail(path);
 	}
 	out->max = max;
 	rc = buf_put(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
@@ -342,7 +335,7 @@ static int tree_list(struct src *s, const char *dir, struct names *out)
 		}
 		if (git_tree_lookup(&sub, t->repo, git_tree_entry_id(e))) {
 			git_tree_entry_free(e);
-			return git_fail(dir);
+			return gitx_fail(dir);
 		}
 		git_tree_entry_free(e);
 		tree = sub;
@@ -438,7 +431,7 @@ static int tree_walk_entry(struct tree_src *t, const git_tree_entry *e,
 
 	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
 		if (git_tree_lookup(&sub, t->repo, git_tree_entry_id(e)))
-			return git_fail(path);
+			return gitx_fail(path);
 		rc = tree_walk(t, sub, path, suffix, out, depth);
 		git_tree_free(sub);
 		return rc;
@@ -504,7 +497,7 @@ static int tree_diff_walk(struct tree_src *t, const git_tree *old,
 		if (git_tree_lookup(&sa, t->repo, git_tree_entry_id(a)) ||
 		    git_tree_lookup(&sb, t->repo, git_tree_entry_id(b))) {
 			git_tree_free(sa);
-			return git_fail(path);
+			return gitx_fail(path);
 		}
 		rc = tree_diff_walk(t, sa, sb, path, suffix, out, stale, depth + 1);
 		git_tree_free(sa);
@@ -557,7 +550,7 @@ static int tree_map(struct src *s, const struct src_file *f, const char **data,
 	git_oid oid;
 
 	if (git_oid_fromstr(&oid, f->id) || git_blob_lookup(&b, t->repo, &oid))
-		return git_fail(f->path);
+		return gitx_fail(f->path);
 	*data = git_blob_rawcontent(b);
 	*len = (size_t)git_blob_rawsize(b);
 	*token = b;
@@ -591,7 +584,7 @@ static int tree_twin(struct src *s, struct src *out)
 		return gd_error_set("out of memory");
 	if (git_repository_open_bare(&u->repo, git_repository_path(t->repo))) {
 		free(u);
-		return git_fail("cannot open the repository again");
+		return gitx_fail("cannot open the repository again");
 	}
 	out->map = tree_map;
 	out->unmap = tree_unmap;
@@ -613,7 +606,7 @@ int src_init_tree(struct src *s, struct store *st, const git_oid *commit)
 	    git_commit_tree(&t->tree, c)) {
 		git_commit_free(c);
 		free(t);
-		return git_fail("cannot read the commit");
+		return gitx_fail("cannot read the commit");
 	}
 	git_commit_free(c);
 	s->read = tree_read;
@@ -639,101 +632,6 @@ void src_release_tree(struct src *s)
 	s->ctx = NULL;
 }
 
-/*
- * libgit2's allocations are plain malloc and free, except that a large
- * one (an audience blob of tens of MB, inflated into a buffer of its
- * own) asks for huge pages before it is written: on a VM each 4 KiB
- * fault costs 15-35 us. Compatible with the default allocator both
- * ways, so it can be set at any time.
- */
-#define GIT_BIG_ALLOC (4u << 20)
-
-static void *ga_malloc(size_t n, const char *file, int line)
-{
-	void *p = malloc(n ? n : 1);
-
-	(void)file;
-	(void)line;
-	if (n >= GIT_BIG_ALLOC)
-		mem_hint_huge(p, n);
-	return p;
-}
-
-static void *ga_calloc(size_t nelem, size_t elsize, const char *file, int line)
-{
-	void *p = calloc(nelem ? nelem : 1, elsize ? elsize : 1);
-
-	(void)file;
-	(void)line;
-	/* a packed object is inflated into calloc'd memory */
-	if (p && elsize && nelem >= GIT_BIG_ALLOC / elsize)
-		mem_hint_huge(p, nelem * elsize);
-	return p;
-}
-
-static char *ga_strdup(const char *str, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	return strdup(str);
-}
-
-static char *ga_strndup(const char *str, size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	return strndup(str, n);
-}
-
-static char *ga_substrdup(const char *str, size_t n, const char *file, int line)
-{
-	char *p;
-
-	(void)file;
-	(void)line;
-	if (n == SIZE_MAX || !(p = malloc(n + 1)))
-		return NULL;
-	memcpy(p, str, n);
-	p[n] = '\0';
-	return p;
-}
-
-static void *ga_realloc(void *ptr, size_t size, const char *file, int line)
-{
-	void *p = realloc(ptr, size ? size : 1);
-
-	(void)file;
-	(void)line;
-	if (p && size >= GIT_BIG_ALLOC)
-		mem_hint_huge(p, size);
-	return p;
-}
-
-static void *ga_reallocarray(void *ptr, size_t nelem, size_t elsize,
-			     const char *file, int line)
-{
-	if (elsize && nelem > SIZE_MAX / elsize)
-		return NULL;
-	return ga_realloc(ptr, nelem * elsize, file, line);
-}
-
-static void *ga_mallocarray(size_t nelem, size_t elsize, const char *file, int line)
-{
-	return ga_reallocarray(NULL, nelem, elsize, file, line);
-}
-
-static void ga_free(void *ptr)
-{
-	free(ptr);
-}
-
-static git_allocator git_alloc = {
-	ga_malloc, ga_calloc, ga_strdup, ga_strndup, ga_substrdup,
-	ga_realloc, ga_reallocarray, ga_mallocarray, ga_free,
-};
-
-#define STORE_PACK_WINDOW (2u << 20)
-#define STORE_PACK_MAPPED (16u << 20)
 
 int store_open(struct store **out, const char *path)
 {
@@ -742,21 +640,7 @@ int store_open(struct store **out, const char *path)
 	int rc;
 
 	*out = NULL;
-	git_libgit2_init();
-	/*
-	 * Objects are checked by git fsck, not on every read (as git does);
-	 * hashing every blob again cost a third of a cold tick.
-	 */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	git_libgit2_opts(GIT_OPT_SET_ALLOCATOR, &git_alloc);
-	/*
-	 * libgit2 maps packs in windows of 1 GB and keeps up to 8 GB
-	 * mapped; every page it has read then counts in the process's RSS
-	 * (the whole 50 MB pack after a cold tick). Smaller windows, fewer
-	 * of them kept, bound that at a few MB for no measurable time.
-	 */
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)STORE_PACK_WINDOW);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)STORE_PACK_MAPPED);
+	gitx_init();
 	if (!(st = calloc(1, sizeof(*st))))
 		return gd_error_set("out of memory");
 	if (git_repository_open_ext(&st->repo, path, 0, NULL)) {
@@ -942,7 +826,7 @@ int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 
 	if (parent && (git_commit_lookup(&pc, st->repo, parent) ||
 		       git_commit_tree(&base, pc))) {
-		rc = git_fail("cannot read the parent commit");
+		rc = gitx_fail("cannot read the parent commit");
 		goto cleanup;
 	}
 	if (!(up = calloc(c->n + 1, sizeof(*up)))) {
@@ -963,13 +847,13 @@ int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 		up[i].filemode = GIT_FILEMODE_BLOB;
 		if (git_blob_create_from_buffer(&up[i].id, st->repo, c->v[i].data,
 						c->v[i].len)) {
-			rc = git_fail("cannot write a blob");
+			rc = gitx_fail("cannot write a blob");
 			goto cleanup;
 		}
 	}
 	if (base) {
 		if (git_tree_create_updated(&tree_id, st->repo, base, c->n, up)) {
-			rc = git_fail("cannot build the tree");
+			rc = gitx_fail("cannot build the tree");
 			goto cleanup;
 		}
 	} else {
@@ -979,25 +863,25 @@ int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 		if (git_treebuilder_new(&tb, st->repo, NULL) ||
 		    git_treebuilder_write(&empty, tb)) {
 			git_treebuilder_free(tb);
-			rc = git_fail("cannot write the empty tree");
+			rc = gitx_fail("cannot write the empty tree");
 			goto cleanup;
 		}
 		git_treebuilder_free(tb);
 		if (git_tree_lookup(&base, st->repo, &empty) ||
 		    git_tree_create_updated(&tree_id, st->repo, base, c->n, up)) {
-			rc = git_fail("cannot build the tree");
+			rc = gitx_fail("cannot build the tree");
 			goto cleanup;
 		}
 	}
 	if (git_tree_lookup(&tree, st->repo, &tree_id) ||
 	    git_signature_new(&sig, name, email, (git_time_t)when, 0)) {
-		rc = git_fail("cannot prepare the commit");
+		rc = gitx_fail("cannot prepare the commit");
 		goto cleanup;
 	}
 	parents[0] = pc;
 	if (git_commit_create(out, st->repo, NULL, sig, sig, "UTF-8", message,
 			      tree, pc ? 1 : 0, parents))
-		rc = git_fail("cannot write the commit");
+		rc = gitx_fail("cannot write the commit");
 cleanup:
 	git_signature_free(sig);
 	git_tree_free(tree);
@@ -1023,7 +907,7 @@ static int cas_ref(git_repository *repo, const char *name, const git_oid *commit
 	if (e == GIT_EMODIFIED || e == GIT_EEXISTS || e == GIT_ELOCKED)
 		return gd_error_set("'%s' moved meanwhile", name), GD_ECONFLICT;
 	if (e)
-		return git_fail(name);
+		return gitx_fail(name);
 	return 0;
 }
 
@@ -1088,12 +972,12 @@ static int copy_object(git_repository *repo, git_odb *from, git_odb *to,
 	if (depth > 64)
 		return gd_error_set("a tree nested deeper than 64 levels");
 	if (git_odb_read(&o, from, oid))
-		return git_fail("cannot read an object to publish");
+		return gitx_fail("cannot read an object to publish");
 	if (git_odb_object_type(o) == GIT_OBJECT_TREE) {
 		size_t i, n;
 		if (git_tree_lookup(&tree, repo, oid)) {
 			git_odb_object_free(o);
-			return git_fail("cannot read a tree to publish");
+			return gitx_fail("cannot read a tree to publish");
 		}
 		n = git_tree_entrycount(tree);
 		for (i = 0; !rc && i < n; i++) {
@@ -1107,7 +991,7 @@ static int copy_object(git_repository *repo, git_odb *from, git_odb *to,
 	}
 	if (!rc && git_odb_write(&out, to, git_odb_object_data(o),
 				 git_odb_object_size(o), git_odb_object_type(o)))
-		rc = git_fail("cannot write an object to the remote");
+		rc = gitx_fail("cannot write an object to the remote");
 	git_odb_object_free(o);
 	return rc;
 }
@@ -1124,7 +1008,7 @@ static int copy_commit(git_repository *repo, git_repository *other,
 	int rc = 0;
 
 	if (git_repository_odb(&from, repo) || git_repository_odb(&to, other)) {
-		rc = git_fail("cannot open an object database");
+		rc = gitx_fail("cannot open an object database");
 		goto cleanup;
 	}
 	if (git_odb_exists(to, commit))
@@ -1134,7 +1018,7 @@ static int copy_commit(git_repository *repo, git_repository *other,
 		goto cleanup;
 	}
 	if (git_commit_lookup(&c, repo, commit)) {
-		rc = git_fail("cannot read the commit to publish");
+		rc = gitx_fail("cannot read the commit to publish");
 		goto cleanup;
 	}
 	for (i = 0; !rc && i < git_commit_parentcount(c); i++)
@@ -1192,7 +1076,7 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 		 */
 		if (git_repository_open_bare(&rr, path) &&
 		    git_repository_open(&rr, path)) {
-			rc = git_fail("cannot open the remote repository");
+			rc = gitx_fail("cannot open the remote repository");
 			goto cleanup;
 		}
 		if ((rc = copy_commit(st->repo, rr, commit, 0)))
@@ -1301,7 +1185,7 @@ static int checkout_added(git_repository *repo, const git_tree *base,
 	/* what is on disk now (a person may have staged something since) */
 	if (git_repository_index(&idx, repo) || git_index_read(idx, 0)) {
 		git_index_free(idx);
-		return git_fail("cannot read the index");
+		return gitx_fail("cannot read the index");
 	}
 	for (i = 0; i < c->n; i++)
 		if (git_index_get_bypath(idx, c->v[i].path, 0))
@@ -1317,10 +1201,10 @@ static int checkout_added(git_repository *repo, const git_tree *base,
 		if (!rc)
 			rc = file_write_new(full, c->v[i].data, c->v[i].len);
 		if (!rc && git_index_add_bypath(idx, c->v[i].path))
-			rc = git_fail("cannot add to the index");
+			rc = gitx_fail("cannot add to the index");
 	}
 	if (!rc && git_index_write(idx))
-		rc = git_fail("cannot write the index");
+		rc = gitx_fail("cannot write the index");
 	if (!rc)
 		*done = 1;
 cleanup:
@@ -1364,7 +1248,7 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
 		goto cleanup;
 	if (git_commit_lookup(&cm, st->repo, commit) ||
 	    git_checkout_tree(st->repo, (const git_object *)cm, &co))
-		rc = git_fail("cannot update the checkout");
+		rc = gitx_fail("cannot update the checkout");
 cleanup:
 	git_tree_free(base);
 	git_commit_free(pc);
