@@ -41,6 +41,7 @@
 #include "state.h"
 #include "summary.h"
 #include "term.h"
+#include "treewalk.h"
 #include "util.h"
 #include "banned.h"
 
@@ -204,52 +205,39 @@ struct seg_index {
 	size_t n, left;
 };
 
-/*
- * Records commit (at time when) for the files under tree nt (at path
- * dir) that tree ot (NULL: none) does not have. Only subtrees whose ids
- * differ are entered, so a commit that adds one segment costs a few
- * lookups however long the log is.
- */
-static int tree_added(git_repository *repo, const git_tree *ot,
-		      const git_tree *nt, const char *dir, struct seg_index *ix,
-		      const git_oid *commit, git_time_t when, int depth)
-{
-	size_t i, n = git_tree_entrycount(nt);
-	int rc = 0;
+/* What find_commits gives treewalk_diff for one commit. */
+struct seg_added {
+	struct seg_index *ix;
+	const git_oid *commit;
+	git_time_t when;
+};
 
-	if (depth > 32)
+/*
+ * Records the commit for a file it added or changed (a treewalk_diff
+ * callback over the commit's log tree and its parent's); ends the walk
+ * once every segment has its commit. Only subtrees whose ids differ are
+ * entered, so a commit that adds one segment costs a few lookups however
+ * long the log is.
+ */
+static int seg_added(void *payload, const char *path,
+		     const git_tree_entry *old, const git_tree_entry *new)
+{
+	struct seg_added *sa = payload;
+	struct seg_index *ix = sa->ix;
+	struct entry key, *kp = &key, **hit;
+
+	(void)old;
+	if (!new || git_tree_entry_type(new) != GIT_OBJECT_BLOB)
 		return 0;
-	for (i = 0; !rc && i < n && ix->left; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(nt, i);
-		const git_tree_entry *o = ot ? git_tree_entry_byname(ot, git_tree_entry_name(e)) : NULL;
-		char path[4096];
-		if (o && !git_oid_cmp(git_tree_entry_id(o), git_tree_entry_id(e)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, git_tree_entry_name(e));
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-			git_tree *sub = NULL, *osub = NULL;
-			if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) ||
-			    (o && git_tree_entry_type(o) == GIT_OBJECT_TREE &&
-			     git_tree_lookup(&osub, repo, git_tree_entry_id(o))))
-				rc = gd_error_set("cannot read tree '%s'", path);
-			else
-				rc = tree_added(repo, osub, sub, path, ix, commit, when,
-						depth + 1);
-			git_tree_free(sub);
-			git_tree_free(osub);
-		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
-			struct entry key, *kp = &key, **hit;
-			key.path = path;
-			hit = bsearch(&kp, ix->v, ix->n, sizeof(*ix->v), cmp_path);
-			if (hit && !(*hit)->has_commit) {
-				(*hit)->has_commit = 1;
-				git_oid_cpy(&(*hit)->commit, commit);
-				(*hit)->commit_time = when;
-				ix->left--;
-			}
-		}
+	key.path = (char *)path;
+	hit = bsearch(&kp, ix->v, ix->n, sizeof(*ix->v), cmp_path);
+	if (hit && !(*hit)->has_commit) {
+		(*hit)->has_commit = 1;
+		git_oid_cpy(&(*hit)->commit, sa->commit);
+		(*hit)->commit_time = sa->when;
+		ix->left--;
 	}
-	return rc;
+	return ix->left ? 0 : 1;
 }
 
 /*
@@ -308,8 +296,12 @@ static int find_commits(git_repository *repo, const git_oid *head,
 					  git_oid_tostr_s(&oid));
 			goto next;
 		}
-		rc = tree_added(repo, psub, sub, logdir, &ix, &oid,
-				git_commit_time(c), 0);
+		{
+			struct seg_added sa = { &ix, &oid, git_commit_time(c) };
+			rc = treewalk_diff(repo, psub, sub, logdir, seg_added, &sa);
+			if (rc > 0) /* every segment has its commit */
+				rc = 0;
+		}
 next:
 		git_tree_free(sub);
 		git_tree_free(psub);

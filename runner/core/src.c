@@ -9,6 +9,7 @@
 #include "gitx.h"
 #include "src.h"
 #include "store.h"
+#include "treewalk.h"
 #include "util.h"
 #include "banned.h"
 
@@ -351,31 +352,53 @@ static void tree_content_id(struct src *s, const char *path, char out[41])
 	}
 }
 
-static int tree_walk_entry(struct tree_src *t, const git_tree_entry *e,
-			   const char *path, const char *suffix,
-			   struct src_files *out, int depth);
-
-static int tree_walk(struct tree_src *t, const git_tree *tree, const char *dir,
-		     const char *suffix, struct src_files *out, int depth)
+/* Whether a walk of the tree lists entry e at path. */
+static int tree_listed(const git_tree_entry *e, const char *path,
+		       const char *suffix)
 {
-	size_t i, n = git_tree_entrycount(tree);
-	int rc = 0;
+	return git_tree_entry_type(e) == GIT_OBJECT_BLOB && ends_with(path, suffix);
+}
 
-	if (depth > 16)
+/* What tree_list_entry returns to end a files_since walk. */
+#define TREE_STALE 1
+
+struct tree_listing {
+	const char *suffix;
+	struct src_files *out;
+};
+
+/*
+ * The treewalk_diff callback behind files and files_since: what is only
+ * in the new tree is listed (files' walk is from nothing, so that is
+ * everything). A listed file gone or changed, or a directory gone, ends
+ * the walk with TREE_STALE (even a directory that held no listed file:
+ * rare, and a full listing is only slower, never wrong).
+ */
+static int tree_list_entry(void *payload, const char *path,
+			   const git_tree_entry *a, const git_tree_entry *b)
+{
+	struct tree_listing *l = payload;
+	char hex[41];
+
+	if (!b) /* gone */
+		return git_tree_entry_type(a) == GIT_OBJECT_TREE ||
+		       tree_listed(a, path, l->suffix) ? TREE_STALE : 0;
+	if (a) /* a listed file changed */
+		return tree_listed(a, path, l->suffix) ||
+		       tree_listed(b, path, l->suffix) ? TREE_STALE : 0;
+	if (!tree_listed(b, path, l->suffix))
 		return 0;
-	for (i = 0; !rc && i < n; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
-		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, git_tree_entry_name(e));
-		rc = tree_walk_entry(t, e, path, suffix, out, depth + 1);
-	}
-	return rc;
+	if (git_tree_entry_filemode(b) == GIT_FILEMODE_LINK)
+		return gd_error_set("'%s' %s", path, SYMLINK_REFUSED), GD_EINVALID;
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(b));
+	return files_push(l->out, path, hex);
 }
 
 static int tree_files(struct src *s, const char *dir, const char *suffix,
 		      struct src_files *out)
 {
 	struct tree_src *t = s->ctx;
+	struct tree_listing l = { suffix, out };
 	git_tree_entry *e = NULL;
 	git_tree *sub = NULL;
 	int rc;
@@ -392,103 +415,10 @@ static int tree_files(struct src *s, const char *dir, const char *suffix,
 		return 0;
 	}
 	git_tree_entry_free(e);
-	rc = tree_walk(t, sub, dir, suffix, out, 0);
+	rc = treewalk_diff(t->repo, NULL, sub, dir, tree_list_entry, &l);
 	git_tree_free(sub);
 	if (!rc && out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_file);
-	return rc;
-}
-
-/* Whether tree_walk lists entry e at path. */
-static int tree_listed(const git_tree_entry *e, const char *path,
-		       const char *suffix)
-{
-	return git_tree_entry_type(e) == GIT_OBJECT_BLOB && ends_with(path, suffix);
-}
-
-/* Lists what tree_walk would from entry e at path, depth levels down. */
-static int tree_walk_entry(struct tree_src *t, const git_tree_entry *e,
-			   const char *path, const char *suffix,
-			   struct src_files *out, int depth)
-{
-	git_tree *sub = NULL;
-	char hex[41];
-	int rc;
-
-	if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-		if (git_tree_lookup(&sub, t->repo, git_tree_entry_id(e)))
-			return gitx_fail(path);
-		rc = tree_walk(t, sub, path, suffix, out, depth);
-		git_tree_free(sub);
-		return rc;
-	}
-	if (!tree_listed(e, path, suffix))
-		return 0;
-	if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
-		return gd_error_set("'%s' %s", path, SYMLINK_REFUSED), GD_EINVALID;
-	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
-	return files_push(out, path, hex);
-}
-
-/*
- * The merge walk behind tree_files_since: old and new are two versions
- * of directory dir, each with its entries in git's order (which is the
- * lexical order of the full paths), so one pass pairs them up by name.
- * The same id on both sides: nothing below differs. What is only in new
- * is listed whole. A listed file only in old or changed, or a directory
- * only in old, sets *stale (even a directory that held no listed file:
- * rare, and a full listing is only slower, never wrong).
- */
-static int tree_diff_walk(struct tree_src *t, const git_tree *old,
-			  const git_tree *new, const char *dir,
-			  const char *suffix, struct src_files *out,
-			  int *stale, int depth)
-{
-	size_t i = 0, j = 0, no = git_tree_entrycount(old),
-	       nn = git_tree_entrycount(new);
-	int rc = 0;
-
-	if (depth > 16)
-		return 0;
-	while (!rc && !*stale && (i < no || j < nn)) {
-		const git_tree_entry *a = i < no ? git_tree_entry_byindex(old, i) : NULL;
-		const git_tree_entry *b = j < nn ? git_tree_entry_byindex(new, j) : NULL;
-		int c = !a ? 1 : !b ? -1 : git_tree_entry_cmp(a, b);
-		git_tree *sa = NULL, *sb = NULL;
-		char path[2048];
-
-		snprintf(path, sizeof(path), "%s/%s", dir,
-			 git_tree_entry_name(c <= 0 ? a : b));
-		if (c < 0) { /* gone */
-			i++;
-			if (git_tree_entry_type(a) == GIT_OBJECT_TREE ||
-			    tree_listed(a, path, suffix))
-				*stale = 1;
-			continue;
-		}
-		j++;
-		if (c > 0) { /* new */
-			rc = tree_walk_entry(t, b, path, suffix, out, depth + 1);
-			continue;
-		}
-		i++;
-		if (git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)))
-			continue;
-		if (git_tree_entry_type(a) != GIT_OBJECT_TREE) {
-			if (tree_listed(a, path, suffix) || tree_listed(b, path, suffix))
-				*stale = 1; /* a listed file changed */
-			continue;
-		}
-		/* the same name, so both directories (git's order tells) */
-		if (git_tree_lookup(&sa, t->repo, git_tree_entry_id(a)) ||
-		    git_tree_lookup(&sb, t->repo, git_tree_entry_id(b))) {
-			git_tree_free(sa);
-			return gitx_fail(path);
-		}
-		rc = tree_diff_walk(t, sa, sb, path, suffix, out, stale, depth + 1);
-		git_tree_free(sa);
-		git_tree_free(sb);
-	}
 	return rc;
 }
 
@@ -496,6 +426,7 @@ static int tree_files_since(struct src *s, const char *dir, const char *suffix,
 			    const char *since, struct src_files *out, int *stale)
 {
 	struct tree_src *t = s->ctx;
+	struct tree_listing l = { suffix, out };
 	git_tree_entry *e = NULL;
 	git_tree *old = NULL, *new = NULL;
 	git_oid oid;
@@ -516,7 +447,11 @@ static int tree_files_since(struct src *s, const char *dir, const char *suffix,
 	}
 	*stale = 0;
 	if (!git_oid_equal(&oid, git_tree_id(new)))
-		rc = tree_diff_walk(t, old, new, dir, suffix, out, stale, 0);
+		rc = treewalk_diff(t->repo, old, new, dir, tree_list_entry, &l);
+	if (rc == TREE_STALE) {
+		*stale = 1;
+		rc = 0;
+	}
 	if (rc || *stale)
 		src_files_release(out);
 	else if (out->n)
