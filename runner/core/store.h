@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "publish.h"
 #include "src.h"
 
 struct store;
@@ -69,17 +70,6 @@ void change_release(struct change *c);
 int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 		 const struct change *c, const char *message,
 		 const char *name, const char *email, time_t when);
-
-/*
- * Publishes commit as the new head of the branch, expecting it to be at
- * expected now (NULL: the branch must not exist). With a remote, the
- * remote's branch moves (server-side compare-and-swap) and then the
- * local refs; without, the local branch. Returns GD_ECONFLICT when
- * someone else moved the branch first, GD_ERETRY when the transfer
- * failed before anything moved; in both cases nothing changed.
- */
-int store_publish(struct store *st, const char *remote, const git_oid *commit,
-		  const git_oid *expected);
 
 /*
  * Brings a non-bare checkout of the branch up to date with the files
