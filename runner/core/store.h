@@ -2,7 +2,11 @@
  * The campaign repository through libgit2: opening it, the branch the
  * tick starts from (store_sync), change sets written as commits
  * (store_commit) and the operators' compare-and-swap edit (store_edit).
- * Where campaign files are read from is src.h.
+ * The modules around it have their own headers, which this one includes
+ * so that a caller of the whole store includes one: where campaign files
+ * are read from (src.h), publishing a commit (publish.h), the work tree
+ * after a commit (checkout.h); the tree walk is treewalk.h, libgit2's
+ * setup gitx.h.
  *
  * Writes never touch the work tree behind the user's back: new blobs and
  * trees are built with git_tree_create_updated on top of a commit, and
@@ -17,6 +21,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "checkout.h"
 #include "publish.h"
 #include "src.h"
 
@@ -33,6 +38,15 @@ void store_free(struct store *st);
  * (store_free waits for the thread).
  */
 void store_index_prefetch(struct store *st);
+/*
+ * Waits for the index store_index_prefetch reads, and makes it the
+ * repository's (with the capabilities its config gives, as
+ * git_repository_index would); nothing when none is being read. Its
+ * later git_index_read(idx, 0) reads the file again only if someone
+ * changed it since. For the checkout (checkout.h), before it reads the
+ * index.
+ */
+void store_index_ready(struct store *st);
 git_repository *store_repo(struct store *st);
 /* The branch HEAD points at ("main"), even when it has no commit yet. */
 const char *store_branch(struct store *st);
@@ -72,13 +86,6 @@ int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 		 const char *name, const char *email, time_t when);
 
 /*
- * Brings a non-bare checkout of the branch up to date with the files
- * this commit added (safe checkout: modified files are left alone).
- */
-int store_checkout_paths(struct store *st, const git_oid *parent,
-			 const git_oid *commit, const struct change *c);
-
-/*
  * One edit by a person (an operator command) as a compare-and-swap loop:
  * syncs (fetching remote when named), calls build with a source over the
  * head (and its id) to fill the change and the commit message, commits as name/email
@@ -94,6 +101,5 @@ typedef int (*store_build_fn)(void *ctx, struct src *s, const git_oid *head,
 int store_edit(struct store *st, const char *remote, store_build_fn build,
 	       void *ctx, const char *name, const char *email, time_t when,
 	       git_oid *out, int *retries);
-
 
 #endif
