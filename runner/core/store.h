@@ -27,6 +27,14 @@
 
 struct store;
 
+/*
+ * Makes dir (and its parents) a new repository whose HEAD is branch,
+ * and commits everything in it as the first commit, by the user's git
+ * identity or else "gitdial init" (what gitdial init does after writing
+ * the template).
+ */
+int store_create(const char *dir, const char *branch);
+
 /* Opens the repository at path (or a parent of it). */
 int store_open(struct store **out, const char *path);
 void store_free(struct store *st);
