@@ -163,6 +163,17 @@ int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
 	return 0;
 }
 
+int store_commit_time(struct store *st, const git_oid *commit, time_t *out)
+{
+	git_commit *c = NULL;
+
+	if (git_commit_lookup(&c, st->repo, commit))
+		return gitx_fail("cannot read the commit");
+	*out = (time_t)git_commit_time(c);
+	git_commit_free(c);
+	return 0;
+}
+
 int change_add(struct change *c, const char *path, const char *data, size_t len)
 {
 	if (c->n == c->alloc) {

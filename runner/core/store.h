@@ -71,6 +71,9 @@ void store_set_branch(struct store *st, const char *branch);
  */
 int store_sync(struct store *st, const char *remote, git_oid *out, int *found);
 
+/* The time commit was made (its committer's time). */
+int store_commit_time(struct store *st, const git_oid *commit, time_t *out);
+
 /* A change set: files to add or replace, paths to remove. */
 struct change {
 	struct {

@@ -4,7 +4,7 @@
  * cost is that of the change, not of the directory. A full listing is
  * the difference from nothing (old NULL). The commit-tree source lists
  * files with it (src.h: files, files_since) and export finds the commit
- * that added each log segment with it.
+ * that added each log segment with treewalk_history.
  */
 #ifndef GD_TREEWALK_H
 #define GD_TREEWALK_H
@@ -37,5 +37,22 @@ typedef int (*treewalk_fn)(void *payload, const char *path,
 int treewalk_diff(git_repository *repo, const git_tree *old,
 		  const git_tree *new, const char *dir, treewalk_fn fn,
 		  void *payload);
+
+/* As treewalk_fn, with the commit whose change it is and its time. */
+typedef int (*treewalk_history_fn)(void *payload, const git_oid *commit,
+				   git_time_t when, const char *path,
+				   const git_tree_entry *old,
+				   const git_tree_entry *new);
+
+/*
+ * Walks the history from head, oldest commit first (parents before
+ * children), and for each commit whose directory dir differs from its
+ * first parent's, walks the difference with treewalk_diff (from nothing
+ * when the parent had no dir), calling fn with the commit. Commits
+ * without dir, or with the same dir as their parent, cost a lookup.
+ * Returns 0, what fn returned to end the walk, or an error.
+ */
+int treewalk_history(git_repository *repo, const git_oid *head,
+		     const char *dir, treewalk_history_fn fn, void *payload);
 
 #endif
