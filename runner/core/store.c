@@ -122,6 +122,28 @@ void store_set_branch(struct store *st, const char *branch)
 	snprintf(st->branch, sizeof(st->branch), "%s", branch);
 }
 
+int store_branch_exists(struct store *st, const char *branch)
+{
+	git_reference *ref = NULL;
+	char path[512];
+
+	snprintf(path, sizeof(path), "refs/heads/%s", branch);
+	if (git_reference_lookup(&ref, st->repo, path))
+		return 0;
+	git_reference_free(ref);
+	return 1;
+}
+
+void store_set_upstream(struct store *st, const char *branch,
+			const char *upstream)
+{
+	git_reference *b = NULL;
+
+	if (!git_branch_lookup(&b, st->repo, branch, GIT_BRANCH_LOCAL))
+		git_branch_set_upstream(b, upstream);
+	git_reference_free(b);
+}
+
 int store_sync(struct store *st, const char *remote, git_oid *out, int *found)
 {
 	char ref[512];

@@ -64,6 +64,16 @@ const char *store_branch(struct store *st);
  */
 void store_set_branch(struct store *st, const char *branch);
 
+/* Whether the local branch (refs/heads/<branch>) exists. */
+int store_branch_exists(struct store *st, const char *branch);
+/*
+ * Makes upstream ("origin/campaign/x") the local branch's upstream, as
+ * `git branch --set-upstream-to` does; a convenience, so nothing is said
+ * when it cannot be done.
+ */
+void store_set_upstream(struct store *st, const char *branch,
+			const char *upstream);
+
 /*
  * Fetches remote (when not NULL) and resolves the commit the tick starts
  * from: the remote's branch, else the local branch. *found is 0 for an
