@@ -41,6 +41,7 @@
 #include "state.h"
 #include "summary.h"
 #include "term.h"
+#include "treewalk.h"
 #include "util.h"
 #include "banned.h"
 
@@ -205,51 +206,29 @@ struct seg_index {
 };
 
 /*
- * Records commit (at time when) for the files under tree nt (at path
- * dir) that tree ot (NULL: none) does not have. Only subtrees whose ids
- * differ are entered, so a commit that adds one segment costs a few
- * lookups however long the log is.
+ * Records commit (at time when) for a segment it added or changed (a
+ * treewalk_history callback over the log's directory); ends the walk
+ * once every segment has its commit.
  */
-static int tree_added(git_repository *repo, const git_tree *ot,
-		      const git_tree *nt, const char *dir, struct seg_index *ix,
-		      const git_oid *commit, git_time_t when, int depth)
+static int seg_added(void *payload, const git_oid *commit, git_time_t when,
+		     const char *path, const git_tree_entry *old,
+		     const git_tree_entry *new)
 {
-	size_t i, n = git_tree_entrycount(nt);
-	int rc = 0;
+	struct seg_index *ix = payload;
+	struct entry key, *kp = &key, **hit;
 
-	if (depth > 32)
+	(void)old;
+	if (!new || git_tree_entry_type(new) != GIT_OBJECT_BLOB)
 		return 0;
-	for (i = 0; !rc && i < n && ix->left; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(nt, i);
-		const git_tree_entry *o = ot ? git_tree_entry_byname(ot, git_tree_entry_name(e)) : NULL;
-		char path[4096];
-		if (o && !git_oid_cmp(git_tree_entry_id(o), git_tree_entry_id(e)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, git_tree_entry_name(e));
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-			git_tree *sub = NULL, *osub = NULL;
-			if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) ||
-			    (o && git_tree_entry_type(o) == GIT_OBJECT_TREE &&
-			     git_tree_lookup(&osub, repo, git_tree_entry_id(o))))
-				rc = gd_error_set("cannot read tree '%s'", path);
-			else
-				rc = tree_added(repo, osub, sub, path, ix, commit, when,
-						depth + 1);
-			git_tree_free(sub);
-			git_tree_free(osub);
-		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
-			struct entry key, *kp = &key, **hit;
-			key.path = path;
-			hit = bsearch(&kp, ix->v, ix->n, sizeof(*ix->v), cmp_path);
-			if (hit && !(*hit)->has_commit) {
-				(*hit)->has_commit = 1;
-				git_oid_cpy(&(*hit)->commit, commit);
-				(*hit)->commit_time = when;
-				ix->left--;
-			}
-		}
+	key.path = (char *)path;
+	hit = bsearch(&kp, ix->v, ix->n, sizeof(*ix->v), cmp_path);
+	if (hit && !(*hit)->has_commit) {
+		(*hit)->has_commit = 1;
+		git_oid_cpy(&(*hit)->commit, commit);
+		(*hit)->commit_time = when;
+		ix->left--;
 	}
-	return rc;
+	return ix->left ? 0 : 1;
 }
 
 /*
@@ -264,8 +243,6 @@ static int find_commits(git_repository *repo, const git_oid *head,
 			struct bundle *b, const char *logdir)
 {
 	struct seg_index ix = { NULL, 0, 0 };
-	git_revwalk *walk = NULL;
-	git_oid oid;
 	size_t i;
 	int rc = 0;
 
@@ -276,52 +253,8 @@ static int find_commits(git_repository *repo, const git_oid *head,
 			ix.v[ix.n++] = &b->v[i];
 	qsort(ix.v, ix.n, sizeof(*ix.v), cmp_path);
 	ix.left = ix.n;
-	if (!ix.n)
-		goto cleanup;
-	if (git_revwalk_new(&walk, repo) ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) ||
-	    git_revwalk_push(walk, head)) {
-		rc = gd_error_set("cannot walk the history: %s",
-				  git_error_last() ? git_error_last()->message : "?");
-		goto cleanup;
-	}
-	while (!rc && ix.left && !git_revwalk_next(&oid, walk)) {
-		git_commit *c = NULL, *parent = NULL;
-		git_tree *t = NULL, *pt = NULL, *sub = NULL, *psub = NULL;
-		git_tree_entry *e = NULL, *pe = NULL;
-		if (git_commit_lookup(&c, repo, &oid) || git_commit_tree(&t, c)) {
-			rc = gd_error_set("cannot read commit %s", git_oid_tostr_s(&oid));
-			goto next;
-		}
-		if (git_tree_entry_bypath(&e, t, logdir) ||
-		    git_tree_entry_type(e) != GIT_OBJECT_TREE)
-			goto next; /* no log in this commit */
-		if (git_commit_parentcount(c) && !git_commit_parent(&parent, c, 0) &&
-		    !git_commit_tree(&pt, parent) &&
-		    !git_tree_entry_bypath(&pe, pt, logdir) &&
-		    !git_oid_cmp(git_tree_entry_id(pe), git_tree_entry_id(e)))
-			goto next; /* the log did not change here */
-		if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) ||
-		    (pe && git_tree_entry_type(pe) == GIT_OBJECT_TREE &&
-		     git_tree_lookup(&psub, repo, git_tree_entry_id(pe)))) {
-			rc = gd_error_set("cannot read the log tree of %s",
-					  git_oid_tostr_s(&oid));
-			goto next;
-		}
-		rc = tree_added(repo, psub, sub, logdir, &ix, &oid,
-				git_commit_time(c), 0);
-next:
-		git_tree_free(sub);
-		git_tree_free(psub);
-		git_tree_entry_free(e);
-		git_tree_entry_free(pe);
-		git_tree_free(t);
-		git_tree_free(pt);
-		git_commit_free(parent);
-		git_commit_free(c);
-	}
-cleanup:
-	git_revwalk_free(walk);
+	if (ix.n && (rc = treewalk_history(repo, head, logdir, seg_added, &ix)) > 0)
+		rc = 0; /* every segment has its commit */
 	free(ix.v);
 	return rc;
 }
@@ -585,7 +518,6 @@ int cmd_export(int argc, char **argv)
 	struct entry *e;
 	char folder[128], commit[41], dir[128], tmp[PATH_MAX], bundle_top[96];
 	git_oid head;
-	git_commit *hc = NULL;
 	time_t now = time(NULL), committed;
 	size_t i, nlog;
 	int c, ret = 1, found, have_src = 0, have_state = 0, zip, fd = -1, err;
@@ -635,11 +567,10 @@ int cmd_export(int argc, char **argv)
 		goto fail;
 	have_src = 1;
 	git_oid_tostr(commit, sizeof(commit), &head);
-	if (git_commit_lookup(&hc, store_repo(st), &head)) {
+	if (store_commit_time(st, &head, &committed)) {
 		gd_error_set("cannot read commit %s", commit);
 		goto fail;
 	}
-	committed = (time_t)git_commit_time(hc);
 	for (i = 0; i < 3 && !top; i++) {
 		struct names n = { NULL, 0 };
 		snprintf(folder, sizeof(folder), "%s/%s", tops[i], id);
@@ -790,7 +721,6 @@ cleanup:
 	bundle_release(&bu);
 	repo_free(r);
 	diags_release(&d);
-	git_commit_free(hc);
 	if (have_src)
 		src_release_tree(&s);
 	store_free(st);

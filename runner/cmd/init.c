@@ -8,7 +8,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <getopt.h>
-#include <git2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +15,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "store.h"
 #include "util.h"
 #include "banned.h"
 
@@ -73,51 +73,6 @@ cleanup:
 	return rc;
 }
 
-static int commit_all(const char *dir, const char *branch)
-{
-	git_repository *repo = NULL;
-	git_repository_init_options io;
-	git_index *idx = NULL;
-	git_signature *sig = NULL;
-	git_tree *tree = NULL;
-	git_oid tree_id, commit_id;
-	char head[300];
-	int rc = 0;
-
-	git_libgit2_init();
-	git_repository_init_options_init(&io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
-	io.flags = GIT_REPOSITORY_INIT_MKPATH;
-	snprintf(head, sizeof(head), "%s", branch);
-	io.initial_head = head;
-	if (git_repository_init_ext(&repo, dir, &io) ||
-	    git_repository_index(&idx, repo) ||
-	    git_index_add_all(idx, NULL, 0, NULL, NULL) ||
-	    git_index_write(idx) ||
-	    git_index_write_tree(&tree_id, idx) ||
-	    git_tree_lookup(&tree, repo, &tree_id)) {
-		const git_error *e = git_error_last();
-		rc = gd_error_set("git: %s", e && e->message ? e->message : "failed");
-		goto cleanup;
-	}
-	if (git_signature_default(&sig, repo) &&
-	    git_signature_now(&sig, "gitdial init", "init@gitdial.invalid")) {
-		rc = gd_error_set("cannot make a signature");
-		goto cleanup;
-	}
-	if (git_commit_create(&commit_id, repo, "HEAD", sig, sig, "UTF-8",
-			      "Campaign repository from gitdial init\n", tree, 0,
-			      NULL)) {
-		const git_error *e = git_error_last();
-		rc = gd_error_set("git commit: %s", e && e->message ? e->message : "failed");
-	}
-cleanup:
-	git_signature_free(sig);
-	git_tree_free(tree);
-	git_index_free(idx);
-	git_repository_free(repo);
-	return rc;
-}
-
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -149,7 +104,7 @@ int cmd_init(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (dir_create(dir) || extract(dir) || commit_all(dir, branch)) {
+	if (dir_create(dir) || extract(dir) || store_create(dir, branch)) {
 		fprintf(stderr, "gitdial init: %s\n", gd_error_last());
 		return 1;
 	}

@@ -235,7 +235,6 @@ static int tree_has(struct wiz *w, const char *path)
 static int check_id(struct wiz *w, const char *v, char *why, size_t n)
 {
 	static const char *const dirs[] = { "campaigns", "archived", "deleted" };
-	git_reference *ref = NULL;
 	char path[256];
 	size_t i;
 
@@ -253,9 +252,8 @@ static int check_id(struct wiz *w, const char *v, char *why, size_t n)
 			return -1;
 		}
 	}
-	snprintf(path, sizeof(path), "refs/heads/campaign/%s", v);
-	if (!git_reference_lookup(&ref, store_repo(w->st), path)) {
-		git_reference_free(ref);
+	snprintf(path, sizeof(path), "campaign/%s", v);
+	if (store_branch_exists(w->st, path)) {
 		snprintf(why, n, "a branch campaign/%s exists already; choose "
 			 "another id (or delete that branch)", v);
 		return -1;
@@ -1029,13 +1027,9 @@ static int create(struct wiz *w, struct author *au, git_oid *out)
 			     branch, w->f->remote ? " on " : "",
 			     w->f->remote ? w->f->remote : "");
 	if (!rc && w->f->remote) {
-		git_reference *b = NULL;
 		char up[300];
 		snprintf(up, sizeof(up), "%s/%s", w->f->remote, branch);
-		if (!git_branch_lookup(&b, store_repo(w->st), branch,
-				       GIT_BRANCH_LOCAL))
-			git_branch_set_upstream(b, up); /* a convenience only */
-		git_reference_free(b);
+		store_set_upstream(w->st, branch, up); /* a convenience only */
 	}
 cleanup:
 	change_release(&ch);
