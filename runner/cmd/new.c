@@ -1116,6 +1116,8 @@ static int parse_opts(struct flags *f, int argc, char **argv)
 		case 'S': f->start_at = optarg; break;
 		case 'E': f->end_at = optarg; break;
 		case 'N':
+			if (now_refused("new", usage))
+				return 2;
 			if (time_parse_rfc3339(&f->now, optarg))
 				return usage_error("new", usage, "--now: \"%s\" is not an "
 						   "RFC 3339 time with an offset", optarg);
