@@ -214,6 +214,10 @@ static int check_name(struct wiz *w, const char *v, char *why, size_t n)
 		snprintf(why, n, "a name of 1-120 characters is needed");
 		return -1;
 	}
+	if (campaign_name_blank(v)) {
+		snprintf(why, n, "the name is blank (only spaces)");
+		return -1;
+	}
 	for (i = 0; v[i]; i++)
 		if ((unsigned char)v[i] < 0x20) {
 			snprintf(why, n, "the name has a control character");
