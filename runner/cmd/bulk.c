@@ -408,8 +408,9 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	char from[128], to[128], path[160], dst[160], name[600], *qname = NULL;
 	char created[32], t[21];
 	const char *kv[6];
-	const cJSON *nm;
+	const cJSON *nm, *sa;
 	cJSON *o = NULL;
+	time_t start = 0;
 	size_t cut, chars;
 	int rc = 0, i, has_created;
 
@@ -452,6 +453,21 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(name, sizeof(name), "%s",
 		 cJSON_IsString(nm) ? nm->valuestring : x->id);
 	has_created = cJSON_GetObjectItemCaseSensitive(o, "created") != NULL;
+	/* a start in the past would start the copy the moment it is scheduled */
+	sa = cJSON_GetObjectItemCaseSensitive(o, "start_at");
+	if (cJSON_IsString(sa) && !time_parse_rfc3339(&start, sa->valuestring) &&
+	    start <= b->now) {
+		struct buf nosa = BUF_INIT(CAMPAIGN_MAX);
+		if (!(rc = json_remove_member(&nosa, text.ptr, text.len, "start_at"))) {
+			buf_reset(&text);
+			rc = buf_put(&text, nosa.ptr, nosa.len);
+		}
+		buf_release(&nosa);
+		if (rc)
+			goto cleanup;
+		snprintf(x->msg, sizeof(x->msg), "its start_at (%.32s) was past: "
+			 "removed, set one before scheduling it", sa->valuestring);
+	}
 	for (cut = 0, chars = 0; name[cut] && chars < 113; cut++)
 		if (((unsigned char)name[cut] & 0xc0) != 0x80)
 			chars++;
@@ -713,8 +729,9 @@ static int bulk_run(enum act act, int argc, char **argv)
 				continue;
 			}
 			if (act == ACT_DUPLICATE)
-				printf("%s %s as %s (campaigns/%s, a Draft)\n",
-				       act_done[act], x->id, x->new_id, x->new_id);
+				printf("%s %s as %s (campaigns/%s, a Draft)%s%s\n",
+				       act_done[act], x->id, x->new_id, x->new_id,
+				       x->msg[0] ? ": " : "", x->msg);
 			else
 				printf("%s %s%s%s%s%s\n", act_done[act], x->id,
 				       act == ACT_ARCHIVE || act == ACT_DELETE ||
