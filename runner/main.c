@@ -100,10 +100,8 @@ static int cmd_help(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (c->fn == cmd_help) {
-		printf("usage: gitdial help [COMMAND]\n");
+	if (!help_print(c->name))
 		return 0;
-	}
 	sub[0] = argv[1];
 	sub[1] = h;
 	sub[2] = NULL;
@@ -132,7 +130,13 @@ int main(int argc, char **argv)
 		return finish_stdout(cmd_version(1, argv + 1));
 	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name)) {
-			int rc = commands[i].fn(argc - 1, argv + 1);
+			int rc, j;
+			/* CMD -h|--help anywhere before "--": the long help */
+			for (j = 2; j < argc && strcmp(argv[j], "--"); j++)
+				if ((!strcmp(argv[j], "-h") || !strcmp(argv[j], "--help")) &&
+				    !help_print(commands[i].name))
+					return finish_stdout(0);
+			rc = commands[i].fn(argc - 1, argv + 1);
 			cache_wait(); /* cache files still being made durable */
 			return finish_stdout(rc);
 		}

@@ -45,6 +45,8 @@ int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
  * refused (as usage_error) and returns 2.
  */
 int now_refused(const char *cmd, const char *usage);
+/* Prints cmd's help (every option explained); -1 when it has none. */
+int help_print(const char *cmd);
 /* Flushes stdout; 1 when writing failed (git's check at exit). */
 int finish_stdout(int rc);
 /* Prints o as one line of JSON on stdout and frees it. */
