@@ -130,12 +130,16 @@ int main(int argc, char **argv)
 		return finish_stdout(cmd_version(1, argv + 1));
 	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name)) {
-			int rc, j;
-			/* CMD -h|--help anywhere before "--": the long help */
-			for (j = 2; j < argc && strcmp(argv[j], "--"); j++)
-				if ((!strcmp(argv[j], "-h") || !strcmp(argv[j], "--help")) &&
-				    !help_print(commands[i].name))
-					return finish_stdout(0);
+			int rc;
+			/*
+			 * CMD -h|--help alone: the long help. Anywhere else the
+			 * command decides (validate takes "-h" after a path as
+			 * a path; some commands print it from their own -h).
+			 */
+			if (argc == 3 && (!strcmp(argv[2], "-h") ||
+					  !strcmp(argv[2], "--help")) &&
+			    !help_print(commands[i].name))
+				return finish_stdout(0);
 			rc = commands[i].fn(argc - 1, argv + 1);
 			cache_wait(); /* cache files still being made durable */
 			return finish_stdout(rc);

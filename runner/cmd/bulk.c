@@ -655,7 +655,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 				return usage_error(act_names[act], usage,
 						   "unknown format '%s'", optarg);
 			break;
-		case 'h': printf("usage: %s\n", usage); return 0;
+		case 'h': help_print(act_names[act]); return 0;
 		default: return usage_error(act_names[act], usage, "bad option");
 		}
 	}

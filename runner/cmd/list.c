@@ -257,6 +257,7 @@ int cmd_list(int argc, char **argv)
 	char (*errs)[300] = NULL; /* per row: why it cannot be read, or "" */
 	char (*dates)[2][24] = NULL; /* per row with --deleted: deleted, purge */
 	unsigned prov_mask = 0, stat_mask = 0;
+	char sbuf[1024];
 	size_t n_err = 0;
 	struct src s;
 	git_oid head;
@@ -272,14 +273,22 @@ int cmd_list(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
-		case 's':
-			search = optarg;
-			while (*search == ' ')
-				search++;
+		case 's': {
+			/* trimmed, as the report's search box does */
+			size_t sl;
+			while (*optarg == ' ' || *optarg == '\t')
+				optarg++;
+			sl = strlen(optarg);
+			while (sl && (optarg[sl - 1] == ' ' || optarg[sl - 1] == '\t'))
+				sl--;
+			snprintf(sbuf, sizeof(sbuf), "%.*s", (int)(sl < 1000 ? sl : 1000),
+				 optarg);
+			search = sbuf;
 			if (utf8_len(search) > 120)
 				return usage_error("list", usage, "--search is longer than "
 						   "120 characters");
 			break;
+		}
 		case 'p':
 			prov = optarg;
 			if (filter_parse("provider", prov, providers, &prov_mask))
@@ -313,7 +322,7 @@ int cmd_list(int argc, char **argv)
 			shards = (unsigned)v;
 			break;
 		}
-		case 'h': printf("usage: %s\n", usage); return 0;
+		case 'h': help_print("list"); return 0;
 		default: return usage_error("list", usage, "bad option");
 		}
 	}
