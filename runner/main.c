@@ -100,10 +100,8 @@ static int cmd_help(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (c->fn == cmd_help) {
-		printf("usage: gitdial help [COMMAND]\n");
+	if (!help_print(c->name))
 		return 0;
-	}
 	sub[0] = argv[1];
 	sub[1] = h;
 	sub[2] = NULL;
@@ -132,7 +130,17 @@ int main(int argc, char **argv)
 		return finish_stdout(cmd_version(1, argv + 1));
 	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name)) {
-			int rc = commands[i].fn(argc - 1, argv + 1);
+			int rc;
+			/*
+			 * CMD -h|--help alone: the long help. Anywhere else the
+			 * command decides (validate takes "-h" after a path as
+			 * a path; some commands print it from their own -h).
+			 */
+			if (argc == 3 && (!strcmp(argv[2], "-h") ||
+					  !strcmp(argv[2], "--help")) &&
+			    !help_print(commands[i].name))
+				return finish_stdout(0);
+			rc = commands[i].fn(argc - 1, argv + 1);
 			cache_wait(); /* cache files still being made durable */
 			return finish_stdout(rc);
 		}

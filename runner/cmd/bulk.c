@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "author.h"
 #include "cmd.h"
@@ -23,6 +24,7 @@
 #include "repo.h"
 #include "state.h"
 #include "util.h"
+#include "worktree.h"
 #include "banned.h"
 
 enum act { ACT_PAUSE, ACT_RESUME, ACT_ARCHIVE, ACT_DELETE, ACT_RESTORE,
@@ -50,6 +52,7 @@ struct bulk {
 	const char *as; /* duplicate: the new id (one source only) */
 	const char *who; /* "Name <email>" */
 	time_t now;
+	struct store *st; /* whose checkout must agree with the commit */
 	struct result *res;
 };
 
@@ -148,19 +151,26 @@ static int edit_member(struct src *s, struct change *ch, const char *path,
 	return rc;
 }
 
-/* A status event in a new log file of campaign id. */
-static int add_status(struct bulk *b, struct change *ch, const char *id,
-		      const char *status, const char *reason)
+/*
+ * A status event in a new log file of the campaign l, dated now, or the
+ * time of the newest event in its log when the clock is behind it: the
+ * log never goes back in time.
+ */
+static int add_status(struct bulk *b, struct change *ch, const struct live *l,
+		      const char *id, const char *status, const char *reason)
 {
 	struct buf line = BUF_INIT(4096);
 	char path[512], tag[48];
+	time_t ts = b->now;
 	int rc;
 
+	if (l->have_state && l->st.last_ts > (int64_t)ts)
+		ts = (time_t)l->st.last_ts;
 	snprintf(tag, sizeof(tag), "op-%08lx",
 		 (unsigned long)(hash_fnv1a(b->who, strlen(b->who)) ^
-				 (uint64_t)b->now) & 0xffffffffUL);
-	ledger_path(path, sizeof(path), id, b->now, tag);
-	rc = ev_status(&line, b->now, id, status, reason);
+				 (uint64_t)ts) & 0xffffffffUL);
+	ledger_path(path, sizeof(path), id, ts, tag);
+	rc = ev_status(&line, ts, id, status, reason);
 	if (!rc)
 		rc = change_add(ch, path, line.ptr, line.len);
 	buf_release(&line);
@@ -187,7 +197,7 @@ static int do_pause(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(path, sizeof(path), "campaigns/%s/campaign.json", x->id);
 	snprintf(why, sizeof(why), "paused by %s", b->who);
 	if (!(rc = edit_member(s, ch, path, kv, 1)) &&
-	    !(rc = add_status(b, ch, x->id, "paused", why))) {
+	    !(rc = add_status(b, ch, &l, x->id, "paused", why))) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "campaigns");
 		if (l.in_flight)
@@ -225,7 +235,7 @@ static int do_resume(struct bulk *b, struct src *s, struct change *ch,
 	 */
 	started = l.rc->c->start_at && b->now >= l.rc->c->start_at;
 	snprintf(why, sizeof(why), "resumed by %s", b->who);
-	if (!(rc = add_status(b, ch, x->id, started ? "dialing" : "scheduled",
+	if (!(rc = add_status(b, ch, &l, x->id, started ? "dialing" : "scheduled",
 			      why))) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "campaigns");
@@ -398,8 +408,9 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	char from[128], to[128], path[160], dst[160], name[600], *qname = NULL;
 	char created[32], t[21];
 	const char *kv[6];
-	const cJSON *nm;
+	const cJSON *nm, *sa;
 	cJSON *o = NULL;
+	time_t start = 0;
 	size_t cut, chars;
 	int rc = 0, i, has_created;
 
@@ -442,6 +453,21 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(name, sizeof(name), "%s",
 		 cJSON_IsString(nm) ? nm->valuestring : x->id);
 	has_created = cJSON_GetObjectItemCaseSensitive(o, "created") != NULL;
+	/* a start in the past would start the copy the moment it is scheduled */
+	sa = cJSON_GetObjectItemCaseSensitive(o, "start_at");
+	if (cJSON_IsString(sa) && !time_parse_rfc3339(&start, sa->valuestring) &&
+	    start <= b->now) {
+		struct buf nosa = BUF_INIT(CAMPAIGN_MAX);
+		if (!(rc = json_remove_member(&nosa, text.ptr, text.len, "start_at"))) {
+			buf_reset(&text);
+			rc = buf_put(&text, nosa.ptr, nosa.len);
+		}
+		buf_release(&nosa);
+		if (rc)
+			goto cleanup;
+		snprintf(x->msg, sizeof(x->msg), "its start_at (%.32s) was past: "
+			 "removed, set one before scheduling it", sa->valuestring);
+	}
 	for (cut = 0, chars = 0; name[cut] && chars < 113; cut++)
 		if (((unsigned char)name[cut] & 0xc0) != 0x80)
 			chars++;
@@ -483,12 +509,13 @@ static int bulk_build(void *ctx, struct src *s, const git_oid *head,
 		do_duplicate
 	};
 	struct bulk *b = ctx;
-	size_t i, done = 0;
+	size_t i, done = 0, n0;
 	int rc = 0;
 
 	(void)head;
 	for (i = 0; !rc && i < b->n; i++) {
 		struct result *x = &b->res[i];
+		char path[512], why[512];
 		memset(x, 0, sizeof(*x));
 		x->id = b->ids[i];
 		if (!id_valid(x->id)) {
@@ -496,7 +523,24 @@ static int bulk_build(void *ctx, struct src *s, const git_oid *head,
 			       "[a-z0-9][a-z0-9-]{0,63})");
 			continue;
 		}
+		n0 = ch->n;
 		rc = fns[b->act](b, s, ch, x);
+		/*
+		 * A file it would write that the person changed in the
+		 * checkout: committing it would leave the index disagreeing
+		 * with the branch, and the person's next commit -a would
+		 * undo this one. Refused, the change left to the person.
+		 */
+		if (!rc && x->ok &&
+		    (rc = worktree_dirty(b->st, ch, n0, path, why,
+					 sizeof(path))) == 1) {
+			rc = 0;
+			change_truncate(ch, n0);
+			x->where[0] = x->new_id[0] = '\0';
+			refuse(x, "%s %s in the work tree: commit or stash it "
+			       "first, then %s again", path, why,
+			       act_names[b->act]);
+		}
 		if (!rc && x->ok) {
 			buf_printf(msg, "%s%s", done ? ", " : "", x->id);
 			if (b->act == ACT_DUPLICATE)
@@ -516,6 +560,40 @@ static int bulk_build(void *ctx, struct src *s, const git_oid *head,
 	return rc;
 }
 
+/*
+ * archive and delete say what they will do and go on only when the
+ * person agrees: with --yes, or "y" at a prompt on a terminal. Returns 0
+ * to go on, 2 (a usage error) when stdin is not a terminal and there is
+ * no --yes, 1 when the person said no.
+ */
+static int confirm_ask(enum act act, const char *usage, char **ids, size_t n)
+{
+	char line[64];
+	size_t i;
+
+	if (!isatty(STDIN_FILENO))
+		return usage_error(act_names[act], usage, "give --yes to %s "
+				   "(stdin is not a terminal, so there is no one "
+				   "to ask)", act_names[act]);
+	fprintf(stderr, "%s ", act == ACT_ARCHIVE ? "Archive" : "Delete");
+	for (i = 0; i < n && i < 10; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", ids[i]);
+	if (n > 10)
+		fprintf(stderr, " and %zu more", n - 10);
+	fprintf(stderr, " (%s)? [y/N] ", act == ACT_ARCHIVE
+		? "move to archived/, restorable with gitdial restore"
+		: "move to deleted/; restorable for 30 days, then purged "
+		  "by the next tick");
+	if (!fgets(line, sizeof(line), stdin) ||
+	    (strcmp(line, "y\n") && strcmp(line, "yes\n") &&
+	     strcmp(line, "Y\n") && strcmp(line, "y") && strcmp(line, "yes"))) {
+		fprintf(stderr, "gitdial %s: not confirmed; nothing changed\n",
+			act_names[act]);
+		return 1;
+	}
+	return 0;
+}
+
 static int bulk_run(enum act act, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -524,6 +602,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 		{ "author", required_argument, NULL, 'a' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "as", required_argument, NULL, 'A' },
+		{ "yes", no_argument, NULL, 'y' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -535,15 +614,17 @@ static int bulk_run(enum act act, int argc, char **argv)
 	struct bulk b;
 	git_oid commit;
 	size_t i, ok = 0;
-	int c, fmt = FMT_TEXT, rc, retries = 0;
+	int c, fmt = FMT_TEXT, rc, retries = 0, yes = 0;
+	int confirm = act == ACT_ARCHIVE || act == ACT_DELETE;
 
 	memset(&b, 0, sizeof(b));
 	b.act = act;
 	b.now = time(NULL);
 	snprintf(usage, sizeof(usage), "gitdial %s ID... [--repo PATH] "
-		 "[--remote NAME] [--author \"Name <email>\"] [--now RFC3339]%s "
+		 "[--remote NAME] [--author \"Name <email>\"]%s%s "
 		 "[--format text|json]", act_names[act],
-		 act == ACT_DUPLICATE ? " [--as NEW_ID]" : "");
+		 act == ACT_DUPLICATE ? " [--as NEW_ID]" : "",
+		 confirm ? " [--yes]" : "");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -556,7 +637,15 @@ static int bulk_run(enum act act, int argc, char **argv)
 						   "--as is for duplicate");
 			b.as = optarg;
 			break;
+		case 'y':
+			if (!confirm)
+				return usage_error(act_names[act], usage,
+						   "--yes is for archive and delete");
+			yes = 1;
+			break;
 		case 'n':
+			if (now_refused(act_names[act], usage))
+				return 2;
 			if (time_parse_rfc3339(&b.now, optarg))
 				return usage_error(act_names[act], usage,
 						   "--now: bad time '%s'", optarg);
@@ -566,7 +655,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 				return usage_error(act_names[act], usage,
 						   "unknown format '%s'", optarg);
 			break;
-		case 'h': printf("usage: %s\n", usage); return 0;
+		case 'h': help_print(act_names[act]); return 0;
 		default: return usage_error(act_names[act], usage, "bad option");
 		}
 	}
@@ -585,6 +674,8 @@ static int bulk_run(enum act act, int argc, char **argv)
 				return usage_error(act_names[act], usage,
 						   "'%s' is given twice", b.ids[i]);
 	}
+	if (confirm && !yes && (rc = confirm_ask(act, usage, b.ids, b.n)))
+		return rc;
 	if (!(b.res = calloc(b.n, sizeof(*b.res)))) {
 		fprintf(stderr, "gitdial %s: out of memory\n", act_names[act]);
 		return 1;
@@ -597,6 +688,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 	}
 	snprintf(who, sizeof(who), "%s <%s>", au.name, au.email);
 	b.who = who;
+	b.st = st;
 	if ((rc = store_edit(st, remote, bulk_build, &b, au.name, au.email, b.now,
 			     &commit, &retries))) {
 		fprintf(stderr, "gitdial %s: %s\n", act_names[act], gd_error_last());
@@ -637,8 +729,9 @@ static int bulk_run(enum act act, int argc, char **argv)
 				continue;
 			}
 			if (act == ACT_DUPLICATE)
-				printf("%s %s as %s (campaigns/%s, a Draft)\n",
-				       act_done[act], x->id, x->new_id, x->new_id);
+				printf("%s %s as %s (campaigns/%s, a Draft)%s%s\n",
+				       act_done[act], x->id, x->new_id, x->new_id,
+				       x->msg[0] ? ": " : "", x->msg);
 			else
 				printf("%s %s%s%s%s%s\n", act_done[act], x->id,
 				       act == ACT_ARCHIVE || act == ACT_DELETE ||

@@ -39,6 +39,14 @@ void diags_print_json(FILE *f, const struct diags *d);
 /* Usage error: prints "gitdial CMD: msg" and the usage line, returns 2. */
 int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * For a command that writes: --now was given. Returns 0 when the test
+ * setting GITDIAL_TEST_ALLOW_NOW=1 allows it, else prints why it is
+ * refused (as usage_error) and returns 2.
+ */
+int now_refused(const char *cmd, const char *usage);
+/* Prints cmd's help (every option explained); -1 when it has none. */
+int help_print(const char *cmd);
 /* Flushes stdout; 1 when writing failed (git's check at exit). */
 int finish_stdout(int rc);
 /* Prints o as one line of JSON on stdout and frees it. */

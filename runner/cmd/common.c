@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -168,4 +169,16 @@ void json_emit(cJSON *o)
 		printf("%s\n", txt);
 	cJSON_free(txt);
 	cJSON_Delete(o);
+}
+
+int now_refused(const char *cmd, const char *usage)
+{
+	const char *allow = getenv("GITDIAL_TEST_ALLOW_NOW");
+
+	if (allow && !strcmp(allow, "1"))
+		return 0;
+	return usage_error(cmd, usage, "--now is refused: a command that writes "
+			   "records the clock's time (--now is for tick, ingest, "
+			   "plan, show, list and report; tests set "
+			   "GITDIAL_TEST_ALLOW_NOW=1)");
 }

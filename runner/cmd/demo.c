@@ -280,13 +280,19 @@ int cmd_demo(int argc, char **argv)
 	       (double)(w1.tv_nsec - w0.tv_nsec) / 1e9);
 	printf("repository: %s\nevent log:  %s/outcomes/\n", dir, dir);
 	{
-		/* the dashboard of the finished run (SPEC §8 demo) */
+		/*
+		 * the dashboard of the finished run, beside the repository
+		 * (<dir>-report/), so the repository is left clean
+		 */
 		char t[21], rdir[PATH_MAX];
+		size_t dl = strlen(dir);
 		char *args[] = { "gitdial", "report", "--repo", dir, "--out", rdir,
 				 "--now", t, NULL };
 		struct buf out = BUF_INIT(1 << 16);
 		time_format_utc(t, now);
-		snprintf(rdir, sizeof(rdir), "%s/report", dir);
+		while (dl > 1 && dir[dl - 1] == '/')
+			dl--;
+		snprintf(rdir, sizeof(rdir), "%.*s-report", (int)dl, dir);
 		if (run_self(args, &out))
 			fprintf(stderr, "gitdial demo: the report could not be written\n");
 		else

@@ -21,6 +21,7 @@
 #include "store.h"
 #include "term.h"
 #include "util.h"
+#include "worktree.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -359,6 +360,7 @@ static void print_change(const struct opts *o, const struct buf *lines,
 /* What one add/remove call decides on a head (rebuilt when the branch moved). */
 struct dnc_edit {
 	const struct opts *o;
+	struct store *st;
 	const char *verb, *source;
 	struct buf lines;
 	char path[256];
@@ -372,7 +374,7 @@ static int dnc_build(void *ctx, struct src *s, const git_oid *head,
 	struct dnc_edit *e = ctx;
 	struct dnc_log l = { 0 };
 	struct diags d = { 0 };
-	char t[21], hex[41];
+	char t[21], hex[41], path[512], why[512];
 	int rc;
 
 	rc = dnc_log_load(&l, s, &d);
@@ -391,7 +393,14 @@ static int dnc_build(void *ctx, struct src *s, const git_oid *head,
 	t[4] = t[7] = t[13] = t[16] = '-';
 	git_oid_tostr(hex, sizeof(hex), head);
 	snprintf(e->path, sizeof(e->path), "dnc/%s-%s-%.12s.jsonl", e->verb, t, hex);
-	return change_add(ch, e->path, e->lines.ptr, e->lines.len);
+	if ((rc = change_add(ch, e->path, e->lines.ptr, e->lines.len)))
+		return rc;
+	/* the person's checkout must agree with the commit (worktree.h) */
+	rc = worktree_dirty(e->st, ch, 0, path, why, sizeof(path));
+	if (rc == 1)
+		rc = gd_error_set("%s %s in the work tree: commit, stash or "
+				  "remove it first, then try again", path, why);
+	return rc;
 }
 
 static int run_change(struct store *st, const struct opts *o)
@@ -404,6 +413,7 @@ static int run_change(struct store *st, const struct opts *o)
 
 	memset(&e, 0, sizeof(e));
 	e.o = o;
+	e.st = st;
 	e.verb = o->sub == SUB_ADD ? "add" : "remove";
 	buf_init(&e.lines, 4u << 20);
 	if ((rc = author_resolve(&a, store_repo(st), o->author)))
@@ -477,6 +487,9 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'a': o->author = optarg; break;
 		case 'A': o->all = 1; break;
 		case 'n':
+			if ((o->sub == SUB_ADD || o->sub == SUB_REMOVE) &&
+			    now_refused("dnc", usage))
+				return 2;
 			if (time_parse_rfc3339(&o->now, optarg))
 				return usage_error("dnc", usage, "--now: \"%s\" is not an "
 						   "RFC 3339 time with an offset", optarg);

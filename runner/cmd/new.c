@@ -214,6 +214,10 @@ static int check_name(struct wiz *w, const char *v, char *why, size_t n)
 		snprintf(why, n, "a name of 1-120 characters is needed");
 		return -1;
 	}
+	if (campaign_name_blank(v)) {
+		snprintf(why, n, "the name is blank (only spaces)");
+		return -1;
+	}
 	for (i = 0; v[i]; i++)
 		if ((unsigned char)v[i] < 0x20) {
 			snprintf(why, n, "the name has a control character");
@@ -1101,6 +1105,8 @@ static int parse_opts(struct flags *f, int argc, char **argv)
 		case 'S': f->start_at = optarg; break;
 		case 'E': f->end_at = optarg; break;
 		case 'N':
+			if (now_refused("new", usage))
+				return 2;
 			if (time_parse_rfc3339(&f->now, optarg))
 				return usage_error("new", usage, "--now: \"%s\" is not an "
 						   "RFC 3339 time with an offset", optarg);

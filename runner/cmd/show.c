@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "dnc.h"
 #include "err.h"
+#include "folder.h"
 #include "ledger.h"
 #include "repo.h"
 #include "round.h"
@@ -48,6 +49,7 @@ struct view {
 	int judged;
 	size_t batch, capped, never_open;
 	char never_why[ROUND_WHY_MAX];
+	char deleted_at[24], purged_after[24]; /* deleted/: "" when unknown */
 };
 
 /*
@@ -212,6 +214,10 @@ static void print_json(const struct view *v, const struct cstate *st,
 		cJSON_AddStringToObject(o, "updated", t);
 	} else
 		cJSON_AddNullToObject(o, "updated");
+	if (v->deleted_at[0]) {
+		cJSON_AddStringToObject(o, "deleted_at", v->deleted_at);
+		cJSON_AddStringToObject(o, "purged_after", v->purged_after);
+	}
 	time_format_utc(t, now);
 	cJSON_AddStringToObject(o, "now", t);
 	p = cJSON_AddObjectToObject(o, "progress");
@@ -299,6 +305,9 @@ static void print_text(const struct view *v, const struct cstate *st,
 	else
 		snprintf(u, sizeof(u), "-");
 	printf("  Created      %s\n  Updated      %s\n", term_str(t), u);
+	if (v->deleted_at[0])
+		printf("  Deleted      %s; restorable until %s, then the first "
+		       "tick purges it\n", v->deleted_at, v->purged_after);
 	printf("  Audience     %s: %zu recipients\n",
 	       term_str(c->audience_csv ? c->audience_csv : c->audience_segment),
 	       st->n);
@@ -516,6 +525,18 @@ int cmd_show(int argc, char **argv)
 	}
 	if (v.eff == ST_FAILED)
 		failure_hint(v.hint, sizeof(v.hint), cs.logged_reason);
+	if (top == REPO_DELETED) {
+		struct buf mk = BUF_INIT(4096);
+		char path[160], from[16];
+		time_t when;
+		snprintf(path, sizeof(path), "deleted/%s/%s", id, DELETED_MARKER);
+		if (!s.read(&s, path, &mk, 4096) &&
+		    !deleted_marker_parse(mk.ptr, mk.len, &when, from)) {
+			time_format_utc(v.deleted_at, when);
+			time_format_utc(v.purged_after, when + FOLDER_RETENTION_S);
+		}
+		buf_release(&mk);
+	}
 	if (fmt == FMT_JSON)
 		print_json(&v, &cs, r->cfg, now);
 	else

@@ -26,6 +26,32 @@ enum outcome outcome_parse(const char *s)
 	return OUT_NONE;
 }
 
+/* See campaign.h. */
+int campaign_name_blank(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+			p++;
+		else if (p[0] == 0xc2 && p[1] == 0xa0) /* U+00A0 */
+			p += 2;
+		else if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) /* U+1680 */
+			p += 3;
+		else if (p[0] == 0xe2 && p[1] == 0x80 &&
+			 ((p[2] >= 0x80 && p[2] <= 0x8a) || p[2] == 0xa8 ||
+			  p[2] == 0xa9 || p[2] == 0xaf)) /* U+2000-200A, 2028, 2029, 202F */
+			p += 3;
+		else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) /* U+205F */
+			p += 3;
+		else if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) /* U+3000 */
+			p += 3;
+		else
+			return 0;
+	}
+	return 1;
+}
+
 static int file_name_valid(const char *s)
 {
 	size_t i;
@@ -379,6 +405,9 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 		char why[32];
 		if (n == 0 || n > 120)
 			jctx_error(&c, "name", "expected 1-120 characters");
+		else if (campaign_name_blank(v->valuestring))
+			jctx_error(&c, "name", "is blank (only spaces): a name "
+				   "people can tell apart is needed");
 		else if (term_unsafe(v->valuestring, why, sizeof(why)))
 			/* ESC, BEL, CR, LF... would act on a terminal or forge
 			 * a row of `gitdial list` */

@@ -72,6 +72,11 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 		  const char *text, size_t len, const struct config *cfg,
 		  struct diags *d);
 void campaign_free(struct campaign *c);
+/*
+ * True when name is blank: only white space (ASCII and the Unicode space
+ * separators, as a JSON Schema "\\S" pattern sees them), or empty.
+ */
+int campaign_name_blank(const char *name);
 /* Cool-down before retry number n (1-based), in seconds. */
 long campaign_cooldown_s(const struct campaign *c, int retry);
 /*

@@ -426,3 +426,51 @@ int json_set_member(struct buf *out, const char *text, size_t len,
 		return gd_error_set("out of memory");
 	return 0;
 }
+
+int json_remove_member(struct buf *out, const char *text, size_t len,
+		       const char *key)
+{
+	cJSON *doc = cJSON_ParseWithLength(text, len);
+	size_t at, end, from, to, k;
+	int top_object = doc && cJSON_IsObject(doc);
+
+	cJSON_Delete(doc);
+	if (!top_object)
+		return gd_error_set("not a JSON object");
+	if (strchr(key, '.') || strchr(key, '[') || strchr(key, '"'))
+		return gd_error_set("'%s' is not a plain member name", key);
+	at = locate(text, len, key);
+	if (at == (size_t)-1)
+		return buf_put(out, text, len) ? gd_error_set("out of memory") : 0;
+	/* back from the value over ':' to the key's opening quote */
+	k = at;
+	while (k > 0 && text[k - 1] != ':')
+		k--;
+	while (k > 0 && text[k - 1] != '"')
+		k--;
+	if (k > 0)
+		k--; /* the key's closing quote */
+	while (k > 0 && text[k - 1] != '"')
+		k--;
+	if (k == 0)
+		return gd_error_set("cannot find the member '%s'", key);
+	from = k - 1;
+	end = skip_value(text, len, at, 0);
+	to = skip_ws(text, len, end);
+	if (to < len && text[to] == ',') {
+		/* "key": v, next → next, where the key's line began */
+		to = skip_ws(text, len, to + 1);
+	} else {
+		/* the last member: the comma before it goes with it */
+		to = end;
+		k = from;
+		while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\t' ||
+				 text[k - 1] == '\n' || text[k - 1] == '\r'))
+			k--;
+		if (k > 0 && text[k - 1] == ',')
+			from = k - 1;
+	}
+	if (buf_put(out, text, from) || buf_put(out, text + to, len - to))
+		return gd_error_set("out of memory");
+	return 0;
+}

@@ -63,5 +63,13 @@ const char *jpath(char *out, size_t n, const char *prefix, const char *key);
  */
 int json_set_member(struct buf *out, const char *text, size_t len,
 		    const char *key, const char *value);
+/*
+ * Writes text (a JSON object) to out without its top-level member key
+ * (and the comma that separated it), every other byte as it was; text
+ * unchanged when there is no such member. Returns 0, or GD_EINVALID when
+ * text is not a JSON object.
+ */
+int json_remove_member(struct buf *out, const char *text, size_t len,
+		       const char *key);
 
 #endif

@@ -226,6 +226,15 @@ int change_remove(struct change *c, const char *path)
 	return rc;
 }
 
+void change_truncate(struct change *c, size_t n)
+{
+	while (c->n > n) {
+		c->n--;
+		free(c->v[c->n].path);
+		free(c->v[c->n].data);
+	}
+}
+
 void change_release(struct change *c)
 {
 	size_t i;

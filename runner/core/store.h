@@ -96,6 +96,8 @@ struct change {
 };
 int change_add(struct change *c, const char *path, const char *data, size_t len);
 int change_remove(struct change *c, const char *path);
+/* Drops the entries after the first n (what one refused item added). */
+void change_truncate(struct change *c, size_t n);
 void change_release(struct change *c);
 
 /*

@@ -117,10 +117,10 @@ expect_eq "duplicate --as an id that is taken is refused" 1 "$rc"
 ok_if "the copy validates" "$GITDIAL" validate --repo "$R"
 
 # --- archive / delete / restore ---------------------------------------
-"$GITDIAL" archive nov-reminders --repo "$R" --now $T2 "${OP[@]}" 2>$TMP/err; rc=$?
+"$GITDIAL" archive --yes nov-reminders --repo "$R" --now $T2 "${OP[@]}" 2>$TMP/err; rc=$?
 expect_eq "archive of a Dialing campaign is refused" 1 "$rc"
 expect_grep "…with what to do" "is Dialing: pause it first" $TMP/err
-ok_if "archive a Draft" "$GITDIAL" archive ramadan-survey-copy --repo "$R" --now $T2 "${OP[@]}"
+ok_if "archive a Draft" "$GITDIAL" archive --yes ramadan-survey-copy --repo "$R" --now $T2 "${OP[@]}"
 ok_if "it moved under archived/" test -f "$R/archived/ramadan-survey-copy/campaign.json"
 ok_if "…and left campaigns/" test ! -e "$R/campaigns/ramadan-survey-copy"
 expect_eq "git sees a rename (same blobs)" "R100" \
@@ -128,7 +128,7 @@ expect_eq "git sees a rename (same blobs)" "R100" \
 expect_eq "list shows it only in the archived tab" "0 1" \
 	"$("$GITDIAL" list --repo "$R" --now $T2 --format json | grep -c ramadan-survey-copy) $("$GITDIAL" list --archived --repo "$R" --now $T2 --format json | grep -c ramadan-survey-copy)"
 ok_if "delete an archived campaign and a live Draft in one call" \
-	"$GITDIAL" delete ramadan-survey-copy nov-reminders-copy --repo "$R" --now $T2 "${OP[@]}"
+	"$GITDIAL" delete --yes ramadan-survey-copy nov-reminders-copy --repo "$R" --now $T2 "${OP[@]}"
 expect_eq "both are under deleted/ with a marker saying when, who and from where" \
 	"archived campaigns" \
 	"$(py 'import json,sys; print(*[json.load(open(p))["from"] for p in sys.argv[1:]])' \
@@ -137,7 +137,7 @@ expect_eq "list --deleted shows them" 2 "$("$GITDIAL" list --deleted --repo "$R"
 T3=$(minutes_after $T2 $((29 * 24 * 60)))
 ok_if "restore within 30 days" "$GITDIAL" restore nov-reminders-copy --repo "$R" --now $T3 "${OP[@]}"
 ok_if "…back where it came from, without the marker" test -f "$R/campaigns/nov-reminders-copy/campaign.json" -a ! -e "$R/campaigns/nov-reminders-copy/.deleted.json"
-ok_if "archive another Draft" "$GITDIAL" archive nov-reminders-copy-2 --repo "$R" --now $T3 "${OP[@]}"
+ok_if "archive another Draft" "$GITDIAL" archive --yes nov-reminders-copy-2 --repo "$R" --now $T3 "${OP[@]}"
 ok_if "restore an archived campaign" "$GITDIAL" restore nov-reminders-copy-2 --repo "$R" --now $T3 "${OP[@]}"
 ok_if "…it is back in campaigns/" test -f "$R/campaigns/nov-reminders-copy-2/campaign.json" -a ! -e "$R/archived/nov-reminders-copy-2"
 T4=$(minutes_after $T2 $((31 * 24 * 60)))

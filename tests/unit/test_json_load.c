@@ -817,6 +817,38 @@ static void test_json_set_member(void)
 	}
 }
 
+/* json_remove_member: the member and its comma go, every other byte stays. */
+static void test_json_remove_member(void)
+{
+	static const struct { const char *in, *want; } t[] = {
+		{ "{\n  \"a\": 1,\n  \"start_at\": \"x\",\n  \"b\": 2\n}\n",
+		  "{\n  \"a\": 1,\n  \"b\": 2\n}\n" },
+		{ "{\n  \"a\": 1,\n  \"start_at\": \"x\"\n}\n", "{\n  \"a\": 1\n}\n" },
+		{ "{\"start_at\": \"x\", \"b\": 2}", "{\"b\": 2}" },
+		{ "{\"start_at\" : \"x\"}", "{}" },
+		{ "{\"a\": 1}", "{\"a\": 1}" },
+		/* a nested start_at is not the top-level one */
+		{ "{\"p\": {\"start_at\": 1}, \"a\": 2}", "{\"p\": {\"start_at\": 1}, \"a\": 2}" },
+		/* colons and quotes in strings before it */
+		{ "{\"a\": \"x:\\\"y\", \"start_at\": \"t:1\"}", "{\"a\": \"x:\\\"y\"}" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct buf out = BUF_INIT(4096);
+		int rc = json_remove_member(&out, t[i].in, strlen(t[i].in), "start_at");
+		CHECK(!rc && out.ptr && !strcmp(out.ptr, t[i].want),
+		      "json_remove_member case %zu gives %s", i, out.ptr ? out.ptr : "(null)");
+		buf_release(&out);
+	}
+	{
+		struct buf out = BUF_INIT(4096);
+		CHECK(json_remove_member(&out, "[1]", 3, "start_at") != 0,
+		      "json_remove_member refuses a document that is not an object");
+		buf_release(&out);
+	}
+}
+
 int main(void)
 {
 	struct diags d = { 0 };
@@ -824,6 +856,7 @@ int main(void)
 	test_json_line();
 	test_json_load();
 	test_json_set_member();
+	test_json_remove_member();
 	test_config();
 	if (config_load(&the_cfg, "gitdial.json", good_config,
 			strlen(good_config), &d)) {
