@@ -81,11 +81,20 @@ static const struct help helps[] = {
 	  NOW_READ
 	  "  --format F         table (default) or json\n" },
 	{ "show", "usage: gitdial show ID [--repo PATH] [--now RFC3339] [--archived|--deleted]\n"
+	  "                   [--format text|json]\n"
+	  "       gitdial show ID --calls [--outcome X[,Y]] [--limit N] [--full-numbers]\n"
 	  "                   [--format text|json]\n\n"
-	  "One campaign in detail: status, progress, outcomes, what comes next.\n\n"
+	  "One campaign in detail: status, progress, outcomes, what comes next\n"
+	  "(the next tick's own verdict: who it would dial, who waits for caps or\n"
+	  "for a window that never opens). With --calls, its conversations.\n\n"
 	  REPO NOW_READ
 	  "  --archived         ID is under archived/\n"
 	  "  --deleted          ID is under deleted/ (shows when it is purged)\n"
+	  "  --calls            every call, newest first: outcome, duration, sentiment,\n"
+	  "                     summary, transcript and recording links\n"
+	  "  --outcome X[,Y]    with --calls: only these outcomes (answered, no_answer...)\n"
+	  "  --limit N          with --calls: at most N calls (default 50)\n"
+	  "  --full-numbers     with --calls: whole phone numbers, not masked\n"
 	  FMT_TJ },
 	{ "pause", "usage: gitdial pause ID... [--repo PATH] [--remote NAME] [--author \"Name <email>\"]\n"
 	  "                    [--format text|json]\n\n"
