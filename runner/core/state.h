@@ -266,7 +266,7 @@ enum status state_effective(const struct campaign *c, const struct cstate *s,
 			    time_t now);
 /*
  * The status to show people: state_effective, but Scheduled until a
- * tick (or a resume) has logged the campaign Dialing, and ST_ARCHIVED
+ * tick has started the campaign (logged it dialing), and ST_ARCHIVED
  * for a campaign outside campaigns/ (archived, deleted: nothing dials
  * it) that is not Completed or Failed.
  */
