@@ -57,6 +57,7 @@ static const char css[] =
 	".chip{display:inline-flex;align-items:center;gap:6px;padding:2px 10px;"
 	"border-radius:999px;font-size:12px;font-weight:600}"
 	".chip.draft{background:#eef0f3;color:#6b7280}"
+	".chip.archived{background:#eef0f3;color:#6b7280}"
 	".chip.scheduled{background:#dbeafe;color:#1d4ed8}"
 	".chip.dialing{background:#fef3c7;color:#b45309}"
 	".chip.dialing::before{content:'';width:7px;height:7px;border-radius:50%;"

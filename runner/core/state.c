@@ -952,8 +952,9 @@ enum status state_shown(const struct campaign *c, const struct cstate *s,
 	if (archived)
 		return ST_ARCHIVED;
 	/* due, but never started: no tick has logged it dialing yet */
-	if (st == ST_DIALING && (s->logged == ST_NONE || s->logged == ST_DRAFT ||
-				 s->logged == ST_SCHEDULED))
+	if (st == ST_DIALING && !s->ever_dialed &&
+	    (s->logged == ST_NONE || s->logged == ST_DRAFT ||
+	     s->logged == ST_SCHEDULED))
 		return ST_SCHEDULED;
 	return st;
 }

@@ -137,7 +137,7 @@ pages = [
          "recording": "recording", "href": "https://rec.example.com/CA1.mp3?a=1&b=2"},
         {"phone": "+14155550002", "outcome": "failed", "duration": "0:00", "sentiment": "-",
          "recording": "javascript:alert(2)", "href": None}]},
-    {"path": "archived/old-promo.html", "name": "Old promo (archived)", "status": "Draft",
+    {"path": "archived/old-promo.html", "name": "Old promo (archived)", "status": "Archived",
      "recipients": 20, "n_outcomes": 0, "shot": "campaign-archived.png"},
 ]
 exp = {
