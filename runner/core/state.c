@@ -754,18 +754,12 @@ static void apply_ev_at(struct cstate *s, const struct ev *e,
 		 */
 		int rp_old = s->logged == ST_PAUSED && runner_pause(s->logged_reason);
 		int rp_new = st == ST_PAUSED && runner_pause(reason);
-		if (st == ST_COMPLETED)
-			s->completed_seen = 1;
 		if (st != ST_NONE && st != ST_COMPLETED && st != ST_FAILED &&
 		    reason && ts > s->revive_ts &&
 		    !strncmp(reason, RESUMED_FAILED_PREFIX,
 			     strlen(RESUMED_FAILED_PREFIX)))
 			revive(s, ts);
-		/* Completed is final: no later status reopens it */
-		if (s->completed_seen && st != ST_COMPLETED)
-			break;
-		if (st != ST_NONE && ((st == ST_COMPLETED && s->logged != ST_COMPLETED) ||
-				      ts > s->logged_ts ||
+		if (st != ST_NONE && (ts > s->logged_ts ||
 				      (ts == s->logged_ts && (fin_new ||
 					(!fin_old && (rp_new || !rp_old)))))) {
 			s->logged = st;
@@ -926,8 +920,6 @@ int state_all_terminal(const struct campaign *c, const struct cstate *s,
 enum status state_effective(const struct campaign *c, const struct cstate *s,
 			    time_t now)
 {
-	if (s->completed_seen)
-		return ST_COMPLETED;
 	if (s->logged == ST_COMPLETED || s->logged == ST_FAILED)
 		return s->logged;
 	if (c->desired == WANT_DRAFT)

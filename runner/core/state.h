@@ -142,7 +142,6 @@ struct cstate {
 	/* skip events by reason, first SKIP_WHY_MAX reasons seen; the
 	 * rest (and reasons too long) counted in the last, "other" */
 	struct skip_why { char why[48]; uint32_t n; } skip_why[SKIP_WHY_MAX];
-	int completed_seen;  /* a `completed` status: final whatever follows */
 	int64_t revive_ts;   /* the newest resumption of a Failed campaign */
 	/* claims in log order, for frequency caps across campaigns */
 	struct dlog *dl;
@@ -259,8 +258,10 @@ enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,
 
 /*
  * The effective status of c at now given its logged state (SPEC §4):
- * what the tick acts on. A `completed` status is final; a `failed` one
- * holds until a newer status (gitdial resume).
+ * what the tick acts on. The newest status wins: the runner writes
+ * none after `completed`, and `gitdial resume` refuses a Completed
+ * campaign, so Completed is final; a `failed` one holds until a newer
+ * status (gitdial resume, RESUMED_FAILED_PREFIX).
  */
 enum status state_effective(const struct campaign *c, const struct cstate *s,
 			    time_t now);
