@@ -487,6 +487,12 @@ void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t le
 			e->key = key;
 			e->attempt = (uint8_t)n;
 		}
+		/* a claim's row: for validate, which holds it to the audience */
+		if (e->kind == EV_DISPATCHED && cJSON_IsNumber(l.row) &&
+		    l.row->valuedouble >= 1 && l.row->valuedouble < 4e9) {
+			e->has_row = 1;
+			e->row = (uint32_t)l.row->valuedouble;
+		}
 		if (e->kind == EV_PLACED)
 			e->call_id = pool_put(pool, l.call_id);
 		if (e->kind != EV_OUTCOME)

@@ -196,7 +196,7 @@ struct ev {
 	uint64_t key;      /* the attempt id's number, or a skip's phone */
 	uint32_t call_id, recording, reason; /* pool offsets */
 	int32_t duration;  /* clamped to [0, 1e7) */
-	uint32_t row;      /* when has_row: 1 <= row < 4e9 (truncated) */
+	uint32_t row;      /* skipped, dispatched: when has_row, 1 <= row < 4e9 */
 	uint8_t kind;      /* enum ev_kind */
 	uint8_t attempt;   /* 0 when the attempt id is malformed */
 	uint8_t outcome;   /* enum outcome */

@@ -36,7 +36,31 @@ expect_eq "... in JSON too" "1 1" "$(jv "$TMP/show1.json" \
 expect_grep "the report's page counts the skips by reason" \
 	'id="skip-reasons">2 skipped: invalid 1, duplicate 1' "$TMP/site/active/st.html"
 
-# 3. an archived campaign is Archived, whatever its start_at says
+# 3. the audience of a started campaign: rows the log names stay put
+A=$R/campaigns/st/audience.csv
+cp "$A" "$TMP/aud.orig"
+"$GITDIAL" validate --repo "$R" >"$TMP/v0" 2>&1
+expect_eq "validate passes the started campaign as it is" 0 $?
+sed -i '3d' "$A"    # the second row, dialed by the first tick
+"$GITDIAL" validate --repo "$R" >"$TMP/v1" 2>&1
+expect_eq "a dialed row removed: validate fails" 1 $?
+expect_grep "... naming the file, the row and the number" \
+	'campaigns/st/audience.csv:3.*\+12125500001, dialed or skipped by the started campaign st from this line, was removed' "$TMP/v1"
+"$GITDIAL" validate --repo "$R" campaigns/st/audience.csv >"$TMP/v1b" 2>&1
+expect_eq "... also when validate is given the changed file" 1 $?
+cp "$TMP/aud.orig" "$A"
+sed -i '2i +12125509999,New first' "$A"
+"$GITDIAL" validate --repo "$R" >"$TMP/v2" 2>&1
+expect_eq "a row inserted above the dialed ones: validate fails" 1 $?
+expect_grep "... saying where the row went" \
+	'campaigns/st/audience.csv:2.*\+12125500000.*is now on line 3' "$TMP/v2"
+cp "$TMP/aud.orig" "$A"
+printf '+12125509999,New last\n' >>"$A"
+"$GITDIAL" validate --repo "$R" >"$TMP/v3" 2>&1
+expect_eq "a row added at the end is fine" 0 $?
+cp "$TMP/aud.orig" "$A"
+
+# 4. an archived campaign is Archived, whatever its start_at says
 add_campaign "$R" later 3 212 1 0
 schedule "$R" later "$(minutes_after $T0 60)"
 "$GITDIAL" archive later --repo "$R" --author "$OP" --now "$(minutes_after $T0 2)" >/dev/null 2>&1
