@@ -713,8 +713,19 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 			snprintf(x->msg, sizeof(x->msg), "%zu of %zu recipients not "
 				 "yet reached, in %s; %s is now Failed for good",
 				 m.n, m.of, path, x->id);
-	} else if (!rc)
+	} else if (!rc) {
+		struct src_files f = { NULL, 0 };
+		char dir[96];
 		rc = edit_text(ch, dst, &text, kv, has_created ? 3 : 2);
+		/* say so before anyone is called twice */
+		snprintf(dir, sizeof(dir), "outcomes/%s", x->id);
+		if (!rc && !s->files(s, dir, "", &f) && f.n)
+			snprintf(x->msg, sizeof(x->msg), "its audience is all of "
+				 "%s's, whose log has calls: the copy calls them "
+				 "again (--remaining takes only those not reached)",
+				 x->id);
+		src_files_release(&f);
+	}
 	if (!rc) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "campaigns");

@@ -131,6 +131,10 @@ ok_if "audit finds nothing wrong in the resumed log" sh -c "! grep -q 'not-by-ru
 # 2. duplicate --remaining: a copy over the recipients not yet reached
 R=$TMP/repo2
 run_to_failed "$R"
+"$GITDIAL" duplicate rec --as rec-all --repo "$R" --author "$OP" \
+	--now "$(minutes_after $T0 30)" >"$TMP/dup-all" 2>&1
+expect_grep "a plain duplicate of a campaign with calls says it calls them again" \
+	"all of rec.s, whose log has calls: the copy calls them again" "$TMP/dup-all"
 "$GITDIAL" duplicate rec --remaining --as rec-rest --repo "$R" --author "$OP" \
 	--now "$(minutes_after $T0 30)" >"$TMP/dup" 2>&1
 expect_eq "duplicate --remaining takes a Failed campaign" 0 $?
