@@ -772,7 +772,7 @@ static int index_page(struct report *rp)
 	for (i = 0; i < rp->n_providers; i++)
 		pv[i] = rp->providers[i];
 	filter_box(&b, "provider", "Provider", pv, pv, rp->n_providers);
-	filter_box(&b, "status", "Status", status_names + 1, status_labels + 1, 6);
+	filter_box(&b, "status", "Status", status_names + 1, status_labels + 1, 7);
 	buf_puts(&b, "</div>\n<div role=\"tablist\" aria-label=\"Campaigns\">\n");
 	for (i = 0; i < NTABS; i++)
 		buf_printf(&b, "<button type=\"button\" role=\"tab\" id=\"tab-%s\" "
