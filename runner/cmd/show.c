@@ -62,6 +62,11 @@ static void failure_hint(char *out, size_t n, const char *reason)
 	};
 	size_t i;
 
+	if (!strncmp(reason, REMAINING_PREFIX, strlen(REMAINING_PREFIX))) {
+		snprintf(out, n, "nothing here: the recipients not reached yet "
+			 "are in the copy it names, which is the one to run");
+		return;
+	}
 	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
 		if (strstr(reason, hints[i].needle)) {
 			snprintf(out, n, "%s; then `gitdial resume` it: it dials "

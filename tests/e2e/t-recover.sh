@@ -150,6 +150,9 @@ assert 0 < len(git) - 1 < len(orig) - 1, len(git)
 assert all(l in orig[1:] for l in git[1:]), "a row not from the original"
 assert len(set(git[1:])) == len(git) - 1
 EOF
+"$GITDIAL" show rec --repo "$R" --now "$(minutes_after $T0 31)" >"$TMP/show-moved" 2>&1
+expect_grep "show sends the operator to the copy, not to resume" \
+	'What to do *nothing here: the recipients not reached yet are in the copy' "$TMP/show-moved"
 "$GITDIAL" resume rec --repo "$R" --author "$OP" --now "$(minutes_after $T0 31)" >"$TMP/resume3" 2>&1
 expect_eq "the original cannot be resumed once its rows moved" 1 $?
 expect_grep "... saying where they went" 'moved to campaign rec-rest' "$TMP/resume3"
