@@ -50,6 +50,7 @@ struct bulk {
 	char **ids;
 	size_t n;
 	const char *as; /* duplicate: the new id (one source only) */
+	int remaining;  /* duplicate --remaining: only recipients not reached */
 	const char *who; /* "Name <email>" */
 	time_t now;
 	struct store *st; /* whose checkout must agree with the commit */
@@ -210,6 +211,63 @@ cleanup:
 	return rc;
 }
 
+/* True when recipient rs is not final: it may still be dialed. */
+static int not_final(const struct campaign *c, const struct rstate *rs,
+		     time_t now)
+{
+	time_t when;
+
+	return rs->dead == RS_DEAD_CAMPAIGN ||
+	       rstate_eligible(c, rs, now, &when) != EL_TERMINAL;
+}
+
+/*
+ * Resumes a Failed campaign (l) after the operator fixed the cause: a
+ * status whose reason starts with RESUMED_FAILED_PREFIX, newer than the
+ * failure, from which the tick goes on with the campaign's own log. The
+ * recipients the failure refused are dialed again (state.h,
+ * RS_DEAD_CAMPAIGN); those already final (reached, opted out, out of
+ * retries) are not.
+ */
+static int resume_failed(struct bulk *b, struct src *s, struct change *ch,
+			 struct result *x, struct live *l)
+{
+	static const char *const kv[] = { "status", "\"scheduled\"" };
+	char path[128], why[300], t[21];
+	size_t i, left = 0;
+	int rc, started;
+
+	if (!strncmp(l->st.logged_reason, REMAINING_PREFIX,
+		     strlen(REMAINING_PREFIX)))
+		return refuse(x, "is Failed and its recipients not yet reached "
+			      "were moved to a copy (%s): run the copy instead",
+			      l->st.logged_reason);
+	if (b->now <= l->st.logged_ts) {
+		time_format_utc(t, (time_t)l->st.logged_ts);
+		return refuse(x, "failed at %s, not before now: a resumption "
+			      "must be newer than the failure", t);
+	}
+	for (i = 0; i < l->st.n; i++)
+		left += not_final(l->rc->c, &l->st.r[i], b->now);
+	snprintf(path, sizeof(path), "campaigns/%s/campaign.json", x->id);
+	if (l->rc->c->desired != WANT_SCHEDULED &&
+	    (rc = edit_member(s, ch, path, kv, 1)))
+		return rc;
+	started = l->rc->c->start_at && b->now >= l->rc->c->start_at;
+	snprintf(why, sizeof(why), RESUMED_FAILED_PREFIX " by %s", b->who);
+	if ((rc = add_status(b, ch, x->id, started ? "dialing" : "scheduled",
+			     why)))
+		return rc;
+	x->ok = 1;
+	snprintf(x->where, sizeof(x->where), "campaigns");
+	snprintf(x->msg, sizeof(x->msg), "was Failed; %zu recipient%s not "
+		 "reached yet %s dialed by the next ticks, %zu final (reached, "
+		 "opted out, out of retries) %s not", left, left == 1 ? "" : "s",
+		 left == 1 ? "is" : "are", l->st.n - left,
+		 l->st.n - left == 1 ? "is" : "are");
+	return 0;
+}
+
 static int do_resume(struct bulk *b, struct src *s, struct change *ch,
 		     struct result *x)
 {
@@ -220,9 +278,14 @@ static int do_resume(struct bulk *b, struct src *s, struct change *ch,
 
 	if (live_load(&l, s, x->id, b->now, x))
 		goto cleanup;
+	if (l.eff == ST_FAILED) {
+		rc = resume_failed(b, s, ch, x, &l);
+		goto cleanup;
+	}
 	if (l.eff != ST_PAUSED) {
-		refuse(x, "is %s: only a Paused campaign can be resumed",
-		       status_labels[l.eff]);
+		refuse(x, "is %s: only a Paused or Failed campaign can be "
+		       "resumed%s", status_labels[l.eff], l.eff == ST_COMPLETED
+		       ? " (Completed is final)" : "");
 		goto cleanup;
 	}
 	snprintf(path, sizeof(path), "campaigns/%s/campaign.json", x->id);
@@ -400,20 +463,170 @@ static int id_taken(struct src *s, const struct change *ch, const char *id)
 	return taken;
 }
 
+/*
+ * Puts data at path into ch: over a file ch holds at from (a copied
+ * audience, moved to path), else as a new file.
+ */
+static int change_put(struct change *ch, const char *from, const char *path,
+		      const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ch->n; i++)
+		if (!ch->v[i].remove && !strcmp(ch->v[i].path, from)) {
+			char *p = strdup(path), *d = malloc(len + 1);
+			if (!p || !d) {
+				free(p);
+				free(d);
+				return gd_error_set("out of memory");
+			}
+			memcpy(d, data, len);
+			free(ch->v[i].path);
+			free(ch->v[i].data);
+			ch->v[i].path = p;
+			ch->v[i].data = d;
+			ch->v[i].len = len;
+			return 0;
+		}
+	return change_add(ch, path, data, len);
+}
+
+/* What duplicate --remaining takes from the original. */
+struct remain {
+	struct buf csv;      /* the header and the rows not final, verbatim */
+	size_t n, of;        /* rows taken, of the audience's recipients */
+	char path[256];      /* the original audience file */
+	time_t logged_ts;
+};
+
+/*
+ * The audience rows of x->id (in top/) whose recipients are not final
+ * yet (never dialed, waiting for a retry, refused with their Failed
+ * campaign), copied verbatim after the header into m->csv. Refuses
+ * (returns 1) unless the campaign is Failed or Paused with no call in
+ * flight, and when no row is left: the copy must be the only campaign
+ * that can still dial them.
+ */
+static int remaining_rows(struct bulk *b, struct src *s, const char *top,
+			  struct result *x, struct remain *m)
+{
+	struct diags d = { 0 };
+	struct repo *r = NULL;
+	struct repo_campaign *rc = NULL;
+	struct cstate st;
+	const struct audience *a;
+	enum status eff;
+	size_t i, len;
+	int err, have = 0, out = 1, full = 0;
+
+	err = repo_load(&r, s, x->id, REPO_AUDIENCE | REPO_VARS |
+			(!strcmp(top, "archived") ? REPO_ARCHIVED : 0), &d);
+	diags_release(&d);
+	if (err || !(rc = repo_find(r, x->id)) || !rc->c) {
+		refuse(x, "%s/%s/campaign.json or gitdial.json is invalid "
+		       "(gitdial validate)", top, x->id);
+		goto cleanup;
+	}
+	if (!(a = rc->aud) || !a->text) {
+		refuse(x, "its audience %s cannot be read (gitdial validate)",
+		       rc->audience_path);
+		goto cleanup;
+	}
+	if (state_init(&st, a)) {
+		refuse(x, "out of memory");
+		goto cleanup;
+	}
+	have = 1;
+	if ((err = ledger_replay(&st, s, x->id))) {
+		refuse(x, "its log cannot be read: %s", gd_error_last());
+		goto cleanup;
+	}
+	eff = state_effective(rc->c, &st, b->now);
+	if (eff != ST_FAILED && eff != ST_PAUSED) {
+		refuse(x, "is %s: --remaining takes the recipients of a Failed "
+		       "or Paused campaign%s", status_labels[eff],
+		       eff == ST_DIALING ? " (pause it first, so that only the "
+		       "copy dials them)" : "");
+		goto cleanup;
+	}
+	if (eff == ST_FAILED && !strncmp(st.logged_reason, REMAINING_PREFIX,
+					 strlen(REMAINING_PREFIX))) {
+		refuse(x, "its recipients not yet reached were moved already (%s)",
+		       st.logged_reason);
+		goto cleanup;
+	}
+	if (state_in_flight(&st)) {
+		refuse(x, "%zu call%s still in flight: duplicate it once the next "
+		       "ticks have recorded %s", state_in_flight(&st),
+		       state_in_flight(&st) == 1 ? " is" : "s are",
+		       state_in_flight(&st) == 1 ? "it" : "them");
+		goto cleanup;
+	}
+	if (b->now <= st.logged_ts) {
+		refuse(x, "its newest status is not before now");
+		goto cleanup;
+	}
+	m->logged_ts = st.logged_ts;
+	snprintf(m->path, sizeof(m->path), "%s", rc->audience_path);
+	if (!(len = audience_record_len(a, 0)) ||
+	    buf_put(&m->csv, a->text, len)) {
+		refuse(x, "cannot read the header of %s", rc->audience_path);
+		goto cleanup;
+	}
+	if (a->text[len - 1] != '\n' && a->text[len - 1] != '\r')
+		full |= buf_putc(&m->csv, '\n');
+	for (i = 0; i < a->n; i++) {
+		const struct recipient *p = &a->r[i];
+		if (!not_final(rc->c, &st.r[i], b->now))
+			continue;
+		if (p->vars == UINT32_MAX || !(len = audience_record_len(a, p->vars))) {
+			refuse(x, "%s: line %lu cannot be copied", rc->audience_path,
+			       (unsigned long)p->line);
+			goto cleanup;
+		}
+		full |= buf_put(&m->csv, a->text + p->vars, len);
+		/* the last row may end without a newline */
+		if (a->text[p->vars + len - 1] != '\n' &&
+		    a->text[p->vars + len - 1] != '\r')
+			full |= buf_putc(&m->csv, '\n');
+		m->n++;
+	}
+	m->of = a->n;
+	if (full) {
+		refuse(x, "the rows left do not fit in memory");
+		goto cleanup;
+	}
+	if (!m->n) {
+		refuse(x, "every one of its %zu recipients is final (reached, "
+		       "opted out, out of retries): nobody remains", a->n);
+		goto cleanup;
+	}
+	out = 0;
+cleanup:
+	if (have)
+		state_release(&st);
+	repo_free(r);
+	return out;
+}
+
 static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 			struct result *x)
 {
 	struct buf text = BUF_INIT(CAMPAIGN_MAX);
+	struct remain m;
 	const char *top = NULL;
 	char from[128], to[128], path[160], dst[160], name[600], *qname = NULL;
 	char created[32], t[21];
-	const char *kv[6];
+	const char *kv[10];
+	char aud_name[160], aud_member[200], why[400];
 	const cJSON *nm, *sa;
 	cJSON *o = NULL;
 	time_t start = 0;
 	size_t cut, chars;
 	int rc = 0, i, has_created;
 
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.csv, AUDIENCE_INFLATED_MAX + 4096); /* allocates nothing yet */
 	if (folder_exists(s, "campaigns", x->id))
 		top = "campaigns";
 	else if (folder_exists(s, "archived", x->id))
@@ -444,6 +657,8 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 		if (!x->new_id[0])
 			return refuse(x, "no free id '%s-copy-N' left", x->id);
 	}
+	if (b->remaining && remaining_rows(b, s, top, x, &m))
+		goto cleanup;
 	/* the copy's name: the original's, marked, within 120 characters */
 	snprintf(path, sizeof(path), "%s/%s/campaign.json", top, x->id);
 	if ((rc = s->read(s, path, &text, CAMPAIGN_MAX)))
@@ -487,13 +702,62 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(from, sizeof(from), "%s/%s", top, x->id);
 	snprintf(to, sizeof(to), "campaigns/%s", x->new_id);
 	snprintf(dst, sizeof(dst), "%s/campaign.json", to);
-	if (!(rc = folder_copy(s, ch, from, to, "campaign.json")))
+	if (!(rc = folder_copy(s, ch, from, to, "campaign.json")) &&
+	    b->remaining) {
+		/*
+		 * The rows left, in the copy's own plain .csv (the original's
+		 * name when it is one), over the copied whole audience.
+		 */
+		size_t k = has_created ? 6 : 4;
+		const char *base = strrchr(m.path, '/');
+		char old[400];
+		base = base ? base + 1 : m.path;
+		snprintf(aud_name, sizeof(aud_name), "%s",
+			 strlen(base) > 4 && strlen(base) < 100 &&
+			 !strcmp(base + strlen(base) - 4, ".csv") &&
+			 !strncmp(m.path, from, strlen(from))
+			 ? base : "audience.csv");
+		snprintf(old, sizeof(old), "%s/%s", to,
+			 !strncmp(m.path, from, strlen(from)) &&
+			 m.path[strlen(from)] == '/' ? m.path + strlen(from) + 1
+			 : aud_name);
+		snprintf(path, sizeof(path), "%s/%s", to, aud_name);
+		rc = change_put(ch, old, path, m.csv.ptr, m.csv.len);
+		snprintf(aud_member, sizeof(aud_member), "{\"csv\": \"%s\"}",
+			 aud_name);
+		kv[k++] = "audience";
+		kv[k++] = aud_member;
+		if (!rc)
+			rc = edit_text(ch, dst, &text, kv, k / 2);
+		/* the original can never dial them again */
+		snprintf(why, sizeof(why), REMAINING_PREFIX " its %zu recipient%s "
+			 "not yet reached moved to campaign %s by %s", m.n,
+			 m.n == 1 ? "" : "s", x->new_id, b->who);
+		if (!rc)
+			rc = add_status(b, ch, x->id, "failed", why);
+		if (!rc)
+			snprintf(x->msg, sizeof(x->msg), "%zu of %zu recipients not "
+				 "yet reached, in %s; %s is now Failed for good",
+				 m.n, m.of, path, x->id);
+	} else if (!rc) {
+		struct src_files f = { NULL, 0 };
+		char dir[96];
 		rc = edit_text(ch, dst, &text, kv, has_created ? 3 : 2);
+		/* say so before anyone is called twice */
+		snprintf(dir, sizeof(dir), "outcomes/%s", x->id);
+		if (!rc && !s->files(s, dir, "", &f) && f.n)
+			snprintf(x->msg, sizeof(x->msg), "its audience is all of "
+				 "%s's, whose log has calls: the copy calls them "
+				 "again (--remaining takes only those not reached)",
+				 x->id);
+		src_files_release(&f);
+	}
 	if (!rc) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "campaigns");
 	}
 cleanup:
+	buf_release(&m.csv);
 	cJSON_Delete(o);
 	buf_release(&text);
 	free(qname);
@@ -603,6 +867,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 		{ "now", required_argument, NULL, 'n' },
 		{ "as", required_argument, NULL, 'A' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "remaining", no_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -623,7 +888,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 	snprintf(usage, sizeof(usage), "gitdial %s ID... [--repo PATH] "
 		 "[--remote NAME] [--author \"Name <email>\"]%s%s "
 		 "[--format text|json]", act_names[act],
-		 act == ACT_DUPLICATE ? " [--as NEW_ID]" : "",
+		 act == ACT_DUPLICATE ? " [--remaining] [--as NEW_ID]" : "",
 		 confirm ? " [--yes]" : "");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -642,6 +907,12 @@ static int bulk_run(enum act act, int argc, char **argv)
 				return usage_error(act_names[act], usage,
 						   "--yes is for archive and delete");
 			yes = 1;
+			break;
+		case 'M':
+			if (act != ACT_DUPLICATE)
+				return usage_error(act_names[act], usage,
+						   "--remaining is for duplicate");
+			b.remaining = 1;
 			break;
 		case 'n':
 			if (now_refused(act_names[act], usage))

@@ -455,7 +455,7 @@ int cmd_list(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		static const char *const col[] = {
 			"", "\033[2m", "\033[34m", "\033[33m", "\033[2m", "\033[32m",
-			"\033[31m"
+			"\033[31m", "\033[2m"
 		};
 		char num[3][24];
 		snprintf(num[0], sizeof(num[0]), "%zu", rows[i].connected);

@@ -59,6 +59,7 @@ static const char css[] =
 	".chip{display:inline-flex;align-items:center;gap:6px;padding:2px 10px;"
 	"border-radius:999px;font-size:12px;font-weight:600}"
 	".chip.draft{background:#eef0f3;color:#6b7280}"
+	".chip.archived{background:#eef0f3;color:#6b7280}"
 	".chip.scheduled{background:#dbeafe;color:#1d4ed8}"
 	".chip.dialing{background:#fef3c7;color:#b45309}"
 	".chip.dialing::before{content:'';width:7px;height:7px;border-radius:50%;"
@@ -591,13 +592,29 @@ static int campaign_page(struct report *rp, const struct tab *t,
 	stat_box(&b, "completed", "completed", p.completed);
 	stat_box(&b, "failed", "failed", p.failed);
 	stat_box(&b, "skipped", "skipped (DNC, opted out)", p.skipped);
-	buf_puts(&b, "</div>\n<div class=\"bar\" aria-hidden=\"true\">");
-	total = p.in_flight + p.queued + p.completed + p.failed + p.skipped;
+	if (p.not_called) /* a final campaign queues nobody */
+		stat_box(&b, "not_called", "not called (the campaign is final)",
+			 p.not_called);
+	buf_puts(&b, "</div>\n");
+	if (cs->n_skipped) {
+		/* the skip events' reasons */
+		buf_printf(&b, "<p class=\"sub\" id=\"skip-reasons\">%zu skipped:",
+			   cs->n_skipped);
+		for (i = 0; i < SKIP_WHY_MAX && cs->skip_why[i].n; i++) {
+			buf_puts(&b, i ? ", " : " ");
+			html_put(&b, cs->skip_why[i].why);
+			buf_printf(&b, " %u", cs->skip_why[i].n);
+		}
+		buf_puts(&b, "</p>\n");
+	}
+	buf_puts(&b, "<div class=\"bar\" aria-hidden=\"true\">");
+	total = p.in_flight + p.queued + p.completed + p.failed + p.skipped +
+		p.not_called;
 	{
 		const struct { const char *k; size_t v; } seg[] = {
 			{ "k-done", p.completed }, { "k-failed", p.failed },
 			{ "k-skipped", p.skipped }, { "k-flight", p.in_flight },
-			{ "k-queued", p.queued },
+			{ "k-queued", p.queued + p.not_called },
 		};
 		for (i = 0; total && i < 5; i++)
 			if (seg[i].v)
@@ -1033,7 +1050,7 @@ static int index_page(struct report *rp, size_t sel)
 	for (i = 0; i < rp->n_providers; i++)
 		pv[i] = rp->providers[i];
 	filter_box(&b, "provider", "Provider", pv, pv, rp->n_providers);
-	filter_box(&b, "status", "Status", status_names + 1, status_labels + 1, 6);
+	filter_box(&b, "status", "Status", status_names + 1, status_labels + 1, 7);
 	buf_puts(&b, "</div>\n<noscript><p class=\"sub\">Search needs JavaScript; "
 		 "the tabs and the status and provider links below work without "
 		 "it.</p></noscript>\n");

@@ -39,7 +39,7 @@ struct view {
 	const struct repo_campaign *rc;
 	const struct account *acct;
 	enum status eff;
-	size_t in_flight, queued, completed, failed, skipped;
+	size_t in_flight, queued, completed, failed, skipped, not_called;
 	size_t cap, share, active, concurrency;
 	time_t next_open;    /* next window opening for someone waiting, 0 none */
 	time_t next_retry;   /* earliest cool-down end, 0 none */
@@ -103,14 +103,19 @@ static void failure_hint(char *out, size_t n, const char *reason)
 	};
 	size_t i;
 
+	if (!strncmp(reason, REMAINING_PREFIX, strlen(REMAINING_PREFIX))) {
+		snprintf(out, n, "nothing here: the recipients not reached yet "
+			 "are in the copy it names, which is the one to run");
+		return;
+	}
 	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
 		if (strstr(reason, hints[i].needle)) {
-			snprintf(out, n, "%s; Failed is final, so then `gitdial "
-				 "duplicate` it and schedule the copy", hints[i].hint);
+			snprintf(out, n, "%s; then `gitdial resume` it: it dials "
+				 "only the recipients not reached yet", hints[i].hint);
 			return;
 		}
-	snprintf(out, n, "fix the cause the provider gave; Failed is final, so "
-		 "then `gitdial duplicate` it and schedule the copy");
+	snprintf(out, n, "fix the cause the provider gave; then `gitdial "
+		 "resume` it: it dials only the recipients not reached yet");
 }
 
 /* Fills the progress, capacity and window figures of v. */
@@ -126,7 +131,7 @@ static int view_fill(struct view *v, const struct repo *r,
 	size_t i;
 	int rc = 0;
 
-	v->eff = state_effective(c, st, now);
+	v->eff = state_shown(c, st, now, strcmp(v->rc->top, "campaigns") != 0);
 	{
 		struct progress p;
 		summary_progress(&p, c, st, now);
@@ -135,6 +140,7 @@ static int view_fill(struct view *v, const struct repo *r,
 		v->completed = p.completed;
 		v->failed = p.failed;
 		v->skipped = p.skipped;
+		v->not_called = p.not_called;
 	}
 	v->concurrency = (size_t)c->concurrency;
 	v->share = repo_account_share(r, v->rc->id, now, NULL, NULL, &v->active);
@@ -227,6 +233,13 @@ static void print_json(const struct view *v, const struct cstate *st,
 	cJSON_AddNumberToObject(p, "completed", (double)v->completed);
 	cJSON_AddNumberToObject(p, "failed", (double)v->failed);
 	cJSON_AddNumberToObject(p, "skipped", (double)v->skipped);
+	cJSON_AddNumberToObject(p, "not_called", (double)v->not_called);
+	{
+		cJSON *w = cJSON_AddObjectToObject(p, "skip_reasons");
+		for (i = 0; i < SKIP_WHY_MAX && st->skip_why[i].n; i++)
+			cJSON_AddNumberToObject(w, st->skip_why[i].why,
+						(double)st->skip_why[i].n);
+	}
 	cJSON_AddNumberToObject(p, "connected", (double)st->n_connected);
 	cJSON_AddNumberToObject(p, "answered", (double)st->n_answered);
 	cJSON_AddNumberToObject(p, "no_answer", (double)st->n_noanswer);
@@ -312,8 +325,20 @@ static void print_text(const struct view *v, const struct cstate *st,
 	       term_str(c->audience_csv ? c->audience_csv : c->audience_segment),
 	       st->n);
 	printf("  Progress     %zu in flight, %zu queued, %zu completed, "
-	       "%zu failed, %zu skipped\n", v->in_flight, v->queued, v->completed,
+	       "%zu failed, %zu skipped", v->in_flight, v->queued, v->completed,
 	       v->failed, v->skipped);
+	if (v->not_called)
+		printf(", %zu not called (the campaign is %s)", v->not_called,
+		       status_labels[v->eff]);
+	printf("\n");
+	if (st->n_skipped) {
+		/* from the skip events' reasons */
+		printf("  Skipped      %zu:", st->n_skipped);
+		for (i = 0; i < SKIP_WHY_MAX && st->skip_why[i].n; i++)
+			printf("%s %s %u", i ? "," : "", term_str(st->skip_why[i].why),
+			       st->skip_why[i].n);
+		printf("\n");
+	}
 	printf("  Outcomes     %zu connected, %zu answered (30 s+), "
 	       "%zu no answer\n", st->n_connected, st->n_answered, st->n_noanswer);
 	printf("  Concurrency  %zu", v->cap);
@@ -329,7 +354,15 @@ static void print_text(const struct view *v, const struct cstate *st,
 		if (v->eff == ST_SCHEDULED && c->start_at > now) {
 			time_format_utc(t, c->start_at);
 			printf("  Starts       %s\n", t);
-		} else if (v->judged && v->batch)
+		} else if (v->eff == ST_SCHEDULED && c->start_at) {
+			/* due, but no tick has started it yet */
+			time_format_utc(t, c->start_at);
+			printf("  Starts       at the next tick (start_at %s has "
+			       "passed)\n", t);
+		}
+		if (v->eff == ST_SCHEDULED && c->start_at > now)
+			;
+		else if (v->judged && v->batch)
 			printf("  Next         the next tick dials %zu recipient%s\n",
 			       v->batch, v->batch == 1 ? "" : "s");
 		else if (!v->judged && v->eligible)
@@ -519,7 +552,8 @@ int cmd_show(int argc, char **argv)
 		fprintf(stderr, "gitdial show: %s\n", gd_error_last());
 		goto cleanup;
 	}
-	if (!top && v.eff == ST_DIALING && view_judge(&v, &s, st, now)) {
+	if (!top && (v.eff == ST_DIALING || (v.eff == ST_SCHEDULED &&
+	     v.rc->c->start_at <= now)) && view_judge(&v, &s, st, now)) {
 		fprintf(stderr, "gitdial show: %s\n", term_str(gd_error_last()));
 		goto cleanup;
 	}

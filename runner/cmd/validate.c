@@ -23,6 +23,7 @@
 #include "prcheck.h"
 #include "repo.h"
 #include "round.h"
+#include "started.h"
 #include "trust_check.h"
 #include "util.h"
 #include "banned.h"
@@ -143,6 +144,11 @@ int cmd_validate(int argc, char **argv)
 			 * at dial time (SECURITY.md) */
 			trust_check_config(&s, root, r->cfg, &d);
 			trust_check_campaigns(&s, r, &d);
+			if (started_check(&s, r, &d)) {
+				fprintf(stderr, "gitdial validate: %s\n",
+					gd_error_last());
+				rc = 1;
+			}
 			dnc_validate(&s, &d);
 			/* the repository's own rules packs (rules/ *.json) */
 			if (rules_load_layered(&ru, &s, &d) == GD_ERROR)
@@ -189,6 +195,11 @@ int cmd_validate(int argc, char **argv)
 			campaigns++;
 			trust_check_campaigns(&s, one, &d);
 			window_check(one, &d, time(NULL));
+			if (started_check(&s, one, &d)) {
+				fprintf(stderr, "gitdial validate: %s\n",
+					gd_error_last());
+				rc = 1;
+			}
 			{
 				size_t k;
 				for (k = 0; k < tmp.n; k++)

@@ -1190,6 +1190,41 @@ static int row_values_parse(struct row_values *rv, const struct audience *a,
 	return 0;
 }
 
+static void len_field(void *s, size_t len, void *ctx)
+{
+	(void)s;
+	(void)len;
+	(void)ctx;
+}
+
+static void len_record(int c, void *ctx)
+{
+	(void)c;
+	*(int *)ctx = 1;
+}
+
+size_t audience_record_len(const struct audience *a, size_t off)
+{
+	struct csv_parser p;
+	const char *q, *end, *cr = NULL, *nl = NULL;
+	int ended = 0;
+
+	if (!a->text || off >= a->text_len ||
+	    csv_init(&p, CSV_STRICT | CSV_APPEND_NULL))
+		return 0;
+	q = a->text + off;
+	end = a->text + a->text_len;
+	/* a line at a time: the record ends with the line it ended in */
+	while (q < end && !ended) {
+		size_t n = line_piece(q, end, &cr, &nl);
+		if (csv_parse(&p, q, n, len_field, len_record, &ended) != n)
+			break;
+		q += n;
+	}
+	csv_free(&p);
+	return (size_t)(q - (a->text + off));
+}
+
 const char *audience_var(const struct audience *a, const struct recipient *r,
 			 int col)
 {

@@ -140,6 +140,13 @@ void audience_phone(char out[PHONE_MAX], const struct recipient *r);
 const char *audience_var(const struct audience *a, const struct recipient *r,
 			 int col);
 /*
+ * The length in bytes of the record that starts at byte off of a's text
+ * (a kept row's r->vars; 0 for the header row), its line ending
+ * included, as libcsv ends it: so a row can be copied verbatim. 0 when
+ * a kept no text or off is not inside it.
+ */
+size_t audience_record_len(const struct audience *a, size_t off);
+/*
  * Builds the phone index (idx_*) once; audience_save keeps it in the
  * cache, so a tick that loads the cache need not build it again.
  */

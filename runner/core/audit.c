@@ -801,7 +801,11 @@ int audit_event(struct audit *a, const char *campaign, const struct audit_at *at
 	if (cm && !cm->by_runner) {
 		int operator_ok = e->kind == EV_STATUS &&
 			(e->status == ST_PAUSED || e->status == ST_DIALING ||
-			 e->status == ST_SCHEDULED);
+			 e->status == ST_SCHEDULED ||
+			 /* duplicate --remaining ends the original */
+			 (e->status == ST_FAILED && e->reason &&
+			  !strncmp(pool->p + e->reason - 1, REMAINING_PREFIX,
+				   strlen(REMAINING_PREFIX))));
 		if (!operator_ok &&
 		    (rc = audit_report(a, AC_HISTORY, "not-by-runner", campaign, at,
 				       "a %s event (ts %s) in a commit not made by "

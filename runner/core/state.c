@@ -10,17 +10,19 @@
 #include "banned.h"
 
 const char *const status_names[] = {
-	"", "draft", "scheduled", "dialing", "paused", "completed", "failed", NULL
+	"", "draft", "scheduled", "dialing", "paused", "completed", "failed",
+	"archived", NULL
 };
 const char *const status_labels[] = {
-	"-", "Draft", "Scheduled", "Dialing", "Paused", "Completed", "Failed", NULL
+	"-", "Draft", "Scheduled", "Dialing", "Paused", "Completed", "Failed",
+	"Archived", NULL
 };
 
 enum status status_parse(const char *s)
 {
 	int i;
 
-	for (i = 1; s && status_names[i]; i++)
+	for (i = 1; s && i <= ST_FAILED; i++)
 		if (!strcmp(status_names[i], s))
 			return (enum status)i;
 	return ST_NONE;
@@ -411,7 +413,10 @@ static uint8_t err_class(const char *kind)
 	if (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient") ||
 	    !strcmp(kind, "account"))
 		return ERRC_FREE;
-	if (!strcmp(kind, "rejected") || !strcmp(kind, "no_call_permission"))
+	/* refused for the whole campaign (the tick fails it) */
+	if (!strcmp(kind, "rejected") || !strcmp(kind, "auth"))
+		return ERRC_CAMPAIGN;
+	if (!strcmp(kind, "no_call_permission"))
 		return ERRC_DEAD;
 	return ERRC_OTHER;
 }
@@ -482,6 +487,12 @@ void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t le
 			e->key = key;
 			e->attempt = (uint8_t)n;
 		}
+		/* a claim's row: for validate, which holds it to the audience */
+		if (e->kind == EV_DISPATCHED && cJSON_IsNumber(l.row) &&
+		    l.row->valuedouble >= 1 && l.row->valuedouble < 4e9) {
+			e->has_row = 1;
+			e->row = (uint32_t)l.row->valuedouble;
+		}
 		if (e->kind == EV_PLACED)
 			e->call_id = pool_put(pool, l.call_id);
 		if (e->kind != EV_OUTCOME)
@@ -498,6 +509,7 @@ void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t le
 		break;
 	case EV_SKIPPED:
 		e->key = l.phone ? phone_key(l.phone) : 0;
+		e->reason = pool_put(pool, l.reason);
 		/* a row outside what a file can have is no row */
 		if (cJSON_IsNumber(l.row) && l.row->valuedouble >= 1 &&
 		    l.row->valuedouble < 4e9) {
@@ -596,6 +608,12 @@ static void apply_bits(struct cstate *s, const struct ev *e,
 			rs->free |= bit;
 		if (e->err == ERRC_INVALID || e->err == ERRC_DEAD)
 			rs->dead = 1;
+		/* refused for the campaign: ended with it, unless a resumption
+		 * of the Failed campaign came after (either order of lines) */
+		if (e->err == ERRC_CAMPAIGN && ts <= s->revive_ts)
+			rs->free |= bit;
+		else if (e->err == ERRC_CAMPAIGN && !rs->dead)
+			rs->dead = RS_DEAD_CAMPAIGN;
 		if (e->err != ERRC_NONE)
 			s->n_provider_failed++;
 		/* the breaker counts failures of the provider or the transport:
@@ -649,6 +667,47 @@ static void apply_attempt(struct cstate *s, const struct ev *e,
 		s->n_inflight--;
 }
 
+/* Counts one skip event under its reason. */
+static void skip_why_note(struct cstate *s, const char *why)
+{
+	struct skip_why *w = s->skip_why;
+	size_t i;
+
+	if (!why || !*why)
+		why = "unknown";
+	if (strlen(why) >= sizeof(w->why))
+		why = "other";
+	for (i = 0; i < SKIP_WHY_MAX - 1; i++) {
+		if (!w[i].why[0])
+			snprintf(w[i].why, sizeof(w[i].why), "%s", why);
+		if (!strcmp(w[i].why, why)) {
+			w[i].n++;
+			return;
+		}
+	}
+	snprintf(w[i].why, sizeof(w[i].why), "other");
+	w[i].n++;
+}
+
+/*
+ * A Failed campaign resumed at ts: recipients whose newest attempt was
+ * refused for the campaign at or before ts are dialed again, that
+ * attempt no longer counting.
+ */
+static void revive(struct cstate *s, int64_t ts)
+{
+	size_t i;
+
+	s->revive_ts = ts;
+	for (i = 0; i < s->n; i++) {
+		struct rstate *rs = &s->r[i];
+		if (rs->dead == RS_DEAD_CAMPAIGN && rs->last_end <= ts) {
+			rs->dead = 0;
+			rs->free |= (uint16_t)(1u << rs->last_attempt);
+		}
+	}
+}
+
 /* state_apply_ev, the recipient e names found already (ev_index). */
 static void apply_ev_at(struct cstate *s, const struct ev *e,
 			const struct ev_pool *pool, long idx)
@@ -676,6 +735,7 @@ static void apply_ev_at(struct cstate *s, const struct ev *e,
 		if (idx >= 0 && e->has_row && s->aud->r[idx].line == e->row)
 			s->r[idx].skipped = 1;
 		s->n_skipped++;
+		skip_why_note(s, pool_str(pool, e->reason));
 		break;
 	}
 	case EV_STATUS: {
@@ -700,6 +760,11 @@ static void apply_ev_at(struct cstate *s, const struct ev *e,
 		 */
 		int rp_old = s->logged == ST_PAUSED && runner_pause(s->logged_reason);
 		int rp_new = st == ST_PAUSED && runner_pause(reason);
+		if (st != ST_NONE && st != ST_COMPLETED && st != ST_FAILED &&
+		    reason && ts > s->revive_ts &&
+		    !strncmp(reason, RESUMED_FAILED_PREFIX,
+			     strlen(RESUMED_FAILED_PREFIX)))
+			revive(s, ts);
 		if (st != ST_NONE && (ts > s->logged_ts ||
 				      (ts == s->logged_ts && (fin_new ||
 					(!fin_old && (rp_new || !rp_old)))))) {
@@ -873,4 +938,21 @@ enum status state_effective(const struct campaign *c, const struct cstate *s,
 	if (!c->start_at || now < c->start_at)
 		return ST_SCHEDULED;
 	return ST_DIALING;
+}
+
+enum status state_shown(const struct campaign *c, const struct cstate *s,
+			time_t now, int archived)
+{
+	enum status st = state_effective(c, s, now);
+
+	if (st == ST_COMPLETED || st == ST_FAILED)
+		return st;
+	if (archived)
+		return ST_ARCHIVED;
+	/* due, but never started: no tick has logged it dialing yet */
+	if (st == ST_DIALING && !s->ever_dialed &&
+	    (s->logged == ST_NONE || s->logged == ST_DRAFT ||
+	     s->logged == ST_SCHEDULED))
+		return ST_SCHEDULED;
+	return st;
 }

@@ -25,12 +25,32 @@ struct rstate {
 	uint8_t last_outcome; /* enum outcome of the newest finished attempt */
 	uint8_t last_attempt;
 	uint8_t skipped;      /* a `skipped` event: never dialed again */
-	uint8_t dead;         /* never called again (invalid number, rejected, no WhatsApp call permission) */
+	uint8_t dead;         /* never called again: 1 the number (invalid, no
+			       * WhatsApp call permission), 2 ended with its
+			       * campaign (RS_DEAD_CAMPAIGN) */
 	uint32_t dl_last;     /* 1 + index in cstate.dl of its newest claim, 0 = none */
 	int64_t last_end;      /* ts of the newest attempt's outcome */
 	int64_t dispatched_at; /* ts of the newest claim */
 	int64_t placed_at;
 };
+
+/*
+ * rstate.dead for a recipient whose newest attempt was refused for the
+ * whole campaign (error kind `rejected` or `auth`: a caller ID the
+ * provider does not accept, credentials it refuses), which fails the
+ * campaign. Nothing is wrong with the number: when an operator resumes
+ * the Failed campaign (a status whose reason starts with
+ * RESUMED_FAILED_PREFIX, newer than the refusal), the attempt stops
+ * counting and the recipient is dialed again.
+ */
+#define RS_DEAD_CAMPAIGN 2
+#define RESUMED_FAILED_PREFIX "resumed after failed"
+/*
+ * The reason of the `failed` status `gitdial duplicate --remaining`
+ * writes for a campaign whose recipients not yet reached it moved to a
+ * copy: that campaign is never resumed (the copy dials them).
+ */
+#define REMAINING_PREFIX "remaining:"
 
 /* Attempts in flight: claimed, and without an outcome. */
 #define RS_INFLIGHT(rs) ((rs)->dispatched & ~(rs)->done)
@@ -38,9 +58,11 @@ struct rstate {
 enum status {
 	ST_NONE = 0, ST_DRAFT, ST_SCHEDULED, ST_DIALING, ST_PAUSED,
 	ST_COMPLETED, ST_FAILED,
+	ST_ARCHIVED, /* shown only (state_shown): never logged nor effective */
 };
 extern const char *const status_names[];   /* "draft", ... (log values) */
 extern const char *const status_labels[];  /* "Draft", ... (for people) */
+/* A logged status (draft ... failed); ST_NONE for anything else. */
 enum status status_parse(const char *s);
 
 struct outcome_rec { /* for show/report: the newest outcomes */
@@ -54,6 +76,7 @@ struct outcome_rec { /* for show/report: the newest outcomes */
 };
 
 #define RECENT_MAX 50
+#define SKIP_WHY_MAX 8
 
 /*
  * One claim, for frequency caps: its time (unix seconds) and 1 + the
@@ -116,6 +139,10 @@ struct cstate {
 	size_t n_connected, n_answered, n_noanswer, n_failed_calls;
 	size_t n_outcomes, n_dispatched, n_skipped;
 	size_t n_provider_failed; /* outcomes with an error (provider or transport) */
+	/* skip events by reason, first SKIP_WHY_MAX reasons seen; the
+	 * rest (and reasons too long) counted in the last, "other" */
+	struct skip_why { char why[48]; uint32_t n; } skip_why[SKIP_WHY_MAX];
+	int64_t revive_ts;   /* the newest resumption of a Failed campaign */
 	/* claims in log order, for frequency caps across campaigns */
 	struct dlog *dl;
 	size_t ndl, dl_alloc;
@@ -149,7 +176,8 @@ void state_apply(struct cstate *s, const char *line, size_t len);
 enum ev_kind { EV_OTHER, EV_DISPATCHED, EV_PLACED, EV_OUTCOME, EV_SKIPPED,
 	       EV_STATUS, EV_ANALYSIS, EV_BAD };
 /* What an outcome's error.kind means (see state_apply_ev). */
-enum { ERRC_NONE, ERRC_INVALID, ERRC_FREE, ERRC_DEAD, ERRC_OTHER };
+enum { ERRC_NONE, ERRC_INVALID, ERRC_FREE, ERRC_DEAD, ERRC_OTHER,
+       ERRC_CAMPAIGN /* rejected, auth: see RS_DEAD_CAMPAIGN */ };
 
 /* Strings of parsed lines: NUL-ended, found by 1-based offset. */
 struct ev_pool {
@@ -168,7 +196,7 @@ struct ev {
 	uint64_t key;      /* the attempt id's number, or a skip's phone */
 	uint32_t call_id, recording, reason; /* pool offsets */
 	int32_t duration;  /* clamped to [0, 1e7) */
-	uint32_t row;      /* when has_row: 1 <= row < 4e9 (truncated) */
+	uint32_t row;      /* skipped, dispatched: when has_row, 1 <= row < 4e9 */
 	uint8_t kind;      /* enum ev_kind */
 	uint8_t attempt;   /* 0 when the attempt id is malformed */
 	uint8_t outcome;   /* enum outcome */
@@ -228,9 +256,23 @@ enum elig { EL_NOW, EL_WAIT, EL_INFLIGHT, EL_TERMINAL };
 enum elig rstate_eligible(const struct campaign *c, const struct rstate *rs,
 			  time_t now, time_t *when);
 
-/* The effective status of c at now given its logged state (SPEC §4). */
+/*
+ * The effective status of c at now given its logged state (SPEC §4):
+ * what the tick acts on. The newest status wins: the runner writes
+ * none after `completed`, and `gitdial resume` refuses a Completed
+ * campaign, so Completed is final; a `failed` one holds until a newer
+ * status (gitdial resume, RESUMED_FAILED_PREFIX).
+ */
 enum status state_effective(const struct campaign *c, const struct cstate *s,
 			    time_t now);
+/*
+ * The status to show people: state_effective, but Scheduled until a
+ * tick has started the campaign (logged it dialing), and ST_ARCHIVED
+ * for a campaign outside campaigns/ (archived, deleted: nothing dials
+ * it) that is not Completed or Failed.
+ */
+enum status state_shown(const struct campaign *c, const struct cstate *s,
+			time_t now, int archived);
 /*
  * The breaker's verdict: 1 when it trips (see BREAKER_WINDOW), with
  * *failed of the last *of attempts failed; 0 otherwise.

@@ -26,7 +26,7 @@ int summary_fill(struct csummary *out, struct cstate *cs, const struct repo *r,
 		return err;
 	if ((err = ledger_replay(cs, s, rc->id)))
 		return err;
-	out->st = state_effective(rc->c, cs, now);
+	out->st = state_shown(rc->c, cs, now, strcmp(rc->top, "campaigns") != 0);
 	snprintf(out->name, sizeof(out->name), "%s", rc->c->name);
 	out->count = rc->aud ? rc->aud->rows : 0;
 	snprintf(out->audience, sizeof(out->audience), "%s (%zu)",
@@ -51,6 +51,7 @@ void summary_progress(struct progress *p, const struct campaign *c,
 {
 	size_t i;
 	time_t when;
+	enum status st = state_effective(c, cs, now);
 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < cs->n; i++) {
@@ -68,7 +69,10 @@ void summary_progress(struct progress *p, const struct campaign *c,
 				p->completed++;
 			break;
 		default:
-			p->queued++;
+			if (st == ST_FAILED || st == ST_COMPLETED)
+				p->not_called++;
+			else
+				p->queued++;
 		}
 	}
 }

@@ -26,7 +26,7 @@ struct csummary {
 /*
  * Replays campaign rc's log from s into *cs (initialised here; the
  * caller releases it with state_release, also on error) and fills *out:
- * effective status at now, the counters, created (campaign.json's
+ * the status to show at now (state_shown), the counters, created (campaign.json's
  * "created", else the day of the first logged event, else "-").
  * rc->c must be loaded. Returns 0 or an error.
  */
@@ -40,9 +40,14 @@ struct progress {
 	size_t completed; /* terminal after a call that reached the provider */
 	size_t failed;    /* terminal with a failed call or a dead number */
 	size_t skipped;   /* terminal without a call (DNC, opted out, ...) */
+	size_t not_called; /* would be queued, but the campaign is final
+			    * (Failed, Completed): nobody calls them */
 };
 
-/* Counts where campaign c's recipients stand at now. Pure. */
+/*
+ * Counts where campaign c's recipients stand at now. Pure. On a final
+ * campaign nothing is queued: those recipients are not_called.
+ */
 void summary_progress(struct progress *p, const struct campaign *c,
 		      const struct cstate *cs, time_t now);
 

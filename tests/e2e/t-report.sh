@@ -152,7 +152,7 @@ pages = [
          "sentiment": "positive", "summary": "Will pay <b>Friday</b>",
          "transcript": "https://rec.example.com/CA1.txt",
          "recording": "https://rec.example.com/CA1.mp3?a=1&b=2"}]},
-    {"path": "archived/old-promo.html", "name": "Old promo (archived)", "status": "Draft",
+    {"path": "archived/old-promo.html", "name": "Old promo (archived)", "status": "Archived",
      "recipients": 20, "n_outcomes": 0, "shot": "campaign-archived.png"},
 ]
 exp = {

@@ -51,8 +51,8 @@ expect_eq "a tick dials it, and exits 3: a campaign failed" 3 $?
 "$GITDIAL" show bad --repo "$R" --now 2026-11-24T15:06:00Z > $TMP/bad.txt
 expect_grep "Failed" "Status +Failed" $TMP/bad.txt
 expect_grep "the provider's reason is shown" "Failed +.*caller" $TMP/bad.txt
-expect_grep "and what to do" "What to do +.*caller ID.*gitdial duplicate" $TMP/bad.txt
+expect_grep "and what to do" "What to do +.*caller ID.*gitdial resume" $TMP/bad.txt
 "$GITDIAL" show bad --repo "$R" --now 2026-11-24T15:06:00Z --format json > $TMP/bad.json
 expect_eq "json: reason and what_to_do" "Failed 1 1" \
-	"$(py 'import json,sys; o=json.load(open(sys.argv[1])); print(o["status"], int(len(o["reason"])>0), int("duplicate" in o["what_to_do"]))' $TMP/bad.json)"
+	"$(py 'import json,sys; o=json.load(open(sys.argv[1])); print(o["status"], int(len(o["reason"])>0), int("gitdial resume" in o["what_to_do"]))' $TMP/bad.json)"
 finish

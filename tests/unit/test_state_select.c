@@ -320,6 +320,58 @@ static void test_status(void)
 	state_release(&s);
 }
 
+/*
+ * A Failed campaign resumed: attempts refused with the campaign (rejected,
+ * auth) end their recipients until a resumption newer than the refusal,
+ * in either order of lines; a reached recipient stays final.
+ */
+static void test_resume_failed(void)
+{
+	static const char *const resume =
+		"{\"v\":1,\"ts\":\"2026-11-24T11:00:00Z\",\"event\":\"status\","
+		"\"status\":\"dialing\",\"reason\":\"resumed after failed by O <o@x>\"}";
+	struct cstate s;
+	int order;
+
+	for (order = 0; order < 2; order++) {
+		state_init(&s, A);
+		if (order)
+			ap(&s, "%s", resume);
+		DISPATCHED(&s, "2026-11-24T10:00:00Z", 0, 1);
+		OUTCOME(&s, "2026-11-24T10:02:00Z", 0, 1, "connected", "");
+		DISPATCHED(&s, "2026-11-24T10:10:00Z", 1, 1);
+		OUTCOME(&s, "2026-11-24T10:10:00Z", 1, 1, "failed",
+			",\"error\":{\"kind\":\"rejected\",\"code\":\"21210\"}");
+		DISPATCHED(&s, "2026-11-24T10:10:00Z", 2, 1);
+		OUTCOME(&s, "2026-11-24T10:10:00Z", 2, 1, "failed",
+			",\"error\":{\"kind\":\"auth\",\"code\":\"20003\"}");
+		ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T10:10:00Z\",\"event\":\"status\","
+		   "\"status\":\"failed\",\"reason\":\"provider rejected the campaign\"}");
+		if (!order) {
+			CHECK(s.r[1].dead == RS_DEAD_CAMPAIGN &&
+			      s.r[2].dead == RS_DEAD_CAMPAIGN &&
+			      state_effective(C, &s, at("2026-11-24T10:30:00Z")) == ST_FAILED,
+			      "refused with the campaign: ended with it, Failed");
+			ELIG(&s, 1, "2026-11-24T10:30:00Z", EL_TERMINAL, NULL);
+			ap(&s, "%s", resume);
+		}
+		CHECK(state_effective(C, &s, at("2026-11-24T11:00:00Z")) == ST_DIALING,
+		      "resumed after failed: Dialing (%s first)",
+		      order ? "resumption" : "failure");
+		ELIG(&s, 0, "2026-11-24T11:00:00Z", EL_TERMINAL, NULL);
+		ELIG(&s, 1, "2026-11-24T11:00:00Z", EL_NOW, NULL);
+		ELIG(&s, 2, "2026-11-24T11:00:00Z", EL_NOW, NULL);
+		CHECK(rstate_attempts(&s.r[1]) == 0 && rstate_attempts(&s.r[0]) == 1,
+		      "the refused attempt no longer counts, the reached one does");
+		/* refused again after the resumption: ended again */
+		DISPATCHED(&s, "2026-11-24T11:05:00Z", 1, 2);
+		OUTCOME(&s, "2026-11-24T11:05:00Z", 1, 2, "failed",
+			",\"error\":{\"kind\":\"rejected\",\"code\":\"21210\"}");
+		ELIG(&s, 1, "2026-11-24T11:30:00Z", EL_TERMINAL, NULL);
+		state_release(&s);
+	}
+}
+
 static void test_select(void)
 {
 	struct cstate s;
@@ -727,6 +779,7 @@ int main(void)
 	test_caps();
 	test_claims();
 	test_in_flight();
+	test_resume_failed();
 	test_render_and_ids();
 	campaign_free(C);
 	audience_free(A);
