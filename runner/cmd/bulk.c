@@ -158,15 +158,18 @@ static int edit_member(struct src *s, struct change *ch, const char *path,
  * log never goes back in time.
  */
 static int add_status(struct bulk *b, struct change *ch, const struct live *l,
-		      const char *id, const char *status, const char *reason)
+		      const char *id, const char *status, const char *reason,
+		      int64_t newest)
 {
 	struct buf line = BUF_INIT(4096);
 	char path[512], tag[48];
 	time_t ts = b->now;
 	int rc;
 
-	if (l->have_state && l->st.last_ts > (int64_t)ts)
-		ts = (time_t)l->st.last_ts;
+	if (l && l->have_state && l->st.last_ts > newest)
+		newest = l->st.last_ts;
+	if (newest > (int64_t)ts)
+		ts = (time_t)newest;
 	snprintf(tag, sizeof(tag), "op-%08lx",
 		 (unsigned long)(hash_fnv1a(b->who, strlen(b->who)) ^
 				 (uint64_t)ts) & 0xffffffffUL);
@@ -198,7 +201,7 @@ static int do_pause(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(path, sizeof(path), "campaigns/%s/campaign.json", x->id);
 	snprintf(why, sizeof(why), "paused by %s", b->who);
 	if (!(rc = edit_member(s, ch, path, kv, 1)) &&
-	    !(rc = add_status(b, ch, &l, x->id, "paused", why))) {
+	    !(rc = add_status(b, ch, &l, x->id, "paused", why, 0))) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "campaigns");
 		if (l.in_flight)
@@ -255,8 +258,8 @@ static int resume_failed(struct bulk *b, struct src *s, struct change *ch,
 		return rc;
 	started = l->rc->c->start_at && b->now >= l->rc->c->start_at;
 	snprintf(why, sizeof(why), RESUMED_FAILED_PREFIX " by %s", b->who);
-	if ((rc = add_status(b, ch, x->id, started ? "dialing" : "scheduled",
-			     why)))
+	if ((rc = add_status(b, ch, l, x->id, started ? "dialing" : "scheduled",
+			     why, 0)))
 		return rc;
 	x->ok = 1;
 	snprintf(x->where, sizeof(x->where), "campaigns");
@@ -299,7 +302,7 @@ static int do_resume(struct bulk *b, struct src *s, struct change *ch,
 	started = l.rc->c->start_at && b->now >= l.rc->c->start_at;
 	snprintf(why, sizeof(why), "resumed by %s", b->who);
 	if (!(rc = add_status(b, ch, &l, x->id, started ? "dialing" : "scheduled",
-			      why))) {
+			      why, 0))) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "campaigns");
 	}
@@ -497,6 +500,7 @@ struct remain {
 	size_t n, of;        /* rows taken, of the audience's recipients */
 	char path[256];      /* the original audience file */
 	time_t logged_ts;
+	int64_t last_ts;     /* its log's newest event */
 };
 
 /*
@@ -567,6 +571,7 @@ static int remaining_rows(struct bulk *b, struct src *s, const char *top,
 		goto cleanup;
 	}
 	m->logged_ts = st.logged_ts;
+	m->last_ts = st.last_ts;
 	snprintf(m->path, sizeof(m->path), "%s", rc->audience_path);
 	if (!(len = audience_record_len(a, 0)) ||
 	    buf_put(&m->csv, a->text, len)) {
@@ -734,7 +739,8 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 			 "not yet reached moved to campaign %s by %s", m.n,
 			 m.n == 1 ? "" : "s", x->new_id, b->who);
 		if (!rc)
-			rc = add_status(b, ch, x->id, "failed", why);
+			rc = add_status(b, ch, NULL, x->id, "failed", why,
+					m.last_ts);
 		if (!rc)
 			snprintf(x->msg, sizeof(x->msg), "%zu of %zu recipients not "
 				 "yet reached, in %s; %s is now Failed for good",

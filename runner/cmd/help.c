@@ -104,8 +104,9 @@ static const struct help helps[] = {
 	  REPO REMOTE AUTHOR FMT_TJ NOW_TEST },
 	{ "resume", "usage: gitdial resume ID... [--repo PATH] [--remote NAME] [--author \"Name <email>\"]\n"
 	  "                     [--format text|json]\n\n"
-	  "Resumes Paused campaigns (paused by campaign.json or by the circuit\n"
-	  "breaker), one commit for all.\n\n"
+	  "Resumes Paused campaigns (paused by campaign.json, the circuit breaker or\n"
+	  "an account error), one commit for all; or a Failed one once its cause is\n"
+	  "fixed: it goes on from its own log, dialing only who is not final.\n\n"
 	  REPO REMOTE AUTHOR FMT_TJ NOW_TEST },
 	{ "archive", "usage: gitdial archive ID... [--repo PATH] [--remote NAME] [--author \"Name <email>\"]\n"
 	  "                      [--yes] [--format text|json]\n\n"
@@ -128,10 +129,15 @@ static const struct help helps[] = {
 	  "they came from.\n\n"
 	  REPO REMOTE AUTHOR FMT_TJ NOW_TEST },
 	{ "duplicate", "usage: gitdial duplicate ID... [--repo PATH] [--remote NAME]\n"
-	  "                        [--author \"Name <email>\"] [--as NEW_ID] [--format text|json]\n\n"
+	  "                        [--author \"Name <email>\"] [--remaining] [--as NEW_ID]\n"
+	  "                        [--format text|json]\n\n"
 	  "Copies campaigns as new Drafts named \"... (copy)\", with no log; the file\n"
-	  "keeps its formatting and a start_at in the past is removed.\n\n"
+	  "keeps its formatting and a start_at in the past is removed. A plain copy\n"
+	  "calls everyone again; --remaining copies only who was not reached.\n\n"
 	  REPO REMOTE AUTHOR
+	  "  --remaining        only the recipients of a Failed or Paused campaign not yet\n"
+	  "                     final, rows copied verbatim; the original then ends Failed\n"
+	  "                     (\"remaining: ... moved to\"), so no one is called twice\n"
 	  "  --as NEW_ID        the copy's id (one campaign only; default ID-copy, ID-copy-2...)\n"
 	  FMT_TJ NOW_TEST },
 	{ "report", "usage: gitdial report --out DIR [--repo PATH] [--now RFC3339] [--format text|json]\n\n"

@@ -63,7 +63,7 @@ cp "$TMP/aud.orig" "$A"
 # 4. an archived campaign is Archived, whatever its start_at says
 add_campaign "$R" later 3 212 1 0
 schedule "$R" later "$(minutes_after $T0 60)"
-"$GITDIAL" archive later --repo "$R" --author "$OP" --now "$(minutes_after $T0 2)" >/dev/null 2>&1
+"$GITDIAL" archive later --yes --repo "$R" --author "$OP" --now "$(minutes_after $T0 2)" >/dev/null 2>&1
 expect_eq "a Scheduled campaign is archived" 0 $?
 "$GITDIAL" show later --archived --repo "$R" --now "$(minutes_after $T0 120)" >"$TMP/show2" 2>&1
 expect_grep "past its start_at, show --archived says Archived" 'Status *Archived' "$TMP/show2"
