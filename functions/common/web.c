@@ -299,6 +299,9 @@ int web_reply_send(struct web_reply *rep, enum web_mode mode)
 	char head[512];
 	int ok = 1;
 
+	/* never a truncated body: a failed one becomes a 500 */
+	if (buf_failed(&rep->body))
+		web_reply_text(rep, 500, "response too large");
 	if (mode == WEB_CGI) {
 		reply_head(head, rep);
 		ok = fputs(head, stdout) >= 0;

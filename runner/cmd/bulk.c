@@ -130,7 +130,7 @@ static int edit_text(struct change *ch, const char *path, struct buf *text,
 		}
 	}
 	if (!rc)
-		rc = change_add(ch, path, text->ptr, text->len);
+		rc = change_add_buf(ch, path, text);
 	buf_release(&out);
 	return rc;
 }
@@ -162,7 +162,7 @@ static int add_status(struct bulk *b, struct change *ch, const char *id,
 	ledger_path(path, sizeof(path), id, b->now, tag);
 	rc = ev_status(&line, b->now, id, status, reason);
 	if (!rc)
-		rc = change_add(ch, path, line.ptr, line.len);
+		rc = change_add_buf(ch, path, &line);
 	buf_release(&line);
 	return rc;
 }
@@ -312,7 +312,7 @@ static int do_delete(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(path, sizeof(path), "%s/%s", to, DELETED_MARKER);
 	if (!(rc = folder_move(s, ch, from, to, NULL)) &&
 	    !(rc = deleted_marker_write(&marker, b->now, b->who, top)) &&
-	    !(rc = change_add(ch, path, marker.ptr, marker.len))) {
+	    !(rc = change_add_buf(ch, path, &marker))) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "deleted");
 	}

@@ -294,7 +294,9 @@ static size_t build_entries(struct buf *lines, struct buf *msg,
 					o->phones[i], t);
 			}
 		}
-		dnc_entry(lines, ts, o->phones[i], add, o->reason, source);
+		/* a failure sticks to lines: change_add_buf refuses it */
+		if (dnc_entry(lines, ts, o->phones[i], add, o->reason, source))
+			break;
 		if (n < 3)
 			buf_printf(msg, "%s %s", n ? "," : "", o->phones[i]);
 		n++;
@@ -391,7 +393,7 @@ static int dnc_build(void *ctx, struct src *s, const git_oid *head,
 	t[4] = t[7] = t[13] = t[16] = '-';
 	git_oid_tostr(hex, sizeof(hex), head);
 	snprintf(e->path, sizeof(e->path), "dnc/%s-%s-%.12s.jsonl", e->verb, t, hex);
-	return change_add(ch, e->path, e->lines.ptr, e->lines.len);
+	return change_add_buf(ch, e->path, &e->lines);
 }
 
 static int run_change(struct store *st, const struct opts *o)

@@ -221,7 +221,7 @@ static int emit(const struct report *rp, const char *rel, const struct buf *b)
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s", rp->out, rel);
-	if (file_write_atomic(path, b->ptr ? b->ptr : "", b->len)) {
+	if (file_write_atomic_buf(path, b)) {
 		gd_error_prefix("cannot write '%s'", path);
 		return GD_ERROR;
 	}
@@ -882,6 +882,10 @@ int cmd_report(int argc, char **argv)
 			   "\"archived\":%zu,\"deleted\":%zu,\"unreadable\":%zu}",
 			   rp.commit, rp.pages, rp.rows[0], rp.rows[1], rp.rows[2],
 			   rp.broken[0] + rp.broken[1] + rp.broken[2]);
+		if (buf_check(&j)) {
+			buf_release(&j);
+			goto fail;
+		}
 		printf("%s\n", j.ptr);
 		buf_release(&j);
 	} else

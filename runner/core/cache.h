@@ -12,6 +12,7 @@
 #ifndef GD_CACHE_H
 #define GD_CACHE_H
 
+#include "err.h"
 #include "state.h"
 #include "store.h"
 
@@ -36,12 +37,14 @@ int cache_replay(struct cstate *st, struct src *s, const char *id,
  * ends. From one thread at a time.
  */
 struct iovec;
+GD_MUST_CHECK
 int cache_file_write(const char *path, const struct iovec *v, int n);
 /*
  * cache_file_write, with the data written on the thread too: v's pieces
  * must stay as they are until cache_wait returns, except own (malloc'd
  * or NULL), which the write frees when it is done.
  */
+GD_MUST_CHECK
 int cache_file_write_lent(const char *path, const struct iovec *v, int n,
 			  void *own);
 /* Waits until every cache file written so far is in place. */

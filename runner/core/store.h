@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "err.h"
 
 /* A sorted list of names in a directory; dirs end in '/'. */
 struct names {
@@ -110,6 +111,7 @@ void store_set_branch(struct store *st, const char *branch);
  * from: the remote's branch, else the local branch. *found is 0 for an
  * empty repository.
  */
+GD_MUST_CHECK
 int store_sync(struct store *st, const char *remote, git_oid *out, int *found);
 
 /* A source reading the tree of commit. Free with src_release_tree. */
@@ -126,7 +128,15 @@ struct change {
 	} *v;
 	size_t n, alloc;
 };
+GD_MUST_CHECK
 int change_add(struct change *c, const char *path, const char *data, size_t len);
+/*
+ * change_add of a buffer's contents; refuses (buf_check) a buffer whose
+ * appends failed, so a truncated file is never committed.
+ */
+GD_MUST_CHECK
+int change_add_buf(struct change *c, const char *path, const struct buf *b);
+GD_MUST_CHECK
 int change_remove(struct change *c, const char *path);
 void change_release(struct change *c);
 
@@ -134,6 +144,7 @@ void change_release(struct change *c);
  * Writes a commit with parent (NULL for a root commit) plus the change,
  * by author name/email at time when. Does not move any ref.
  */
+GD_MUST_CHECK
 int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 		 const struct change *c, const char *message,
 		 const char *name, const char *email, time_t when);
@@ -146,6 +157,7 @@ int store_commit(struct store *st, git_oid *out, const git_oid *parent,
  * someone else moved the branch first, GD_ERETRY when the transfer
  * failed before anything moved; in both cases nothing changed.
  */
+GD_MUST_CHECK
 int store_publish(struct store *st, const char *remote, const git_oid *commit,
 		  const git_oid *expected);
 
@@ -169,6 +181,7 @@ int store_checkout_paths(struct store *st, const git_oid *parent,
  */
 typedef int (*store_build_fn)(void *ctx, struct src *s, const git_oid *head,
 			      struct change *ch, struct buf *msg);
+GD_MUST_CHECK
 int store_edit(struct store *st, const char *remote, store_build_fn build,
 	       void *ctx, const char *name, const char *email, time_t when,
 	       git_oid *out, int *retries);

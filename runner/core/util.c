@@ -359,6 +359,17 @@ int file_write_commit(int fd, const char *tmp, const char *path)
 	return 0;
 }
 
+int file_write_atomic_buf(const char *path, const struct buf *b)
+{
+	int rc = buf_check(b);
+
+	if (rc) {
+		gd_error_prefix("'%s'", path);
+		return rc;
+	}
+	return file_write_atomic(path, b->ptr ? b->ptr : "", b->len);
+}
+
 int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
 {
 	char tmp[4096];
