@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cache.h"
+#include "bio.h"
 #include "cmd/cmd.h"
 #include "banned.h"
 
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name)) {
 			int rc = commands[i].fn(argc - 1, argv + 1);
-			cache_wait(); /* cache files still being made durable */
+			bio_wait(); /* cache files still being made durable */
 			return finish_stdout(rc);
 		}
 	fprintf(stderr, "gitdial: '%s' is not a command\n", argv[1]);
