@@ -4,7 +4,7 @@
 CC      ?= cc
 PKGS    := libgit2 libcjson libcurl libarchive libcrypto zlib
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wmissing-prototypes -Wvla -Wno-format-truncation
+           -Wmissing-prototypes -Wvla
 CFLAGS  ?= -O2 -g
 # Each object's header dependencies, as the compiler saw them (.d beside
 # the .o); -MP keeps a deleted header from breaking the build.
@@ -69,8 +69,11 @@ include $(wildcard $(DEPFILES))
 
 # tick.c drops some event writes' results (GD_MUST_CHECK); its engine is
 # moving to runner/core/round.c, which must check them. Until then they
-# warn there instead of failing the build.
+# warn there instead of failing the build. (Both exceptions are to go.)
 $(B)/obj/runner/cmd/tick.o: WARN += -Wno-error=unused-result
+# -Wformat-truncation is on everywhere else: tick.c (lines 156, 358, 1607)
+# and plan.c (line 291) still have unchecked snprintf calls it finds.
+$(B)/obj/runner/cmd/tick.o $(B)/obj/runner/cmd/plan.o: WARN += -Wno-format-truncation
 
 $(B)/gen/template.tar: $(TEMPLATE)
 	@mkdir -p $(dir $@)

@@ -214,14 +214,14 @@ static int nonce_record(const char *nonce, long long ts, time_t now)
 			long long b = strtoll(e->d_name, &end, 10);
 			if (e->d_name[0] == '.' || *end || b >= oldest)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (str_fmt(path, sizeof(path), "%s/%s", dir, e->d_name))
+				continue;
 			if ((in = opendir(path))) {
 				while ((g = readdir(in)))
-					if (g->d_name[0] != '.') {
-						snprintf(f, sizeof(f), "%s/%s",
-							 path, g->d_name);
+					if (g->d_name[0] != '.' &&
+					    !str_fmt(f, sizeof(f), "%s/%s",
+						     path, g->d_name))
 						unlink(f);
-					}
 				closedir(in);
 			}
 			rmdir(path);

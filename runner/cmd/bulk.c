@@ -426,7 +426,9 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 			else
 				snprintf(cand, sizeof(cand), "%.55s-copy-%d", x->id, i);
 			if (!id_taken(s, ch, cand)) {
-				snprintf(x->new_id, sizeof(x->new_id), "%s", cand);
+				/* at most 64 characters: it always fits */
+				if (str_fmt(x->new_id, sizeof(x->new_id), "%s", cand))
+					x->new_id[0] = '\0';
 				break;
 			}
 		}

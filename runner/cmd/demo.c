@@ -286,8 +286,8 @@ int cmd_demo(int argc, char **argv)
 				 "--now", t, NULL };
 		struct buf out = BUF_INIT(1 << 16);
 		time_format_utc(t, now);
-		snprintf(rdir, sizeof(rdir), "%s/report", dir);
-		if (run_self(args, &out))
+		if (str_fmt(rdir, sizeof(rdir), "%s/report", dir) ||
+		    run_self(args, &out))
 			fprintf(stderr, "gitdial demo: the report could not be written\n");
 		else
 			printf("report:     %s/index.html\n", rdir);

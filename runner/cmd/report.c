@@ -359,8 +359,8 @@ static void hour_label(char out[16], time_t t)
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	snprintf(out, 16, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min);
+	str_fmt_cut(out, 16, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
+		    tm.tm_hour, tm.tm_min);
 }
 
 /* How many of the sorted v[0..n) are before t. */

@@ -117,7 +117,9 @@ static int load(struct cstate *st, const char *path, const char *key,
 		memcpy(st->infl, p, h.ninfl * sizeof(uint32_t));
 		st->ninfl = st->infl_alloc = h.ninfl;
 	}
-	snprintf(log, 41, "%s", h.log);
+	/* a log id that does not fit is not one we wrote: no cache */
+	if (str_fmt(log, 41, "%s", h.log))
+		goto fail_state;
 	file_unmap(token);
 	return 0;
 fail_state:
