@@ -4,8 +4,11 @@
 CC      ?= cc
 PKGS    := libgit2 libcjson libcurl libarchive libcrypto zlib
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wmissing-prototypes -Wvla -Wno-format-truncation
+           -Wmissing-prototypes -Wvla
 CFLAGS  ?= -O2 -g
+# Each object's header dependencies, as the compiler saw them (.d beside
+# the .o); -MP keeps a deleted header from breaking the build.
+DEPFLAGS = -MMD -MP
 ifeq ($(SAN),1)
 B       := build-san
 CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -53,9 +56,16 @@ GD_VERSION := $(shell sh tools/version.sh)
 
 all: $(BINS) $(UNITS) $(FUZZ_REPLAY)
 
-$(B)/obj/%.o: %.c $(wildcard runner/core/*.h functions/common/*.h)
+# An object without its .d yet (a tree built before -MMD) is rebuilt once.
+$(B)/obj/%.o: %.c $(B)/obj/%.d
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+ALL_SRC  := $(wildcard runner/*.c runner/*/*.c functions/*/*.c tests/*.c \
+              tests/unit/*.c tests/fuzz/*.c)
+DEPFILES := $(patsubst %.c,$(B)/obj/%.d,$(ALL_SRC))
+$(DEPFILES):
+include $(wildcard $(DEPFILES))
 
 $(B)/gen/template.tar: $(TEMPLATE)
 	@mkdir -p $(dir $@)
@@ -98,7 +108,6 @@ RE_LIBS     := $(shell pkg-config --libs libre)
 $(B)/obj/functions/sip/%.o $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: CPPFLAGS += $(RE_CPPFLAGS)
 $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: CPPFLAGS += -Ifunctions/sip
 $(B)/bin/gitdial-sip: LDLIBS += $(RE_LIBS) -lssl
-$(patsubst %.c,$(B)/obj/%.o,$(wildcard functions/sip/*.c)) $(B)/obj/tests/unit/test_sip.o $(B)/obj/tests/fuzz/sip.o: functions/sip/sip.h
 
 $(B)/tests/test_sip: $(B)/obj/tests/unit/test_sip.o $(B)/obj/functions/sip/sip_logic.o $(B)/libfn.a $(B)/libgitdial.a
 	@mkdir -p $(dir $@)
@@ -135,9 +144,26 @@ $(B)/tests/replay-%: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz_replay_main.o $
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) $(FN_LIBS)
 
-$(B)/obj/tests/fuzz_replay_main.o: tests/fuzz_replay_main.c
+$(B)/obj/tests/fuzz_replay_main.o: tests/fuzz_replay_main.c $(B)/obj/tests/fuzz_replay_main.d
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# `make check`: what to run before sending a change. Builds both trees,
+# runs every unit test under ASan+UBSan and the include-circle check;
+# the end-to-end suite is ./build.sh test.
+check:
+	$(MAKE) -s all
+	$(MAKE) -s SAN=1 all
+	@sh tests/tools/check-units.sh build-san/tests
+	@python3 tests/tools/include-cycles.py
+
+# `make style`: clang-format on the lines changed since STYLE_BASE (as
+# git's `make style`, through git clang-format), never on whole files.
+# Shows the diff it would make; `make style STYLE_FIX=1` applies it.
+STYLE_BASE ?= HEAD
+style:
+	@git clang-format --style file $(if $(STYLE_FIX),,--diff) $(STYLE_BASE) \
+		-- '*.c' '*.h'
 
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(DOCDIR)
@@ -156,5 +182,9 @@ clean:
 	rm -rf build build-san
 
 FORCE:
-.PHONY: all clean install uninstall version FORCE
-.SECONDARY:
+.PHONY: all check clean install uninstall style version FORCE
+# Objects and generated files stay after a build (not the .d files: a
+# missing one must make its object again).
+.SECONDARY: $(patsubst %.c,$(B)/obj/%.o,$(ALL_SRC)) $(B)/gen/data.c \
+	    $(B)/gen/version.c $(B)/gen/template.tar $(B)/obj/gen/data.o \
+	    $(B)/obj/gen/version.o

@@ -4,6 +4,8 @@
 #   ./build.sh test     build (plain and ASan+UBSan) and run every test
 #   ./build.sh demo     build and run a whole campaign on the sim carrier
 #   ./build.sh bench    build and print the performance table
+#   ./build.sh check    make check: both builds, unit tests, include circles
+#   ./build.sh style    make style: clang-format on the changed lines
 #   ./build.sh deb      build build/gitdial_<version>_<arch>.deb
 #   ./build.sh test-deploy  build the package and install it into a fresh
 #                       Debian root (needs root and the Debian mirror)
@@ -20,6 +22,8 @@ TEST_DEPS=(sip-tester openssl lighttpd spawn-fcgi python3 python3-jsonschema pyt
            chromium chromium-driver libarchive-tools unzip
            openssh-server openssh-client iproute2 shellcheck jq python3-yaml systemd
            libphonenumber-dev g++) # t-phone-possible: libphonenumber itself
+# What ./build.sh check and style use besides DEPS (git clang-format).
+CHECK_DEPS=(python3 clang-format)
 # What ./build.sh deb and test-deploy use besides DEPS.
 DEPLOY_DEPS=(dpkg-dev binutils mmdebstrap podman runc)
 
@@ -127,8 +131,12 @@ image)
 	build
 	exec tools/image.sh
 	;;
+check|style)
+	ensure_deps "${DEPS[@]}" "${CHECK_DEPS[@]}"
+	make -s -j"$jobs" "$@"
+	;;
 *)
-	echo "usage: ./build.sh [build|test|demo|bench|deb|test-deploy|image]" >&2
+	echo "usage: ./build.sh [build|test|demo|bench|check|style|deb|test-deploy|image]" >&2
 	exit 2
 	;;
 esac

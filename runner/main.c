@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cache.h"
+#include "bio.h"
 #include "cmd/cmd.h"
 #include "banned.h"
 
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 			    !help_print(commands[i].name))
 				return finish_stdout(0);
 			rc = commands[i].fn(argc - 1, argv + 1);
-			cache_wait(); /* cache files still being made durable */
+			bio_wait(); /* cache files still being made durable */
 			return finish_stdout(rc);
 		}
 	fprintf(stderr, "gitdial: '%s' is not a command\n", argv[1]);

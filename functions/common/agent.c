@@ -10,8 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent.h"
 #include "err.h"
-#include "fn.h"
+#include "fnutil.h"
 #include "hook.h"
 #include "sig.h"
 #include "util.h"
@@ -54,7 +55,7 @@ void agent_webhook(const struct web_request *req, struct web_reply *rep)
 	}
 	agent = cJSON_GetObjectItemCaseSensitive(cfg, "agent");
 	ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "secret"));
-	if (!ref || fn_secret(secret, sizeof(secret), ref) || !secret[0]) {
+	if (!ref || secret_resolve(secret, sizeof(secret), ref) || !secret[0]) {
 		/* the reason (never the value) for the operator's log only */
 		if (ref)
 			fprintf(stderr, "gitdial: agent.secret: %s\n",

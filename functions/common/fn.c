@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "agent.h"
 #include "fn.h"
 #include "hook.h"
 #include "phone.h"
@@ -20,66 +21,6 @@
 #include "util.h"
 #include "web.h"
 #include "banned.h"
-
-cJSON *fn_ok(void)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddBoolToObject(o, "ok", 1);
-	return o;
-}
-
-cJSON *fn_fail(const char *kind, const char *code, const char *fmt, ...)
-{
-	cJSON *o = cJSON_CreateObject(), *e;
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cJSON_AddBoolToObject(o, "ok", 0);
-	e = cJSON_AddObjectToObject(o, "error");
-	cJSON_AddStringToObject(e, "kind", kind);
-	cJSON_AddStringToObject(e, "code", code ? code : "");
-	cJSON_AddStringToObject(e, "message", msg);
-	return o;
-}
-
-cJSON *fn_hint(cJSON *fail, const char *hint)
-{
-	cJSON *e = cJSON_GetObjectItemCaseSensitive(fail, "error");
-
-	if (cJSON_IsObject(e) && hint && *hint &&
-	    !cJSON_GetObjectItemCaseSensitive(e, "hint"))
-		cJSON_AddStringToObject(e, "hint", hint);
-	return fail;
-}
-
-const char *fn_str(const cJSON *obj, const char *key)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-}
-
-int fn_secret(char *out, size_t n, const char *ref)
-{
-	return secret_resolve(out, n, ref);
-}
-
-int fn_spool(const cJSON *event)
-{
-	const char *dir = getenv("GITDIAL_SPOOL");
-	char *s;
-	int rc;
-
-	if (!dir || !*dir)
-		return gd_error_set("GITDIAL_SPOOL is not set");
-	if (!(s = cJSON_PrintUnformatted(event)))
-		return gd_error_set("out of memory");
-	rc = spool_write(dir, s, strlen(s));
-	cJSON_free(s);
-	return rc;
-}
 
 static int read_stdin(struct buf *b)
 {
@@ -277,14 +218,14 @@ static int nonce_record(const char *nonce, long long ts, time_t now)
 			long long b = strtoll(e->d_name, &end, 10);
 			if (e->d_name[0] == '.' || *end || b >= oldest)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (str_fmt(path, sizeof(path), "%s/%s", dir, e->d_name))
+				continue;
 			if ((in = opendir(path))) {
 				while ((g = readdir(in)))
-					if (g->d_name[0] != '.') {
-						snprintf(f, sizeof(f), "%s/%s",
-							 path, g->d_name);
+					if (g->d_name[0] != '.' &&
+					    !str_fmt(f, sizeof(f), "%s/%s",
+						     path, g->d_name))
 						unlink(f);
-					}
 				closedir(in);
 			}
 			rmdir(path);
@@ -419,7 +360,7 @@ static void serve_action(const struct fn_def *def, const struct web_request *r,
 		web_reply_text(rep, 405, "POST the request JSON");
 		goto cleanup;
 	}
-	if (!is_secret_ref(ref) || fn_secret(secret, sizeof(secret), ref) ||
+	if (!is_secret_ref(ref) || secret_resolve(secret, sizeof(secret), ref) ||
 	    !secret[0]) {
 		web_reply_text(rep, 403, "remote calls are not enabled: "
 			       "GITDIAL_FUNCTION_SECRET names no secret");

@@ -16,7 +16,11 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#define FN_BODY_MAX (1u << 20)
+#include "fnutil.h"
+#include "web.h"
+
+/* A request body, over HTTP or on a batch line, is at most this. */
+#define FN_BODY_MAX WEB_BODY_MAX
 
 struct fn_def {
 	const char *provider;
@@ -84,30 +88,5 @@ int fn_main_hooks(const struct fn_def *def, const struct fn_web *web, int argc,
  */
 cJSON *fn_request_check(const cJSON *req, const char *provider,
 			const char *action);
-
-/* {"ok":true} to add fields to. */
-cJSON *fn_ok(void);
-/* {"ok":false,"error":{"kind","code","message"}}. */
-cJSON *fn_fail(const char *kind, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/*
- * Adds error.hint (what the operator can do about it) to a failure
- * response from fn_fail; returns fail. For kind "account": the provider
- * account or its settings are wrong, so the runner pauses the campaign
- * until the operator fixes them and resumes it.
- */
-cJSON *fn_hint(cJSON *fail, const char *hint);
-/* obj[key] when it is a string, else NULL. */
-const char *fn_str(const cJSON *obj, const char *key);
-/*
- * Resolves a secret reference (env:NAME or file:PATH, trailing newline
- * dropped) into out. Never logs the value. Returns 0 or -1.
- */
-int fn_secret(char *out, size_t n, const char *ref);
-/* Appends an event to the spool named by $GITDIAL_SPOOL. */
-int fn_spool(const cJSON *event);
-
-/* The agent's webhook (routed by fn_main): HMAC-checked analysis events. */
-void agent_webhook(const struct web_request *req, struct web_reply *rep);
 
 #endif

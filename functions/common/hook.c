@@ -9,7 +9,6 @@
 
 #include "buf.h"
 #include "err.h"
-#include "fn.h"
 #include "hook.h"
 #include "trust.h"
 #include "util.h"
@@ -111,7 +110,7 @@ int hook_credential(char *out, size_t n, const cJSON *account, const char *key)
 		snprintf(out, n, "%s", ref);
 		return 0;
 	}
-	if (fn_secret(out, n, ref)) {
+	if (secret_resolve(out, n, ref)) {
 		gd_error_prefix("credentials.%s", key);
 		return GD_ERROR;
 	}

@@ -36,7 +36,7 @@ int hook_account_may_place(const char *campaign, const char *account);
 const cJSON *hook_account(const cJSON *cfg, const char *name);
 /*
  * Resolves account.credentials[key] into out: an env:/file: reference
- * through fn_secret, or a literal for the non-secret keys
+ * through secret_resolve, or a literal for the non-secret keys
  * (connection_id, phone_number_id). Returns 0, or GD_ENOTFOUND /
  * GD_ERROR with a message naming the key, never the value.
  */

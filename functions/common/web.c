@@ -11,7 +11,6 @@
 
 #include "buf.h"
 #include "err.h"
-#include "fn.h"
 #include "web.h"
 #include "banned.h"
 
@@ -118,7 +117,7 @@ static int request_fill(struct web_request *r, enum web_mode mode,
 	long long want = -1;
 
 	memset(r, 0, sizeof(*r));
-	buf_init(&r->body, FN_BODY_MAX);
+	buf_init(&r->body, WEB_BODY_MAX);
 	r->mode = mode;
 	r->fcgi = fr;
 	if (mode == WEB_WATCHDOG) {
@@ -148,7 +147,7 @@ static int request_fill(struct web_request *r, enum web_mode mode,
 		want = strtoll(cl, &end, 10);
 		if (errno || *end || want < 0)
 			return 400;
-		if (want > (long long)FN_BODY_MAX)
+		if (want > (long long)WEB_BODY_MAX)
 			return 413;
 	} else if (mode != WEB_WATCHDOG) {
 		want = 0; /* CGI/1.1 and FastCGI: no CONTENT_LENGTH, no body */
@@ -224,7 +223,7 @@ void web_reply_init(struct web_reply *rep)
 {
 	rep->status = 500;
 	rep->type = NULL;
-	buf_init(&rep->body, FN_BODY_MAX);
+	buf_init(&rep->body, WEB_BODY_MAX);
 }
 
 void web_reply_text(struct web_reply *rep, int status, const char *fmt, ...)
@@ -299,6 +298,9 @@ int web_reply_send(struct web_reply *rep, enum web_mode mode)
 	char head[512];
 	int ok = 1;
 
+	/* never a truncated body: a failed one becomes a 500 */
+	if (buf_failed(&rep->body))
+		web_reply_text(rep, 500, "response too large");
 	if (mode == WEB_CGI) {
 		reply_head(head, rep);
 		ok = fputs(head, stdout) >= 0;

@@ -24,6 +24,9 @@
 
 #include "buf.h"
 
+/* The largest request body read (a larger CONTENT_LENGTH is a 413). */
+#define WEB_BODY_MAX (1u << 20)
+
 enum web_mode { WEB_CGI = 1, WEB_WATCHDOG = 2, WEB_FASTCGI = 3 };
 
 struct web_request {
@@ -32,7 +35,7 @@ struct web_request {
 	char path[1024];          /* the path, no query: "/twilio", "/twilio/fn" */
 	const char *query;        /* the raw query string, "" when none */
 	const char *content_type; /* "" when none */
-	struct buf body;          /* at most FN_BODY_MAX bytes, NUL-terminated */
+	struct buf body;          /* at most WEB_BODY_MAX bytes, NUL-terminated */
 	void *fcgi;               /* FastCGI: the FCGX_Request (web.c's), else NULL */
 };
 
@@ -54,7 +57,7 @@ enum web_mode web_mode_detect(void);
 /*
  * Fills r from the environment and reads the body from stdin. Returns 0,
  * or the HTTP status to answer: 413 when the body is larger than
- * FN_BODY_MAX (it is not read), 400 when stdin ends early or the length
+ * WEB_BODY_MAX (it is not read), 400 when stdin ends early or the length
  * is not a number. r is the caller's (web_request_release) either way.
  */
 int web_request_read(struct web_request *r, enum web_mode mode);

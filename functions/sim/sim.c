@@ -168,7 +168,7 @@ static int sim_deliver(const cJSON *req, cJSON *ev)
 
 	if (!ref || !url || !name)
 		return fn_spool(ev);
-	if (fn_secret(secret, sizeof(secret), ref) || !secret[0])
+	if (secret_resolve(secret, sizeof(secret), ref) || !secret[0])
 		return gd_error_set("accounts.%s.webhook_secret: %s does not resolve",
 				    name, ref);
 	cJSON_AddStringToObject(ev, "account", name);
@@ -393,7 +393,7 @@ static void sim_webhook(const struct web_request *req, struct web_reply *rep)
 	acct = hook_account(cfg, name);
 	if (!acct || !fn_str(acct, "provider") || strcmp(fn_str(acct, "provider"), "sim") ||
 	    !fn_str(acct, "webhook_secret") ||
-	    fn_secret(secret, sizeof(secret), fn_str(acct, "webhook_secret")) ||
+	    secret_resolve(secret, sizeof(secret), fn_str(acct, "webhook_secret")) ||
 	    !secret[0]) {
 		/* the same answer whatever is missing: no account oracle */
 		web_reply_text(rep, 403, "not signed by a sim account of this host");

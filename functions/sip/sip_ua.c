@@ -931,9 +931,9 @@ static void trunk_unreachable(struct call *c, int err)
 	c->rcp.ended = 1;
 	if (tls_refused) {
 		/* not the network: every call would meet this certificate */
-		snprintf(text, sizeof(text), "the trunk's TLS certificate was "
-			 "refused for '%s': %s", tls_name,
-			 X509_verify_cert_error_string(tls_refused));
+		str_fmt_cut(text, sizeof(text), "the trunk's TLS certificate was "
+			    "refused for '%s': %s", tls_name,
+			    X509_verify_cert_error_string(tls_refused));
 		decide_hint(c, "failed", 0, 0, 0, "tls_verify", "account",
 			    "tls_verify", text, "check trunk.tls_ca and "
 			    "trunk.tls_server_name against the carrier's "
@@ -941,10 +941,10 @@ static void trunk_unreachable(struct call *c, int err)
 			    "mean a machine in the middle");
 		return;
 	}
-	snprintf(text, sizeof(text), "no response from the trunk %s (%s): "
-		 "check trunk.proxy and trunk.transport, firewalls and the "
-		 "trunk's IP allow-list", c->p->trunk.proxy,
-		 err == ETIMEDOUT ? "Timer B, 32 s" : strerror(err));
+	str_fmt_cut(text, sizeof(text), "no response from the trunk %s (%s): "
+		    "check trunk.proxy and trunk.transport, firewalls and the "
+		    "trunk's IP allow-list", c->p->trunk.proxy,
+		    err == ETIMEDOUT ? "Timer B, 32 s" : strerror(err));
 	decide(c, "failed", 0, 0, 0, "trunk_unreachable", "transient",
 	       "trunk_unreachable", text);
 }
@@ -1877,8 +1877,8 @@ static int tls_setup(struct call *c, char *msg, size_t n)
 	}
 	ctx = tls_openssl_context(c->tls);
 	if (!ctx || SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
-		snprintf(msg, n, "trunk.tls_ca: cannot load CA certificates from "
-			 "'%s'", ca);
+		str_fmt_cut(msg, n, "trunk.tls_ca: cannot load CA certificates from "
+			    "'%s'", ca);
 		return EINVAL;
 	}
 	snprintf(tls_name, sizeof(tls_name), "%s", t->tls_name);
@@ -1892,8 +1892,8 @@ static int tls_setup(struct call *c, char *msg, size_t n)
 	if (strchr(tls_name, ':') || strspn(tls_name, "0123456789.") ==
 	    strlen(tls_name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, tls_name) != 1
 	    : X509_VERIFY_PARAM_set1_host(vp, tls_name, 0) != 1) {
-		snprintf(msg, n, "trunk.tls_server_name: cannot verify '%s'",
-			 tls_name);
+		str_fmt_cut(msg, n, "trunk.tls_server_name: cannot verify '%s'",
+			    tls_name);
 		return EINVAL;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
@@ -2003,8 +2003,8 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 		return 1;
 	}
 	if (local_addr(&laddr, &p->trunk)) {
-		snprintf(msg, sizeof(msg), "cannot resolve or route to the trunk "
-			 "proxy '%s'", p->trunk.host);
+		str_fmt_cut(msg, sizeof(msg), "cannot resolve or route to the trunk "
+			    "proxy '%s'", p->trunk.host);
 		report(&c, "transient", "no_route", msg);
 		goto cleanup;
 	}

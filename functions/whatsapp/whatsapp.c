@@ -104,7 +104,7 @@ int wa_agent_post(cJSON **reply, const cJSON *agent, const cJSON *body)
 	secret[0] = '\0';
 	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
 		return gd_error_set("agent.media_url is not an http(s) URL");
-	if (ref && (fn_secret(secret, sizeof(secret), ref) || !secret[0]))
+	if (ref && (secret_resolve(secret, sizeof(secret), ref) || !secret[0]))
 		return gd_error_set("agent.secret: cannot resolve '%s'", ref);
 	if (!(json = cJSON_PrintUnformatted(body)))
 		return gd_error_set("out of memory");

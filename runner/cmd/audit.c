@@ -759,7 +759,8 @@ static int output(struct walk *w, int fmt, const char *out_dir)
 		if (mkdir(out_dir, 0777) && errno != EEXIST)
 			return gd_error_set("cannot create %s", out_dir);
 		text_out(&b, &r);
-		rc = write_file(out_dir, "audit.txt", b.ptr, b.len);
+		if (!(rc = buf_check(&b)))
+			rc = write_file(out_dir, "audit.txt", b.ptr, b.len);
 		buf_reset(&b);
 		if (!rc && (j = json_out(&r)) && (js = cJSON_PrintUnformatted(j)))
 			rc = write_file(out_dir, "audit.json", js, strlen(js));
@@ -767,7 +768,9 @@ static int output(struct walk *w, int fmt, const char *out_dir)
 			rc = gd_error_set("out of memory");
 		if (!rc) {
 			html_out(&b, &r);
-			rc = write_file(out_dir, "index.html", b.ptr, b.len);
+			if (!(rc = buf_check(&b)))
+				rc = write_file(out_dir, "index.html", b.ptr,
+						b.len);
 		}
 		buf_reset(&b);
 	}
@@ -784,7 +787,8 @@ static int output(struct walk *w, int fmt, const char *out_dir)
 				html_out(&b, &r);
 			else
 				text_out(&b, &r);
-			fwrite(b.ptr ? b.ptr : "", 1, b.len, stdout);
+			if (!(rc = buf_check(&b)))
+				fwrite(b.ptr ? b.ptr : "", 1, b.len, stdout);
 		}
 	}
 	cJSON_free(js);

@@ -134,7 +134,7 @@ static int edit_text(struct change *ch, const char *path, struct buf *text,
 		}
 	}
 	if (!rc)
-		rc = change_add(ch, path, text->ptr, text->len);
+		rc = change_add_buf(ch, path, text);
 	buf_release(&out);
 	return rc;
 }
@@ -176,7 +176,7 @@ static int add_status(struct bulk *b, struct change *ch, const struct live *l,
 	ledger_path(path, sizeof(path), id, ts, tag);
 	rc = ev_status(&line, ts, id, status, reason);
 	if (!rc)
-		rc = change_add(ch, path, line.ptr, line.len);
+		rc = change_add_buf(ch, path, &line);
 	buf_release(&line);
 	return rc;
 }
@@ -388,7 +388,7 @@ static int do_delete(struct bulk *b, struct src *s, struct change *ch,
 	snprintf(path, sizeof(path), "%s/%s", to, DELETED_MARKER);
 	if (!(rc = folder_move(s, ch, from, to, NULL)) &&
 	    !(rc = deleted_marker_write(&marker, b->now, b->who, top)) &&
-	    !(rc = change_add(ch, path, marker.ptr, marker.len))) {
+	    !(rc = change_add_buf(ch, path, &marker))) {
 		x->ok = 1;
 		snprintf(x->where, sizeof(x->where), "deleted");
 	}
@@ -655,7 +655,9 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 			else
 				snprintf(cand, sizeof(cand), "%.55s-copy-%d", x->id, i);
 			if (!id_taken(s, ch, cand)) {
-				snprintf(x->new_id, sizeof(x->new_id), "%s", cand);
+				/* at most 64 characters: it always fits */
+				if (str_fmt(x->new_id, sizeof(x->new_id), "%s", cand))
+					x->new_id[0] = '\0';
 				break;
 			}
 		}
@@ -717,16 +719,17 @@ static int do_duplicate(struct bulk *b, struct src *s, struct change *ch,
 		const char *base = strrchr(m.path, '/');
 		char old[400];
 		base = base ? base + 1 : m.path;
-		snprintf(aud_name, sizeof(aud_name), "%s",
-			 strlen(base) > 4 && strlen(base) < 100 &&
-			 !strcmp(base + strlen(base) - 4, ".csv") &&
-			 !strncmp(m.path, from, strlen(from))
-			 ? base : "audience.csv");
-		snprintf(old, sizeof(old), "%s/%s", to,
-			 !strncmp(m.path, from, strlen(from)) &&
-			 m.path[strlen(from)] == '/' ? m.path + strlen(from) + 1
-			 : aud_name);
-		snprintf(path, sizeof(path), "%s/%s", to, aud_name);
+		if ((rc = str_fmt(aud_name, sizeof(aud_name), "%s",
+				  strlen(base) > 4 && strlen(base) < 100 &&
+				  !strcmp(base + strlen(base) - 4, ".csv") &&
+				  !strncmp(m.path, from, strlen(from))
+				  ? base : "audience.csv")) ||
+		    (rc = str_fmt(old, sizeof(old), "%s/%s", to,
+				  !strncmp(m.path, from, strlen(from)) &&
+				  m.path[strlen(from)] == '/'
+				  ? m.path + strlen(from) + 1 : aud_name)) ||
+		    (rc = str_fmt(path, sizeof(path), "%s/%s", to, aud_name)))
+			return refuse(x, "%s", gd_error_last());
 		rc = change_put(ch, old, path, m.csv.ptr, m.csv.len);
 		snprintf(aud_member, sizeof(aud_member), "{\"csv\": \"%s\"}",
 			 aud_name);

@@ -128,13 +128,13 @@ static int schedule_all(const char *dir, time_t start)
 		if (txt) {
 			size_t l = strlen(txt);
 			txt[l] = '\0';
-			change_add(&ch, path, txt, l);
-			change_add(&ch, path, txt, l); /* idempotent upsert */
-			ch.n--;
+			rc = change_add(&ch, path, txt, l);
 		}
 		cJSON_free(txt);
 		cJSON_Delete(o);
 		buf_release(&b);
+		if (rc)
+			goto cleanup;
 	}
 	if ((rc = store_commit(st, &out, &head, &ch, "Schedule the sample campaigns\n",
 			       "gitdial demo", "demo@gitdial.invalid", start)) ||
@@ -292,8 +292,8 @@ int cmd_demo(int argc, char **argv)
 		time_format_utc(t, now);
 		while (dl > 1 && dir[dl - 1] == '/')
 			dl--;
-		snprintf(rdir, sizeof(rdir), "%.*s-report", (int)dl, dir);
-		if (run_self(args, &out))
+		if (str_fmt(rdir, sizeof(rdir), "%.*s-report", (int)dl, dir) ||
+		    run_self(args, &out))
 			fprintf(stderr, "gitdial demo: the report could not be written\n");
 		else
 			printf("report:     %s/index.html\n", rdir);

@@ -295,7 +295,9 @@ static size_t build_entries(struct buf *lines, struct buf *msg,
 					o->phones[i], t);
 			}
 		}
-		dnc_entry(lines, ts, o->phones[i], add, o->reason, source);
+		/* a failure sticks to lines: change_add_buf refuses it */
+		if (dnc_entry(lines, ts, o->phones[i], add, o->reason, source))
+			break;
 		if (n < 3)
 			buf_printf(msg, "%s %s", n ? "," : "", o->phones[i]);
 		n++;
@@ -393,7 +395,7 @@ static int dnc_build(void *ctx, struct src *s, const git_oid *head,
 	t[4] = t[7] = t[13] = t[16] = '-';
 	git_oid_tostr(hex, sizeof(hex), head);
 	snprintf(e->path, sizeof(e->path), "dnc/%s-%s-%.12s.jsonl", e->verb, t, hex);
-	if ((rc = change_add(ch, e->path, e->lines.ptr, e->lines.len)))
+	if ((rc = change_add_buf(ch, e->path, &e->lines)))
 		return rc;
 	/* the person's checkout must agree with the commit (worktree.h) */
 	rc = worktree_dirty(e->st, ch, 0, path, why, sizeof(path));

@@ -165,6 +165,11 @@ static int entry_bytes(struct src *s, struct entry *e, const char **data,
 {
 	*tok = NULL;
 	if (!e->src.path) {
+		int rc = buf_check(&e->data);
+		if (rc) {
+			gd_error_prefix("%s", e->path);
+			return rc;
+		}
 		*data = e->data.ptr ? e->data.ptr : "";
 		*len = e->data.len;
 		return 0;
@@ -697,6 +702,10 @@ int cmd_export(int argc, char **argv)
 		buf_put_json_string(&j, folder);
 		buf_printf(&j, ",\"commit\":\"%s\",\"files\":%zu,\"segments\":%zu}",
 			   commit, bu.n, nlog);
+		if (buf_check(&j)) {
+			buf_release(&j);
+			goto fail;
+		}
 		printf("%s\n", j.ptr);
 		buf_release(&j);
 	} else

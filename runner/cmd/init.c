@@ -63,7 +63,7 @@ static int extract(const char *dir)
 		}
 		while ((n = archive_read_data(ar, chunk, sizeof(chunk))) > 0)
 			buf_put(&b, chunk, (size_t)n);
-		rc = file_write_atomic(path, b.ptr ? b.ptr : "", b.len);
+		rc = file_write_atomic_buf(path, &b);
 		buf_release(&b);
 		if (rc)
 			break;

@@ -420,13 +420,13 @@ int cmd_list(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		char t[sizeof(rows[i].audience) * 4];
 		term_safe(t, sizeof(rows[i].name), rows[i].name);
-		snprintf(rows[i].name, sizeof(rows[i].name), "%s", t);
+		str_fmt_cut(rows[i].name, sizeof(rows[i].name), "%s", t);
 		term_safe(t, sizeof(rows[i].audience), rows[i].audience);
-		snprintf(rows[i].audience, sizeof(rows[i].audience), "%s", t);
+		str_fmt_cut(rows[i].audience, sizeof(rows[i].audience), "%s", t);
 		term_safe(t, sizeof(rows[i].created), rows[i].created);
-		snprintf(rows[i].created, sizeof(rows[i].created), "%s", t);
+		str_fmt_cut(rows[i].created, sizeof(rows[i].created), "%s", t);
 		term_safe(t, sizeof(errs[i]), errs[i]);
-		snprintf(errs[i], sizeof(errs[i]), "%s", t);
+		str_fmt_cut(errs[i], sizeof(errs[i]), "%s", t);
 	}
 	color = isatty(1) && !getenv("NO_COLOR");
 	ncol = tab == REPO_DELETED ? 11 : 9;

@@ -1002,12 +1002,11 @@ static int create(struct wiz *w, struct author *au, git_oid *out)
 	snprintf(path, sizeof(path), "campaigns/%s/campaign.json", w->nc.id);
 	rc = newcamp_json(&json, &w->nc) ? gd_error_set("out of memory") : 0;
 	if (!rc)
-		rc = change_add(&ch, path, json.ptr, json.len);
+		rc = change_add_buf(&ch, path, &json);
 	if (!rc && w->nc.audience_file[0]) {
 		snprintf(path, sizeof(path), "campaigns/%s/%s", w->nc.id,
 			 w->nc.audience_file);
-		rc = change_add(&ch, path, w->aud_data.ptr ? w->aud_data.ptr : "",
-				w->aud_data.len);
+		rc = change_add_buf(&ch, path, &w->aud_data);
 	}
 	if (rc)
 		goto cleanup;
@@ -1018,8 +1017,9 @@ static int create(struct wiz *w, struct author *au, git_oid *out)
 		   ? w->nc.segment : w->nc.audience_file, w->rows, w->to_call,
 		   w->nc.start_at[0] ? "scheduled from " : "draft",
 		   w->nc.start_at);
-	if ((rc = store_commit(w->st, out, &w->base, &ch, msg.ptr, au->name,
-			       au->email, w->f->now)))
+	if ((rc = buf_check(&msg)) ||
+	    (rc = store_commit(w->st, out, &w->base, &ch, msg.ptr, au->name,
+				   au->email, w->f->now)))
 		goto cleanup;
 	if ((rc = check_commit(w, out)))
 		goto cleanup;

@@ -237,7 +237,7 @@ static int emit(const struct report *rp, const char *rel, const struct buf *b)
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s", rp->out, rel);
-	if (file_write_atomic(path, b->ptr ? b->ptr : "", b->len)) {
+	if (file_write_atomic_buf(path, b)) {
 		gd_error_prefix("cannot write '%s'", path);
 		return GD_ERROR;
 	}
@@ -375,8 +375,8 @@ static void hour_label(char out[16], time_t t)
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	snprintf(out, 16, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min);
+	str_fmt_cut(out, 16, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
+		    tm.tm_hour, tm.tm_min);
 }
 
 /* How many of the sorted v[0..n) are before t. */
@@ -1237,6 +1237,10 @@ int cmd_report(int argc, char **argv)
 			   "\"archived\":%zu,\"deleted\":%zu,\"unreadable\":%zu}",
 			   rp.commit, rp.pages, rp.rows[0], rp.rows[1], rp.rows[2],
 			   rp.broken[0] + rp.broken[1] + rp.broken[2]);
+		if (buf_check(&j)) {
+			buf_release(&j);
+			goto fail;
+		}
 		printf("%s\n", j.ptr);
 		buf_release(&j);
 	} else

@@ -89,8 +89,8 @@ static void date_text(char *out, size_t n, long day)
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	snprintf(out, n, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday);
+	str_fmt_cut(out, n, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday);
 }
 
 /* What a row says, in a few words. */

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "audience.h"
+#include "bio.h"
 #include "buf.h"
-#include "cache.h"
 #include "err.h"
 #include "tz.h"
 #include "util.h"
@@ -1093,7 +1093,7 @@ void audience_free(struct audience *a)
 	if (!a)
 		return;
 	if (a->saving)
-		cache_wait(); /* the cache file's write reads the arrays */
+		bio_wait(); /* the cache file's write reads the arrays */
 	for (i = 0; i < a->n_columns; i++)
 		free(a->columns[i]);
 	if (a->map) {

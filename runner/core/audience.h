@@ -97,7 +97,7 @@ struct audience {
 	void *text_token;
 	uint8_t trim_cols[AUDIENCE_COLUMNS_MAX / 8];
 	struct row_values *row_values; /* audience_var's last row */
-	int saving; /* audience_save lent the arrays to a write (cache_wait) */
+	int saving; /* audience_save lent the arrays to a write (bio_wait) */
 	char langs[32][8];
 	int n_langs;
 	size_t rows; /* data rows read */
@@ -162,7 +162,7 @@ const struct recipient *audience_find(const struct audience *a, uint64_t key);
  * derived cache; see cache.h). key must name everything the parse
  * depended on. audience_load returns GD_ENOTFOUND when the file is
  * missing, stale or damaged; zone names are re-interned through rules.
- * audience_save writes on a thread (cache_file_write_lent): the audience
+ * audience_save writes on a thread (bio_write_lent): the audience
  * must not change after it, and audience_free waits for the write.
  */
 int audience_save(struct audience *a, const char *path, const char *key);

@@ -8,8 +8,8 @@
 #include <sys/uio.h>
 
 #include "audience.h"
+#include "bio.h"
 #include "buf.h"
-#include "cache.h"
 #include "err.h"
 #include "util.h"
 #include "banned.h"
@@ -122,7 +122,7 @@ int audience_save(struct audience *a, const char *path, const char *key)
 		/* written on a thread while the tick goes on: audience_free
 		 * waits for it */
 		a->saving = 1;
-		rc = cache_file_write_lent(path, v, 9, own);
+		rc = bio_write_lent(path, v, 9, own);
 	}
 	buf_release(&b);
 	return rc;

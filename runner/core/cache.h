@@ -12,6 +12,7 @@
 #ifndef GD_CACHE_H
 #define GD_CACHE_H
 
+#include "err.h"
 #include "state.h"
 #include "store.h"
 
@@ -27,24 +28,5 @@ struct ledger_ahead;
 int cache_replay(struct cstate *st, struct src *s, const char *id,
 		 const char *path, const char *key, struct ledger_ahead *ahead,
 		 size_t *replayed);
-
-/*
- * Writes a cache file: its directory is made when missing, and the file
- * replaced atomically (a reader sees the old one or the new one). The
- * data is written before this returns (v may change after); the fsync
- * and the rename finish on a thread: call cache_wait before the process
- * ends. From one thread at a time.
- */
-struct iovec;
-int cache_file_write(const char *path, const struct iovec *v, int n);
-/*
- * cache_file_write, with the data written on the thread too: v's pieces
- * must stay as they are until cache_wait returns, except own (malloc'd
- * or NULL), which the write frees when it is done.
- */
-int cache_file_write_lent(const char *path, const struct iovec *v, int n,
-			  void *own);
-/* Waits until every cache file written so far is in place. */
-void cache_wait(void);
 
 #endif

@@ -156,9 +156,9 @@ static void load_window(struct jctx *c, struct campaign *cp, const cJSON *w)
 			snprintf(dl + n, sizeof(dl) - n, "%s%s", n ? "," : "",
 				 weekday_names[i]);
 		}
-	snprintf(cp->window_text, sizeof(cp->window_text), "%02d:%02d-%02d:%02d %s",
-		 start / 60, start % 60, end / 60, end % 60,
-		 mask == 0x7f ? "every day" : dl);
+	str_fmt_cut(cp->window_text, sizeof(cp->window_text),
+		    "%02d:%02d-%02d:%02d %s", start / 60, start % 60, end / 60, end % 60,
+		    mask == 0x7f ? "every day" : dl);
 }
 
 static void load_retries(struct jctx *c, struct campaign *cp, const cJSON *r)

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "err.h"
 #include "store.h"
 
 struct dnc {
@@ -29,6 +30,7 @@ void dnc_free(struct dnc *l);
 /* Checks the DNC files only (for validate). */
 void dnc_validate(struct src *s, struct diags *d);
 /* Appends one entry line (with its newline) to out. */
+GD_MUST_CHECK
 int dnc_entry(struct buf *out, time_t ts, const char *phone, int add,
 	      const char *reason, const char *source);
 

@@ -111,7 +111,7 @@ static int load_file(struct dnc_log *l, struct src *s, const char *path,
 				diags_add(d, DIAG_ERROR, path, lno, field, "%s", why);
 			continue;
 		}
-		snprintf(r.file, sizeof(r.file), "%s", path);
+		str_fmt_cut(r.file, sizeof(r.file), "%s", path); /* a label */
 		r.line = lno;
 		if ((rc = push(l, &r))) {
 			free(r.reason);

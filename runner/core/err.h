@@ -15,6 +15,14 @@ enum {
 	GD_ERETRY = -6,    /* transient: try again later */
 };
 
+/*
+ * On a function whose result must be read: a write that can fail (an
+ * event appended, a file or a commit written, a ref published). The
+ * compiler then refuses a call that drops it; a cast to void does not
+ * silence gcc, on purpose.
+ */
+#define GD_MUST_CHECK __attribute__((warn_unused_result))
+
 /* Sets the thread's last error message (printf format); returns GD_ERROR. */
 int gd_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prefixes the current message with "prefix: ". */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "err.h"
 #include "store.h"
 
 #define FOLDER_RETENTION_S (30L * 24 * 3600)
@@ -38,6 +39,7 @@ int folder_copy(struct src *s, struct change *ch, const char *from,
  * The marker's text: {"v":1,"deleted_at":…,"by":…,"from":…}. by is
  * who deleted it ("Name <email>"), from the top it came from.
  */
+GD_MUST_CHECK
 int deleted_marker_write(struct buf *out, time_t when, const char *by,
 			 const char *from);
 /*

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "err.h"
 #include "state.h"
 #include "store.h"
 
@@ -77,13 +78,16 @@ void ledger_path(char *out, size_t n, const char *id, time_t now, const char *ta
  * and caps were judged with (rules_digest; 0 leaves it out), so that
  * gitdial audit can tell whether it evaluates with the same pack.
  */
+GD_MUST_CHECK
 int ev_dispatched(struct buf *out, time_t ts, const char *campaign,
 		  const char *attempt_id, const char *phone, unsigned long row,
 		  int attempt, const char *account, const char *caller_id,
 		  uint64_t rules);
+GD_MUST_CHECK
 int ev_placed(struct buf *out, time_t ts, const char *campaign,
 	      const char *attempt_id, const char *call_id);
 /* An outcome that the runner itself decides (failed dial, reconcile). */
+GD_MUST_CHECK
 int ev_failed(struct buf *out, time_t ts, const char *campaign,
 	      const char *attempt_id, const char *call_id, const char *kind,
 	      const char *code, const char *message);
@@ -96,11 +100,14 @@ int ev_failed(struct buf *out, time_t ts, const char *campaign,
  * "outcome" (nothing appended): the answer closes nothing.
  */
 struct cJSON;
+GD_MUST_CHECK
 int ev_outcome_fields(struct buf *out, time_t ts, const char *campaign,
 		      const char *attempt_id, const char *call_id,
 		      const struct cJSON *fields);
+GD_MUST_CHECK
 int ev_skipped(struct buf *out, time_t ts, const char *campaign,
 	       const char *phone, unsigned long row, const char *reason);
+GD_MUST_CHECK
 int ev_status(struct buf *out, time_t ts, const char *campaign,
 	      const char *status, const char *reason);
 /* Writes "<campaign>.<digits>.<n>". */

@@ -10,6 +10,8 @@
 
 #include <git2.h>
 
+#include "err.h"
+
 struct store;
 
 /*
@@ -20,6 +22,7 @@ struct store;
  * someone else moved the branch first, GD_ERETRY when the transfer
  * failed before anything moved; in both cases nothing changed.
  */
+GD_MUST_CHECK
 int store_publish(struct store *st, const char *remote, const git_oid *commit,
 		  const git_oid *expected);
 

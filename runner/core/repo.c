@@ -149,9 +149,13 @@ static void load_campaign(struct repo *r, struct src *s, const char *top,
 
 	rc = &r->v[r->n++];
 	memset(rc, 0, sizeof(*rc));
-	snprintf(rc->id, sizeof(rc->id), "%s", id);
 	rc->top = top;
-	snprintf(path, sizeof(path), "%s/%s/campaign.json", top, id);
+	/* id_valid keeps both short; a cut would name another campaign */
+	if (str_fmt(rc->id, sizeof(rc->id), "%s", id) ||
+	    str_fmt(path, sizeof(path), "%s/%s/campaign.json", top, id)) {
+		diags_add(d, DIAG_ERROR, top, 0, NULL, "%s", gd_error_last());
+		goto cleanup;
+	}
 	if ((err = s->read(s, path, &text, CAMPAIGN_MAX))) {
 		diags_add(d, DIAG_ERROR, path, 0, NULL, "%s",
 			  err == GD_ENOTFOUND ? "missing (every campaign folder "

@@ -56,6 +56,30 @@
 #define RUNNER_EMAIL "runner@gitdial.invalid"
 
 /*
+ * The engine's event writes: a line that cannot be written marks its
+ * buffer failed (buf_fail), and the commit that would carry the buffer
+ * is then refused whole, never made without the event.
+ */
+static void log_status(struct buf *b, time_t ts, const char *id,
+		       const char *status, const char *why)
+{
+	buf_fail(b, ev_status(b, ts, id, status, why));
+}
+
+static void log_placed(struct buf *b, time_t ts, const char *id,
+		       const char *aid, const char *call_id)
+{
+	buf_fail(b, ev_placed(b, ts, id, aid, call_id));
+}
+
+static void log_failed(struct buf *b, time_t ts, const char *id,
+		       const char *aid, const char *call_id, const char *kind,
+		       const char *code, const char *msg)
+{
+	buf_fail(b, ev_failed(b, ts, id, aid, call_id, kind, code, msg));
+}
+
+/*
  * The provider refused the account, not the number (error kind
  * `account`): the campaign is paused with ACCOUNT_PREFIX, the code,
  * the provider's message and its hint, until an operator resumes it.
@@ -68,11 +92,11 @@ static void account_pause_reason(struct round_camp *c, const char *code,
 	utf8_truncate(m, sizeof(m), msg ? msg : "");
 	utf8_truncate(h, sizeof(h), hint ? hint : "");
 	c->paused_now = 1;
-	snprintf(c->pause_reason, sizeof(c->pause_reason),
-		 ACCOUNT_PREFIX " the provider refused account %s (%s): %s%s%s; "
-		 "fix it, then gitdial resume %s", c->rc->c->account,
-		 code && *code ? code : "no code", m, *h ? "; hint: " : "", h,
-		 c->rc->id);
+	str_fmt_cut(c->pause_reason, sizeof(c->pause_reason),
+		    ACCOUNT_PREFIX " the provider refused account %s (%s): %s%s%s; "
+		    "fix it, then gitdial resume %s", c->rc->c->account,
+		    code && *code ? code : "no code", m, *h ? "; hint: " : "", h,
+		    c->rc->id);
 }
 
 /* An error's code, string or number, into out ("" when it has none). */
@@ -214,9 +238,8 @@ struct round_camp *round_camp_find(struct round *r, const char *id)
 static void state_cache_path(const struct round *r, const char *id,
 			     char *out, size_t n)
 {
-	if (r->cache_dir[0])
-		snprintf(out, n, "%s/%s.state", r->cache_dir, id);
-	else
+	/* no cache where its path would not fit: replayed every time */
+	if (!r->cache_dir[0] || str_fmt(out, n, "%s/%s.state", r->cache_dir, id))
 		out[0] = '\0';
 }
 
@@ -274,8 +297,10 @@ static void ahead_begin(struct round *r)
 		state_cache_path(r, id, cpath, sizeof(cpath));
 		if (!nocache && access(cpath, F_OK) == 0)
 			continue;
-		if (!ledger_ahead_start(&r->ahead, &r->src, id) && r->ahead)
-			snprintf(r->ahead_id, sizeof(r->ahead_id), "%s", id);
+		if (str_fmt(r->ahead_id, sizeof(r->ahead_id), "%s", id))
+			continue;
+		if (ledger_ahead_start(&r->ahead, &r->src, id) || !r->ahead)
+			r->ahead_id[0] = '\0';
 	}
 	names_release(&n);
 }
@@ -398,7 +423,8 @@ static void optout_note(struct round *r, cJSON *o, time_t ts, const char *cid)
 	    !attempt_id_parse(aid, &key, &n) && !dnc_contains(r->dnc, key)) {
 		char phone[PHONE_MAX];
 		snprintf(phone, sizeof(phone), "+%" PRIu64, key);
-		dnc_entry(&r->dnc_lines, ts, phone, 1, "opted out during the call", cid);
+		buf_fail(&r->dnc_lines, dnc_entry(&r->dnc_lines, ts, phone, 1,
+					  "opted out during the call", cid));
 		dnc_block(r->dnc, key);
 	}
 }
@@ -756,7 +782,7 @@ static void reconcile(struct round *r, struct round_camp *c)
 			/* the provider could not say: ask again next tick */
 		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "found"))) {
 			if (!(rs->placed & (1u << att[i])))
-				ev_placed(&c->lines, r->o->now, cp->id, aid,
+				log_placed(&c->lines, r->o->now, cp->id, aid,
 					  call_id ? call_id : "");
 			if (cJSON_IsObject(oc)) {
 				/*
@@ -779,11 +805,11 @@ static void reconcile(struct round *r, struct round_camp *c)
 						term_str(gd_error_last()));
 			}
 		} else if (!(rs->placed & (1u << att[i]))) {
-			ev_failed(&c->lines, r->o->now, cp->id, aid, NULL, "not_placed",
+			log_failed(&c->lines, r->o->now, cp->id, aid, NULL, "not_placed",
 				  "claimed_not_placed", "claimed, but the provider has no "
 				  "such call (the runner stopped before placing it)");
 		} else {
-			ev_failed(&c->lines, r->o->now, cp->id, aid, call_id, "lost",
+			log_failed(&c->lines, r->o->now, cp->id, aid, call_id, "lost",
 				  "no_such_call", "the provider no longer knows this call");
 		}
 		if (c->lines.len > before) {
@@ -916,7 +942,7 @@ static int breaker_check(struct round *r, struct round_camp *c)
 		 "failed at the provider or transport level (threshold %d); "
 		 "resume with gitdial resume", failed, of, BREAKER_FAILED);
 	before = c->lines.len;
-	ev_status(&c->lines, r->o->now, c->rc->id, "paused", why);
+	log_status(&c->lines, r->o->now, c->rc->id, "paused", why);
 	ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 	c->eff = ST_PAUSED;
 	c->paused_now = 1;
@@ -987,7 +1013,8 @@ static int judge_campaign(struct round *r, struct round_camp *c)
 	if (c->eff == ST_PAUSED && cp->desired == WANT_PAUSED &&
 	    state_breaker_paused(&c->st)) {
 		before = c->lines.len;
-		ev_status(&c->lines, r->o->now, cp->id, "paused", "paused in campaign.json");
+		log_status(&c->lines, r->o->now, cp->id, "paused",
+			   "paused in campaign.json");
 		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 	}
 	if (c->eff != c->st.logged && c->eff != ST_DRAFT) {
@@ -996,7 +1023,7 @@ static int judge_campaign(struct round *r, struct round_camp *c)
 			: c->st.logged == ST_PAUSED ? "resumed in campaign.json"
 			: "start_at reached";
 		before = c->lines.len;
-		ev_status(&c->lines, r->o->now, cp->id, status_names[c->eff], why);
+		log_status(&c->lines, r->o->now, cp->id, status_names[c->eff], why);
 		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 	}
 	if (c->eff != ST_DIALING)
@@ -1085,7 +1112,7 @@ out:
 	ledger_apply(&c->st, c->lines.ptr + mark, c->lines.len - mark);
 	if (!c->n_pick && state_all_terminal(cp, &c->st, r->o->now)) {
 		before = c->lines.len;
-		ev_status(&c->lines, r->o->now, cp->id, "completed",
+		log_status(&c->lines, r->o->now, cp->id, "completed",
 			  "every recipient is in a final state");
 		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
 	}
@@ -1135,7 +1162,8 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 		if (!b->len)
 			continue;
 		ledger_path(path, sizeof(path), c->rc->id, r->o->now, tag);
-		rc = change_add(ch, path, b->ptr, b->len);
+		/* a failed append anywhere in it refuses the whole commit */
+		rc = change_add_buf(ch, path, b);
 		if (!msg->len)
 			buf_puts(msg, placing ? "place:" : r->o->ingest_only
 				 ? "ingest:" : "tick:");
@@ -1155,7 +1183,7 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 		time_format_utc(t, r->o->now);
 		t[4] = t[7] = t[13] = t[16] = '-';
 		snprintf(path, sizeof(path), "dnc/optouts-%s-%s.jsonl", t, tag);
-		rc = change_add(ch, path, r->dnc_lines.ptr, r->dnc_lines.len);
+		rc = change_add_buf(ch, path, &r->dnc_lines);
 		buf_printf(msg, "%s dnc +opt-outs", msg->len ? ","
 			   : r->o->ingest_only ? "ingest:" : "tick:");
 	}
@@ -1166,8 +1194,13 @@ static int build_change(struct round *r, struct change *ch, const char *tag,
 		if (!rc && ids.len)
 			buf_printf(msg, "%s purged deleted/ %s", msg->len ? "," : "tick:",
 				   ids.ptr);
+		if (!rc)
+			rc = buf_check(&ids);
 		buf_release(&ids);
 	}
+	/* the message says what the commit holds: a cut one is refused */
+	if (!rc && (rc = buf_check(msg)))
+		gd_error_prefix("the commit message");
 	(void)dialed;
 	(void)outcomes;
 	return rc;
@@ -1292,7 +1325,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
 		err_code(codebuf, err);
 		if (i >= started) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, "transient",
+			log_failed(&c->placed, r->o->now, cp->id, aid, NULL, "transient",
 				  "not_started", "the tick ran out of time (its placing budget "
 				  "or --max-seconds) "
 				  "before this call could start");
@@ -1300,10 +1333,10 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "ok"))) {
 			const char *cid = cJSON_GetStringValue(
 				cJSON_GetObjectItemCaseSensitive(resp, "call_id"));
-			ev_placed(&c->placed, r->o->now, cp->id, aid, cid ? cid : "");
+			log_placed(&c->placed, r->o->now, cp->id, aid, cid ? cid : "");
 			c->n_placed++;
 		} else if (kind && (!strcmp(kind, "rejected") || !strcmp(kind, "auth"))) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
+			log_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
 				  msg ? msg : "");
 			c->n_failed++;
 			if (!c->failed_now) {
@@ -1313,7 +1346,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 					 codebuf, msg ? msg : "");
 			}
 		} else if (kind && !strcmp(kind, "account")) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
+			log_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
 				  msg ? msg : "");
 			c->n_failed++;
 			if (!c->paused_now)
@@ -1323,7 +1356,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 				    !strcmp(kind, "rate_limited") ||
 				    !strcmp(kind, "transient") ||
 				    !strcmp(kind, "no_call_permission"))) {
-			ev_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
+			log_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
 				  msg ? msg : "");
 			c->n_failed++;
 		}
@@ -1335,9 +1368,9 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 			crash_point("placing-half");
 	}
 	if (c->failed_now)
-		ev_status(&c->placed, r->o->now, cp->id, "failed", c->fail_reason);
+		log_status(&c->placed, r->o->now, cp->id, "failed", c->fail_reason);
 	else if (c->paused_now && !c->st_paused_logged)
-		ev_status(&c->placed, r->o->now, cp->id, "paused", c->pause_reason);
+		log_status(&c->placed, r->o->now, cp->id, "paused", c->pause_reason);
 	if (c->failed_now || c->paused_now)
 		r->alerts |= ROUND_ALERT_CAMPAIGN;
 	free(calls);
@@ -1348,7 +1381,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
  * the repository's git directory, made absolute (the functions run
  * elsewhere).
  */
-static void spool_dir_set(struct round *r)
+static int spool_dir_set(struct round *r)
 {
 	if (r->o->spool)
 		snprintf(r->spool_dir, sizeof(r->spool_dir), "%s", r->o->spool);
@@ -1357,11 +1390,13 @@ static void spool_dir_set(struct round *r)
 			      git_repository_path(store_repo(r->st)));
 	if (r->spool_dir[0] && r->spool_dir[0] != '/') {
 		char cwd[PATH_MAX], tmp[PATH_MAX + 4096];
-		if (getcwd(cwd, sizeof(cwd))) {
-			snprintf(tmp, sizeof(tmp), "%s/%s", cwd, r->spool_dir);
-			snprintf(r->spool_dir, sizeof(r->spool_dir), "%s", tmp);
-		}
+		if (getcwd(cwd, sizeof(cwd)) &&
+		    (str_fmt(tmp, sizeof(tmp), "%s/%s", cwd, r->spool_dir) ||
+		     str_fmt(r->spool_dir, sizeof(r->spool_dir), "%s", tmp)))
+			return gd_error_set("the spool directory's path is too "
+					    "long");
 	}
+	return 0;
 }
 
 /* Every campaign's verdict, in the repository's order (caps count in it). */
@@ -1392,7 +1427,8 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 	r->st = st;
 	if (!o->dry_run)
 		store_index_prefetch(st); /* for the checkout after the commits */
-	spool_dir_set(r);
+	if ((rc = spool_dir_set(r)))
+		return rc;
 	for (round_no = 0; round_no < ROUNDS_MAX; round_no++) {
 		struct change ch = { 0 };
 		struct buf msg = BUF_INIT(64 * 1024);

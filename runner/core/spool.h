@@ -10,9 +10,12 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define SPOOL_EVENT_MAX (64u * 1024)
 
 /* Writes one event (a JSON text) into dir; 0 once it is durable. */
+GD_MUST_CHECK
 int spool_write(const char *dir, const char *json, size_t len);
 
 struct spool_file {

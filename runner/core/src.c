@@ -157,7 +157,8 @@ static int dir_list(struct src *s, const char *dir, struct names *out)
 		struct stat st;
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", full, e->d_name);
+		if (str_fmt(p, sizeof(p), "%s/%s", full, e->d_name))
+			continue; /* a path no file of ours can have */
 		/* a link is listed as a file, never entered: reading it says why */
 		if (lstat(p, &st))
 			continue;

@@ -217,6 +217,17 @@ int change_add(struct change *c, const char *path, const char *data, size_t len)
 	return 0;
 }
 
+int change_add_buf(struct change *c, const char *path, const struct buf *b)
+{
+	int rc = buf_check(b);
+
+	if (rc) {
+		gd_error_prefix("%s", path);
+		return rc;
+	}
+	return change_add(c, path, b->ptr ? b->ptr : "", b->len);
+}
+
 int change_remove(struct change *c, const char *path)
 {
 	int rc = change_add(c, path, "", 0);
@@ -396,6 +407,8 @@ int store_edit(struct store *st, const char *remote, store_build_fn build,
 		if ((rc = src_init_tree(&s, st, &head)))
 			return rc;
 		rc = build(ctx, &s, &head, &ch, &msg);
+		if (!rc && (rc = buf_check(&msg)))
+			gd_error_prefix("commit message");
 		src_release_tree(&s);
 		if (!rc && ch.n) {
 			rc = store_commit(st, &commit, &head, &ch, msg.ptr, name,

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "err.h"
 #include "checkout.h"
 #include "publish.h"
 #include "src.h"
@@ -79,6 +80,7 @@ void store_set_upstream(struct store *st, const char *branch,
  * from: the remote's branch, else the local branch. *found is 0 for an
  * empty repository.
  */
+GD_MUST_CHECK
 int store_sync(struct store *st, const char *remote, git_oid *out, int *found);
 
 /* The time commit was made (its committer's time). */
@@ -94,7 +96,15 @@ struct change {
 	} *v;
 	size_t n, alloc;
 };
+GD_MUST_CHECK
 int change_add(struct change *c, const char *path, const char *data, size_t len);
+/*
+ * change_add of a buffer's contents; refuses (buf_check) a buffer whose
+ * appends failed, so a truncated file is never committed.
+ */
+GD_MUST_CHECK
+int change_add_buf(struct change *c, const char *path, const struct buf *b);
+GD_MUST_CHECK
 int change_remove(struct change *c, const char *path);
 /* Drops the entries after the first n (what one refused item added). */
 void change_truncate(struct change *c, size_t n);
@@ -104,6 +114,7 @@ void change_release(struct change *c);
  * Writes a commit with parent (NULL for a root commit) plus the change,
  * by author name/email at time when. Does not move any ref.
  */
+GD_MUST_CHECK
 int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 		 const struct change *c, const char *message,
 		 const char *name, const char *email, time_t when);
@@ -121,6 +132,7 @@ int store_commit(struct store *st, git_oid *out, const git_oid *parent,
  */
 typedef int (*store_build_fn)(void *ctx, struct src *s, const git_oid *head,
 			      struct change *ch, struct buf *msg);
+GD_MUST_CHECK
 int store_edit(struct store *st, const char *remote, store_build_fn build,
 	       void *ctx, const char *name, const char *email, time_t when,
 	       git_oid *out, int *retries);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +360,17 @@ int file_write_commit(int fd, const char *tmp, const char *path)
 	return 0;
 }
 
+int file_write_atomic_buf(const char *path, const struct buf *b)
+{
+	int rc = buf_check(b);
+
+	if (rc) {
+		gd_error_prefix("'%s'", path);
+		return rc;
+	}
+	return file_write_atomic(path, b->ptr ? b->ptr : "", b->len);
+}
+
 int file_write_atomic_iov(const char *path, const struct iovec *v, int n)
 {
 	char tmp[4096];
@@ -487,6 +499,51 @@ void *table_calloc(size_t n, size_t size)
 	mem_hint_huge(p, bytes);
 	memset(p, 0, bytes);
 	return p;
+}
+
+int str_fmt(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return gd_error_set("format error");
+	if ((size_t)len >= n)
+		return gd_error_set("'%.40s...' is longer than %zu bytes", out,
+				    n ? n - 1 : 0), GD_EINVALID;
+	return 0;
+}
+
+void str_fmt_cut(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+	size_t end;
+
+	if (!n)
+		return;
+	va_start(ap, fmt);
+	len = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (len < 0) {
+		out[0] = '\0';
+		return;
+	}
+	if ((size_t)len < n)
+		return;
+	/* cut: drop the last character when the cut left it incomplete */
+	end = n - 1; /* out[end] is the NUL */
+	while (end > 0 && ((unsigned char)out[end - 1] & 0xc0) == 0x80)
+		end--;
+	if (end > 0) {
+		unsigned char c = (unsigned char)out[end - 1];
+		size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (end - 1 + need > n - 1)
+			out[end - 1] = '\0';
+	}
 }
 
 void utf8_truncate(char *out, size_t n, const char *s)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "audience.h"
-#include "cache.h"
+#include "bio.h"
 #include "campaign.h"
 #include "diag.h"
 #include "err.h"
@@ -601,7 +601,7 @@ static void test_placeholders(void)
 		if (fd >= 0)
 			close(fd);
 		CHECK(fd >= 0 && !audience_save(A, path, "k") &&
-		      (cache_wait(), !audience_load(&back, path, "k", NULL)) &&
+		      (bio_wait(), !audience_load(&back, path, "k", NULL)) &&
 		      back->n == 1 &&
 		      !strcmp(audience_var(back, &back->r[0], 1), " Ann") &&
 		      !strcmp(audience_var(back, &back->r[0], 3), " x "),

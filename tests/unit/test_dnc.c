@@ -177,8 +177,9 @@ int main(void)
 	CHECK(b.ptr && b.len && b.ptr[b.len - 1] == '\n' &&
 	      strstr(b.ptr, "\"action\":\"add\"") && strstr(b.ptr, "said \\\"stop\\\""),
 	      "dnc_entry writes one escaped JSON line");
-	dnc_entry(&b, 1798761601, "+12125550111", 0, NULL, NULL);
-	dnc_entry(&b, 1798761602, "+12125550112", 1, "x", "y");
+	CHECK(dnc_entry(&b, 1798761601, "+12125550111", 0, NULL, NULL) == 0 &&
+	      dnc_entry(&b, 1798761602, "+12125550112", 1, "x", "y") == 0,
+	      "dnc_entry appends a removal and an addition");
 	put("dnc/2028.jsonl", b.ptr, b.len);
 	CHECK(load() == 0 && D.n == 0 && !blocked("+12125550111") &&
 	      blocked("+12125550112"), "dnc_entry lines round-trip");

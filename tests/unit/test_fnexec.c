@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fnexec.h"
+#include "text.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -105,7 +106,7 @@ static void answers(void)
 	}
 	CHECK(rc == 0 && good == 6, "every call gets the answer with its SEQ, "
 	      "in whatever order they come (%zu of 6)", good);
-	snprintf(want, sizeof(want), "%s/argv", dir);
+	CHECK(!str_fmt(want, sizeof(want), "%s/argv", dir), "argv path fits");
 	if ((f = fopen(want, "r"))) {
 		if (!fgets(argv, sizeof(argv), f))
 			argv[0] = '\0';

@@ -111,11 +111,13 @@ int main(void)
 	for (k = 1; k <= 3; k++, t += 3600) {
 		char aid[128];
 		attempt_id_make(aid, sizeof(aid), "fl-old", phone_key("+13055550000"), k);
-		ev_dispatched(&log, t, "fl-old", aid, "+13055550000", 2, k,
-			      "sim-main", "+12125550100", 0);
+		CHECK(ev_dispatched(&log, t, "fl-old", aid, "+13055550000", 2, k,
+				    "sim-main", "+12125550100", 0) == 0,
+		      "fl-old's log: +13055550000 attempt %d", k);
 		attempt_id_make(aid, sizeof(aid), "fl-old", phone_key("+13055550001"), k);
-		ev_dispatched(&log, t, "fl-old", aid, "+13055550001", 3, k,
-			      "sim-main", "+12125550100", 0);
+		CHECK(ev_dispatched(&log, t, "fl-old", aid, "+13055550001", 3, k,
+				    "sim-main", "+12125550100", 0) == 0,
+		      "fl-old's log: +13055550001 attempt %d", k);
 	}
 	ledger_path(path, sizeof(path), "fl-old", now - 5 * 3600, "t1");
 	snprintf(rel, sizeof(rel), "%s", path);

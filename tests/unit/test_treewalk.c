@@ -123,20 +123,21 @@ int main(void)
 	git_repository_free(repo);
 	repo = store_repo(st);
 
-	change_add(&ch, "a/x.jsonl", "x\n", 2);
-	change_add(&ch, "a/y.txt", "y\n", 2);
-	change_add(&ch, "a/deep/k.jsonl", "k\n", 2);
-	change_add(&ch, "b/z.jsonl", "z\n", 2);
-	rc = store_commit(st, &commits[0], NULL, &ch, "one\n", "t", "t@x.invalid", 1000);
+	rc = change_add(&ch, "a/x.jsonl", "x\n", 2) ||
+	     change_add(&ch, "a/y.txt", "y\n", 2) ||
+	     change_add(&ch, "a/deep/k.jsonl", "k\n", 2) ||
+	     change_add(&ch, "b/z.jsonl", "z\n", 2);
+	rc = rc ? rc : store_commit(st, &commits[0], NULL, &ch, "one\n", "t",
+				    "t@x.invalid", 1000);
 	change_release(&ch);
-	change_add(&ch, "a/w.jsonl", "w\n", 2);
-	change_remove(&ch, "a/y.txt");
-	change_add(&ch, "b/z.jsonl", "z2\n", 3);
-	change_add(&ch, "c/d/e.jsonl", "e\n", 2);
+	rc = rc ? rc : change_add(&ch, "a/w.jsonl", "w\n", 2) ||
+		       change_remove(&ch, "a/y.txt") ||
+		       change_add(&ch, "b/z.jsonl", "z2\n", 3) ||
+		       change_add(&ch, "c/d/e.jsonl", "e\n", 2);
 	rc = rc ? rc : store_commit(st, &commits[1], &commits[0], &ch, "two\n",
 				    "t", "t@x.invalid", 2000);
 	change_release(&ch);
-	change_add(&ch, "a/v.jsonl", "v\n", 2);
+	rc = rc ? rc : change_add(&ch, "a/v.jsonl", "v\n", 2);
 	rc = rc ? rc : store_commit(st, &commits[2], &commits[1], &ch, "three\n",
 				    "t", "t@x.invalid", 3000);
 	change_release(&ch);
