@@ -327,12 +327,12 @@ int cmd_plan(int argc, char **argv)
 		printf("| recipients | time zone(s) | from | window | rules |\n");
 		printf("|---:|---|---|---|---|\n");
 		for (j = 0; j < nzr; j++) {
-			char when[40];
+			char when[160];
 			if (zr[j].open)
 				snprintf(when, sizeof(when), "open now");
 			else if (zr[j].next) {
 				fmt_time(t, sizeof(t), zr[j].next);
-				snprintf(when, sizeof(when), "opens %s", t);
+				str_fmt_cut(when, sizeof(when), "opens %s", t);
 			} else {
 				snprintf(when, sizeof(when), "closed a week by %s",
 					 zr[j].why);
