@@ -189,43 +189,6 @@ int time_parse_rfc2822(time_t *out, const char *s)
 	return 0;
 }
 
-int attempt_id_valid(const char *s)
-{
-	const char *a, *b;
-	char camp[72];
-	size_t i;
-
-	if (!s || !(b = strrchr(s, '.')) || b == s)
-		return 0;
-	for (a = b - 1; a > s && *a != '.'; a--)
-		;
-	if (*a != '.' || (size_t)(a - s) >= sizeof(camp))
-		return 0;
-	snprintf(camp, sizeof(camp), "%.*s", (int)(a - s), s);
-	if (!id_valid(camp))
-		return 0;
-	if (b - a - 1 < 1 || b - a - 1 > 15 || !b[1] || strlen(b + 1) > 2)
-		return 0;
-	for (i = 1; a + i < b; i++)
-		if (!isdigit((unsigned char)a[i]))
-			return 0;
-	for (i = 1; b[i]; i++)
-		if (!isdigit((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
-
-int attempt_campaign(char *out, size_t n, const char *attempt_id)
-{
-	const char *dot;
-
-	if (!attempt_id_valid(attempt_id))
-		return GD_EINVALID;
-	dot = strchr(attempt_id, '.');
-	snprintf(out, n, "%.*s", (int)(dot - attempt_id), attempt_id);
-	return 0;
-}
-
 cJSON *hook_event(const char *event, time_t ts, const char *campaign,
 		  const char *attempt_id, const char *call_id)
 {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "attempt.h"
 #include "buf.h"
 
 #define HOOK_CONFIG_MAX (1u << 20)
@@ -64,10 +65,6 @@ time_t hook_now(void);
 /* Parses RFC 2822 dates ("Tue, 31 Aug 2010 20:36:28 +0000"); 0 or GD_EINVALID. */
 int time_parse_rfc2822(time_t *out, const char *s);
 
-/* True for an attempt id <campaign>.<row>.<attempt> (the schema's pattern). */
-int attempt_id_valid(const char *s);
-/* The campaign id an attempt id starts with; 0, or GD_EINVALID. */
-int attempt_campaign(char *out, size_t n, const char *attempt_id);
 
 /*
  * A new §5 event {"v":1,"ts","campaign","event"} plus attempt_id and

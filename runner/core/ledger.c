@@ -819,8 +819,3 @@ int ev_status(struct buf *out, time_t ts, const char *campaign,
 	return rc ? rc : buf_puts(out, "}\n");
 }
 
-void attempt_id_make(char *out, size_t n, const char *campaign, uint64_t key,
-		     int attempt)
-{
-	snprintf(out, n, "%s.%" PRIu64 ".%d", campaign, key, attempt);
-}

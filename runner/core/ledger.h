@@ -110,8 +110,5 @@ int ev_skipped(struct buf *out, time_t ts, const char *campaign,
 GD_MUST_CHECK
 int ev_status(struct buf *out, time_t ts, const char *campaign,
 	      const char *status, const char *reason);
-/* Writes "<campaign>.<digits>.<n>". */
-void attempt_id_make(char *out, size_t n, const char *campaign, uint64_t key,
-		     int attempt);
 
 #endif

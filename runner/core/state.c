@@ -74,30 +74,6 @@ long state_find(const struct cstate *s, uint64_t key)
 	return x ? (long)(x - s->aud->r) : -1;
 }
 
-int attempt_id_parse(const char *id, uint64_t *key, int *attempt)
-{
-	const char *last, *prev;
-	char *end;
-	unsigned long long k;
-	long n;
-
-	if (!id || !(last = strrchr(id, '.')) || last == id)
-		return -1;
-	for (prev = last - 1; prev > id && *prev != '.'; prev--)
-		;
-	if (*prev != '.')
-		return -1;
-	k = strtoull(prev + 1, &end, 10);
-	if (end != last || k == 0)
-		return -1;
-	n = strtol(last + 1, &end, 10);
-	if (*end || n < 1 || n > ATTEMPTS_MAX)
-		return -1;
-	*key = k;
-	*attempt = (int)n;
-	return 0;
-}
-
 int rstate_newest(const struct rstate *rs)
 {
 	return rs->dispatched ? 31 - __builtin_clz((unsigned)rs->dispatched) : 0;

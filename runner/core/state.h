@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "attempt.h"
 #include "audience.h"
 #include "campaign.h"
 
-#define ATTEMPTS_MAX 15 /* 1 + retries.max (10) fits */
 
 struct rstate {
 	uint16_t dispatched; /* bit n: attempt n was claimed */
@@ -222,8 +222,6 @@ const char *state_call_id(const struct cstate *s, uint32_t idx, int attempt);
 int state_has_analysis(const struct cstate *s, const char *call_id);
 /* Recipient index for a phone key, or -1. */
 long state_find(const struct cstate *s, uint64_t key);
-/* Parses "<campaign>.<digits>.<n>" into the key and n; -1 if malformed. */
-int attempt_id_parse(const char *id, uint64_t *key, int *attempt);
 /* The newest attempt number claimed for a recipient, 0 if none. */
 int rstate_newest(const struct rstate *rs);
 /*
