@@ -431,6 +431,7 @@ int cmd_show(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *root = ".", *id;
+	char cache_dir[4096];
 	struct store *st = NULL;
 	struct repo *r = NULL;
 	struct dnc *dnc = NULL;
@@ -505,12 +506,9 @@ int cmd_show(int argc, char **argv)
 		goto cleanup;
 	}
 	have_src = 1;
-	{
-		static char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/gitdial/cache",
-			 git_repository_path(store_repo(st)));
-		repo_set_cache_dir(dir);
-	}
+	if (!str_fmt(cache_dir, sizeof(cache_dir), "%s/gitdial/cache",
+		     store_gitdir(st)) && !getenv("GITDIAL_NO_CACHE"))
+		s.cache_dir = cache_dir; /* the tick's audience cache */
 	/* every campaign of the tab: the account's cap is shared among them */
 	err = repo_load(&r, &s, NULL, REPO_AUDIENCE | REPO_PLACES | top, &d);
 	if (err) {

@@ -7,12 +7,6 @@
 #include "util.h"
 #include "banned.h"
 
-static const char *cache_dir;
-
-void repo_set_cache_dir(const char *dir)
-{
-	cache_dir = dir;
-}
 
 /* A mapped audience file lent to its audience (audience_opts.text_release). */
 struct lent {
@@ -74,7 +68,7 @@ found:
 	}
 	/* map the blob where we can: a million-row file is not copied */
 	s->content_id(s, rc->audience_path, rc->audience_oid);
-	if (rc->audience_oid[0] && cache_dir) {
+	if (rc->audience_oid[0] && s->cache_dir) {
 		char cj[41], cjpath[128];
 		snprintf(cjpath, sizeof(cjpath), "%s/%s/campaign.json", rc->top,
 			 rc->id);
@@ -83,7 +77,7 @@ found:
 			 rc->audience_oid, cj, flags & (REPO_PLACES | REPO_VARS),
 			 r->rules ? (unsigned long long)rules_digest(r->rules) : 0ULL);
 		snprintf(cache_path, sizeof(cache_path), "%s/%s.audience",
-			 cache_dir, rc->id);
+			 s->cache_dir, rc->id);
 		if (!audience_load(&rc->aud, cache_path, cache_key, r->rules))
 			return 0;
 	}

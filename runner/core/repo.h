@@ -54,12 +54,6 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 void repo_free(struct repo *r);
 struct repo_campaign *repo_find(struct repo *r, const char *id);
 
-/*
- * Where parsed audiences are cached between runs (the tick passes
- * <gitdir>/gitdial/cache); NULL, the default, parses every time. Only
- * audiences read from a commit (with blob ids) are cached.
- */
-void repo_set_cache_dir(const char *dir);
 
 /*
  * The fair share of campaign id's account cap: max_concurrency split

@@ -348,9 +348,9 @@ static int round_load(struct round *r, struct diags *d)
 	buf_init(&r->dnc_lines, LEDGER_FILE_MAX);
 	if (r->st)
 		snprintf(r->cache_dir, sizeof(r->cache_dir), "%s/gitdial/cache",
-			 git_repository_path(store_repo(r->st)));
+			 store_gitdir(r->st));
 	if (r->cache_dir[0] && !getenv("GITDIAL_NO_CACHE"))
-		repo_set_cache_dir(r->cache_dir);
+		r->src.cache_dir = r->cache_dir; /* the audiences' cache too */
 	ahead_begin(r);
 	rc = repo_load(&r->repo, &r->src, NULL,
 		       REPO_AUDIENCE | REPO_PLACES | REPO_VARS, d);
@@ -1387,7 +1387,7 @@ static int spool_dir_set(struct round *r)
 		snprintf(r->spool_dir, sizeof(r->spool_dir), "%s", r->o->spool);
 	else if (r->st)
 		spool_default(r->spool_dir, sizeof(r->spool_dir),
-			      git_repository_path(store_repo(r->st)));
+			      store_gitdir(r->st));
 	if (r->spool_dir[0] && r->spool_dir[0] != '/') {
 		char cwd[PATH_MAX], tmp[PATH_MAX + 4096];
 		if (getcwd(cwd, sizeof(cwd)) &&

@@ -76,6 +76,13 @@ struct src {
 	int (*twin)(struct src *s, struct src *out);
 	void (*release)(struct src *s);
 	void *ctx;
+	/*
+	 * Where parsed audiences are cached between runs (the caller's
+	 * string, e.g. <gitdir>/gitdial/cache), or NULL, the default: parsed
+	 * every time. Only audiences with blob ids (a commit's tree) are
+	 * cached. A property of this source, not of the process.
+	 */
+	const char *cache_dir;
 };
 
 /* A source over a plain directory (a work tree). s->ctx is the caller's path. */

@@ -112,6 +112,11 @@ git_repository *store_repo(struct store *st)
 	return st->repo;
 }
 
+const char *store_gitdir(struct store *st)
+{
+	return git_repository_path(st->repo);
+}
+
 const char *store_branch(struct store *st)
 {
 	return st->branch;

@@ -59,6 +59,8 @@ void store_index_ready(struct store *st);
 git_repository *store_repo(struct store *st);
 /* The branch HEAD points at ("main"), even when it has no commit yet. */
 const char *store_branch(struct store *st);
+/* The repository's git directory (".git/" of a work tree), "/"-ended. */
+const char *store_gitdir(struct store *st);
 /*
  * Makes store_sync and store_publish work on another branch (gitdial new
  * publishes campaign/<id>); HEAD and the work tree are not touched.
