@@ -13,6 +13,7 @@
 #include "err.h"
 #include "remote_auth.h"
 #include "store.h"
+#include "testhook.h"
 #include "util.h"
 #include "banned.h"
 
@@ -1173,6 +1174,8 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 	int rc;
 
 	snprintf(ref, sizeof(ref), "refs/heads/%s", st->branch);
+	if ((rc = testhook_hold("publish", git_oid_tostr(hex, sizeof(hex), commit))))
+		return rc;
 	if (!remote) {
 		rc = cas_ref(st->repo, ref, commit, expected);
 		return rc;
