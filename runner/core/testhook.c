@@ -12,7 +12,7 @@
 #include "banned.h"
 
 #define HOLD_POLL_NS (10 * 1000 * 1000) /* 10 ms between looks for go */
-#define HOLD_MAX_S 300                  /* default bound on the wait */
+#define HOLD_MAX_S 300			/* default bound on the wait */
 
 /* A positive decimal from the environment, or def. */
 static long env_long(const char *name, long def, long max)
@@ -35,12 +35,12 @@ static int write_whole(const char *path, const char *text)
 {
 	char tmp[4200];
 	size_t len = strlen(text);
-	int fd, ok;
+	int fd, ok, flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid()) >=
-	    sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld", path,
+			     (long)getpid()) >= sizeof(tmp))
 		return gd_error_set("test hold: path too long: %s", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+	if ((fd = open(tmp, flags, 0644)) < 0)
 		return gd_error_set("test hold: cannot write %s: %s", tmp,
 				    strerror(errno));
 	ok = write(fd, text, len) == (ssize_t)len;
@@ -67,9 +67,10 @@ int testhook_hold(const char *point, const char *detail)
 	if (++calls != nth)
 		return 0;
 	max_s = env_long("GITDIAL_TEST_HOLD_MAX_S", HOLD_MAX_S, 86400);
-	if ((size_t)snprintf(ready, sizeof(ready), "%s/ready", dir) >= sizeof(ready) ||
-	    (size_t)snprintf(go, sizeof(go), "%s/go", dir) >= sizeof(go))
+	if (strlen(dir) > sizeof(go) - sizeof("/ready"))
 		return gd_error_set("test hold: GITDIAL_TEST_HOLD is too long");
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	snprintf(go, sizeof(go), "%s/go", dir);
 	snprintf(line, sizeof(line), "%s %ld %s\n", point, (long)getpid(),
 		 detail ? detail : "-");
 	if ((rc = write_whole(ready, line)))
@@ -87,7 +88,8 @@ int testhook_hold(const char *point, const char *detail)
 	} while (now.tv_sec < end.tv_sec ||
 		 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
 	unlink(ready);
-	return gd_error_set("test hold at %s: no %s after %ld s", point, go, max_s);
+	return gd_error_set("test hold at %s: no %s after %ld s", point, go,
+			    max_s);
 }
 
 void testhook_crash(const char *point)

@@ -72,9 +72,10 @@ int main(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = testhook_hold("publish", NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	waited = (double)(t1.tv_sec - t0.tv_sec) +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	CHECK(rc == GD_ERROR && strstr(gd_error_last(), "no ") &&
-	      strstr(gd_error_last(), "/go after 1 s"),
+		      strstr(gd_error_last(), "/go after 1 s"),
 	      "a hold nobody releases fails after GITDIAL_TEST_HOLD_MAX_S (%s)",
 	      gd_error_last());
 	CHECK(waited >= 1.0 && waited < 10.0,
@@ -88,8 +89,9 @@ int main(void)
 	rc = testhook_hold("publish", "0123abcd");
 	pthread_join(t, NULL);
 	snprintf(want, sizeof(want), "publish %ld 0123abcd\n", (long)getpid());
-	CHECK(rc == 0, "the 3rd call held and went on when go appeared (%d: %s)",
-	      rc, rc ? gd_error_last() : "");
+	CHECK(rc == 0,
+	      "the 3rd call held and went on when go appeared (%d: %s)", rc,
+	      rc ? gd_error_last() : "");
 	CHECK(!strcmp(seen, want), "ready said where, who and what: '%.*s'",
 	      (int)strcspn(seen, "\n"), seen);
 	CHECK(!exists(ready) && !exists(go), "ready and go are removed after");
