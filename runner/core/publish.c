@@ -7,6 +7,7 @@
 #include "publish.h"
 #include "remote_auth.h"
 #include "store.h"
+#include "testhook.h"
 #include "banned.h"
 
 /* Moves a local ref from expected to commit, or fails with GD_ECONFLICT. */
@@ -176,6 +177,9 @@ int store_publish(struct store *st, const char *remote, const git_oid *commit,
 	int rc;
 
 	snprintf(ref, sizeof(ref), "refs/heads/%s", store_branch(st));
+	/* tests: hold here, the commit made, until told to go (testhook.h) */
+	if ((rc = testhook_hold("publish", git_oid_tostr(hex, sizeof(hex), commit))))
+		return rc;
 	if (!remote) {
 		rc = cas_ref(repo, ref, commit, expected);
 		return rc;

@@ -38,6 +38,7 @@
 #include "state.h"
 #include "store.h"
 #include "term.h"
+#include "testhook.h"
 #include "trace.h"
 #include "trust.h"
 #include "util.h"
@@ -171,13 +172,6 @@ int round_exit_code(unsigned alerts)
 		: alerts & ROUND_ALERT_CAMPAIGN ? ROUND_EXIT_CAMPAIGN : 0;
 }
 
-static void crash_point(const char *name)
-{
-	const char *want = getenv("GITDIAL_TEST_CRASH");
-
-	if (want && !strcmp(want, name))
-		raise(SIGKILL);
-}
 
 static int in_shard(const struct round_opts *o, const char *id)
 {
@@ -1261,7 +1255,7 @@ static int commit_and_publish(struct round *r, struct change *ch,
 	free(msg);
 	if (rc)
 		return rc;
-	crash_point(ch->n && strstr(message, "place:") ? "place-committed"
+	testhook_crash(ch->n && strstr(message, "place:") ? "place-committed"
 						       : "claim-committed");
 	if ((rc = store_publish(r->st, r->o->remote, &made, &r->head)))
 		return rc;
@@ -1312,7 +1306,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 		if (can < n)
 			started = can;
 	}
-	crash_point("placing");
+	testhook_crash("placing");
 	fn_run(&t, "dial", calls, started, par, c->acct->cps, 30);
 	for (i = 0; i < n; i++) {
 		const struct recipient *x = &a->r[c->pick[i]];
@@ -1365,7 +1359,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 		fn_call_release(&calls[i]);
 		free(calls[i].request);
 		if (i == n / 2)
-			crash_point("placing-half");
+			testhook_crash("placing-half");
 	}
 	if (c->failed_now)
 		log_status(&c->placed, r->o->now, cp->id, "failed", c->fail_reason);
@@ -1453,7 +1447,7 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 			secrets_check(r);
 		ingest(r);
 		trace_mark("ingest");
-		crash_point("ingest");
+		testhook_crash("ingest");
 		if (!o->ingest_only) {
 			if (!o->dry_run)
 				for (i = 0; i < r->n; i++)
@@ -1488,7 +1482,7 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 			continue; /* someone else moved first: start over */
 		if (rc)
 			return rc;
-		crash_point("claim-pushed");
+		testhook_crash("claim-pushed");
 		for (i = 0; i < r->spool.n; i++)
 			if (r->spool_done[i])
 				spool_remove(r->spool_dir, r->spool.v[i].name);
@@ -1518,7 +1512,7 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 			any += r->camps[i].placed.len;
 		}
 		trace_mark("place calls");
-		crash_point("before-outcome-commit");
+		testhook_crash("before-outcome-commit");
 		if (any) {
 			char tag[32], hex[41];
 			git_oid_tostr(hex, sizeof(hex), &r->claim);

@@ -4,6 +4,7 @@
 # refusals with reasons, the 30-day purge by the tick, and a bulk action
 # racing ticks through one bare remote without either losing its commit.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-hold.sh"
 
 R=$TMP/repo
 new_repo "$R"
@@ -162,29 +163,67 @@ schedule "$W" nov-reminders 2026-11-24T09:00:00Z
 git clone -q --bare "$W" "$TMP/remote.git"
 git clone -q "$TMP/remote.git" "$TMP/runner"
 git clone -q "$TMP/remote.git" "$TMP/ops"
-ticker() {
-	local i rc=0
-	for i in $(seq 0 19); do
-		"$GITDIAL" tick --repo "$TMP/runner" --remote origin --format json \
-			--now "$(minutes_after 2026-11-24T15:00:00Z $i)" >>"$TMP/ticks.log" 2>>"$TMP/ticks.err" ||
-			{ e=$?; rc=1; echo "tick $i exited $e" >>"$TMP/ticks.err"; }
-	done
-	return $rc
+TR=2026-11-24T15:00:00Z
+dispatched() { # racer's dispatches on the remote's branch
+	git -C "$TMP/remote.git" grep -h '"dispatched"' main -- outcomes/racer | wc -l
 }
-operator() {
-	local i rc=0
-	for i in $(seq 0 9); do
-		"$GITDIAL" pause racer --repo "$TMP/ops" --remote origin "${OP[@]}" --format json \
-			--now "$(minutes_after 2026-11-24T15:00:00Z $i)" >>"$TMP/ops.log" 2>>"$TMP/ops.err" || rc=1
-		"$GITDIAL" resume racer --repo "$TMP/ops" --remote origin "${OP[@]}" --format json \
-			--now "$(minutes_after 2026-11-24T15:00:00Z $i)" >>"$TMP/ops.log" 2>>"$TMP/ops.err" || rc=1
-	done
-	return $rc
+tick_at() { # MINUTE [OUT]: a tick of the runner, JSON lines to OUT
+	"$GITDIAL" tick --repo "$TMP/runner" --remote origin --format json \
+		--now "$(minutes_after $TR "$1")" >>"${2:-$TMP/ticks.log}" 2>>"$TMP/ticks.err"
 }
-ticker & tp=$!
-operator & op=$!
-wait $tp; trc=$?
-wait $op; orc=$?
+op_at() { # MINUTE ACTION: an operator's pause or resume of racer
+	"$GITDIAL" "$2" racer --repo "$TMP/ops" --remote origin "${OP[@]}" --format json \
+		--now "$(minutes_after $TR "$1")" >>"$TMP/ops.log" 2>>"$TMP/ops.err"
+}
+ok_if "a first tick dials racer" tick_at 0
+
+# Forced with the publish hold (docs/testing.md): a pause that lands
+# between a tick's plan and its publish stops the calls that plan held.
+mkdir "$TMP/h1"
+GITDIAL_TEST_HOLD=$TMP/h1 "$GITDIAL" tick --repo "$TMP/runner" --remote origin \
+	--now "$(minutes_after $TR 10)" >"$TMP/held1" 2>&1 & hp=$!
+ok_if "a tick made a claim commit and holds before publishing it" hold_wait "$TMP/h1" $hp
+stale=$(hold_commit "$TMP/h1")
+expect_eq "…a claim with calls of racer in it" 1 \
+	"$([ "$(git -C "$TMP/runner" show "$stale" -- outcomes/racer | grep -c '"dispatched"')" -gt 0 ] && echo 1)"
+before=$(dispatched)
+ok_if "meanwhile the operator pauses racer" op_at 10 pause
+hold_release "$TMP/h1"
+wait $hp; rc=$?
+expect_eq "the tick then ends well" 0 "$rc"
+expect_grep "…having lost its claim and re-planned from the new head" \
+	"the branch moved under this tick 1 time" "$TMP/held1"
+expect_eq "…and dialed nobody of racer: the pause won" "$before" "$(dispatched)"
+
+# The other way round: an operator's commit held while a tick commits.
+mkdir "$TMP/h2"
+GITDIAL_TEST_HOLD=$TMP/h2 "$GITDIAL" resume racer --repo "$TMP/ops" --remote origin \
+	"${OP[@]}" --format json --now "$(minutes_after $TR 11)" >"$TMP/held2" 2>&1 & hp=$!
+ok_if "a resume made its commit and holds before publishing it" hold_wait "$TMP/h2" $hp
+stale=$(hold_commit "$TMP/h2")
+ok_if "meanwhile a tick commits" tick_at 11
+hold_release "$TMP/h2"
+wait $hp; rc=$?
+expect_eq "the resume then ends well, having re-decided once on the moved branch" "0 1" \
+	"$rc $(jq -r .retries "$TMP/held2" 2>/dev/null)"
+expect_eq "…its first commit never reached the branch" no \
+	"$(git -C "$TMP/remote.git" merge-base --is-ancestor "$stale" main 2>/dev/null && echo yes || echo no)"
+cat "$TMP/held2" >>"$TMP/ops.log"
+before=$(dispatched)
+ok_if "the next tick dials racer again" tick_at 12
+ok_if "…it did" test "$(dispatched)" -gt "$before"
+
+# Then 20 rounds of a tick and a pause or resume started together: they
+# race within a round, and each can lose the branch only to the other's
+# one or two commits, so neither gives up however slow the machine is.
+trc=0 orc=0
+for i in $(seq 0 19); do
+	if [ $((i % 2)) -eq 0 ]; then a=pause; else a=resume; fi
+	tick_at $((13 + i)) & tp=$!
+	op_at $((13 + i)) $a & op=$!
+	wait $tp || { e=$?; trc=1; echo "tick $i exited $e" >>"$TMP/ticks.err"; }
+	wait $op || orc=1
+done
 expect_eq "20 ticks and 20 operator actions all succeeded" "0 0" "$trc $orc"
 [ "$orc" -eq 0 ] || tail -5 "$TMP/ops.err"
 [ "$trc" -eq 0 ] || tail -5 "$TMP/ticks.err"
@@ -202,7 +241,7 @@ for c in $(commits "$TMP/ops.log") $(commits "$TMP/ticks.log"); do
 	git -C "$TMP/check" merge-base --is-ancestor "$c" HEAD 2>/dev/null || lost=$((lost + 1))
 done
 expect_eq "every commit the operator and the runner reported is on the branch (none lost)" 0 "$lost"
-expect_eq "the 20 operator commits are among them" 20 \
+expect_eq "the 22 operator commits are among them" 22 \
 	"$(git -C "$TMP/check" log --format=%s | grep -cE '^(pause|resume): racer$')"
 expect_eq "the ticks kept dialing through the race" 1 \
 	"$([ "$(git -C "$TMP/check" log --format=%s | grep -c '^tick:')" -gt 0 ] && echo 1)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scale-out: four runners, each `gitdial tick --shard I/4` on its own bare
 # clone, racing through one smart-HTTP remote with basic auth (git
-# http-backend under lighttpd) on a shared simulated clock. Eight
+# http-backend under lighttpd) on a shared simulated clock, in rounds;
+# the first round's race forced with the publish hold. Eight
 # campaigns share three Florida numbers (us-fl-cap: 3 calls a day across
 # campaigns) besides numbers of their own, and end three hours after they
 # start. The independent auditor (tests/tools/audit.py) finds no double
@@ -9,6 +10,7 @@
 # shard owns it, completes.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-smarthttp.sh"
+. "$(dirname "$0")/lib-hold.sh"
 trap 'smarthttp_stop; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
 
 T0=2026-11-24T14:00:00Z            # 09:00 in Miami
@@ -59,20 +61,49 @@ for s in 0 1 2 3; do
 	git clone -q --bare "$U" "$TMP/r$s.git"
 	git -C "$TMP/r$s.git" config remote.origin.fetch '+refs/heads/*:refs/remotes/origin/*'
 done
-runner() { # S: ticks every 10 simulated minutes from T0 to 30 minutes past END
-	local s=$1 i rc=0
-	for i in $(seq 0 21); do
-		"$GITDIAL" tick --repo "$TMP/r$s.git" --remote origin --shard "$s/4" \
-			--now "$(minutes_after $T0 $((i * 10)))" >>"$TMP/log$s" 2>&1 || rc=1
-	done
-	return $rc
-}
+# The first round is a race forced with the publish hold (docs/testing.md):
+# shard 0 has made its claim commit and waits while the other three claim
+# from the same head (the shared numbers among them); it must lose the
+# compare-and-swap and re-plan against their claims and the caps.
+mkdir "$TMP/h"
+GITDIAL_TEST_HOLD=$TMP/h "$GITDIAL" tick --repo "$TMP/r0.git" --remote origin --shard 0/4 \
+	--now $T0 >"$TMP/held" 2>&1 & hp=$!
+ok_if "shard 0 made its first claim commit and holds before publishing it" hold_wait "$TMP/h" $hp
+stale=$(hold_commit "$TMP/h")
 pids=()
-for s in 0 1 2 3; do runner $s & pids+=($!); done
+for s in 1 2 3; do
+	"$GITDIAL" tick --repo "$TMP/r$s.git" --remote origin --shard "$s/4" \
+		--now $T0 >>"$TMP/log$s" 2>&1 & pids+=($!)
+done
 fails=0
 for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
-expect_eq "4 shard runners x 22 ticks through smart HTTP all succeeded" 0 "$fails"
+expect_eq "meanwhile shards 1-3 claim and place at the same minute" 0 "$fails"
+hold_release "$TMP/h"
+wait $hp; rc=$?
+cat "$TMP/held" >>"$TMP/log0"
+expect_eq "shard 0 then ends well" 0 "$rc"
+expect_grep "…having lost its claim and re-planned from the new head" \
+	"the branch moved under this tick [0-9]+ time" "$TMP/held"
+ok_if "…its first claim commit never reached the branch" \
+	test -z "$(git -C "$GITSRV_ROOT/calls.git" branch --contains "$stale" 2>/dev/null)"
+
+# Then rounds every 10 simulated minutes to 30 minutes past END, the four
+# shards' ticks of a round started together and awaited together: they
+# race each other within a round, and a tick can lose the branch only to
+# the few commits of the other three, so contention is bounded and no
+# tick gives up however slow the machine is.
+fails=0
+for i in $(seq 1 21); do
+	pids=()
+	for s in 0 1 2 3; do
+		"$GITDIAL" tick --repo "$TMP/r$s.git" --remote origin --shard "$s/4" \
+			--now "$(minutes_after $T0 $((i * 10)))" >>"$TMP/log$s" 2>&1 & pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+done
+expect_eq "4 shard runners x 21 more ticks through smart HTTP all succeeded" 0 "$fails"
 [ "$fails" -eq 0 ] || grep -h "gitdial tick:" "$TMP"/log* | sort | uniq -c | head
+echo "# $(cat "$TMP"/log* | grep -c "the branch moved under this tick") ticks lost a race and re-planned"
 
 git clone -q "$U" "$TMP/check"
 for id in $IDS; do
