@@ -172,7 +172,6 @@ int round_exit_code(unsigned alerts)
 		: alerts & ROUND_ALERT_CAMPAIGN ? ROUND_EXIT_CAMPAIGN : 0;
 }
 
-
 static int in_shard(const struct round_opts *o, const char *id)
 {
 	return shard_of(id, o->shard_n) == o->shard_i;
