@@ -392,18 +392,28 @@ void jcheck_keys(struct jctx *c, const cJSON *obj, const char *prefix,
 	}
 }
 
-int json_set_member(struct buf *out, const char *text, size_t len,
-		    const char *key, const char *value)
+/* Refuses text that is not one JSON object, or key that is not plain. */
+static int member_check(const char *text, size_t len, const char *key)
 {
 	cJSON *doc = cJSON_ParseWithLength(text, len);
-	size_t at, end, first;
-	int top_object = doc && cJSON_IsObject(doc), rc = 0;
+	int top_object = doc && cJSON_IsObject(doc);
 
 	cJSON_Delete(doc);
 	if (!top_object)
 		return gd_error_set("not a JSON object");
 	if (strchr(key, '.') || strchr(key, '[') || strchr(key, '"'))
 		return gd_error_set("'%s' is not a plain member name", key);
+	return 0;
+}
+
+int json_set_member(struct buf *out, const char *text, size_t len,
+		    const char *key, const char *value)
+{
+	size_t at, end, first;
+	int rc = 0;
+
+	if ((rc = member_check(text, len, key)))
+		return rc;
 	at = locate(text, len, key);
 	if (at != (size_t)-1) {
 		end = skip_value(text, len, at, 0);
@@ -430,15 +440,11 @@ int json_set_member(struct buf *out, const char *text, size_t len,
 int json_remove_member(struct buf *out, const char *text, size_t len,
 		       const char *key)
 {
-	cJSON *doc = cJSON_ParseWithLength(text, len);
 	size_t at, end, from, to, k;
-	int top_object = doc && cJSON_IsObject(doc);
+	int rc;
 
-	cJSON_Delete(doc);
-	if (!top_object)
-		return gd_error_set("not a JSON object");
-	if (strchr(key, '.') || strchr(key, '[') || strchr(key, '"'))
-		return gd_error_set("'%s' is not a plain member name", key);
+	if ((rc = member_check(text, len, key)))
+		return rc;
 	at = locate(text, len, key);
 	if (at == (size_t)-1)
 		return buf_put(out, text, len) ? gd_error_set("out of memory") : 0;

@@ -1366,6 +1366,9 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 		log_status(&c->placed, r->o->now, cp->id, "paused", c->pause_reason);
 	if (c->failed_now || c->paused_now)
 		r->alerts |= ROUND_ALERT_CAMPAIGN;
+	/* the round's state says what it recorded (the summary reads it) */
+	if (c->placed.len && !buf_failed(&c->placed))
+		ledger_apply(&c->st, c->placed.ptr, c->placed.len);
 	free(calls);
 }
 

@@ -35,7 +35,8 @@ EOF
 	git_commit_all "$R" "rec: the new caller ID (not verified with the provider)"
 	# the next tick that dials fails it (bounded: a cool-down may come first)
 	for m in $(seq 21 29); do
-		"$GITDIAL" tick --repo "$R" --now "$(minutes_after $T0 $m)" >/dev/null 2>>"$TMP/ticks.err"
+		"$GITDIAL" tick --repo "$R" --now "$(minutes_after $T0 $m)" --format json \
+			>"$TMP/tick-last.json" 2>>"$TMP/ticks.err"
 		git -C "$R" grep -q '"status":"failed"' HEAD -- outcomes/rec && break
 	done
 }
@@ -107,6 +108,9 @@ ok_if "show counts nobody as queued on a Failed campaign" \
 "$GITDIAL" show rec --repo "$R" --now "$(minutes_after $T0 29)" --format json >"$TMP/show-failed.json"
 expect_eq "show's JSON: queued 0 on a Failed campaign" 0 \
 	"$(jv "$TMP/show-failed.json" 'd["progress"]["queued"]')"
+expect_eq "the failing tick's in flight = show's (the refused calls are not in flight)" \
+	"$(jv "$TMP/show-failed.json" 'd["progress"]["in_flight"]')" \
+	"$(jv "$TMP/tick-last.json" '[c for c in d["campaigns"] if c["id"] == "rec"][0]["in_flight"]')"
 fix_caller "$R" rec
 "$GITDIAL" resume rec --repo "$R" --author "$OP" --now "$(minutes_after $T0 30)" >"$TMP/resume" 2>&1
 expect_eq "gitdial resume takes a Failed campaign" 0 $?
