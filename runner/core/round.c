@@ -81,6 +81,23 @@ static void log_failed(struct buf *b, time_t ts, const char *id,
 }
 
 /*
+ * A status event for campaign c at the round's now: written into its
+ * claim lines and applied to its state in one step, so what the round
+ * decides next sees it. 0, or the writer's error (c->lines then failed).
+ */
+static int camp_status(struct round *r, struct round_camp *c,
+		       const char *status, const char *why)
+{
+	size_t before = c->lines.len;
+	int rc = ev_status(&c->lines, r->o->now, c->rc->id, status, why);
+
+	buf_fail(&c->lines, rc);
+	if (!rc)
+		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+	return rc;
+}
+
+/*
  * The provider refused the account, not the number (error kind
  * `account`): the campaign is paused with ACCOUNT_PREFIX, the code,
  * the provider's message and its hint, until an operator resumes it.
@@ -122,7 +139,6 @@ static void account_pause_from(struct round *r, struct round_camp *c,
 {
 	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
 	char code[64];
-	size_t before;
 
 	if (!kind || strcmp(kind, "account") || c->paused_now ||
 	    state_breaker_paused(&c->st))
@@ -131,9 +147,7 @@ static void account_pause_from(struct round *r, struct round_camp *c,
 	account_pause_reason(c, code, cJSON_GetStringValue(
 		cJSON_GetObjectItemCaseSensitive(err, "message")),
 		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "hint")));
-	before = c->lines.len;
-	if (!ev_status(&c->lines, r->o->now, c->rc->id, "paused", c->pause_reason)) {
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+	if (!camp_status(r, c, "paused", c->pause_reason)) {
 		c->st_paused_logged = 1;
 		r->alerts |= ROUND_ALERT_CAMPAIGN;
 	}
@@ -927,16 +941,13 @@ static int breaker_check(struct round *r, struct round_camp *c)
 {
 	char why[200];
 	int failed, of;
-	size_t before;
 
 	if (!state_breaker(&c->st, &failed, &of))
 		return 0;
 	snprintf(why, sizeof(why), BREAKER_PREFIX " %d of the last %d attempts "
 		 "failed at the provider or transport level (threshold %d); "
 		 "resume with gitdial resume", failed, of, BREAKER_FAILED);
-	before = c->lines.len;
-	log_status(&c->lines, r->o->now, c->rc->id, "paused", why);
-	ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+	camp_status(r, c, "paused", why);
 	c->eff = ST_PAUSED;
 	c->paused_now = 1;
 	snprintf(c->pause_reason, sizeof(c->pause_reason), "%s", why);
@@ -991,7 +1002,7 @@ static int judge_campaign(struct round *r, struct round_camp *c)
 	struct admit_ctx actx;
 	uint8_t *open = NULL, *quiet = NULL;
 	char (*never)[PLACE_WHY_MAX] = NULL;
-	size_t i, before, mark;
+	size_t i, mark;
 	int rc = 0;
 	const char *caller = campaign_caller_id(cp, r->repo->cfg);
 
@@ -1005,19 +1016,14 @@ static int judge_campaign(struct round *r, struct round_camp *c)
 	 * so scheduling it again afterwards resumes it */
 	if (c->eff == ST_PAUSED && cp->desired == WANT_PAUSED &&
 	    state_breaker_paused(&c->st)) {
-		before = c->lines.len;
-		log_status(&c->lines, r->o->now, cp->id, "paused",
-			   "paused in campaign.json");
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+		camp_status(r, c, "paused", "paused in campaign.json");
 	}
 	if (c->eff != c->st.logged && c->eff != ST_DRAFT) {
 		const char *why = c->eff == ST_SCHEDULED ? "scheduled in campaign.json"
 			: c->eff == ST_PAUSED ? "paused in campaign.json"
 			: c->st.logged == ST_PAUSED ? "resumed in campaign.json"
 			: "start_at reached";
-		before = c->lines.len;
-		log_status(&c->lines, r->o->now, cp->id, status_names[c->eff], why);
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+		camp_status(r, c, status_names[c->eff], why);
 	}
 	if (c->eff != ST_DIALING)
 		return 0;
@@ -1104,10 +1110,7 @@ out:
 	/* what this commit adds counts now; then see whether we are done */
 	ledger_apply(&c->st, c->lines.ptr + mark, c->lines.len - mark);
 	if (!c->n_pick && state_all_terminal(cp, &c->st, r->o->now)) {
-		before = c->lines.len;
-		log_status(&c->lines, r->o->now, cp->id, "completed",
-			  "every recipient is in a final state");
-		ledger_apply(&c->st, c->lines.ptr + before, c->lines.len - before);
+		camp_status(r, c, "completed", "every recipient is in a final state");
 	}
 	return 0;
 }
