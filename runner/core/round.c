@@ -140,7 +140,7 @@ static void account_pause_from(struct round *r, struct round_camp *c,
 	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
 	char code[64];
 
-	if (!kind || strcmp(kind, "account") || c->paused_now ||
+	if (err_kind_parse(kind) != EK_ACCOUNT || c->paused_now ||
 	    state_breaker_paused(&c->st))
 		return;
 	err_code(code, err);
@@ -1316,6 +1316,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(resp, "error");
 		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "kind"));
 		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
+		enum err_kind ek = err_kind_parse(kind);
 		char codebuf[64], aid[128];
 		int next = rstate_newest(&c->st.r[c->pick[i]]);
 		attempt_id_make(aid, sizeof(aid), cp->id, x->key, next);
@@ -1331,7 +1332,7 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 				cJSON_GetObjectItemCaseSensitive(resp, "call_id"));
 			log_placed(&c->placed, r->o->now, cp->id, aid, cid ? cid : "");
 			c->n_placed++;
-		} else if (kind && (!strcmp(kind, "rejected") || !strcmp(kind, "auth"))) {
+		} else if (ek == EK_REJECTED || ek == EK_AUTH) {
 			log_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
 				  msg ? msg : "");
 			c->n_failed++;
@@ -1341,17 +1342,15 @@ static void place_calls(struct round *r, struct round_camp *c, double deadline)
 					 "provider rejected the campaign (%s %s): %s", kind,
 					 codebuf, msg ? msg : "");
 			}
-		} else if (kind && !strcmp(kind, "account")) {
+		} else if (ek == EK_ACCOUNT) {
 			log_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
 				  msg ? msg : "");
 			c->n_failed++;
 			if (!c->paused_now)
 				account_pause_reason(c, codebuf, msg, cJSON_GetStringValue(
 					cJSON_GetObjectItemCaseSensitive(err, "hint")));
-		} else if (kind && (!strcmp(kind, "invalid_number") ||
-				    !strcmp(kind, "rate_limited") ||
-				    !strcmp(kind, "transient") ||
-				    !strcmp(kind, "no_call_permission"))) {
+		} else if (ek == EK_INVALID_NUMBER || ek == EK_RATE_LIMITED ||
+			   ek == EK_TRANSIENT || ek == EK_NO_CALL_PERMISSION) {
 			log_failed(&c->placed, r->o->now, cp->id, aid, NULL, kind, codebuf,
 				  msg ? msg : "");
 			c->n_failed++;

@@ -377,23 +377,52 @@ static enum ev_kind ev_kind(const char *ev)
 	return EV_OTHER;
 }
 
+enum err_kind err_kind_parse(const char *kind)
+{
+	static const struct { const char *name; enum err_kind k; } kinds[] = {
+		{ "invalid_number", EK_INVALID_NUMBER },
+		{ "declined", EK_DECLINED },
+		{ "rate_limited", EK_RATE_LIMITED },
+		{ "transient", EK_TRANSIENT },
+		{ "account", EK_ACCOUNT },
+		{ "rejected", EK_REJECTED },
+		{ "auth", EK_AUTH },
+		{ "no_call_permission", EK_NO_CALL_PERMISSION },
+	};
+	size_t i;
+
+	if (!kind)
+		return EK_NONE;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i].name))
+			return kinds[i].k;
+	return EK_OTHER;
+}
+
 /* What an outcome's error.kind does to the recipient and the breaker. */
 static uint8_t err_class(const char *kind)
 {
-	if (!kind)
+	switch (err_kind_parse(kind)) {
+	case EK_NONE:
 		return ERRC_NONE;
 	/* a number that cannot be called, or a person who declined (SIP
 	 * 603/607): done for good, and nothing wrong with the provider */
-	if (!strcmp(kind, "invalid_number") || !strcmp(kind, "declined"))
+	case EK_INVALID_NUMBER:
+	case EK_DECLINED:
 		return ERRC_INVALID;
-	if (!strcmp(kind, "rate_limited") || !strcmp(kind, "transient") ||
-	    !strcmp(kind, "account"))
+	case EK_RATE_LIMITED:
+	case EK_TRANSIENT:
+	case EK_ACCOUNT:
 		return ERRC_FREE;
 	/* refused for the whole campaign (the tick fails it) */
-	if (!strcmp(kind, "rejected") || !strcmp(kind, "auth"))
+	case EK_REJECTED:
+	case EK_AUTH:
 		return ERRC_CAMPAIGN;
-	if (!strcmp(kind, "no_call_permission"))
+	case EK_NO_CALL_PERMISSION:
 		return ERRC_DEAD;
+	case EK_OTHER:
+		break;
+	}
 	return ERRC_OTHER;
 }
 

@@ -175,6 +175,16 @@ void state_apply(struct cstate *s, const char *line, size_t len);
 
 enum ev_kind { EV_OTHER, EV_DISPATCHED, EV_PLACED, EV_OUTCOME, EV_SKIPPED,
 	       EV_STATUS, EV_ANALYSIS, EV_BAD };
+/*
+ * The kinds of error a function's answer or an outcome carries in
+ * error.kind (schemas/event.schema.json): one list for the runner,
+ * parsed in one place. EK_OTHER is a kind gitdial does not know.
+ */
+enum err_kind { EK_NONE, EK_INVALID_NUMBER, EK_DECLINED, EK_RATE_LIMITED,
+		EK_TRANSIENT, EK_ACCOUNT, EK_REJECTED, EK_AUTH,
+		EK_NO_CALL_PERMISSION, EK_OTHER };
+/* kind's enum (NULL: EK_NONE). */
+enum err_kind err_kind_parse(const char *kind);
 /* What an outcome's error.kind means (see state_apply_ev). */
 enum { ERRC_NONE, ERRC_INVALID, ERRC_FREE, ERRC_DEAD, ERRC_OTHER,
        ERRC_CAMPAIGN /* rejected, auth: see RS_DEAD_CAMPAIGN */ };

@@ -766,12 +766,30 @@ static void test_render_and_ids(void)
 	      "attempt_id_make round trip (%s)", id);
 }
 
+/* One list of error kinds (state.h), the schema's names and no others. */
+static void test_err_kinds(void)
+{
+	static const char *const names[] = { "invalid_number", "declined",
+		"rate_limited", "transient", "account", "rejected", "auth",
+		"no_call_permission" };
+	size_t i;
+	int distinct = 1;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		distinct &= err_kind_parse(names[i]) == (enum err_kind)(EK_INVALID_NUMBER + i);
+	CHECK(distinct, "err_kind_parse: each of the 8 kinds has its own value");
+	CHECK(err_kind_parse(NULL) == EK_NONE && err_kind_parse("Auth") == EK_OTHER &&
+	      err_kind_parse("") == EK_OTHER && err_kind_parse("auth ") == EK_OTHER,
+	      "err_kind_parse: none, and unknown spellings are EK_OTHER");
+}
+
 int main(void)
 {
 	if (setup())
 		return 1;
 	test_state();
 	test_bad_lines();
+	test_err_kinds();
 	test_status();
 	test_select();
 	test_select_rules();
