@@ -64,14 +64,6 @@ static void zones_text(char *out, size_t n, const struct place *p)
 	}
 }
 
-/* The cool-down in minutes before retry k (0-based): the last repeats. */
-static long ladder_at(const struct campaign *c, long k)
-{
-	if (c->n_cooldown <= 0)
-		return 0;
-	return c->cooldown[k < c->n_cooldown ? k : c->n_cooldown - 1];
-}
-
 /* Prints the problems of d that are in campaign id's folder. */
 static void diags_print_campaign(const struct diags *d, const char *id)
 {
@@ -266,7 +258,7 @@ int cmd_plan(int argc, char **argv)
 		arr = cJSON_AddArrayToObject(x, "cooldown_minutes");
 		for (i = 0; i < (size_t)rc_->c->retries_max; i++)
 			cJSON_AddItemToArray(arr, cJSON_CreateNumber(
-				(double)ladder_at(rc_->c, (long)i)));
+				(double)(campaign_cooldown_s(rc_->c, (int)i + 1) / 60)));
 		x = cJSON_AddObjectToObject(o, "unreachable");
 		cJSON_AddNumberToObject(x, "recipients", (double)unreach);
 		cJSON_AddStringToObject(x, "closed_by", uwhy);
@@ -350,7 +342,8 @@ int cmd_plan(int argc, char **argv)
 			long k;
 			printf("Retries:     up to %ld, after cool-downs of", rc_->c->retries_max);
 			for (k = 0; k < rc_->c->retries_max; k++)
-				printf("%s %ld", k ? "," : "", ladder_at(rc_->c, k));
+				printf("%s %ld", k ? "," : "",
+				       campaign_cooldown_s(rc_->c, (int)k + 1) / 60);
 			printf(" min\n");
 		} else
 			printf("Retries:     none\n");
