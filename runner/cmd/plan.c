@@ -291,9 +291,7 @@ int cmd_plan(int argc, char **argv)
 			       "the campaign window %s never meets their legal "
 			       "window (closed by %s). They stay queued; fix the "
 			       "window or the schedule.**\n\n", unreach, rc_->aud->n,
-			       rc_->c->end_at && rc_->c->end_at - (rc_->c->start_at > now
-				? rc_->c->start_at : now) < UNREACH_HORIZON_S
-			       ? "before end_at" : "in any week",
+			       round_unreachable_span(rc_->c, now),
 			       term_str(rc_->c->window_text), term_str(uwhy));
 		printf("Status:      %s%s\n", status_labels[eff],
 		       eff == ST_SCHEDULED && rc_->c->start_at ? " (start_at " : "");

@@ -75,9 +75,8 @@ static void window_check(const struct repo *r, struct diags *d, time_t now)
 			  "%zu of %zu recipients can never be called %s: the "
 			  "window %s never meets their legal window (closed by "
 			  "%s); they would stay queued", n, rc->aud->n,
-			  rc->c->end_at && rc->c->end_at - (rc->c->start_at > now
-			  ? rc->c->start_at : now) < UNREACH_HORIZON_S
-			  ? "before end_at" : "in any week", rc->c->window_text, why);
+			  round_unreachable_span(rc->c, now), rc->c->window_text,
+			  why);
 	}
 }
 

@@ -1562,12 +1562,28 @@ int round_judge(struct round *r, const struct round_opts *o, struct src *s,
 	return 0;
 }
 
+/* Seconds from max(now, start_at) that round_unreachable looks ahead. */
+static long unreach_horizon(const struct campaign *c, time_t now)
+{
+	time_t from = c->start_at > now ? c->start_at : now;
+
+	if (c->end_at && c->end_at > from && c->end_at - from < UNREACH_HORIZON_S)
+		return (long)(c->end_at - from);
+	return UNREACH_HORIZON_S;
+}
+
+const char *round_unreachable_span(const struct campaign *c, time_t now)
+{
+	return unreach_horizon(c, now) < UNREACH_HORIZON_S ? "before end_at"
+							   : "in any week";
+}
+
 size_t round_unreachable(const struct rules *ru, const struct campaign *c,
 			 const struct audience *a, time_t now, char *why,
 			 size_t why_n)
 {
 	time_t from = c->start_at > now ? c->start_at : now;
-	long horizon = UNREACH_HORIZON_S;
+	long horizon = unreach_horizon(c, now);
 	uint8_t *seen;
 	size_t i, n = 0;
 
@@ -1575,8 +1591,6 @@ size_t round_unreachable(const struct rules *ru, const struct campaign *c,
 		why[0] = '\0';
 	if (c->end_at && c->end_at <= from)
 		return 0; /* over before it starts: end_at says so itself */
-	if (c->end_at && c->end_at - from < horizon)
-		horizon = (long)(c->end_at - from);
 	/* per place: 0 not looked at, 1 callable, 2 never */
 	if (!a->n_places || !(seen = calloc(a->n_places, 1)))
 		return 0;

@@ -169,6 +169,11 @@ struct audience;
 size_t round_unreachable(const struct rules *ru, const struct campaign *c,
 			 const struct audience *a, time_t now, char *why,
 			 size_t why_n);
+/*
+ * The span round_unreachable judges, for people: "before end_at" when
+ * end_at comes within UNREACH_HORIZON_S of the start, else "in any week".
+ */
+const char *round_unreachable_span(const struct campaign *c, time_t now);
 
 /* The exit code for alerts (ROUND_ALERT_* bits), 0 when none. */
 int round_exit_code(unsigned alerts);
