@@ -12,15 +12,112 @@
 #include "util.h"
 #include "banned.h"
 
-#define CACHE_MAGIC "GDSTATE6"
+#define CACHE_MAGIC "GDSTATE7"
 #define CACHE_ALIGN 64 /* the recipients' array starts aligned: it is used in place */
 #define CACHE_SAVE_FILES 48 /* new log files replayed before the cache is rewritten */
 /* room for claims after the saved ones, so a warm tick appends in place */
 #define CACHE_DL_ROOM 16384
 
+/*
+ * The state's own values as the file holds them, field by field, in
+ * fixed widths: no pointer, no size_t, nothing whose meaning is this
+ * process's. The arrays the state points to follow the head, each as
+ * long as the head says. A field added to struct cstate that is not
+ * derived from the arrays must be added here, in saved_put and in
+ * saved_get (t-tick-cache then compares warm and cold ticks).
+ */
+struct saved {
+	uint64_t n, skipped_line_max;
+	int64_t logged_ts, first_ts, last_ts, revive_ts, brk_since;
+	uint64_t n_analysis;
+	uint64_t events, bad_lines, unknown;
+	uint64_t n_connected, n_answered, n_noanswer, n_failed_calls;
+	uint64_t n_outcomes, n_dispatched, n_skipped, n_provider_failed;
+	uint64_t n_inflight, n_recent;
+	int32_t logged, ever_dialed;
+	uint32_t n_brk;
+	char logged_reason[256];
+	struct skip_why skip_why[SKIP_WHY_MAX];
+	struct brk_rec brk[BREAKER_WINDOW];
+	struct outcome_rec recent[RECENT_MAX];
+};
+
+#if defined(__x86_64__) && defined(__LP64__)
+/* a tripwire: a field added to struct cstate must be saved (or be one
+ * rebuilt from the arrays), then this size updated */
+_Static_assert(sizeof(struct cstate) == 14912,
+	       "struct cstate changed: update struct saved in cache.c");
+#endif
+
+static void saved_put(struct saved *v, const struct cstate *st)
+{
+	memset(v, 0, sizeof(*v));
+	v->n = st->n;
+	v->skipped_line_max = st->skipped_line_max;
+	v->logged = (int32_t)st->logged;
+	memcpy(v->logged_reason, st->logged_reason, sizeof(v->logged_reason));
+	v->logged_ts = st->logged_ts;
+	v->first_ts = st->first_ts;
+	v->last_ts = st->last_ts;
+	v->ever_dialed = st->ever_dialed;
+	v->n_analysis = st->n_analysis;
+	v->events = st->events;
+	v->bad_lines = st->bad_lines;
+	v->unknown = st->unknown;
+	v->n_connected = st->n_connected;
+	v->n_answered = st->n_answered;
+	v->n_noanswer = st->n_noanswer;
+	v->n_failed_calls = st->n_failed_calls;
+	v->n_outcomes = st->n_outcomes;
+	v->n_dispatched = st->n_dispatched;
+	v->n_skipped = st->n_skipped;
+	v->n_provider_failed = st->n_provider_failed;
+	memcpy(v->skip_why, st->skip_why, sizeof(v->skip_why));
+	v->revive_ts = st->revive_ts;
+	v->n_inflight = st->n_inflight;
+	memcpy(v->brk, st->brk, sizeof(v->brk));
+	v->n_brk = st->n_brk;
+	v->brk_since = st->brk_since;
+	memcpy(v->recent, st->recent, sizeof(v->recent));
+	v->n_recent = st->n_recent;
+}
+
+/* The reverse of saved_put, into a state fresh from state_init. */
+static void saved_get(struct cstate *st, const struct saved *v)
+{
+	st->skipped_line_max = (size_t)v->skipped_line_max;
+	st->logged = (enum status)v->logged;
+	memcpy(st->logged_reason, v->logged_reason, sizeof(st->logged_reason));
+	st->logged_reason[sizeof(st->logged_reason) - 1] = '\0';
+	st->logged_ts = v->logged_ts;
+	st->first_ts = v->first_ts;
+	st->last_ts = v->last_ts;
+	st->ever_dialed = v->ever_dialed;
+	st->n_analysis = (size_t)v->n_analysis;
+	st->events = (size_t)v->events;
+	st->bad_lines = (size_t)v->bad_lines;
+	st->unknown = (size_t)v->unknown;
+	st->n_connected = (size_t)v->n_connected;
+	st->n_answered = (size_t)v->n_answered;
+	st->n_noanswer = (size_t)v->n_noanswer;
+	st->n_failed_calls = (size_t)v->n_failed_calls;
+	st->n_outcomes = (size_t)v->n_outcomes;
+	st->n_dispatched = (size_t)v->n_dispatched;
+	st->n_skipped = (size_t)v->n_skipped;
+	st->n_provider_failed = (size_t)v->n_provider_failed;
+	memcpy(st->skip_why, v->skip_why, sizeof(st->skip_why));
+	st->revive_ts = v->revive_ts;
+	st->n_inflight = (size_t)v->n_inflight;
+	memcpy(st->brk, v->brk, sizeof(st->brk));
+	st->n_brk = v->n_brk;
+	st->brk_since = v->brk_since;
+	memcpy(st->recent, v->recent, sizeof(st->recent));
+	st->n_recent = (size_t)v->n_recent;
+}
+
 struct head {
 	char magic[8];
-	uint32_t sizeof_state, sizeof_rstate, sizeof_flight;
+	uint32_t sizeof_saved, sizeof_rstate, sizeof_flight;
 	char key[128];
 	char log[48]; /* the ledger_id of the log the state is of */
 	uint64_t n, skipped_bytes, nfl, analysis_alloc, ndl, dl_cap, ninfl;
@@ -41,14 +138,14 @@ static int load(struct cstate *st, const char *path, const char *key,
 {
 	struct head h;
 	const char *p, *data;
-	struct cstate keep = *st;
+	struct saved v;
 	size_t need, len;
 	void *token = NULL;
 
 	if (file_map(path, &data, &len, &token) || len < sizeof(h))
 		goto fail;
 	memcpy(&h, data, sizeof(h));
-	if (memcmp(h.magic, CACHE_MAGIC, 8) || h.sizeof_state != sizeof(*st) ||
+	if (memcmp(h.magic, CACHE_MAGIC, 8) || h.sizeof_saved != sizeof(v) ||
 	    h.sizeof_rstate != sizeof(struct rstate) ||
 	    h.sizeof_flight != sizeof(struct flight) ||
 	    strncmp(h.key, key, sizeof(h.key)) || h.n != st->n)
@@ -56,32 +153,24 @@ static int load(struct cstate *st, const char *path, const char *key,
 	if (h.dl_cap < h.ndl || h.dl_cap > len / sizeof(struct dlog) ||
 	    h.ninfl > len / sizeof(uint32_t))
 		goto fail;
-	need = pad_to(sizeof(h) + sizeof(*st)) + h.n * sizeof(struct rstate) +
+	need = pad_to(sizeof(h) + sizeof(v)) + h.n * sizeof(struct rstate) +
 	       h.dl_cap * sizeof(struct dlog) + h.skipped_bytes +
 	       h.nfl * sizeof(struct flight) +
 	       h.analysis_alloc * sizeof(uint64_t) + h.ninfl * sizeof(uint32_t);
 	if (len != need || !memchr(h.log, '\0', sizeof(h.log)))
 		goto fail;
-	p = data + sizeof(h);
-	memcpy(st, p, sizeof(*st));
-	p = data + pad_to(sizeof(h) + sizeof(*st));
-	/* the pointers and the map are this process's own */
-	st->aud = keep.aud;
-	st->r = keep.r;
-	st->r_map = keep.r_map;
-	st->skipped_line = NULL;
-	st->fl = NULL;
-	st->analysis = NULL;
-	st->dl = NULL;
-	st->dl_mapped = 0;
-	st->infl = NULL;
-	st->ninfl = st->infl_alloc = 0;
+	memcpy(&v, data + sizeof(h), sizeof(v));
+	if (v.n != st->n || st->skipped_line || st->fl || st->analysis ||
+	    st->infl || st->dl)
+		goto fail; /* not a state fresh from state_init */
+	saved_get(st, &v);
+	p = data + pad_to(sizeof(h) + sizeof(v));
 	/* the recipients' state and the claims are used where they lie (a
 	 * private mapping), with room for the claims of later ticks */
-	if (!keep.r_map)
-		free(keep.r);
+	if (!st->r_map)
+		free(st->r);
 	else
-		file_unmap(keep.r_map);
+		file_unmap(st->r_map);
 	st->r = (struct rstate *)p;
 	st->r_map = token;
 	token = NULL;
@@ -135,13 +224,14 @@ static int save(struct cstate *st, const char *path, const char *key,
 	static const char zeros[64 * 1024];
 	struct iovec v[16];
 	struct head h;
+	struct saved sv;
 	const uint32_t *infl;
 	size_t room, pad, ninfl;
 	int n = 0;
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, CACHE_MAGIC, 8);
-	h.sizeof_state = sizeof(*st);
+	h.sizeof_saved = sizeof(sv);
 	h.sizeof_rstate = sizeof(struct rstate);
 	h.sizeof_flight = sizeof(struct flight);
 	snprintf(h.key, sizeof(h.key), "%s", key);
@@ -155,11 +245,12 @@ static int save(struct cstate *st, const char *path, const char *key,
 	/* the list compacted: only the recipients still in flight */
 	state_in_flight_list(st, &infl, &ninfl);
 	h.ninfl = ninfl;
-	pad = pad_to(sizeof(h) + sizeof(*st)) - sizeof(h) - sizeof(*st);
+	saved_put(&sv, st);
+	pad = pad_to(sizeof(h) + sizeof(sv)) - sizeof(h) - sizeof(sv);
 	v[n].iov_base = &h;
 	v[n++].iov_len = sizeof(h);
-	v[n].iov_base = (void *)st;
-	v[n++].iov_len = sizeof(*st);
+	v[n].iov_base = &sv;
+	v[n++].iov_len = sizeof(sv);
 	v[n].iov_base = (void *)zeros;
 	v[n++].iov_len = pad;
 	v[n].iov_base = st->r;

@@ -116,6 +116,11 @@ struct dlog {
  */
 #define ACCOUNT_PREFIX "account:"
 
+/*
+ * A campaign's state. The state cache (cache.c) saves its values field
+ * by field: a field added here that is not rebuilt from the arrays must
+ * be added to cache.c's struct saved too.
+ */
 struct cstate {
 	const struct audience *aud;
 	struct rstate *r; /* parallel to aud->r */
