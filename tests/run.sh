@@ -37,6 +37,8 @@ for t in build-san/tests/*; do
 	*) run "unit ${t##*/}" "$t" ;;
 	esac
 done
+# no two modules include each other (HACKING.md: the module map)
+run "include circles" python3 tests/tools/include-cycles.py
 # The end-to-end scripts are independent (own temp dirs, free ports), so
 # they run $GITDIAL_TEST_JOBS at a time (default 2, the cores we have),
 # the slowest first; their reports are printed in name order.

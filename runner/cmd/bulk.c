@@ -23,6 +23,7 @@
 #include "ledger.h"
 #include "repo.h"
 #include "state.h"
+#include "store_edit.h"
 #include "util.h"
 #include "worktree.h"
 #include "banned.h"

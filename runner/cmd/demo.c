@@ -18,8 +18,11 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "checkout.h"
 #include "cmd.h"
 #include "err.h"
+#include "publish.h"
+#include "src.h"
 #include "store.h"
 #include "util.h"
 #include "banned.h"

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "phone.h"
 #include "store.h"
+#include "store_edit.h"
 #include "term.h"
 #include "util.h"
 #include "worktree.h"

@@ -39,6 +39,7 @@
 #include "ledger.h"
 #include "repo.h"
 #include "state.h"
+#include "store.h"
 #include "summary.h"
 #include "term.h"
 #include "treewalk.h"

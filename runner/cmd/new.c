@@ -23,6 +23,7 @@
 #include "dnc.h"
 #include "err.h"
 #include "newcamp.h"
+#include "publish.h"
 #include "repo.h"
 #include "store.h"
 #include "util.h"

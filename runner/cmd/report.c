@@ -28,6 +28,7 @@
 #include "ledger.h"
 #include "repo.h"
 #include "state.h"
+#include "store.h"
 #include "summary.h"
 #include "util.h"
 #include "banned.h"

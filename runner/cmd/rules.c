@@ -20,6 +20,7 @@
 #include "err.h"
 #include "phone.h"
 #include "rules.h"
+#include "src.h"
 #include "store.h"
 #include "term.h"
 #include "util.h"

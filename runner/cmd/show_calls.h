@@ -4,7 +4,7 @@
 
 #include "repo.h"
 #include "state.h"
-#include "store.h"
+#include "src.h"
 
 struct calls_opts {
 	unsigned outcomes;  /* 1 << enum outcome to list; 0: every call */

@@ -14,7 +14,7 @@
 
 #include "err.h"
 #include "state.h"
-#include "store.h"
+#include "src.h"
 
 /*
  * Brings st (fresh from state_init) up to the log of campaign id in s,

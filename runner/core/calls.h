@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "campaign.h"
-#include "store.h"
+#include "src.h"
 
 #define CALLS_SUMMARY_MAX 2000 /* bytes of a summary kept (cut at a character) */
 #define CALLS_URL_MAX 1024     /* a longer URL is dropped, counted in bad_urls */

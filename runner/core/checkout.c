@@ -61,7 +61,7 @@ static int checkout_added(git_repository *repo, const git_tree *base,
 	if (!workdir || !base)
 		return 0;
 	for (i = 0; i < c->n; i++) {
-		if (c->v[i].remove || !src_path_safe(c->v[i].path) ||
+		if (c->v[i].remove || !path_safe(c->v[i].path) ||
 		    !workdir_new_path(workdir, c->v[i].path))
 			return 0;
 		if (!git_tree_entry_bypath(&e, base, c->v[i].path)) {

@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "err.h"
-#include "store.h"
+#include "src.h"
 
 struct dnc {
 	uint64_t *keys; /* blocked numbers (phone_key), sorted */

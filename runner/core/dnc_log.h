@@ -14,7 +14,7 @@
 
 #include "diag.h"
 #include "phone.h"
-#include "store.h"
+#include "src.h"
 
 struct dnc_rec {
 	uint64_t key;           /* phone_key(phone) */

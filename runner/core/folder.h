@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "src.h"
 #include "store.h"
 
 #define FOLDER_RETENTION_S (30L * 24 * 3600)

@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "state.h"
-#include "store.h"
+#include "src.h"
 
 #define LEDGER_FILE_MAX (512u << 20)
 

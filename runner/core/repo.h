@@ -11,7 +11,7 @@
 #include "config.h"
 #include "diag.h"
 #include "rules.h"
-#include "store.h"
+#include "src.h"
 
 #define CONFIG_MAX (1u << 20)
 #define CAMPAIGN_MAX (1u << 20)

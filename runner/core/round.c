@@ -24,11 +24,13 @@
 
 #include "cache.h"
 #include "caps.h"
+#include "checkout.h"
 #include "dnc.h"
 #include "err.h"
 #include "fnexec.h"
 #include "folder.h"
 #include "ledger.h"
+#include "publish.h"
 #include "render.h"
 #include "repo.h"
 #include "round.h"

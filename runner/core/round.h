@@ -29,6 +29,7 @@
 #include "diag.h"
 #include "spool.h"
 #include "state.h"
+#include "src.h"
 #include "store.h"
 
 struct round_opts {

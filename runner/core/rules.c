@@ -8,6 +8,7 @@
 #include "err.h"
 #include "jsonx.h"
 #include "rules.h"
+#include "src.h"
 #include "store.h"
 #include "tz.h"
 #include "util.h"

@@ -87,12 +87,6 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Repository-relative paths must not escape: no "..", no absolute. */
-int src_path_safe(const char *p)
-{
-	return p && p[0] != '/' && !strstr(p, "..") && !strstr(p, "//");
-}
-
 /*
  * A symbolic link in the repository is refused wherever it is read: a
  * committed link could point out of the checkout (validate would check
@@ -129,7 +123,7 @@ static int dir_read(struct src *s, const char *path, struct buf *out, size_t max
 	struct stat st;
 	int rc;
 
-	if (!src_path_safe(path))
+	if (!path_safe(path))
 		return gd_error_set("unsafe path '%s'", path), GD_EINVALID;
 	if ((rc = dir_no_link(s->ctx, path)))
 		return rc;
@@ -146,7 +140,7 @@ static int dir_list(struct src *s, const char *dir, struct names *out)
 	struct dirent *e;
 	DIR *d;
 
-	if (!src_path_safe(dir) && *dir)
+	if (!path_safe(dir) && *dir)
 		return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
 	snprintf(full, sizeof(full), "%s/%s", (const char *)s->ctx, dir);
 	if (!(d = opendir(full)))
@@ -272,7 +266,7 @@ static int tree_read(struct src *s, const char *path, struct buf *out, size_t ma
 	git_blob *b = NULL;
 	int rc;
 
-	if (!src_path_safe(path))
+	if (!path_safe(path))
 		return gd_error_set("unsafe path '%s'", path), GD_EINVALID;
 	if (git_tree_entry_bypath(&e, t->tree, path))
 		return gd_error_set("'%s' does not exist", path), GD_ENOTFOUND;
@@ -313,7 +307,7 @@ static int tree_list(struct src *s, const char *dir, struct names *out)
 		l = strlen(d);
 		if (l && d[l - 1] == '/')
 			d[l - 1] = '\0';
-		if (!src_path_safe(d))
+		if (!path_safe(d))
 			return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
 		if (git_tree_entry_bypath(&e, t->tree, d))
 			return GD_ENOTFOUND;
@@ -345,7 +339,7 @@ static void tree_content_id(struct src *s, const char *path, char out[41])
 	git_tree_entry *e = NULL;
 
 	out[0] = '\0';
-	if (src_path_safe(path) && !git_tree_entry_bypath(&e, t->tree, path)) {
+	if (path_safe(path) && !git_tree_entry_bypath(&e, t->tree, path)) {
 		/* a link has none: reading it (tree_read) says it is refused */
 		if (git_tree_entry_filemode(e) != GIT_FILEMODE_LINK)
 			git_oid_tostr(out, 41, git_tree_entry_id(e));
@@ -406,7 +400,7 @@ static int tree_files(struct src *s, const char *dir, const char *suffix,
 
 	out->v = NULL;
 	out->n = 0;
-	if (!src_path_safe(dir))
+	if (!path_safe(dir))
 		return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
 	if (git_tree_entry_bypath(&e, t->tree, dir))
 		return 0;
@@ -436,7 +430,7 @@ static int tree_files_since(struct src *s, const char *dir, const char *suffix,
 	out->v = NULL;
 	out->n = 0;
 	*stale = 1;
-	if (!src_path_safe(dir))
+	if (!path_safe(dir))
 		return gd_error_set("unsafe path '%s'", dir), GD_EINVALID;
 	/* since gone (a history rewritten, then collected) or dir gone */
 	if (git_oid_fromstr(&oid, since) || git_tree_lookup(&old, t->repo, &oid) ||

@@ -92,10 +92,5 @@ void src_init_dir(struct src *s, const char *root);
 int src_init_tree(struct src *s, struct store *st, const git_oid *commit);
 void src_release_tree(struct src *s);
 
-/*
- * Whether p is a repository-relative path that cannot escape: not
- * absolute, no ".." and no "//" anywhere in it.
- */
-int src_path_safe(const char *p);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "diag.h"
 #include "repo.h"
-#include "store.h"
+#include "src.h"
 
 /*
  * For every campaign of r with a readable audience and a log in s: an

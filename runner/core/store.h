@@ -1,12 +1,11 @@
 /*
  * The campaign repository through libgit2: opening it, the branch the
  * tick starts from (store_sync), change sets written as commits
- * (store_commit) and the operators' compare-and-swap edit (store_edit).
- * The modules around it have their own headers, which this one includes
- * so that a caller of the whole store includes one: where campaign files
- * are read from (src.h), publishing a commit (publish.h), the work tree
- * after a commit (checkout.h); the tree walk is treewalk.h, libgit2's
- * setup gitx.h.
+ * (store_commit); the operators' compare-and-swap edit is store_edit.h.
+ * The modules around it have their own headers, which a caller includes
+ * for what it uses: where campaign files are read from (src.h),
+ * publishing a commit (publish.h), the work tree after a commit
+ * (checkout.h), the tree walk (treewalk.h), libgit2's setup (gitx.h).
  *
  * Writes never touch the work tree behind the user's back: new blobs and
  * trees are built with git_tree_create_updated on top of a commit, and
@@ -22,9 +21,6 @@
 
 #include "buf.h"
 #include "err.h"
-#include "checkout.h"
-#include "publish.h"
-#include "src.h"
 
 struct store;
 
@@ -120,23 +116,5 @@ GD_MUST_CHECK
 int store_commit(struct store *st, git_oid *out, const git_oid *parent,
 		 const struct change *c, const char *message,
 		 const char *name, const char *email, time_t when);
-
-/*
- * One edit by a person (an operator command) as a compare-and-swap loop:
- * syncs (fetching remote when named), calls build with a source over the
- * head (and its id) to fill the change and the commit message, commits as name/email
- * at when, and publishes. When another writer (a tick, another operator)
- * moved the branch first, it starts over from the new head, so build runs
- * again and may decide differently; neither commit is lost. build returns
- * 0 (an empty change means nothing to commit) or an error that ends the
- * edit. *out gets the commit, or stays zero when nothing was committed;
- * *retries (may be NULL) how many times the branch moved under it.
- */
-typedef int (*store_build_fn)(void *ctx, struct src *s, const git_oid *head,
-			      struct change *ch, struct buf *msg);
-GD_MUST_CHECK
-int store_edit(struct store *st, const char *remote, store_build_fn build,
-	       void *ctx, const char *name, const char *email, time_t when,
-	       git_oid *out, int *retries);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "repo.h"
 #include "state.h"
-#include "store.h"
+#include "src.h"
 
 /* A row of the campaigns table. */
 struct csummary {

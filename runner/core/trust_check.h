@@ -8,7 +8,7 @@
 
 #include "diag.h"
 #include "repo.h"
-#include "store.h"
+#include "src.h"
 
 /*
  * gitdial.json (read again from s for the lines) against the operator's

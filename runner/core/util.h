@@ -1,7 +1,7 @@
 /*
- * Small helpers shared by every module, one header per family; this
- * umbrella includes them all, so a file may include util.h or only the
- * family it uses:
+ * Small helpers shared by every module, one header and one source file
+ * per family (ids.h and ids.c, ...); this umbrella includes them all, so
+ * a file may include util.h or only the family it uses:
  *   ids.h      campaign, segment and account ids
  *   timefmt.h  RFC 3339, "HH:MM", days from the civil calendar
  *   fileio.h   whole reads, atomic writes, maps, mkdir -p

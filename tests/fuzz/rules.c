@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "err.h"
 #include "rules.h"
+#include "src.h"
 #include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

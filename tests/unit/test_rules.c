@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "src.h"
 #include "store.h"
 #include "rules.h"
 #include "tz.h"
