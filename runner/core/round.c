@@ -165,20 +165,6 @@ static double since(const struct timespec *t)
 	       (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-/*
- * How long after its claim is published a call may still start:
- * PLACE_BUDGET_S, well inside CLAIM_GRACE_S (GITDIAL_TEST_PLACE_BUDGET_S
- * shortens it for the tests).
- */
-static double place_budget_s(void)
-{
-	const char *t = getenv("GITDIAL_TEST_PLACE_BUDGET_S");
-	double v;
-
-	if (t && (v = atof(t)) > 0 && v < PLACE_BUDGET_S)
-		return v;
-	return PLACE_BUDGET_S;
-}
 
 /* The exit code for what the ticks saw (see ROUND_ALERT_*). */
 int round_exit_code(unsigned alerts)
@@ -1501,7 +1487,8 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 	/* place the claimed calls */
 	if (!o->ingest_only) {
 		size_t any = 0;
-		double budget = place_budget_s();
+		/* (a test sets how long the claim took: testhook_elapsed) */
+		double budget = PLACE_BUDGET_S;
 		for (i = 0; i < r->n; i++) {
 			/*
 			 * Calls start only while their claim is younger than
@@ -1511,7 +1498,7 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 			 * rest end `failed` (transient, not_started), not
 			 * counted as attempts. --max-seconds may cut sooner.
 			 */
-			double left = budget - since(&t_claim);
+			double left = budget - testhook_elapsed("claim", since(&t_claim));
 			if (o->max_seconds && o->max_seconds - since(&t0) < left)
 				left = (double)o->max_seconds - since(&t0);
 			place_calls(r, &r->camps[i], left);

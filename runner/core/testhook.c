@@ -99,3 +99,16 @@ void testhook_crash(const char *point)
 	if (want && !strcmp(want, point))
 		raise(SIGKILL);
 }
+
+double testhook_elapsed(const char *point, double real)
+{
+	const char *v = getenv("GITDIAL_TEST_ELAPSED");
+	size_t n = strlen(point);
+	char *end;
+	double x;
+
+	if (!v || strncmp(v, point, n) || v[n] != '=')
+		return real;
+	x = strtod(v + n + 1, &end);
+	return end != v + n + 1 && !*end && x >= 0 ? x : real;
+}

@@ -30,4 +30,13 @@ int testhook_hold(const char *point, const char *detail);
  */
 void testhook_crash(const char *point);
 
+/*
+ * The seconds elapsed at a named point of a deadline (e.g. "claim", how
+ * long since the claim was published): real, unless GITDIAL_TEST_ELAPSED
+ * is "POINT=SECONDS" for this point, when SECONDS (a number >= 0) is
+ * returned instead, so a test decides how much of a budget is left
+ * rather than the machine's load.
+ */
+double testhook_elapsed(const char *point, double real);
+
 #endif

@@ -98,5 +98,18 @@ int main(void)
 	CHECK(testhook_hold("publish", "x") == 0 && !exists(ready),
 	      "later calls pass without holding");
 	rmdir(dir);
+
+	/* testhook_elapsed: the real time unless the test names this point */
+	unsetenv("GITDIAL_TEST_ELAPSED");
+	CHECK(testhook_elapsed("claim", 1.5) == 1.5, "unset: the real elapsed time");
+	setenv("GITDIAL_TEST_ELAPSED", "claim=88", 1);
+	CHECK(testhook_elapsed("claim", 1.5) == 88.0, "claim=88: 88 s at claim");
+	CHECK(testhook_elapsed("clai", 1.5) == 1.5 && testhook_elapsed("claims", 1.5) == 1.5,
+	      "another point keeps the real time");
+	setenv("GITDIAL_TEST_ELAPSED", "claim=-3", 1);
+	CHECK(testhook_elapsed("claim", 1.5) == 1.5, "a negative time is ignored");
+	setenv("GITDIAL_TEST_ELAPSED", "claim=8x", 1);
+	CHECK(testhook_elapsed("claim", 1.5) == 1.5, "a malformed one too");
+	unsetenv("GITDIAL_TEST_ELAPSED");
 	return finish();
 }
