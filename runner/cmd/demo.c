@@ -24,6 +24,7 @@
 #include "publish.h"
 #include "src.h"
 #include "store.h"
+#include "term.h"
 #include "util.h"
 #include "banned.h"
 
@@ -180,12 +181,24 @@ int cmd_demo(int argc, char **argv)
 			if (time_parse_rfc3339(&start, optarg))
 				return usage_error("demo", usage, "--start: bad time '%s'", optarg);
 			break;
-		case 'm': max_ticks = strtol(optarg, NULL, 10); break;
+		case 'm': {
+			char *end;
+			max_ticks = strtol(optarg, &end, 10);
+			if (end == optarg || *end || max_ticks < 1 || max_ticks > 1000000)
+				return usage_error("demo", usage, "--max-ticks: '%s' is "
+						   "not a number from 1 to 1000000",
+						   term_str(optarg));
+			break;
+		}
 		case 'q': quiet = 1; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return usage_error("demo", usage, "bad option");
 		}
 	}
+	if (optind < argc)
+		return usage_error("demo", usage, "unexpected argument '%s' (the "
+				   "directory is given with --dir DIR)",
+				   term_str(argv[optind]));
 	/* Tuesday 06:00 UTC: Gulf windows open first, then Europe, then the Americas */
 	if (!start)
 		time_parse_rfc3339(&start, "2026-11-24T06:00:00Z");

@@ -326,6 +326,9 @@ int cmd_list(int argc, char **argv)
 		default: return usage_error("list", usage, "bad option");
 		}
 	}
+	if (optind < argc)
+		return usage_error("list", usage, "unexpected argument '%s' (to "
+				   "filter, use --search TEXT)", term_str(argv[optind]));
 	if (store_open(&st, root) || store_sync(st, NULL, &head, &found) || !found ||
 	    src_init_tree(&s, st, &head)) {
 		fprintf(stderr, "gitdial list: %s\n", gd_error_last());

@@ -20,6 +20,9 @@ expect_grep "…with each campaign's id" '^November payment reminders +nov-remin
 "$GITDIAL" list --repo "$R" --status 'draft, scheduld' >$TMP/out 2>$TMP/err; rc=$?
 expect_eq "a misspelt --status is a usage error" 2 "$rc"
 expect_grep "…naming it, with a did-you-mean" "\-\-status: 'scheduld' is not one of draft, scheduled, .*; did you mean 'scheduled'\?" $TMP/err
+"$GITDIAL" list --repo "$R" nov >$TMP/out 2>$TMP/err; rc=$?
+expect_eq "list with a stray word is a usage error, not the whole table" "2 0" "$rc $(wc -c <$TMP/out)"
+expect_grep "…pointing to --search" "unexpected argument 'nov' \(to filter, use --search TEXT\)" $TMP/err
 "$GITDIAL" list --repo "$R" --provider twillio >$TMP/out 2>$TMP/err; rc=$?
 expect_eq "a misspelt --provider is a usage error" 2 "$rc"
 expect_grep "…with a did-you-mean" "did you mean 'twilio'\?" $TMP/err
@@ -113,6 +116,12 @@ expect_eq "…keeps it" "2099-01-01T00:00:00Z" \
 ok_if "the copies validate" "$GITDIAL" validate --repo "$R"
 
 # --- demo leaves its repository clean ----------------------------------------
+"$GITDIAL" demo "$TMP/demo-x" >$TMP/out 2>&1; rc=$?
+expect_eq "demo DIR (not --dir DIR) is a usage error" 2 "$rc"
+expect_grep "... naming the argument and the option" "unexpected argument '.*demo-x' \(the directory is given with --dir DIR\)" $TMP/out
+ok_if "... and runs nothing" test ! -e "$TMP/demo-x"
+"$GITDIAL" demo --max-ticks 0 >$TMP/out 2>&1; rc=$?
+expect_eq "demo --max-ticks 0 is a usage error" 2 "$rc"
 "$GITDIAL" demo --dir "$TMP/demo" --quiet >$TMP/out 2>&1; rc=$?
 expect_eq "demo completes" 0 "$rc"
 expect_eq "…its repository is clean (no untracked report/)" "" "$(git -C "$TMP/demo" status --porcelain)"
