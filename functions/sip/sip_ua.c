@@ -79,6 +79,11 @@ struct leg {
 	char uri[SIP_URI_MAX + 64];  /* the request URI (digest uri) */
 	int sent, provisional, answered, acked, canceled, ended, bye_sent;
 	uint32_t inv_cseq;           /* the CSeq our ACK of the 2xx takes */
+	uint32_t ans_cseq;           /* the 2xx whose ACK carries the answer */
+	uint32_t ack_cseq;           /* the CSeq of ack_mb */
+	int early_oa;                /* offer/answer done in a reliable 1xx */
+	int reoffer;                 /* mid is our offerless re-INVITE */
+	uint32_t mid_cseq;           /* the CSeq of mid */
 	uint32_t rseq;               /* the last reliable 1xx PRACKed */
 	struct mbuf *sdp;            /* the peer's last SDP on this leg */
 	int peer_update;             /* the peer's Allow lists UPDATE */
@@ -137,8 +142,14 @@ static char tls_name[SIP_HOST_MAX];
 static long tls_refused;
 
 /* What our INVITEs say we support and allow (RFC 3261 §20, RFC 4028). */
-#define UA_CAPS "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n" \
-	"Supported: timer\r\n"
+#define UA_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n"
+#define UA_CAPS UA_ALLOW "Supported: timer\r\n"
+/*
+ * The trunk's INVITE also says 100rel (RFC 3262): its reliable 1xx are
+ * PRACKed (leg_prack). Not towards the agent, nor in re-INVITEs: their
+ * 1xx are not PRACKed.
+ */
+#define UA_CAPS_TRUNK UA_ALLOW "Supported: 100rel, timer\r\n"
 
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
@@ -148,6 +159,7 @@ static void leg_bye(struct leg *l);
 static void rcp_end_raw(struct call *c, const struct sip_msg *msg);
 static void leg_session(struct leg *l, const struct sip_msg *msg);
 static void leg_gone(struct leg *l, int scode);
+static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
 static long elapsed_s(uint64_t since)
@@ -524,8 +536,10 @@ static int leg_ack(struct leg *l, uint32_t cseq, const uint8_t *sdp, size_t len)
 			    "%b",
 			    l->auth, sdp ? "Content-Type: application/sdp\r\n" : "",
 			    sdp ? len : (size_t)0, sdp, sdp ? len : (size_t)0);
-	if (!err)
+	if (!err) {
 		l->acked = 1;
+		l->ack_cseq = cseq;
+	}
 	return err;
 }
 
@@ -577,10 +591,10 @@ static void rcp_ack_decline(struct call *c)
 		return;
 	if (c->offer && !sip_sdp_decline(&sdp, (const char *)c->offer->buf,
 					 c->offer->end))
-		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr,
+		leg_ack(&c->rcp, c->rcp.ans_cseq, (const uint8_t *)sdp.ptr,
 			sdp.len);
 	else
-		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, NULL, 0);
 	buf_release(&sdp);
 }
 
@@ -668,17 +682,22 @@ static const uint8_t *sdp_body(const struct sip_msg *msg, size_t *len)
 	return (const uint8_t *)sdp;
 }
 
-/* ACK the recipient's 2xx declining its offer, then BYE. */
+/*
+ * ACK the recipient's 2xx (CSeq ans_cseq) declining its offer, then BYE.
+ * A 200 after offer/answer in a reliable 1xx carries no offer: its ACK
+ * has no body.
+ */
 static void rcp_decline(struct call *c, const struct sip_msg *msg)
 {
 	struct buf sdp = BUF_INIT(16384);
 	size_t len;
-	const uint8_t *offer = sdp_body(msg, &len);
+	const uint8_t *offer = c->rcp.early_oa && c->rcp.ans_cseq ==
+		c->rcp.inv_cseq ? NULL : sdp_body(msg, &len);
 
 	if (offer && !sip_sdp_decline(&sdp, (const char *)offer, len))
-		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr, sdp.len);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, (const uint8_t *)sdp.ptr, sdp.len);
 	else
-		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, NULL, 0);
 	buf_release(&sdp);
 	leg_bye(&c->rcp);
 }
@@ -783,51 +802,13 @@ static void bridge_timeout(void *arg)
 }
 
 /*
- * The recipient answered with its offer: hold the 2xx unacknowledged
- * and offer it to the agent (the ACK waits for the agent's answer).
+ * The recipient's offer (in its 2xx to our INVITE or re-INVITE, msg) goes
+ * to the agent; the 2xx's ACK waits for the agent's answer. An offer
+ * with SDES keys is declined instead: they never cross a plain leg.
  */
-static void rcp_answered(struct call *c, const struct sip_msg *msg)
+static void rcp_offer_relay(struct call *c, const struct sip_msg *msg,
+			    const uint8_t *offer, size_t len)
 {
-	struct leg *l = &c->rcp;
-	const uint8_t *offer;
-	size_t len;
-	int err;
-
-	if (l->answered)
-		return; /* a second fork's 2xx: ignored */
-	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
-	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
-		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
-		rcp_end_raw(c, msg);
-		l->ended = 1;
-		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
-		       "bad_2xx", "the recipient's 200 OK has no usable Contact");
-		return;
-	}
-	l->answered = 1;
-	c->t_answer = tmr_jiffies();
-	tmr_cancel(&c->ring);
-	tmr_cancel(&c->cancel_guard);
-	if (c->decided || l->canceled) {
-		rcp_decline(c, msg);
-		/* our CANCEL crossed the 200: nobody spoke, the leg is
-		 * ended at once; the 200 is not the call's answer */
-		if (!c->decided)
-			decide(c, "no_answer", 0, 0, 0, c->hangup
-			       ? "hangup_requested" : "answered_after_cancel",
-			       NULL, NULL, NULL);
-		return;
-	}
-	state_write(c, "in_progress");
-	offer = sdp_body(msg, &len);
-	if (!offer) {
-		leg_ack(l, l->inv_cseq, NULL, 0);
-		leg_bye(l);
-		decide(c, "failed", 0, 1, msg->scode, "no_offer", "failed",
-		       "no_offer", "the recipient's 200 OK to an offerless "
-		       "INVITE carries no SDP offer");
-		return;
-	}
 	if (!leg_encrypted(&c->agt) &&
 	    sip_sdp_has_crypto((const char *)offer, len)) {
 		rcp_decline(c, msg);
@@ -842,20 +823,138 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	c->offer = mbuf_alloc(len + 1);
 	if (c->offer)
 		(void)mbuf_write_mem(c->offer, offer, len);
-	sdp_keep(&l->sdp, offer, len);
-	c->rcp_ok = mem_ref((void *)msg);
-	/* max_call_s counts from the answer; the agent has BRIDGE_MS */
-	tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
-		  max_call_h, c);
-	tmr_start(&c->bridge, BRIDGE_MS, bridge_timeout, c);
-	err = agent_invite(c, offer, len);
-	if (err) {
+	sdp_keep(&c->rcp.sdp, offer, len);
+	if (agent_invite(c, offer, len)) {
 		rcp_decline(c, msg);
 		c->agt.ended = 1;
 		decide(c, "failed", 0, 1, msg->scode, "agent_unreachable",
 		       "transient", "agent_unreachable", "cannot send the INVITE "
 		       "to the agent");
 	}
+}
+
+/*
+ * The recipient answered after offer/answer in a reliable 1xx (its early
+ * offer was declined in our PRACK, leg_prack): the 200 carries no new
+ * offer (RFC 3261 §13.2.1; an SDP in it repeats the 1xx's, RFC 6337
+ * §3.1, and is ignored), so it is ACKed at once without a body and an
+ * offerless re-INVITE asks for a fresh offer: flow I again, the re-
+ * INVITE's 2xx taking the agent's answer in its ACK.
+ */
+static void rcp_reoffer(struct call *c, const struct sip_msg *msg)
+{
+	struct leg *l = &c->rcp;
+
+	leg_ack(l, l->inv_cseq, NULL, 0);
+	l->reoffer = 1;
+	if (!leg_mid(l, "INVITE", NULL))
+		return;
+	l->reoffer = 0;
+	leg_bye(l);
+	decide(c, "failed", 0, 1, msg->scode, "not_bridged", "transient",
+	       "reoffer_failed", "cannot send the re-INVITE asking the "
+	       "recipient for an offer after early media");
+}
+
+/*
+ * The answer to rcp_reoffer's re-INVITE (err or msg): a 2xx's offer goes
+ * to the agent; a 2xx without one or a refusal ends the call unbridged.
+ */
+static void rcp_reoffer_resp(struct leg *l, int err, const struct sip_msg *msg)
+{
+	struct call *c = l->call;
+	const uint8_t *offer;
+	char text[200];
+	size_t len;
+
+	l->reoffer = 0;
+	if (!err && msg && msg->scode < 300) {
+		(void)sip_dialog_update(l->dlg, msg);
+		l->ans_cseq = l->mid_cseq;
+		l->acked = 0;
+		offer = sdp_body(msg, &len);
+		if (c->decided || !offer) {
+			rcp_decline(c, msg);
+			if (!c->decided)
+				decide(c, "failed", elapsed_s(c->t_answer), 1,
+				       200, "no_offer", "failed", "no_offer",
+				       "the recipient's 200 OK to our offerless "
+				       "re-INVITE carries no SDP offer");
+			return;
+		}
+		rcp_offer_relay(c, msg, offer, len);
+		return;
+	}
+	if (c->decided)
+		return;
+	if (err)
+		snprintf(text, sizeof(text), "no answer to our offerless re-INVITE "
+			 "after early media: %s", strerror(err));
+	else
+		snprintf(text, sizeof(text), "the trunk refused our offerless "
+			 "re-INVITE after early media: %d %.*s", msg->scode,
+			 (int)msg->reason.l, msg->reason.p);
+	leg_bye(l);
+	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "not_bridged",
+	       "transient", "reoffer_refused", text);
+}
+
+/*
+ * The recipient answered with its offer: hold the 2xx unacknowledged
+ * and offer it to the agent (the ACK waits for the agent's answer).
+ * After early media the offer comes from a re-INVITE (rcp_reoffer).
+ */
+static void rcp_answered(struct call *c, const struct sip_msg *msg)
+{
+	struct leg *l = &c->rcp;
+	const uint8_t *offer;
+	size_t len;
+
+	if (l->answered)
+		return; /* a second fork's 2xx: ignored */
+	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
+	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
+		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
+		rcp_end_raw(c, msg);
+		l->ended = 1;
+		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
+		       "bad_2xx", "the recipient's 200 OK has no usable Contact");
+		return;
+	}
+	l->answered = 1;
+	l->ans_cseq = l->inv_cseq;
+	c->t_answer = tmr_jiffies();
+	tmr_cancel(&c->ring);
+	tmr_cancel(&c->cancel_guard);
+	if (c->decided || l->canceled) {
+		rcp_decline(c, msg);
+		/* our CANCEL crossed the 200: nobody spoke, the leg is
+		 * ended at once; the 200 is not the call's answer */
+		if (!c->decided)
+			decide(c, "no_answer", 0, 0, 0, c->hangup
+			       ? "hangup_requested" : "answered_after_cancel",
+			       NULL, NULL, NULL);
+		return;
+	}
+	state_write(c, "in_progress");
+	offer = l->early_oa ? NULL : sdp_body(msg, &len);
+	if (!offer && !l->early_oa) {
+		leg_ack(l, l->inv_cseq, NULL, 0);
+		leg_bye(l);
+		decide(c, "failed", 0, 1, msg->scode, "no_offer", "failed",
+		       "no_offer", "the recipient's 200 OK to an offerless "
+		       "INVITE carries no SDP offer");
+		return;
+	}
+	c->rcp_ok = mem_ref((void *)msg);
+	/* max_call_s counts from the answer; the agent has BRIDGE_MS */
+	tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
+		  max_call_h, c);
+	tmr_start(&c->bridge, BRIDGE_MS, bridge_timeout, c);
+	if (l->early_oa)
+		rcp_reoffer(c, msg);
+	else
+		rcp_offer_relay(c, msg, offer, len);
 }
 
 /* Answers a 401/407 to the INVITE: the challenge, then the INVITE again. */
@@ -886,14 +985,20 @@ static void rx_widen(const struct sip_msg *msg)
 /*
  * A reliable provisional response (RFC 3262) gets its PRACK, in the early
  * dialog it makes; a retransmission (an RSeq not above the last) does
- * not. We offer no SDP in our INVITE and do not advertise 100rel, so a
- * reliable 1xx comes only from a trunk that sends them anyway; if it
- * carries an offer, the PRACK carries no answer (docs/sip.md).
+ * not. Our INVITE has no offer, so the first reliable 1xx carrying SDP
+ * carries the offer (RFC 3261 §13.2.1) and the PRACK must carry the
+ * answer (RFC 3262 §5): we decline every stream (RFC 3264 §6, port 0).
+ * Early media reaches nobody: the agent joins only once the recipient
+ * answers, by a re-INVITE for a fresh offer (rcp_reoffer). SDP in later
+ * 1xx is no new offer (RFC 6337 §3.1): their PRACKs have no body.
  */
 static void leg_prack(struct leg *l, const struct sip_msg *msg)
 {
 	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_RSEQ);
 	struct buf auth = BUF_INIT(4096);
+	struct buf ans = BUF_INIT(16384);
+	const uint8_t *offer = NULL;
+	size_t len = 0;
 	uint32_t rseq;
 
 	if (!h || !pl_isset(&msg->to.tag) || l->answered)
@@ -909,14 +1014,27 @@ static void leg_prack(struct leg *l, const struct sip_msg *msg)
 	if (!sip_dialog_cmp(l->dlg, msg))
 		return; /* another fork's: we keep to the first */
 	l->rseq = rseq;
+	if (!l->early_oa && (offer = sdp_body(msg, &len)) &&
+	    sip_sdp_decline(&ans, (const char *)offer, len))
+		offer = NULL; /* no m= line to decline: no answer we can make */
+	if (offer) {
+		l->early_oa = 1;
+		fprintf(stderr, "gitdial-sip: %s: early media offered in a "
+			"reliable %u: declined in the PRACK\n", l->call->callid,
+			msg->scode);
+	}
 	if (leg_credentials(l, &auth, "PRACK") ||
 	    sip_drequestf(NULL, l->call->sip, true, "PRACK", l->dlg, 0, NULL,
 			  contact_send_h, NULL, l, "RAck: %u %u INVITE\r\n"
-			  "%sContent-Length: 0\r\n\r\n", rseq, l->inv_cseq,
-			  auth.ptr ? auth.ptr : ""))
+			  "%s%sContent-Length: %zu\r\n\r\n%b", rseq, l->inv_cseq,
+			  auth.ptr ? auth.ptr : "",
+			  offer ? "Content-Type: application/sdp\r\n" : "",
+			  offer ? ans.len : (size_t)0, offer ? ans.ptr : NULL,
+			  offer ? ans.len : (size_t)0))
 		fprintf(stderr, "gitdial-sip: %s: cannot send the PRACK\n",
 			l->call->callid);
 	buf_release(&auth);
+	buf_release(&ans);
 }
 
 /*
@@ -1116,7 +1234,7 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 				return;
 			goto refused;
 		}
-		leg_ack(&c->rcp, c->rcp.inv_cseq, answer, len);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, answer, len);
 		c->bridged = 1;
 		sdp_keep(&c->agt.sdp, answer, len);
 		leg_session(&c->agt, msg);
@@ -1292,10 +1410,14 @@ static void mid_resp_h(int err, const struct sip_msg *msg, void *arg)
 		/* challenged: the same request again, with credentials */
 		int invite = !pl_strcmp(&msg->cseq.met, "INVITE");
 		if (!leg_mid(l, invite ? "INVITE" : "UPDATE",
-			     invite || relay ? o->sdp : NULL))
+			     (invite && !l->reoffer) || relay ? o->sdp : NULL))
 			return;
 	}
 	l->mid_relay = 0;
+	if (l->reoffer) {
+		rcp_reoffer_resp(l, err, msg);
+		return;
+	}
 	if (msg && msg->scode < 300) {
 		if (!pl_strcmp(&msg->cseq.met, "INVITE"))
 			(void)leg_ack(l, msg->cseq.num, NULL, 0);
@@ -1354,6 +1476,8 @@ static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp)
 			    sdp ? sdp->end : (size_t)0,
 			    sdp ? sdp->buf : NULL, sdp ? sdp->end : (size_t)0);
 	buf_release(&auth);
+	if (!err)
+		l->mid_cseq = sip_dialog_lseq(l->dlg) - 1;
 	return err;
 }
 
@@ -1636,7 +1760,9 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 		if (!l->dlg || !sip_dialog_established(l->dlg) ||
 		    !sip_dialog_cmp(l->dlg, msg))
 			continue;
-		if (l->ack_mb)
+		/* a 2xx still waiting for its ACK (the agent's answer) is
+		 * held; one we ACKed gets that ACK again */
+		if (l->ack_mb && msg->cseq.num == l->ack_cseq)
 			(void)sip_send(c->sip, NULL, l->ack_tp, &l->ack_dst,
 				       l->ack_mb);
 		return true;
@@ -1963,7 +2089,7 @@ static int rcp_start(struct call *c)
 			 t->cid_header, from);
 	snprintf(c->rcp.hdrs + strlen(c->rcp.hdrs),
 		 sizeof(c->rcp.hdrs) - strlen(c->rcp.hdrs),
-		 UA_CAPS);
+		 UA_CAPS_TRUNK);
 	return 0;
 }
 
