@@ -149,7 +149,7 @@ static long tls_refused;
  * PRACKed (leg_prack). Not towards the agent, nor in re-INVITEs: their
  * 1xx are not PRACKed.
  */
-#define UA_CAPS_TRUNK UA_ALLOW "Supported: 100rel, timer\r\n"
+#define UA_CAPS_TRUNK UA_ALLOW "Supported: timer, 100rel\r\n"
 
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
