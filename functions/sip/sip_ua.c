@@ -133,6 +133,7 @@ struct call {
 	struct sip_msg *rcp_ok;      /* the recipient's 2xx, until bridged */
 	char route[SIP_URI_MAX + 32];/* the Route of the trunk leg, "" = none */
 	char raw_bye_tag[128];       /* the last dialog rcp_end_raw ended */
+	char prime_callid[96];       /* rx_prime's message to ourselves */
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
@@ -969,8 +970,8 @@ static int leg_auth(struct leg *l, const struct sip_msg *msg)
  * libre 1.1.0 reads SIP over UDP in 8,192-byte chunks and drops larger
  * datagrams (a 9 KB 200 became no_answer); its transport does not expose
  * the socket, but every UDP message carries it (msg->sock, a struct
- * udp_sock): from the first message on, datagrams up to the UDP limit
- * are read whole.
+ * udp_sock): from the first message on (rx_prime's, sent before our
+ * INVITE), datagrams up to the UDP limit are read whole.
  */
 static void rx_widen(const struct sip_msg *msg)
 {
@@ -1154,6 +1155,15 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 		       : "no response");
 		c->decided = c->finished = 1;
 		re_cancel();
+		return;
+	}
+	if (err == EOVERFLOW) {
+		/* libre closes a TCP/TLS connection whose unread data pass
+		 * 65,536 bytes: a bound, said as such, not "unreachable" */
+		decide(c, "failed", 0, 0, 0, "response_too_large", "transient",
+		       "response_too_large", "the trunk sent a message over "
+		       "65,536 bytes (the most read over TCP/TLS); the "
+		       "connection was closed");
 		return;
 	}
 	if (err && !c->responded) {
@@ -1752,6 +1762,10 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 	struct leg *legs[2] = { &c->rcp, &c->agt };
 	int i;
 
+	if (!pl_strcmp(&msg->callid, c->prime_callid)) {
+		rx_widen(msg); /* rx_prime's: our UDP socket, widened */
+		return true;
+	}
 	if (msg->scode < 200 || msg->scode >= 300 ||
 	    pl_strcmp(&msg->cseq.met, "INVITE"))
 		return false;
@@ -2093,6 +2107,40 @@ static int rcp_start(struct call *c)
 	return 0;
 }
 
+/*
+ * Before our first INVITE, one small response to our own UDP socket (a
+ * Call-ID no transaction holds, answered by nobody) reaches resp_h with
+ * the socket, which rx_widen widens: a trunk's first response over
+ * 8,192 bytes (a 183 or 200 with a large SDP or many headers, no 100
+ * Trying before it) is read whole. It is queued on the socket before
+ * the INVITE leaves, so it is read before any answer.
+ */
+static void rx_prime(struct call *c, const struct sa *laddr)
+{
+	struct sa la;
+	char m[512];
+	int fd, n;
+
+	if (sip_transp_laddr(c->sip, &la, SIP_TRANSP_UDP, laddr))
+		return;
+	snprintf(c->prime_callid, sizeof(c->prime_callid), "rxsz-%s",
+		 c->callid);
+	n = re_snprintf(m, sizeof(m), "SIP/2.0 100 Trying\r\n"
+			"Via: SIP/2.0/UDP %J;branch=z9hG4bKrxsz%s\r\n"
+			"From: <sip:gitdial@invalid>;tag=rxsz\r\n"
+			"To: <sip:gitdial@invalid>\r\n"
+			"Call-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+			"Content-Length: 0\r\n\r\n", &la, c->callid,
+			c->prime_callid);
+	fd = socket(sa_af(&la), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (n <= 0 || fd < 0 ||
+	    sendto(fd, m, (size_t)n, 0, &la.u.sa, la.len) != n)
+		fprintf(stderr, "gitdial-sip: %s: cannot widen the UDP reads: "
+			"%s\n", c->callid, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 int sip_ua_run(const struct sip_plan *p, int report_fd)
 {
 	struct call c;
@@ -2165,6 +2213,7 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 			strerror(errno));
 	if (!pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
 		(void)fd_listen(sig_pipe[0], FD_READ, sig_h, &c);
+	rx_prime(&c, &laddr);
 	c.t0 = tmr_jiffies();
 	c.in_invite = 1;
 	err = leg_invite(&c.rcp, NULL, NULL, 0);
