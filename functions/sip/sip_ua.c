@@ -59,6 +59,10 @@
 #define PROBE_MS 1000    /* no response yet: probe the trunk for ICMP errors */
 #define TXN_MS 32000     /* 64*T1: how long a transaction may take (RFC 3261) */
 #define BRIDGE_MS 10000  /* the recipient answered: the agent must, in this */
+/* a keepalive interval past any call's life (and below libre's 32-bit
+ * arithmetic): we want its failure report, never its ping */
+#define KA_NEVER_S 4000000
+#define TCP_MSG_MAX 65536 /* libre's cap on a message read over TCP/TLS */
 
 struct call;
 
@@ -134,6 +138,7 @@ struct call {
 	char route[SIP_URI_MAX + 32];/* the Route of the trunk leg, "" = none */
 	char raw_bye_tag[128];       /* the last dialog rcp_end_raw ended */
 	char prime_callid[96];       /* rx_prime's message to ourselves */
+	struct sip_keepalive *ka;    /* tells us the trunk's TCP/TLS closed */
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
@@ -1118,6 +1123,30 @@ static void probe_h(void *arg)
 	}
 }
 
+/*
+ * The trunk's TCP/TLS connection closed (libre's keepalive report). libre
+ * closes it with EOVERFLOW when a message passes TCP_MSG_MAX, and tells
+ * no transaction: without this the INVITE would wait for the ring
+ * timeout and end no_answer. Other closes (idle, reset) only log here.
+ */
+static void trunk_conn_h(int err, void *arg)
+{
+	struct call *c = arg;
+	char text[200];
+
+	fprintf(stderr, "gitdial-sip: %s: the trunk's connection closed: %s\n",
+		c->callid, strerror(err));
+	if (err != EOVERFLOW || c->decided || c->rcp.answered)
+		return;
+	c->rcp.req = mem_deref(c->rcp.req);
+	c->rcp.ended = 1;
+	snprintf(text, sizeof(text), "the trunk sent a message over %d bytes "
+		 "(the most read over TCP/TLS); the connection was closed",
+		 TCP_MSG_MAX);
+	decide(c, "failed", 0, 0, 0, "response_too_large", "transient",
+	       "response_too_large", text);
+}
+
 /* Responses to the recipient's INVITE. */
 static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
@@ -1131,6 +1160,11 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 		c->responded = 1;
 		rx_widen(msg);
 		pub_note(c, msg);
+		if (msg->tp != SIP_TRANSP_UDP && !c->ka && !c->decided &&
+		    sip_keepalive_start(&c->ka, c->sip, msg, KA_NEVER_S,
+					trunk_conn_h, c))
+			fprintf(stderr, "gitdial-sip: %s: no report of the "
+				"trunk's connection\n", c->callid);
 	}
 	if (!err && msg && msg->scode < 200) {
 		if (!l->provisional && msg->scode > 100)
@@ -1155,15 +1189,6 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 		       : "no response");
 		c->decided = c->finished = 1;
 		re_cancel();
-		return;
-	}
-	if (err == EOVERFLOW) {
-		/* libre closes a TCP/TLS connection whose unread data pass
-		 * 65,536 bytes: a bound, said as such, not "unreachable" */
-		decide(c, "failed", 0, 0, 0, "response_too_large", "transient",
-		       "response_too_large", "the trunk sent a message over "
-		       "65,536 bytes (the most read over TCP/TLS); the "
-		       "connection was closed");
 		return;
 	}
 	if (err && !c->responded) {
@@ -2289,6 +2314,7 @@ cleanup:
 		}
 	}
 	mem_deref(c.rcp_ok);
+	mem_deref(c.ka);
 	mem_deref(c.lreq);
 	mem_deref(c.lresp);
 	if (c.sip)

@@ -9,11 +9,24 @@
 # sipp plays the trunk and the agent (tests/sip/).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/sip/lib-sip.sh"
-trap 'sipp_kill_all; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
+trap 'sipp_kill_all; [ -n "${BIG_PID:-}" ] && kill "$BIG_PID" 2>/dev/null; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
 
 call_start early "$SIPDIR/rcp-early-media.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start ebusy "$SIPDIR/rcp-early-busy.xml" - "" ""
 call_start eunrel "$SIPDIR/rcp-early-unreliable.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
+# first responses over 8 KB: UDP (9 KB), TCP (20 KB); 70 KB over TCP
+pad() { head -c "$1" /dev/zero | tr '\0' x; }
+sed "s/@PAD@/$(pad 9000)/" "$SIPDIR/rcp-big-first.xml" >"$TMP/rcp-big-udp.xml"
+sed "s/@PAD@/$(pad 20000)/" "$SIPDIR/rcp-big-first.xml" >"$TMP/rcp-big-tcp.xml"
+call_start bigudp "$TMP/rcp-big-udp.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
+call_start bigtcp "$TMP/rcp-big-tcp.xml" "$SIPDIR/agent-answer.xml" "-t t1 -d 300" "" 'account.trunk.transport="tcp"'
+# a python peer: sipp's scenario parser takes no 70 KB message
+port_pick bigport
+mkdir -p "$TMP/toobig/spool"
+"$PY" "$SIPDIR/tcp-big.py" "$bigport" 70000 "$TMP/toobig/conn" 20 & BIG_PID=$!
+poll 5 port_bound tcp "$bigport" || echo "# tcp-big.py did not start"
+req "$TMP/toobig/req.json" "$bigport" 9 'account.trunk.transport="tcp"'
+GITDIAL_SPOOL=$TMP/toobig/spool "$SIP" dial <"$TMP/toobig/req.json" >"$TMP/toobig/dial"
 
 # --- a reliable 183 with the offer, then answered ------------------------------------
 call_end early
@@ -40,6 +53,25 @@ expect_eq "unreliable 183: the agent got the 200's offer, not the 183's" \
 	"1 0" "$(grep -c '^m=audio 6000' "$TMP/eunrel_agent.msg") $(grep -c '^m=audio 7000' "$TMP/eunrel_agent.msg")"
 expect_eq "unreliable 183: answered call ended by the recipient" \
 	"hangup recipient_hangup" "$(jget "$OUT" outcome reason)"
+
+# --- first responses over 8 KB, and over the TCP cap ---------------------------------
+call_end bigudp
+expect_eq "a 9 KB 200 as the first response over UDP (no 1xx before it): bridged (sipp passed)" \
+	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+ok_if "the 9 KB 200 was sent as one datagram of more than 8,192 bytes" \
+	test "$(grep -c '^X-Pad: x\{9000\}' "$TMP/bigudp_rcp.msg")" -ge 1
+call_end bigtcp
+expect_eq "a 20 KB 200 as the first response over TCP: bridged (sipp passed)" \
+	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+ok_if "that call went over TCP" grep -q '^Via: SIP/2.0/TCP' "$TMP/bigtcp_rcp.msg"
+SPOOL=$TMP/toobig/spool
+OUT=""
+poll 30 spool_has_outcome "$SPOOL" && OUT=$(spool_outcome "$SPOOL")
+wait "$BIG_PID"
+expect_eq "a 200 over 65,536 bytes over TCP: failed, transient, response_too_large (not no_answer, not unreachable)" \
+	"failed transient response_too_large false" "$(jget "$OUT" outcome error.kind error.code connected)"
+ok_if "its message names the cap" grep -q '65536 bytes' <<<"$(jget "$OUT" error.message)"
+expect_eq "the trunk saw its connection closed" "closed" "$(cat "$TMP/toobig/conn" 2>/dev/null)"
 
 ok_if "no sanitizer report from any call process" san_clean
 finish
