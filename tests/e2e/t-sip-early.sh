@@ -14,6 +14,7 @@ trap 'sipp_kill_all; [ -n "${BIG_PID:-}" ] && kill "$BIG_PID" 2>/dev/null; [ -n 
 call_start early "$SIPDIR/rcp-early-media.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start ebusy "$SIPDIR/rcp-early-busy.xml" - "" ""
 call_start eunrel "$SIPDIR/rcp-early-unreliable.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
+call_start erefuse "$SIPDIR/rcp-early-refuse.xml" - "" ""
 # first responses over 8 KB: UDP (9 KB), TCP (20 KB); 70 KB over TCP
 pad() { head -c "$1" /dev/zero | tr '\0' x; }
 sed "s/@PAD@/$(pad 9000)/" "$SIPDIR/rcp-big-first.xml" >"$TMP/rcp-big-udp.xml"
@@ -32,8 +33,8 @@ GITDIAL_SPOOL=$TMP/toobig/spool "$SIP" dial <"$TMP/toobig/req.json" >"$TMP/toobi
 call_end early
 expect_eq "reliable 183 with SDP: sipp passed (Supported: 100rel; PRACK answer declines m=audio 7000; ACK of the 200 bodiless; offerless re-INVITE; its ACK the agent's answer)" \
 	"0 0" "$RCP_RC $AGT_RC"
-expect_eq "trunk messages: 183 PRACKed, 200 ACKed, re-INVITE for the offer" \
-	"INVITE 183 PRACK 200 200 ACK INVITE 200 ACK BYE 200 " "$(msgs early_rcp)"
+expect_eq "trunk messages: 183 and a reliable 180 PRACKed, 200 ACKed, re-INVITE for the offer" \
+	"INVITE 183 PRACK 200 180 PRACK 200 200 ACK INVITE 200 ACK BYE 200 " "$(msgs early_rcp)"
 expect_eq "the agent got the re-INVITE's offer (m=audio 6000), never the early one (7000)" \
 	"1 0" "$(grep -c '^m=audio 6000' "$TMP/early_agent.msg") $(grep -c '^m=audio 7000' "$TMP/early_agent.msg")"
 expect_eq "answered after early media: an answered call, ended by the recipient, sip_code 200" \
@@ -44,6 +45,14 @@ call_end ebusy
 expect_eq "early media then 486: busy, not connected, not answered (sipp passed: PRACK declined the offer)" \
 	"0 busy false false 486" "$RCP_RC $(jget "$OUT" outcome connected answered sip_code)"
 expect_eq "early media then 486: trunk messages" "INVITE 183 PRACK 200 486 ACK " "$(msgs ebusy_rcp)"
+
+# --- early media, then the trunk refuses the re-INVITE for an offer ------------------
+call_end erefuse
+expect_eq "re-INVITE refused after early media: failed, transient, reoffer_refused, connected but not answered" \
+	"failed transient reoffer_refused not_bridged true false" \
+	"$(jget "$OUT" outcome error.kind error.code reason connected answered)"
+expect_eq "the refused call's leg was ended with a BYE (sipp passed)" \
+	"0 INVITE 183 PRACK 200 200 ACK INVITE 488 ACK BYE 200 " "$RCP_RC $(msgs erefuse_rcp)"
 
 # --- an unreliable 183 with SDP ---------------------------------------------------------
 call_end eunrel
