@@ -4,9 +4,11 @@
 # offerless INVITE (RFC 3261 §13.2.1), so its PRACK carries the answer
 # (every stream declined: nobody listens before the answer), the 200 is
 # ACKed without a body and an offerless re-INVITE fetches the offer the
-# agent gets; early media then busy; an unreliable 183 with SDP. And
-# first responses over 8 KB (UDP, TCP) and over libre's 64 KB TCP cap.
-# sipp plays the trunk and the agent (tests/sip/).
+# agent gets; early media then busy; a refused re-INVITE; an unreliable
+# 183 with SDP. And first responses over 8 KB (UDP, TCP) and over
+# libre's 64 KB TCP cap.
+# sipp plays the trunk and the agent (tests/sip/), a python peer for the
+# 70 KB message (sipp takes none that big).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/sip/lib-sip.sh"
 trap 'sipp_kill_all; [ -n "${BIG_PID:-}" ] && kill "$BIG_PID" 2>/dev/null; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
