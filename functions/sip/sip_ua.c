@@ -701,7 +701,8 @@ static void rcp_decline(struct call *c, const struct sip_msg *msg)
 		c->rcp.inv_cseq ? NULL : sdp_body(msg, &len);
 
 	if (offer && !sip_sdp_decline(&sdp, (const char *)offer, len))
-		leg_ack(&c->rcp, c->rcp.ans_cseq, (const uint8_t *)sdp.ptr, sdp.len);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, (const uint8_t *)sdp.ptr,
+			sdp.len);
 	else
 		leg_ack(&c->rcp, c->rcp.ans_cseq, NULL, 0);
 	buf_release(&sdp);
@@ -894,8 +895,8 @@ static void rcp_reoffer_resp(struct leg *l, int err, const struct sip_msg *msg)
 	if (c->decided)
 		return;
 	if (err)
-		snprintf(text, sizeof(text), "no answer to our offerless re-INVITE "
-			 "after early media: %s", strerror(err));
+		snprintf(text, sizeof(text), "no answer to our offerless "
+			 "re-INVITE after early media: %s", strerror(err));
 	else
 		snprintf(text, sizeof(text), "the trunk refused our offerless "
 			 "re-INVITE after early media: %d %.*s", msg->scode,
