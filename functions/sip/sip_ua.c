@@ -63,6 +63,7 @@
  * arithmetic): we want its failure report, never its ping */
 #define KA_NEVER_S 4000000
 #define TCP_MSG_MAX 65536 /* libre's cap on a message read over TCP/TLS */
+#define UDP_REQ_MAX 1300  /* RFC 3261 §18.1.1: a larger request goes TCP */
 
 struct call;
 
@@ -139,6 +140,7 @@ struct call {
 	char raw_bye_tag[128];       /* the last dialog rcp_end_raw ended */
 	char prime_callid[96];       /* rx_prime's message to ourselves */
 	struct sip_keepalive *ka;    /* tells us the trunk's TCP/TLS closed */
+	int agt_tcp;                 /* the agent's INVITE went TCP for its size */
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
@@ -713,18 +715,44 @@ static void rcp_decline(struct call *c, const struct sip_msg *msg)
  * The agent's leg: an INVITE with the recipient's offer to agent.sip_uri,
  * From the recipient's number, with the attempt in X-Gitdial-* headers.
  */
-static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
+/*
+ * The agent's dialog, its request URI naming TCP when tcp is set (a
+ * ";transport=tcp" parameter, which libre's routing follows).
+ */
+static int agent_dialog(struct call *c, int tcp)
 {
 	const struct sip_plan *p = c->p;
 	char from[SIP_URI_MAX + 64];
-	int err;
 
 	snprintf(from, sizeof(from), "sip:%s@%s", p->to, p->trunk.domain);
-	snprintf(c->agt.uri, sizeof(c->agt.uri), "%s", p->agent_uri);
-	err = sip_dialog_alloc(&c->agt.dlg, p->agent_uri, p->agent_uri, NULL,
-			       from, NULL, 0);
-	if (err)
-		return err;
+	snprintf(c->agt.uri, sizeof(c->agt.uri), "%s%s", p->agent_uri,
+		 tcp ? ";transport=tcp" : "");
+	c->agt_tcp = tcp;
+	return sip_dialog_alloc(&c->agt.dlg, c->agt.uri, p->agent_uri, NULL,
+				from, NULL, 0);
+}
+
+/*
+ * True when the agent's INVITE carrying len bytes of SDP must go over TCP
+ * (RFC 3261 §18.1.1: over 1,300 bytes with the path MTU unknown, where it
+ * would go over UDP): agent.sip_uri names no transport and no headers.
+ * The size counts the SDP, our headers and a generous allowance for the
+ * Via, From, To, Call-ID, CSeq, Contact and Max-Forwards lines.
+ */
+static int agent_needs_tcp(const struct call *c, size_t len)
+{
+	const char *u = c->p->agent_uri;
+
+	if (strchr(u, '?') || strcasestr(u, ";transport="))
+		return 0;
+	return len + strlen(c->agt.hdrs) + 3 * strlen(u) + 400 > UDP_REQ_MAX;
+}
+
+static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
+{
+	const struct sip_plan *p = c->p;
+	int err;
+
 	snprintf(c->agt.hdrs, sizeof(c->agt.hdrs),
 		 "X-Gitdial-Attempt-Id: %s\r\n"
 		 "X-Gitdial-Campaign: %s\r\n"
@@ -735,6 +763,9 @@ static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 		 UA_CAPS,
 		 p->attempt_id, p->campaign, p->to, p->language,
 		 p->disclosure ? "required" : "none", c->callid);
+	err = agent_dialog(c, agent_needs_tcp(c, len));
+	if (err)
+		return err;
 	return leg_invite(&c->agt, "application/sdp", offer, len);
 }
 
@@ -1252,8 +1283,21 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 
 	if (msg)
 		rx_widen(msg);
-	if (!err && msg && msg->scode < 200)
+	if (!err && msg && msg->scode < 200) {
+		l->provisional = 1;
 		return;
+	}
+	if (err && err != ETIMEDOUT && c->agt_tcp && !l->provisional &&
+	    !l->answered && !c->decided && c->offer) {
+		/* RFC 3261 §18.1.1: TCP refused or reset, so UDP after all */
+		fprintf(stderr, "gitdial-sip: %s: the agent over TCP: %s; again "
+			"over UDP\n", c->callid, strerror(err));
+		l->dlg = mem_deref(l->dlg);
+		if (!agent_dialog(c, 0) &&
+		    !leg_invite(l, "application/sdp", c->offer->buf,
+				c->offer->end))
+			return;
+	}
 	if (!err && msg && msg->scode < 300) {
 		if (l->answered)
 			return;

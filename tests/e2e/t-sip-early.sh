@@ -23,6 +23,15 @@ sed "s/@PAD@/$(pad 9000)/" "$SIPDIR/rcp-big-first.xml" >"$TMP/rcp-big-udp.xml"
 sed "s/@PAD@/$(pad 20000)/" "$SIPDIR/rcp-big-first.xml" >"$TMP/rcp-big-tcp.xml"
 call_start bigudp "$TMP/rcp-big-udp.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start bigtcp "$TMP/rcp-big-tcp.xml" "$SIPDIR/agent-answer.xml" "-t t1 -d 300" "" 'account.trunk.transport="tcp"'
+# an offer of about 2 KB: the agent's INVITE is over 1,300 bytes, so TCP
+# (RFC 3261 §18.1.1); to an agent on TCP, and to one on UDP only (refused,
+# then UDP)
+awk -v pad="$(pad 50)" '{print} /^      a=rtpmap:0 PCMU\/8000/ { for (i = 1; i <= 30; i++) printf "      a=x-pad-%d:%s\n", i, pad }' \
+	"$SIPDIR/rcp-answer-bye.xml" >"$TMP/rcp-big-sdp.xml"
+sed 's|Contact: <sip:agent@\[local_ip\]:\[local_port\]>|Contact: <sip:agent@[local_ip]:[local_port];transport=[transport]>|' \
+	"$SIPDIR/agent-answer.xml" >"$TMP/agent-answer-tcp.xml"
+call_start sdptcp "$TMP/rcp-big-sdp.xml" "$TMP/agent-answer-tcp.xml" "-d 300" "-t t1"
+call_start sdpudp "$TMP/rcp-big-sdp.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 # a python peer: sipp's scenario parser takes no 70 KB message
 port_pick bigport
 mkdir -p "$TMP/toobig/spool"
@@ -64,6 +73,18 @@ expect_eq "unreliable 183: the agent got the 200's offer, not the 183's" \
 	"1 0" "$(grep -c '^m=audio 6000' "$TMP/eunrel_agent.msg") $(grep -c '^m=audio 7000' "$TMP/eunrel_agent.msg")"
 expect_eq "unreliable 183: answered call ended by the recipient" \
 	"hangup recipient_hangup" "$(jget "$OUT" outcome reason)"
+
+# --- a large offer to the agent: over TCP (RFC 3261 §18.1.1) -------------------------
+call_end sdptcp
+expect_eq "a 2 KB offer: the agent's INVITE went over TCP, bridged (sipp passed)" \
+	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+ok_if "the agent got it over TCP, its request URI saying so" \
+	eval "grep -q '^Via: SIP/2.0/TCP' '$TMP/sdptcp_agent.msg' && grep -q '^INVITE sip:agent@127.0.0.1:[0-9]*;transport=tcp SIP/2.0' '$TMP/sdptcp_agent.msg'"
+expect_eq "the agent got the whole 2 KB offer" "30" "$(grep -c '^a=x-pad-' "$TMP/sdptcp_agent.msg")"
+call_end sdpudp
+expect_eq "an agent on UDP only: TCP refused, the INVITE again over UDP, bridged (sipp passed)" \
+	"0 0 hangup recipient_hangup" "$RCP_RC $AGT_RC $(jget "$OUT" outcome reason)"
+ok_if "the fallback to UDP is in the call's log" grep -q 'the agent over TCP: .*again over UDP' "$SPOOL"/.sip/*.log
 
 # --- first responses over 8 KB, and over the TCP cap ---------------------------------
 call_end bigudp
