@@ -25,8 +25,10 @@
  * socket); timers libre lacks (after a CANCEL, the agent's answer after
  * the recipient's, the session's refresh and expiry, a last deadline);
  * in-dialog requests (refreshes answered here, changed offers relayed
- * to the other leg, strays 481); PRACK of reliable 1xx; every 2xx ACKed;
- * TLS verified on the OpenSSL context libre uses.
+ * to the other leg, strays 481); PRACK of reliable 1xx, early media's
+ * offer answered in it (then a re-INVITE for the agent's offer); every
+ * 2xx ACKed; TLS verified on the OpenSSL context libre uses; messages
+ * over 8 KB read over UDP, the agent's large INVITE sent over TCP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -712,10 +714,6 @@ static void rcp_decline(struct call *c, const struct sip_msg *msg)
 }
 
 /*
- * The agent's leg: an INVITE with the recipient's offer to agent.sip_uri,
- * From the recipient's number, with the attempt in X-Gitdial-* headers.
- */
-/*
  * The agent's dialog, its request URI naming TCP when tcp is set (a
  * ";transport=tcp" parameter, which libre's routing follows).
  */
@@ -748,6 +746,11 @@ static int agent_needs_tcp(const struct call *c, size_t len)
 	return len + strlen(c->agt.hdrs) + 3 * strlen(u) + 400 > UDP_REQ_MAX;
 }
 
+/*
+ * The agent's leg: an INVITE with the recipient's offer to agent.sip_uri,
+ * From the recipient's number, with the attempt in X-Gitdial-* headers;
+ * over TCP when it is large (agent_needs_tcp).
+ */
 static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 {
 	const struct sip_plan *p = c->p;
