@@ -73,6 +73,7 @@ struct leg {
 	struct call *call;
 	const char *name;            /* "recipient", "agent" */
 	struct sip_dialog *dlg;
+	struct sip_dialog *tmpl;     /* dlg before any response: forks of it */
 	struct sip_request *req;     /* the INVITE while it is pending */
 	struct sip_request *bye;
 	struct mbuf *ack_mb;         /* the ACK of our 2xx, for retransmits */
@@ -953,6 +954,19 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 
 	if (l->answered)
 		return; /* a second fork's 2xx: ignored */
+	if (l->tmpl && !sip_dialog_cmp(l->dlg, msg) &&
+	    pl_isset(&msg->to.tag)) {
+		/* the answer comes from another fork than the early dialog we
+		 * PRACKed: its own dialog, and its own offer in the 2xx */
+		struct sip_dialog *fork = NULL;
+
+		if (!sip_dialog_fork(&fork, l->tmpl, msg)) {
+			mem_deref(l->dlg);
+			l->dlg = fork;
+			l->early_oa = 0;
+			l->rseq = 0;
+		}
+	}
 	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
 	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
 		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
@@ -1047,10 +1061,18 @@ static void leg_prack(struct leg *l, const struct sip_msg *msg)
 	rseq = pl_u32(&h->val);
 	if (!rseq || (l->rseq && rseq <= l->rseq))
 		return;
-	if (!sip_dialog_established(l->dlg) && sip_dialog_create(l->dlg, msg)) {
-		fprintf(stderr, "gitdial-sip: %s: no early dialog for the PRACK\n",
-			l->call->callid);
-		return;
+	if (!sip_dialog_established(l->dlg)) {
+		/* the early dialog is a fork of the unanswered one, kept for
+		 * a 2xx from another fork (libre forks only uncreated ones) */
+		struct sip_dialog *early = NULL;
+
+		if (sip_dialog_fork(&early, l->dlg, msg)) {
+			fprintf(stderr, "gitdial-sip: %s: no early dialog for "
+				"the PRACK\n", l->call->callid);
+			return;
+		}
+		l->tmpl = l->dlg;
+		l->dlg = early;
 	}
 	if (!sip_dialog_cmp(l->dlg, msg))
 		return; /* another fork's: we keep to the first */
@@ -2369,6 +2391,7 @@ cleanup:
 		sip_close(c.sip, true);
 	mem_deref(c.sip);
 	mem_deref(c.rcp.dlg);
+	mem_deref(c.rcp.tmpl);
 	mem_deref(c.agt.dlg);
 	mem_deref(c.tls);
 	mem_deref(c.dnsc);

@@ -17,6 +17,7 @@ call_start early "$SIPDIR/rcp-early-media.xml" "$SIPDIR/agent-answer.xml" "-d 30
 call_start ebusy "$SIPDIR/rcp-early-busy.xml" - "" ""
 call_start eunrel "$SIPDIR/rcp-early-unreliable.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start erefuse "$SIPDIR/rcp-early-refuse.xml" - "" ""
+call_start efork "$SIPDIR/rcp-early-fork.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 # first responses over 8 KB: UDP (9 KB), TCP (20 KB); 70 KB over TCP
 pad() { head -c "$1" /dev/zero | tr '\0' x; }
 sed "s/@PAD@/$(pad 9000)/" "$SIPDIR/rcp-big-first.xml" >"$TMP/rcp-big-udp.xml"
@@ -64,6 +65,13 @@ expect_eq "re-INVITE refused after early media: failed, transient, reoffer_refus
 	"$(jget "$OUT" outcome error.kind error.code reason connected answered)"
 expect_eq "the refused call's leg was ended with a BYE (sipp passed)" \
 	"0 INVITE 183 PRACK 200 200 ACK INVITE 488 ACK BYE 200 " "$RCP_RC $(msgs erefuse_rcp)"
+
+# --- early media from one fork, the answer from another -------------------------------
+call_end efork
+expect_eq "early media from fork 1, the 200 from fork 2: its own offer bridged, ACKed with the answer (sipp passed)" \
+	"0 0 INVITE 183 PRACK 200 200 ACK BYE 200 " "$RCP_RC $AGT_RC $(msgs efork_rcp)"
+expect_eq "forked answer: an answered call ended by the recipient" \
+	"hangup recipient_hangup" "$(jget "$OUT" outcome reason)"
 
 # --- an unreliable 183 with SDP ---------------------------------------------------------
 call_end eunrel
