@@ -15,6 +15,7 @@ trap 'sipp_kill_all; [ -n "${BIG_PID:-}" ] && kill "$BIG_PID" 2>/dev/null; [ -n 
 
 call_start early "$SIPDIR/rcp-early-media.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start ebusy "$SIPDIR/rcp-early-busy.xml" - "" ""
+call_start ecancel "$SIPDIR/rcp-early-cancel.xml" - "" "" ring_timeout_s=2
 call_start eunrel "$SIPDIR/rcp-early-unreliable.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start erefuse "$SIPDIR/rcp-early-refuse.xml" - "" ""
 call_start efork "$SIPDIR/rcp-early-fork.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
@@ -57,6 +58,12 @@ call_end ebusy
 expect_eq "early media then 486: busy, not connected, not answered (sipp passed: PRACK declined the offer)" \
 	"0 busy false false 486" "$RCP_RC $(jget "$OUT" outcome connected answered sip_code)"
 expect_eq "early media then 486: trunk messages" "INVITE 183 PRACK 200 486 ACK " "$(msgs ebusy_rcp)"
+
+# --- a reliable 183 with the offer, then the ring timeout ---------------------------
+call_end ecancel
+expect_eq "early media then the ring timeout: CANCEL, 487 ACKed, no_answer ring_timeout, not answered (sipp passed)" \
+	"0 no_answer ring_timeout false INVITE 183 PRACK 200 CANCEL 200 487 ACK " \
+	"$RCP_RC $(jget "$OUT" outcome reason answered) $(msgs ecancel_rcp)"
 
 # --- early media, then the trunk refuses the re-INVITE for an offer ------------------
 call_end erefuse
