@@ -11,7 +11,7 @@
 # 70 KB message (sipp takes none that big).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/sip/lib-sip.sh"
-trap 'sipp_kill_all; [ -n "${BIG_PID:-}" ] && kill "$BIG_PID" 2>/dev/null; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
+trap 'sipp_kill_all; [ -n "${BIG_PID:-}" ] && kill "$BIG_PID" "${BIG1_PID:-}" 2>/dev/null; [ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
 
 call_start early "$SIPDIR/rcp-early-media.xml" "$SIPDIR/agent-answer.xml" "-d 300" ""
 call_start ebusy "$SIPDIR/rcp-early-busy.xml" - "" ""
@@ -41,6 +41,13 @@ mkdir -p "$TMP/toobig/spool"
 poll 5 port_bound tcp "$bigport" || echo "# tcp-big.py did not start"
 req "$TMP/toobig/req.json" "$bigport" 9 'account.trunk.transport="tcp"'
 GITDIAL_SPOOL=$TMP/toobig/spool "$SIP" dial <"$TMP/toobig/req.json" >"$TMP/toobig/dial"
+# the same as the very first response: nothing on the connection to watch
+port_pick bigport1
+mkdir -p "$TMP/toobig1/spool"
+"$PY" "$SIPDIR/tcp-big.py" "$bigport1" 70000 "$TMP/toobig1/conn" 45 none & BIG1_PID=$!
+poll 5 port_bound tcp "$bigport1" || echo "# tcp-big.py did not start"
+req "$TMP/toobig1/req.json" "$bigport1" 9 'account.trunk.transport="tcp"'
+GITDIAL_SPOOL=$TMP/toobig1/spool "$SIP" dial <"$TMP/toobig1/req.json" >"$TMP/toobig1/dial"
 
 # --- a reliable 183 with the offer, then answered ------------------------------------
 call_end early
@@ -119,6 +126,12 @@ expect_eq "a 200 over 65,536 bytes over TCP: failed, transient, response_too_lar
 	"failed transient response_too_large false" "$(jget "$OUT" outcome error.kind error.code connected)"
 ok_if "its message names the cap" grep -q '65536 bytes' <<<"$(jget "$OUT" error.message)"
 expect_eq "the trunk saw its connection closed" "closed" "$(cat "$TMP/toobig/conn" 2>/dev/null)"
+SPOOL=$TMP/toobig1/spool
+OUT=""
+poll 45 spool_has_outcome "$SPOOL" && OUT=$(spool_outcome "$SPOOL")
+expect_eq "a first response over 65,536 bytes over TCP: bounded by Timer B (trunk_unreachable), never no_answer" \
+	"failed transient trunk_unreachable false" "$(jget "$OUT" outcome error.kind error.code connected)"
+wait "$BIG1_PID"
 
 ok_if "no sanitizer report from any call process" san_clean
 finish

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """A trunk over TCP whose answer is too large: listens on 127.0.0.1:PORT,
-takes one INVITE, answers 100 Trying, then a 200 OK of SIZE bytes (X-Pad
-header lines; sipp's scenario parser takes no message this big). Writes
+takes one INVITE, answers 100 Trying (unless TRYING is "none"), then a
+200 OK of SIZE bytes (X-Pad header lines; sipp's scenario parser takes
+no message this big). Writes
 to OUTFILE what became of the connection: "closed" when the caller closed
 it, "open" when it was still open after SECONDS."""
 import socket, sys, time
 
 port, size, outfile, secs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+trying = sys.argv[5] if len(sys.argv) > 5 else "trying"
 ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", port))
@@ -31,7 +33,8 @@ def reply(code, extra):
         lines.append(l)
     return ("\r\n".join(lines + extra + ["Content-Length: 0", "", ""])).encode()
 
-c.sendall(reply("100 Trying", []))
+if trying != "none":
+    c.sendall(reply("100 Trying", []))
 pad = ["X-Pad-%d: %s" % (i, "x" * 990) for i in range(size // 1000 + 1)]
 try:
     c.sendall(reply("200 OK", ["Contact: <sip:recipient@127.0.0.1:%d;transport=tcp>" % port] + pad))
