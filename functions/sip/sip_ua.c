@@ -25,8 +25,10 @@
  * socket); timers libre lacks (after a CANCEL, the agent's answer after
  * the recipient's, the session's refresh and expiry, a last deadline);
  * in-dialog requests (refreshes answered here, changed offers relayed
- * to the other leg, strays 481); PRACK of reliable 1xx; every 2xx ACKed;
- * TLS verified on the OpenSSL context libre uses.
+ * to the other leg, strays 481); PRACK of reliable 1xx, early media's
+ * offer answered in it (then a re-INVITE for the agent's offer); every
+ * 2xx ACKed; TLS verified on the OpenSSL context libre uses; messages
+ * over 8 KB read over UDP, the agent's large INVITE sent over TCP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +61,11 @@
 #define PROBE_MS 1000    /* no response yet: probe the trunk for ICMP errors */
 #define TXN_MS 32000     /* 64*T1: how long a transaction may take (RFC 3261) */
 #define BRIDGE_MS 10000  /* the recipient answered: the agent must, in this */
+/* a keepalive interval past any call's life (and below libre's 32-bit
+ * arithmetic): we want its failure report, never its ping */
+#define KA_NEVER_S 4000000
+#define TCP_MSG_MAX 65536 /* libre's cap on a message read over TCP/TLS */
+#define UDP_REQ_MAX 1300  /* RFC 3261 §18.1.1: a larger request goes TCP */
 
 struct call;
 
@@ -66,6 +73,7 @@ struct leg {
 	struct call *call;
 	const char *name;            /* "recipient", "agent" */
 	struct sip_dialog *dlg;
+	struct sip_dialog *tmpl;     /* dlg before any response: forks of it */
 	struct sip_request *req;     /* the INVITE while it is pending */
 	struct sip_request *bye;
 	struct mbuf *ack_mb;         /* the ACK of our 2xx, for retransmits */
@@ -79,6 +87,11 @@ struct leg {
 	char uri[SIP_URI_MAX + 64];  /* the request URI (digest uri) */
 	int sent, provisional, answered, acked, canceled, ended, bye_sent;
 	uint32_t inv_cseq;           /* the CSeq our ACK of the 2xx takes */
+	uint32_t ans_cseq;           /* the 2xx whose ACK carries the answer */
+	uint32_t ack_cseq;           /* the CSeq of ack_mb */
+	int early_oa;                /* offer/answer done in a reliable 1xx */
+	int reoffer;                 /* mid is our offerless re-INVITE */
+	uint32_t mid_cseq;           /* the CSeq of mid */
 	uint32_t rseq;               /* the last reliable 1xx PRACKed */
 	struct mbuf *sdp;            /* the peer's last SDP on this leg */
 	int peer_update;             /* the peer's Allow lists UPDATE */
@@ -128,6 +141,9 @@ struct call {
 	struct sip_msg *rcp_ok;      /* the recipient's 2xx, until bridged */
 	char route[SIP_URI_MAX + 32];/* the Route of the trunk leg, "" = none */
 	char raw_bye_tag[128];       /* the last dialog rcp_end_raw ended */
+	char prime_callid[96];       /* rx_prime's message to ourselves */
+	struct sip_keepalive *ka;    /* tells us the trunk's TCP/TLS closed */
+	int agt_tcp;                 /* the agent's INVITE went TCP for its size */
 };
 
 static int sig_pipe[2] = { -1, -1 }; /* SIGTERM/SIGINT -> the loop */
@@ -137,8 +153,14 @@ static char tls_name[SIP_HOST_MAX];
 static long tls_refused;
 
 /* What our INVITEs say we support and allow (RFC 3261 §20, RFC 4028). */
-#define UA_CAPS "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n" \
-	"Supported: timer\r\n"
+#define UA_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n"
+#define UA_CAPS UA_ALLOW "Supported: timer\r\n"
+/*
+ * The trunk's INVITE also says 100rel (RFC 3262): its reliable 1xx are
+ * PRACKed (leg_prack). Not towards the agent, nor in re-INVITEs: their
+ * 1xx are not PRACKed.
+ */
+#define UA_CAPS_TRUNK UA_ALLOW "Supported: timer, 100rel\r\n"
 
 static void check_done(struct call *c);
 static void wind_down(struct call *c);
@@ -148,6 +170,7 @@ static void leg_bye(struct leg *l);
 static void rcp_end_raw(struct call *c, const struct sip_msg *msg);
 static void leg_session(struct leg *l, const struct sip_msg *msg);
 static void leg_gone(struct leg *l, int scode);
+static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp);
 
 /* Whole seconds since a tmr_jiffies() reading (a monotonic clock). */
 static long elapsed_s(uint64_t since)
@@ -524,8 +547,10 @@ static int leg_ack(struct leg *l, uint32_t cseq, const uint8_t *sdp, size_t len)
 			    "%b",
 			    l->auth, sdp ? "Content-Type: application/sdp\r\n" : "",
 			    sdp ? len : (size_t)0, sdp, sdp ? len : (size_t)0);
-	if (!err)
+	if (!err) {
 		l->acked = 1;
+		l->ack_cseq = cseq;
+	}
 	return err;
 }
 
@@ -577,10 +602,10 @@ static void rcp_ack_decline(struct call *c)
 		return;
 	if (c->offer && !sip_sdp_decline(&sdp, (const char *)c->offer->buf,
 					 c->offer->end))
-		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr,
+		leg_ack(&c->rcp, c->rcp.ans_cseq, (const uint8_t *)sdp.ptr,
 			sdp.len);
 	else
-		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, NULL, 0);
 	buf_release(&sdp);
 }
 
@@ -668,37 +693,70 @@ static const uint8_t *sdp_body(const struct sip_msg *msg, size_t *len)
 	return (const uint8_t *)sdp;
 }
 
-/* ACK the recipient's 2xx declining its offer, then BYE. */
+/*
+ * ACK the recipient's 2xx (CSeq ans_cseq) declining its offer, then BYE.
+ * A 200 after offer/answer in a reliable 1xx carries no offer: its ACK
+ * has no body.
+ */
 static void rcp_decline(struct call *c, const struct sip_msg *msg)
 {
 	struct buf sdp = BUF_INIT(16384);
 	size_t len;
-	const uint8_t *offer = sdp_body(msg, &len);
+	const uint8_t *offer = c->rcp.early_oa && c->rcp.ans_cseq ==
+		c->rcp.inv_cseq ? NULL : sdp_body(msg, &len);
 
 	if (offer && !sip_sdp_decline(&sdp, (const char *)offer, len))
-		leg_ack(&c->rcp, c->rcp.inv_cseq, (const uint8_t *)sdp.ptr, sdp.len);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, (const uint8_t *)sdp.ptr,
+			sdp.len);
 	else
-		leg_ack(&c->rcp, c->rcp.inv_cseq, NULL, 0);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, NULL, 0);
 	buf_release(&sdp);
 	leg_bye(&c->rcp);
 }
 
 /*
+ * The agent's dialog, its request URI naming TCP when tcp is set (a
+ * ";transport=tcp" parameter, which libre's routing follows).
+ */
+static int agent_dialog(struct call *c, int tcp)
+{
+	const struct sip_plan *p = c->p;
+	char from[SIP_URI_MAX + 64];
+
+	snprintf(from, sizeof(from), "sip:%s@%s", p->to, p->trunk.domain);
+	snprintf(c->agt.uri, sizeof(c->agt.uri), "%s%s", p->agent_uri,
+		 tcp ? ";transport=tcp" : "");
+	c->agt_tcp = tcp;
+	return sip_dialog_alloc(&c->agt.dlg, c->agt.uri, p->agent_uri, NULL,
+				from, NULL, 0);
+}
+
+/*
+ * True when the agent's INVITE carrying len bytes of SDP must go over TCP
+ * (RFC 3261 §18.1.1: over 1,300 bytes with the path MTU unknown, where it
+ * would go over UDP): agent.sip_uri names no transport and no headers.
+ * The size counts the SDP, our headers and a generous allowance for the
+ * Via, From, To, Call-ID, CSeq, Contact and Max-Forwards lines.
+ */
+static int agent_needs_tcp(const struct call *c, size_t len)
+{
+	const char *u = c->p->agent_uri;
+
+	if (strchr(u, '?') || strcasestr(u, ";transport="))
+		return 0;
+	return len + strlen(c->agt.hdrs) + 3 * strlen(u) + 400 > UDP_REQ_MAX;
+}
+
+/*
  * The agent's leg: an INVITE with the recipient's offer to agent.sip_uri,
- * From the recipient's number, with the attempt in X-Gitdial-* headers.
+ * From the recipient's number, with the attempt in X-Gitdial-* headers;
+ * over TCP when it is large (agent_needs_tcp).
  */
 static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 {
 	const struct sip_plan *p = c->p;
-	char from[SIP_URI_MAX + 64];
 	int err;
 
-	snprintf(from, sizeof(from), "sip:%s@%s", p->to, p->trunk.domain);
-	snprintf(c->agt.uri, sizeof(c->agt.uri), "%s", p->agent_uri);
-	err = sip_dialog_alloc(&c->agt.dlg, p->agent_uri, p->agent_uri, NULL,
-			       from, NULL, 0);
-	if (err)
-		return err;
 	snprintf(c->agt.hdrs, sizeof(c->agt.hdrs),
 		 "X-Gitdial-Attempt-Id: %s\r\n"
 		 "X-Gitdial-Campaign: %s\r\n"
@@ -709,6 +767,9 @@ static int agent_invite(struct call *c, const uint8_t *offer, size_t len)
 		 UA_CAPS,
 		 p->attempt_id, p->campaign, p->to, p->language,
 		 p->disclosure ? "required" : "none", c->callid);
+	err = agent_dialog(c, agent_needs_tcp(c, len));
+	if (err)
+		return err;
 	return leg_invite(&c->agt, "application/sdp", offer, len);
 }
 
@@ -783,51 +844,13 @@ static void bridge_timeout(void *arg)
 }
 
 /*
- * The recipient answered with its offer: hold the 2xx unacknowledged
- * and offer it to the agent (the ACK waits for the agent's answer).
+ * The recipient's offer (in its 2xx to our INVITE or re-INVITE, msg) goes
+ * to the agent; the 2xx's ACK waits for the agent's answer. An offer
+ * with SDES keys is declined instead: they never cross a plain leg.
  */
-static void rcp_answered(struct call *c, const struct sip_msg *msg)
+static void rcp_offer_relay(struct call *c, const struct sip_msg *msg,
+			    const uint8_t *offer, size_t len)
 {
-	struct leg *l = &c->rcp;
-	const uint8_t *offer;
-	size_t len;
-	int err;
-
-	if (l->answered)
-		return; /* a second fork's 2xx: ignored */
-	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
-	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
-		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
-		rcp_end_raw(c, msg);
-		l->ended = 1;
-		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
-		       "bad_2xx", "the recipient's 200 OK has no usable Contact");
-		return;
-	}
-	l->answered = 1;
-	c->t_answer = tmr_jiffies();
-	tmr_cancel(&c->ring);
-	tmr_cancel(&c->cancel_guard);
-	if (c->decided || l->canceled) {
-		rcp_decline(c, msg);
-		/* our CANCEL crossed the 200: nobody spoke, the leg is
-		 * ended at once; the 200 is not the call's answer */
-		if (!c->decided)
-			decide(c, "no_answer", 0, 0, 0, c->hangup
-			       ? "hangup_requested" : "answered_after_cancel",
-			       NULL, NULL, NULL);
-		return;
-	}
-	state_write(c, "in_progress");
-	offer = sdp_body(msg, &len);
-	if (!offer) {
-		leg_ack(l, l->inv_cseq, NULL, 0);
-		leg_bye(l);
-		decide(c, "failed", 0, 1, msg->scode, "no_offer", "failed",
-		       "no_offer", "the recipient's 200 OK to an offerless "
-		       "INVITE carries no SDP offer");
-		return;
-	}
 	if (!leg_encrypted(&c->agt) &&
 	    sip_sdp_has_crypto((const char *)offer, len)) {
 		rcp_decline(c, msg);
@@ -842,20 +865,151 @@ static void rcp_answered(struct call *c, const struct sip_msg *msg)
 	c->offer = mbuf_alloc(len + 1);
 	if (c->offer)
 		(void)mbuf_write_mem(c->offer, offer, len);
-	sdp_keep(&l->sdp, offer, len);
-	c->rcp_ok = mem_ref((void *)msg);
-	/* max_call_s counts from the answer; the agent has BRIDGE_MS */
-	tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
-		  max_call_h, c);
-	tmr_start(&c->bridge, BRIDGE_MS, bridge_timeout, c);
-	err = agent_invite(c, offer, len);
-	if (err) {
+	sdp_keep(&c->rcp.sdp, offer, len);
+	if (agent_invite(c, offer, len)) {
 		rcp_decline(c, msg);
 		c->agt.ended = 1;
 		decide(c, "failed", 0, 1, msg->scode, "agent_unreachable",
 		       "transient", "agent_unreachable", "cannot send the INVITE "
 		       "to the agent");
 	}
+}
+
+/*
+ * The recipient answered after offer/answer in a reliable 1xx (its early
+ * offer was declined in our PRACK, leg_prack): the 200 carries no new
+ * offer (RFC 3261 §13.2.1; an SDP in it repeats the 1xx's, RFC 6337
+ * §3.1, and is ignored), so it is ACKed at once without a body and an
+ * offerless re-INVITE asks for a fresh offer: flow I again, the re-
+ * INVITE's 2xx taking the agent's answer in its ACK.
+ */
+static void rcp_reoffer(struct call *c, const struct sip_msg *msg)
+{
+	struct leg *l = &c->rcp;
+
+	leg_ack(l, l->inv_cseq, NULL, 0);
+	l->reoffer = 1;
+	if (!leg_mid(l, "INVITE", NULL))
+		return;
+	l->reoffer = 0;
+	leg_bye(l);
+	decide(c, "failed", 0, 1, msg->scode, "not_bridged", "transient",
+	       "reoffer_failed", "cannot send the re-INVITE asking the "
+	       "recipient for an offer after early media");
+}
+
+/*
+ * The answer to rcp_reoffer's re-INVITE (err or msg): a 2xx's offer goes
+ * to the agent; a 2xx without one or a refusal ends the call unbridged.
+ */
+static void rcp_reoffer_resp(struct leg *l, int err, const struct sip_msg *msg)
+{
+	struct call *c = l->call;
+	const uint8_t *offer;
+	char text[200];
+	size_t len;
+
+	l->reoffer = 0;
+	if (!err && msg && msg->scode < 300) {
+		(void)sip_dialog_update(l->dlg, msg);
+		l->ans_cseq = l->mid_cseq;
+		l->acked = 0;
+		offer = sdp_body(msg, &len);
+		if (c->decided || !offer) {
+			rcp_decline(c, msg);
+			if (!c->decided)
+				decide(c, "failed", elapsed_s(c->t_answer), 1,
+				       200, "no_offer", "failed", "no_offer",
+				       "the recipient's 200 OK to our offerless "
+				       "re-INVITE carries no SDP offer");
+			return;
+		}
+		rcp_offer_relay(c, msg, offer, len);
+		return;
+	}
+	if (c->decided)
+		return;
+	if (err)
+		snprintf(text, sizeof(text), "no answer to our offerless "
+			 "re-INVITE after early media: %s", strerror(err));
+	else
+		snprintf(text, sizeof(text), "the trunk refused our offerless "
+			 "re-INVITE after early media: %d %.*s", msg->scode,
+			 (int)msg->reason.l, msg->reason.p);
+	leg_bye(l);
+	decide(c, "failed", elapsed_s(c->t_answer), 1, 200, "not_bridged",
+	       "transient", "reoffer_refused", text);
+}
+
+/*
+ * The recipient answered with its offer: hold the 2xx unacknowledged
+ * and offer it to the agent (the ACK waits for the agent's answer).
+ * After early media the offer comes from a re-INVITE (rcp_reoffer).
+ */
+static void rcp_answered(struct call *c, const struct sip_msg *msg)
+{
+	struct leg *l = &c->rcp;
+	const uint8_t *offer;
+	size_t len;
+
+	if (l->answered)
+		return; /* a second fork's 2xx: ignored */
+	if (l->tmpl && !sip_dialog_cmp(l->dlg, msg) &&
+	    pl_isset(&msg->to.tag)) {
+		/* the answer comes from another fork than the early dialog we
+		 * PRACKed: its own dialog, and its own offer in the 2xx */
+		struct sip_dialog *fork = NULL;
+
+		if (!sip_dialog_fork(&fork, l->tmpl, msg)) {
+			mem_deref(l->dlg);
+			l->dlg = fork;
+			l->early_oa = 0;
+			l->rseq = 0;
+		}
+	}
+	if (sip_dialog_established(l->dlg) ? !sip_dialog_cmp(l->dlg, msg) ||
+	    sip_dialog_update(l->dlg, msg) : sip_dialog_create(l->dlg, msg)) {
+		fprintf(stderr, "gitdial-sip: cannot make the recipient's dialog\n");
+		rcp_end_raw(c, msg);
+		l->ended = 1;
+		decide(c, "failed", 0, 1, msg->scode, "bad_response", "failed",
+		       "bad_2xx", "the recipient's 200 OK has no usable Contact");
+		return;
+	}
+	l->answered = 1;
+	l->ans_cseq = l->inv_cseq;
+	c->t_answer = tmr_jiffies();
+	tmr_cancel(&c->ring);
+	tmr_cancel(&c->cancel_guard);
+	if (c->decided || l->canceled) {
+		rcp_decline(c, msg);
+		/* our CANCEL crossed the 200: nobody spoke, the leg is
+		 * ended at once; the 200 is not the call's answer */
+		if (!c->decided)
+			decide(c, "no_answer", 0, 0, 0, c->hangup
+			       ? "hangup_requested" : "answered_after_cancel",
+			       NULL, NULL, NULL);
+		return;
+	}
+	state_write(c, "in_progress");
+	offer = l->early_oa ? NULL : sdp_body(msg, &len);
+	if (!offer && !l->early_oa) {
+		leg_ack(l, l->inv_cseq, NULL, 0);
+		leg_bye(l);
+		decide(c, "failed", 0, 1, msg->scode, "no_offer", "failed",
+		       "no_offer", "the recipient's 200 OK to an offerless "
+		       "INVITE carries no SDP offer");
+		return;
+	}
+	c->rcp_ok = mem_ref((void *)msg);
+	/* max_call_s counts from the answer; the agent has BRIDGE_MS */
+	tmr_start(&c->maxt, (uint64_t)c->p->trunk.max_call_s * 1000,
+		  max_call_h, c);
+	tmr_start(&c->bridge, BRIDGE_MS, bridge_timeout, c);
+	if (l->early_oa)
+		rcp_reoffer(c, msg);
+	else
+		rcp_offer_relay(c, msg, offer, len);
 }
 
 /* Answers a 401/407 to the INVITE: the challenge, then the INVITE again. */
@@ -870,8 +1024,8 @@ static int leg_auth(struct leg *l, const struct sip_msg *msg)
  * libre 1.1.0 reads SIP over UDP in 8,192-byte chunks and drops larger
  * datagrams (a 9 KB 200 became no_answer); its transport does not expose
  * the socket, but every UDP message carries it (msg->sock, a struct
- * udp_sock): from the first message on, datagrams up to the UDP limit
- * are read whole.
+ * udp_sock): from the first message on (rx_prime's, sent before our
+ * INVITE), datagrams up to the UDP limit are read whole.
  */
 static void rx_widen(const struct sip_msg *msg)
 {
@@ -886,14 +1040,20 @@ static void rx_widen(const struct sip_msg *msg)
 /*
  * A reliable provisional response (RFC 3262) gets its PRACK, in the early
  * dialog it makes; a retransmission (an RSeq not above the last) does
- * not. We offer no SDP in our INVITE and do not advertise 100rel, so a
- * reliable 1xx comes only from a trunk that sends them anyway; if it
- * carries an offer, the PRACK carries no answer (docs/sip.md).
+ * not. Our INVITE has no offer, so the first reliable 1xx carrying SDP
+ * carries the offer (RFC 3261 §13.2.1) and the PRACK must carry the
+ * answer (RFC 3262 §5): we decline every stream (RFC 3264 §6, port 0).
+ * Early media reaches nobody: the agent joins only once the recipient
+ * answers, by a re-INVITE for a fresh offer (rcp_reoffer). SDP in later
+ * 1xx is no new offer (RFC 6337 §3.1): their PRACKs have no body.
  */
 static void leg_prack(struct leg *l, const struct sip_msg *msg)
 {
 	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_RSEQ);
 	struct buf auth = BUF_INIT(4096);
+	struct buf ans = BUF_INIT(16384);
+	const uint8_t *offer = NULL;
+	size_t len = 0;
 	uint32_t rseq;
 
 	if (!h || !pl_isset(&msg->to.tag) || l->answered)
@@ -901,22 +1061,43 @@ static void leg_prack(struct leg *l, const struct sip_msg *msg)
 	rseq = pl_u32(&h->val);
 	if (!rseq || (l->rseq && rseq <= l->rseq))
 		return;
-	if (!sip_dialog_established(l->dlg) && sip_dialog_create(l->dlg, msg)) {
-		fprintf(stderr, "gitdial-sip: %s: no early dialog for the PRACK\n",
-			l->call->callid);
-		return;
+	if (!sip_dialog_established(l->dlg)) {
+		/* the early dialog is a fork of the unanswered one, kept for
+		 * a 2xx from another fork (libre forks only uncreated ones) */
+		struct sip_dialog *early = NULL;
+
+		if (sip_dialog_fork(&early, l->dlg, msg)) {
+			fprintf(stderr, "gitdial-sip: %s: no early dialog for "
+				"the PRACK\n", l->call->callid);
+			return;
+		}
+		l->tmpl = l->dlg;
+		l->dlg = early;
 	}
 	if (!sip_dialog_cmp(l->dlg, msg))
 		return; /* another fork's: we keep to the first */
 	l->rseq = rseq;
+	if (!l->early_oa && (offer = sdp_body(msg, &len)) &&
+	    sip_sdp_decline(&ans, (const char *)offer, len))
+		offer = NULL; /* no m= line to decline: no answer we can make */
+	if (offer) {
+		l->early_oa = 1;
+		fprintf(stderr, "gitdial-sip: %s: early media offered in a "
+			"reliable %u: declined in the PRACK\n", l->call->callid,
+			msg->scode);
+	}
 	if (leg_credentials(l, &auth, "PRACK") ||
 	    sip_drequestf(NULL, l->call->sip, true, "PRACK", l->dlg, 0, NULL,
 			  contact_send_h, NULL, l, "RAck: %u %u INVITE\r\n"
-			  "%sContent-Length: 0\r\n\r\n", rseq, l->inv_cseq,
-			  auth.ptr ? auth.ptr : ""))
+			  "%s%sContent-Length: %zu\r\n\r\n%b", rseq, l->inv_cseq,
+			  auth.ptr ? auth.ptr : "",
+			  offer ? "Content-Type: application/sdp\r\n" : "",
+			  offer ? ans.len : (size_t)0, offer ? ans.ptr : NULL,
+			  offer ? ans.len : (size_t)0))
 		fprintf(stderr, "gitdial-sip: %s: cannot send the PRACK\n",
 			l->call->callid);
 	buf_release(&auth);
+	buf_release(&ans);
 }
 
 /*
@@ -999,6 +1180,30 @@ static void probe_h(void *arg)
 	}
 }
 
+/*
+ * The trunk's TCP/TLS connection closed (libre's keepalive report). libre
+ * closes it with EOVERFLOW when a message passes TCP_MSG_MAX, and tells
+ * no transaction: without this the INVITE would wait for the ring
+ * timeout and end no_answer. Other closes (idle, reset) only log here.
+ */
+static void trunk_conn_h(int err, void *arg)
+{
+	struct call *c = arg;
+	char text[200];
+
+	fprintf(stderr, "gitdial-sip: %s: the trunk's connection closed: %s\n",
+		c->callid, strerror(err));
+	if (err != EOVERFLOW || c->decided || c->rcp.answered)
+		return;
+	c->rcp.req = mem_deref(c->rcp.req);
+	c->rcp.ended = 1;
+	snprintf(text, sizeof(text), "the trunk sent a message over %d bytes "
+		 "(the most read over TCP/TLS); the connection was closed",
+		 TCP_MSG_MAX);
+	decide(c, "failed", 0, 0, 0, "response_too_large", "transient",
+	       "response_too_large", text);
+}
+
 /* Responses to the recipient's INVITE. */
 static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 {
@@ -1012,6 +1217,11 @@ static void rcp_resp_h(int err, const struct sip_msg *msg, void *arg)
 		c->responded = 1;
 		rx_widen(msg);
 		pub_note(c, msg);
+		if (msg->tp != SIP_TRANSP_UDP && !c->ka && !c->decided &&
+		    sip_keepalive_start(&c->ka, c->sip, msg, KA_NEVER_S,
+					trunk_conn_h, c))
+			fprintf(stderr, "gitdial-sip: %s: no report of the "
+				"trunk's connection\n", c->callid);
 	}
 	if (!err && msg && msg->scode < 200) {
 		if (!l->provisional && msg->scode > 100)
@@ -1098,8 +1308,21 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 
 	if (msg)
 		rx_widen(msg);
-	if (!err && msg && msg->scode < 200)
+	if (!err && msg && msg->scode < 200) {
+		l->provisional = 1;
 		return;
+	}
+	if (err && err != ETIMEDOUT && c->agt_tcp && !l->provisional &&
+	    !l->answered && !c->decided && c->offer) {
+		/* RFC 3261 §18.1.1: TCP refused or reset, so UDP after all */
+		fprintf(stderr, "gitdial-sip: %s: the agent over TCP: %s; again "
+			"over UDP\n", c->callid, strerror(err));
+		l->dlg = mem_deref(l->dlg);
+		if (!agent_dialog(c, 0) &&
+		    !leg_invite(l, "application/sdp", c->offer->buf,
+				c->offer->end))
+			return;
+	}
 	if (!err && msg && msg->scode < 300) {
 		if (l->answered)
 			return;
@@ -1116,7 +1339,7 @@ static void agt_resp_h(int err, const struct sip_msg *msg, void *arg)
 				return;
 			goto refused;
 		}
-		leg_ack(&c->rcp, c->rcp.inv_cseq, answer, len);
+		leg_ack(&c->rcp, c->rcp.ans_cseq, answer, len);
 		c->bridged = 1;
 		sdp_keep(&c->agt.sdp, answer, len);
 		leg_session(&c->agt, msg);
@@ -1292,10 +1515,14 @@ static void mid_resp_h(int err, const struct sip_msg *msg, void *arg)
 		/* challenged: the same request again, with credentials */
 		int invite = !pl_strcmp(&msg->cseq.met, "INVITE");
 		if (!leg_mid(l, invite ? "INVITE" : "UPDATE",
-			     invite || relay ? o->sdp : NULL))
+			     (invite && !l->reoffer) || relay ? o->sdp : NULL))
 			return;
 	}
 	l->mid_relay = 0;
+	if (l->reoffer) {
+		rcp_reoffer_resp(l, err, msg);
+		return;
+	}
 	if (msg && msg->scode < 300) {
 		if (!pl_strcmp(&msg->cseq.met, "INVITE"))
 			(void)leg_ack(l, msg->cseq.num, NULL, 0);
@@ -1354,6 +1581,8 @@ static int leg_mid(struct leg *l, const char *method, const struct mbuf *sdp)
 			    sdp ? sdp->end : (size_t)0,
 			    sdp ? sdp->buf : NULL, sdp ? sdp->end : (size_t)0);
 	buf_release(&auth);
+	if (!err)
+		l->mid_cseq = sip_dialog_lseq(l->dlg) - 1;
 	return err;
 }
 
@@ -1628,6 +1857,10 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 	struct leg *legs[2] = { &c->rcp, &c->agt };
 	int i;
 
+	if (!pl_strcmp(&msg->callid, c->prime_callid)) {
+		rx_widen(msg); /* rx_prime's: our UDP socket, widened */
+		return true;
+	}
 	if (msg->scode < 200 || msg->scode >= 300 ||
 	    pl_strcmp(&msg->cseq.met, "INVITE"))
 		return false;
@@ -1636,7 +1869,9 @@ static bool resp_h(const struct sip_msg *msg, void *arg)
 		if (!l->dlg || !sip_dialog_established(l->dlg) ||
 		    !sip_dialog_cmp(l->dlg, msg))
 			continue;
-		if (l->ack_mb)
+		/* a 2xx still waiting for its ACK (the agent's answer) is
+		 * held; one we ACKed gets that ACK again */
+		if (l->ack_mb && msg->cseq.num == l->ack_cseq)
 			(void)sip_send(c->sip, NULL, l->ack_tp, &l->ack_dst,
 				       l->ack_mb);
 		return true;
@@ -1963,8 +2198,42 @@ static int rcp_start(struct call *c)
 			 t->cid_header, from);
 	snprintf(c->rcp.hdrs + strlen(c->rcp.hdrs),
 		 sizeof(c->rcp.hdrs) - strlen(c->rcp.hdrs),
-		 UA_CAPS);
+		 UA_CAPS_TRUNK);
 	return 0;
+}
+
+/*
+ * Before our first INVITE, one small response to our own UDP socket (a
+ * Call-ID no transaction holds, answered by nobody) reaches resp_h with
+ * the socket, which rx_widen widens: a trunk's first response over
+ * 8,192 bytes (a 183 or 200 with a large SDP or many headers, no 100
+ * Trying before it) is read whole. It is queued on the socket before
+ * the INVITE leaves, so it is read before any answer.
+ */
+static void rx_prime(struct call *c, const struct sa *laddr)
+{
+	struct sa la;
+	char m[512];
+	int fd, n;
+
+	if (sip_transp_laddr(c->sip, &la, SIP_TRANSP_UDP, laddr))
+		return;
+	snprintf(c->prime_callid, sizeof(c->prime_callid), "rxsz-%s",
+		 c->callid);
+	n = re_snprintf(m, sizeof(m), "SIP/2.0 100 Trying\r\n"
+			"Via: SIP/2.0/UDP %J;branch=z9hG4bKrxsz%s\r\n"
+			"From: <sip:gitdial@invalid>;tag=rxsz\r\n"
+			"To: <sip:gitdial@invalid>\r\n"
+			"Call-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+			"Content-Length: 0\r\n\r\n", &la, c->callid,
+			c->prime_callid);
+	fd = socket(sa_af(&la), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (n <= 0 || fd < 0 ||
+	    sendto(fd, m, (size_t)n, 0, &la.u.sa, la.len) != n)
+		fprintf(stderr, "gitdial-sip: %s: cannot widen the UDP reads: "
+			"%s\n", c->callid, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 int sip_ua_run(const struct sip_plan *p, int report_fd)
@@ -2039,6 +2308,7 @@ int sip_ua_run(const struct sip_plan *p, int report_fd)
 			strerror(errno));
 	if (!pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
 		(void)fd_listen(sig_pipe[0], FD_READ, sig_h, &c);
+	rx_prime(&c, &laddr);
 	c.t0 = tmr_jiffies();
 	c.in_invite = 1;
 	err = leg_invite(&c.rcp, NULL, NULL, 0);
@@ -2114,12 +2384,14 @@ cleanup:
 		}
 	}
 	mem_deref(c.rcp_ok);
+	mem_deref(c.ka);
 	mem_deref(c.lreq);
 	mem_deref(c.lresp);
 	if (c.sip)
 		sip_close(c.sip, true);
 	mem_deref(c.sip);
 	mem_deref(c.rcp.dlg);
+	mem_deref(c.rcp.tmpl);
 	mem_deref(c.agt.dlg);
 	mem_deref(c.tls);
 	mem_deref(c.dnsc);
