@@ -1493,6 +1493,10 @@ static int round_run(struct round *r, const struct round_opts *o,
 		if (!ch.n) {
 			change_release(&ch);
 			buf_release(&msg);
+			/* duplicates only: their events are on the branch */
+			for (i = 0; i < r->spool.n; i++)
+				if (r->spool_done[i])
+					spool_retire(r->spool_dir, r->spool.v[i].name);
 			spool_quarantine_bad(r);
 			break; /* nothing to do this tick */
 		}
