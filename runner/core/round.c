@@ -1494,7 +1494,7 @@ static int round_run(struct round *r, const struct round_opts *o,
 			change_release(&ch);
 			buf_release(&msg);
 			/* duplicates only: their events are on the branch */
-			for (i = 0; i < r->spool.n; i++)
+			for (i = 0; r->spool_done && i < r->spool.n; i++)
 				if (r->spool_done[i])
 					spool_retire(r->spool_dir, r->spool.v[i].name);
 			spool_quarantine_bad(r);
@@ -1512,7 +1512,7 @@ static int round_run(struct round *r, const struct round_opts *o,
 			return rc;
 		testhook_crash("claim-pushed");
 		/* published: out of the spool; spool_sweep removes them */
-		for (i = 0; i < r->spool.n; i++)
+		for (i = 0; r->spool_done && i < r->spool.n; i++)
 			if (r->spool_done[i])
 				spool_retire(r->spool_dir, r->spool.v[i].name);
 		spool_quarantine_bad(r);
