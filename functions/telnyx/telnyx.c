@@ -19,6 +19,7 @@
  *
  * The webhook side (CGI) is telnyx_hook.c.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,22 +499,22 @@ cleanup:
 }
 
 /*
- * Looks for attempt aid's call among the connection's live calls, page
- * by page (ListConnectionActiveCalls: ActiveCall objects, the consolidated
- * page[number]/page[size] parameter): each call carries its attempt in
- * client_state. 1 with *out its call_control_id, 0 when no live call has
- * it, -1 with *fail the answer when Telnyx could not say.
+ * The connection's live calls as "<attempt id>\t<call_control_id>\n"
+ * lines, listed page by page (ListConnectionActiveCalls: ActiveCall
+ * objects, the consolidated page[number]/page[size] parameter); each
+ * call carries its attempt in client_state. 0, or -1 with *fail the
+ * answer when Telnyx could not say.
  */
-static int find_active(struct buf *out, cJSON **fail,
-		       const struct telnyx_account *a, const char *aid)
+static int list_active(struct buf *map, cJSON **fail,
+		       const struct telnyx_account *a)
 {
 	struct buf path = BUF_INIT(2048);
 	struct httpc_response res;
-	int page, found = 0, n;
+	int page, n;
 
 	*fail = NULL;
 	memset(&res, 0, sizeof(res));
-	for (page = 1; page <= TELNYX_LIST_PAGES && !found; page++) {
+	for (page = 1; page <= TELNYX_LIST_PAGES; page++) {
 		cJSON *got;
 		const cJSON *data, *c;
 		buf_reset(&path);
@@ -521,11 +522,13 @@ static int find_active(struct buf *out, cJSON **fail,
 		    telnyx_path_escape(&path, a->connection_id) ||
 		    buf_printf(&path, "/active_calls?page%%5Bnumber%%5D=%d"
 			       "&page%%5Bsize%%5D=%d", page, TELNYX_LIST_PAGE)) {
-			*fail = fn_fail("transient", "request", "connection id too long");
+			*fail = fn_fail("transient", "request",
+					"connection id too long");
 			break;
 		}
 		httpc_response_release(&res);
-		if (telnyx_rest(&res, a, "GET", path.ptr, NULL) || res.status != 200) {
+		if (telnyx_rest(&res, a, "GET", path.ptr, NULL) ||
+		    res.status != 200) {
 			*fail = telnyx_fail(&res, 0);
 			break;
 		}
@@ -543,9 +546,9 @@ static int find_active(struct buf *out, cJSON **fail,
 			const char *cid = fn_str(c, "call_control_id");
 			const char *of = fn_str(st, "a");
 			n++;
-			if (!found && cid && *cid && strlen(cid) <= 256 && of &&
-			    !strcmp(of, aid) && !buf_puts(out, cid))
-				found = 1;
+			if (cid && *cid && strlen(cid) <= 256 && of &&
+			    !strpbrk(cid, "\t\n") && !strpbrk(of, "\t\n"))
+				buf_printf(map, "%s\t%s\n", of, cid);
 			cJSON_Delete(st);
 		}
 		cJSON_Delete(got);
@@ -554,7 +557,80 @@ static int find_active(struct buf *out, cJSON **fail,
 	}
 	httpc_response_release(&res);
 	buf_release(&path);
-	return *fail ? -1 : found;
+	if (!*fail && buf_check(map))
+		*fail = fn_fail("transient", "too_many", "too many live calls to "
+				"look through");
+	return *fail ? -1 : 0;
+}
+
+/*
+ * One listing serves every status of a batch (fn.c runs a batch's
+ * requests on threads of one process) for TELNYX_LIST_TTL_S: a tick that
+ * asks about many claims lists the live calls once, not once each. A
+ * failed listing is kept as long, so that it is not tried again by
+ * every waiting request.
+ */
+#define TELNYX_LIST_TTL_S 5
+static struct {
+	pthread_mutex_t mu;
+	char key[sizeof(((struct telnyx_account *)0)->base) +
+		 sizeof(((struct telnyx_account *)0)->connection_id) + 2];
+	struct timespec at;
+	int have;
+	struct buf map;
+	char *fail; /* the failure answer, printed */
+} live = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * Looks for attempt aid's call among the connection's live calls. 1 with
+ * *out its call_control_id, 0 when no live call has it, -1 with *fail
+ * the answer when Telnyx could not say.
+ */
+static int find_active(struct buf *out, cJSON **fail,
+		       const struct telnyx_account *a, const char *aid)
+{
+	char key[sizeof(live.key)];
+	struct timespec now;
+	const char *p;
+	size_t al = strlen(aid);
+	int rc = 0;
+
+	*fail = NULL;
+	snprintf(key, sizeof(key), "%s\n%s", a->base, a->connection_id);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&live.mu);
+	if (!live.have || strcmp(live.key, key) ||
+	    now.tv_sec - live.at.tv_sec >= TELNYX_LIST_TTL_S) {
+		cJSON *f = NULL;
+		buf_release(&live.map);
+		buf_init(&live.map, (size_t)TELNYX_LIST_PAGE * TELNYX_LIST_PAGES * 600);
+		free(live.fail);
+		live.fail = NULL;
+		if (list_active(&live.map, &f, a)) {
+			live.fail = cJSON_PrintUnformatted(f);
+			cJSON_Delete(f);
+		}
+		snprintf(live.key, sizeof(live.key), "%s", key);
+		live.at = now;
+		live.have = 1;
+	}
+	if (live.fail) {
+		*fail = cJSON_Parse(live.fail);
+		rc = -1;
+	}
+	for (p = live.map.ptr; rc == 0 && p && *p; p = strchr(p, '\n') + 1) {
+		const char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
+		if (!tab || !nl)
+			break;
+		if ((size_t)(tab - p) == al && !memcmp(p, aid, al)) {
+			rc = buf_put(out, tab + 1, (size_t)(nl - tab - 1)) ? 0 : 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live.mu);
+	if (rc < 0 && !*fail)
+		*fail = fn_fail("transient", "active_calls", "out of memory");
+	return rc;
 }
 
 static cJSON *telnyx_status(const cJSON *req)

@@ -182,6 +182,17 @@ expect_eq "... still held at 4 h 19 min (ring + Telnyx's longest call + delivery
 req status "$TMP/s2c.json" call_id=null attempt_id='"nov.62.1"' now='"2026-11-25T16:21:00Z"'
 tx status "$TMP/s2c.json" "$TMP/s2co.json"
 expect_eq "... and after it: never placed" '{"ok": true, "found": false}' "$(jv "$TMP/s2co.json" 'd')"
+# a batch (the runner's way: one process, requests on threads) lists once
+n_list() { fake_ctl "$TX_URL" /_control/requests | "$PY" -c \
+	'import json,sys; print(len([r for r in json.load(sys.stdin) if r["op"]=="active_calls"]))'; }
+l0=$(n_list)
+for k in 81 82 83 84; do
+	req status "$TMP/b$k.json" call_id=null attempt_id="\"nov.$k.1\"" now='"2026-11-25T12:30:00Z"'
+	printf '%s\t%s\n' "$k" "$(cat "$TMP/b$k.json")"
+done | gitdial-telnyx status --batch --parallel 4 >"$TMP/batch.out" 2>>"$TMP/stderr"
+expect_eq "a batch of 4 status lookups with no id: 4 answers, all held" "4 4" \
+	"$(wc -l <"$TMP/batch.out") $(grep -c '"not_yet"' "$TMP/batch.out")"
+expect_eq "... from one listing of the live calls" 1 "$(( $(n_list) - l0 ))"
 fault '{"list":["500"]}'
 tx status "$TMP/s2c.json" "$TMP/s2eo.json"
 expect_eq "the active-calls list failing: ask again, never 'not found'" "transient 10007" "$(kind "$TMP/s2eo.json")"
