@@ -8,12 +8,18 @@
  *        once at once, safely. The agent's stream starts with the call,
  *        or, when a disclosure must be played first, after the webhook
  *        has spoken it (the plan is kept beside the spool).
- * status GET /v2/calls/{call_control_id}; with no id, the id the
- *        webhook learnt from call.initiated.
+ * status GET /v2/calls/{call_control_id}; with no id (a dial that drew
+ *        no answer), the id call.initiated left on this host, else the
+ *        attempt's call among the connection's live calls (GET
+ *        /v2/connections/{connection_id}/active_calls, by client_state).
+ *        One found on neither is held in flight (transient) until
+ *        TELNYX_HOLD_S after the claim: a call it made has ended by then
+ *        and its outcome reached the log through the webhook host.
  * hangup POST /v2/calls/{id}/actions/hangup.
  *
  * The webhook side (CGI) is telnyx_hook.c.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +36,18 @@
 #include "util.h"
 #include "banned.h"
 
-#define TELNYX_FIND_WINDOW 600 /* s after the claim a call.initiated must have come */
+/*
+ * How long after its claim an attempt whose dial drew no answer is held
+ * in flight when no live call carries it: the longest ring (600 s), the
+ * longest call Telnyx keeps up (time_limit_secs: 14400 s, its default
+ * and its maximum), and 600 s for the call.hangup to reach the webhook
+ * host and its ingest to commit the outcome. Until then the status
+ * answer is transient, so the runner never records the attempt as not
+ * placed (and dials again) while the call may exist.
+ */
+#define TELNYX_HOLD_S (600 + 14400 + 600)
+#define TELNYX_LIST_PAGE 100  /* active calls asked for per page */
+#define TELNYX_LIST_PAGES 50  /* pages looked through: 5,000 live calls */
 
 int telnyx_account_load(struct telnyx_account *a, const cJSON *account,
 			const char *name, int need_connection)
@@ -481,6 +498,141 @@ cleanup:
 	return out;
 }
 
+/*
+ * The connection's live calls as "<attempt id>\t<call_control_id>\n"
+ * lines, listed page by page (ListConnectionActiveCalls: ActiveCall
+ * objects, the consolidated page[number]/page[size] parameter); each
+ * call carries its attempt in client_state. 0, or -1 with *fail the
+ * answer when Telnyx could not say.
+ */
+static int list_active(struct buf *map, cJSON **fail,
+		       const struct telnyx_account *a)
+{
+	struct buf path = BUF_INIT(2048);
+	struct httpc_response res;
+	int page, n;
+
+	*fail = NULL;
+	memset(&res, 0, sizeof(res));
+	for (page = 1; page <= TELNYX_LIST_PAGES; page++) {
+		cJSON *got;
+		const cJSON *data, *c;
+		buf_reset(&path);
+		if (buf_puts(&path, "/connections/") ||
+		    telnyx_path_escape(&path, a->connection_id) ||
+		    buf_printf(&path, "/active_calls?page%%5Bnumber%%5D=%d"
+			       "&page%%5Bsize%%5D=%d", page, TELNYX_LIST_PAGE)) {
+			*fail = fn_fail("transient", "request",
+					"connection id too long");
+			break;
+		}
+		httpc_response_release(&res);
+		if (telnyx_rest(&res, a, "GET", path.ptr, NULL) ||
+		    res.status != 200) {
+			*fail = telnyx_fail(&res, 0);
+			break;
+		}
+		got = cJSON_ParseWithLength(res.body.ptr, res.body.len);
+		data = cJSON_GetObjectItemCaseSensitive(got, "data");
+		if (!cJSON_IsArray(data)) {
+			cJSON_Delete(got);
+			*fail = fn_fail("transient", "bad_response", "active_calls "
+					"answered without a data array");
+			break;
+		}
+		n = 0;
+		cJSON_ArrayForEach(c, data) {
+			cJSON *st = telnyx_state_decode(fn_str(c, "client_state"));
+			const char *cid = fn_str(c, "call_control_id");
+			const char *of = fn_str(st, "a");
+			n++;
+			if (cid && *cid && strlen(cid) <= 256 && of &&
+			    !strpbrk(cid, "\t\n") && !strpbrk(of, "\t\n"))
+				buf_printf(map, "%s\t%s\n", of, cid);
+			cJSON_Delete(st);
+		}
+		cJSON_Delete(got);
+		if (n < TELNYX_LIST_PAGE)
+			break; /* the last page */
+	}
+	httpc_response_release(&res);
+	buf_release(&path);
+	if (!*fail && buf_check(map))
+		*fail = fn_fail("transient", "too_many", "too many live calls to "
+				"look through");
+	return *fail ? -1 : 0;
+}
+
+/*
+ * One listing serves every status of a batch (fn.c runs a batch's
+ * requests on threads of one process) for TELNYX_LIST_TTL_S: a tick that
+ * asks about many claims lists the live calls once, not once each. A
+ * failed listing is kept as long, so that it is not tried again by
+ * every waiting request.
+ */
+#define TELNYX_LIST_TTL_S 5
+static struct {
+	pthread_mutex_t mu;
+	char key[sizeof(((struct telnyx_account *)0)->base) +
+		 sizeof(((struct telnyx_account *)0)->connection_id) + 2];
+	struct timespec at;
+	int have;
+	struct buf map;
+	char *fail; /* the failure answer, printed */
+} live = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * Looks for attempt aid's call among the connection's live calls. 1 with
+ * *out its call_control_id, 0 when no live call has it, -1 with *fail
+ * the answer when Telnyx could not say.
+ */
+static int find_active(struct buf *out, cJSON **fail,
+		       const struct telnyx_account *a, const char *aid)
+{
+	char key[sizeof(live.key)];
+	struct timespec now;
+	const char *p;
+	size_t al = strlen(aid);
+	int rc = 0;
+
+	*fail = NULL;
+	snprintf(key, sizeof(key), "%s\n%s", a->base, a->connection_id);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&live.mu);
+	if (!live.have || strcmp(live.key, key) ||
+	    now.tv_sec - live.at.tv_sec >= TELNYX_LIST_TTL_S) {
+		cJSON *f = NULL;
+		buf_release(&live.map);
+		buf_init(&live.map, (size_t)TELNYX_LIST_PAGE * TELNYX_LIST_PAGES * 600);
+		free(live.fail);
+		live.fail = NULL;
+		if (list_active(&live.map, &f, a)) {
+			live.fail = cJSON_PrintUnformatted(f);
+			cJSON_Delete(f);
+		}
+		snprintf(live.key, sizeof(live.key), "%s", key);
+		live.at = now;
+		live.have = 1;
+	}
+	if (live.fail) {
+		*fail = cJSON_Parse(live.fail);
+		rc = -1;
+	}
+	for (p = live.map.ptr; rc == 0 && p && *p; p = strchr(p, '\n') + 1) {
+		const char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
+		if (!tab || !nl)
+			break;
+		if ((size_t)(tab - p) == al && !memcmp(p, aid, al)) {
+			rc = buf_put(out, tab + 1, (size_t)(nl - tab - 1)) ? 0 : 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live.mu);
+	if (rc < 0 && !*fail)
+		*fail = fn_fail("transient", "active_calls", "out of memory");
+	return rc;
+}
+
 static cJSON *telnyx_status(const cJSON *req)
 {
 	const cJSON *acct = cJSON_GetObjectItemCaseSensitive(req, "account");
@@ -494,19 +646,30 @@ static cJSON *telnyx_status(const cJSON *req)
 	const char *by;
 	time_t now = 0, since, end;
 	long secs;
+	int no_id = !id || !*id;
 
 	memset(&res, 0, sizeof(res));
 	time_parse_rfc3339(&now, fn_str(req, "now"));
-	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), 0))
+	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), no_id))
 		return fn_fail("auth", "credentials", "%s", gd_error_last());
-	if ((!id || !*id) && !hook_state_get(&known, "telnyx", aid, "call"))
+	if (no_id && !hook_state_get(&known, "telnyx", aid, "call"))
 		id = known.ptr;
+	if ((!id || !*id) && aid) {
+		/* no webhook on this host named it: a live call may carry it */
+		buf_reset(&known);
+		if (find_active(&known, &out, &a, aid) < 0)
+			goto cleanup;
+		if (known.len)
+			id = known.ptr;
+	}
 	if (!id || !*id) {
 		if (!disp || time_parse_rfc3339(&since, disp))
-			since = now - TELNYX_FIND_WINDOW - 1;
-		if (now - since <= TELNYX_FIND_WINDOW) {
-			out = fn_fail("transient", "not_yet", "no webhook has named "
-				      "this attempt's call yet; ask again later");
+			since = now - TELNYX_HOLD_S - 1;
+		if (now - since <= TELNYX_HOLD_S) {
+			out = fn_fail("transient", "not_yet", "no live call carries "
+				      "this attempt; a call it made may have ended "
+				      "with its outcome still on its way through the "
+				      "webhook host: ask again later");
 		} else {
 			out = fn_ok();
 			cJSON_AddBoolToObject(out, "found", 0);

@@ -13,8 +13,12 @@
  *        3. POST /<PHONE_NUMBER_ID>/calls, action connect, with the offer
  *           and biz_opaque_callback_data = the attempt id.
  * status what the webhook has learnt, kept beside the spool: Meta has no
- *        call lookup. A call no terminate webhook ended within
- *        WA_LOST_AFTER of its claim is terminated and reported failed.
+ *        call lookup. On a host the webhooks do not reach (a runner in
+ *        CI) nothing is known here: the outcome comes through the log
+ *        (the webhook host's ingest), and the attempt is held in flight
+ *        until WA_HOLD_S after its claim. A call no terminate webhook
+ *        ended within WA_LOST_AFTER is terminated; after WA_HOLD_S it is
+ *        reported failed (lost), and one with no known call not found.
  * hangup POST /<PHONE_NUMBER_ID>/calls, action terminate (not needed, and
  *        not sent, once the terminate webhook came).
  *
@@ -401,15 +405,17 @@ static cJSON *wa_status(const cJSON *req)
 
 	time_parse_rfc3339(&now, fn_str(req, "now"));
 	if (!disp || time_parse_rfc3339(&since, disp))
-		since = now - WA_LOST_AFTER - 1;
+		since = now - WA_HOLD_S - 1;
 	if (wa_account_load(&a, acct, fn_str(acct, "name")))
 		return fn_fail("auth", "credentials", "%s", gd_error_last());
 	if ((!id || !*id) && !hook_state_get(&known, "whatsapp", aid, "call"))
 		id = known.ptr;
 	if (!id || !*id) {
-		if (now - since <= WA_FIND_WINDOW) {
+		if (now - since <= WA_HOLD_S) {
 			out = fn_fail("transient", "not_yet", "no webhook has named "
-				      "this attempt's call yet; ask again later");
+				      "this attempt's call here; a call it made may "
+				      "still be up, or its outcome on its way "
+				      "through the webhook host: ask again later");
 		} else {
 			out = fn_ok();
 			cJSON_AddBoolToObject(out, "found", 0);
@@ -434,8 +440,14 @@ static cJSON *wa_status(const cJSON *req)
 		cJSON_AddStringToObject(out, "state", "completed");
 		cJSON_AddItemToObject(out, "outcome", oc);
 		oc = NULL;
-	} else if (now - since > WA_LOST_AFTER) {
-		/* no terminate in hours: end it at Meta, and say so */
+	} else if (now - since > WA_LOST_AFTER && now - since <= WA_HOLD_S) {
+		/* no terminate in hours: end it at Meta; its terminate webhook
+		 * has WA_FIND_WINDOW to bring the outcome through the log */
+		cJSON_Delete(terminate(&a, id));
+		cJSON_AddStringToObject(out, "state", rank == 2 ? "in_progress"
+					: rank == 1 ? "ringing" : "queued");
+	} else if (now - since > WA_HOLD_S) {
+		/* none came: end it at Meta (again), and say so */
 		cJSON *t = terminate(&a, id), *e;
 		cJSON_Delete(t);
 		oc = cJSON_CreateObject();

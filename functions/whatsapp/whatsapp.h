@@ -18,8 +18,17 @@
 #define WA_API "https://graph.facebook.com/v25.0"
 #define WA_ERR_REENGAGEMENT 131047 /* outside the customer-service window */
 #define WA_HANGUP_S 5       /* picked up and gone sooner: "hangup" */
-#define WA_FIND_WINDOW 600  /* s after the claim a webhook must have named the call */
-#define WA_LOST_AFTER 14400 /* s after the claim with no terminate: the call is lost */
+#define WA_FIND_WINDOW 600  /* s for a webhook's outcome to reach the log (ingest) */
+#define WA_LOST_AFTER 14400 /* s after the claim with no terminate: the call is ended */
+/*
+ * Meta has no call lookup: what a call became is known only to the
+ * webhook host, and reaches a runner elsewhere through the log. So an
+ * attempt is held in flight until this long after its claim: a call not
+ * ended by WA_LOST_AFTER is terminated then, and its terminate webhook's
+ * outcome has WA_FIND_WINDOW more to be ingested. Only after it is an
+ * attempt with no known call "not placed", or a known call "lost".
+ */
+#define WA_HOLD_S (WA_LOST_AFTER + WA_FIND_WINDOW)
 #define WA_SDP_MAX (64 * 1024)
 #define WA_OPAQUE_MAX 512   /* biz_opaque_callback_data */
 #define WA_REQUEST_TEXT "We would like to call you. May we?"

@@ -49,6 +49,7 @@
 #define CLAIM_GRACE_S 120  /* a claim younger than this may still be placing */
 #define PLACE_BUDGET_S 90  /* no call starts later than this after its claim */
 #define ROUNDS_MAX 20      /* claim attempts before giving up this tick */
+#define SWEEP_GRACE_MS 500 /* the spool sweep's time after the round */
 /*
  * Dial requests in flight at once (cps still spaces their starts): the
  * threads of one function process in batch mode (fnexec.c), so cheap.
@@ -1399,8 +1400,25 @@ static int judge_all(struct round *r)
 	return 0;
 }
 
+static int round_run(struct round *r, const struct round_opts *o,
+		     struct store *st, struct diags *d);
+
+/*
+ * The round, while the spool's published files (spool_retire) are
+ * removed beside it: up to SWEEP_GRACE_MS longer when some are left.
+ */
 int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 	       struct diags *d)
+{
+	int rc = round_run(r, o, st, d);
+
+	spool_sweep_stop(r->sweep, SWEEP_GRACE_MS);
+	r->sweep = NULL;
+	return rc;
+}
+
+static int round_run(struct round *r, const struct round_opts *o,
+		     struct store *st, struct diags *d)
 {
 	struct timespec t0, t_claim;
 	int rc, round_no, found;
@@ -1415,6 +1433,8 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 		store_index_prefetch(st); /* for the checkout after the commits */
 	if ((rc = spool_dir_set(r)))
 		return rc;
+	if (!o->dry_run)
+		r->sweep = spool_sweep_start(r->spool_dir);
 	for (round_no = 0; round_no < ROUNDS_MAX; round_no++) {
 		struct change ch = { 0 };
 		struct buf msg = BUF_INIT(64 * 1024);
@@ -1461,6 +1481,10 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 		if (!ch.n) {
 			change_release(&ch);
 			buf_release(&msg);
+			/* duplicates only: their events are on the branch */
+			for (i = 0; r->spool_done && i < r->spool.n; i++)
+				if (r->spool_done[i])
+					spool_retire(r->spool_dir, r->spool.v[i].name);
 			spool_quarantine_bad(r);
 			break; /* nothing to do this tick */
 		}
@@ -1475,9 +1499,10 @@ int round_tick(struct round *r, const struct round_opts *o, struct store *st,
 		if (rc)
 			return rc;
 		testhook_crash("claim-pushed");
-		for (i = 0; i < r->spool.n; i++)
+		/* published: out of the spool; spool_sweep removes them */
+		for (i = 0; r->spool_done && i < r->spool.n; i++)
 			if (r->spool_done[i])
-				spool_remove(r->spool_dir, r->spool.v[i].name);
+				spool_retire(r->spool_dir, r->spool.v[i].name);
 		spool_quarantine_bad(r);
 		break;
 	}

@@ -118,6 +118,7 @@ struct round {
 	const char **spool_why; /* per bad spool file: why */
 	struct buf dnc_lines;
 	char spool_dir[4096];
+	struct spool_sweep *sweep; /* removing earlier rounds' published files */
 	struct ledger_ahead *ahead; /* a cold campaign's log, parsed early */
 	char ahead_id[64 + 1];
 	unsigned alerts;            /* ROUND_ALERT_* */

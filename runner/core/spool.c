@@ -1,6 +1,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +149,147 @@ int spool_remove(const char *dir, const char *name)
 	if (unlink(path) && errno != ENOENT)
 		return gd_error_set("cannot remove '%s': %s", path, strerror(errno));
 	return 0;
+}
+
+int spool_retire(const char *dir, const char *name)
+{
+	char from[4400], ddir[4200], to[4400];
+
+	if (strchr(name, '/') || name[0] == '.')
+		return GD_EINVALID;
+	snprintf(ddir, sizeof(ddir), "%s/.done", dir);
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
+	snprintf(to, sizeof(to), "%s/%s", ddir, name);
+	if (!rename(from, to))
+		return 0;
+	/* ENOENT: no .done/ yet, or the file went meanwhile */
+	if (errno == ENOENT && mkdir(ddir, 0700) && errno != EEXIST)
+		return gd_error_set("cannot make '%s': %s", ddir, strerror(errno));
+	if (rename(from, to) && errno != ENOENT)
+		return gd_error_set("cannot move '%s' to '%s': %s", from, to,
+				    strerror(errno));
+	return 0;
+}
+
+#define SWEEP_THREADS 4
+#define SWEEP_MAX 1000000 /* names one sweep takes on */
+
+struct spool_sweep {
+	int dfd;
+	char **names;
+	size_t n;
+	size_t next;        /* atomically: the next name to remove */
+	size_t removed;     /* atomically */
+	int64_t deadline;   /* atomically: CLOCK_MONOTONIC ns, 0 = none yet */
+	pthread_t th[SWEEP_THREADS];
+	int nth;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *sweep_run(void *arg)
+{
+	struct spool_sweep *s = arg;
+
+	for (;;) {
+		int64_t dl = __atomic_load_n(&s->deadline, __ATOMIC_RELAXED);
+		size_t i;
+		if (dl && mono_ns() >= dl)
+			break;
+		i = __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED);
+		if (i >= s->n)
+			break;
+		if (!unlinkat(s->dfd, s->names[i], 0))
+			__atomic_fetch_add(&s->removed, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void sweep_free(struct spool_sweep *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	if (s->dfd >= 0)
+		close(s->dfd);
+	free(s);
+}
+
+struct spool_sweep *spool_sweep_start(const char *dir)
+{
+	char ddir[4200];
+	struct spool_sweep *s;
+	struct dirent *e;
+	size_t cap = 0;
+	DIR *d;
+	int fd;
+
+	snprintf(ddir, sizeof(ddir), "%s/.done", dir);
+	if ((fd = open(ddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		close(fd);
+		return NULL;
+	}
+	s->dfd = fd;
+	if ((fd = dup(s->dfd)) < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		sweep_free(s);
+		return NULL;
+	}
+	while (s->n < SWEEP_MAX && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (s->n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			char **v = realloc(s->names, nc * sizeof(*v));
+			if (!v)
+				break;
+			s->names = v;
+			cap = nc;
+		}
+		if (!(s->names[s->n] = strdup(e->d_name)))
+			break;
+		s->n++;
+	}
+	closedir(d);
+	if (!s->n) {
+		sweep_free(s);
+		return NULL;
+	}
+	for (s->nth = 0; s->nth < SWEEP_THREADS && (size_t)s->nth < s->n; s->nth++)
+		if (pthread_create(&s->th[s->nth], NULL, sweep_run, s))
+			break;
+	if (!s->nth) {
+		sweep_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+size_t spool_sweep_stop(struct spool_sweep *s, long grace_ms)
+{
+	size_t removed;
+	int i;
+
+	if (!s)
+		return 0;
+	__atomic_store_n(&s->deadline, mono_ns() + (int64_t)(grace_ms > 0 ? grace_ms
+			 : 0) * 1000000 + 1, __ATOMIC_RELAXED);
+	for (i = 0; i < s->nth; i++)
+		pthread_join(s->th[i], NULL);
+	removed = __atomic_load_n(&s->removed, __ATOMIC_RELAXED);
+	sweep_free(s);
+	return removed;
 }
 
 int spool_quarantine(const char *dir, const char *name)

@@ -39,6 +39,28 @@ void spool_list_release(struct spool_list *l);
 /* Removes one event file (after its event is committed). */
 int spool_remove(const char *dir, const char *name);
 /*
+ * Moves one event file, whose event's commit is published, into
+ * dir/.done/ (made when missing): a rename, which frees no disk block, so
+ * thousands take a fraction of a second where as many unlinks can take
+ * seconds (a file system with online discard frees each block at once).
+ * Readers never look into .done/; spool_sweep removes what is there.
+ */
+int spool_retire(const char *dir, const char *name);
+
+struct spool_sweep;
+/*
+ * Starts removing the files in dir/.done/ on a few threads, beside the
+ * caller's work; NULL when there is nothing to remove or no thread could
+ * start (the files wait for a later sweep: their events are published).
+ */
+struct spool_sweep *spool_sweep_start(const char *dir);
+/*
+ * Lets the sweep go on for at most grace_ms more, stops it, waits for its
+ * threads and frees it (NULL is fine). What is left waits for the next
+ * sweep. Returns how many files were removed.
+ */
+size_t spool_sweep_stop(struct spool_sweep *s, long grace_ms);
+/*
  * Moves an unusable event file into dir/quarantine/ (made when missing),
  * where an operator can read it and the readers never look again.
  */

@@ -748,6 +748,7 @@ EOF
 		n_ev=$(ls "$d/spool" | wc -l)
 		[ "$i" = 0 ] && log "ingest: $(cat "$d/gen.err")"
 		sync
+		log "ingest: run $((i + 1)): load average $(cut -d' ' -f1-3 /proc/loadavg)"
 		measure env GITDIAL_TRACE_PERF=1 "$BIN/gitdial" ingest --repo "$d/host" \
 			--remote origin --spool "$d/spool" --now 2026-11-24T15:10:00Z
 		if [ "$M_RC" != 0 ]; then
@@ -776,7 +777,7 @@ EOF
 	t0=$(date +%s%N)
 	find "$d/unlink" -name '*.json' -delete
 	t1=$(date +%s%N)
-	row "... of which the ingest commit was pushed after (median; the rest is removing the $(num "$n_ev") spooled files: rm of as many small files here takes $(fmt_s $(( (t1 - t0) / 1000000 ))))" \
+	row "... of which the ingest commit was pushed after (median; then the $(num "$n_ev") spooled files are moved to spool/.done/, which the next ingest empties beside its own work: rm of as many small files here takes $(fmt_s $(( (t1 - t0) / 1000000 ))))" \
 		"report" "$(fmt_s "$(median "${pub[@]}")")" "-"
 	row "ingest peak RSS" "report" "$(fmt_mb "$(maxof "${kb[@]}")")" "-"
 	wh_stop "$WH_LPID"

@@ -71,6 +71,10 @@ expect_eq "the outcomes came through the webhook host (signed by the sim account
 	"$(log '"event":"outcome"' | wc -l)" "$(log '"event":"outcome"' | grep -c '"account":"sim-main"')"
 ok_if "every row accounted for, no double dial (audit)" $AUDIT "$TMP/check" hooks --complete
 expect_eq "the webhook host's spool is drained" 0 "$(spool_count "$SP")"
+n_done=$(spool_count "$SP/.done")
+ingest "$(minutes_after $T0 300)"
+expect_eq "published files wait in spool/.done/ ($n_done after the last ingest); the next ingest deletes them" \
+	"0 0" "$(spool_count "$SP/.done") $(spool_count "$SP")"
 ok_if "the runners never had a spool" sh -c "! ls -d $TMP/run*/.git/gitdial/spool/*.json 2>/dev/null"
 expect_grep "ingest commits are the runner's, named ingest" '^ingest: ' \
 	<(git -C "$TMP/check" log --format=%s --author='gitdial runner')

@@ -82,4 +82,19 @@ expect_eq "a person's call, found by status: connected" 1 \
 before=$(git -C "$R" rev-list --count HEAD)
 "$GITDIAL" tick --repo "$R" --now "$(minutes_after $T0 120)" >/dev/null 2>>"$TMP/tick.err"
 expect_eq "a tick after completion commits nothing" "$before" "$(git -C "$R" rev-list --count HEAD)"
+# the webhook host comes back and its real outcome for an attempt the
+# status lookup closed arrives late: the first outcome stands
+busy=tw-lost.14155550114.1
+first=$(log '"event":"outcome"' | grep "\"$busy\"")
+mkdir -p "$R/.git/gitdial/spool"
+printf '{"v":1,"ts":"%s","campaign":"tw-lost","event":"outcome","attempt_id":"%s","outcome":"connected","duration_s":30,"answered":true}\n' \
+	"$(minutes_after $T0 121)" "$busy" >"$R/.git/gitdial/spool/1764000000.000000001.1.1.json"
+"$GITDIAL" tick --repo "$R" --now "$(minutes_after $T0 122)" >/dev/null 2>>"$TMP/tick.err"
+expect_eq "a late real outcome after the attempt was closed: nothing committed" \
+	"$before" "$(git -C "$R" rev-list --count HEAD)"
+expect_eq "... the first outcome stands, once" "$first" "$(log '"event":"outcome"' | grep "\"$busy\"")"
+expect_eq "... nobody dialed again" "$(log '"dispatched"' | wc -l)" \
+	"$(fake_ctl "$TW_URL" /_control/calls | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+expect_eq "... and its spool file is gone from the spool" 0 \
+	"$(find "$R/.git/gitdial/spool" -maxdepth 1 -name '*.json' | wc -l)"
 finish

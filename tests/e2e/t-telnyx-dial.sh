@@ -168,10 +168,34 @@ expect_eq "connection refused: transient" "transient connect" "$(kind "$TMP/f6o.
 # --- status
 req status "$TMP/s1.json" call_id=null attempt_id='"nov.64.1"' now='"2026-11-25T12:01:00Z"'
 tx status "$TMP/s1.json" "$TMP/s1o.json"
-expect_eq "status with no id, soon after the claim: ask again later" "transient not_yet" "$(kind "$TMP/s1o.json")"
+expect_eq "status with no id on a host no webhook reached: the ambiguous dial's live call, by client_state among the active calls" \
+	"True ringing $(fake_ctl "$TX_URL" /_control/calls | "$PY" -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin) if c["to"]=="+14155550164"][0])')" \
+	"$(jv "$TMP/s1o.json" 'str(d.get("found")) + " " + str(d.get("state")) + " " + str(d.get("call_id"))')"
 req status "$TMP/s2.json" call_id=null attempt_id='"nov.62.1"' now='"2026-11-25T12:30:00Z"'
 tx status "$TMP/s2.json" "$TMP/s2o.json"
-expect_eq "status with no id long after the claim: never placed" '{"ok": true, "found": false}' "$(jv "$TMP/s2o.json" 'd')"
+expect_eq "no live call carries it, 30 min after the claim: held (a call may have ended, its outcome on its way)" \
+	"transient not_yet" "$(kind "$TMP/s2o.json")"
+req status "$TMP/s2b.json" call_id=null attempt_id='"nov.62.1"' now='"2026-11-25T16:19:00Z"'
+tx status "$TMP/s2b.json" "$TMP/s2bo.json"
+expect_eq "... still held at 4 h 19 min (ring + Telnyx's longest call + delivery)" \
+	"transient not_yet" "$(kind "$TMP/s2bo.json")"
+req status "$TMP/s2c.json" call_id=null attempt_id='"nov.62.1"' now='"2026-11-25T16:21:00Z"'
+tx status "$TMP/s2c.json" "$TMP/s2co.json"
+expect_eq "... and after it: never placed" '{"ok": true, "found": false}' "$(jv "$TMP/s2co.json" 'd')"
+# a batch (the runner's way: one process, requests on threads) lists once
+n_list() { fake_ctl "$TX_URL" /_control/requests | "$PY" -c \
+	'import json,sys; print(len([r for r in json.load(sys.stdin) if r["op"]=="active_calls"]))'; }
+l0=$(n_list)
+for k in 81 82 83 84; do
+	req status "$TMP/b$k.json" call_id=null attempt_id="\"nov.$k.1\"" now='"2026-11-25T12:30:00Z"'
+	printf '%s\t%s\n' "$k" "$(cat "$TMP/b$k.json")"
+done | gitdial-telnyx status --batch --parallel 4 >"$TMP/batch.out" 2>>"$TMP/stderr"
+expect_eq "a batch of 4 status lookups with no id: 4 answers, all held" "4 4" \
+	"$(wc -l <"$TMP/batch.out") $(grep -c '"not_yet"' "$TMP/batch.out")"
+expect_eq "... from one listing of the live calls" 1 "$(( $(n_list) - l0 ))"
+fault '{"list":["500"]}'
+tx status "$TMP/s2c.json" "$TMP/s2eo.json"
+expect_eq "the active-calls list failing: ask again, never 'not found'" "transient 10007" "$(kind "$TMP/s2eo.json")"
 req status "$TMP/s3.json" call_id=null attempt_id='"nov.2.1"'
 tx status "$TMP/s3.json" "$TMP/s3o.json"
 expect_eq "status with no id finds the id dial remembered: a live call rings" "True ringing $(jv "$TMP/o1.json" 'd["call_id"]')" \
@@ -202,7 +226,8 @@ tx status "$TMP/s4.json" "$TMP/s4o.json"
 expect_eq "a call Telnyx no longer knows: found, state unknown" "True unknown" \
 	"$(jv "$TMP/s4o.json" 'str(d["found"]) + " " + d["state"]')"
 ok_if "status responses match the schema" \
-	json_schema_ok "$TOP/schemas/function-response.schema.json" "$TMP/s2o.json" "$TMP/s3o.json" "$TMP/s4o.json"
+	json_schema_ok "$TOP/schemas/function-response.schema.json" "$TMP/s1o.json" "$TMP/s2o.json" \
+	"$TMP/s2co.json" "$TMP/s2eo.json" "$TMP/s3o.json" "$TMP/s4o.json"
 
 # --- hangup
 req dial "$TMP/h1.json" to='"+14155550170"' attempt_id='"nov.70.1"'

@@ -79,6 +79,15 @@ expect_eq "gitdial's hangup succeeds" '{"ok": true}' "$(jv "$TMP/h1o.json" 'd')"
 sdk telnyx-action "$TX_URL" "$KEY" hangup "$cid" '{}'
 expect_eq "hangup: gitdial's request is the SDK's hangup(id, {})" same "$(compare hangup)"
 
+# --- status of a dial that drew no answer: the connection's live calls
+printf '{"v":1,"action":"status","now":"%s","attempt_id":"nov.9.1","campaign":"nov","call_id":null,"dispatched_at":"%s","account":{"name":"tx-main","provider":"telnyx","api_base":"%s","credentials":{"api_key":"env:TX_KEY","connection_id":"%s"}}}\n' \
+	"$NOW" "$NOW" "$TX_URL" "$CONN" >"$TMP/s1.json"
+GITDIAL_SPOOL=$TMP/elsewhere gitdial-telnyx status <"$TMP/s1.json" >"$TMP/s1o.json" 2>>"$TMP/stderr"
+expect_eq "status with no call id, no note: held (no live call carries it)" "transient not_yet" "$(err_kind "$TMP/s1o.json")"
+sdk telnyx-active "$TX_URL" "$KEY" "$CONN" '{"page[number]":1,"page[size]":100}'
+expect_eq "active calls: gitdial's request is the SDK's connections.listActiveCalls, field by field" \
+	same "$(compare active_calls)"
+
 # --- speak: the disclosure the webhook speaks on call.answered
 cat >"$TMP/d2.json" <<EOF
 {"v":1,"action":"dial","now":"$NOW","attempt_id":"nov.3.1","campaign":"nov",
@@ -107,8 +116,8 @@ sdk telnyx-action "$TX_URL" "$KEY" speak "$cid2" '{"payload":"Esta llamada puede
  "payload_type":"text","service_level":"premium","voice":"AWS.Polly.Lucia","language":"es-ES",
  "client_state":"'"$next"'","command_id":"nov.3.1:disclosure"}'
 expect_eq "speak: the webhook's request is the SDK's, field by field" same "$(compare speak)"
-expect_eq "the SDK's dial and speak succeeded; its hangup found the call ended (90018)" \
-	"call_control_id 90018 data" \
+expect_eq "the SDK's dial, active-calls list and speak succeeded; its hangup found the call ended (90018)" \
+	"call_control_id 90018 n data" \
 	"$("$PY" -c 'import json,sys; print(" ".join(("90018" if "90018" in l else next(iter(json.loads(l)))) for l in open(sys.argv[1])))' "$TMP/sdk.out")"
 # the fake holds the SDK's own calls to the spec too
 : >"$TMP/sdk.out"

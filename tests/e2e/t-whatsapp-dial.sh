@@ -178,8 +178,8 @@ expect_eq "no agent.media_url: rejected no_agent" "rejected no_agent" \
 expect_eq "... none of them reached Meta's calls endpoint" "$c0" "$(calls)"
 
 # --- lost answers: ambiguous, then found, never redialed ------------------------------------
-st() { # N: the status action for dial N's attempt (call id null), "found state outcome"
-	"$PY" - "$TMP/q.$1.json" "${2:-2026-11-25T12:00:00Z}" <<'EOF' | gitdial-whatsapp status | "$PY" -c '
+st() { # N [NOW] [CALL_ID_JSON]: the status action for dial N's attempt (call id null), "found state outcome"
+	"$PY" - "$TMP/q.$1.json" "${2:-2026-11-25T12:00:00Z}" "${3:-null}" <<'EOF' | GITDIAL_SPOOL=${ST_SPOOL:-$SPOOL} gitdial-whatsapp status | "$PY" -c '
 import json, sys
 r = json.load(sys.stdin)
 print(r.get("found", r.get("error", {}).get("code")), r.get("state", "-"),
@@ -187,7 +187,8 @@ print(r.get("found", r.get("error", {}).get("code")), r.get("state", "-"),
 import json, sys
 q = json.load(open(sys.argv[1]))
 print(json.dumps({"v": 1, "action": "status", "now": sys.argv[2], "attempt_id": q["attempt_id"],
-                  "campaign": "wa", "to": q["to"], "from": q["from"], "call_id": None,
+                  "campaign": "wa", "to": q["to"], "from": q["from"],
+                  "call_id": json.loads(sys.argv[3]),
                   "dispatched_at": "2026-11-25T12:00:00Z", "account": q["account"]}))
 EOF
 }
@@ -195,8 +196,12 @@ fake_ctl "$WA_URL" /_control/faults '{"create":["reset"]}' >/dev/null
 expect_eq "connect reset before Meta answered: ambiguous" "ambiguous no_response" "$(dial +14155550113)"
 n_reset=$(last_n)
 expect_eq "... no webhook yet: ask again later" "not_yet - -" "$(st $n_reset)"
-expect_eq "... 11 minutes on, nothing named it: not found (safe to resolve)" "False - -" \
+expect_eq "... 11 minutes on, nothing named it here: still held (a call may be up)" "not_yet - -" \
 	"$(st $n_reset 2026-11-25T12:11:00Z)"
+expect_eq "... held until 4 h 10 min after the claim" "not_yet - -" \
+	"$(st $n_reset 2026-11-25T16:09:00Z)"
+expect_eq "... then not found (safe to resolve)" "False - -" \
+	"$(st $n_reset 2026-11-25T16:11:00Z)"
 fake_ctl "$WA_URL" /_control/faults '{"create":["reset_after_create"]}' >/dev/null
 expect_eq "connect created, then the connection dropped: ambiguous" "ambiguous no_response" \
 	"$(dial +14155550119)"
@@ -215,9 +220,29 @@ expect_eq "Meta made each of those calls once" "1 1" \
 import json, sys
 c = json.load(sys.stdin)
 print(len([x for x in c if x["to"] == "14155550119"]), len([x for x in c if x["to"] == "14155550129"]))')"
+# a runner on another machine: none of the webhook host's notes
+mkdir -p "$TMP/elsewhere"
+dial +14155550139 >/dev/null
+n_far=$(last_n)
+cid_far=$(sed -n 's/.*"call_id":"\([^"]*\)".*/\1/p' "$TMP/r.$n_far.json")
+fake_ctl "$WA_URL" /_control/flush '{}' >/dev/null
+expect_eq "its webhooks went to the webhook host, whose status knows the outcome" \
+	"True completed connected" "$(st $n_far 2026-11-25T12:30:00Z "\"$cid_far\"")"
+expect_eq "a runner elsewhere (no notes) 30 min on: found, no outcome (the log brings it)" \
+	"True queued -" "$(ST_SPOOL=$TMP/elsewhere st $n_far 2026-11-25T12:30:00Z "\"$cid_far\"")"
+expect_eq "... 3 h 59 min on: still no outcome, never lost" "True queued -" \
+	"$(ST_SPOOL=$TMP/elsewhere st $n_far 2026-11-25T15:59:00Z "\"$cid_far\"")"
+expect_eq "... 4 h 5 min on: terminated at Meta, still no outcome (its webhook may bring it)" \
+	"True queued -" "$(ST_SPOOL=$TMP/elsewhere st $n_far 2026-11-25T16:05:00Z "\"$cid_far\"")"
+expect_eq "... 4 h 11 min on: lost" "True completed failed" \
+	"$(ST_SPOOL=$TMP/elsewhere st $n_far 2026-11-25T16:11:00Z "\"$cid_far\"")"
+expect_eq "a runner elsewhere with no call id, 11 min on: held, not 'not found'" "not_yet - -" \
+	"$(ST_SPOOL=$TMP/elsewhere st $n_far 2026-11-25T12:11:00Z)"
+ok_if "the runner elsewhere wrote nothing of its own" sh -c "! find '$TMP/elsewhere' -type f | grep -q ."
 expect_eq "a call placed but never reported by a webhook: asked 5 h on" "True completed failed" \
 	"$(dial +14155550149 >/dev/null; st "$(last_n)" 2026-11-25T17:00:00Z)"
-expect_eq "... it was terminated at Meta (and reported lost)" "$(sed -n 's/.*"call_id":"\([^"]*\)".*/\1/p' "$TMP/r.$(last_n).json")" \
+expect_eq "... it was terminated at Meta (and reported lost); so was the far runner's, twice (at 4 h 5 and 4 h 11)" \
+	"$cid_far $cid_far $(sed -n 's/.*"call_id":"\([^"]*\)".*/\1/p' "$TMP/r.$(last_n).json")" \
 	"$(fake_ctl "$WA_URL" /_control/requests | "$PY" -c '
 import json, sys
 t = [json.loads(r["body"]) for r in json.load(sys.stdin) if r["op"] == "calls" and "terminate" in r["body"]]

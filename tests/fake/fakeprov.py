@@ -3,7 +3,8 @@
 
 Serves the documented paths, auth, bodies, status codes and error bodies of
   Twilio  POST/GET /2010-04-01/Accounts/{sid}/Calls.json, GET/POST .../Calls/{sid}.json
-  Telnyx  POST /v2/calls, GET /v2/calls/{id}, POST /v2/calls/{id}/actions/{hangup,speak}
+  Telnyx  POST /v2/calls, GET /v2/calls/{id}, POST /v2/calls/{id}/actions/{hangup,speak},
+          GET /v2/connections/{connection_id}/active_calls
 and delivers signed status callbacks (X-Twilio-Signature / Ed25519) to the
 webhook URLs the client gave, when told to (POST /_control/flush) or on its
 own (config "auto"). A call's fate comes from the last digit of its "To"
@@ -652,6 +653,9 @@ class Handler(BaseHTTPRequestHandler):
     def telnyx(self, method):
         u = urllib.parse.urlsplit(self.path)
         body = self.body() if method in ("POST", "PUT") else b""
+        a = re.match(r"^/v2/connections/([^/]+)/active_calls$", u.path)
+        if a and method == "GET":
+            return self.telnyx_active(urllib.parse.unquote(a.group(1)), u.query)
         m = re.match(r"^/v2/calls(?:/([^/]+)(?:/actions/([a-z_]+))?)?$", u.path)
         op = "unknown"
         if m:
@@ -726,6 +730,52 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["pending"].append(telnyx_event(c, "call.speak.ended",
                                                      now_s(), {"status": "completed"}))
         return self.send(200, {"data": {"result": "ok"}})
+
+    def telnyx_active(self, conn, query):
+        """ListConnectionActiveCalls (spec3.json): the connection's calls
+        still up, as ActiveCall objects (call_control_id, call_duration,
+        call_leg_id, call_session_id, client_state, record_type), paged by
+        the consolidated page parameter (page[number], page[size]), with
+        the CursorPaginationMeta."""
+        ok = self.headers.get("Authorization", "") == "Bearer " + ARGS.api_key
+        self.record("active_calls", b"", ok)
+        if not ok:
+            return self.telnyx_err(401, "10009", "Authentication failed",
+                                   "Could not understand the provided credentials.")
+        handled, _ = self.fault_before("list")
+        if handled:
+            return
+        q = urllib.parse.parse_qs(query, keep_blank_values=True)
+        try:
+            num = int(q.get("page[number]", ["1"])[0])
+            size = int(q.get("page[size]", ["20"])[0])
+        except ValueError:
+            num = size = 0
+        if num < 1 or size < 1 or size > 250:
+            return self.telnyx_err(422, "10015", "Bad Request",
+                                   "page[number] must be >= 1 and page[size] "
+                                   "between 1 and 250.", "/page")
+        if conn != ARGS.connection_id:
+            return self.telnyx_err(404, "10005", "Resource not found",
+                                   "Connection %s not found." % conn)
+        t = now_s()
+        with LOCK:
+            live = [STATE["calls"][i] for i in STATE["order"]
+                    if not STATE["calls"][i].get("final") and
+                    not STATE["calls"][i].get("hung_up")]
+            page = live[(num - 1) * size:num * size]
+            data = [{"record_type": "call", "call_control_id": c["id"],
+                     "call_leg_id": c["leg"], "call_session_id": c["session"],
+                     "client_state": c.get("client_state"),
+                     "call_duration": max(0, t - c["created"])} for c in page]
+        path = "/v2/connections/%s/active_calls?page[number]=%d&page[size]=%d"
+        more = num * size < len(live)
+        meta = {"total_items": len(live),
+                "cursors": {"after": str(num + 1) if more else None,
+                            "before": str(num - 1) if num > 1 else None},
+                "next": path % (conn, num + 1, size) if more else None,
+                "previous": path % (conn, num - 1, size) if num > 1 else None}
+        return self.send(200, {"data": data, "meta": meta})
 
     def telnyx_create(self, d, after):
         to, frm = d.get("to", ""), d.get("from", "")

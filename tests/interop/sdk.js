@@ -6,6 +6,7 @@
 //   sdk.js twilio-update BASE SID TOKEN CALL_SID PARAMS_JSON
 //   sdk.js telnyx-dial   BASE API_KEY PARAMS_JSON
 //   sdk.js telnyx-action BASE API_KEY ACTION CALL_ID PARAMS_JSON|-
+//   sdk.js telnyx-active BASE API_KEY CONNECTION_ID PARAMS_JSON
 // PARAMS_JSON is what the SDK method takes. Prints the SDK's answer (or
 // error) as JSON; the request itself is what the test reads from the
 // capture server. Nothing leaves 127.0.0.1.
@@ -42,6 +43,11 @@ async function main(argv) {
     if (op === "telnyx-dial") {
       const r = await client.calls.dial(JSON.parse(argv[3]));
       return { call_control_id: r.data.call_control_id };
+    }
+    if (op === "telnyx-active") {
+      // one page of the connection's live calls
+      const page = await client.connections.listActiveCalls(argv[3], JSON.parse(argv[4]));
+      return { n: page.data.length };
     }
     if (op === "telnyx-action") {
       const action = { hangup: "hangup", speak: "speak",
