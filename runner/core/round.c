@@ -110,11 +110,12 @@ static void account_pause_reason(struct round_camp *c, const char *code,
 	utf8_truncate(m, sizeof(m), msg ? msg : "");
 	utf8_truncate(h, sizeof(h), hint ? hint : "");
 	c->paused_now = 1;
+	/* code and hint first: what show reads back (ACCOUNT_PREFIX) */
 	str_fmt_cut(c->pause_reason, sizeof(c->pause_reason),
-		    ACCOUNT_PREFIX " the provider refused account %s (%s): %s%s%s; "
-		    "fix it, then gitdial resume %s", c->rc->c->account,
-		    code && *code ? code : "no code", m, *h ? "; hint: " : "", h,
-		    c->rc->id);
+		    ACCOUNT_PREFIX " the provider refused account %s (%s)%s%s; "
+		    "it said: %s; fix it, then gitdial resume %s",
+		    c->rc->c->account, code && *code ? code : "no code",
+		    *h ? "; hint: " : "", h, m, c->rc->id);
 }
 
 /* An error's code, string or number, into out ("" when it has none). */
