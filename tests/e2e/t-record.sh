@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Recording end to end (docs/recording.md): a campaign with "record": true
-# on a Telnyx account. `gitdial tick` -> gitdial-telnyx dials the fake
+# on a Telnyx account (then on a Twilio one). `gitdial tick` -> gitdial-telnyx dials the fake
 # Telnyx (record=record-from-answer only for the recipient with a
 # disclosure to play first) -> Ed25519-signed webhooks through lighttpd ->
 # spool; call.recording.saved comes after call.hangup, whose outcome is
 # already committed: the "recording" event reaches the log once (twice
 # delivered), and `show --calls` and `report` show its URL beside the
-# outcome. validate refuses record where it cannot be honoured.
+# outcome. On Twilio, Record=true on create for the same recipients, the
+# URL in the completed callback's outcome. validate refuses record where
+# it cannot be honoured.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fake/lib-web.sh"
 
@@ -17,24 +19,31 @@ PUB=https://hooks.example.com/gd
 R=$TMP/repo
 SPOOL=$R/.git/gitdial/spool
 PUBKEY=$("$PY" "$TOP/tests/fake/sign.py" pubkey "$SEED")
-export TX_KEY=$KEY TX_PUB=$PUBKEY
+SID=AC0123456789abcdef0123456789abcdef
+TOKEN=tw-secret-token-rec
+export TX_KEY=$KEY TX_PUB=$PUBKEY TW_SID=$SID TW_TOKEN=$TOKEN
 fake_start TX telnyx --api-key "$KEY" --connection-id "$CONN" \
 	--private-key-hex "$SEED" || exit 1
+fake_start TW twilio --account-sid "$SID" --auth-token "$TOKEN" || exit 1
 drafts_repo "$R" || exit 1
 mkdir -p "$SPOOL"
 T0=2026-11-24T18:00:00Z   # 10:00 in California, 13:00 in New York
 [ -x "$TOP/build/bin/gitdial-telnyx" ] && BIN=$TOP/build/bin
 web_start GITDIAL_REPO="$R" GITDIAL_SPOOL="$SPOOL" TX_KEY="$KEY" TX_PUB="$PUBKEY" \
-	GITDIAL_NOW="$T0" || exit 1
-"$PY" - "$R" "$TX_URL" "$PUB" "$CONN" <<'EOF'
+	TW_SID="$SID" TW_TOKEN="$TOKEN" GITDIAL_NOW="$T0" || exit 1
+"$PY" - "$R" "$TX_URL" "$PUB" "$CONN" "$TW_URL" <<'EOF'
 import json, os, sys
-r, api, pub, conn = sys.argv[1:5]
+r, api, pub, conn, tw = sys.argv[1:6]
 g = json.load(open(r + "/gitdial.json"))
 g["accounts"]["tx-main"] = {
     "provider": "telnyx", "caller_ids": ["+14155550100"], "max_concurrency": 4,
     "cps": 5, "api_base": api,
     "credentials": {"api_key": "env:TX_KEY", "public_key": "env:TX_PUB",
                     "connection_id": conn}}
+g["accounts"]["tw-main"] = {
+    "provider": "twilio", "caller_ids": ["+14155550100"], "max_concurrency": 4,
+    "cps": 5, "api_base": tw,
+    "credentials": {"account_sid": "env:TW_SID", "auth_token": "env:TW_TOKEN"}}
 g["webhook_base_url"] = pub
 # a disclosure in Spanish only: an English speaker has none to hear first
 g["disclosure"] = {"es": "Esta llamada puede ser grabada."}
@@ -48,6 +57,14 @@ json.dump({"name": "Recorded on Telnyx", "status": "draft", "account": "tx-main"
            "script": {"mode": "agent"}, "audience": {"csv": "audience.csv"},
            "pacing": {"concurrency": 2}},
           open(r + "/campaigns/tx-rec/campaign.json", "w"), indent=2)
+os.makedirs(r + "/campaigns/tw-rec")
+with open(r + "/campaigns/tw-rec/audience.csv", "w") as f:
+    f.write("phone,name,language\n+14155550120,Eva,es\n+12125550121,Tom,en\n")
+json.dump({"name": "Recorded on Twilio", "status": "draft", "account": "tw-main",
+           "caller_id": "+14155550100", "record": True,
+           "script": {"mode": "agent"}, "audience": {"csv": "audience.csv"},
+           "pacing": {"concurrency": 2}},
+          open(r + "/campaigns/tw-rec/campaign.json", "w"), indent=2)
 EOF
 git_commit_all "$R" "a recorded Telnyx campaign"
 "$GITDIAL" validate --repo "$R" >"$TMP/validate.out" 2>&1
@@ -141,6 +158,35 @@ print(" | ".join(sorted("%s %s" % (c["attempt_id"], c.get("recording_url", "-"))
 ok_if "report links the recording" sh -c "grep -rqF 'href=\"$url\"' '$TMP/site'"
 ok_if "no double dial, every row accounted for (audit)" $AUDIT "$R" tx-rec
 ok_if "gitdial audit passes" "$GITDIAL" audit --repo "$R"
+
+# --- Twilio: Record=true on create, the URL in the completed callback -------
+T1=$(minutes_after $T0 20)
+schedule "$R" tw-rec "$T1"
+fake_ctl "$TW_URL" /_control/config '{"clock":'"$(date -u -d "$T1" +%s)"',
+	"deliver":{"'"$PUB"'":"'"$WEB_URL"'"}}' >/dev/null
+tick 20
+twlog() { git -C "$R" grep -h "$1" HEAD -- outcomes/tw-rec; }
+ok_if "Twilio: both calls placed" test "$(twlog '"placed"' | wc -l)" -eq 2
+tw_create() { # PHONE: Record and how the Twiml starts
+	fake_ctl "$TW_URL" /_control/calls | "$PY" -c '
+import json, re, sys
+c = [c for c in json.load(sys.stdin) if c["to"] == sys.argv[1]][0]
+f = c["form"]
+print(f.get("Record", "-"), re.sub(r"^<[?]xml[^>]*>", "", f["Twiml"])[:100])' "$1"
+}
+expect_eq "Twilio: the Spanish speaker: Record=true, the disclosure said first" \
+	'true <Response><Say language="es-US">Esta llamada puede ser grabada.</Say>' \
+	"$(tw_create +14155550120 | cut -c1-74)"
+expect_eq "Twilio: the English speaker: not recorded, the agent first" \
+	"- <Response><Connect>" "$(tw_create +12125550121 | cut -c1-21)"
+fake_ctl "$TW_URL" /_control/flush '{}' >"$TMP/tw1.json"
+tick 23
+expect_eq "Twilio: the recorded call's outcome carries its RecordingUrl, the other none" \
+	"tw-rec.12125550121.1 - | tw-rec.14155550120.1 https://api.twilio.com/2010-04-01/Accounts/$SID/Recordings/RE" \
+	"$(twlog '"outcome"' | "$PY" -c '
+import json, sys
+print(" | ".join(sorted("%s %s" % (e["attempt_id"], e.get("recording_url", "-")[:104])
+                        for e in map(json.loads, sys.stdin))))')"
 
 # --- validate refuses record where it cannot be honoured ---------------------
 cp -r "$R" "$TMP/r2"
