@@ -185,7 +185,7 @@ expect_eq "Twilio: the recorded call's outcome carries its RecordingUrl, the oth
 	"tw-rec.12125550121.1 - | tw-rec.14155550120.1 https://api.twilio.com/2010-04-01/Accounts/$SID/Recordings/RE" \
 	"$(twlog '"outcome"' | "$PY" -c '
 import json, sys
-print(" | ".join(sorted("%s %s" % (e["attempt_id"], e.get("recording_url", "-")[:104])
+print(" | ".join(sorted("%s %s" % (e["attempt_id"], e.get("recording_url", "-")[:91])
                         for e in map(json.loads, sys.stdin))))')"
 
 # --- validate refuses record where it cannot be honoured ---------------------
