@@ -69,6 +69,9 @@ EOF
 git_commit_all "$R" "a recorded Telnyx campaign"
 "$GITDIAL" validate --repo "$R" >"$TMP/validate.out" 2>&1
 ok_if "the repository validates (record with a disclosure in gitdial.json)" test $? -eq 0
+expect_grep "... warning that the recipients without a disclosure in their language are not recorded" \
+	'^campaigns/tx-rec/campaign.json: warning: record: 1 of 2 recipients \(language en\) have no disclosure text in gitdial.json, nor "en": they are called without recording$' \
+	"$TMP/validate.out"
 schedule "$R" tx-rec $T0
 fake_ctl "$TX_URL" /_control/config '{"clock":'"$(date -u -d "$T0" +%s)"',
 	"public_recordings":true,"deliver":{"'"$PUB"'":"'"$WEB_URL"'"}}' >/dev/null
