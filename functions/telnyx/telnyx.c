@@ -7,7 +7,9 @@
  *        the same command_id, so a dial that drew no answer is re-sent
  *        once at once, safely. The agent's stream starts with the call,
  *        or, when a disclosure must be played first, after the webhook
- *        has spoken it (the plan is kept beside the spool).
+ *        has spoken it (the plan is kept beside the spool). With
+ *        "record", record=record-from-answer: the recording URL comes
+ *        later in call.recording.saved (telnyx_hook.c).
  * status GET /v2/calls/{call_control_id}; with no id (a dial that drew
  *        no answer), the id call.initiated left on this host, else the
  *        attempt's call among the connection's live calls (GET
@@ -410,6 +412,7 @@ static cJSON *telnyx_dial(const cJSON *req)
 	 * again; never script.text, which is instructions to the agent */
 	int leave = vm && !strcmp(vm, "leave_message");
 	int disclose = disclosure && *disclosure, tries, maybe_created = 0;
+	int record = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "record"));
 
 	memset(&res, 0, sizeof(res));
 	if (telnyx_account_load(&a, acct, fn_str(acct, "name"), 1))
@@ -417,6 +420,12 @@ static cJSON *telnyx_dial(const cJSON *req)
 	if (!stream || !*stream) {
 		out = fn_fail("rejected", "no_agent", "agent.stream_url is not set: "
 			      "there is no agent to connect the call to");
+		goto cleanup;
+	}
+	if (record && !disclose) {
+		/* a recorded call starts with its disclosure (docs/recording.md) */
+		out = fn_fail("rejected", "record_without_disclosure", "record is "
+			      "set but there is no disclosure to play first");
 		goto cleanup;
 	}
 	if (disclose && (!hook || !*hook)) {
@@ -449,6 +458,12 @@ static cJSON *telnyx_dial(const cJSON *req)
 	} else {
 		cJSON_AddStringToObject(body, "answering_machine_detection",
 					"disabled");
+	}
+	if (record) {
+		/* from the answer, so the disclosure spoken then is in it; the
+		 * URL comes in call.recording.saved (docs/recording.md) */
+		cJSON_AddStringToObject(body, "record", "record-from-answer");
+		cJSON_AddStringToObject(body, "record_format", "mp3");
 	}
 	if (!disclose) {
 		cJSON_AddStringToObject(body, "stream_url", stream);

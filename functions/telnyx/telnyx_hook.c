@@ -18,6 +18,11 @@
  *                          speak the voicemail message, or (none) start
  *                          the agent's stream again to leave one
  *   call.hangup            the "outcome" event, spooled
+ *   call.recording.saved   a "recording" event with the URL, spooled: it
+ *                          comes after call.hangup, so the outcome is
+ *                          already on its way; ingest adds this to the
+ *                          same attempt (the spec's payload has no
+ *                          call_control_id: the attempt is client_state's)
  * Each command carries command_id <attempt>:<step> and the next
  * client_state. A failed command answers 502, so Telnyx delivers the
  * event again and the command is re-sent with the same command_id: done
@@ -283,6 +288,53 @@ static cJSON *hangup_event(const cJSON *payload, const cJSON *st,
 	return ev;
 }
 
+#define RECORDING_URL_MAX 2048
+
+/* One of a urls object's links (mp3 first), when it is a plain http(s) URL. */
+static const char *recording_link(const cJSON *urls)
+{
+	static const char *const fmt[] = { "mp3", "wav" };
+	size_t i, n;
+	const char *u, *p;
+
+	for (i = 0; i < 2; i++) {
+		if (!(u = fn_str(urls, fmt[i])))
+			continue;
+		n = strlen(u);
+		if (n > RECORDING_URL_MAX || (strncmp(u, "https://", 8) &&
+					      strncmp(u, "http://", 7)))
+			continue;
+		for (p = u; *p && (unsigned char)*p > ' ' && *p != 0x7f; p++)
+			;
+		if (!*p)
+			return u;
+	}
+	return NULL;
+}
+
+/*
+ * The "recording" event of a call.recording.saved, or NULL when it has
+ * no usable link. public_recording_urls ("valid for as long as the file
+ * exists", when the account has them) before recording_urls ("valid for
+ * 10 minutes", then through the API or Mission Control).
+ */
+static cJSON *recording_event(const cJSON *payload, const cJSON *st,
+			      const char *campaign, const char *call_id, time_t ts)
+{
+	const char *u = recording_link(cJSON_GetObjectItemCaseSensitive(
+					       payload, "public_recording_urls"));
+	cJSON *ev;
+
+	if (!u)
+		u = recording_link(cJSON_GetObjectItemCaseSensitive(
+					   payload, "recording_urls"));
+	if (!u)
+		return NULL;
+	ev = hook_event("recording", ts, campaign, fn_str(st, "a"), call_id);
+	cJSON_AddStringToObject(ev, "recording_url", u);
+	return ev;
+}
+
 void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 {
 	struct form q = FORM_INIT;
@@ -318,7 +370,9 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 	payload = cJSON_GetObjectItemCaseSensitive(data, "payload");
 	type = fn_str(data, "event_type");
 	call_id = fn_str(payload, "call_control_id");
-	if (!type || !cJSON_IsObject(payload) || !call_id || !*call_id) {
+	/* the spec's CallRecordingSaved payload has no call_control_id */
+	if (!type || !cJSON_IsObject(payload) ||
+	    ((!call_id || !*call_id) && strcmp(type, "call.recording.saved"))) {
 		web_reply_text(rep, 400, "not a Telnyx call event");
 		goto cleanup;
 	}
@@ -404,8 +458,16 @@ void telnyx_webhook(const struct web_request *req, struct web_reply *rep)
 				cmd_rc = agent_voicemail(&acct, call_id, next,
 							 phase);
 		}
-	} else if (!strcmp(type, "call.hangup")) {
-		ev = hangup_event(payload, st, campaign, call_id, ts);
+	} else if (!strcmp(type, "call.hangup") ||
+		   !strcmp(type, "call.recording.saved")) {
+		ev = !strcmp(type, "call.hangup")
+			? hangup_event(payload, st, campaign, call_id, ts)
+			: recording_event(payload, st, campaign, call_id, ts);
+		if (!ev) {
+			/* no link to keep: acknowledged, nothing spooled */
+			web_reply_text(rep, 200, "ok (no recording URL)");
+			goto cleanup;
+		}
 		cJSON_AddStringToObject(ev, "account", acct.name);
 		if (fn_spool(ev)) {
 			web_reply_text(rep, 500, "cannot spool the event: %s",

@@ -431,6 +431,13 @@ static cJSON *twilio_dial(const cJSON *req)
 			      "there is no agent to connect the call to");
 		goto cleanup;
 	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "record")) &&
+	    !(fn_str(req, "disclosure") && *fn_str(req, "disclosure"))) {
+		/* a recorded call starts with its disclosure (docs/recording.md) */
+		out = fn_fail("rejected", "record_without_disclosure", "record is "
+			      "set but there is no disclosure to play first");
+		goto cleanup;
+	}
 	if (twiml_dial(&twiml, req, stream)) {
 		out = fn_fail("rejected", "twiml_too_long", "the call's Twiml is "
 			      "larger than %zu bytes", twiml.max);

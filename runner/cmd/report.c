@@ -294,6 +294,23 @@ static int recent_slot(const struct cstate *cs, const char *call_id)
 	return -1;
 }
 
+/* The newest recent slot of the attempt's recipient with no recording yet. */
+static int recent_slot_key(const struct extras *x, const struct cstate *cs,
+			   const char *attempt_id)
+{
+	size_t i, n = cs->n_recent < RECENT_MAX ? cs->n_recent : RECENT_MAX;
+	uint64_t key;
+	int att, k = -1;
+
+	if (attempt_id_parse(attempt_id, &key, &att))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (cs->recent[i].key == key && !x->recording[i] &&
+		    (k < 0 || cs->recent[i].ts > cs->recent[k].ts))
+			k = (int)i;
+	return k;
+}
+
 static void extras_line(struct extras *x, const struct cstate *cs,
 			const char *line, size_t len)
 {
@@ -322,6 +339,13 @@ static void extras_line(struct extras *x, const struct cstate *cs,
 			free(x->recording[k]);
 			x->recording[k] = strndup(url, 2048);
 		}
+	} else if (!strcmp(ev, "recording")) {
+		/* a URL that came after the outcome (Telnyx), by attempt */
+		const char *url = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(o, "recording_url"));
+		if (url && (k = recent_slot_key(x, cs, cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(o, "attempt_id")))) >= 0)
+			x->recording[k] = strndup(url, 2048);
 	} else if (!strcmp(ev, "analysis") && (k = recent_slot(cs, cid)) >= 0) {
 		const char *s = cJSON_GetStringValue(
 			cJSON_GetObjectItemCaseSensitive(o, "sentiment"));

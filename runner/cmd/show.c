@@ -45,6 +45,7 @@ struct view {
 	time_t next_retry;   /* earliest cool-down end, 0 none */
 	size_t waiting_window, eligible;
 	char hint[512];      /* what to do about a failure */
+	char acct_code[64];  /* paused by an account error: the provider's code */
 	/* the tick's verdict at now (round.h), for a campaign that dials */
 	int judged;
 	size_t batch, capped, never_open;
@@ -116,6 +117,34 @@ static void failure_hint(char *out, size_t n, const char *reason)
 		}
 	snprintf(out, n, "fix the cause the provider gave; then `gitdial "
 		 "resume` it: it dials only the recipients not reached yet");
+}
+
+/*
+ * A pause for an account error (reason starting ACCOUNT_PREFIX, written
+ * by round.c: "... refused account A (CODE); hint: HINT; it said: ...")
+ * into the provider's code and what the operator should fix.
+ */
+static void account_hint(struct view *v, const char *reason)
+{
+	const char *p = strchr(reason, '('), *q = p ? strchr(p, ')') : NULL;
+	const char *h = strstr(reason, "; hint: "), *e;
+	size_t n;
+
+	if (p && q && (n = (size_t)(q - p - 1)) < sizeof(v->acct_code))
+		snprintf(v->acct_code, sizeof(v->acct_code), "%.*s", (int)n, p + 1);
+	if (h) {
+		h += 8;
+		e = strstr(h, "; it said: ");
+		n = e ? (size_t)(e - h) : strlen(h);
+		snprintf(v->hint, sizeof(v->hint), "%.*s; nobody reached is "
+			 "dialed again", (int)n, h);
+	} else {
+		snprintf(v->hint, sizeof(v->hint), "the provider refused the "
+			 "account's settings (code %s; docs/providers.md, Account "
+			 "errors): fix them, then gitdial resume %s; nobody "
+			 "reached is dialed again", v->acct_code[0] ? v->acct_code
+			 : "none given", v->rc->id);
+	}
 }
 
 /* Fills the progress, capacity and window figures of v. */
@@ -263,8 +292,13 @@ static void print_json(const struct view *v, const struct cstate *st,
 	}
 	if (v->eff == ST_FAILED || v->eff == ST_PAUSED) {
 		cJSON_AddStringToObject(o, "reason", st->logged_reason);
-		if (v->eff == ST_FAILED)
+		if (v->eff == ST_FAILED || v->acct_code[0])
 			cJSON_AddStringToObject(o, "what_to_do", v->hint);
+		if (v->eff == ST_PAUSED && v->acct_code[0]) {
+			cJSON *ae = cJSON_AddObjectToObject(o, "account_error");
+			cJSON_AddStringToObject(ae, "code", v->acct_code);
+			cJSON_AddStringToObject(ae, "hint", v->hint);
+		}
 	}
 	arr = cJSON_AddArrayToObject(o, "recent");
 	for (i = 0; i < n; i++) {
@@ -389,6 +423,11 @@ static void print_text(const struct view *v, const struct cstate *st,
 	}
 	if (v->eff == ST_FAILED) {
 		printf("  Failed       %s\n", term_str(st->logged_reason));
+		printf("  What to do   %s\n", term_str(v->hint));
+	}
+	if (v->eff == ST_PAUSED && v->acct_code[0]) {
+		printf("  Account      the provider refused account %s: code %s\n",
+		       term_str(c->account), term_str(v->acct_code));
 		printf("  What to do   %s\n", term_str(v->hint));
 	}
 	printf("\nLast %zu outcome%s (newest first)\n", n, n == 1 ? "" : "s");
@@ -557,6 +596,9 @@ int cmd_show(int argc, char **argv)
 	}
 	if (v.eff == ST_FAILED)
 		failure_hint(v.hint, sizeof(v.hint), cs.logged_reason);
+	else if (v.eff == ST_PAUSED &&
+		 !strncmp(cs.logged_reason, ACCOUNT_PREFIX, strlen(ACCOUNT_PREFIX)))
+		account_hint(&v, cs.logged_reason);
 	if (top == REPO_DELETED) {
 		struct buf mk = BUF_INIT(4096);
 		char path[160], from[16];

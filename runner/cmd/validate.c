@@ -80,6 +80,51 @@ static void window_check(const struct repo *r, struct diags *d, time_t now)
 	}
 }
 
+/*
+ * Warns about each campaign of r with "record" some of whose recipients
+ * have no disclosure text in their language (nor "en") in gitdial.json:
+ * they are called without recording (docs/recording.md).
+ */
+static void record_check(const struct repo *r, struct diags *d)
+{
+	size_t k, i;
+
+	for (k = 0; r && r->cfg && k < r->n; k++) {
+		const struct repo_campaign *rc = &r->v[k];
+		char file[256], langs[64] = "";
+		size_t n = 0, used = 0;
+		int l;
+		if (!rc->c || !rc->c->record || !rc->aud)
+			continue;
+		for (i = 0; i < rc->aud->n; i++) {
+			l = rc->aud->r[i].lang;
+			if (l < rc->aud->n_langs &&
+			    !config_disclosure(r->cfg, rc->aud->langs[l][0]
+					       ? rc->aud->langs[l] : "en"))
+				n++;
+		}
+		if (!n)
+			continue;
+		for (l = 0; l < rc->aud->n_langs; l++) {
+			const char *name = rc->aud->langs[l][0] ? rc->aud->langs[l]
+				: "en"; /* a row without a language */
+			int seen = 0, m;
+			for (m = 0; m < l; m++)
+				seen |= !strcmp(name, rc->aud->langs[m][0]
+						? rc->aud->langs[m] : "en");
+			if (!seen && !config_disclosure(r->cfg, name) &&
+			    used + strlen(name) + 3 < sizeof(langs))
+				used += (size_t)snprintf(langs + used, sizeof(langs) - used,
+							 "%s%s", used ? ", " : "", name);
+		}
+		snprintf(file, sizeof(file), "%s/%s/campaign.json", rc->top, rc->id);
+		diags_add(d, DIAG_WARNING, file, 0, "record",
+			  "%zu of %zu recipients (language %s) have no disclosure "
+			  "text in gitdial.json, nor \"en\": they are called "
+			  "without recording", n, rc->aud->n, langs);
+	}
+}
+
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -136,6 +181,7 @@ int cmd_validate(int argc, char **argv)
 		if (repo_load(&r, &s, NULL, REPO_AUDIENCE | REPO_PLACES, &d) == GD_ERROR)
 			rc = 1;
 		window_check(r, &d, time(NULL));
+		record_check(r, &d);
 		campaigns = r ? r->n : 0;
 		if (r) {
 			struct rules *ru = NULL;
@@ -194,6 +240,7 @@ int cmd_validate(int argc, char **argv)
 			campaigns++;
 			trust_check_campaigns(&s, one, &d);
 			window_check(one, &d, time(NULL));
+			record_check(one, &d);
 			if (started_check(&s, one, &d)) {
 				fprintf(stderr, "gitdial validate: %s\n",
 					gd_error_last());

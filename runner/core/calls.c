@@ -72,14 +72,16 @@ static int add_line(struct calls *c, const char *line, size_t len)
 
 	/* most lines are dispatches and placements: no parse for them */
 	if (!memmem(line, len, "\"outcome\"", 9) &&
-	    !memmem(line, len, "\"analysis\"", 10))
+	    !memmem(line, len, "\"analysis\"", 10) &&
+	    !memmem(line, len, "\"recording\"", 11))
 		return 0;
 	if (!(o = cJSON_ParseWithLength(line, len)))
 		return 0;
 	ev = str(o, "event");
 	ts = str(o, "ts");
 	if (!ev || !ts || time_parse_rfc3339(&t, ts) ||
-	    (strcmp(ev, "outcome") && strcmp(ev, "analysis")))
+	    (strcmp(ev, "outcome") && strcmp(ev, "analysis") &&
+	     strcmp(ev, "recording")))
 		goto done;
 	if (!(x = grow(c))) {
 		rc = gd_error_set("out of memory");
@@ -99,6 +101,13 @@ static int add_line(struct calls *c, const char *line, size_t len)
 			x->outcome = OUT_FAILED;
 		x->duration_s = cJSON_IsNumber(d) && d->valuedouble >= 0 &&
 			d->valuedouble < 1e7 ? (long)d->valuedouble : 0;
+	} else if (!strcmp(ev, "recording")) {
+		/* joined to its attempt's outcome, never an entry of its own */
+		x->outcome = OUT_NONE;
+		x->recording_only = 1;
+		x->duration_s = -1;
+		free(x->call_id);
+		x->call_id = NULL;
 	} else {
 		const char *s = str(o, "summary");
 		x->outcome = OUT_NONE;
@@ -173,6 +182,45 @@ static void take(char **dst, char **src)
 	}
 }
 
+/*
+ * Each "recording" event onto the outcome of its attempt_id (c is sorted
+ * by_attempt: outcomes first); the first wins, an outcome's own URL
+ * stays. One whose outcome is not logged is dropped.
+ */
+static void join_recordings(struct calls *c)
+{
+	size_t n_out = 0, j, w;
+
+	while (n_out < c->n && c->v[n_out].duration_s >= 0)
+		n_out++;
+	for (j = n_out; j < c->n; j++) {
+		struct call *rec = &c->v[j];
+		size_t lo = 0, hi = n_out;
+		if (!rec->recording_only)
+			continue;
+		rec->duration_s = -2;
+		while (rec->attempt_id && lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (nullcmp(c->v[mid].attempt_id, rec->attempt_id) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (rec->attempt_id && lo < n_out &&
+		    !nullcmp(c->v[lo].attempt_id, rec->attempt_id) &&
+		    !c->v[lo].recording_url)
+			take(&c->v[lo].recording_url, &rec->recording_url);
+	}
+	for (j = w = 0; j < c->n; j++) {
+		if (c->v[j].duration_s == -2) {
+			call_clear(&c->v[j]);
+			continue;
+		}
+		c->v[w++] = c->v[j];
+	}
+	c->n = w;
+}
+
 /* Folds duplicate outcomes and joins the analyses to their outcomes. */
 static void join(struct calls *c)
 {
@@ -194,6 +242,7 @@ static void join(struct calls *c)
 		c->v[w++] = c->v[i];
 	}
 	c->n = w;
+	join_recordings(c);
 	qsort(c->v, c->n, sizeof(c->v[0]), by_call);
 	while (n_out < c->n && c->v[n_out].duration_s >= 0)
 		n_out++;

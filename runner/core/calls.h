@@ -3,7 +3,9 @@
  * what the voice agent made of it. An "outcome" event gives the time,
  * outcome, duration and the provider's recording URL; the agent's
  * "analysis" event for the same call_id adds the sentiment, summary,
- * transcript and (its own) recording URL. Read on demand from the log
+ * transcript and (its own) recording URL; a "recording" event (a URL
+ * the provider sent after the outcome: Telnyx) joins the outcome of its
+ * attempt_id. Read on demand from the log
  * files, never kept in the state or its cache.
  */
 #ifndef GD_CALLS_H
@@ -26,6 +28,7 @@ struct call {
 	enum outcome outcome; /* OUT_NONE: an analysis whose outcome is not logged */
 	long duration_s;
 	const char *sentiment; /* "positive", "neutral", "negative" or NULL */
+	int recording_only;   /* a "recording" event until the join */
 	/* owned, NULL when absent; URLs only http(s) (html_url_ok) */
 	char *attempt_id, *call_id, *summary, *transcript_url, *recording_url;
 };

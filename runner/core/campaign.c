@@ -255,7 +255,8 @@ static void load_whatsapp(struct jctx *c, struct campaign *cp, const cJSON *o,
 			  const struct config *cfg)
 {
 	static const char *const keys[] = { "request_permission",
-		"permission_text", NULL };
+		"permission_text", "permission_template",
+		"permission_template_language", NULL };
 	const struct account *a = cfg ? config_account(cfg, cp->account) : NULL;
 	const cJSON *v;
 
@@ -269,9 +270,62 @@ static void load_whatsapp(struct jctx *c, struct campaign *cp, const cJSON *o,
 				   "characters");
 		cp->wa_permission_text = v->valuestring;
 	}
+	/* Meta: a template name is lower-case letters, digits and "_", at
+	 * most 512; a language code such as en, en_US or pt_BR */
+	if ((v = jget_string(c, o, "whatsapp", "permission_template", 0))) {
+		size_t n = strlen(v->valuestring);
+		if (n == 0 || n > 512 ||
+		    strspn(v->valuestring, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+			jctx_error(c, "whatsapp.permission_template", "\"%.40s\" is "
+				   "not a template name (1-512 of a-z, 0-9 and _, "
+				   "as Meta names them)", v->valuestring);
+		cp->wa_permission_template = v->valuestring;
+	}
+	if ((v = jget_string(c, o, "whatsapp", "permission_template_language", 0))) {
+		const char *l = v->valuestring;
+		size_t n = strspn(l, "abcdefghijklmnopqrstuvwxyz");
+		if (n < 2 || n > 3 || (l[n] && (l[n] != '_' ||
+		    strspn(l + n + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2 || l[n + 3])))
+			jctx_error(c, "whatsapp.permission_template_language",
+				   "\"%.16s\" is not a template language code "
+				   "(such as en, en_US, pt_BR)", l);
+		cp->wa_permission_template_lang = l;
+	}
+	if (cp->wa_permission_template_lang && !cp->wa_permission_template)
+		jctx_error(c, "whatsapp.permission_template_language", "is only "
+			   "used with whatsapp.permission_template");
+	if (cp->wa_permission_template && !cp->wa_request_permission)
+		jctx_error(c, "whatsapp.permission_template", "is only sent with "
+			   "whatsapp.request_permission true");
 	if (a && a->provider && strcmp(a->provider, "whatsapp"))
 		jctx_error(c, "whatsapp", "is only for a whatsapp account "
 			   "(account \"%s\" is %s)", a->name, a->provider);
+}
+
+/*
+ * "record": allowed only on an account whose function records (twilio,
+ * telnyx; the sim records nothing) and only with a recording disclosure
+ * in gitdial.json to play first: a recorded call always starts with it
+ * (docs/recording.md). WhatsApp's Calling API and the SIP trunk function
+ * have no recording: refused, not ignored.
+ */
+static void check_record(struct jctx *c, const struct campaign *cp,
+			 const struct config *cfg)
+{
+	const struct account *a = cfg ? config_account(cfg, cp->account) : NULL;
+
+	if (a && a->provider && (!strcmp(a->provider, "whatsapp") ||
+				 !strcmp(a->provider, "sip")))
+		jctx_error(c, "record", "is not supported on a %s account "
+			   "(account \"%s\"): %s", a->provider, a->name,
+			   !strcmp(a->provider, "sip") ? "the SIP trunk function "
+			   "does not record calls" : "Meta's Calling API has no "
+			   "call recording");
+	else if (cfg && (!cfg->disclosure || !cfg->disclosure->child))
+		jctx_error(c, "record", "needs a recording disclosure to play "
+			   "before anything is recorded: gitdial.json has no "
+			   "\"disclosure\" text (add one per language, at least "
+			   "\"en\")");
 }
 
 #define VM_MESSAGE_MAX 1000 /* characters: Twilio's callback URL carries it */
@@ -371,7 +425,7 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 	static const char *const keys[] = {
 		"$schema", "name", "status", "start_at", "end_at", "account",
 		"caller_id", "script", "audience", "pacing", "require_consent",
-		"created", "whatsapp", "voicemail_message", NULL
+		"created", "whatsapp", "voicemail_message", "record", NULL
 	};
 	struct jctx c = { file, text, len, d };
 	size_t errors = d->errors;
@@ -490,6 +544,9 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 	if ((o = jget_object(&c, root, "", "pacing", 0)))
 		load_pacing(&c, cp, o);
 	jget_bool(&c, root, "", "require_consent", &cp->require_consent);
+	jget_bool(&c, root, "", "record", &cp->record);
+	if (cp->record)
+		check_record(&c, cp, cfg);
 	if ((o = jget_object(&c, root, "", "whatsapp", 0)))
 		load_whatsapp(&c, cp, o, cfg);
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "voicemail_message"))) {

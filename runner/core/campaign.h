@@ -56,8 +56,11 @@ struct campaign {
 	long ring_timeout_s;   /* default 30 */
 	long max_call_minutes; /* default 15 */
 	int require_consent;
+	int record; /* record: record calls where a disclosure can be played */
 	int wa_request_permission;  /* whatsapp.request_permission */
 	const char *wa_permission_text; /* whatsapp.permission_text, or NULL */
+	const char *wa_permission_template; /* whatsapp.permission_template */
+	const char *wa_permission_template_lang; /* ..._language, or NULL */
 	const char *created;
 	char *placeholders[PLACEHOLDER_MAX]; /* lower-case column names */
 	int n_placeholders;

@@ -75,6 +75,9 @@ cJSON *render_dial(const struct config *cfg, const struct campaign *c,
 		? &a->places[r->place] : NULL;
 	const char *lang = a->langs[r->lang][0] ? a->langs[r->lang] : "en";
 	const char *disc = pl && pl->disclosure ? config_disclosure(cfg, lang) : NULL;
+	/* recorded only with a disclosure in the recipient's language (or
+	 * "en") played first, wherever the place is (docs/recording.md) */
+	const char *rec_disc = c->record ? config_disclosure(cfg, lang) : NULL;
 	const char *vm;
 	struct buf script = BUF_INIT(64 * 1024);
 	char phone[PHONE_MAX], t[21];
@@ -99,10 +102,14 @@ cJSON *render_dial(const struct config *cfg, const struct campaign *c,
 	if (c->script_override && !render_script(&script, c, a, r))
 		cJSON_AddStringToObject(s, "text", script.ptr ? script.ptr : "");
 	cJSON_AddStringToObject(req, "language", lang);
+	if (rec_disc)
+		disc = rec_disc;
 	if (disc)
 		cJSON_AddStringToObject(req, "disclosure", disc);
 	else
 		cJSON_AddNullToObject(req, "disclosure");
+	if (rec_disc)
+		cJSON_AddTrueToObject(req, "record");
 	cJSON_AddStringToObject(req, "voicemail",
 				c->voicemail == VM_LEAVE_MESSAGE ? "leave_message" : "hang_up");
 	/* spoken after the beep; without it the agent leaves the message */
@@ -121,6 +128,13 @@ cJSON *render_dial(const struct config *cfg, const struct campaign *c,
 		if (c->wa_permission_text)
 			cJSON_AddStringToObject(wa, "permission_text",
 						c->wa_permission_text);
+		/* outside the 24-hour window Meta takes only a template */
+		if (c->wa_permission_template)
+			cJSON_AddStringToObject(wa, "permission_template",
+						c->wa_permission_template);
+		if (c->wa_permission_template_lang)
+			cJSON_AddStringToObject(wa, "permission_template_language",
+						c->wa_permission_template_lang);
 	}
 	vars = cJSON_AddObjectToObject(req, "variables");
 	for (col = 0; col < a->n_columns; col++) {

@@ -113,11 +113,12 @@ static void account_pause_reason(struct round_camp *c, const char *code,
 	utf8_truncate(m, sizeof(m), msg ? msg : "");
 	utf8_truncate(h, sizeof(h), hint ? hint : "");
 	c->paused_now = 1;
+	/* code and hint first: what show reads back (ACCOUNT_PREFIX) */
 	str_fmt_cut(c->pause_reason, sizeof(c->pause_reason),
-		    ACCOUNT_PREFIX " the provider refused account %s (%s): %s%s%s; "
-		    "fix it, then gitdial resume %s", c->rc->c->account,
-		    code && *code ? code : "no code", m, *h ? "; hint: " : "", h,
-		    c->rc->id);
+		    ACCOUNT_PREFIX " the provider refused account %s (%s)%s%s; "
+		    "it said: %s; fix it, then gitdial resume %s",
+		    c->rc->c->account, code && *code ? code : "no code",
+		    *h ? "; hint: " : "", h, m, c->rc->id);
 }
 
 /* An error's code, string or number, into out ("" when it has none). */
@@ -516,6 +517,28 @@ static void ingest(struct round *r)
 				goto next;
 			}
 			optout_note(r, o, ts, cid);
+		} else if (!strcmp(ev, "recording")) {
+			/* a recording's URL after the outcome (Telnyx): once per
+			 * attempt, of an attempt this campaign dispatched */
+			const char *url = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(o, "recording_url"));
+			if (attempt_id_parse(aid, &key, &n) ||
+			    (idx = state_find(&c->st, key)) < 0 ||
+			    !(c->st.r[idx].dispatched & (1u << n))) {
+				spool_reject(r, i, "its attempt was never dispatched");
+				goto next;
+			}
+			if (!url || strlen(url) > 2048 || strpbrk(url, " \t\r\n") ||
+			    (strncmp(url, "https://", 8) &&
+			     strncmp(url, "http://", 7))) {
+				spool_reject(r, i, "a recording without an http(s) "
+					     "recording_url");
+				goto next;
+			}
+			if (state_has_recording(&c->st, aid)) {
+				r->spool_done[i] = 1; /* a duplicate delivery */
+				goto next;
+			}
 		} else {
 			/* progress and other events: nothing to record */
 			r->spool_done[i] = 1;

@@ -224,6 +224,51 @@ int state_has_analysis(const struct cstate *s, const char *call_id)
 }
 
 /*
+ * A recording event's attempt id goes into the analysis set under its
+ * own key ("recording " + attempt id): a call id never starts so.
+ */
+static uint64_t recording_hash(const char *attempt_id)
+{
+	char k[96];
+	int n = snprintf(k, sizeof(k), "recording %s", attempt_id);
+
+	return hash_fnv1a(k, n > 0 && (size_t)n < sizeof(k) ? (size_t)n
+			  : sizeof(k) - 1);
+}
+
+int state_has_recording(const struct cstate *s, const char *attempt_id)
+{
+	uint64_t h = recording_hash(attempt_id);
+	size_t i, mask;
+
+	if (!h)
+		h = 1;
+	if (!s->analysis_alloc)
+		return 0;
+	mask = s->analysis_alloc - 1;
+	for (i = h & mask; s->analysis[i]; i = (i + 1) & mask)
+		if (s->analysis[i] == h)
+			return 1;
+	return 0;
+}
+
+/* The newest of recent[] for key without a recording gets url. */
+static void note_recording(struct cstate *s, uint64_t key, const char *url)
+{
+	size_t i, n = s->n_recent < RECENT_MAX ? s->n_recent : RECENT_MAX;
+
+	if (!url || strlen(url) >= sizeof(s->recent[0].recording))
+		return;
+	for (i = 0; i < n; i++) { /* newest first */
+		struct outcome_rec *r = &s->recent[(s->n_recent - 1 - i) % RECENT_MAX];
+		if (r->key == key && !r->recording[0]) {
+			snprintf(r->recording, sizeof(r->recording), "%s", url);
+			return;
+		}
+	}
+}
+
+/*
  * Placed attempts' call ids, for status queries: appended as the log is
  * read, and compacted (attempts with an outcome dropped) only when the
  * array is full, so replaying millions of events stays linear.
@@ -373,6 +418,7 @@ static enum ev_kind ev_kind(const char *ev)
 	case 's': return !strcmp(ev, "skipped") ? EV_SKIPPED
 		: !strcmp(ev, "status") ? EV_STATUS : EV_OTHER;
 	case 'a': return !strcmp(ev, "analysis") ? EV_ANALYSIS : EV_OTHER;
+	case 'r': return !strcmp(ev, "recording") ? EV_RECORDING : EV_OTHER;
 	}
 	return EV_OTHER;
 }
@@ -525,6 +571,14 @@ void state_parse(struct ev *e, struct ev_pool *pool, const char *line, size_t le
 	case EV_STATUS:
 		e->status = (uint8_t)status_parse(l.status);
 		e->reason = pool_put(pool, l.reason);
+		break;
+	case EV_RECORDING:
+		if (attempt_id_parse(l.aid, &key, &n) == 0) {
+			e->key = key;
+			e->attempt = (uint8_t)n;
+			e->call_id = pool_put(pool, l.aid); /* the set's key */
+			e->recording = pool_put(pool, l.recording);
+		}
 		break;
 	case EV_ANALYSIS:
 		if (!l.call_id)
@@ -778,6 +832,15 @@ static void apply_ev_at(struct cstate *s, const struct ev *e,
 			snprintf(s->logged_reason, sizeof(s->logged_reason), "%s",
 				 reason ? reason : "");
 
+		}
+		break;
+	}
+	case EV_RECORDING: {
+		const char *aid = pool_str(pool, e->call_id);
+		if (aid) {
+			uint64_t h = recording_hash(aid);
+			analysis_add(s, h ? h : 1);
+			note_recording(s, e->key, pool_str(pool, e->recording));
 		}
 		break;
 	}

@@ -179,7 +179,7 @@ void state_release(struct cstate *s);
 void state_apply(struct cstate *s, const char *line, size_t len);
 
 enum ev_kind { EV_OTHER, EV_DISPATCHED, EV_PLACED, EV_OUTCOME, EV_SKIPPED,
-	       EV_STATUS, EV_ANALYSIS, EV_BAD };
+	       EV_STATUS, EV_ANALYSIS, EV_BAD, EV_RECORDING };
 /*
  * The kinds of error a function's answer or an outcome carries in
  * error.kind (schemas/event.schema.json): one list for the runner,
@@ -235,6 +235,8 @@ void state_apply_evs(struct cstate *s, const struct ev *v, size_t n,
 const char *state_call_id(const struct cstate *s, uint32_t idx, int attempt);
 /* True when the log has an analysis event for call_id. */
 int state_has_analysis(const struct cstate *s, const char *call_id);
+/* True when the log has a recording event for attempt_id. */
+int state_has_recording(const struct cstate *s, const char *attempt_id);
 /* Recipient index for a phone key, or -1. */
 long state_find(const struct cstate *s, uint64_t key);
 /* The newest attempt number claimed for a recipient, 0 if none. */

@@ -120,7 +120,8 @@ fixed_config='{
                 "credentials": {"access_token": "env:WA_TOKEN", "app_secret": "env:WA_SECRET",
                                 "verify_token": "env:WA_VERIFY", "phone_number_id": "106540352242922"}}
   },
-  "agent": {"media_url": "https://agent.example.com/sdp"}
+  "agent": {"media_url": "https://agent.example.com/sdp"},
+  "disclosure": {"en": "This call may be recorded."}
 }'
 fixed_campaign='{
   "name": "Schema diff demo",

@@ -70,6 +70,30 @@ sdk telnyx-dial "$TX_URL" "$KEY" '{"connection_id":"'"$CONN"'","to":"+1415555012
  "stream_track":"inbound_track","stream_bidirectional_mode":"rtp"}'
 expect_eq "dial: gitdial's request is the SDK's, field by field" same "$(compare create)"
 
+# --- dial, recorded (docs/recording.md): the disclosure first, recorded
+# from the answer
+cat >"$TMP/d4.json" <<EOF
+{"v":1,"action":"dial","now":"$NOW","attempt_id":"nov.4.1","campaign":"nov",
+ "to":"+14155550140","from":"+14155550100",
+ "account":{"name":"tx-main","provider":"telnyx","api_base":"$TX_URL",
+   "credentials":{"api_key":"env:TX_KEY","connection_id":"$CONN"}},
+ "agent":{"stream_url":"wss://agent.example.com/voice"},
+ "webhook_url":"https://hooks.example.com/gd/telnyx",
+ "script":{"mode":"agent"},"language":"en","disclosure":"This call may be recorded.",
+ "record":true,"voicemail":"hang_up","ring_timeout_s":30}
+EOF
+gitdial-telnyx dial <"$TMP/d4.json" >"$TMP/o4.json" 2>>"$TMP/stderr"
+expect_grep "gitdial's recorded dial is placed" '"ok":true' "$TMP/o4.json"
+cs4=$(printf '{"a":"nov.4.1","l":"en","d":"This call may be recorded.","s":"wss://agent.example.com/voice","v":"hang_up"}' | base64 -w0)
+node "$SDK/sdk.js" telnyx-dial "$TX_URL" "$KEY" '{"connection_id":"'"$CONN"'","to":"+14155550140",
+ "from":"+14155550100","timeout_secs":30,"client_state":"'"$cs4"'","command_id":"nov.4.1",
+ "webhook_url":"https://hooks.example.com/gd/telnyx?account=tx-main","webhook_url_method":"POST",
+ "answering_machine_detection":"detect","record":"record-from-answer","record_format":"mp3"}' \
+	>"$TMP/sdk-rec.out" 2>&1
+expect_grep "the SDK's recorded dial is placed" call_control_id "$TMP/sdk-rec.out"
+expect_eq "recorded dial: gitdial's request is the SDK's calls.dial with record, record_format" \
+	same "$(compare create)"
+
 # --- hangup: the SDK's hangup with the spec's required body
 cid=$(jv "$TMP/o1.json" 'd["call_id"]')
 printf '{"v":1,"action":"hangup","attempt_id":"nov.2.1","campaign":"nov","call_id":"%s","account":{"name":"tx-main","provider":"telnyx","api_base":"%s","credentials":{"api_key":"env:TX_KEY"}}}\n' \

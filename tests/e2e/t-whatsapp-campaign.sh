@@ -44,11 +44,19 @@ g["accounts"]["whatsapp-main"]["api_base"] = api + "/v25.0"
 g["agent"]["media_url"] = api + "/_agent/media"
 g["webhook_base_url"] = pub
 json.dump(g, open(r + "/gitdial.json", "w"), ensure_ascii=False, indent=2)
+# outside the 24-hour window Meta takes only the approved template
+p = r + "/campaigns/whatsapp-followup/campaign.json"
+c = json.load(open(p))
+c["whatsapp"]["permission_template"] = "order_call_permission"
+c["whatsapp"]["permission_template_language"] = "en_US"
+json.dump(c, open(p, "w"), ensure_ascii=False, indent=2)
 EOF
 git_commit_all "$R" "point whatsapp-main at the test's Graph API"
 T0=2026-11-24T18:00:00Z   # 10:00 in California
 schedule "$R" "$CAMP" $T0
-fake_ctl "$WA_URL" /_control/config '{"webhook_url":"'"$WEB_URL/whatsapp"'"}' >/dev/null
+# +14155550177 has not written to the business for more than 24 hours
+fake_ctl "$WA_URL" /_control/config '{"webhook_url":"'"$WEB_URL/whatsapp"'",
+	"closed":["14155550177"],"templates":["order_call_permission"]}' >/dev/null
 
 # Meta's subscription handshake against the same route
 got=$(curl -sS "$WEB_URL/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=$VERIFY")
@@ -124,9 +132,17 @@ expect_eq "+14155550177: no call permission, failed once, never retried" \
 expect_eq "+14155550178: picked up for 2 s, hangup" "1 hangup - - 2" "$(last +14155550178)"
 msgs=$(fake_ctl "$WA_URL" /_control/messages | "$PY" -c '
 import json, sys
-print(" | ".join("%s %s" % (m["to"], m["text"]) for m in json.load(sys.stdin)))')
-expect_eq "one call-permission request, to the number without permission, with the campaign's text" \
-	"14155550177 We would like to call you about your recent order. May we?" "$msgs"
+print(" | ".join("%s %s %s" % (m["to"], m.get("template"), m.get("language"))
+                 for m in json.load(sys.stdin)))')
+expect_eq "one call-permission request, to the number without permission, by campaign.json's template (outside the 24-hour window)" \
+	"14155550177 order_call_permission en_US" "$msgs"
+expect_eq "... after Meta refused the free-form request with the campaign's text (131047)" \
+	"14155550177 We would like to call you about your recent order. May we?" \
+	"$(fake_ctl "$WA_URL" /_control/requests | "$PY" -c '
+import json, sys
+for r in json.load(sys.stdin):
+    if r["op"] == "message" and "interactive" in r["body"]:
+        b = json.loads(r["body"]); print(b["to"], b["interactive"]["body"]["text"])')"
 # every call Meta made ended as that call in the log, the one whose connect
 # answer was lost included (its attempt never got a placed event from dial)
 ok_if "every call Meta made is its attempt's outcome, with Meta's call id" sh -c "

@@ -794,6 +794,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.telnyx_err(422, "10015", "Bad Request",
                                    "timeout_secs must be between 5 and 600.",
                                    "/timeout_secs")
+        # CallRequest's recording fields (spec enums)
+        for k, allowed in (("record", ("record-from-answer",)),
+                           ("record_format", ("wav", "mp3")),
+                           ("record_channels", ("single", "dual"))):
+            if k in d and d[k] not in allowed:
+                return self.telnyx_err(422, "10015", "Bad Request",
+                                       "%s is not one of the allowed values." % k,
+                                       "/" + k)
         cs = d.get("client_state")
         if cs is not None:
             try:
@@ -956,7 +964,29 @@ def telnyx_callbacks(c, d):
         "hangup_source": "callee" if st == "completed" else "unknown",
         "sip_hangup_cause": str(sip) if sip != 200 else "unspecified",
         "start_time": iso(t), "call_quality_stats": None})
+    if st == "completed" and d.get("record") == "record-from-answer":
+        # after the hang-up; the spec's CallRecordingSaved payload (npm
+        # telnyx 7.24.0 webhooks.d.ts): no call_control_id, no from/to
+        fmt = d.get("record_format", "mp3")
+        rec = "https://s3.amazonaws.com/telnyx-recordings/%s.%s" % (c["leg"], fmt)
+        extra = {"channels": d.get("record_channels", "single"),
+                 "recording_started_at": iso(t + 5),
+                 "recording_ended_at": iso(t + 5 + dur),
+                 # "valid for 10 minutes"
+                 "recording_urls": {fmt: rec + "?X-Amz-Expires=600"}}
+        # "activated on a per request basis" (config "public_recordings")
+        if STATE["config"].get("public_recordings"):
+            extra["public_recording_urls"] = {fmt: rec}
+        cbs.append(telnyx_recording_saved(c, t + 6 + dur, extra))
     return cbs
+
+
+def telnyx_recording_saved(c, at, extra):
+    cb = telnyx_event(c, "call.recording.saved", at, extra)
+    p = cb["envelope"]["data"]["payload"]
+    for k in ("call_control_id", "from", "to", "direction"):
+        p.pop(k, None)
+    return cb
 
 
 def main():

@@ -676,6 +676,37 @@ static void test_caps(void)
 	caps_free(NULL);
 }
 
+/* A "recording" event: once per attempt, onto the recipient's outcome. */
+static void test_recording(void)
+{
+	struct cstate s;
+
+	CHECK(state_init(&s, A) == 0, "state_init");
+	DISPATCHED(&s, "2026-11-24T10:00:00Z", 5, 1);
+	PLACED(&s, "2026-11-24T10:00:01Z", 5, 1, "v3:x5");
+	OUTCOME(&s, "2026-11-24T10:01:00Z", 5, 1, "connected", "");
+	CHECK(!state_has_recording(&s, "s.12125550105.1"), "no recording yet");
+	ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T10:01:02Z\",\"campaign\":\"s\","
+	   "\"event\":\"recording\",\"attempt_id\":\"s.12125550105.1\","
+	   "\"recording_url\":\"https://r.example/5.mp3\"}");
+	CHECK(state_has_recording(&s, "s.12125550105.1"), "the recording is known");
+	CHECK(!state_has_recording(&s, "s.12125550105.2") &&
+	      !state_has_analysis(&s, "s.12125550105.1"),
+	      "... for that attempt only, and it is no analysis");
+	CHECK(s.n_recent == 1 && !strcmp(s.recent[0].recording,
+					 "https://r.example/5.mp3"),
+	      "the recent outcome shows its URL (%s)", s.recent[0].recording);
+	CHECK(s.unknown == 0 && s.bad_lines == 0 && s.n_outcomes == 1,
+	      "a recording is neither unknown nor an outcome");
+	ap(&s, "{\"v\":1,\"ts\":\"2026-11-24T10:01:03Z\",\"campaign\":\"s\","
+	   "\"event\":\"recording\",\"attempt_id\":\"nope\","
+	   "\"recording_url\":\"https://r.example/x.mp3\"}");
+	CHECK(!state_has_recording(&s, "nope") &&
+	      !strcmp(s.recent[0].recording, "https://r.example/5.mp3"),
+	      "a recording with a bad attempt id changes nothing");
+	state_release(&s);
+}
+
 static void test_render_and_ids(void)
 {
 	struct buf b = BUF_INIT(1 << 16);
@@ -799,6 +830,7 @@ int main(void)
 	test_in_flight();
 	test_resume_failed();
 	test_render_and_ids();
+	test_recording();
 	campaign_free(C);
 	audience_free(A);
 	return finish();
