@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit_walk.h"
@@ -22,13 +23,14 @@
 #include "ledger.h"
 #include "repo.h"
 #include "state.h"
+#include "trace.h"
 #include "util.h"
 #include "banned.h"
 
 #define LOG_BLOB_MAX (512u << 20)
 /* Jobs read ahead of the one judged: at most this many, past the budget. */
 #define AHEAD_JOBS 8
-#define AHEAD_BYTES ((size_t)64 << 20)
+#define AHEAD_BYTES ((size_t)96 << 20)
 /* Fewer jobs in a commit are read on this thread alone. */
 #define PAR_MIN 4
 
@@ -45,6 +47,12 @@ struct conf {
 
 enum verdict { V_NONE, V_REMOVED, V_LINE_REMOVED, V_LINE_CHANGED };
 
+/* Where a parsed log line was, and the rules digest a dispatch recorded. */
+struct evat {
+	uint32_t line;  /* 1-based, in the file */
+	uint32_t rules; /* 1 + index in the job's rec, or 0 */
+};
+
 /*
  * One file of outcomes/ or dnc/ that a commit added, changed or removed.
  * Listed on this thread; read (job_read) on any; judged on this thread.
@@ -58,14 +66,20 @@ struct job {
 	/* what job_read found */
 	int ready, failed;
 	int owner; /* who read it: 0 this thread, else worker owner - 1 */
+	int fed;   /* its new lines go to the checks */
 	char *err;
+	/* dnc/: the new text (a blob kept by its reader) */
 	git_blob *nb;
 	const char *nd;
 	size_t nlen, old_lines, common, oline, bytes;
 	enum verdict verdict;
+	/* a campaign's log: its new lines parsed (the blob is not kept) */
 	struct ev *evs;
-	size_t nev, evs_alloc;
+	size_t nev, evs_alloc, nlines;
 	struct ev_pool pool;
+	struct evat *at;
+	char (*rec)[17];
+	size_t nrec;
 };
 
 struct walk;
@@ -102,6 +116,9 @@ struct walk {
 	struct worker workers[AUDIT_WALK_THREADS];
 	int n_workers; /* wanted; their repositories are opened on first use */
 	struct audit_range *out;
+	/* for GITDIAL_TRACE_PERF: jobs read by the workers, their CPU time */
+	size_t jobs_total, jobs_ahead;
+	double workers_cpu_ms;
 	int signing; /* a runner commit was signed: from then on all must be */
 };
 
@@ -257,9 +274,51 @@ static int blob_of(git_repository *g, git_blob **out, const git_oid *id)
 }
 
 /*
+ * Parses the new lines of a campaign's log (nd, nlen bytes, from
+ * j->common on) into j: the events, where each was, and the rules
+ * digest each dispatch recorded, so that its text need not be kept.
+ */
+static void log_parse(struct job *j, const char *nd, size_t nlen)
+{
+	size_t i = j->common, k = 0;
+	uint32_t line = (uint32_t)j->oline + 1;
+
+	if (ledger_parse(nd + j->common, nlen - j->common, &j->evs, &j->nev,
+			 &j->evs_alloc, &j->pool) ||
+	    (j->nev && (!(j->at = malloc(j->nev * sizeof(*j->at))) ||
+			!(j->rec = malloc(j->nev * sizeof(*j->rec)))))) {
+		j->failed = 1;
+		j->err = strdup("out of memory");
+		return;
+	}
+	while (i < nlen) {
+		const char *p = nd + i, *nl = memchr(p, '\n', nlen - i);
+		size_t n = nl ? (size_t)(nl - p) : nlen - i;
+		uint32_t at = line++;
+		i += n + (nl ? 1 : 0);
+		if (!n)
+			continue;
+		j->nlines++;
+		if (k >= j->nev)
+			continue;
+		j->at[k].line = at;
+		j->at[k].rules = 0;
+		if (j->evs[k].kind == EV_DISPATCHED &&
+		    audit_rules_recorded(p, n, j->rec[j->nrec]))
+			j->at[k].rules = (uint32_t)++j->nrec;
+		k++;
+	}
+	if (j->nrec < j->nev) { /* room for every line: keep what is used */
+		char (*v)[17] = realloc(j->rec, (j->nrec ? j->nrec : 1) * sizeof(*v));
+		if (v)
+			j->rec = v;
+	}
+}
+
+/*
  * Reads job j through g: its blobs, what its old text says of its new
  * one, and the new lines of a campaign's log parsed. Keeps the new blob
- * (its lines are judged with their raw text) until its reader frees it.
+ * of a dnc/ file (its lines are judged as text) until its reader frees it.
  */
 static void job_read(git_repository *g, struct job *j)
 {
@@ -305,22 +364,19 @@ static void job_read(git_repository *g, struct job *j)
 							   : V_LINE_CHANGED;
 	}
 	git_blob_free(ob);
-	j->bytes = olen + nlen;
-	if (!nb || !j->jsonl) {
+	j->fed = nb && j->jsonl;
+	if (j->fed && j->campaign[0])
+		log_parse(j, nd, nlen);
+	if (!j->fed || j->campaign[0]) {
 		git_blob_free(nb);
+		j->bytes = j->nev * (sizeof(*j->evs) + sizeof(*j->at)) +
+			   j->nrec * sizeof(*j->rec) + j->pool.cap;
 		return;
 	}
 	j->nb = nb;
 	j->nd = nd;
 	j->nlen = nlen;
-	if (j->campaign[0] &&
-	    ledger_parse(nd + j->common, nlen - j->common, &j->evs, &j->nev,
-			 &j->evs_alloc, &j->pool)) {
-		j->failed = 1;
-		j->err = strdup(gd_error_last());
-		return;
-	}
-	j->bytes += j->nev * sizeof(*j->evs) + j->pool.cap;
+	j->bytes = nlen;
 }
 
 /* What judging j no longer needs, freed by this thread (not its blob). */
@@ -328,10 +384,14 @@ static void job_release(struct job *j)
 {
 	free(j->evs);
 	ev_pool_release(&j->pool);
+	free(j->at);
+	free(j->rec);
 	free(j->err);
 	j->evs = NULL;
+	j->at = NULL;
+	j->rec = NULL;
 	j->err = NULL;
-	j->nev = j->evs_alloc = 0;
+	j->nev = j->evs_alloc = j->nrec = 0;
 }
 
 /*
@@ -353,6 +413,7 @@ static int job_take(struct walk *w, git_repository *g, int owner)
 	pthread_mutex_lock(&w->mu);
 	w->jobs[i].owner = owner;
 	w->jobs[i].ready = 1;
+	w->jobs_ahead += owner != 0;
 	w->held += w->jobs[i].bytes;
 	pthread_cond_broadcast(&w->cv);
 	return 1;
@@ -373,6 +434,16 @@ static void worker_free_blobs(struct worker *k, int all)
 	}
 }
 
+/* This thread's CPU time so far, in ms. */
+static double thread_cpu_ms(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t))
+		return 0;
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *k = arg;
@@ -388,6 +459,9 @@ static void *worker_main(void *arg)
 	worker_free_blobs(k, 1);
 	pthread_mutex_unlock(&w->mu);
 	ledger_parse_thread_end();
+	pthread_mutex_lock(&w->mu);
+	w->workers_cpu_ms += thread_cpu_ms();
+	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
@@ -450,15 +524,12 @@ static void workers_stop(struct walk *w)
 
 /* ---- judging a job (this thread) ------------------------------------ */
 
-/*
- * Feeds the lines of j's new text from j->common on (line number
- * j->oline + 1) to the checks: a campaign's log, else dnc/.
- */
-static int feed(struct walk *w, const struct job *j, uint32_t file)
+/* Feeds the lines of a dnc/ file's new text from j->common on to the checks. */
+static int feed_dnc(struct walk *w, const struct job *j, uint32_t file)
 {
 	const char *data = j->nd;
 	struct audit_at at;
-	size_t i = j->common, k = 0, len = j->nlen;
+	size_t i = j->common, len = j->nlen;
 	uint32_t line = (uint32_t)j->oline + 1;
 	int rc = 0;
 
@@ -472,16 +543,30 @@ static int feed(struct walk *w, const struct job *j, uint32_t file)
 		if (!n)
 			continue;
 		w->out->lines++;
-		if (!j->campaign[0]) {
-			rc = audit_dnc_line(w->a, &at, p, n);
-		} else if (k < j->nev) {
-			const struct ev *e = &j->evs[k++];
-			const struct audit_ctx *ctx = NULL;
-			if (audit_event_needs_ctx(e) &&
-			    (rc = conf_get(w, j->campaign, &ctx)))
-				break;
-			rc = audit_event(w->a, j->campaign, &at, e, &j->pool, p, n, ctx);
-		}
+		rc = audit_dnc_line(w->a, &at, p, n);
+	}
+	return rc;
+}
+
+/* Feeds the parsed new lines of a campaign's log to the checks. */
+static int feed_log(struct walk *w, const struct job *j, uint32_t file)
+{
+	struct audit_at at;
+	size_t k;
+	int rc = 0;
+
+	at.commit = w->cidx;
+	at.file = file;
+	w->out->lines += j->nlines;
+	for (k = 0; !rc && k < j->nev; k++) {
+		const struct ev *e = &j->evs[k];
+		const struct audit_ctx *ctx = NULL;
+		at.line = j->at[k].line;
+		if (audit_event_needs_ctx(e) && (rc = conf_get(w, j->campaign, &ctx)))
+			break;
+		rc = audit_event(w->a, j->campaign, &at, e, &j->pool,
+				 j->at[k].rules ? j->rec[j->at[k].rules - 1] : NULL,
+				 ctx);
 	}
 	return rc;
 }
@@ -510,8 +595,8 @@ static int job_judge(struct walk *w, const struct job *j)
 				  campaign, &at, "line %zu of %s %s in this commit",
 				  j->oline + 1, j->path, removed ? "removed" : "changed");
 	}
-	if (!rc && j->nd)
-		rc = feed(w, j, at.file);
+	if (!rc && j->fed)
+		rc = j->campaign[0] ? feed_log(w, j, at.file) : feed_dnc(w, j, at.file);
 	return rc;
 }
 
@@ -526,6 +611,7 @@ static int jobs_run(struct walk *w)
 
 	w->next = w->done = w->held = 0;
 	w->stop = 0;
+	w->jobs_total += w->n_jobs;
 	nw = workers_start(w);
 	for (i = 0; !rc && i < w->n_jobs; i++) {
 		struct job *j = &w->jobs[i];
@@ -874,6 +960,10 @@ int audit_walk(struct store *st, const git_oid *head, const char *since,
 		rc = walk_all(&w, head);
 	if (!rc)
 		head_trees(&w, head);
+	trace_note("audit walk: %zu commits, %zu files, %zu of them read ahead "
+		   "by %d thread%s (%.0f ms of CPU)", out->commits, w.jobs_total,
+		   w.jobs_ahead, w.n_workers, w.n_workers == 1 ? "" : "s",
+		   w.workers_cpu_ms);
 	for (i = 0; i < w.n_confs; i++)
 		conf_release(&w.confs[i]);
 	free(w.confs);
