@@ -612,6 +612,7 @@ static int jobs_run(struct walk *w)
 	w->next = w->done = w->held = 0;
 	w->stop = 0;
 	w->jobs_total += w->n_jobs;
+	ledger_parse_hold(); /* cJSON's hooks stay as they are until the end */
 	nw = workers_start(w);
 	for (i = 0; !rc && i < w->n_jobs; i++) {
 		struct job *j = &w->jobs[i];
@@ -634,6 +635,7 @@ static int jobs_run(struct walk *w)
 	}
 	if (nw)
 		workers_stop(w);
+	ledger_parse_release();
 	/* what an error left unjudged (the workers freed their blobs) */
 	for (; i < w->n_jobs; i++) {
 		job_release(&w->jobs[i]);

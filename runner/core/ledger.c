@@ -418,6 +418,16 @@ void ledger_parse_thread_end(void)
 	arena_close();
 }
 
+void ledger_parse_hold(void)
+{
+	parsing_begin();
+}
+
+void ledger_parse_release(void)
+{
+	parsing_end();
+}
+
 int ledger_apply(struct cstate *st, const char *data, size_t len)
 {
 	struct parsed p;
