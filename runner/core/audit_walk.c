@@ -30,7 +30,7 @@
 #define LOG_BLOB_MAX (512u << 20)
 /* Jobs read ahead of the one judged: at most this many, past the budget. */
 #define AHEAD_JOBS 8
-#define AHEAD_BYTES ((size_t)96 << 20)
+#define AHEAD_BYTES ((size_t)64 << 20)
 /* Fewer jobs in a commit are read on this thread alone. */
 #define PAR_MIN 4
 
@@ -963,9 +963,9 @@ int audit_walk(struct store *st, const git_oid *head, const char *since,
 	if (!rc)
 		head_trees(&w, head);
 	trace_note("audit walk: %zu commits, %zu files, %zu of them read ahead "
-		   "by %d thread%s (%.0f ms of CPU)", out->commits, w.jobs_total,
-		   w.jobs_ahead, w.n_workers, w.n_workers == 1 ? "" : "s",
-		   w.workers_cpu_ms);
+		   "by %d thread%s (%.0f ms of CPU; this thread %.0f ms)",
+		   out->commits, w.jobs_total, w.jobs_ahead, w.n_workers,
+		   w.n_workers == 1 ? "" : "s", w.workers_cpu_ms, thread_cpu_ms());
 	for (i = 0; i < w.n_confs; i++)
 		conf_release(&w.confs[i]);
 	free(w.confs);
