@@ -22,6 +22,7 @@
 #include "gitx.h"
 #include "ledger.h"
 #include "repo.h"
+#include "src.h"
 #include "state.h"
 #include "trace.h"
 #include "util.h"
