@@ -149,13 +149,15 @@ $(B)/obj/tests/fuzz_replay_main.o: tests/fuzz_replay_main.c $(B)/obj/tests/fuzz_
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # `make check`: what to run before sending a change. Builds both trees,
-# runs every unit test under ASan+UBSan and the include-circle check;
-# the end-to-end suite is ./build.sh test.
+# runs every unit test under ASan+UBSan, the include-circle check and
+# the check that runner/cmd/ reaches git only through core; the
+# end-to-end suite is ./build.sh test.
 check:
 	$(MAKE) -s all
 	$(MAKE) -s SAN=1 all
 	@sh tests/tools/check-units.sh build-san/tests
 	@python3 tests/tools/include-cycles.py
+	@python3 tests/tools/cmd-no-git.py
 
 # `make style`: clang-format on the lines changed since STYLE_BASE (as
 # git's `make style`, through git clang-format), never on whole files.

@@ -962,7 +962,7 @@ static int bulk_run(enum act act, int argc, char **argv)
 		return 1;
 	}
 	if ((rc = store_open(&st, root)) ||
-	    (rc = author_resolve(&au, store_repo(st), author))) {
+	    (rc = author_resolve(&au, st, author))) {
 		fprintf(stderr, "gitdial %s: %s\n", act_names[act], gd_error_last());
 		rc = rc == GD_EINVALID && st ? 2 : 1;
 		goto cleanup;

@@ -419,7 +419,7 @@ static int run_change(struct store *st, const struct opts *o)
 	e.st = st;
 	e.verb = o->sub == SUB_ADD ? "add" : "remove";
 	buf_init(&e.lines, 4u << 20);
-	if ((rc = author_resolve(&a, store_repo(st), o->author)))
+	if ((rc = author_resolve(&a, st, o->author)))
 		goto fail;
 	if (o->source)
 		snprintf(source, sizeof(source), "%s", o->source);

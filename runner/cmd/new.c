@@ -1263,7 +1263,7 @@ int cmd_new(int argc, char **argv)
 		diags_print(stderr, &d, FMT_TEXT);
 		goto fail;
 	}
-	if ((rc = author_resolve(&au, store_repo(w->st), f.author))) {
+	if ((rc = author_resolve(&au, w->st, f.author))) {
 		fprintf(stderr, "gitdial new: %s\n", gd_error_last());
 		goto fail;
 	}

@@ -485,8 +485,7 @@ static uint32_t capset_of(struct audit *a, const struct audit_ctx *ctx,
 	return (uint32_t)i;
 }
 
-/* The "rules" member a dispatch recorded (16 hex digits), or 0. */
-static int recorded_rules(const char *line, size_t len, char out[17])
+int audit_rules_recorded(const char *line, size_t len, char out[17])
 {
 	static const char tag[] = "\"rules\":\"";
 	const char *p = memmem(line, len, tag, sizeof(tag) - 1);
@@ -554,13 +553,12 @@ static void local_text(char *out, size_t n, const char *zone, time_t ts)
 
 static int check_dispatch(struct audit *a, struct acamp *c,
 			  const struct audit_at *at, const struct ev *e,
-			  const char *line, size_t len,
-			  const struct audit_ctx *ctx)
+			  const char *rec, const struct audit_ctx *ctx)
 {
 	const struct recipient *rp = NULL;
 	const struct place *p = NULL;
 	struct rstate *rs = rs_get(c, e->key, 1);
-	char t[21], rec[17];
+	char t[21];
 	time_t ts = (time_t)e->ts;
 	uint32_t set;
 	uint16_t bit;
@@ -669,7 +667,7 @@ static int check_dispatch(struct audit *a, struct acamp *c,
 	}
 	if (rc)
 		return rc;
-	if (recorded_rules(line, len, rec)) {
+	if (rec) {
 		char have[17];
 		snprintf(have, sizeof(have), "%016llx",
 			 (unsigned long long)rules_digest(ctx->rules));
@@ -781,8 +779,8 @@ int audit_event_needs_ctx(const struct ev *e)
 }
 
 int audit_event(struct audit *a, const char *campaign, const struct audit_at *at,
-		const struct ev *e, const struct ev_pool *pool, const char *line,
-		size_t len, const struct audit_ctx *ctx)
+		const struct ev *e, const struct ev_pool *pool, const char *rules,
+		const struct audit_ctx *ctx)
 {
 	struct acamp *c = camp_get(a, campaign);
 	const struct acommit *cm = at->commit < a->ncommits ? &a->commits[at->commit] : NULL;
@@ -820,7 +818,7 @@ int audit_event(struct audit *a, const char *campaign, const struct audit_at *at
 	}
 	switch (e->kind) {
 	case EV_DISPATCHED:
-		return check_dispatch(a, c, at, e, line, len, ctx);
+		return check_dispatch(a, c, at, e, rules, ctx);
 	case EV_PLACED:
 		a->checked[AC_CLAIMS]++;
 		rs = e->attempt && e->attempt <= ATTEMPTS_MAX ? rs_get(c, e->key, 0) : NULL;

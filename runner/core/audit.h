@@ -6,7 +6,7 @@
  * force at that commit (campaign.json, the audience, the rules pack,
  * gitdial.json), and the do-not-call lines the same way; it keeps what
  * the checks need per number and returns findings. It reads no file and
- * knows nothing of git: runner/cmd/audit.c walks the history.
+ * knows nothing of git: core/audit_walk.c walks the history.
  */
 #ifndef GD_AUDIT_H
 #define GD_AUDIT_H
@@ -79,16 +79,22 @@ uint32_t audit_commit(struct audit *a, const char *id, int by_runner,
 uint32_t audit_file(struct audit *a, const char *path);
 
 /*
- * One line of campaign's log, at. e and pool are state_parse's; line is
- * the raw text (len bytes), read for what state_parse does not keep (the
- * rules digest a dispatch recorded). ctx is the campaign's configuration
- * at that commit; only a dispatch or a completion reads it (see
+ * One line of campaign's log, at. e and pool are state_parse's; rules is
+ * what state_parse does not keep: the rules digest a dispatch recorded
+ * (audit_rules_recorded of its raw line), or NULL when it recorded none
+ * (only a dispatch's is read). ctx is the campaign's configuration at
+ * that commit; only a dispatch or a completion reads it (see
  * audit_event_needs_ctx), so the walker loads it only for those lines and
  * may pass NULL for the others.
  */
 int audit_event(struct audit *a, const char *campaign, const struct audit_at *at,
-		const struct ev *e, const struct ev_pool *pool, const char *line,
-		size_t len, const struct audit_ctx *ctx);
+		const struct ev *e, const struct ev_pool *pool, const char *rules,
+		const struct audit_ctx *ctx);
+/*
+ * The "rules" member of a log line (len bytes of raw text), as written:
+ * at most 16 characters into out. Returns 0 when the line has none.
+ */
+int audit_rules_recorded(const char *line, size_t len, char out[17]);
 /* True when a line of this kind needs the campaign's configuration. */
 int audit_event_needs_ctx(const struct ev *e);
 

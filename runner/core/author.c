@@ -3,6 +3,7 @@
 
 #include "author.h"
 #include "err.h"
+#include "store.h"
 #include "banned.h"
 
 int author_parse(struct author *a, const char *s)
@@ -32,14 +33,14 @@ int author_parse(struct author *a, const char *s)
 	return 0;
 }
 
-int author_resolve(struct author *a, git_repository *repo, const char *arg)
+int author_resolve(struct author *a, struct store *st, const char *arg)
 {
 	git_signature *sig = NULL;
 
 	if (arg)
 		return author_parse(a, arg);
 	memset(a, 0, sizeof(*a));
-	if (git_signature_default(&sig, repo))
+	if (git_signature_default(&sig, store_repo(st)))
 		return gd_error_set("who is making this change? pass --author "
 				    "\"Name <email>\" or set git config user.name "
 				    "and user.email"), GD_ENOTFOUND;

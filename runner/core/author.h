@@ -2,8 +2,9 @@
 #ifndef GD_AUTHOR_H
 #define GD_AUTHOR_H
 
-#include <git2.h>
 #include <stddef.h>
+
+struct store;
 
 struct author {
 	char name[128];
@@ -17,9 +18,9 @@ struct author {
  */
 int author_parse(struct author *a, const char *s);
 /*
- * arg when given, else the repository's user.name and user.email
+ * arg when given, else the user.name and user.email of st's repository
  * (libgit2's git_signature_default). GD_ENOTFOUND with a hint when neither is set.
  */
-int author_resolve(struct author *a, git_repository *repo, const char *arg);
+int author_resolve(struct author *a, struct store *st, const char *arg);
 
 #endif

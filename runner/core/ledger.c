@@ -367,21 +367,31 @@ static int apply_parsed(struct cstate *st, const struct parsed *p)
 }
 
 /*
- * cJSON's hooks for parsing on the arenas (process-wide: set while no
- * other thread parses JSON). A thread without an open arena, such as
- * this one reading the audience while a replay begun ahead parses the
- * log, gets plain malloc and free through them (see arena_malloc).
+ * cJSON's hooks for parsing on the arenas (process-wide: set while any
+ * thread parses on its arena, counted so that parsers on several threads
+ * nest). A thread without an open arena, such as this one reading the
+ * audience while a replay begun ahead parses the log, gets plain malloc
+ * and free through them (see arena_malloc).
  */
+static pthread_mutex_t parsing_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned parsing_n;
+
 static void parsing_begin(void)
 {
 	cJSON_Hooks hooks = { arena_malloc, arena_free };
 
-	cJSON_InitHooks(&hooks);
+	pthread_mutex_lock(&parsing_mu);
+	if (!parsing_n++)
+		cJSON_InitHooks(&hooks);
+	pthread_mutex_unlock(&parsing_mu);
 }
 
 static void parsing_end(void)
 {
-	cJSON_InitHooks(NULL);
+	pthread_mutex_lock(&parsing_mu);
+	if (!--parsing_n)
+		cJSON_InitHooks(NULL);
+	pthread_mutex_unlock(&parsing_mu);
 }
 
 int ledger_parse(const char *data, size_t len, struct ev **v, size_t *n,
@@ -401,6 +411,21 @@ int ledger_parse(const char *data, size_t len, struct ev **v, size_t *n,
 	*pool = p.pool;
 	*n = p.n;
 	return p.failed ? gd_error_set("out of memory") : 0;
+}
+
+void ledger_parse_thread_end(void)
+{
+	arena_close();
+}
+
+void ledger_parse_hold(void)
+{
+	parsing_begin();
+}
+
+void ledger_parse_release(void)
+{
+	parsing_end();
 }
 
 int ledger_apply(struct cstate *st, const char *data, size_t len)

@@ -60,10 +60,21 @@ void ledger_ahead_free(struct ledger_ahead *a);
  * order, their strings in pool, as a replay does (cJSON on this thread's
  * arena): for callers that judge lines one by one (gitdial audit). *v
  * grows as needed (*alloc is its room); the caller frees *v and the pool.
- * Not while a ledger_ahead runs.
+ * Safe on any thread, several at once (each with its own v and pool); a
+ * thread that called it, other than the main one, calls
+ * ledger_parse_thread_end before it ends.
  */
 int ledger_parse(const char *data, size_t len, struct ev **v, size_t *n,
 		 size_t *alloc, struct ev_pool *pool);
+/* Frees this thread's parsing arena (ledger_parse makes it again). */
+void ledger_parse_thread_end(void);
+/*
+ * Keeps cJSON's hooks set, as they are while a ledger_parse runs, until
+ * ledger_parse_release: for a caller whose threads parse logs while it
+ * parses other JSON, so that the hooks never change under it.
+ */
+void ledger_parse_hold(void);
+void ledger_parse_release(void);
 /* Applies every line of data (len bytes) to st. */
 int ledger_apply(struct cstate *st, const char *data, size_t len);
 /*

@@ -96,7 +96,7 @@ static void fresh(int by_hand, int in_range)
 static void __attribute__((format(printf, 2, 3)))
 ev(const char *camp, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], rules[17];
 	struct ev e;
 	struct ev_pool pool = { NULL, 0, 0 };
 	struct audit_at at;
@@ -109,7 +109,9 @@ ev(const char *camp, const char *fmt, ...)
 	at.commit = COMMIT;
 	at.file = FILE_;
 	at.line = ++LINE;
-	if (audit_event(AU, camp, &at, &e, &pool, line, strlen(line), &CTX))
+	if (audit_event(AU, camp, &at, &e, &pool,
+			audit_rules_recorded(line, strlen(line), rules) ? rules : NULL,
+			&CTX))
 		printf("# audit_event failed: %s\n", gd_error_last());
 	ev_pool_release(&pool);
 }
