@@ -28,6 +28,7 @@
 #include "sig.h"
 #include "telnyx.h"
 #include "util.h"
+#include "trust.h"
 #include "banned.h"
 
 #define TELNYX_FIND_WINDOW 600 /* s after the claim a call.initiated must have come */
@@ -400,6 +401,11 @@ static cJSON *telnyx_dial(const cJSON *req)
 	if (!stream || !*stream) {
 		out = fn_fail("rejected", "no_agent", "agent.stream_url is not set: "
 			      "there is no agent to connect the call to");
+		goto cleanup;
+	}
+	/* the call's audio goes there: only to a host the operator lists */
+	if (trust_agent_check(stream, "agent.stream_url")) {
+		out = fn_fail("rejected", "agent_host", "%s", gd_error_last());
 		goto cleanup;
 	}
 	if (disclose && (!hook || !*hook)) {

@@ -27,6 +27,7 @@
 #include "twilio.h"
 #include "util.h"
 #include "web.h"
+#include "trust.h"
 #include "banned.h"
 
 #define TWILIO_LIST_PAGES 5
@@ -429,6 +430,11 @@ static cJSON *twilio_dial(const cJSON *req)
 	if (!stream || !*stream) {
 		out = fn_fail("rejected", "no_agent", "agent.stream_url is not set: "
 			      "there is no agent to connect the call to");
+		goto cleanup;
+	}
+	/* the call's audio goes there: only to a host the operator lists */
+	if (trust_agent_check(stream, "agent.stream_url")) {
+		out = fn_fail("rejected", "agent_host", "%s", gd_error_last());
 		goto cleanup;
 	}
 	if (twiml_dial(&twiml, req, stream)) {
