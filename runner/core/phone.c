@@ -186,7 +186,14 @@ static int types_fit(unsigned cc, const char *d, size_t len, char *why,
 		return 0;
 	s = cc_root[cc] - 1;
 	for (i = 0; i < len; i++) {
+		uint32_t from = s;
 		s = types_next[10 * s + (unsigned)(d[i] - '0')];
+		if (s == UINT32_MAX && i + 1 == len && types_accept[from]) {
+			snprintf(why, n, "cannot exist: +%u numbers starting +%u "
+				 "%.*s have %zu digits after the country code, not "
+				 "%zu", cc, cc, (int)(i < 4 ? i : 4), d, i, len);
+			return -1;
+		}
 		if (s == UINT32_MAX) {
 			snprintf(why, n, "cannot exist: no +%u number (fixed-line, "
 				 "mobile or other type) starts +%u %.*s", cc, cc,

@@ -32,7 +32,8 @@ rows = ["phone,name"]
 for p in prefixes:
     # more numbers under caps, so the caps have something to bind
     for k in range(8 if p in ("1305", "97150") else 3):
-        rest = 11 - len(p) if p.startswith("1") else 12 - len(p)
+        # national numbers: 10 digits (NANP), 9 (France), else 9-10
+        rest = 11 - len(p) if p[0] in "13" else 12 - len(p)
         rows.append("+%s%s,P%s-%d" % (p, str(5550000 + k * 7919 + int(p) % 97).rjust(rest, "0")[-rest:], p, k))
 for name in ("world", "office-hours"):
     open("%s/%s/audience.csv" % (d, name), "w").write("\n".join(rows) + "\n")
