@@ -116,7 +116,7 @@ void trust_check_config(struct src *s, const char *root,
 			const struct config *cfg, struct diags *d)
 {
 	struct buf text = BUF_INIT(CONFIG_MAX);
-	struct jctx c = { CONFIG_FILE, NULL, 0, d };
+	struct jctx c = { CONFIG_FILE, NULL, 0, d, 0 };
 	const cJSON *a, *agent;
 
 	if (!cfg || s->read(s, CONFIG_FILE, &text, CONFIG_MAX) || !text.ptr)
@@ -219,7 +219,7 @@ void trust_check_campaigns(struct src *s, const struct repo *r,
 			   struct diags *d)
 {
 	struct buf cfgtext = BUF_INIT(CONFIG_MAX);
-	struct jctx cj = { CONFIG_FILE, NULL, 0, d };
+	struct jctx cj = { CONFIG_FILE, NULL, 0, d, 0 };
 	struct seen seen;
 	size_t i;
 
@@ -256,7 +256,7 @@ static void trust_check_lacks(struct src *s, const struct repo *r,
 
 	for (i = 0; r && r->cfg && i < r->n; i++) {
 		const struct campaign *c = r->v[i].c;
-		struct jctx jc = { path, NULL, 0, d };
+		struct jctx jc = { path, NULL, 0, d, 0 };
 		if (!c || !c->account ||
 		    !(a = config_account(r->cfg, c->account)) || !a->provider ||
 		    !(lacks = agent_lacks(r->cfg, a->provider)))
