@@ -641,10 +641,9 @@ static int pack_apply(struct rules *r, const char *file, const char *text,
 	cJSON_ArrayForEach(row, arr) {
 		struct rule *x = &parsed[n];
 		snprintf(path, sizeof(path), "rules[%zu]", n);
-		x->line = lines[n];
-		n++;
 		parse_row(&c, x, row, path);
 		x->file = file;
+		x->line = lines[n++];
 		if (r->n_rules && x->id[0]) /* a layer over the embedded pack */
 			layer_check(r, x, &c, path);
 		for (k = 0; k + 1 < n && x->id[0]; k++)
