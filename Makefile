@@ -35,6 +35,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 DATA     := gd_data_phone_zones=schemas/data/phone-zones.txt \
             gd_data_phone_lengths=schemas/data/phone-lengths.txt \
+            gd_data_phone_types=schemas/data/phone-types.txt \
             gd_data_nanp_regions=schemas/data/nanp-regions.txt \
             gd_data_rules=schemas/rules/rules.json \
             gd_data_template=$(B)/gen/template.tar

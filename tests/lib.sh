@@ -22,6 +22,7 @@ trap '[ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"' EXIT
 export GITDIAL_SECRETS_DIR=$TMP
 export GITDIAL_ENV_ALLOW=GITDIAL_,TWILIO_,TELNYX_,WHATSAPP_,SIP_,TW_,TX_,WA_,AG_,AGENT_
 export GITDIAL_ALLOWED_HOSTS=127.0.0.1
+export GITDIAL_AGENT_HOSTS=agent.example.com # the agent the tests' configs name
 # Commands that write refuse --now outside tests (docs/commands.md).
 export GITDIAL_TEST_ALLOW_NOW=1
 

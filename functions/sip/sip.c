@@ -39,6 +39,7 @@
 #include "hook.h"
 #include "sip.h"
 #include "util.h"
+#include "trust.h"
 #include "banned.h"
 
 #define REPORT_WAIT_MS 15000
@@ -82,6 +83,13 @@ static cJSON *plan_make(struct sip_plan *p, const cJSON *req)
 		    uri[i] == '"')
 			return fn_fail("rejected", "no_agent_uri", "agent.sip_uri "
 				       "holds a space, quote or angle bracket");
+	/* the second leg and the trunk's digest answers: listed hosts only */
+	if (trust_agent_check(uri, "agent.sip_uri"))
+		return fn_fail("rejected", "agent_host", "%s", gd_error_last());
+	if (trust_proxy_check(p->trunk.proxy, p->trunk.transport == SIP_TP_TLS,
+			      "trunk.proxy"))
+		return fn_fail("rejected", "proxy_host", "account \"%s\": %s",
+			       fn_str(acct, "name"), gd_error_last());
 	snprintf(p->agent_uri, sizeof(p->agent_uri), "%s", uri);
 	snprintf(p->to, sizeof(p->to), "%s", fn_str(req, "to"));
 	snprintf(p->from, sizeof(p->from), "%s", fn_str(req, "from"));

@@ -36,6 +36,7 @@
 #include "sig.h"
 #include "telnyx.h"
 #include "util.h"
+#include "trust.h"
 #include "banned.h"
 
 /*
@@ -426,6 +427,11 @@ static cJSON *telnyx_dial(const cJSON *req)
 		/* a recorded call starts with its disclosure (docs/recording.md) */
 		out = fn_fail("rejected", "record_without_disclosure", "record is "
 			      "set but there is no disclosure to play first");
+		goto cleanup;
+	}
+	/* the call's audio goes there: only to a host the operator lists */
+	if (trust_agent_check(stream, "agent.stream_url")) {
+		out = fn_fail("rejected", "agent_host", "%s", gd_error_last());
 		goto cleanup;
 	}
 	if (disclose && (!hook || !*hook)) {

@@ -43,6 +43,7 @@
 #include "telnyx.h"
 #include "util.h"
 #include "web.h"
+#include "trust.h"
 #include "banned.h"
 
 /* Verifies with the named account, or each Telnyx account; *acct is the one. */
@@ -156,9 +157,12 @@ static int speak(const struct telnyx_account *a, const char *call_id,
 static int start_stream(const struct telnyx_account *a, const char *call_id,
 			const cJSON *next, const char *step)
 {
-	cJSON *body = cJSON_CreateObject();
+	cJSON *body;
 	int rc;
 
+	if (trust_agent_check(fn_str(next, "s"), "agent.stream_url"))
+		return GD_EINVALID;
+	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "stream_url", fn_str(next, "s"));
 	cJSON_AddStringToObject(body, "stream_track", "inbound_track");
 	cJSON_AddStringToObject(body, "stream_bidirectional_mode", "rtp");

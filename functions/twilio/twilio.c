@@ -27,6 +27,7 @@
 #include "twilio.h"
 #include "util.h"
 #include "web.h"
+#include "trust.h"
 #include "banned.h"
 
 #define TWILIO_LIST_PAGES 5
@@ -436,6 +437,11 @@ static cJSON *twilio_dial(const cJSON *req)
 		/* a recorded call starts with its disclosure (docs/recording.md) */
 		out = fn_fail("rejected", "record_without_disclosure", "record is "
 			      "set but there is no disclosure to play first");
+		goto cleanup;
+	}
+	/* the call's audio goes there: only to a host the operator lists */
+	if (trust_agent_check(stream, "agent.stream_url")) {
+		out = fn_fail("rejected", "agent_host", "%s", gd_error_last());
 		goto cleanup;
 	}
 	if (twiml_dial(&twiml, req, stream)) {

@@ -24,6 +24,7 @@
 #include "twilio.h"
 #include "util.h"
 #include "web.h"
+#include "trust.h"
 #include "banned.h"
 
 /*
@@ -151,6 +152,10 @@ static void amd_act(const struct twilio_account *a, const cJSON *cfg,
 		stream = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(cfg, "agent"),
 			"stream_url"));
+		if (stream && trust_agent_check(stream, "agent.stream_url")) {
+			fprintf(stderr, "gitdial-twilio: %s\n", gd_error_last());
+			stream = NULL;
+		}
 	}
 	if (buf_puts(&path, "/Calls/") || url_escape(&path, call_sid) ||
 	    buf_puts(&path, ".json"))

@@ -39,6 +39,7 @@
 #include "sig.h"
 #include "util.h"
 #include "whatsapp.h"
+#include "trust.h"
 #include "banned.h"
 
 int wa_account_load(struct wa_account *a, const cJSON *account,
@@ -108,6 +109,9 @@ int wa_agent_post(cJSON **reply, const cJSON *agent, const cJSON *body)
 	secret[0] = '\0';
 	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
 		return gd_error_set("agent.media_url is not an http(s) URL");
+	/* the call's SDP and agent.secret's signature: listed hosts only */
+	if (trust_agent_check(url, "agent.media_url"))
+		return GD_EINVALID;
 	if (ref && (secret_resolve(secret, sizeof(secret), ref) || !secret[0]))
 		return gd_error_set("agent.secret: cannot resolve '%s'", ref);
 	if (!(json = cJSON_PrintUnformatted(body)))
@@ -278,6 +282,10 @@ static cJSON *wa_dial(const cJSON *req)
 	if (!fn_str(agent, "media_url")) {
 		out = fn_fail("rejected", "no_agent", "agent.media_url is not set: "
 			      "there is no agent to give the call's SDP offer");
+		goto cleanup;
+	}
+	if (trust_agent_check(fn_str(agent, "media_url"), "agent.media_url")) {
+		out = fn_fail("rejected", "agent_host", "%s", gd_error_last());
 		goto cleanup;
 	}
 	if (strlen(aid) > WA_OPAQUE_MAX) {

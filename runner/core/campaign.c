@@ -427,7 +427,7 @@ int campaign_load(struct campaign **out, const char *id, const char *file,
 		"caller_id", "script", "audience", "pacing", "require_consent",
 		"created", "whatsapp", "voicemail_message", "record", NULL
 	};
-	struct jctx c = { file, text, len, d };
+	struct jctx c = { file, text, len, d, 0 };
 	size_t errors = d->errors;
 	struct campaign *cp;
 	const cJSON *v, *o;

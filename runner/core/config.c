@@ -289,7 +289,7 @@ int config_load(struct config **out, const char *file, const char *text,
 		"$schema", "accounts", "agent", "webhook_base_url",
 		"disclosure", "defaults", NULL
 	};
-	struct jctx c = { file, text, len, d };
+	struct jctx c = { file, text, len, d, 0 };
 	size_t errors = d->errors;
 	struct config *cfg = NULL;
 	const cJSON *v, *item;

@@ -188,11 +188,50 @@ void jctx_error(struct jctx *c, const char *path, const char *fmt, ...)
 	char msg[900];
 	va_list ap;
 
+	if (c->n_errors++ >= JCTX_ERRORS_MAX) {
+		if (c->n_errors == JCTX_ERRORS_MAX + 1)
+			diags_add(c->d, DIAG_ERROR, c->file, 0, NULL, "more than %d "
+				  "problems in this file; the rest are not listed",
+				  JCTX_ERRORS_MAX);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	diags_add(c->d, DIAG_ERROR, c->file, json_line(c->text, c->len, path),
 		  path && *path ? path : NULL, "%s", msg);
+}
+
+int json_item_lines(const char *text, size_t len, const char *path,
+		    unsigned long *lines, size_t n)
+{
+	size_t i = locate(text, len, path), k = 0, at;
+	unsigned long line;
+
+	if (i == (size_t)-1 || i >= len || text[i] != '[')
+		return -1;
+	line = line_at(text, i);
+	for (k = 0; k < n; k++)
+		lines[k] = line;
+	at = i++;
+	for (k = 0; k < n;) {
+		size_t before;
+		i = skip_ws(text, len, i);
+		if (i >= len || text[i] == ']')
+			break;
+		if (text[i] == ',') {
+			i++;
+			continue;
+		}
+		for (; at < i; at++) /* the lines counted so far, once */
+			line += text[at] == '\n';
+		lines[k++] = line;
+		before = i;
+		i = skip_value(text, len, i, 0);
+		if (i == before)
+			i++;
+	}
+	return 0;
 }
 
 const char *jpath(char *out, size_t n, const char *prefix, const char *key)

@@ -18,7 +18,15 @@ struct jctx {
 	const char *text;  /* the file's bytes */
 	size_t len;
 	struct diags *d;
+	size_t n_errors;   /* jctx_error's count, for JCTX_ERRORS_MAX */
 };
+
+/*
+ * Problems reported per file through one jctx: past this many, one more
+ * error says the rest are not listed. Each report looks up its line in
+ * the text, so this bounds validate's work on a hostile file.
+ */
+#define JCTX_ERRORS_MAX 200
 
 /*
  * Parses a whole JSON document. On failure returns GD_EINVALID and adds
@@ -28,7 +36,17 @@ struct jctx {
 int json_load(cJSON **out, struct jctx *c);
 /* Line (1-based) where the value at path starts; 0 if not found. */
 unsigned long json_line(const char *text, size_t len, const char *path);
-/* Adds an error at path's line. */
+/*
+ * The lines of the first n items of the array at path, in one pass over
+ * the text (json_line per item would scan it n times); items not found
+ * get the array's line. Returns 0, or -1 when path is not an array.
+ */
+int json_item_lines(const char *text, size_t len, const char *path,
+		    unsigned long *lines, size_t n);
+/*
+ * Adds an error at path's line; past JCTX_ERRORS_MAX errors of c, one
+ * error saying the rest are not listed, then only counts them.
+ */
 void jctx_error(struct jctx *c, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -91,6 +91,124 @@ static void cc_load(void)
 	}
 }
 
+extern const char gd_data_phone_types[];
+
+/*
+ * Per country calling code, a digit automaton over the national number
+ * (schemas/data/phone-types.txt): state s's targets are types_next[10*s
+ * .. 10*s+9] (UINT32_MAX: none), types_accept[s] whether a number may end
+ * there. cc_root[cc] is the code's start state plus 1; 0 when the code
+ * has no automaton (only its lengths are checked).
+ */
+static uint32_t *types_next;
+static uint8_t *types_accept;
+static uint32_t cc_root[1000];
+static pthread_once_t types_once = PTHREAD_ONCE_INIT;
+
+/* One state line ("A" or ".", ten targets with "T*K" runs) at base. */
+static int types_state(const char *p, uint32_t s, uint32_t base, uint32_t n)
+{
+	unsigned d = 0;
+	char *end;
+
+	types_accept[s] = *p++ == 'A';
+	while (d < 10) {
+		unsigned long t = UINT32_MAX, k = 1;
+		if (*p == '-')
+			p++;
+		else if ((t = strtoul(p, &end, 10)) >= n || end == p)
+			return -1;
+		else
+			p = end, t += base;
+		if (*p == '*' && ((k = strtoul(p + 1, &end, 10)) < 1 || k > 10 - d))
+			return -1;
+		if (*p == '*')
+			p = end;
+		while (k--)
+			types_next[10 * s + d++] = (uint32_t)t;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static void types_load(void)
+{
+	const char *p = gd_data_phone_types, *q;
+	size_t total = 0;
+	uint32_t s = 0;
+
+	for (q = p; *q; q++) /* an upper bound: one state per line */
+		total += *q == '\n';
+	if (!(types_next = malloc(total * 10 * sizeof(*types_next))) ||
+	    !(types_accept = malloc(total ? total : 1))) {
+		free(types_next);
+		types_next = NULL; /* lengths only, everywhere */
+		return;
+	}
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		char *end;
+		long cc = *p == '#' ? 0 : strtol(p, &end, 10);
+		unsigned long root, n, i;
+		if (cc > 0 && cc < 1000 && *end == '|' && end[1] != '*' &&
+		    (root = strtoul(end + 1, &end, 10), *end == '|') &&
+		    (n = strtoul(end + 1, &end, 10)) > 0 && root < n &&
+		    s + n <= total) {
+			uint32_t base = s;
+			for (i = 0; i < n && eol; i++, s++) {
+				p = eol + 1;
+				eol = strchr(p, '\n');
+				if (types_state(p, s, base, (uint32_t)n))
+					break;
+			}
+			if (i == n)
+				cc_root[cc] = base + (uint32_t)root + 1;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+}
+
+/*
+ * Whether the national number d (len digits) of code cc fits a number
+ * type's pattern; when not, why names the digits no type continues with.
+ */
+static int types_fit(unsigned cc, const char *d, size_t len, char *why,
+		     size_t n)
+{
+	uint32_t s;
+	size_t i;
+
+	pthread_once(&types_once, types_load);
+	if (!types_next || !cc_root[cc])
+		return 0;
+	s = cc_root[cc] - 1;
+	for (i = 0; i < len; i++) {
+		uint32_t from = s;
+		s = types_next[10 * s + (unsigned)(d[i] - '0')];
+		if (s == UINT32_MAX && i + 1 == len && types_accept[from]) {
+			snprintf(why, n, "cannot exist: +%u numbers starting +%u "
+				 "%.*s have %zu digits after the country code, not "
+				 "%zu", cc, cc, (int)(i < 4 ? i : 4), d, i, len);
+			return -1;
+		}
+		if (s == UINT32_MAX) {
+			snprintf(why, n, "cannot exist: no +%u number (fixed-line, "
+				 "mobile or other type) starts +%u %.*s", cc, cc,
+				 (int)(i + 1), d);
+			return -1;
+		}
+	}
+	if (types_accept[s])
+		return 0;
+	snprintf(why, n, "cannot exist: +%u numbers starting +%u %.*s do not "
+		 "have %zu digits after the country code", cc, cc,
+		 (int)(len < 4 ? len : 4), d, len);
+	return -1;
+}
+
 int phone_possible(const char *e164, char *why, size_t n)
 {
 	const char *d = e164 + (*e164 == '+');
@@ -123,7 +241,7 @@ int phone_possible(const char *e164, char *why, size_t n)
 			 "the country code, not %zu", cc, want, len - k);
 		return -1;
 	}
-	return 0;
+	return types_fit(cc, d + k, len - k, why, n);
 }
 
 int phone_is_e164(const char *s)

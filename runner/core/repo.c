@@ -171,8 +171,8 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 	struct names n = { NULL, 0 };
 	struct repo *r;
 	const char *top;
-	size_t i;
-	int rc = 0, err;
+	size_t i, folders = 0;
+	int rc = 0, err, over;
 
 	*out = NULL;
 	if (!(r = calloc(1, sizeof(*r))))
@@ -222,12 +222,20 @@ int repo_load(struct repo **out, struct src *s, const char *only,
 			continue;
 		}
 		snprintf(id, sizeof(id), "%.*s", (int)(l - 1), n.v[i]);
+		/* in name order, whether or not only this one is asked for */
+		over = !strcmp(top, "campaigns") && ++folders > REPO_CAMPAIGNS_MAX;
 		if (only && strcmp(only, id))
 			continue;
 		if (!id_valid(id)) {
 			diags_add(d, DIAG_ERROR, top, 0, NULL, "folder "
 				  "\"%s\" is not a valid campaign id (expected "
 				  "[a-z0-9][a-z0-9-]{0,63})", id);
+			continue;
+		}
+		if (over) {
+			diags_add(d, DIAG_ERROR, top, 0, id, "not loaded: campaigns/ "
+				  "holds at most %d campaign folders; archive "
+				  "finished ones (gitdial archive)", REPO_CAMPAIGNS_MAX);
 			continue;
 		}
 		load_campaign(r, s, top, id, flags, d);

@@ -16,6 +16,13 @@
 #define CONFIG_MAX (1u << 20)
 #define CAMPAIGN_MAX (1u << 20)
 #define AUDIENCE_MAX (1024u << 20)
+/*
+ * Campaign folders in campaigns/ that are loaded (CPU per input: each
+ * may bring an audience up to the caps above). Past it, each further
+ * folder (in name order) is an error and is not loaded; the others are.
+ * archived/ and deleted/ are not held to it: they grow with use.
+ */
+#define REPO_CAMPAIGNS_MAX 1000
 
 enum {
 	REPO_AUDIENCE = 1, /* read audiences */

@@ -587,14 +587,21 @@ static void layer_check(const struct rules *r, const struct rule *x,
 	}
 }
 
+/*
+ * Parses the pack text of file and applies its rows over r's, each row
+ * checked (layer_check). left, when not NULL, is how many rows it may
+ * hold, less its rows once read: past it an error names the file and
+ * nothing is applied.
+ */
 static int pack_apply(struct rules *r, const char *file, const char *text,
-		      size_t len, struct diags *d)
+		      size_t len, size_t *left, struct diags *d)
 {
-	struct jctx c = { file, text, len, d };
+	struct jctx c = { file, text, len, d, 0 };
 	cJSON *root = NULL, **packs;
 	const cJSON *arr, *row;
 	struct rule *parsed = NULL;
-	size_t n = 0, i, k, errors = d->errors;
+	unsigned long *lines = NULL;
+	size_t n = 0, i, k, errors = d->errors, rows;
 	char path[64];
 	int rc = 0;
 
@@ -616,17 +623,28 @@ static int pack_apply(struct rules *r, const char *file, const char *text,
 		rc = GD_EINVALID;
 		goto cleanup;
 	}
-	if (!(parsed = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*parsed)))) {
+	rows = (size_t)cJSON_GetArraySize(arr);
+	if (left && rows > *left) {
+		jctx_error(&c, "rules", "%zu rows; a repository's rules files hold "
+			   "at most %d rows in all (%zu more here)", rows,
+			   RULES_ROWS_MAX, *left);
+		rc = GD_EINVALID;
+		goto cleanup;
+	}
+	if (left)
+		*left -= rows;
+	if (!(parsed = calloc(rows + 1, sizeof(*parsed))) ||
+	    !(lines = calloc(rows + 1, sizeof(*lines)))) {
 		rc = gd_error_set("out of memory");
 		goto cleanup;
 	}
+	json_item_lines(text, len, "rules", lines, rows);
 	cJSON_ArrayForEach(row, arr) {
 		struct rule *x = &parsed[n];
 		snprintf(path, sizeof(path), "rules[%zu]", n);
-		n++;
 		parse_row(&c, x, row, path);
 		x->file = file;
-		x->line = json_line(text, len, path);
+		x->line = lines[n++];
 		if (r->n_rules && x->id[0]) /* a layer over the embedded pack */
 			layer_check(r, x, &c, path);
 		for (k = 0; k + 1 < n && x->id[0]; k++)
@@ -662,6 +680,7 @@ cleanup:
 	for (i = 0; parsed && i < n; i++)
 		free(parsed[i].dates);
 	free(parsed);
+	free(lines);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -670,11 +689,12 @@ int rules_check(const char *file, const char *text, size_t len,
 		struct diags *d)
 {
 	struct rules *r = calloc(1, sizeof(*r));
+	size_t left = RULES_ROWS_MAX;
 	int rc;
 
 	if (!r)
 		return gd_error_set("out of memory");
-	rc = pack_apply(r, file, text, len, d);
+	rc = pack_apply(r, file, text, len, &left, d);
 	rules_free(r);
 	return rc;
 }
@@ -691,7 +711,7 @@ static int load_base(struct rules *r)
 	    (rc = index_build(&r->zones_ix, r->zones, r->n_zones)) ||
 	    (rc = index_build(&r->regions_ix, r->regions, r->n_regions)))
 		return rc;
-	rc = pack_apply(r, RULES_EMBEDDED, gd_data_rules, gd_data_rules_len, &d);
+	rc = pack_apply(r, RULES_EMBEDDED, gd_data_rules, gd_data_rules_len, NULL, &d);
 	if (rc == GD_EINVALID && d.n)
 		rc = gd_error_set("%s:%lu: %s%s%s (the embedded rules pack)",
 				  d.v[0].file, d.v[0].line,
@@ -721,7 +741,7 @@ int rules_load_layered(struct rules **out, struct src *s, struct diags *d)
 {
 	struct names n = { NULL, 0 };
 	struct buf text = BUF_INIT(RULES_PACK_MAX);
-	size_t i;
+	size_t i, files = 0, left = RULES_ROWS_MAX;
 	int rc, err;
 
 	if ((rc = rules_load(out)))
@@ -741,6 +761,13 @@ int rules_load_layered(struct rules **out, struct src *s, struct diags *d)
 		if (l < 6 || strcmp(n.v[i] + l - 5, ".json"))
 			continue;
 		snprintf(path, sizeof(path), RULES_DIR "/%s", n.v[i]);
+		if (++files > RULES_FILES_MAX || !left) {
+			diags_add(d, DIAG_ERROR, path, 0, NULL, "not applied: a "
+				  "repository holds at most %d rules files and %d "
+				  "rows in all", RULES_FILES_MAX, RULES_ROWS_MAX);
+			rc = GD_EINVALID;
+			continue;
+		}
 		buf_reset(&text);
 		if ((err = s->read(s, path, &text, RULES_PACK_MAX))) {
 			diags_add(d, DIAG_ERROR, path, 0, NULL, "%s", gd_error_last());
@@ -749,7 +776,7 @@ int rules_load_layered(struct rules **out, struct src *s, struct diags *d)
 		}
 		/* rows keep pointers to the file name: intern it with the pack */
 		if (pack_apply(*out, rules_file_name(*out, path), text.ptr,
-			       text.len, d))
+			       text.len, &left, d))
 			rc = GD_EINVALID;
 	}
 cleanup:

@@ -23,6 +23,14 @@
 #define RULES_DIR "rules"                      /* a repository's own packs */
 #define RULES_EMBEDDED "schemas/rules/rules.json" /* the built-in pack */
 #define RULES_PACK_MAX (4u << 20)
+/*
+ * A repository's rules (CPU per input): at most RULES_FILES_MAX files in
+ * rules/ and RULES_ROWS_MAX rows in all of them; past either, an error
+ * names the file and the rest is not applied. Each row is compared with
+ * every row under it, and each place with every row.
+ */
+#define RULES_FILES_MAX 32
+#define RULES_ROWS_MAX 1000
 
 enum zone_source { ZSRC_COLUMN, ZSRC_AREA_CODE, ZSRC_COUNTRY, ZSRC_UNKNOWN };
 extern const char *const zone_source_names[4];

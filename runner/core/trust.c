@@ -32,7 +32,8 @@ int trust_env_well_known(const char *name)
 		"TZ", "HOSTNAME", "HOST", "TMPDIR", "MAIL", "SHLVL", "_", "CI",
 		"DISPLAY", "EDITOR", "PAGER", "FCGI_ROLE", "GITDIAL_REPO",
 		"GITDIAL_SPOOL", "GITDIAL_NOW", "GITDIAL_SECRETS_DIR",
-		"GITDIAL_ENV_ALLOW", "GITDIAL_ALLOWED_HOSTS", "GITDIAL_BIN",
+		"GITDIAL_ENV_ALLOW", "GITDIAL_ALLOWED_HOSTS", "GITDIAL_AGENT_HOSTS",
+		"GITDIAL_BIN",
 		"GITDIAL_HTTP_TIMEOUT_MS", "GITDIAL_FUNCTION_SECRET", NULL
 	};
 	static const char *const prefix[] = {
@@ -378,23 +379,36 @@ static int split_hostport(const char *s, size_t len, char *host, size_t hn,
 	return 0;
 }
 
-/* True when GITDIAL_ALLOWED_HOSTS lists host (with that port, or no port). */
-static int host_listed(const char *host, long port)
+/* True when host:port is listed in any of the comma-separated lists. */
+static int host_listed_in(const char *const *vars, const char *host,
+			  long port)
 {
-	const char *list = getenv("GITDIAL_ALLOWED_HOSTS"), *p, *e;
+	const char *list, *p, *e;
 	char h[256];
 	long lp;
 
-	for (p = list ? list : ""; *p; p = *e ? e + 1 : e) {
-		e = p + strcspn(p, ",");
-		while (p < e && *p == ' ')
-			p++;
-		if (e == p || split_hostport(p, (size_t)(e - p), h, sizeof(h), &lp))
-			continue;
-		if (!strcmp(h, host) && (!lp || lp == port))
-			return 1;
+	for (; *vars; vars++) {
+		list = getenv(*vars);
+		for (p = list ? list : ""; *p; p = *e ? e + 1 : e) {
+			e = p + strcspn(p, ",");
+			while (p < e && *p == ' ')
+				p++;
+			if (e == p || split_hostport(p, (size_t)(e - p), h,
+						     sizeof(h), &lp))
+				continue;
+			if (!strcmp(h, host) && (!lp || lp == port))
+				return 1;
+		}
 	}
 	return 0;
+}
+
+/* True when GITDIAL_ALLOWED_HOSTS lists host (with that port, or no port). */
+static int host_listed(const char *host, long port)
+{
+	static const char *const vars[] = { "GITDIAL_ALLOWED_HOSTS", NULL };
+
+	return host_listed_in(vars, host, port);
 }
 
 int trust_endpoint_check(const char *url, const char *provider,
@@ -438,6 +452,94 @@ int trust_endpoint_check(const char *url, const char *provider,
 	if (!https && !loopback(host))
 		return gd_error_set("%s: http:// is allowed only to a loopback "
 				    "host; use https://", field), GD_EINVALID;
+	return 0;
+}
+
+/*
+ * The host and port of url: ws://, wss://, http://, https:// (no
+ * user:password@ part) or sip:[user@]host[:port][;params]. *plain is set
+ * for ws:// and http://. Returns 0, or GD_EINVALID with a message.
+ */
+static int url_host(const char *url, const char *field, int sip_tls,
+		    char host[256], long *port, int *plain)
+{
+	static const struct { const char *s; long port; int plain; } sch[] = {
+		{ "https://", 443, 0 }, { "wss://", 443, 0 },
+		{ "http://", 80, 1 }, { "ws://", 80, 1 }, { "sip:", 5060, 0 },
+		{ NULL, 0, 0 }
+	};
+	const char *p = NULL, *at;
+	size_t i, alen;
+
+	for (i = 0; sch[i].s; i++)
+		if (!strncmp(url, sch[i].s, strlen(sch[i].s))) {
+			p = url + strlen(sch[i].s);
+			break;
+		}
+	if (!p)
+		return gd_error_set("%s: not a wss://, https:// or sip: address",
+				    field), GD_EINVALID;
+	*plain = sch[i].plain;
+	if (!strcmp(sch[i].s, "sip:")) {
+		alen = strcspn(p, ";?>");
+		if ((at = memchr(p, '@', alen))) {
+			alen -= (size_t)(at + 1 - p);
+			p = at + 1;
+		}
+	} else {
+		alen = strcspn(p, "/?#");
+		if (memchr(p, '@', alen))
+			return gd_error_set("%s: a user:password@ part is not "
+					    "allowed", field), GD_EINVALID;
+	}
+	if (split_hostport(p, alen, host, 256, port))
+		return gd_error_set("%s: \"%.*s\" is not host or host:port", field,
+				    (int)(alen > 80 ? 80 : alen), p),
+			GD_EINVALID;
+	if (!*port)
+		*port = sip_tls && !strcmp(sch[i].s, "sip:") ? 5061 : sch[i].port;
+	return 0;
+}
+
+int trust_agent_check(const char *url, const char *field)
+{
+	static const char *const vars[] = {
+		"GITDIAL_AGENT_HOSTS", "GITDIAL_ALLOWED_HOSTS", NULL
+	};
+	char host[256];
+	long port;
+	int plain;
+
+	if (!url)
+		return gd_error_set("%s: no address", field), GD_EINVALID;
+	if (url_host(url, field, 0, host, &port, &plain))
+		return GD_EINVALID;
+	if (!host_listed_in(vars, host, port))
+		return gd_error_set("%s: %s:%ld is not listed in GITDIAL_AGENT_HOSTS "
+				    "or GITDIAL_ALLOWED_HOSTS", field, host, port),
+			GD_EINVALID;
+	if (plain && !loopback(host))
+		return gd_error_set("%s: ws:// and http:// are allowed only to a "
+				    "loopback host; use wss:// or https://", field),
+			GD_EINVALID;
+	return 0;
+}
+
+int trust_proxy_check(const char *uri, int tls, const char *field)
+{
+	static const char *const vars[] = { "GITDIAL_ALLOWED_HOSTS", NULL };
+	char host[256];
+	long port;
+	int plain;
+
+	if (!uri || strncmp(uri, "sip:", 4))
+		return gd_error_set("%s: not a sip: URI", field), GD_EINVALID;
+	if (url_host(uri, field, tls, host, &port, &plain))
+		return GD_EINVALID;
+	if (!host_listed_in(vars, host, port))
+		return gd_error_set("%s: %s:%ld is not listed in "
+				    "GITDIAL_ALLOWED_HOSTS", field, host, port),
+			GD_EINVALID;
 	return 0;
 }
 

@@ -12,6 +12,9 @@
  *   GITDIAL_ALLOWED_HOSTS  comma-separated host[:port] an api_base or a
  *                          function URL may use besides the providers' own
  *                          hosts; http:// only for loopback hosts listed
+ *   GITDIAL_AGENT_HOSTS    comma-separated host[:port] the agent's
+ *                          addresses (agent.*) may use besides those
+ *                          listed in GITDIAL_ALLOWED_HOSTS
  *
  * Whatever the lists say, env: never names a variable everyone can know
  * (trust_env_well_known), and file: never reads inside the repository.
@@ -63,6 +66,26 @@ int trust_secret_resolve(char *out, size_t n, const char *ref,
  */
 int trust_endpoint_check(const char *url, const char *provider,
 			 const char *field);
+
+/*
+ * Checks an address the agent's side of a call goes to: agent.stream_url
+ * (the provider connects the call's audio there), agent.media_url (the
+ * WhatsApp SDP exchange, signed with agent.secret), agent.sip_uri (the
+ * SIP trunk function's second leg). Its host must be listed in
+ * GITDIAL_AGENT_HOSTS or GITDIAL_ALLOWED_HOSTS (with the URL's port, or
+ * no port); wss://, https:// and sip: anywhere listed, ws:// and http://
+ * only to a loopback host; no user:password@ part in a URL. field names
+ * the setting in the message. Returns 0, or GD_EINVALID with a message.
+ */
+int trust_agent_check(const char *url, const char *field);
+
+/*
+ * Checks a SIP trunk's proxy (sip:host[:port], port 5060 or, when tls,
+ * 5061 by default): it receives the digest answers made with the trunk's
+ * password, so like api_base it must be listed in GITDIAL_ALLOWED_HOSTS.
+ * Returns 0, or GD_EINVALID with a message naming field.
+ */
+int trust_proxy_check(const char *uri, int tls, const char *field);
 
 /*
  * Remote function requests (POST .../fn) are signed with the function

@@ -116,7 +116,7 @@ void trust_check_config(struct src *s, const char *root,
 			const struct config *cfg, struct diags *d)
 {
 	struct buf text = BUF_INIT(CONFIG_MAX);
-	struct jctx c = { CONFIG_FILE, NULL, 0, d };
+	struct jctx c = { CONFIG_FILE, NULL, 0, d, 0 };
 	const cJSON *a, *agent;
 
 	if (!cfg || s->read(s, CONFIG_FILE, &text, CONFIG_MAX) || !text.ptr)
@@ -133,6 +133,9 @@ void trust_check_config(struct src *s, const char *root,
 cleanup:
 	buf_release(&text);
 }
+
+static void trust_check_lacks(struct src *s, const struct repo *r,
+			      struct diags *d);
 
 /* What the account's provider needs of gitdial.json's agent, or NULL. */
 static const char *agent_lacks(const struct config *cfg, const char *prov)
@@ -160,8 +163,90 @@ static const char *agent_lacks(const struct config *cfg, const char *prov)
 	return NULL;
 }
 
+/* What check_hosts has reported on already, so each field is once. */
+struct seen {
+	unsigned agent;          /* bit per use[] field name */
+	const struct account *proxy[32];
+	size_t np;
+};
+
+/*
+ * The addresses an account of a campaign that may dial sends the call to,
+ * held against the operator's lists: the agent.* field its provider uses
+ * (trust_agent_check) and a SIP trunk's proxy (trust_proxy_check), each
+ * reported once, at its line of gitdial.json.
+ */
+static void check_hosts(struct jctx *c, const struct config *cfg,
+			const struct account *a, struct seen *seen)
+{
+	static const struct { const char *prov, *field; unsigned bit; } use[] = {
+		{ "twilio", "stream_url", 1 }, { "telnyx", "stream_url", 1 },
+		{ "whatsapp", "media_url", 2 }, { "sip", "sip_uri", 4 },
+		{ NULL, NULL, 0 }
+	};
+	const cJSON *trunk, *tp;
+	const char *v;
+	char p[300];
+	size_t i;
+
+	for (i = 0; use[i].prov; i++) {
+		if (strcmp(use[i].prov, a->provider) || (seen->agent & use[i].bit))
+			continue;
+		seen->agent |= use[i].bit;
+		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cfg->agent, use[i].field));
+		snprintf(p, sizeof(p), "agent.%s", use[i].field);
+		if (v && trust_agent_check(v, p))
+			jctx_error(c, p, "%s", reason(p));
+	}
+	trunk = cJSON_GetObjectItemCaseSensitive(a->json, "trunk");
+	if (strcmp(a->provider, "sip") || !trunk)
+		return;
+	for (i = 0; i < seen->np; i++)
+		if (seen->proxy[i] == a)
+			return;
+	if (seen->np < sizeof(seen->proxy) / sizeof(seen->proxy[0]))
+		seen->proxy[seen->np++] = a;
+	tp = cJSON_GetObjectItemCaseSensitive(trunk, "transport");
+	v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(trunk, "proxy"));
+	snprintf(p, sizeof(p), "accounts.%s.trunk.proxy", a->name);
+	if (v && trust_proxy_check(v, cJSON_IsString(tp) &&
+				   !strcmp(tp->valuestring, "tls"), "proxy"))
+		jctx_error(c, p, "%s", reason("proxy"));
+}
+
 void trust_check_campaigns(struct src *s, const struct repo *r,
 			   struct diags *d)
+{
+	struct buf cfgtext = BUF_INIT(CONFIG_MAX);
+	struct jctx cj = { CONFIG_FILE, NULL, 0, d, 0 };
+	struct seen seen;
+	size_t i;
+
+	memset(&seen, 0, sizeof(seen));
+
+	/* the agent's addresses and trunk proxies campaigns that may dial use */
+	if (r && r->cfg && !s->read(s, CONFIG_FILE, &cfgtext, CONFIG_MAX) &&
+	    cfgtext.ptr) {
+		cj.text = cfgtext.ptr;
+		cj.len = cfgtext.len;
+		for (i = 0; i < r->n; i++) {
+			const struct campaign *c = r->v[i].c;
+			const struct account *a;
+			if (!c || !c->account || c->desired == WANT_DRAFT ||
+			    !(a = config_account(r->cfg, c->account)) ||
+			    !a->provider)
+				continue;
+			check_hosts(&cj, r->cfg, a, &seen);
+		}
+	}
+	buf_release(&cfgtext);
+	trust_check_lacks(s, r, d);
+}
+
+/* Campaigns whose account's provider needs what the agent lacks. */
+static void trust_check_lacks(struct src *s, const struct repo *r,
+			      struct diags *d)
 {
 	struct buf text = BUF_INIT(CAMPAIGN_MAX);
 	const struct account *a;
@@ -171,7 +256,7 @@ void trust_check_campaigns(struct src *s, const struct repo *r,
 
 	for (i = 0; r && r->cfg && i < r->n; i++) {
 		const struct campaign *c = r->v[i].c;
-		struct jctx jc = { path, NULL, 0, d };
+		struct jctx jc = { path, NULL, 0, d, 0 };
 		if (!c || !c->account ||
 		    !(a = config_account(r->cfg, c->account)) || !a->provider ||
 		    !(lacks = agent_lacks(r->cfg, a->provider)))

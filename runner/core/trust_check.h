@@ -24,7 +24,11 @@ void trust_check_config(struct src *s, const char *root,
  * Each loaded campaign of r whose account cannot dial with this
  * gitdial.json: Twilio and Telnyx with no agent.stream_url, WhatsApp with
  * no agent.media_url, SIP with no sip: agent.sip_uri. Reported at the
- * campaign's "account".
+ * campaign's "account". And for each campaign that may dial (not a
+ * draft), the addresses its account sends the call to, held against the
+ * operator's lists (trust_agent_check: the agent.* field the provider
+ * uses; trust_proxy_check: a SIP trunk's proxy), reported once each at
+ * its line of gitdial.json.
  */
 void trust_check_campaigns(struct src *s, const struct repo *r,
 			   struct diags *d);

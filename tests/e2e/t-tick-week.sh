@@ -32,8 +32,12 @@ rows = ["phone,name"]
 for p in prefixes:
     # more numbers under caps, so the caps have something to bind
     for k in range(8 if p in ("1305", "97150") else 3):
-        rest = 11 - len(p) if p.startswith("1") else 12 - len(p)
-        rows.append("+%s%s,P%s-%d" % (p, str(5550000 + k * 7919 + int(p) % 97).rjust(rest, "0")[-rest:], p, k))
+        # national numbers: 10 digits (NANP), 9 (France), else 9-10
+        rest = 11 - len(p) if p[0] in "13" else 12 - len(p)
+        n = "+%s%s" % (p, str(5550000 + k * 7919 + int(p) % 97).rjust(rest, "0")[-rest:])
+        if p == "3314":  # Paris numbers the sim never connects: open when France closes
+            n = ["+33145567328", "+33145579216", "+33145594000"][k]
+        rows.append("%s,P%s-%d" % (n, p, k))
 for name in ("world", "office-hours"):
     open("%s/%s/audience.csv" % (d, name), "w").write("\n".join(rows) + "\n")
 retries = {"max": 10, "cooldown_minutes": [30, 240],

@@ -66,7 +66,7 @@ dir, expr = sys.argv[1], sys.argv[2]
 random.seed(7)
 rows = ["phone,customer_name,amount,due_date"]
 for i in range(40000):
-    rows.append("+1212%07d,Name %d %s,$%d,2026-12-01" % (
+    rows.append("+12125%06d,Name %d %s,$%d,2026-12-01" % (
         i, i, "".join(random.choice("abcdefghij") for _ in range(20)), i))
 d = gzip.compress(("\n".join(rows) + "\n").encode(), mtime=0)
 open(dir + "/audience.csv.gz", "wb").write(eval(expr))

@@ -98,6 +98,7 @@ web_serve() {
 		"GITDIAL_SECRETS_DIR=$GITDIAL_SECRETS_DIR" \
 		"GITDIAL_ENV_ALLOW=$GITDIAL_ENV_ALLOW" \
 		"GITDIAL_ALLOWED_HOSTS=$GITDIAL_ALLOWED_HOSTS" \
+		"GITDIAL_AGENT_HOSTS=$GITDIAL_AGENT_HOSTS" \
 		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan"; do
 		env="$env \"${kv%%=*}\" => \"${kv#*=}\","
 	done
@@ -164,7 +165,8 @@ spawn_fcgi() {
 	mkdir -p "$FCGI_SAN"
 	env -i PATH=/usr/bin:/bin GITDIAL_SECRETS_DIR="$GITDIAL_SECRETS_DIR" \
 		GITDIAL_ENV_ALLOW="$GITDIAL_ENV_ALLOW" \
-		GITDIAL_ALLOWED_HOSTS="$GITDIAL_ALLOWED_HOSTS" "$@" \
+		GITDIAL_ALLOWED_HOSTS="$GITDIAL_ALLOWED_HOSTS" \
+		GITDIAL_AGENT_HOSTS="$GITDIAL_AGENT_HOSTS" "$@" \
 		ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:atexit=1:log_path=$FCGI_SAN/asan" \
 		LSAN_OPTIONS="$LSAN_OPTIONS" \
 		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan" \

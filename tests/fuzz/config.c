@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct diags d = { 0 };
 	struct config *cfg = NULL;
 	cJSON *root = NULL;
-	struct jctx c = { "gitdial.json", (const char *)data, size, &d };
+	struct jctx c = { "gitdial.json", (const char *)data, size, &d, 0 };
 	int budget = 300;
 	size_t i;
 

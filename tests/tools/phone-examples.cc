@@ -27,6 +27,22 @@ int main()
 			if (!u->GetExampleNumberForType(r, t, &n))
 				continue;
 			u->Format(n, PhoneNumberUtil::E164, &e164);
+			/* each of the first national digits changed: the patterns */
+			std::string nsn;
+			u->GetNationalSignificantNumber(n, &nsn);
+			size_t at = e164.size() - nsn.size();
+			for (size_t pos = 0; pos < 3 && pos < nsn.size(); pos++)
+				for (char d = '0'; d <= '9'; d++) {
+					std::string s = e164;
+					PhoneNumber p;
+					s[at + pos] = d;
+					if (!seen.insert(s).second ||
+					    u->Parse(s, "ZZ", &p) != PhoneNumberUtil::NO_PARSING_ERROR)
+						continue;
+					std::printf("%s %d %d\n", s.c_str(),
+						    u->IsValidNumber(p) ? 1 : 0,
+						    u->IsPossibleNumber(p) ? 1 : 0);
+				}
 			for (int cut = 0; cut <= 2; cut++) {
 				std::string s = e164.substr(0, e164.size() - cut);
 				PhoneNumber p;

@@ -831,13 +831,13 @@ static char *big_csv(size_t *len, size_t rows, char *want_kept, char *want_bad,
 		int bad = 0, lines = 1;
 		if (i % 7 == 3) {
 			n += (size_t)snprintf(s + n, cap - n,
-					      "+1212%07zu,\"two\nlines, %zu\"\n", i, i);
+					      "+12125%06zu,\"two\nlines, %zu\"\n", i, i);
 			lines = 2;
 		} else if (i % 11 == 5) {
 			n += (size_t)snprintf(s + n, cap - n, "not-a-phone-%zu,x\n", i);
 			bad = 1;
 		} else {
-			n += (size_t)snprintf(s + n, cap - n, "+1212%07zu,row %zu\n", i, i);
+			n += (size_t)snprintf(s + n, cap - n, "+12125%06zu,row %zu\n", i, i);
 		}
 		if (want_kept && bad && bn < want_size - 32)
 			bn += (size_t)snprintf(want_bad + bn, want_size - bn, "%s%lu:invalid",

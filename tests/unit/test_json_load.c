@@ -122,7 +122,7 @@ static void test_json_line(void)
 
 static int load(struct diags *d, const char *text, size_t len)
 {
-	struct jctx c = { "f.json", text, len, d };
+	struct jctx c = { "f.json", text, len, d, 0 };
 	cJSON *root = NULL;
 	int rc = json_load(&root, &c);
 

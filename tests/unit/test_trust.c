@@ -57,6 +57,34 @@ static void endpoints(void)
 	OK(!url_ok("http://127.0.0.1:8080/x", NULL), "nothing listed: no loopback either");
 }
 
+static void agent_hosts(void)
+{
+	setenv("GITDIAL_AGENT_HOSTS", "agent.example.com, 127.0.0.1", 1);
+	setenv("GITDIAL_ALLOWED_HOSTS", "sip.carrier.example:5060,[::1]", 1);
+	OK(!trust_agent_check("wss://agent.example.com/voice", "s"), "a listed agent");
+	OK(!trust_agent_check("https://AGENT.example.com./sdp", "s"), "... in any case, root dot");
+	OK(trust_agent_check("wss://agent.example.com.attacker.example/", "s"),
+	   "a host that only starts like the agent's");
+	OK(trust_agent_check("wss://agent.example.com@attacker.example/", "s"),
+	   "an @ hiding the host");
+	OK(trust_agent_check("ws://agent.example.com/", "s"), "ws:// to a host not loopback");
+	OK(!trust_agent_check("ws://127.0.0.1:8080/", "s"), "ws:// to a listed loopback host");
+	OK(!trust_agent_check("sip:agent@agent.example.com;transport=tcp", "s"),
+	   "sip: with a user part and parameters");
+	OK(trust_agent_check("sip:agent.example.com@attacker.example", "s"),
+	   "sip: the host is after the @");
+	OK(!trust_agent_check("sip:[::1]:5070", "s"), "GITDIAL_ALLOWED_HOSTS lists agents too");
+	OK(trust_agent_check("sips:agent@agent.example.com", "s"), "sips: is not an address");
+	OK(trust_agent_check(NULL, "s"), "no address");
+	OK(!trust_proxy_check("sip:sip.carrier.example", 0, "p"), "a proxy on 5060, listed");
+	OK(trust_proxy_check("sip:sip.carrier.example", 1, "p"), "... not over TLS (5061)");
+	OK(trust_proxy_check("sip:agent.example.com", 0, "p"),
+	   "an agent host is not a proxy host");
+	unsetenv("GITDIAL_AGENT_HOSTS");
+	unsetenv("GITDIAL_ALLOWED_HOSTS");
+	OK(trust_agent_check("wss://agent.example.com/voice", "s"), "nothing listed: refused");
+}
+
 static int ref_ok(const char *ref, const char *repo)
 {
 	return trust_secret_check(ref, repo) == 0;
@@ -109,6 +137,7 @@ static void signing(void)
 int main(void)
 {
 	endpoints();
+	agent_hosts();
 	references();
 	signing();
 	printf("%d passed, %d failed\n", n_pass, n_fail);
