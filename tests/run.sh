@@ -39,6 +39,8 @@ for t in build-san/tests/*; do
 done
 # no two modules include each other (HACKING.md: the module map)
 run "include circles" python3 tests/tools/include-cycles.py
+# no libgit2 in runner/cmd/ (HACKING.md: commands go through core)
+run "no libgit2 in commands" python3 tests/tools/cmd-no-git.py
 # The end-to-end scripts are independent (own temp dirs, free ports), so
 # they run $GITDIAL_TEST_JOBS at a time (default 2, the cores we have),
 # the slowest first; their reports are printed in name order.

@@ -62,7 +62,7 @@ struct entry {
 	char sha256[65];
 	int has_commit;
 	git_oid commit;
-	git_time_t commit_time;
+	time_t commit_time;
 };
 
 struct bundle {
@@ -199,69 +199,50 @@ static int entry_hash(struct src *s, struct entry *e)
 	return rc;
 }
 
-static int cmp_path(const void *a, const void *b)
+static int cmp_added(const void *a, const void *b)
 {
-	return strcmp((*(const struct entry *const *)a)->path,
-		      (*(const struct entry *const *)b)->path);
-}
-
-/* The log entries of a bundle, sorted by path, and how many lack a commit. */
-struct seg_index {
-	struct entry **v;
-	size_t n, left;
-};
-
-/*
- * Records commit (at time when) for a segment it added or changed (a
- * treewalk_history callback over the log's directory); ends the walk
- * once every segment has its commit.
- */
-static int seg_added(void *payload, const git_oid *commit, git_time_t when,
-		     const char *path, const git_tree_entry *old,
-		     const git_tree_entry *new)
-{
-	struct seg_index *ix = payload;
-	struct entry key, *kp = &key, **hit;
-
-	(void)old;
-	if (!new || git_tree_entry_type(new) != GIT_OBJECT_BLOB)
-		return 0;
-	key.path = (char *)path;
-	hit = bsearch(&kp, ix->v, ix->n, sizeof(*ix->v), cmp_path);
-	if (hit && !(*hit)->has_commit) {
-		(*hit)->has_commit = 1;
-		git_oid_cpy(&(*hit)->commit, commit);
-		(*hit)->commit_time = when;
-		ix->left--;
-	}
-	return ix->left ? 0 : 1;
+	return strcmp((*(const struct treewalk_added *const *)a)->path,
+		      (*(const struct treewalk_added *const *)b)->path);
 }
 
 /*
  * For every log entry (kind "log") of the bundle, the oldest commit
- * reachable from head that added its path: one walk of the history,
- * oldest first, comparing the outcomes/<id> subtree of each commit with
- * its first parent's and descending only where ids differ; the walk
- * stops once every segment has its commit. A segment is never rewritten
- * (§5), so the first commit that has it is the one that added it.
+ * reachable from head that added its path (treewalk_first_added: one
+ * walk of the history under logdir, oldest first, stopping once every
+ * segment has its commit). A segment is never rewritten, so the first
+ * commit that has it is the one that added it.
  */
-static int find_commits(git_repository *repo, const git_oid *head,
+static int find_commits(struct store *st, const git_oid *head,
 			struct bundle *b, const char *logdir)
 {
-	struct seg_index ix = { NULL, 0, 0 };
-	size_t i;
+	struct treewalk_added *av = calloc(b->n + 1, sizeof(*av));
+	struct treewalk_added **ix = calloc(b->n + 1, sizeof(*ix));
+	size_t i, n = 0;
 	int rc = 0;
 
-	if (!(ix.v = calloc(b->n + 1, sizeof(*ix.v))))
-		return gd_error_set("out of memory");
+	if (!av || !ix) {
+		rc = gd_error_set("out of memory");
+		goto cleanup;
+	}
 	for (i = 0; i < b->n; i++)
-		if (!strcmp(b->v[i].kind, "log"))
-			ix.v[ix.n++] = &b->v[i];
-	qsort(ix.v, ix.n, sizeof(*ix.v), cmp_path);
-	ix.left = ix.n;
-	if (ix.n && (rc = treewalk_history(repo, head, logdir, seg_added, &ix)) > 0)
-		rc = 0; /* every segment has its commit */
-	free(ix.v);
+		if (!strcmp(b->v[i].kind, "log")) {
+			av[n].path = b->v[i].path;
+			ix[n] = &av[n];
+			n++;
+		}
+	qsort(ix, n, sizeof(*ix), cmp_added);
+	if ((rc = treewalk_first_added(st, head, logdir, ix, n)))
+		goto cleanup;
+	for (i = 0, n = 0; i < b->n; i++)
+		if (!strcmp(b->v[i].kind, "log")) {
+			b->v[i].has_commit = av[n].found;
+			b->v[i].commit = av[n].commit;
+			b->v[i].commit_time = av[n].when;
+			n++;
+		}
+cleanup:
+	free(ix);
+	free(av);
 	return rc;
 }
 
@@ -421,7 +402,7 @@ static int manifest(struct buf *b, const struct bundle *bu, const char *id,
 			char c[41];
 			git_oid_tostr(c, sizeof(c), &e->commit);
 			cJSON_AddStringToObject(o, "commit", c);
-			time_format_utc(t, (time_t)e->commit_time);
+			time_format_utc(t, e->commit_time);
 			cJSON_AddStringToObject(o, "committed_at", t);
 		}
 		cJSON_AddItemToArray(files, o);
@@ -655,7 +636,7 @@ int cmd_export(int argc, char **argv)
 		if (entry_hash(&s, &bu.v[i]))
 			goto fail;
 	snprintf(dir, sizeof(dir), "outcomes/%s", id);
-	if (find_commits(store_repo(st), &head, &bu, dir))
+	if (find_commits(st, &head, &bu, dir))
 		goto fail;
 	for (i = 0; i < nlog; i++) {
 		const struct entry *x = &bu.v[cf.n + i];

@@ -1,7 +1,10 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 #include "gitx.h"
+#include "store.h"
 #include "treewalk.h"
 #include "banned.h"
 
@@ -142,4 +145,48 @@ next:
 cleanup:
 	git_revwalk_free(walk);
 	return rc;
+}
+
+struct first_added {
+	struct treewalk_added **v;
+	size_t n, left;
+};
+
+static int added_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a,
+		      (*(const struct treewalk_added *const *)b)->path);
+}
+
+/* A treewalk_history_fn: notes commit for a file of v it adds. */
+static int first_added_fn(void *payload, const git_oid *commit, git_time_t when,
+			  const char *path, const git_tree_entry *old,
+			  const git_tree_entry *new)
+{
+	struct first_added *fa = payload;
+	struct treewalk_added **hit;
+
+	(void)old;
+	if (!new || git_tree_entry_type(new) != GIT_OBJECT_BLOB)
+		return 0;
+	hit = bsearch(&path, fa->v, fa->n, sizeof(*fa->v), added_cmp);
+	if (hit && !(*hit)->found) {
+		(*hit)->found = 1;
+		git_oid_cpy(&(*hit)->commit, commit);
+		(*hit)->when = (time_t)when;
+		fa->left--;
+	}
+	return fa->left ? 0 : 1;
+}
+
+int treewalk_first_added(struct store *st, const git_oid *head,
+			 const char *dir, struct treewalk_added **v, size_t n)
+{
+	struct first_added fa = { v, n, n };
+	int rc;
+
+	if (!n)
+		return 0;
+	rc = treewalk_history(store_repo(st), head, dir, first_added_fn, &fa);
+	return rc > 0 ? 0 : rc; /* > 0: every file has its commit */
 }

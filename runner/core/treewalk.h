@@ -4,12 +4,13 @@
  * cost is that of the change, not of the directory. A full listing is
  * the difference from nothing (old NULL). The commit-tree source lists
  * files with it (src.h: files, files_since) and export finds the commit
- * that added each log segment with treewalk_history.
+ * that added each log segment with treewalk_first_added.
  */
 #ifndef GD_TREEWALK_H
 #define GD_TREEWALK_H
 
 #include <git2.h>
+#include <time.h>
 
 /* Directories deeper than this below the walk's start are not entered. */
 #define TREEWALK_DEPTH_MAX 16
@@ -54,5 +55,25 @@ typedef int (*treewalk_history_fn)(void *payload, const git_oid *commit,
  */
 int treewalk_history(git_repository *repo, const git_oid *head,
 		     const char *dir, treewalk_history_fn fn, void *payload);
+
+/* A file and the commit that added it (treewalk_first_added). */
+struct treewalk_added {
+	const char *path; /* in: the file's path in the repository */
+	int found;        /* out: a commit added it */
+	git_oid commit;
+	time_t when;      /* the commit's time */
+};
+
+/*
+ * For each of the n files of v (sorted by path, as strcmp sorts), the
+ * oldest commit reachable from head, in st's repository, that added it
+ * under dir: one treewalk_history, ending once every file has its
+ * commit. Files are appended, never rewritten, so the first commit that
+ * has one is the one that added it. Returns 0 or an error; files no
+ * commit added keep found 0.
+ */
+struct store;
+int treewalk_first_added(struct store *st, const git_oid *head,
+			 const char *dir, struct treewalk_added **v, size_t n);
 
 #endif
