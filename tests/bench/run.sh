@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitdial performance bench (issues 2 and 3, "Performance").
 #
-#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for]
+#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards]
 #
 # Uses build/bin/ (./build.sh bench builds it first). Prints one table:
 # figure | target | measured | ok. Nothing here is a test: a missed target
@@ -54,15 +54,18 @@ if [ "$QUICK" = 1 ]; then
 	ROWS=100000 EVENTS=200000 FILES=50 FLAT_FILES=1000 MORE=100 HOOKS=500 HOOK_RUNS=3
 	INGEST_N=500 IRUNS=1
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=" (quick, 1/10)"
+	SH_CAMPS=8 SH_ROWS=2500 SH_ROUNDS=20 SH_SIZE=" (quick: 8 campaigns of 2,500)"
 else
 	ROWS=1000000 EVENTS=2000000 FILES=500 FLAT_FILES=10000 MORE=100 HOOKS=5000 HOOK_RUNS=1
 	INGEST_N=5000 IRUNS=3
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=
+	SH_CAMPS=40 SH_ROWS=25000 SH_ROUNDS=60 SH_SIZE=
 fi
 FLAT_ROWS=5000 FLAT_DIALED=4000 FLAT_FEW_DIALED=100 FLAT_FEW_FILES=10
 ID=nov-reminders
 NOW=2026-11-24T15:00:00Z   # a Tuesday, 10:00 in New York
 NEXT=2026-11-24T15:01:00Z
+SH_T0=2026-11-24T14:00:00Z SH_T0_EPOCH=1795528800 # 09:00 in New York and Miami
 
 mkdir -p "$BB"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gitdial-bench.XXXXXX") || die "mktemp"
@@ -851,10 +854,188 @@ EOF
 	[ "$KEEP" = 1 ] || rm -rf "$d"
 }
 
+# ---- 7. scale-out: shards racing through one smart-HTTP remote ---------
+# SH_N runners, each `gitdial tick --shard I/SH_N --remote origin` on its
+# own bare clone, through git http-backend under lighttpd with basic auth
+# (tests/e2e/lib-smarthttp.sh), on a simulated clock: a round every SH_E
+# simulated seconds, the SH_N ticks of a round started together (the
+# worst case for the race: every round, every runner pushes against the
+# same head) and awaited together. SH_CAMPS campaigns of SH_ROWS
+# recipients, concurrency SH_CONC each, on the sim carrier (one carrier
+# directory for every runner). Each audience starts with the same SH_SHARED
+# Miami numbers (us-fl-cap: 3 calls in 24 h across every campaign), each
+# campaign's block rotated, so the shards race for the shared numbers
+# from the first round; the rest are numbers of the campaign's own.
+# Figures: the wall time of each tick per shard (the first, a fresh
+# clone's cold tick, apart), the claim rounds each tick lost to another
+# runner (`claim_rounds_lost` of --format json), the calls in flight
+# (time average, from the log: dispatch to outcome) against the sum of
+# the campaigns' concurrency, dials per simulated minute, and
+# `gitdial audit` of the remote's history afterwards.
+SH_N=4 SH_CONC=10 SH_E=10 SH_SHARED=200
+sh_setup() { # the seed repository DIR
+	local d=$1
+	init_repo "$d" || return 1
+	rm -rf "$d/campaigns/"*
+	"$PY" - "$d" "$SH_CAMPS" "$SH_ROWS" "$SH_CONC" "$SH_SHARED" "$SH_T0" <<'EOF' || return 1
+import json, os, sys
+d, camps, rows, conc, shared, t0 = sys.argv[1], *map(int, sys.argv[2:6]), sys.argv[6]
+for k in range(camps):
+    cid = "region-%02d" % (k + 1)
+    os.makedirs("%s/campaigns/%s" % (d, cid))
+    with open("%s/campaigns/%s/audience.csv" % (d, cid), "w") as f:
+        f.write("phone,name\n")
+        for i in range(rows):
+            if i < shared:       # the shared Miami block, rotated
+                f.write("+1305555%04d,Shared %d\n" % ((i + 7 * k) % shared, i))
+            else:                # the campaign's own New York numbers
+                n = k * rows + i
+                f.write("+1212%03d%04d,Own %d\n" % (200 + n // 10000, n % 10000, i))
+    json.dump({"name": "Region %d" % (k + 1), "status": "scheduled", "start_at": t0,
+               "account": "sim-main",
+               "script": {"mode": "override", "text": "Hello {{name}}."},
+               "audience": {"csv": "audience.csv"},
+               "pacing": {"concurrency": conc,
+                          "retries": {"max": 1, "cooldown_minutes": 10,
+                                      "on": ["no_answer", "busy"]}}},
+              open("%s/campaigns/%s/campaign.json" % (d, cid), "w"), indent=2)
+EOF
+	set_json "$d/gitdial.json" "c['accounts']['sim-main']['cps'] = 1000; c['accounts']['sim-main']['max_concurrency'] = $((SH_CAMPS * SH_CONC))"
+	(cd "$d" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: $SH_CAMPS campaigns") ||
+		return 1
+}
+
+bench_shards() {
+	local d=$WORK/shards s r now pids url f t_last camp_of fig
+	local sum=$((SH_CAMPS * SH_CONC))
+	f="$SH_N shards x $SH_CAMPS campaigns x $(num "$SH_ROWS") recipients through smart HTTP"
+	[ -x /usr/sbin/lighttpd ] || { err "$f" "≤ 10 s" "no lighttpd"; return; }
+	mkdir -p "$d" || return
+	log "shards: $SH_CAMPS campaigns of $SH_ROWS recipients, $SH_N runners, $SH_ROUNDS rounds every $SH_E s (simulated)"
+	sh_setup "$d/seed" || { err "$f" "≤ 10 s" "setup"; return; }
+	TMP=$d # lib-smarthttp.sh's directory
+	. "$ROOT/tests/e2e/lib-smarthttp.sh"
+	PATH=$PATH:/usr/sbin smarthttp_start bench "sh-$$" || { err "$f" "≤ 10 s" "lighttpd"; return; }
+	BG_PIDS+=("$SMARTHTTP_PID")
+	git clone -q --bare "$d/seed" "$GITSRV_ROOT/calls.git" &&
+		git -C "$GITSRV_ROOT/calls.git" config http.receivepack true || die "clone --bare"
+	url="http://bench:sh-$$@${GITSRV_URL#http://}/calls.git"
+	"$BIN/gitdial" list --repo "$d/seed" --shards "$SH_N" --format json >"$d/owners.json" ||
+		die "gitdial list --shards"
+	camp_of=$("$PY" -c 'import json, sys, collections
+c = collections.Counter(r["shard"] for r in json.load(open(sys.argv[1])))
+print(" ".join("%d" % c.get(i, 0) for i in range(int(sys.argv[2]))))' "$d/owners.json" "$SH_N")
+	log "shards: campaigns per shard: $camp_of"
+	for ((s = 0; s < SH_N; s++)); do
+		git clone -q --bare "$url" "$d/r$s.git" || die "clone over smart HTTP"
+		git -C "$d/r$s.git" config remote.origin.fetch '+refs/heads/*:refs/remotes/origin/*'
+	done
+	export GITDIAL_SIM_DIR=$d/carrier
+	: >"$d/ticks"
+	for ((r = 0; r < SH_ROUNDS; r++)); do
+		now=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' $((SH_T0_EPOCH + r * SH_E)))
+		pids=()
+		for ((s = 0; s < SH_N; s++)); do
+			(
+				t0=$(date +%s%N)
+				/usr/bin/time -f '%U %S' -o "$d/cpu.$s.$r" \
+				"$BIN/gitdial" tick --repo "$d/r$s.git" --remote origin --shard "$s/$SH_N" \
+					--now "$now" --format json >"$d/out.$s.$r" 2>"$d/err.$s.$r"
+				rc=$?
+				t1=$(date +%s%N)
+				echo "$s $r $(( (t1 - t0) / 1000000 )) $rc $(tail -n 1 "$d/cpu.$s.$r" |
+					awk '{printf "%d", ($1 + $2) * 1000}')" >>"$d/ticks"
+			) & pids+=($!)
+		done
+		wait "${pids[@]}"
+		[ $((r % 10)) = 9 ] && log "shards: round $((r + 1))/$SH_ROUNDS, load $(cut -d' ' -f1 /proc/loadavg)"
+	done
+	unset GITDIAL_SIM_DIR
+	t_last=$((SH_T0_EPOCH + (SH_ROUNDS - 1) * SH_E))
+	git clone -q --bare "$GITSRV_ROOT/calls.git" "$d/check.git" || die "clone (check)"
+	measure "$BIN/gitdial" audit --repo "$d/check.git" --format json
+	cp "$WORK/out" "$d/audit.json"
+	echo "$M_RC" >"$d/audit.rc"
+	git -C "$d/check.git" grep -h -e '"dispatched"' -e '"outcome"' main -- outcomes >"$d/log.jsonl"
+	"$PY" - "$d" "$SH_N" "$SH_ROUNDS" "$t_last" "$SH_T0_EPOCH" "$sum" "$camp_of" >"$d/rows" <<'EOF' ||
+import datetime, json, statistics, sys
+d, n, rounds, t_last, t0, conc = sys.argv[1], *map(int, sys.argv[2:7])
+camps = sys.argv[7].split()
+ts = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
+    tzinfo=datetime.timezone.utc).timestamp()
+ms, cpu, lost, bad = {}, {}, [], []
+for line in open(d + "/ticks"):
+    s, r, t, rc, c = map(int, line.split())
+    ms.setdefault(s, {})[r] = t
+    cpu.setdefault(s, {})[r] = c
+    try:
+        j = json.load(open("%s/out.%d.%d" % (d, s, r)))
+        lost.append(j["claim_rounds_lost"])
+    except Exception:
+        j = None
+    if rc != 0 or j is None:
+        bad.append("shard %d round %d: exit %d" % (s, r, rc))
+def fs(v):
+    return "%.2f s" % (v / 1000) if v >= 1000 else "%d ms" % v
+worst_all = 0
+for s in range(n):
+    v = [ms[s][r] for r in sorted(ms.get(s, {})) if r > 0]
+    vc = [cpu[s][r] for r in sorted(cpu.get(s, {})) if r > 0]
+    first = ms.get(s, {}).get(0, 0)
+    if not v:
+        continue
+    worst_all = max(worst_all, max(v), first)
+    print("T\tshard %d/%d (%s campaigns): tick wall time, median / worst of %d ticks (its first tick, a fresh clone's cold one: %s)\t≤ 10 s each\t%s / %s (cpu median %s, worst %s)\t%s" % (
+        s, n, camps[s], len(v), fs(first), fs(statistics.median(v)), fs(max(v)),
+        fs(statistics.median(vc)), fs(max(vc)),
+        "yes" if max(v) <= 10000 and first <= 10000 else "no"))
+lost.sort()
+if lost:
+    med = statistics.median(lost)
+    print("L\tclaim rounds lost to another runner, per tick (%d ticks): median (mean, worst; ticks that lost any)\t≤ 1\t%g (mean %.2f, worst %d; %d of %d)\t%s" % (
+        len(lost), med, sum(lost) / len(lost), max(lost), sum(1 for x in lost if x), len(lost),
+        "yes" if med <= 1 else "no"))
+start, end = {}, {}
+for line in open(d + "/log.jsonl"):
+    e = json.loads(line)
+    a = e.get("attempt_id")
+    if e["event"] == "dispatched":
+        start[a] = ts(e["ts"])
+    elif e["event"] == "outcome" and a:
+        end[a] = ts(e["ts"])
+area = sum(max(0.0, min(end.get(a, t_last), t_last) - s) for a, s in start.items() if s <= t_last)
+span = t_last - t0
+avg = area / span if span > 0 else 0
+durs = [end[a] - start[a] for a in end if a in start]
+mean = statistics.mean(durs) if durs else 0
+full = conc * 60 / mean if mean else 0
+print("B\tcalls in flight, time average over %d simulated minutes / the sum of the campaigns' concurrency (%d)\t≥ 90%%\t%.1f of %d (%.0f%%)\t%s" % (
+    span / 60, conc, avg, conc, 100 * avg / conc, "yes" if avg >= 0.9 * conc else "no"))
+print("D\tcalls dialed per simulated minute (%d in %d min; a call lasts %.0f s on average at the sim, so %d busy slots dial %.0f a minute)\treport\t%.0f/min\t-" % (
+    len(start), span / 60, mean, conc, full, len(start) / (span / 60) if span else 0))
+for b in bad[:5]:
+    print("E\t%s\t-\terror\tERR" % b)
+EOF
+		{ err "$f" "≤ 10 s" "figures"; return; }
+	while IFS=$'\t' read -r _ fig tgt val ok; do
+		row "$fig$SH_SIZE" "$tgt" "$val" "$ok"
+	done <"$d/rows"
+	fig=$("$PY" -c 'import json, sys
+a = json.load(open(sys.argv[1]))
+c = {x["name"]: x["findings"] for x in a["checks"]}
+print("%d findings in %d lines, %d commits (%s)" % (a["findings_total"], a["range"]["lines"], a["range"]["commits"],
+      ", ".join("%s %d" % (k, v) for k, v in c.items() if v) or "none"))' "$d/audit.json" 2>/dev/null) ||
+		fig="unreadable JSON (exit $(cat "$d/audit.rc"))"
+	row "gitdial audit of the remote afterwards (double dials, caps across campaigns, ...; $(wall_cpu "$M_MS" "$M_CPU"))" \
+		"0 findings" "$fig" "$([ "$(cat "$d/audit.rc")" = 0 ] && echo yes || echo no)"
+	smarthttp_stop
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
 START=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 case "$ONLY" in
-'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks; bench_ingest; bench_for ;;
+'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks; bench_ingest; bench_for; bench_shards ;;
 validate) bench_validate ;;
 tick) bench_tick ;;
 audit) bench_audit ;;
@@ -864,7 +1045,8 @@ hooks) bench_exec_floor; bench_hooks ;;
 dials) bench_exec_floor; bench_dials ;;
 ingest) bench_ingest ;;
 for) bench_for ;;
-*) die "--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for" ;;
+shards) bench_shards ;;
+*) die "--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards" ;;
 esac
 
 echo
