@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitdial performance bench (issues 2 and 3, "Performance").
 #
-#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards]
+#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards|month]
 #
 # Uses build/bin/ (./build.sh bench builds it first). Prints one table:
 # figure | target | measured | ok. Nothing here is a test: a missed target
@@ -55,11 +55,13 @@ if [ "$QUICK" = 1 ]; then
 	INGEST_N=500 IRUNS=1
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=" (quick, 1/10)"
 	SH_CAMPS=8 SH_ROWS=2500 SH_ROUNDS=20 SH_SIZE=" (quick: 8 campaigns of 2,500)"
+	MO_PER_DAY=1000 MO_FRUNS=3 MO_SIZE=" (quick: 1,000 calls a day)"
 else
 	ROWS=1000000 EVENTS=2000000 FILES=500 FLAT_FILES=10000 MORE=100 HOOKS=5000 HOOK_RUNS=1
 	INGEST_N=5000 IRUNS=3
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=
 	SH_CAMPS=40 SH_ROWS=25000 SH_ROUNDS=60 SH_SIZE=
+	MO_PER_DAY=10000 MO_FRUNS=1 MO_SIZE=
 fi
 FLAT_ROWS=5000 FLAT_DIALED=4000 FLAT_FEW_DIALED=100 FLAT_FEW_FILES=10
 ID=nov-reminders
@@ -1032,10 +1034,116 @@ print("%d findings in %d lines, %d commits (%s)" % (a["findings_total"], a["rang
 	[ "$KEEP" = 1 ] || rm -rf "$d"
 }
 
+# ---- 8. growth: a simulated month of a 10,000-calls-a-day operation -----
+# `gen month` writes the month as the runner would have committed it (a
+# claim and a place commit a minute, 14:00Z-23:59Z every day, a new
+# campaign a week, retries) straight into a `git fast-import` stream on
+# top of an init repository: 28 days, cut after day 7 and day 28. At each
+# cut the history is pushed to a bare repository served by git
+# http-backend under lighttpd (tests/e2e/lib-smarthttp.sh), and measured:
+# its packed size per call after `git gc` on the host; a fresh runner's
+# `git clone --bare` + tick (MO_FRUNS runs); a cached runner's tick --remote origin (its fetch of
+# another runner's last tick, the tick, its two pushes), the runner's
+# caches warm from the tick before (a dry run). The measured tick is at
+# 20:00Z of the cut's day, the campaign Dialing with calls in flight.
+MO_DAYS=28 MO_CUTS="6 27" MO_DAY0=1793714400 # 2026-11-03T14:00:00Z, day 0
+bench_month() {
+	local d=$WORK/month seed cut T Tp url srv run rn calls commits kb kbd
+	local fresh=() cached=() fcpu=() ccpu=() label ms cpu w1f w1c
+	[ -x /usr/sbin/lighttpd ] || { err "growth" "-" "no lighttpd"; return; }
+	mkdir -p "$d" || return
+	seed=$d/seed
+	init_repo "$seed" || return
+	rm -rf "$seed/campaigns/"*
+	set_json "$seed/gitdial.json" "c['accounts']['sim-main']['cps'] = 1000; c['accounts']['sim-main']['max_concurrency'] = 100"
+	(cd "$seed" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: the operation's repository") ||
+		die "commit (month)"
+	log "month: generating $MO_DAYS days of $MO_PER_DAY calls a day (git fast-import)"
+	measure sh -c '"$1" month "$2" "$3" $4 | git -C "$5" fast-import --quiet' sh \
+		"$BB/gen" "$MO_DAYS" "$MO_PER_DAY" "$MO_CUTS" "$seed"
+	[ "$M_RC" = 0 ] || { err "growth: generating the month" "-" "$M_RC"; return; }
+	cp "$WORK/err" "$d/gen.err"
+	log "month: generated in $(fmt_s "$M_MS"): $(tr '\n' ' ' <"$d/gen.err")"
+	TMP=$d # lib-smarthttp.sh's directory
+	. "$ROOT/tests/e2e/lib-smarthttp.sh"
+	PATH=$PATH:/usr/sbin smarthttp_start bench "mo-$$" || { err "growth" "-" "lighttpd"; return; }
+	BG_PIDS+=("$SMARTHTTP_PID")
+	for cut in $MO_CUTS; do
+		label="week $(( (cut + 1) / 7 ))"
+		read -r calls commits < <(sed -n "s/^gen: cut$cut: \([0-9]*\) calls, \([0-9]*\) commits.*/\1 \2/p" "$d/gen.err")
+		T=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' $((MO_DAY0 + cut * 86400 + 6 * 3600)))
+		Tp=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' $((MO_DAY0 + cut * 86400 + 6 * 3600 - 60)))
+		# the host's repository at the cut, as pushed, then gc
+		srv=$GITSRV_ROOT/m$cut.git
+		git init -q --bare --initial-branch=main "$srv" &&
+			git -C "$srv" config http.receivepack true &&
+			git -C "$seed" push -q "$srv" "cut$cut-b:refs/heads/main" &&
+			git -C "$srv" gc -q --prune=now || die "push (month)"
+		kb=$(git -C "$srv" count-objects -v | sed -n 's/^size-pack: //p')
+		row "growth, $label ($(num "$calls") calls, $(num "$commits") commits): packed bytes per call after git gc$MO_SIZE" \
+			"≤ 150" "$((kb * 1024 / calls)); $(awk -v k="$kb" 'BEGIN{printf "%.1f MB", k/1024}') in all" \
+			"$(le $((kb * 1024 / calls)) 150)"
+		url="http://bench:mo-$$@${GITSRV_URL#http://}/m$cut.git"
+		cp -a "$srv" "$d/pristine.git" || die cp
+		# a fresh runner: clone + tick
+		fresh=() fcpu=()
+		for ((run = 1; run <= MO_FRUNS; run++)); do
+			rm -rf "$srv" "$d/fresh.git" && cp -a "$d/pristine.git" "$srv" || die cp
+			sync
+			measure sh -c 'git clone -q --bare "$1" "$2" &&
+				git -C "$2" config remote.origin.fetch "+refs/heads/*:refs/remotes/origin/*" &&
+				"$3" tick --repo "$2" --remote origin --now "$4"' sh "$url" "$d/fresh.git" "$BIN/gitdial" "$T"
+			[ "$M_RC" = 0 ] || { err "growth, $label: fresh clone + tick" "report" "$M_RC"; break; }
+			[ "$run" = 1 ] && log "month: $label, fresh: $(head -n 1 "$WORK/out")"
+			fresh+=("$M_MS") fcpu+=("$M_CPU")
+		done
+		rm -rf "$d/fresh.git"
+		# a cached runner: cloned at the tick before last, its caches
+		# warm from a dry run a minute before; another runner's tick
+		# lands; then its tick, fetch to push
+		rm -rf "$srv" "$d/cached.git"
+		git init -q --bare --initial-branch=main "$srv" &&
+			git -C "$srv" config http.receivepack true &&
+			git -C "$seed" push -q "$srv" "cut$cut-a:refs/heads/main" &&
+			git clone -q --bare "$url" "$d/cached.git" &&
+			git -C "$d/cached.git" config remote.origin.fetch '+refs/heads/*:refs/remotes/origin/*' ||
+			die "clone (cached)"
+		"$BIN/gitdial" tick --dry-run --repo "$d/cached.git" --now "$Tp" >/dev/null 2>"$d/dry.err" ||
+			{ cat "$d/dry.err" >&2; die "dry run (cached)"; }
+		git -C "$seed" push -q "$srv" "cut$cut-b:refs/heads/main" || die "push (cut-b)"
+		cp -a "$srv" "$d/srv-b.git" && cp -a "$d/cached.git" "$d/cached0.git" || die cp
+		cached=() ccpu=()
+		for run in 1 2 3; do
+			rm -rf "$srv" "$d/cached.git" &&
+				cp -a "$d/srv-b.git" "$srv" && cp -a "$d/cached0.git" "$d/cached.git" || die cp
+			sync
+			measure "$BIN/gitdial" tick --repo "$d/cached.git" --remote origin --now "$T"
+			[ "$M_RC" = 0 ] || { err "growth, $label: cached fetch + tick" "≤ 3 s" "$M_RC"; break; }
+			[ "$run" = 1 ] && log "month: $label, cached: $(head -n 1 "$WORK/out")"
+			cached+=("$M_MS") ccpu+=("$M_CPU")
+		done
+		rm -rf "$d/cached.git" "$d/cached0.git" "$d/srv-b.git" "$d/pristine.git"
+		[ ${#fresh[@]} = "$MO_FRUNS" ] && row "growth, $label: a fresh runner's git clone + tick over smart HTTP, median of $MO_FRUNS" \
+			"report" "$(wall_cpu "$(median "${fresh[@]}")" "$(median "${fcpu[@]}")")" "-"
+		[ ${#cached[@]} = 3 ] && row "growth, $label: a cached runner's tick --remote origin (fetch, tick, push), median of 3" \
+			"≤ 3 s" "$(wall_cpu "$(median "${cached[@]}")" "$(median "${ccpu[@]}")") (runs: $(fmt_runs "${cached[@]}"))" \
+			"$(le "$(median "${cached[@]}")" 3000)"
+		if [ -z "${w1f:-}" ]; then
+			w1f=$(median "${fresh[@]}") w1c=$(median "${cached[@]}")
+		else
+			row "growth: fresh clone + tick, week 4 / week 1" "report" "$(ratio "$(median "${fresh[@]}")" "$w1f")×" "-"
+			row "growth: cached runner's fetch + tick, week 4 / week 1" "≤ 1.25×" \
+				"$(ratio "$(median "${cached[@]}")" "$w1c")×" "$(le "$(ratio "$(median "${cached[@]}")" "$w1c")" 1.25)"
+		fi
+	done
+	smarthttp_stop
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
 START=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 case "$ONLY" in
-'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks; bench_ingest; bench_for; bench_shards ;;
+'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks; bench_ingest; bench_for; bench_shards; bench_month ;;
 validate) bench_validate ;;
 tick) bench_tick ;;
 audit) bench_audit ;;
@@ -1046,7 +1154,8 @@ dials) bench_exec_floor; bench_dials ;;
 ingest) bench_ingest ;;
 for) bench_for ;;
 shards) bench_shards ;;
-*) die "--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards" ;;
+month) bench_month ;;
+*) die "--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards|month" ;;
 esac
 
 echo
