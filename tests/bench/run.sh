@@ -1048,7 +1048,7 @@ print("%d findings in %d lines, %d commits (%s)" % (a["findings_total"], a["rang
 # 20:00Z of the cut's day, the campaign Dialing with calls in flight.
 MO_DAYS=28 MO_CUTS="6 27" MO_DAY0=1793714400 # 2026-11-03T14:00:00Z, day 0
 bench_month() {
-	local d=$WORK/month seed cut T Tp url srv run rn calls commits kb kbd
+	local d=$WORK/month seed cut T Tp url srv run calls commits kb
 	local fresh=() cached=() fcpu=() ccpu=() label ms cpu w1f w1c
 	[ -x /usr/sbin/lighttpd ] || { err "growth" "-" "no lighttpd"; return; }
 	mkdir -p "$d" || return
@@ -1059,7 +1059,7 @@ bench_month() {
 	(cd "$seed" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: the operation's repository") ||
 		die "commit (month)"
 	log "month: generating $MO_DAYS days of $MO_PER_DAY calls a day (git fast-import)"
-	measure sh -c '"$1" month "$2" "$3" $4 | git -C "$5" fast-import --quiet' sh \
+	measure bash -c 'set -o pipefail; "$1" month "$2" "$3" $4 | git -C "$5" fast-import --quiet' sh \
 		"$BB/gen" "$MO_DAYS" "$MO_PER_DAY" "$MO_CUTS" "$seed"
 	[ "$M_RC" = 0 ] || { err "growth: generating the month" "-" "$M_RC"; return; }
 	cp "$WORK/err" "$d/gen.err"
