@@ -997,12 +997,14 @@ if lost:
     print("L\tclaim rounds lost to another runner, per tick (%d ticks): median (mean, worst; ticks that lost any)\t≤ 1\t%g (mean %.2f, worst %d; %d of %d)\t%s" % (
         len(lost), med, sum(lost) / len(lost), max(lost), sum(1 for x in lost if x), len(lost),
         "yes" if med <= 1 else "no"))
-start, end = {}, {}
+start, end, shared = {}, {}, {}
 for line in open(d + "/log.jsonl"):
     e = json.loads(line)
     a = e.get("attempt_id")
     if e["event"] == "dispatched":
         start[a] = ts(e["ts"])
+        if (e.get("phone") or "").startswith("+1305555"):
+            shared[e["phone"]] = shared.get(e["phone"], 0) + 1
     elif e["event"] == "outcome" and a:
         end[a] = ts(e["ts"])
 area = sum(max(0.0, min(end.get(a, t_last), t_last) - s) for a, s in start.items() if s <= t_last)
@@ -1015,6 +1017,9 @@ print("B\tcalls in flight, time average over %d simulated minutes / the sum of t
     span / 60, conc, avg, conc, 100 * avg / conc, "yes" if avg >= 0.9 * conc else "no"))
 print("D\tcalls dialed per simulated minute (%d in %d min; a call lasts %.0f s on average at the sim, so %d busy slots dial %.0f a minute)\treport\t%.0f/min\t-" % (
     len(start), span / 60, mean, conc, full, len(start) / (span / 60) if span else 0))
+print("S\tthe shared Miami numbers (us-fl-cap: 3 calls in 24 h across campaigns; every campaign starts with them)\t≤ 3 each\t%d dials to %d numbers, at most %d to one\t%s" % (
+    sum(shared.values()), len(shared), max(shared.values() or [0]),
+    "yes" if max(shared.values() or [0]) <= 3 else "no"))
 for b in bad[:5]:
     print("E\t%s\t-\terror\tERR" % b)
 EOF
