@@ -9,8 +9,9 @@
 # itself breaks.
 #
 #   --quick  10x smaller inputs (100k rows, 200k events, 1,000 files,
-#            500 webhook deliveries): the targets are for the full sizes,
-#            so "ok" is only a hint
+#            500 webhook deliveries; shards: 8 campaigns of 2,500, 20
+#            rounds; month: 1,000 calls a day): the targets are for the
+#            full sizes, so "ok" is only a hint
 #   --keep   keep the work directory (to profile by hand)
 #   --only   run one group of figures (hooks and dials: the two halves
 #            of webhooks)
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--keep) KEEP=1 ;;
 	--only) ONLY=${2:-}; shift ;;
-	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
