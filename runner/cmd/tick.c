@@ -50,6 +50,9 @@ static void print_summary(struct round *r, int json, const git_oid *claim,
 		git_oid_tostr(hex, sizeof(hex), place);
 		cJSON_AddStringToObject(root, "place_commit", place && !git_oid_is_zero(place) ? hex : "");
 		cJSON_AddNumberToObject(root, "exit_code", round_exit_code(r->alerts));
+		/* claim commits lost to another runner's push, each re-planned */
+		cJSON_AddNumberToObject(root, "claim_rounds_lost",
+					r->claim_rounds > 1 ? r->claim_rounds - 1 : 0);
 		cJSON_AddBoolToObject(root, "runner_config_error",
 				      (r->alerts & ROUND_ALERT_CONFIG) != 0);
 		cJSON_AddBoolToObject(root, "campaign_not_run",

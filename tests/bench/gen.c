@@ -698,6 +698,252 @@ static void inflight(const char *dir, const char *id, long first_row, long n,
 		l.lines, ev.lines);
 }
 
+/*
+ * gen month DAYS PER_DAY CUT...: a month of a PER_DAY-calls-a-day
+ * operation as a `git fast-import` stream on stdout, on top of the
+ * current refs/heads/main. Every DAYS day (day 0 is Tuesday
+ * 2026-11-03) has a tick a minute from 14:00Z to 23:59Z (09:00-18:59 in
+ * New York), each two commits as the runner makes them: the claim
+ * (tick: ..., the outcomes and analyses that ended since, then the
+ * batch's dispatched lines) and the place commit (place: ..., the
+ * placed lines), each a new file of outcomes/ID/YYYY/MM/DD/. A campaign
+ * a week (week-1 ...), added by an operator's commit before its first
+ * tick, of PER_DAY * 6 recipients (+1 212), runs seven days with
+ * retries of no_answer and busy after 30 and 120 minutes; due retries
+ * go first in a batch. For each CUT day (0-based), the tick of 19:58Z
+ * ends at refs/tags/cutD-a and that of 19:59Z at refs/tags/cutD-b (the
+ * measured tick is at 20:00Z); the stream ends after the last cut.
+ * On stderr: per cut, the calls dialed and the commits made so far.
+ */
+struct mcall {
+	long row;
+	int a;
+	uint64_t num;
+	time_t end, due; /* the outcome (and analysis) time; a retry's */
+};
+
+static void fi_file(const char *path, const char *data, size_t len)
+{
+	printf("M 100644 inline %s\ndata %zu\n", path, len);
+	fwrite(data, 1, len, stdout);
+	putchar('\n');
+}
+
+static void fi_commit(long mark, const char *who, time_t t, const char *msg,
+		      int first)
+{
+	printf("commit refs/heads/main\nmark :%ld\nauthor %s %lld +0000\n"
+	       "committer %s %lld +0000\ndata %zu\n%s\n", mark, who, (long long)t,
+	       who, (long long)t, strlen(msg), msg);
+	if (first)
+		printf("from refs/heads/main^0\n");
+}
+
+static void month(long days, long per_day, long *cuts, int ncuts)
+{
+	const char *runner = "gitdial runner <runner@gitdial.invalid>";
+	time_t day0 = 1793714400; /* 2026-11-03T14:00:00Z, a Tuesday */
+	long rows = per_day * 6, mark = 0, calls = 0, next = 0, d, m;
+	struct mcall *pend = NULL, *retry = NULL;
+	size_t npend = 0, nretry = 0, cap = 0, rcap = 0, i;
+	char id[32] = "", path[256], msg[512], run[33];
+	double acc = 0;
+	int week = -1, c = 0;
+
+	for (d = 0; d < days && c < ncuts; d++) {
+		if ((int)(d / 7) != week) { /* a new campaign, added by an operator */
+			char *csv = NULL, js[1024];
+			size_t len = 0;
+			FILE *f = open_memstream(&csv, &len);
+			long r;
+			if (*id) { /* the ended campaign's last outcomes, and the rows it never reached */
+				struct log l = { NULL, id, 0 };
+				char *buf = NULL;
+				size_t len = 0;
+				struct tm tm;
+				time_t t = day0 + d * 86400 - 7200; /* before the next campaign's commit */
+				if (!(l.f = open_memstream(&buf, &len)))
+					die("open_memstream");
+				for (i = 0; i < npend; i++) {
+					struct oc o;
+					outcome_of(&o, pend[i].num, pend[i].a);
+					ev_outcome(&l, pend[i].end - o.ring - o.talk -
+						   ((o.connected && o.talk >= 5) ? 5 : 0), pend[i].num, pend[i].a);
+				}
+				for (i = 0; i < nretry + (size_t)(rows - next); i++) {
+					long r = i < nretry ? retry[i].row : next + (long)(i - nretry);
+					head(&l, t, "skipped");
+					fprintf(l.f, ",\"phone\":\"+1212%07" PRIu64 "\",\"row\":%ld,\"reason\":\"expired\"}\n",
+						(uint64_t)(2000000 + ((uint64_t)(week * rows + r) * 7919) % 8000000), r + 2);
+				}
+				head(&l, t, "status");
+				fputs(",\"status\":\"completed\",\"reason\":\"every recipient is in a final state\"}\n", l.f);
+				fclose(l.f);
+				gmtime_r(&t, &tm);
+				snprintf(msg, sizeof(msg), "tick: %s %zu outcomes, %zu skipped\n\nGitdial-Run: %032" PRIx64 "\n",
+					 id, npend, nretry + (size_t)(rows - next), (uint64_t)mix((uint64_t)mark));
+				mark++;
+				fi_commit(mark, runner, t, msg, 0);
+				snprintf(path, sizeof(path), "outcomes/%s/%04d/%02d/%02d/T%02d%02d%02dZ-%012" PRIx64 ".jsonl",
+					 id, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+					 tm.tm_min, tm.tm_sec, (uint64_t)(mix((uint64_t)mark) & 0xffffffffffffULL));
+				fi_file(path, buf, len);
+				free(buf);
+			}
+			week = (int)(d / 7);
+			snprintf(id, sizeof(id), "week-%d", week + 1);
+			if (!f)
+				die("open_memstream");
+			fputs("phone,customer_name,amount,due_date\n", f);
+			for (r = 0; r < rows; r++) {
+				uint64_t h = mix((uint64_t)(week * rows + r) + 11);
+				uint64_t local = 2000000 + ((uint64_t)(week * rows + r) * 7919) % 8000000;
+				fprintf(f, "+1212%07" PRIu64 ",%s %s,$%d.%02d,2026-12-%02d\n", local,
+					first[h % 34], last[(h >> 8) % 30], (int)((h >> 20) % 990) + 10,
+					(int)((h >> 30) % 100), 1 + (int)((h >> 36) % 28));
+			}
+			fclose(f);
+			{
+				char s0[21], s1[21];
+				ts_fmt(s0, day0 + d * 86400);
+				ts_fmt(s1, day0 + (d + 7) * 86400 - 1);
+				snprintf(js, sizeof(js), "{\n  \"name\": \"Reminders, week %d\",\n"
+					 "  \"status\": \"scheduled\",\n  \"start_at\": \"%s\",\n"
+					 "  \"end_at\": \"%s\",\n  \"account\": \"sim-main\",\n"
+					 "  \"caller_id\": \"+12125550100\",\n  \"script\": {\"mode\": \"override\", "
+					 "\"text\": \"A payment reminder for {{customer_name}}: {{amount}} is due on {{due_date}}.\"},\n"
+					 "  \"audience\": {\"csv\": \"audience.csv\"},\n  \"pacing\": {\"concurrency\": 40,\n"
+					 "    \"window\": {\"start\": \"09:00\", \"end\": \"20:00\"},\n"
+					 "    \"retries\": {\"max\": 2, \"cooldown_minutes\": [30, 120], \"on\": [\"no_answer\", \"busy\"]}}\n}\n",
+					 week + 1, s0, s1);
+			}
+			snprintf(msg, sizeof(msg), "campaigns: %s\n", id);
+			mark++;
+			fi_commit(mark, "Ops Person <ops@example.com>", day0 + d * 86400 - 3600, msg, mark == 1);
+			snprintf(path, sizeof(path), "campaigns/%s/audience.csv", id);
+			fi_file(path, csv, len);
+			snprintf(path, sizeof(path), "campaigns/%s/campaign.json", id);
+			fi_file(path, js, strlen(js));
+			free(csv);
+			npend = nretry = 0; /* the last campaign ended with its week */
+			next = 0;
+		}
+		for (m = 0; m < 600; m++) {
+			time_t t = day0 + d * 86400 + m * 60;
+			struct log l = { NULL, id, 0 };
+			char *buf = NULL, *pbuf = NULL, ts[21], hex[13];
+			size_t len = 0, plen = 0, w, n = 0, ins = 0, batch_from;
+			struct tm tm;
+			struct log p = { NULL, id, 0 };
+			uint64_t h = mix((uint64_t)mark * 31 + 5);
+
+			snprintf(run, sizeof(run), "%016" PRIx64 "%016" PRIx64, h, mix(h));
+			if (!(l.f = open_memstream(&buf, &len)) || !(p.f = open_memstream(&pbuf, &plen)))
+				die("open_memstream");
+			if (m == 0 && d % 7 == 0) {
+				head(&l, t, "status");
+				fputs(",\"status\":\"dialing\",\"reason\":\"start_at reached\"}\n", l.f);
+			}
+			/* the calls that ended (outcome and analysis in by now) */
+			for (i = w = 0; i < npend; i++) {
+				struct mcall x = pend[i];
+				struct oc o;
+				if (x.end > t) {
+					pend[w++] = x;
+					continue;
+				}
+				outcome_of(&o, x.num, x.a);
+				ev_outcome(&l, x.end - o.ring - o.talk - ((o.connected && o.talk >= 5) ? 5 : 0),
+					   x.num, x.a);
+				ins++;
+				if (o.retry && x.a < 3) {
+					if (nretry == rcap && !(retry = realloc(retry, (rcap = rcap * 2 + 256) * sizeof(*retry))))
+						die("realloc");
+					x.a++;
+					x.due = x.end + (x.a == 2 ? 1800 : 7200);
+					retry[nretry++] = x;
+				}
+			}
+			npend = w;
+			/* this tick's batch: due retries first, then new rows */
+			acc += (double)per_day / 600.0;
+			batch_from = npend;
+			for (i = w = 0; i < nretry; i++) {
+				if (retry[i].due <= t && acc >= 1) {
+					if (npend == cap && !(pend = realloc(pend, (cap = cap * 2 + 256) * sizeof(*pend))))
+						die("realloc");
+					pend[npend++] = retry[i];
+					acc -= 1;
+				} else {
+					retry[w++] = retry[i];
+				}
+			}
+			nretry = w;
+			while (acc >= 1 && next < rows) {
+				struct mcall x = { next, 1, 12120000000ULL + 2000000 +
+					((uint64_t)(week * rows + next) * 7919) % 8000000, 0, 0 };
+				if (npend == cap && !(pend = realloc(pend, (cap = cap * 2 + 256) * sizeof(*pend))))
+					die("realloc");
+				pend[npend++] = x;
+				next++;
+				acc -= 1;
+			}
+			for (i = batch_from; i < npend; i++) {
+				struct oc o;
+				char aid[128], cid[40];
+				outcome_of(&o, pend[i].num, pend[i].a);
+				pend[i].end = t + o.ring + o.talk + ((o.connected && o.talk >= 5) ? 5 : 0);
+				attempt_id(aid, sizeof(aid), id, pend[i].num, pend[i].a);
+				head(&l, t, "dispatched");
+				fprintf(l.f, ",\"attempt_id\":\"%s\",\"phone\":\"+%" PRIu64 "\",\"row\":%ld,"
+					"\"attempt\":%d,\"account\":\"sim-main\",\"caller_id\":\"+12125550100\","
+					"\"rules\":\"4fd6809825f964f3\"}\n", aid, pend[i].num, pend[i].row + 2,
+					pend[i].a);
+				call_id(cid, sizeof(cid), aid);
+				head(&p, t, "placed");
+				fprintf(p.f, ",\"attempt_id\":\"%s\",\"call_id\":\"%s\"}\n", aid, cid);
+				n++;
+			}
+			calls += (long)n;
+			fclose(l.f);
+			fclose(p.f);
+			gmtime_r(&t, &tm);
+			ts_fmt(ts, t);
+			snprintf(hex, sizeof(hex), "%012" PRIx64, (uint64_t)(mix(h + 1) & 0xffffffffffffULL));
+			snprintf(msg, sizeof(msg), "tick: %s +%zu dialed, %zu outcomes\n\nGitdial-Run: %s\n",
+				 id, n, ins, run);
+			mark++;
+			fi_commit(mark, runner, t, msg, mark == 1);
+			snprintf(path, sizeof(path), "outcomes/%s/%04d/%02d/%02d/T%02d%02d%02dZ-%s.jsonl",
+				 id, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, hex);
+			fi_file(path, buf, len);
+			snprintf(hex, sizeof(hex), "%012" PRIx64, (uint64_t)(mix(h + 2) & 0xffffffffffffULL));
+			snprintf(msg, sizeof(msg), "place: %s %zu placed, 0 failed\n\nGitdial-Run: %s\n",
+				 id, n, run);
+			fi_commit(++mark, runner, t, msg, 0);
+			snprintf(path, sizeof(path), "outcomes/%s/%04d/%02d/%02d/T%02d%02d%02dZ-%s-p.jsonl",
+				 id, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, hex);
+			fi_file(path, pbuf, plen);
+			free(buf);
+			free(pbuf);
+			if (d == cuts[c] && m == 358)
+				printf("reset refs/tags/cut%ld-a\nfrom :%ld\n\n", d, mark);
+			if (d == cuts[c] && m == 359) {
+				printf("reset refs/tags/cut%ld-b\nfrom :%ld\n\n", d, mark);
+				fprintf(stderr, "gen: cut%ld: %ld calls, %ld commits, the measured tick at %sZ\n",
+					d, calls, mark, "20:00:00");
+				if (++c == ncuts)
+					break;
+			}
+		}
+	}
+	printf("done\n");
+	free(pend);
+	free(retry);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -734,8 +980,17 @@ int main(int argc, char **argv)
 		inflight(argv[2], argv[3], atol(argv[4]), atol(argv[5]), argv[6]);
 		return 0;
 	}
+	if (argc >= 5 && !strcmp(argv[1], "month")) {
+		long cuts[8];
+		int i, n = 0;
+		for (i = 4; i < argc && n < 8; i++)
+			cuts[n++] = atol(argv[i]);
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+		month(atol(argv[2]), atol(argv[3]), cuts, n);
+		return fflush(stdout) ? 2 : 0;
+	}
 	fprintf(stderr, "usage: gen audience FILE ROWS SEED | gen tick DIR ROWS EVENTS FILES ID"
 		" | gen flat DIR ROWS DIALED FILES ID [RETRIES] | gen more DIR ID FIRST N"
-		" | gen inflight DIR ID FIRST N SPOOL\n");
+		" | gen inflight DIR ID FIRST N SPOOL | gen month DAYS PER_DAY CUT...\n");
 	return 2;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitdial performance bench (issues 2 and 3, "Performance").
 #
-#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for]
+#   tests/bench/run.sh [--quick] [--keep] [--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards|month]
 #
 # Uses build/bin/ (./build.sh bench builds it first). Prints one table:
 # figure | target | measured | ok. Nothing here is a test: a missed target
@@ -9,8 +9,9 @@
 # itself breaks.
 #
 #   --quick  10x smaller inputs (100k rows, 200k events, 1,000 files,
-#            500 webhook deliveries): the targets are for the full sizes,
-#            so "ok" is only a hint
+#            500 webhook deliveries; shards: 8 campaigns of 2,500, 20
+#            rounds; month: 1,000 calls a day): the targets are for the
+#            full sizes, so "ok" is only a hint
 #   --keep   keep the work directory (to profile by hand)
 #   --only   run one group of figures (hooks and dials: the two halves
 #            of webhooks)
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--keep) KEEP=1 ;;
 	--only) ONLY=${2:-}; shift ;;
-	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -54,15 +55,20 @@ if [ "$QUICK" = 1 ]; then
 	ROWS=100000 EVENTS=200000 FILES=50 FLAT_FILES=1000 MORE=100 HOOKS=500 HOOK_RUNS=3
 	INGEST_N=500 IRUNS=1
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=" (quick, 1/10)"
+	SH_CAMPS=8 SH_ROWS=2500 SH_ROUNDS=20 SH_SIZE=" (quick: 8 campaigns of 2,500)"
+	MO_PER_DAY=1000 MO_FRUNS=3 MO_SIZE=" (quick: 1,000 calls a day)"
 else
 	ROWS=1000000 EVENTS=2000000 FILES=500 FLAT_FILES=10000 MORE=100 HOOKS=5000 HOOK_RUNS=1
 	INGEST_N=5000 IRUNS=3
 	VRUNS=5 TRUNS=3 FRUNS=5 SIZE=
+	SH_CAMPS=40 SH_ROWS=25000 SH_ROUNDS=60 SH_SIZE=
+	MO_PER_DAY=10000 MO_FRUNS=1 MO_SIZE=
 fi
 FLAT_ROWS=5000 FLAT_DIALED=4000 FLAT_FEW_DIALED=100 FLAT_FEW_FILES=10
 ID=nov-reminders
 NOW=2026-11-24T15:00:00Z   # a Tuesday, 10:00 in New York
 NEXT=2026-11-24T15:01:00Z
+SH_T0=2026-11-24T14:00:00Z SH_T0_EPOCH=1795528800 # 09:00 in New York and Miami
 
 mkdir -p "$BB"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gitdial-bench.XXXXXX") || die "mktemp"
@@ -852,10 +858,299 @@ EOF
 	[ "$KEEP" = 1 ] || rm -rf "$d"
 }
 
+# ---- 7. scale-out: shards racing through one smart-HTTP remote ---------
+# SH_N runners, each `gitdial tick --shard I/SH_N --remote origin` on its
+# own bare clone, through git http-backend under lighttpd with basic auth
+# (tests/e2e/lib-smarthttp.sh), on a simulated clock: a round every SH_E
+# simulated seconds, the SH_N ticks of a round started together (the
+# worst case for the race: every round, every runner pushes against the
+# same head) and awaited together. SH_CAMPS campaigns of SH_ROWS
+# recipients, concurrency SH_CONC each, on the sim carrier (one carrier
+# directory for every runner). Each audience starts with the same SH_SHARED
+# Miami numbers (us-fl-cap: 3 calls in 24 h across every campaign), each
+# campaign's block rotated, so the shards race for the shared numbers
+# from the first round; the rest are numbers of the campaign's own.
+# Figures: the wall time of each tick per shard (the first, a fresh
+# clone's cold tick, apart), the claim rounds each tick lost to another
+# runner (`claim_rounds_lost` of --format json), the calls in flight
+# (time average, from the log: dispatch to outcome) against the sum of
+# the campaigns' concurrency, dials per simulated minute, and
+# `gitdial audit` of the remote's history afterwards.
+SH_N=4 SH_CONC=10 SH_E=10 SH_SHARED=200
+sh_setup() { # the seed repository DIR
+	local d=$1
+	init_repo "$d" || return 1
+	rm -rf "$d/campaigns/"*
+	"$PY" - "$d" "$SH_CAMPS" "$SH_ROWS" "$SH_CONC" "$SH_SHARED" "$SH_T0" <<'EOF' || return 1
+import json, os, sys
+d, camps, rows, conc, shared, t0 = sys.argv[1], *map(int, sys.argv[2:6]), sys.argv[6]
+for k in range(camps):
+    cid = "region-%02d" % (k + 1)
+    os.makedirs("%s/campaigns/%s" % (d, cid))
+    with open("%s/campaigns/%s/audience.csv" % (d, cid), "w") as f:
+        f.write("phone,name\n")
+        for i in range(rows):
+            if i < shared:       # the shared Miami block, rotated
+                f.write("+1305555%04d,Shared %d\n" % ((i + 7 * k) % shared, i))
+            else:                # the campaign's own New York numbers
+                n = k * rows + i
+                f.write("+1212%03d%04d,Own %d\n" % (200 + n // 10000, n % 10000, i))
+    json.dump({"name": "Region %d" % (k + 1), "status": "scheduled", "start_at": t0,
+               "account": "sim-main",
+               "script": {"mode": "override", "text": "Hello {{name}}."},
+               "audience": {"csv": "audience.csv"},
+               "pacing": {"concurrency": conc,
+                          "retries": {"max": 1, "cooldown_minutes": 10,
+                                      "on": ["no_answer", "busy"]}}},
+              open("%s/campaigns/%s/campaign.json" % (d, cid), "w"), indent=2)
+EOF
+	set_json "$d/gitdial.json" "c['accounts']['sim-main']['cps'] = 1000; c['accounts']['sim-main']['max_concurrency'] = $((SH_CAMPS * SH_CONC))"
+	(cd "$d" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: $SH_CAMPS campaigns") ||
+		return 1
+}
+
+bench_shards() {
+	local d=$WORK/shards s r now pids url f t_last camp_of fig
+	local sum=$((SH_CAMPS * SH_CONC))
+	f="$SH_N shards x $SH_CAMPS campaigns x $(num "$SH_ROWS") recipients through smart HTTP"
+	[ -x /usr/sbin/lighttpd ] || { err "$f" "≤ 10 s" "no lighttpd"; return; }
+	mkdir -p "$d" || return
+	log "shards: $SH_CAMPS campaigns of $SH_ROWS recipients, $SH_N runners, $SH_ROUNDS rounds every $SH_E s (simulated)"
+	sh_setup "$d/seed" || { err "$f" "≤ 10 s" "setup"; return; }
+	TMP=$d # lib-smarthttp.sh's directory
+	. "$ROOT/tests/e2e/lib-smarthttp.sh"
+	PATH=$PATH:/usr/sbin smarthttp_start bench "sh-$$" || { err "$f" "≤ 10 s" "lighttpd"; return; }
+	BG_PIDS+=("$SMARTHTTP_PID")
+	git clone -q --bare "$d/seed" "$GITSRV_ROOT/calls.git" &&
+		git -C "$GITSRV_ROOT/calls.git" config http.receivepack true || die "clone --bare"
+	url="http://bench:sh-$$@${GITSRV_URL#http://}/calls.git"
+	"$BIN/gitdial" list --repo "$d/seed" --shards "$SH_N" --format json >"$d/owners.json" ||
+		die "gitdial list --shards"
+	camp_of=$("$PY" -c 'import json, sys, collections
+c = collections.Counter(r["shard"] for r in json.load(open(sys.argv[1])))
+print(" ".join("%d" % c.get(i, 0) for i in range(int(sys.argv[2]))))' "$d/owners.json" "$SH_N")
+	log "shards: campaigns per shard: $camp_of"
+	for ((s = 0; s < SH_N; s++)); do
+		git clone -q --bare "$url" "$d/r$s.git" || die "clone over smart HTTP"
+		git -C "$d/r$s.git" config remote.origin.fetch '+refs/heads/*:refs/remotes/origin/*'
+	done
+	export GITDIAL_SIM_DIR=$d/carrier
+	: >"$d/ticks"
+	for ((r = 0; r < SH_ROUNDS; r++)); do
+		now=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' $((SH_T0_EPOCH + r * SH_E)))
+		pids=()
+		for ((s = 0; s < SH_N; s++)); do
+			(
+				t0=$(date +%s%N)
+				/usr/bin/time -f '%U %S' -o "$d/cpu.$s.$r" \
+				"$BIN/gitdial" tick --repo "$d/r$s.git" --remote origin --shard "$s/$SH_N" \
+					--now "$now" --format json >"$d/out.$s.$r" 2>"$d/err.$s.$r"
+				rc=$?
+				t1=$(date +%s%N)
+				echo "$s $r $(( (t1 - t0) / 1000000 )) $rc $(tail -n 1 "$d/cpu.$s.$r" |
+					awk '{printf "%d", ($1 + $2) * 1000}')" >>"$d/ticks"
+			) & pids+=($!)
+		done
+		wait "${pids[@]}"
+		[ $((r % 10)) = 9 ] && log "shards: round $((r + 1))/$SH_ROUNDS, load $(cut -d' ' -f1 /proc/loadavg)"
+	done
+	unset GITDIAL_SIM_DIR
+	t_last=$((SH_T0_EPOCH + (SH_ROUNDS - 1) * SH_E))
+	git clone -q --bare "$GITSRV_ROOT/calls.git" "$d/check.git" || die "clone (check)"
+	measure "$BIN/gitdial" audit --repo "$d/check.git" --format json
+	cp "$WORK/out" "$d/audit.json"
+	echo "$M_RC" >"$d/audit.rc"
+	git -C "$d/check.git" grep -h -e '"dispatched"' -e '"outcome"' main -- outcomes >"$d/log.jsonl"
+	"$PY" - "$d" "$SH_N" "$SH_ROUNDS" "$t_last" "$SH_T0_EPOCH" "$sum" "$camp_of" >"$d/rows" <<'EOF' ||
+import datetime, json, statistics, sys
+d, n, rounds, t_last, t0, conc = sys.argv[1], *map(int, sys.argv[2:7])
+camps = sys.argv[7].split()
+ts = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(
+    tzinfo=datetime.timezone.utc).timestamp()
+ms, cpu, lost, bad = {}, {}, [], []
+for line in open(d + "/ticks"):
+    s, r, t, rc, c = map(int, line.split())
+    ms.setdefault(s, {})[r] = t
+    cpu.setdefault(s, {})[r] = c
+    try:
+        j = json.load(open("%s/out.%d.%d" % (d, s, r)))
+        lost.append(j["claim_rounds_lost"])
+    except Exception:
+        j = None
+    if rc != 0 or j is None:
+        bad.append("shard %d round %d: exit %d" % (s, r, rc))
+def fs(v):
+    return "%.2f s" % (v / 1000) if v >= 1000 else "%d ms" % v
+worst_all = 0
+for s in range(n):
+    v = [ms[s][r] for r in sorted(ms.get(s, {})) if r > 0]
+    vc = [cpu[s][r] for r in sorted(cpu.get(s, {})) if r > 0]
+    first = ms.get(s, {}).get(0, 0)
+    if not v:
+        continue
+    worst_all = max(worst_all, max(v), first)
+    print("T\tshard %d/%d (%s campaigns): tick wall time, median / worst of %d ticks (its first tick, a fresh clone's cold one: %s)\t≤ 10 s each\t%s / %s (cpu median %s, worst %s)\t%s" % (
+        s, n, camps[s], len(v), fs(first), fs(statistics.median(v)), fs(max(v)),
+        fs(statistics.median(vc)), fs(max(vc)),
+        "yes" if max(v) <= 10000 and first <= 10000 else "no"))
+lost.sort()
+if lost:
+    med = statistics.median(lost)
+    print("L\tclaim rounds lost to another runner, per tick (%d ticks): median (mean, worst; ticks that lost any)\t≤ 1\t%g (mean %.2f, worst %d; %d of %d)\t%s" % (
+        len(lost), med, sum(lost) / len(lost), max(lost), sum(1 for x in lost if x), len(lost),
+        "yes" if med <= 1 else "no"))
+start, end, shared = {}, {}, {}
+for line in open(d + "/log.jsonl"):
+    e = json.loads(line)
+    a = e.get("attempt_id")
+    if e["event"] == "dispatched":
+        start[a] = ts(e["ts"])
+        if (e.get("phone") or "").startswith("+1305555"):
+            shared[e["phone"]] = shared.get(e["phone"], 0) + 1
+    elif e["event"] == "outcome" and a:
+        end[a] = ts(e["ts"])
+area = sum(max(0.0, min(end.get(a, t_last), t_last) - s) for a, s in start.items() if s <= t_last)
+span = t_last - t0
+avg = area / span if span > 0 else 0
+durs = [end[a] - start[a] for a in end if a in start]
+mean = statistics.mean(durs) if durs else 0
+full = conc * 60 / mean if mean else 0
+print("B\tcalls in flight, time average over %d simulated minutes / the sum of the campaigns' concurrency (%d)\t≥ 90%%\t%.1f of %d (%.0f%%)\t%s" % (
+    span / 60, conc, avg, conc, 100 * avg / conc, "yes" if avg >= 0.9 * conc else "no"))
+print("D\tcalls dialed per simulated minute (%d in %d min; a call lasts %.0f s on average at the sim, so %d busy slots dial %.0f a minute)\treport\t%.0f/min\t-" % (
+    len(start), span / 60, mean, conc, full, len(start) / (span / 60) if span else 0))
+print("S\tthe shared Miami numbers (us-fl-cap: 3 calls in 24 h across campaigns; every campaign starts with them)\t≤ 3 each\t%d dials to %d numbers, at most %d to one\t%s" % (
+    sum(shared.values()), len(shared), max(shared.values() or [0]),
+    "yes" if max(shared.values() or [0]) <= 3 else "no"))
+for b in bad[:5]:
+    print("E\t%s\t-\terror\tERR" % b)
+EOF
+		{ err "$f" "≤ 10 s" "figures"; return; }
+	while IFS=$'\t' read -r _ fig tgt val ok; do
+		row "$fig$SH_SIZE" "$tgt" "$val" "$ok"
+	done <"$d/rows"
+	fig=$("$PY" -c 'import json, sys
+a = json.load(open(sys.argv[1]))
+c = {x["name"]: x["findings"] for x in a["checks"]}
+print("%d findings in %d lines, %d commits (%s)" % (a["findings_total"], a["range"]["lines"], a["range"]["commits"],
+      ", ".join("%s %d" % (k, v) for k, v in c.items() if v) or "none"))' "$d/audit.json" 2>/dev/null) ||
+		fig="unreadable JSON (exit $(cat "$d/audit.rc"))"
+	row "gitdial audit of the remote afterwards (double dials, caps across campaigns, ...; $(wall_cpu "$M_MS" "$M_CPU"))" \
+		"0 findings" "$fig" "$([ "$(cat "$d/audit.rc")" = 0 ] && echo yes || echo no)"
+	smarthttp_stop
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
+# ---- 8. growth: a simulated month of a 10,000-calls-a-day operation -----
+# `gen month` writes the month as the runner would have committed it (a
+# claim and a place commit a minute, 14:00Z-23:59Z every day, a new
+# campaign a week, retries) straight into a `git fast-import` stream on
+# top of an init repository: 28 days, cut after day 7 and day 28. At each
+# cut the history is pushed to a bare repository served by git
+# http-backend under lighttpd (tests/e2e/lib-smarthttp.sh), and measured:
+# its packed size per call after `git gc` on the host; a fresh runner's
+# `git clone --bare` + tick (MO_FRUNS runs); a cached runner's tick --remote origin (its fetch of
+# another runner's last tick, the tick, its two pushes), the runner's
+# caches warm from the tick before (a dry run). The measured tick is at
+# 20:00Z of the cut's day, the campaign Dialing with calls in flight.
+MO_DAYS=28 MO_CUTS="6 27" MO_DAY0=1793714400 # 2026-11-03T14:00:00Z, day 0
+bench_month() {
+	local d=$WORK/month seed cut T Tp url srv run calls commits kb
+	local fresh=() cached=() fcpu=() ccpu=() label ms cpu w1f w1c
+	[ -x /usr/sbin/lighttpd ] || { err "growth" "-" "no lighttpd"; return; }
+	mkdir -p "$d" || return
+	seed=$d/seed
+	init_repo "$seed" || return
+	rm -rf "$seed/campaigns/"*
+	set_json "$seed/gitdial.json" "c['accounts']['sim-main']['cps'] = 1000; c['accounts']['sim-main']['max_concurrency'] = 100"
+	(cd "$seed" && "${GIT[@]}" add -A && "${GIT[@]}" commit -qm "bench: the operation's repository") ||
+		die "commit (month)"
+	log "month: generating $MO_DAYS days of $MO_PER_DAY calls a day (git fast-import)"
+	measure bash -c 'set -o pipefail; "$1" month "$2" "$3" $4 | git -C "$5" fast-import --quiet' sh \
+		"$BB/gen" "$MO_DAYS" "$MO_PER_DAY" "$MO_CUTS" "$seed"
+	[ "$M_RC" = 0 ] || { err "growth: generating the month" "-" "$M_RC"; return; }
+	cp "$WORK/err" "$d/gen.err"
+	log "month: generated in $(fmt_s "$M_MS"): $(tr '\n' ' ' <"$d/gen.err")"
+	TMP=$d # lib-smarthttp.sh's directory
+	. "$ROOT/tests/e2e/lib-smarthttp.sh"
+	PATH=$PATH:/usr/sbin smarthttp_start bench "mo-$$" || { err "growth" "-" "lighttpd"; return; }
+	BG_PIDS+=("$SMARTHTTP_PID")
+	for cut in $MO_CUTS; do
+		label="week $(( (cut + 1) / 7 ))"
+		read -r calls commits < <(sed -n "s/^gen: cut$cut: \([0-9]*\) calls, \([0-9]*\) commits.*/\1 \2/p" "$d/gen.err")
+		T=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' $((MO_DAY0 + cut * 86400 + 6 * 3600)))
+		Tp=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' $((MO_DAY0 + cut * 86400 + 6 * 3600 - 60)))
+		# the host's repository at the cut, as pushed, then gc
+		srv=$GITSRV_ROOT/m$cut.git
+		git init -q --bare --initial-branch=main "$srv" &&
+			git -C "$srv" config http.receivepack true &&
+			git -C "$seed" push -q "$srv" "cut$cut-b:refs/heads/main" &&
+			git -C "$srv" gc -q --prune=now || die "push (month)"
+		kb=$(git -C "$srv" count-objects -v | sed -n 's/^size-pack: //p')
+		row "growth, $label ($(num "$calls") calls, $(num "$commits") commits): packed bytes per call after git gc$MO_SIZE" \
+			"≤ 150" "$((kb * 1024 / calls)); $(awk -v k="$kb" 'BEGIN{printf "%.1f MB", k/1024}') in all" \
+			"$(le $((kb * 1024 / calls)) 150)"
+		url="http://bench:mo-$$@${GITSRV_URL#http://}/m$cut.git"
+		cp -a "$srv" "$d/pristine.git" || die cp
+		# a fresh runner: clone + tick
+		fresh=() fcpu=()
+		for ((run = 1; run <= MO_FRUNS; run++)); do
+			rm -rf "$srv" "$d/fresh.git" && cp -a "$d/pristine.git" "$srv" || die cp
+			sync
+			measure sh -c 'git clone -q --bare "$1" "$2" &&
+				git -C "$2" config remote.origin.fetch "+refs/heads/*:refs/remotes/origin/*" &&
+				"$3" tick --repo "$2" --remote origin --now "$4"' sh "$url" "$d/fresh.git" "$BIN/gitdial" "$T"
+			[ "$M_RC" = 0 ] || { err "growth, $label: fresh clone + tick" "report" "$M_RC"; break; }
+			[ "$run" = 1 ] && log "month: $label, fresh: $(head -n 1 "$WORK/out")"
+			fresh+=("$M_MS") fcpu+=("$M_CPU")
+		done
+		rm -rf "$d/fresh.git"
+		# a cached runner: cloned at the tick before last, its caches
+		# warm from a dry run a minute before; another runner's tick
+		# lands; then its tick, fetch to push
+		rm -rf "$srv" "$d/cached.git"
+		git init -q --bare --initial-branch=main "$srv" &&
+			git -C "$srv" config http.receivepack true &&
+			git -C "$seed" push -q "$srv" "cut$cut-a:refs/heads/main" &&
+			git clone -q --bare "$url" "$d/cached.git" &&
+			git -C "$d/cached.git" config remote.origin.fetch '+refs/heads/*:refs/remotes/origin/*' ||
+			die "clone (cached)"
+		"$BIN/gitdial" tick --dry-run --repo "$d/cached.git" --now "$Tp" >/dev/null 2>"$d/dry.err" ||
+			{ cat "$d/dry.err" >&2; die "dry run (cached)"; }
+		git -C "$seed" push -q "$srv" "cut$cut-b:refs/heads/main" || die "push (cut-b)"
+		cp -a "$srv" "$d/srv-b.git" && cp -a "$d/cached.git" "$d/cached0.git" || die cp
+		cached=() ccpu=()
+		for run in 1 2 3; do
+			rm -rf "$srv" "$d/cached.git" &&
+				cp -a "$d/srv-b.git" "$srv" && cp -a "$d/cached0.git" "$d/cached.git" || die cp
+			sync
+			measure "$BIN/gitdial" tick --repo "$d/cached.git" --remote origin --now "$T"
+			[ "$M_RC" = 0 ] || { err "growth, $label: cached fetch + tick" "≤ 3 s" "$M_RC"; break; }
+			[ "$run" = 1 ] && log "month: $label, cached: $(head -n 1 "$WORK/out")"
+			cached+=("$M_MS") ccpu+=("$M_CPU")
+		done
+		rm -rf "$d/cached.git" "$d/cached0.git" "$d/srv-b.git" "$d/pristine.git"
+		[ ${#fresh[@]} = "$MO_FRUNS" ] && row "growth, $label: a fresh runner's git clone + tick over smart HTTP, median of $MO_FRUNS" \
+			"report" "$(wall_cpu "$(median "${fresh[@]}")" "$(median "${fcpu[@]}")")" "-"
+		[ ${#cached[@]} = 3 ] && row "growth, $label: a cached runner's tick --remote origin (fetch, tick, push), median of 3" \
+			"≤ 3 s" "$(wall_cpu "$(median "${cached[@]}")" "$(median "${ccpu[@]}")") (runs: $(fmt_runs "${cached[@]}"))" \
+			"$(le "$(median "${cached[@]}")" 3000)"
+		if [ -z "${w1f:-}" ]; then
+			w1f=$(median "${fresh[@]}") w1c=$(median "${cached[@]}")
+		else
+			row "growth: fresh clone + tick, week 4 / week 1" "report" "$(ratio "$(median "${fresh[@]}")" "$w1f")×" "-"
+			row "growth: cached runner's fetch + tick, week 4 / week 1" "≤ 1.25×" \
+				"$(ratio "$(median "${cached[@]}")" "$w1c")×" "$(le "$(ratio "$(median "${cached[@]}")" "$w1c")" 1.25)"
+		fi
+	done
+	smarthttp_stop
+	[ "$KEEP" = 1 ] || rm -rf "$d"
+}
+
 START=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 case "$ONLY" in
-'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks; bench_ingest; bench_for ;;
+'') bench_validate; bench_tick; bench_audit; bench_flat; bench_webhooks; bench_ingest; bench_for; bench_shards; bench_month ;;
 validate) bench_validate ;;
 tick) bench_tick ;;
 audit) bench_audit ;;
@@ -865,7 +1160,9 @@ hooks) bench_exec_floor; bench_hooks ;;
 dials) bench_exec_floor; bench_dials ;;
 ingest) bench_ingest ;;
 for) bench_for ;;
-*) die "--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for" ;;
+shards) bench_shards ;;
+month) bench_month ;;
+*) die "--only validate|tick|flat|audit|webhooks|hooks|dials|ingest|for|shards|month" ;;
 esac
 
 echo

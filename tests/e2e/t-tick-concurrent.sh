@@ -58,6 +58,8 @@ wait $hp; rc=$?
 expect_eq "runner 1 then ends well" 0 "$rc"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$TMP/held2.err" | head
 placed=$(jq -r '.place_commit // empty' "$TMP/held2")
+expect_eq "…its claim was not beaten, only its place commit (claim_rounds_lost)" 0 \
+	"$(jq -r '.claim_rounds_lost' "$TMP/held2")"
 expect_eq "…its first place commit never reached the branch" no "$(on_branch "$stale")"
 expect_eq "…the place commit it made again on the new head did" yes "$(on_branch "${placed:-none}")"
 ok_if "…on top of the operator's commit" \
