@@ -33,6 +33,14 @@ cJSON *fn_fail(const char *kind, const char *code, const char *fmt, ...)
 	return o;
 }
 
+cJSON *fn_record_refusal(int record, int has_disclosure)
+{
+	if (!record || has_disclosure)
+		return NULL;
+	return fn_fail("rejected", "record_without_disclosure", "record is set "
+		       "but there is no disclosure to play first");
+}
+
 cJSON *fn_hint(cJSON *fail, const char *hint)
 {
 	cJSON *e = cJSON_GetObjectItemCaseSensitive(fail, "error");

@@ -16,6 +16,12 @@ cJSON *fn_ok(void);
 cJSON *fn_fail(const char *kind, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /*
+ * The refusal of a dial request with "record" set and no disclosure to
+ * play first: a recorded call starts with its disclosure
+ * (docs/recording.md). NULL when the request may go on.
+ */
+cJSON *fn_record_refusal(int record, int has_disclosure);
+/*
  * Adds error.hint (what the operator can do about it) to a failure
  * response from fn_fail; returns fail. For kind "account": the provider
  * account or its settings are wrong, so the runner pauses the campaign

@@ -423,12 +423,8 @@ static cJSON *telnyx_dial(const cJSON *req)
 			      "there is no agent to connect the call to");
 		goto cleanup;
 	}
-	if (record && !disclose) {
-		/* a recorded call starts with its disclosure (docs/recording.md) */
-		out = fn_fail("rejected", "record_without_disclosure", "record is "
-			      "set but there is no disclosure to play first");
+	if ((out = fn_record_refusal(record, disclose)))
 		goto cleanup;
-	}
 	/* the call's audio goes there: only to a host the operator lists */
 	if (trust_agent_check(stream, "agent.stream_url")) {
 		out = fn_fail("rejected", "agent_host", "%s", gd_error_last());

@@ -207,9 +207,9 @@ static void analysis_add(struct cstate *s, uint64_t h)
 	s->n_analysis++;
 }
 
-int state_has_analysis(const struct cstate *s, const char *call_id)
+/* Whether the analysis set holds hash h (0 is stored as 1). */
+static int analysis_has(const struct cstate *s, uint64_t h)
 {
-	uint64_t h = hash_fnv1a(call_id, strlen(call_id));
 	size_t i, mask;
 
 	if (!h)
@@ -221,6 +221,11 @@ int state_has_analysis(const struct cstate *s, const char *call_id)
 		if (s->analysis[i] == h)
 			return 1;
 	return 0;
+}
+
+int state_has_analysis(const struct cstate *s, const char *call_id)
+{
+	return analysis_has(s, hash_fnv1a(call_id, strlen(call_id)));
 }
 
 /*
@@ -238,18 +243,7 @@ static uint64_t recording_hash(const char *attempt_id)
 
 int state_has_recording(const struct cstate *s, const char *attempt_id)
 {
-	uint64_t h = recording_hash(attempt_id);
-	size_t i, mask;
-
-	if (!h)
-		h = 1;
-	if (!s->analysis_alloc)
-		return 0;
-	mask = s->analysis_alloc - 1;
-	for (i = h & mask; s->analysis[i]; i = (i + 1) & mask)
-		if (s->analysis[i] == h)
-			return 1;
-	return 0;
+	return analysis_has(s, recording_hash(attempt_id));
 }
 
 /* The newest of recent[] for key without a recording gets url. */
