@@ -167,7 +167,6 @@ static double since(const struct timespec *t)
 	       (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-
 /* The exit code for what the ticks saw (see ROUND_ALERT_*). */
 int round_exit_code(unsigned alerts)
 {
