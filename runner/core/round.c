@@ -29,6 +29,7 @@
 #include "err.h"
 #include "fnexec.h"
 #include "folder.h"
+#include "html.h"
 #include "ledger.h"
 #include "publish.h"
 #include "render.h"
@@ -527,9 +528,8 @@ static void ingest(struct round *r)
 				spool_reject(r, i, "its attempt was never dispatched");
 				goto next;
 			}
-			if (!url || strlen(url) > 2048 || strpbrk(url, " \t\r\n") ||
-			    (strncmp(url, "https://", 8) &&
-			     strncmp(url, "http://", 7))) {
+			/* the check show and report apply to a link (calls.c) */
+			if (!url || strlen(url) > 2048 || !html_url_ok(url)) {
 				spool_reject(r, i, "a recording without an http(s) "
 					     "recording_url");
 				goto next;
