@@ -120,31 +120,25 @@ static void failure_hint(char *out, size_t n, const char *reason)
 }
 
 /*
- * A pause for an account error (reason starting ACCOUNT_PREFIX, written
- * by round.c: "... refused account A (CODE); hint: HINT; it said: ...")
- * into the provider's code and what the operator should fix.
+ * A pause for an account error (reason starting ACCOUNT_PREFIX, read by
+ * round_account_reason beside the code that writes it) into the
+ * provider's code and what the operator should fix.
  */
 static void account_hint(struct view *v, const char *reason)
 {
-	const char *p = strchr(reason, '('), *q = p ? strchr(p, ')') : NULL;
-	const char *h = strstr(reason, "; hint: "), *e;
-	size_t n;
+	char hint[400];
 
-	if (p && q && (n = (size_t)(q - p - 1)) < sizeof(v->acct_code))
-		snprintf(v->acct_code, sizeof(v->acct_code), "%.*s", (int)n, p + 1);
-	if (h) {
-		h += 8;
-		e = strstr(h, "; it said: ");
-		n = e ? (size_t)(e - h) : strlen(h);
-		snprintf(v->hint, sizeof(v->hint), "%.*s; nobody reached is "
-			 "dialed again", (int)n, h);
-	} else {
+	round_account_reason(reason, v->acct_code, sizeof(v->acct_code), hint,
+			     sizeof(hint));
+	if (hint[0])
+		snprintf(v->hint, sizeof(v->hint), "%s; nobody reached is "
+			 "dialed again", hint);
+	else
 		snprintf(v->hint, sizeof(v->hint), "the provider refused the "
 			 "account's settings (code %s; docs/providers.md, Account "
 			 "errors): fix them, then gitdial resume %s; nobody "
 			 "reached is dialed again", v->acct_code[0] ? v->acct_code
 			 : "none given", v->rc->id);
-	}
 }
 
 /* Fills the progress, capacity and window figures of v. */

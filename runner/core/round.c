@@ -114,12 +114,34 @@ static void account_pause_reason(struct round_camp *c, const char *code,
 	utf8_truncate(m, sizeof(m), msg ? msg : "");
 	utf8_truncate(h, sizeof(h), hint ? hint : "");
 	c->paused_now = 1;
-	/* code and hint first: what show reads back (ACCOUNT_PREFIX) */
+	/* code and hint first, where round_account_reason reads them back
+	 * (the state keeps 256 bytes of a reason) */
 	str_fmt_cut(c->pause_reason, sizeof(c->pause_reason),
 		    ACCOUNT_PREFIX " the provider refused account %s (%s)%s%s; "
 		    "it said: %s; fix it, then gitdial resume %s",
 		    c->rc->c->account, code && *code ? code : "no code",
 		    *h ? "; hint: " : "", h, m, c->rc->id);
+}
+
+void round_account_reason(const char *reason, char *code, size_t code_n,
+			  char *hint, size_t hint_n)
+{
+	const char *p = strchr(reason, '('), *q = p ? strchr(p, ')') : NULL;
+	const char *h = strstr(reason, "; hint: "), *e;
+	size_t n;
+
+	if (code_n)
+		code[0] = '\0';
+	if (hint_n)
+		hint[0] = '\0';
+	if (p && q && (n = (size_t)(q - p - 1)) < code_n)
+		snprintf(code, code_n, "%.*s", (int)n, p + 1);
+	if (h) {
+		h += 8;
+		e = strstr(h, "; it said: ");
+		n = e ? (size_t)(e - h) : strlen(h);
+		snprintf(hint, hint_n, "%.*s", (int)n, h);
+	}
 }
 
 /* An error's code, string or number, into out ("" when it has none). */

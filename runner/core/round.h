@@ -172,6 +172,14 @@ size_t round_unreachable(const struct rules *ru, const struct campaign *c,
 			 const struct audience *a, time_t now, char *why,
 			 size_t why_n);
 /*
+ * Reads back what an account pause's reason (ACCOUNT_PREFIX, written by
+ * the round) carries: the provider's code into code ("" when the reason
+ * has none) and its hint, up to "; it said: ", into hint ("" when none).
+ */
+void round_account_reason(const char *reason, char *code, size_t code_n,
+			  char *hint, size_t hint_n);
+
+/*
  * The span round_unreachable judges, for people: "before end_at" when
  * end_at comes within UNREACH_HORIZON_S of the start, else "in any week".
  */
